@@ -1,0 +1,135 @@
+// Package diag owns diagnostics: what went wrong, where, and how bad it is.
+// A List is kept sorted by position, free of duplicates and bounded, so that
+// every producer (lexer, parser, checker) can report freely and the CLI and
+// the language server print the same thing.
+package diag
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/stagecraft/stagecraft/lang/token"
+)
+
+// Severity follows the LSP numbering so that JSON output needs no mapping.
+type Severity int
+
+const (
+	Error   Severity = 1
+	Warning Severity = 2
+	Info    Severity = 3
+	Hint    Severity = 4
+)
+
+func (s Severity) String() string {
+	switch s {
+	case Error:
+		return "error"
+	case Warning:
+		return "warning"
+	case Info:
+		return "info"
+	case Hint:
+		return "hint"
+	}
+	return fmt.Sprintf("severity(%d)", int(s))
+}
+
+// Diagnostic is one message about a span of source.
+type Diagnostic struct {
+	Pos, End token.Pos // End may equal Pos for a point
+	Severity Severity
+	Code     Code
+	Message  string
+	Hint     string // a suggested fix, e.g. `did you mean "phone"?`; may be empty
+}
+
+// MaxDiagnostics bounds a List: past it, one final error says how many were dropped.
+const MaxDiagnostics = 200
+
+// List collects diagnostics. The zero value is ready to use.
+type List struct {
+	items   []Diagnostic
+	dropped int
+}
+
+// Add appends d, unless the list is full.
+func (l *List) Add(d Diagnostic) {
+	if len(l.items) >= MaxDiagnostics {
+		l.dropped++
+		return
+	}
+	l.items = append(l.items, d)
+}
+
+// Errorf adds an error of the given code.
+func (l *List) Errorf(pos, end token.Pos, code Code, format string, args ...any) *Diagnostic {
+	return l.report(Error, pos, end, code, format, args...)
+}
+
+// Warnf adds a warning of the given code.
+func (l *List) Warnf(pos, end token.Pos, code Code, format string, args ...any) *Diagnostic {
+	return l.report(Warning, pos, end, code, format, args...)
+}
+
+func (l *List) report(sev Severity, pos, end token.Pos, code Code, format string, args ...any) *Diagnostic {
+	if end < pos {
+		end = pos
+	}
+	l.Add(Diagnostic{Pos: pos, End: end, Severity: sev, Code: code, Message: fmt.Sprintf(format, args...)})
+	if len(l.items) == 0 || l.dropped > 0 && len(l.items) >= MaxDiagnostics {
+		return &Diagnostic{} // dropped: callers may still set a hint
+	}
+	return &l.items[len(l.items)-1]
+}
+
+// Append adds every diagnostic of other.
+func (l *List) Append(other *List) {
+	for _, d := range other.items {
+		l.Add(d)
+	}
+	l.dropped += other.dropped
+}
+
+// Len is the number of diagnostics kept.
+func (l *List) Len() int { return len(l.items) }
+
+// Dropped is the number of diagnostics past MaxDiagnostics.
+func (l *List) Dropped() int { return l.dropped }
+
+// HasErrors reports whether any kept or dropped diagnostic is an error.
+func (l *List) HasErrors() bool {
+	if l.dropped > 0 {
+		return true
+	}
+	for _, d := range l.items {
+		if d.Severity == Error {
+			return true
+		}
+	}
+	return false
+}
+
+// Sorted returns the diagnostics sorted by position, then code, with exact
+// duplicates removed. The list itself is left as it is.
+func (l *List) Sorted() []Diagnostic {
+	out := append([]Diagnostic(nil), l.items...)
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Pos != b.Pos {
+			return a.Pos < b.Pos
+		}
+		if a.Code != b.Code {
+			return a.Code < b.Code
+		}
+		return a.Message < b.Message
+	})
+	keep := out[:0]
+	for i, d := range out {
+		if i > 0 && d == out[i-1] {
+			continue
+		}
+		keep = append(keep, d)
+	}
+	return keep
+}

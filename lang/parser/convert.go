@@ -1,0 +1,405 @@
+package parser
+
+import (
+	"strings"
+
+	"github.com/alecthomas/participle/v2/lexer"
+
+	"github.com/stagecraft/stagecraft/lang/ast"
+	"github.com/stagecraft/stagecraft/lang/diag"
+	"github.com/stagecraft/stagecraft/lang/token"
+)
+
+// converter turns participle's grammar structs into the ast tree.
+type converter struct {
+	p *parser
+}
+
+func (c converter) pos(lp lexer.Position) token.Pos { return c.p.pos(lp) }
+
+func (c converter) file(g *gFile) []ast.Decl {
+	out := make([]ast.Decl, 0, len(g.Decls))
+	for _, d := range g.Decls {
+		out = append(out, c.decl(d))
+	}
+	return out
+}
+
+func (c converter) decl(d *gDecl) ast.Decl {
+	switch {
+	case d.Rule != nil:
+		return c.rule(d.Rule)
+	case d.Trigger != nil:
+		return c.trigger(d.Trigger)
+	case d.Field != nil:
+		return c.field(d.Field)
+	case d.Pipeline != nil:
+		return c.pipeline(d.Pipeline)
+	case d.Test != nil:
+		return c.test(d.Test)
+	default:
+		return c.resource(d.Resource)
+	}
+}
+
+func (c converter) ident(g *gIdent) *ast.Ident {
+	if g == nil {
+		return nil
+	}
+	return &ast.Ident{NamePos: c.pos(g.Pos), Name: g.Name}
+}
+
+func (c converter) word(g *gWord) *ast.Ident {
+	return &ast.Ident{NamePos: c.pos(g.Pos), Name: g.Name}
+}
+
+func (c converter) name(g *gName) *ast.Name {
+	if g == nil {
+		return nil
+	}
+	if g.Quoted != "" {
+		lit := c.str(g.Pos, g.Quoted)
+		return &ast.Name{NamePos: lit.ValuePos, Raw: g.Quoted, Value: lit.Value}
+	}
+	return &ast.Name{NamePos: c.pos(g.Pos), Raw: g.Bare, Value: g.Bare}
+}
+
+func (c converter) stageRef(g *gStageRef) *ast.StageRef {
+	if g.Second != nil {
+		return &ast.StageRef{Pipeline: c.name(g.First), Stage: c.name(g.Second)}
+	}
+	return &ast.StageRef{Stage: c.name(g.First)}
+}
+
+func (c converter) path(g *gPath) ast.Expr {
+	var x ast.Expr = c.ident(g.Head)
+	for _, s := range g.Sels {
+		x = &ast.SelectorExpr{X: x, Sel: c.word(s)}
+	}
+	return x
+}
+
+func (c converter) settings(gs []*gSetting) []*ast.Setting {
+	if len(gs) == 0 {
+		return nil
+	}
+	out := make([]*ast.Setting, len(gs))
+	for i, g := range gs {
+		out[i] = &ast.Setting{Key: c.ident(g.Key), Name: c.ident(g.Name), Value: c.expr(g.Value)}
+	}
+	return out
+}
+
+func (c converter) rule(g *gRule) *ast.RuleDecl {
+	r := &ast.RuleDecl{On: c.pos(g.Pos), Stage: c.stageRef(g.Stage)}
+	if g.Then != nil {
+		r.Then = c.pos(g.Then.Pos)
+	}
+	if t := g.Timing; t != nil {
+		r.Timing = &ast.Timing{Keyword: c.pos(t.Pos), Worktime: c.ident(t.Worktime)}
+		if t.After != nil {
+			r.Timing.After = c.lit(t.After.Pos, ast.Duration, t.After.Raw)
+		} else {
+			r.Timing.At = c.expr(t.At)
+		}
+	}
+	if g.Cond != nil {
+		r.Cond = c.expr(g.Cond)
+	}
+	switch a := g.Action; {
+	case a.Let != nil:
+		r.Action = &ast.LetAction{Keyword: c.pos(a.Let.Pos), Calc: a.Let.Kind == "calc", Name: c.ident(a.Let.Name), Value: c.expr(a.Let.Value)}
+	case a.Update != nil:
+		r.Action = &ast.UpdateAction{Update: c.pos(a.Update.Pos), Field: c.path(a.Update.Field), Value: c.expr(a.Update.Value)}
+	default:
+		call := &ast.CallAction{Verb: c.ident(a.Call.Verb), Object: c.ident(a.Call.Object),
+			Settings: c.settings(a.Call.Settings), Result: c.ident(a.Call.Result)}
+		if a.Call.Target != nil {
+			call.Target = c.expr(a.Call.Target)
+		}
+		r.Action = call
+	}
+	return r
+}
+
+func (c converter) trigger(g *gTrigger) *ast.TriggerDecl {
+	t := &ast.TriggerDecl{Move: c.pos(g.Pos), Stage: c.stageRef(g.Stage),
+		Event: [2]*ast.Ident{c.ident(g.Event1), c.ident(g.Event2)}, Settings: c.settings(g.Settings), As: c.ident(g.As)}
+	if g.Cond != nil {
+		t.Cond = c.expr(g.Cond)
+	}
+	return t
+}
+
+func (c converter) field(g *gField) *ast.FieldDecl {
+	f := &ast.FieldDecl{Field: c.pos(g.Pos), Entity: c.ident(g.Entity), Name: c.word(g.Name),
+		Type: &ast.TypeExpr{Name: c.word(g.Type.Name)}}
+	if g.Type.Rparen != nil {
+		f.Type.Rparen = c.pos(g.Type.Rparen.Pos)
+		for _, a := range g.Type.Args {
+			f.Type.Args = append(f.Type.Args, c.expr(a))
+		}
+	}
+	if g.Label != nil {
+		f.Label = c.str(g.Label.Pos, g.Label.Raw)
+	}
+	return f
+}
+
+func (c converter) pipeline(g *gPipeline) *ast.PipelineDecl {
+	p := &ast.PipelineDecl{Pipeline: c.pos(g.Pos), Entity: c.ident(g.Entity), Name: c.name(g.Name), Rbrace: c.pos(g.Rbrace.Pos)}
+	for _, s := range g.Stages {
+		p.Stages = append(p.Stages, &ast.StageDecl{Stage: c.pos(s.Pos), Name: c.name(s.Name), Kind: c.ident(s.Kind)})
+	}
+	return p
+}
+
+func (c converter) resource(g *gResource) *ast.ResourceDecl {
+	r := &ast.ResourceDecl{Kind: c.ident(g.Kind), Name: c.ident(g.Name), Settings: c.settings(g.Settings)}
+	if g.Value != nil {
+		r.Value = c.str(g.Value.Pos, g.Value.Raw)
+	}
+	if g.Lbrace != nil {
+		r.Lbrace, r.Rbrace = c.pos(g.Lbrace.Pos), c.pos(g.Rbrace.Pos)
+	}
+	return r
+}
+
+func (c converter) test(g *gTest) *ast.TestDecl {
+	t := &ast.TestDecl{Test: c.pos(g.Pos), Name: c.str(g.Name.Pos, g.Name.Raw), Rbrace: c.pos(g.Rbrace.Pos)}
+	for _, s := range g.Stmts {
+		t.Stmts = append(t.Stmts, c.stmt(s))
+	}
+	return t
+}
+
+func (c converter) stmt(g *gStmt) ast.Stmt {
+	switch {
+	case g.At != nil:
+		return &ast.AtStmt{At: c.pos(g.At.Pos), Time: c.expr(g.At.Time)}
+	case g.Wait != nil:
+		return &ast.WaitStmt{Wait: c.pos(g.Wait.Pos), Duration: c.lit(g.Wait.Duration.Pos, ast.Duration, g.Wait.Duration.Raw)}
+	case g.Move != nil:
+		return &ast.MoveStmt{Move: c.pos(g.Move.Pos), Item: c.ident(g.Move.Item), Stage: c.stageRef(g.Move.Stage), By: c.ident(g.Move.By)}
+	case g.Set != nil:
+		return &ast.SetStmt{Set: c.pos(g.Set.Pos), Field: c.path(g.Set.Field), Value: c.expr(g.Set.Value)}
+	case g.Event != nil:
+		e := g.Event
+		return &ast.EventStmt{Event: c.pos(e.Pos), Name: [2]*ast.Ident{c.ident(e.Name1), c.ident(e.Name2)},
+			Item: c.ident(e.Item), Settings: c.settings(e.Settings)}
+	case g.Expect != nil:
+		e := g.Expect
+		x := &ast.ExpectStmt{Expect: c.pos(e.Pos)}
+		switch {
+		case e.Effect != nil:
+			x.Effect = &ast.EffectExpect{Verb: &ast.Ident{NamePos: c.pos(e.Effect.Verb.Pos), Name: e.Effect.Verb.Verb},
+				Kind: c.ident(e.Effect.Kind), Settings: c.settings(e.Effect.Settings)}
+			if e.Effect.Target != nil {
+				x.Effect.Target = c.expr(e.Effect.Target)
+			}
+			if e.Effect.No != nil {
+				x.Effect.No = c.pos(e.Effect.No.Pos)
+			}
+		case e.Timeline != nil:
+			x.Timeline = &ast.TimelineExpect{Timeline: c.pos(e.Timeline.Pos), Item: c.ident(e.Timeline.Item),
+				Text: c.str(e.Timeline.Text.Pos, e.Timeline.Text.Raw)}
+		default:
+			x.Cond = c.expr(e.Cond)
+		}
+		return x
+	default:
+		i := g.Item
+		return &ast.ItemStmt{Entity: c.ident(i.Entity), Name: c.ident(i.Name), Settings: c.settings(i.Settings), Rbrace: c.pos(i.Rbrace.Pos)}
+	}
+}
+
+// Expressions.
+
+func (c converter) expr(g *gExpr) ast.Expr {
+	x := c.and(g.Left)
+	for _, t := range g.Rest {
+		x = &ast.BinaryExpr{X: x, OpPos: c.pos(t.Pos), Op: t.Op, Y: c.and(t.Right)}
+	}
+	return x
+}
+
+func (c converter) and(g *gAnd) ast.Expr {
+	x := c.not(g.Left)
+	for _, t := range g.Rest {
+		x = &ast.BinaryExpr{X: x, OpPos: c.pos(t.Pos), Op: t.Op, Y: c.not(t.Right)}
+	}
+	return x
+}
+
+func (c converter) not(g *gNot) ast.Expr {
+	if g.Not != nil {
+		return &ast.UnaryExpr{OpPos: c.pos(g.Pos), Op: "not", X: c.not(g.Not)}
+	}
+	return c.cmp(g.X)
+}
+
+func (c converter) cmp(g *gCmp) ast.Expr {
+	x := c.add(g.Left)
+	if t := g.Tail; t != nil {
+		op := t.Op
+		if op == "notin" {
+			op = "not in"
+		}
+		y := c.add(t.Right)
+		if t.Hi != nil {
+			y = &ast.RangeExpr{Lo: y, Hi: c.add(t.Hi)}
+		}
+		x = &ast.BinaryExpr{X: x, OpPos: c.pos(t.Pos), Op: op, Y: y}
+	}
+	return x
+}
+
+func (c converter) add(g *gAdd) ast.Expr {
+	x := c.mul(g.Left)
+	for _, t := range g.Rest {
+		x = &ast.BinaryExpr{X: x, OpPos: c.pos(t.Pos), Op: t.Op, Y: c.mul(t.Right)}
+	}
+	return x
+}
+
+func (c converter) mul(g *gMul) ast.Expr {
+	x := c.unary(g.Left)
+	for _, t := range g.Rest {
+		x = &ast.BinaryExpr{X: x, OpPos: c.pos(t.Pos), Op: t.Op, Y: c.unary(t.Right)}
+	}
+	return x
+}
+
+func (c converter) unary(g *gUnary) ast.Expr {
+	if g.Neg != nil {
+		return &ast.UnaryExpr{OpPos: c.pos(g.Pos), Op: "-", X: c.unary(g.Neg)}
+	}
+	x := c.primary(g.X.X)
+	for _, op := range g.X.Ops {
+		if op.Sel != nil {
+			x = &ast.SelectorExpr{X: x, Sel: c.word(op.Sel)}
+		} else {
+			x = &ast.TypeSelExpr{X: x, Lbrack: c.pos(op.Pos), Type: c.ident(op.TypeSel), Rbrack: c.pos(op.Rbrack.Pos)}
+		}
+	}
+	return x
+}
+
+func (c converter) primary(g *gPrimary) ast.Expr {
+	switch {
+	case g.Number != "":
+		return c.lit(g.Pos, ast.Number, g.Number)
+	case g.Duration != "":
+		return c.lit(g.Pos, ast.Duration, g.Duration)
+	case g.DateTime != "":
+		return c.lit(g.Pos, ast.DateTime, g.DateTime)
+	case g.Date != "":
+		return c.lit(g.Pos, ast.Date, g.Date)
+	case g.Clock != "":
+		return c.lit(g.Pos, ast.Clock, g.Clock)
+	case g.String != "":
+		return c.str(g.Pos, g.String)
+	case g.Bool != "":
+		return c.lit(g.Pos, ast.Bool, g.Bool)
+	case g.Null:
+		return c.lit(g.Pos, ast.Null, "null")
+	case g.List != nil:
+		l := &ast.ListExpr{Lbrack: c.pos(g.List.Pos), Rbrack: c.pos(g.List.Rbrack.Pos)}
+		for _, e := range g.List.Elems {
+			l.Elems = append(l.Elems, c.expr(e))
+		}
+		return l
+	case g.Paren != nil:
+		return &ast.ParenExpr{Lparen: c.pos(g.Paren.Pos), X: c.expr(g.Paren.X), Rparen: c.pos(g.Paren.Rparen.Pos)}
+	}
+	id := c.ident(g.Ident)
+	if g.Args == nil {
+		return id
+	}
+	call := &ast.CallExpr{Fun: id, Rparen: c.pos(g.Args.Rparen.Pos)}
+	for _, a := range g.Args.Args {
+		call.Args = append(call.Args, c.expr(a))
+	}
+	return call
+}
+
+func (c converter) lit(lp lexer.Position, kind ast.LitKind, raw string) *ast.BasicLit {
+	return &ast.BasicLit{ValuePos: c.pos(lp), Kind: kind, Raw: raw, Value: raw}
+}
+
+// str converts a string literal: escapes resolved, {placeholders} parsed into
+// expressions positioned inside the string.
+func (c converter) str(lp lexer.Position, raw string) *ast.BasicLit {
+	lit := &ast.BasicLit{ValuePos: c.pos(lp), Kind: ast.String, Raw: raw}
+	var text, value strings.Builder
+	flush := func() {
+		if text.Len() > 0 {
+			lit.Parts = append(lit.Parts, ast.TemplatePart{Text: text.String()})
+			text.Reset()
+		}
+	}
+	body := raw[1 : len(raw)-1]
+	for i := 0; i < len(body); i++ {
+		switch ch := body[i]; ch {
+		case '\\':
+			if i+1 < len(body) {
+				i++
+				r := map[byte]string{'n': "\n", 't': "\t"}[body[i]]
+				if r == "" {
+					r = string(body[i])
+				}
+				text.WriteString(r)
+				value.WriteString(r)
+			}
+		case '{':
+			j := strings.IndexByte(body[i:], '}')
+			at := lit.ValuePos + 1 + token.Pos(i)
+			if j < 0 {
+				c.p.diags.Errorf(at, at+1, diag.EBadTemplate, "placeholder { is not closed: write \\{ for a literal brace")
+				text.WriteByte('{')
+				value.WriteByte('{')
+				continue
+			}
+			inner := body[i+1 : i+j]
+			flush()
+			lit.Parts = append(lit.Parts, ast.TemplatePart{Expr: c.placeholder(at+1, inner)})
+			value.WriteString(body[i : i+j+1])
+			i += j
+		default:
+			text.WriteByte(ch)
+			value.WriteByte(ch)
+		}
+	}
+	flush()
+	lit.Value = value.String()
+	return lit
+}
+
+// placeholder parses the inside of {...}: a path with an optional type
+// selector, {contact.name}, {contact.phone[mobile]}.
+func (c converter) placeholder(at token.Pos, src string) ast.Expr {
+	toks, errs := scan("", []byte(src))
+	bad := func() ast.Expr {
+		c.p.diags.Errorf(at-1, at+token.Pos(len(src))+1, diag.EBadTemplate,
+			"a placeholder holds a field path, like {contact.name}; write \\{ for a literal brace")
+		return &ast.BadExpr{From: at - 1, To: at + token.Pos(len(src)) + 1}
+	}
+	if len(errs) > 0 || len(toks) < 2 || toks[0].Type != tIdent {
+		return bad()
+	}
+	pos := func(t lexer.Token) token.Pos { return at + token.Pos(t.Pos.Offset) }
+	var x ast.Expr = &ast.Ident{NamePos: pos(toks[0]), Name: toks[0].Value}
+	i := 1
+	for i+1 < len(toks) && toks[i].Value == "." && (toks[i+1].Type == tIdent || toks[i+1].Type == tKeyword) {
+		x = &ast.SelectorExpr{X: x, Sel: &ast.Ident{NamePos: pos(toks[i+1]), Name: toks[i+1].Value}}
+		i += 2
+	}
+	if i+2 < len(toks) && toks[i].Value == "[" && toks[i+1].Type == tIdent && toks[i+2].Value == "]" {
+		x = &ast.TypeSelExpr{X: x, Lbrack: pos(toks[i]), Type: &ast.Ident{NamePos: pos(toks[i+1]), Name: toks[i+1].Value}, Rbrack: pos(toks[i+2])}
+		i += 3
+	}
+	if toks[i].Type != tEOF {
+		return bad()
+	}
+	return x
+}

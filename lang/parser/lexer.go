@@ -1,0 +1,334 @@
+package parser
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/alecthomas/participle/v2/lexer"
+
+	"github.com/stagecraft/stagecraft/lang/diag"
+)
+
+// Token types. Keywords are lexed as their own type so that an @Ident capture
+// never takes one; contextual words (mailbox, field, test, ...) stay Ident.
+const (
+	tEOF lexer.TokenType = lexer.EOF - iota
+	tComment
+	tIdent
+	tKeyword
+	tString
+	tNumber
+	tDuration
+	tDate
+	tDateTime
+	tClock
+	tPunct
+	tError
+)
+
+var symbols = map[string]lexer.TokenType{
+	"EOF": tEOF, "Comment": tComment, "Ident": tIdent, "Keyword": tKeyword,
+	"String": tString, "Number": tNumber, "Duration": tDuration, "Date": tDate,
+	"DateTime": tDateTime, "Clock": tClock, "Punct": tPunct, "Error": tError,
+}
+
+// Keywords are reserved: they cannot name a variable, resource or item.
+var Keywords = map[string]bool{
+	"on": true, "stage": true, "move": true, "to": true, "when": true, "as": true,
+	"after": true, "at": true, "if": true, "then": true, "and": true, "or": true,
+	"not": true, "in": true, "true": true, "false": true, "null": true,
+	"let": true, "calc": true, "update": true,
+}
+
+// definition is the lexer.Definition handed to participle. The parser lexes
+// each file once itself (see Parse); participle only sees pre-lexed chunks, so
+// Lex is here for participle's Build and for tools that want a token stream.
+type definition struct{}
+
+func (definition) Symbols() map[string]lexer.TokenType { return symbols }
+
+func (definition) Lex(filename string, r io.Reader) (lexer.Lexer, error) {
+	src, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	toks, _ := scan(filename, src)
+	return &sliceLexer{toks: toks}, nil
+}
+
+// sliceLexer feeds participle a slice of tokens ending in EOF.
+type sliceLexer struct {
+	toks []lexer.Token
+	i    int
+}
+
+func (l *sliceLexer) Next() (lexer.Token, error) {
+	if l.i >= len(l.toks) {
+		return l.toks[len(l.toks)-1], nil
+	}
+	t := l.toks[l.i]
+	l.i++
+	return t, nil
+}
+
+// lexError is a problem found while scanning, reported by the parser.
+type lexError struct {
+	offset, end int
+	code        diag.Code
+	msg         string
+}
+
+type scanner struct {
+	file  string
+	src   []byte
+	off   int
+	line  int
+	col   int // 1-based, in runes
+	toks  []lexer.Token
+	errs  []lexError
+	first bool // no token yet on the current line
+}
+
+// scan turns source into tokens, comments included, ending with EOF. Bad
+// input never stops it: a bad character becomes an Error token and a lexError.
+func scan(file string, src []byte) ([]lexer.Token, []lexError) {
+	s := &scanner{file: file, src: src, line: 1, col: 1, first: true}
+	s.toks = make([]lexer.Token, 0, len(src)/4)
+	for {
+		s.skipSpace()
+		if s.off >= len(s.src) {
+			s.toks = append(s.toks, lexer.Token{Type: tEOF, Pos: s.pos()})
+			return s.toks, s.errs
+		}
+		s.next()
+	}
+}
+
+func (s *scanner) pos() lexer.Position {
+	return lexer.Position{Filename: s.file, Offset: s.off, Line: s.line, Column: s.col}
+}
+
+func (s *scanner) skipSpace() {
+	for s.off < len(s.src) {
+		switch s.src[s.off] {
+		case ' ', '\t', '\r':
+			s.off++
+			s.col++
+		case '\n':
+			s.off++
+			s.line++
+			s.col = 1
+			s.first = true
+		default:
+			return
+		}
+	}
+}
+
+// emit appends a token of n bytes starting at the current offset.
+func (s *scanner) emit(typ lexer.TokenType, n int) {
+	p := s.pos()
+	v := string(s.src[s.off : s.off+n])
+	s.toks = append(s.toks, lexer.Token{Type: typ, Value: v, Pos: p})
+	s.off += n
+	s.col += utf8.RuneCountInString(v)
+	s.first = false
+}
+
+func (s *scanner) fail(n int, code diag.Code, format string, args ...any) {
+	s.errs = append(s.errs, lexError{offset: s.off, end: s.off + n, code: code, msg: fmt.Sprintf(format, args...)})
+	s.emit(tError, n)
+}
+
+func (s *scanner) next() {
+	c := s.src[s.off]
+	rest := s.src[s.off:]
+	switch {
+	case c == '#':
+		n := bytes.IndexByte(rest, '\n')
+		if n < 0 {
+			n = len(rest)
+		}
+		for n > 0 && rest[n-1] == '\r' {
+			n--
+		}
+		s.emit(tComment, n)
+	case c == '"':
+		s.scanString(rest)
+	case isDigit(c):
+		s.scanNumber(rest)
+	case c < utf8.RuneSelf && (isLetter(c) || c == '_'):
+		s.scanIdent(rest)
+	case c >= utf8.RuneSelf:
+		r, size := utf8.DecodeRune(rest)
+		if unicode.IsLetter(r) {
+			s.scanIdent(rest)
+			return
+		}
+		s.fail(size, diag.EBadChar, "unexpected character %q", r)
+	default:
+		if len(rest) >= 2 {
+			switch string(rest[:2]) {
+			case "==", "!=", "<=", ">=", "..":
+				s.emit(tPunct, 2)
+				return
+			}
+		}
+		if strings.IndexByte("<>+-*/%=.,:[](){}", c) >= 0 {
+			s.emit(tPunct, 1)
+			return
+		}
+		s.fail(1, diag.EBadChar, "unexpected character %q", rune(c))
+	}
+}
+
+func (s *scanner) scanIdent(rest []byte) {
+	n := 0
+	for n < len(rest) {
+		r, size := utf8.DecodeRune(rest[n:])
+		if r != '_' && !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			break
+		}
+		n += size
+	}
+	typ := tIdent
+	if Keywords[string(rest[:n])] {
+		typ = tKeyword
+	}
+	s.emit(typ, n)
+}
+
+// scanString scans a double-quoted string on one line. Escapes are checked
+// here; placeholders are parsed later, with the string's position.
+func (s *scanner) scanString(rest []byte) {
+	for i := 1; i < len(rest); i++ {
+		switch rest[i] {
+		case '\\':
+			if i+1 < len(rest) && strings.IndexByte(`"\nt{}`, rest[i+1]) < 0 {
+				s.errs = append(s.errs, lexError{offset: s.off + i, end: s.off + i + 2, code: diag.EBadEscape,
+					msg: fmt.Sprintf(`unknown escape \%c: use \", \\, \n, \t, \{ or \}`, rest[i+1])})
+			}
+			i++
+		case '"':
+			s.emit(tString, i+1)
+			return
+		case '\n':
+			s.fail(i, diag.EUnterminated, "string not terminated before the end of the line")
+			return
+		}
+	}
+	s.fail(len(rest), diag.EUnterminated, "string not terminated before the end of the file")
+}
+
+func isDigit(c byte) bool  { return '0' <= c && c <= '9' }
+func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+
+func digits(b []byte) int {
+	n := 0
+	for n < len(b) && isDigit(b[n]) {
+		n++
+	}
+	return n
+}
+
+// scanNumber scans a number, duration (1h30m), date (2026-12-24), date-time
+// (2026-12-24T14:00) or time of day (14:00).
+func (s *scanner) scanNumber(rest []byte) {
+	n := digits(rest)
+	// Date and date-time.
+	if n == 4 && len(rest) >= 10 && rest[4] == '-' && digits(rest[5:]) == 2 && rest[7] == '-' && digits(rest[8:]) == 2 {
+		if len(rest) >= 16 && rest[10] == 'T' && digits(rest[11:]) == 2 && rest[13] == ':' && digits(rest[14:]) == 2 {
+			if !validClock(rest[11:16]) || !validDate(rest[:10]) {
+				s.fail(16, diag.EBadLiteral, "invalid date-time %s", rest[:16])
+				return
+			}
+			s.emit(tDateTime, 16)
+			return
+		}
+		if !validDate(rest[:10]) {
+			s.fail(10, diag.EBadLiteral, "invalid date %s", rest[:10])
+			return
+		}
+		s.emit(tDate, 10)
+		return
+	}
+	// Time of day.
+	if n <= 2 && len(rest) >= n+3 && rest[n] == ':' && digits(rest[n+1:]) == 2 {
+		if !validClock(rest[:n+3]) {
+			s.fail(n+3, diag.EBadLiteral, "invalid time of day %s: hours run 0-23, minutes 0-59", rest[:n+3])
+			return
+		}
+		s.emit(tClock, n+3)
+		return
+	}
+	// Number with a fraction.
+	if len(rest) > n+1 && rest[n] == '.' && isDigit(rest[n+1]) {
+		n += 1 + digits(rest[n+1:])
+	}
+	end := n
+	for end < len(rest) && (isLetter(rest[end]) || isDigit(rest[end]) || rest[end] == '_') {
+		end++
+	}
+	if end == n {
+		s.emit(tNumber, n)
+		return
+	}
+	if validDuration(rest[:end]) {
+		s.emit(tDuration, end)
+		return
+	}
+	s.fail(end, diag.EBadLiteral, "invalid number or duration %q: a duration is whole numbers with units s, m, h, d, w, mo (1h30m, 180d, 6mo)", rest[:end])
+}
+
+// validDuration reports whether b is one or more groups of digits and a unit.
+func validDuration(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for len(b) > 0 {
+		n := digits(b)
+		if n == 0 {
+			return false
+		}
+		b = b[n:]
+		switch {
+		case len(b) >= 2 && string(b[:2]) == "mo":
+			b = b[2:]
+		case len(b) >= 1 && strings.IndexByte("smhdw", b[0]) >= 0:
+			b = b[1:]
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func validClock(b []byte) bool {
+	i := bytes.IndexByte(b, ':')
+	h, m := atoi(b[:i]), atoi(b[i+1:])
+	return h < 24 && m < 60
+}
+
+func validDate(b []byte) bool {
+	y, m, d := atoi(b[:4]), atoi(b[5:7]), atoi(b[8:10])
+	if m < 1 || m > 12 || d < 1 {
+		return false
+	}
+	days := [...]int{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[m-1]
+	if m == 2 && (y%4 == 0 && y%100 != 0 || y%400 == 0) {
+		days = 29
+	}
+	return d <= days
+}
+
+func atoi(b []byte) int {
+	n := 0
+	for _, c := range b {
+		n = n*10 + int(c-'0')
+	}
+	return n
+}

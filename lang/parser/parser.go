@@ -1,0 +1,309 @@
+// Package parser turns *.rules source into an ast.File and diagnostics. It is
+// the only importer of participle.
+//
+// participle stops at the first syntax error, and a user with three broken
+// rules wants three errors. So the parser lexes a file once, splits the tokens
+// into declarations at lines that start at column 1 with a declaration word,
+// and parses each declaration on its own; positions stay those of the whole
+// file. A declaration that does not parse becomes an ast.BadDecl, and the
+// checker skips it without follow-on errors.
+package parser
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/alecthomas/participle/v2"
+	"github.com/alecthomas/participle/v2/lexer"
+
+	"github.com/stagecraft/stagecraft/lang/ast"
+	"github.com/stagecraft/stagecraft/lang/diag"
+	"github.com/stagecraft/stagecraft/lang/token"
+)
+
+// Limits. Each one, when crossed, is a diagnostic, never a crash.
+const (
+	MaxSourceBytes = 1 << 20 // bytes in one file
+	MaxDepth       = 32      // nesting of ( [ { within a declaration
+	MaxDeclTokens  = 20000   // tokens in one declaration
+)
+
+// DeclWords start a declaration when they begin a line at column 1. The
+// resource kinds are listed so that a resource line at column 1 is not taken
+// for a setting continuing the declaration above.
+var DeclWords = map[string]bool{
+	"on": true, "move": true, "field": true, "pipeline": true, "test": true,
+	"mailbox": true, "line": true, "provider": true, "channel": true, "form": true,
+	"employee": true, "template": true, "calendar": true, "action": true,
+}
+
+var grammar = sync.OnceValue(func() *participle.Parser[gFile] {
+	return participle.MustBuild[gFile](
+		participle.Lexer(definition{}),
+		participle.Elide("Comment"),
+		participle.UseLookahead(2),
+	)
+})
+
+// Grammar returns the grammar in participle's EBNF notation.
+func Grammar() string { return grammar().String() }
+
+// ParseFile parses one file that has been added to a FileSet.
+func ParseFile(f *token.File) (*ast.File, *diag.List) {
+	var ds diag.List
+	file := &ast.File{Name: f.Name(), Size: f.Size(), Base: token.Pos(f.Base())}
+	if f.Size() > MaxSourceBytes {
+		ds.Errorf(f.Pos(0), f.Pos(0), diag.ETooLarge, "file is %d bytes; the limit is %d bytes (1 MiB): split it into several files", f.Size(), MaxSourceBytes)
+		return file, &ds
+	}
+	all, lexErrs := scan(f.Name(), f.Source())
+	for _, e := range lexErrs {
+		ds.Errorf(f.Pos(e.offset), f.Pos(e.end), e.code, "%s", e.msg)
+	}
+	toks := make([]lexer.Token, 0, len(all))
+	for _, t := range all {
+		if t.Type == tComment {
+			file.Comments = append(file.Comments, &ast.Comment{
+				Hash: f.Pos(t.Pos.Offset), Text: t.Value, Trailing: !f.LineStart(t.Pos.Offset),
+			})
+			continue
+		}
+		toks = append(toks, t)
+	}
+	p := &parser{file: f, base: f.Base(), diags: &ds}
+	for _, chunk := range split(toks) {
+		p.parseChunk(chunk)
+	}
+	file.Decls = p.decls
+	return file, &ds
+}
+
+type parser struct {
+	file  *token.File
+	base  int
+	diags *diag.List
+	decls []ast.Decl
+}
+
+// piece is a run of tokens starting at a line's column 1 (or at the file's start).
+type piece []lexer.Token
+
+// split cuts the tokens into chunks, each a list of pieces: a piece starts at
+// a token in column 1 other than a closing bracket, and a chunk at a piece
+// that starts with a declaration word. A chunk's other pieces are lines
+// written at column 1 that continue the declaration.
+func split(toks []lexer.Token) [][]piece {
+	var chunks [][]piece
+	start := 0
+	flush := func(end int) {
+		if end == start {
+			return
+		}
+		pc := piece(toks[start:end])
+		if len(chunks) == 0 || startsDecl(pc) {
+			chunks = append(chunks, []piece{pc})
+		} else {
+			last := &chunks[len(chunks)-1]
+			*last = append(*last, pc)
+		}
+		start = end
+	}
+	for i, t := range toks {
+		if t.Type == tEOF {
+			flush(i)
+			break
+		}
+		if i > start && t.Pos.Column == 1 && !(t.Type == tPunct && strings.Contains(")]}", t.Value)) {
+			flush(i)
+		}
+	}
+	return chunks
+}
+
+func startsDecl(pc piece) bool {
+	return DeclWords[pc[0].Value] && (pc[0].Type == tIdent || pc[0].Type == tKeyword)
+}
+
+// parseChunk parses one declaration. When a chunk of several pieces fails,
+// the first piece is tried alone: if it parses, the other pieces were not a
+// continuation but stray lines, and they are reported on their own.
+func (p *parser) parseChunk(pieces []piece) {
+	toks := join(pieces)
+	if decls, err := p.parseTokens(toks); err == nil {
+		p.decls = append(p.decls, decls...)
+		return
+	} else if len(pieces) > 1 {
+		if decls, err1 := p.parseTokens(pieces[0]); err1 == nil {
+			p.decls = append(p.decls, decls...)
+			p.reportStray(join(pieces[1:]))
+			return
+		}
+		p.report(err, toks)
+	} else {
+		p.report(err, toks)
+	}
+	p.decls = append(p.decls, &ast.BadDecl{From: p.pos(toks[0].Pos), To: p.end(toks[len(toks)-1])})
+}
+
+// reportStray reports lines that belong to no declaration.
+func (p *parser) reportStray(toks []lexer.Token) {
+	if _, err := p.parseTokens(toks); err != nil {
+		if !startsDecl(toks) {
+			t := toks[0]
+			if !hasLexError(toks) {
+				p.diags.Errorf(p.pos(t.Pos), p.end(t), diag.EExpectedDecl,
+					"unexpected %s at the start of a line: a declaration starts with on, move, field, pipeline, test or a resource kind", describe(t)).Hint =
+					"indent a line that continues the declaration above"
+			}
+		} else {
+			p.report(err, toks)
+		}
+	}
+	p.decls = append(p.decls, &ast.BadDecl{From: p.pos(toks[0].Pos), To: p.end(toks[len(toks)-1])})
+}
+
+func hasLexError(toks []lexer.Token) bool {
+	for _, t := range toks {
+		if t.Type == tError {
+			return true
+		}
+	}
+	return false
+}
+
+func join(pieces []piece) []lexer.Token {
+	if len(pieces) == 1 {
+		return pieces[0]
+	}
+	var out []lexer.Token
+	for _, pc := range pieces {
+		out = append(out, pc...)
+	}
+	return out
+}
+
+type chunkError struct {
+	tok     lexer.Token // where
+	msg     string
+	code    diag.Code
+	lexical bool // already reported by the scanner
+}
+
+func (e *chunkError) Error() string { return e.msg }
+
+// parseTokens parses tokens into declarations, after checking the limits.
+func (p *parser) parseTokens(toks []lexer.Token) ([]ast.Decl, *chunkError) {
+	if len(toks) > MaxDeclTokens {
+		return nil, &chunkError{tok: toks[0], code: diag.ETooManyTokens,
+			msg: fmt.Sprintf("declaration has %d tokens; the limit is %d", len(toks), MaxDeclTokens)}
+	}
+	depth := 0
+	for _, t := range toks {
+		switch {
+		case t.Type == tError:
+			return nil, &chunkError{tok: t, lexical: true}
+		case t.Type != tPunct:
+		case strings.Contains("([{", t.Value):
+			depth++
+			if depth > MaxDepth {
+				return nil, &chunkError{tok: t, code: diag.ETooDeep,
+					msg: fmt.Sprintf("brackets nested more than %d deep", MaxDepth)}
+			}
+		case strings.Contains(")]}", t.Value):
+			depth--
+		}
+	}
+	last := toks[len(toks)-1]
+	eof := lexer.Token{Type: tEOF, Pos: last.Pos}
+	eof.Pos.Offset += len(last.Value)
+	eof.Pos.Column += token.RuneCount(last.Value)
+	in := make([]lexer.Token, len(toks)+1)
+	copy(in, toks)
+	in[len(toks)] = eof
+	pl, err := lexer.Upgrade(&sliceLexer{toks: in})
+	if err != nil {
+		return nil, &chunkError{tok: toks[0], code: diag.ESyntax, msg: err.Error()}
+	}
+	g, err := grammar().ParseFromLexer(pl)
+	if err != nil {
+		return nil, p.syntaxError(err, toks[0])
+	}
+	c := converter{p: p}
+	return c.file(g), nil
+}
+
+func (p *parser) syntaxError(err error, first lexer.Token) *chunkError {
+	perr, ok := err.(participle.Error)
+	if !ok {
+		return &chunkError{tok: first, code: diag.ESyntax, msg: err.Error()}
+	}
+	tok := lexer.Token{Pos: perr.Position()}
+	msg := perr.Message()
+	if u, ok := err.(*participle.UnexpectedTokenError); ok {
+		tok = u.Unexpected
+		msg = "unexpected " + describe(tok)
+		if exp := expectation(u.Message()); exp != "" {
+			msg += ", expected " + exp
+		}
+	}
+	return &chunkError{tok: tok, code: diag.ESyntax, msg: msg}
+}
+
+// expectation extracts participle's "(expected X)" when it is short enough to help.
+func expectation(msg string) string {
+	i := strings.LastIndex(msg, "(expected ")
+	if i < 0 || !strings.HasSuffix(msg, ")") {
+		return ""
+	}
+	exp := readable.Replace(msg[i+len("(expected ") : len(msg)-1])
+	if len(exp) > 60 || strings.Contains(exp, "G") && strings.ContainsAny(exp, "<>") {
+		return ""
+	}
+	return exp
+}
+
+// readable names participle's grammar types in words.
+var readable = strings.NewReplacer(
+	"<GRbrace>", `"}"`, "<GRparen>", `")"`, "<GRbrack>", `"]"`, "<GLbrace>", `"{"`,
+	"<GIdent>", "a name", "<GWord>", "a name", "<GName>", "a name", "<GStr>", "a string",
+	"<GDur>", "a duration (180d, 2h)", "<GExpr>", "an expression", "<GAction>", "an action",
+	"<GStageRef>", "a stage", "<GPath>", "a field path", "<GSetting>", "a setting",
+	"GRbrace", `"}"`, "GRparen", `")"`, "GRbrack", `"]"`, "GLbrace", `"{"`,
+	"GIdent", "a name", "GWord", "a name", "GName", "a name", "GStr", "a string",
+	"GDur", "a duration (180d, 2h)", "GExpr", "an expression", "GAction", "an action",
+	"GStageRef", "a stage", "GPath", "a field path", "GSetting", "a setting",
+)
+
+func describe(t lexer.Token) string {
+	switch t.Type {
+	case tEOF:
+		return "end of declaration"
+	case tString:
+		return "string " + t.Value
+	case tKeyword:
+		return "keyword " + t.Value
+	}
+	return fmt.Sprintf("%q", t.Value)
+}
+
+func (p *parser) report(err *chunkError, toks []lexer.Token) {
+	if err.lexical {
+		return // the scanner's own diagnostic says it better
+	}
+	t := err.tok
+	if t.Type == tEOF && len(toks) > 0 {
+		// Point at the end of the declaration, not at the next one.
+		last := toks[len(toks)-1]
+		at := p.end(last)
+		p.diags.Errorf(at, at, err.code, "%s", err.msg)
+		return
+	}
+	p.diags.Errorf(p.pos(t.Pos), p.end(t), err.code, "%s", err.msg)
+}
+
+func (p *parser) pos(lp lexer.Position) token.Pos { return token.Pos(p.base + lp.Offset) }
+
+func (p *parser) end(t lexer.Token) token.Pos {
+	return token.Pos(p.base + t.Pos.Offset + len(t.Value))
+}
