@@ -164,3 +164,25 @@ func (s *FileSet) Position(p Pos) Position {
 
 // RuneCount is the number of runes in s; a helper for column arithmetic.
 func RuneCount(s string) int { return utf8.RuneCountInString(s) }
+
+// String renders a position as file:line:col.
+func (p Position) String() string {
+	if !p.IsValid() {
+		return p.Filename
+	}
+	return p.Filename + ":" + itoa(p.Line) + ":" + itoa(p.Column)
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}

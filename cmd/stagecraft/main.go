@@ -1,0 +1,41 @@
+// Command stagecraft is the CLI of stagecraft: CRM automation as code.
+//
+//	stagecraft check [--format=text|json] PATH...
+//	stagecraft fmt [-l] [-d] [-w] PATH...
+//
+// Exit codes: 0 success, 1 problems found (errors, unformatted files with -l),
+// 2 usage or I/O failure.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+const usage = `usage: stagecraft <command> [arguments]
+
+commands:
+  check [--format=text|json] PATH...   check *.rules files and folders
+  fmt [-l] [-d] [-w] PATH...           format *.rules files canonically
+`
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "check":
+		return cmdCheck(args[1:], stdout, stderr)
+	case "fmt":
+		return cmdFmt(args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "stagecraft: unknown command %q\n%s", args[0], usage)
+	return 2
+}

@@ -1,0 +1,576 @@
+package check
+
+import (
+	"github.com/stagecraft/stagecraft/compiler/types"
+	"github.com/stagecraft/stagecraft/lang/ast"
+	"github.com/stagecraft/stagecraft/lang/diag"
+	tk "github.com/stagecraft/stagecraft/lang/token"
+)
+
+// env is what names mean where an expression stands.
+type env struct {
+	entity  string                 // the item's entity type in a rule or trigger; "" in a test
+	vars    map[string]*types.Var  // variables and results set by earlier rules in sequence
+	pending map[string]*Rule       // names set by rules of the stage that do not run before this one
+	items   map[string]*types.Type // test items
+}
+
+// lookup resolves a bare name: variables, then the item and its relations,
+// then the clock words, then resources (employees are users).
+func (c *checker) lookup(id *ast.Ident, en *env) (*types.Type, bool) {
+	name := id.Name
+	if v := en.vars[name]; v != nil {
+		v.Uses++
+		c.info.Uses[id] = v
+		return v.Type, true
+	}
+	if t := en.items[name]; t != nil {
+		return t, true
+	}
+	if en.entity != "" {
+		switch name {
+		case en.entity:
+			return types.EntityOf(name), true
+		case "contact", "company", "client":
+			return types.EntityOf(name), true
+		case "responsible":
+			return types.UserType, true
+		}
+	}
+	switch name {
+	case "now":
+		return types.DateTimeType, true
+	case "today", "tomorrow":
+		return types.DateType, true
+	}
+	if r := c.schema.Resources[name]; r != nil {
+		c.info.Uses[id] = r
+		if r.Kind == "employee" {
+			return types.UserType, true
+		}
+		return types.ResourceOf(r.Kind), true
+	}
+	return nil, false
+}
+
+// names lists what a bare name could have been, for did-you-mean.
+func (c *checker) names(en *env) []string {
+	var out []string
+	for n := range en.vars {
+		out = append(out, n)
+	}
+	for n := range en.items {
+		out = append(out, n)
+	}
+	if en.entity != "" {
+		out = append(out, en.entity, "contact", "company", "client", "responsible")
+	}
+	out = append(out, "now", "today", "tomorrow")
+	for n := range c.schema.Resources {
+		out = append(out, n)
+	}
+	return out
+}
+
+func (c *checker) record(e ast.Expr, t *types.Type) *types.Type {
+	c.info.Types[e] = t
+	return t
+}
+
+func (c *checker) unknownName(id *ast.Ident, en *env) *types.Type {
+	if r := en.pending[id.Name]; r != nil {
+		c.diags.Errorf(id.Pos(), id.End(), diag.ENotYetSet, "%s is set by the rule at line %d, which does not run before this one",
+			id.Name, c.fset.Position(r.Decl.Pos()).Line).Hint = "write `then` after the stage to run this rule after the previous one"
+		return c.record(id, types.InvalidType)
+	}
+	c.diags.Errorf(id.Pos(), id.End(), diag.EUnknownName, "unknown name %q", id.Name).Hint = didYouMean(id.Name, c.names(en))
+	return c.record(id, types.InvalidType)
+}
+
+// expr returns the type of e, reporting what is wrong. An operand that is
+// already invalid makes the whole expression invalid without a new error.
+func (c *checker) expr(e ast.Expr, en *env) *types.Type {
+	switch e := e.(type) {
+	case *ast.Ident:
+		if t, ok := c.lookup(e, en); ok {
+			return c.record(e, t)
+		}
+		return c.unknownName(e, en)
+	case *ast.BasicLit:
+		return c.record(e, c.literal(e, en))
+	case *ast.ParenExpr:
+		return c.record(e, c.expr(e.X, en))
+	case *ast.SelectorExpr:
+		return c.record(e, c.selector(e, en))
+	case *ast.TypeSelExpr:
+		return c.record(e, c.typeSel(e, en))
+	case *ast.CallExpr:
+		return c.record(e, c.call(e, en))
+	case *ast.UnaryExpr:
+		return c.record(e, c.unary(e, en))
+	case *ast.BinaryExpr:
+		return c.record(e, c.binary(e, en))
+	case *ast.ListExpr:
+		return c.record(e, c.list(e, en))
+	case *ast.RangeExpr:
+		c.diags.Errorf(e.Pos(), e.End(), diag.EBadOperand, "a range lo..hi stands only after in")
+		return c.record(e, types.InvalidType)
+	}
+	return c.record(e, types.InvalidType)
+}
+
+func (c *checker) literal(l *ast.BasicLit, en *env) *types.Type {
+	switch l.Kind {
+	case ast.Number:
+		return types.UntypedNum
+	case ast.String:
+		for _, p := range l.Parts {
+			if p.Expr == nil {
+				continue
+			}
+			if _, bad := p.Expr.(*ast.BadExpr); bad {
+				continue
+			}
+			if t := c.expr(p.Expr, en); !types.Printable(t) && t.Kind != types.Invalid {
+				c.diags.Errorf(p.Expr.Pos(), p.Expr.End(), diag.EBadOperand, "cannot insert a %s into a text", t).Hint =
+					"insert one of its fields, like {contact.name}"
+			}
+		}
+		return types.TextType
+	case ast.Duration:
+		return types.DurationType
+	case ast.Date:
+		return types.DateType
+	case ast.DateTime:
+		return types.DateTimeType
+	case ast.Clock:
+		return types.TimeType
+	case ast.Bool:
+		return types.BoolType
+	}
+	return types.NullType
+}
+
+// fieldsOf returns the entity whose fields a value of type t has, or nil.
+func (c *checker) fieldsOf(t *types.Type) *types.EntityDef {
+	if t.Kind == types.Entity {
+		return c.schema.Entities[t.Entity]
+	}
+	return nil
+}
+
+func (c *checker) selector(e *ast.SelectorExpr, en *env) *types.Type {
+	xt := c.expr(e.X, en)
+	name := e.Sel.Name
+	switch xt.Kind {
+	case types.Invalid:
+		return types.InvalidType
+	case types.Record:
+		if f := xt.Field(name); f != nil {
+			return f.Type
+		}
+		var names []string
+		for _, f := range xt.Fields {
+			names = append(names, f.Name)
+		}
+		c.diags.Errorf(e.Sel.Pos(), e.Sel.End(), diag.EUnknownField, "%s has no field %q", xt, name).Hint =
+			hintOr(didYouMean(name, names), "its fields are "+joinNames(names))
+		return types.InvalidType
+	case types.Entity:
+		ent := c.fieldsOf(xt)
+		if f := ent.Lookup(name); f != nil {
+			c.info.Uses[e.Sel] = f
+			if f.Type.Kind == types.Stage {
+				return &types.Type{Kind: types.Stage, Entity: ent.Name}
+			}
+			return f.Type
+		}
+		c.diags.Errorf(e.Sel.Pos(), e.Sel.End(), diag.EUnknownField, "unknown field %q of %s", name, ent.Name).Hint =
+			hintOr(didYouMean(name, keys(ent.Fields)), "declare it: field "+ent.Name+"."+name+": TYPE")
+		return types.InvalidType
+	}
+	c.diags.Errorf(e.Sel.Pos(), e.Sel.End(), diag.ENoFields, "%s is a %s, which has no fields", exprString(e.X), xt)
+	return types.InvalidType
+}
+
+// typeSel checks x[type]: one e-mail address or phone number of a type.
+func (c *checker) typeSel(e *ast.TypeSelExpr, en *env) *types.Type {
+	xt := c.expr(e.X, en)
+	sel := e.Type.Name
+	var kinds []string
+	switch {
+	case xt.Kind == types.Invalid:
+		return types.InvalidType
+	case xt.Kind == types.Email && xt.Multi:
+		kinds = types.EmailKinds
+	case xt.Kind == types.Phone && xt.Multi:
+		kinds = types.PhoneKinds
+	default:
+		c.diags.Errorf(e.Lbrack, e.End(), diag.EBadSelector, "%s is a %s; [%s] picks a value of an e-mail or phone field", exprString(e.X), xt, sel)
+		return types.InvalidType
+	}
+	if sel == "auto" || contains(kinds, sel) {
+		return xt.Single()
+	}
+	other := types.PhoneKinds
+	otherKind, kind := "phone", "e-mail"
+	if xt.Kind == types.Phone {
+		other, otherKind, kind = types.EmailKinds, "e-mail", "phone"
+	}
+	if contains(other, sel) {
+		c.diags.Errorf(e.Type.Pos(), e.Type.End(), diag.EBadSelector, "%s is a %s type, but %s is a %s field", sel, otherKind, exprString(e.X), kind).Hint =
+			kind + " types are " + joinNames(kinds) + " and auto"
+		return types.InvalidType
+	}
+	c.diags.Errorf(e.Type.Pos(), e.Type.End(), diag.EUnknownSelector, "unknown %s type %q", kind, sel).Hint =
+		hintOr(didYouMean(sel, append(kinds, "auto")), kind+" types are "+joinNames(kinds)+" and auto")
+	return types.InvalidType
+}
+
+func (c *checker) call(e *ast.CallExpr, en *env) *types.Type {
+	f := c.u.funcs[e.Fun.Name]
+	args := make([]*types.Type, len(e.Args))
+	valid := true
+	for i, a := range e.Args {
+		args[i] = c.expr(a, en)
+		valid = valid && args[i].Kind != types.Invalid
+	}
+	if f == nil {
+		c.diags.Errorf(e.Fun.Pos(), e.Fun.End(), diag.EUnknownFunc, "unknown function %q", e.Fun.Name).Hint =
+			hintOr(didYouMean(e.Fun.Name, keys(c.u.funcs)), "functions are "+joinNames(keys(c.u.funcs)))
+		return types.InvalidType
+	}
+	if f.Arity >= 0 && len(args) != f.Arity {
+		c.diags.Errorf(e.Pos(), e.End(), diag.EBadCall, "%s takes %d argument(s), not %d", f.Name, f.Arity, len(args))
+		return types.InvalidType
+	}
+	if !valid {
+		return types.InvalidType
+	}
+	for i, a := range args {
+		if a.Kind == types.Null {
+			c.diags.Errorf(e.Args[i].Pos(), e.Args[i].End(), diag.EBadCall, "%s of null is always null", f.Name)
+			return types.InvalidType
+		}
+	}
+	t, msg := f.Check(args)
+	if msg != "" {
+		c.diags.Errorf(e.Pos(), e.End(), diag.EBadCall, "%s", msg)
+		return types.InvalidType
+	}
+	return t
+}
+
+func (c *checker) unary(e *ast.UnaryExpr, en *env) *types.Type {
+	t := c.expr(e.X, en)
+	switch {
+	case t.Kind == types.Invalid:
+		return t
+	case e.Op == "not" && t.Kind == types.Bool, e.Op == "not" && t.Kind == types.Null:
+		return types.BoolType
+	case e.Op == "-" && (t.Kind == types.Number || t.Kind == types.Money || t.Kind == types.Duration):
+		return t
+	}
+	c.diags.Errorf(e.OpPos, e.End(), diag.EBadOperand, "operator %s does not apply to %s", e.Op, t)
+	return types.InvalidType
+}
+
+func (c *checker) list(e *ast.ListExpr, en *env) *types.Type {
+	var elem *types.Type
+	for _, x := range e.Elems {
+		t := c.expr(x, en)
+		switch {
+		case t.Kind == types.Invalid:
+			return types.InvalidType
+		case elem == nil || elem.Kind == types.Null || elem.Untyped && t.Kind == types.Money:
+			elem = t
+		case !types.AssignableTo(t, elem):
+			c.diags.Errorf(x.Pos(), x.End(), diag.EMismatch, "list elements mix %s and %s", elem, t)
+			return types.InvalidType
+		}
+	}
+	if elem == nil {
+		elem = types.NullType
+	}
+	return types.ListOf(elem)
+}
+
+// member resolves a bare name or string against a stage or enum type:
+// deal.stage == Lost, deal.category == "Express". ok is false when x is not
+// such a literal.
+func (c *checker) member(x ast.Expr, want *types.Type, en *env) (ok bool) {
+	var name string
+	switch x := x.(type) {
+	case *ast.Ident:
+		if _, isName := c.lookup(x, en); isName {
+			return false
+		}
+		name = x.Name
+	case *ast.BasicLit:
+		if x.Kind != ast.String || x.IsTemplate() {
+			return false
+		}
+		name = x.Value
+	default:
+		return false
+	}
+	var members []string
+	switch want.Kind {
+	case types.Stage:
+		for _, p := range c.schema.PipelinesOf(want.Entity) {
+			for _, s := range p.Stages {
+				if s.Name == name {
+					if id, isID := x.(*ast.Ident); isID {
+						c.info.Uses[id] = s
+					}
+					c.record(x, want)
+					return true
+				}
+				members = append(members, s.Name)
+			}
+		}
+	case types.Enum:
+		if contains(want.Values, name) {
+			c.record(x, want)
+			return true
+		}
+		members = want.Values
+	default:
+		return false
+	}
+	kind := "stage of " + want.Entity
+	if want.Kind == types.Enum {
+		kind = "value of " + want.String()
+	}
+	c.diags.Errorf(x.Pos(), x.End(), diag.EBadMember, "%q is not a %s", name, kind).Hint =
+		hintOr(didYouMean(name, members), "choose one of "+joinNames(quoteAll(members)))
+	c.record(x, types.InvalidType)
+	return true
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = quote(s)
+	}
+	return out
+}
+
+func isMemberType(t *types.Type) bool { return t.Kind == types.Stage || t.Kind == types.Enum }
+
+func (c *checker) binary(e *ast.BinaryExpr, en *env) *types.Type {
+	switch e.Op {
+	case "and", "or":
+		x, y := c.expr(e.X, en), c.expr(e.Y, en)
+		for _, side := range []struct {
+			t *types.Type
+			e ast.Expr
+		}{{x, e.X}, {y, e.Y}} {
+			if side.t.Kind != types.Bool && side.t.Kind != types.Invalid && side.t.Kind != types.Null {
+				c.diags.Errorf(side.e.Pos(), side.e.End(), diag.ENotBool, "%s needs bool operands; %s is a %s", e.Op, exprString(side.e), side.t)
+				return types.InvalidType
+			}
+		}
+		if x.Kind == types.Invalid || y.Kind == types.Invalid {
+			return types.InvalidType
+		}
+		return types.BoolType
+	case "in", "not in":
+		return c.membership(e, en)
+	}
+	// The left side first; a bare name on either side may be a stage or enum member.
+	var x, y *types.Type
+	if id, ok := e.X.(*ast.Ident); ok && (e.Op == "==" || e.Op == "!=") {
+		if _, known := c.lookup(id, en); !known {
+			y = c.expr(e.Y, en)
+			if isMemberType(y) && c.member(e.X, y, en) {
+				return types.BoolType
+			}
+			x = c.expr(e.X, en)
+		}
+	}
+	if x == nil {
+		x = c.expr(e.X, en)
+		if (e.Op == "==" || e.Op == "!=") && isMemberType(x) && c.member(e.Y, x, en) {
+			return types.BoolType
+		}
+		y = c.expr(e.Y, en)
+	}
+	if x.Kind == types.Invalid || y.Kind == types.Invalid {
+		return types.InvalidType
+	}
+	if t := binaryType(e.Op, x, y); t != nil {
+		return t
+	}
+	c.diags.Errorf(e.OpPos, e.OpPos+tokenPos(len(e.Op)), diag.EMismatch, "mismatched types: %s %s %s", x, e.Op, y).Hint = mismatchHint(e.Op, x, y)
+	return types.InvalidType
+}
+
+func mismatchHint(op string, x, y *types.Type) string {
+	if (x.Kind == types.Money && y.Kind == types.Text) || (x.Kind == types.Text && y.Kind == types.Money) {
+		return "money compares with money or a number, such as 1000"
+	}
+	if (x.Kind == types.Date && y.Kind == types.DateTime) || (x.Kind == types.DateTime && y.Kind == types.Date) {
+		return "use date(x) to compare a datetime with a date"
+	}
+	return ""
+}
+
+func (c *checker) membership(e *ast.BinaryExpr, en *env) *types.Type {
+	x := c.expr(e.X, en)
+	switch y := e.Y.(type) {
+	case *ast.RangeExpr:
+		lo, hi := c.expr(y.Lo, en), c.expr(y.Hi, en)
+		c.record(y, types.ListOf(lo))
+		if x.Kind == types.Invalid || lo.Kind == types.Invalid || hi.Kind == types.Invalid {
+			return types.InvalidType
+		}
+		if binaryType("<=", x, lo) == nil || binaryType("<=", x, hi) == nil {
+			c.diags.Errorf(e.OpPos, e.End(), diag.EMismatch, "mismatched types: %s in %s..%s", x, lo, hi)
+			return types.InvalidType
+		}
+		return types.BoolType
+	case *ast.ListExpr:
+		if isMemberType(x) {
+			for _, el := range y.Elems {
+				if !c.member(el, x, en) {
+					if t := c.expr(el, en); t.Kind != types.Invalid && !types.AssignableTo(t, x) {
+						c.diags.Errorf(el.Pos(), el.End(), diag.EMismatch, "%s is a %s, not a %s", exprString(el), t, x)
+					}
+				}
+			}
+			c.record(y, types.ListOf(x))
+			return types.BoolType
+		}
+	}
+	lt := c.expr(e.Y, en)
+	if x.Kind == types.Invalid || lt.Kind == types.Invalid {
+		return types.InvalidType
+	}
+	if lt.Kind != types.List && !lt.Multi {
+		c.diags.Errorf(e.Y.Pos(), e.Y.End(), diag.EMismatch, "%s needs a list or a range lo..hi on its right, not a %s", e.Op, lt).Hint =
+			"to find a text in a text, use contains(text, part)"
+		return types.InvalidType
+	}
+	elem := lt.Elem
+	if lt.Multi {
+		elem = lt.Single()
+	}
+	if elem.Kind != types.Null && !types.AssignableTo(x, elem) && !types.AssignableTo(elem, x) {
+		c.diags.Errorf(e.OpPos, e.End(), diag.EMismatch, "mismatched types: %s %s list of %s", x, e.Op, elem)
+		return types.InvalidType
+	}
+	return types.BoolType
+}
+
+// binaryType is the result type of x op y, or nil when the operator does not
+// apply. Number literals adapt to money, as Go's untyped constants do.
+func binaryType(op string, x, y *types.Type) *types.Type {
+	k := func(a, b types.Kind) bool { return x.Kind == a && y.Kind == b }
+	numLike := func(t *types.Type) bool { return t.Kind == types.Number }
+	moneyPair := k(types.Money, types.Money) || x.Kind == types.Money && numLike(y) && y.Untyped || numLike(x) && x.Untyped && y.Kind == types.Money
+	switch op {
+	case "==", "!=":
+		if x.Kind == types.Null || y.Kind == types.Null || types.AssignableTo(x, y) || types.AssignableTo(y, x) || moneyPair {
+			if x.Kind == types.Date && y.Kind == types.DateTime || x.Kind == types.DateTime && y.Kind == types.Date {
+				return nil
+			}
+			return types.BoolType
+		}
+	case "<", "<=", ">", ">=":
+		if moneyPair || x.Kind == y.Kind && orderable(x.Kind) {
+			return types.BoolType
+		}
+	case "+":
+		switch {
+		case k(types.Number, types.Number):
+			return untypedIf(x, y)
+		case moneyPair:
+			return types.MoneyType
+		case k(types.Text, types.Text) || k(types.Text, types.Enum) || k(types.Enum, types.Text):
+			return types.TextType
+		case k(types.Date, types.Duration):
+			return types.DateType
+		case k(types.DateTime, types.Duration):
+			return types.DateTimeType
+		case k(types.Date, types.Time):
+			return types.DateTimeType
+		case k(types.Duration, types.Duration):
+			return types.DurationType
+		}
+	case "-":
+		switch {
+		case k(types.Number, types.Number):
+			return untypedIf(x, y)
+		case moneyPair:
+			return types.MoneyType
+		case k(types.Date, types.Duration):
+			return types.DateType
+		case k(types.DateTime, types.Duration):
+			return types.DateTimeType
+		case k(types.Date, types.Date), k(types.DateTime, types.DateTime), k(types.Duration, types.Duration):
+			return types.DurationType
+		}
+	case "*":
+		switch {
+		case k(types.Number, types.Number):
+			return untypedIf(x, y)
+		case k(types.Money, types.Number), k(types.Number, types.Money):
+			return types.MoneyType
+		case k(types.Duration, types.Number), k(types.Number, types.Duration):
+			return types.DurationType
+		}
+	case "/":
+		switch {
+		case k(types.Number, types.Number):
+			return untypedIf(x, y)
+		case k(types.Money, types.Number):
+			return types.MoneyType
+		case k(types.Money, types.Money):
+			return types.NumberType
+		case k(types.Duration, types.Number):
+			return types.DurationType
+		}
+	case "%":
+		if k(types.Number, types.Number) {
+			return untypedIf(x, y)
+		}
+	}
+	return nil
+}
+
+func untypedIf(x, y *types.Type) *types.Type {
+	if x.Untyped && y.Untyped {
+		return types.UntypedNum
+	}
+	return types.NumberType
+}
+
+func orderable(k types.Kind) bool {
+	switch k {
+	case types.Number, types.Money, types.Date, types.DateTime, types.Time, types.Duration, types.Text, types.Stage:
+		return true
+	}
+	return false
+}
+
+// exprString renders a short expression for messages.
+func exprString(e ast.Expr) string {
+	switch e := e.(type) {
+	case *ast.Ident:
+		return e.Name
+	case *ast.SelectorExpr:
+		return exprString(e.X) + "." + e.Sel.Name
+	case *ast.TypeSelExpr:
+		return exprString(e.X) + "[" + e.Type.Name + "]"
+	case *ast.BasicLit:
+		return e.Raw
+	case *ast.ParenExpr:
+		return "(" + exprString(e.X) + ")"
+	case *ast.CallExpr:
+		return e.Fun.Name + "(...)"
+	}
+	return "the expression"
+}
+
+type tokenPos = tk.Pos

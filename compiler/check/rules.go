@@ -1,0 +1,689 @@
+package check
+
+import (
+	"fmt"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/stagecraft/stagecraft/compiler/types"
+	"github.com/stagecraft/stagecraft/lang/ast"
+	"github.com/stagecraft/stagecraft/lang/diag"
+)
+
+// resolveResources checks resource settings once every resource is known, so
+// an employee's supervisor may be declared after the employee.
+func (c *checker) resolveResources() {
+	en := &env{}
+	for _, d := range c.resourceDecls {
+		kind := c.u.resources[d.Kind.Name]
+		r := c.schema.Resources[d.Name.Name]
+		if kind.Name == "action" {
+			r.Action = c.customAction(d)
+			continue
+		}
+		c.settings(d.Settings, kind.Settings, en, kind.Name+" "+d.Name.Name, func(s *ast.Setting, decl *types.Setting) {
+			if l, ok := s.Value.(*ast.BasicLit); ok {
+				r.Settings[decl.Name] = l.Value
+			} else if id, ok := s.Value.(*ast.Ident); ok {
+				r.Settings[decl.Name] = id.Name
+			}
+		})
+	}
+}
+
+// customAction turns `action NAME "module.wasm" { input x: T  output y: T }`
+// into an action signature: inputs become settings, outputs the result.
+func (c *checker) customAction(d *ast.ResourceDecl) *types.ActionDecl {
+	a := &types.ActionDecl{ID: "R-WASM", Verb: c.u.Lib.RunVerb, Object: d.Name.Name, Doc: "custom action " + d.Name.Name}
+	result := types.RecordOf(d.Name.Name + " result")
+	seen := map[string]bool{}
+	for _, s := range d.Settings {
+		if s.Key.Name != "input" && s.Key.Name != "output" {
+			c.diags.Errorf(s.Key.Pos(), s.Key.End(), diag.EUnknownSetting, "unknown setting %q of action %s", s.Key.Name, d.Name.Name).Hint =
+				hintOr(didYouMean(s.Key.Name, []string{"input", "output"}), "an action declares input NAME: TYPE and output NAME: TYPE")
+			continue
+		}
+		id, ok := s.Value.(*ast.Ident)
+		if s.Name == nil || !ok {
+			c.diags.Errorf(s.Pos(), s.End(), diag.EBadFieldType, "write %s NAME: TYPE, such as %s amount: money", s.Key.Name, s.Key.Name)
+			continue
+		}
+		t := c.fieldType(&ast.TypeExpr{Name: id})
+		if t == nil {
+			continue
+		}
+		key := s.Key.Name + " " + s.Name.Name
+		if seen[key] {
+			c.diags.Errorf(s.Name.Pos(), s.Name.End(), diag.EDuplicate, "%s %q is declared twice", s.Key.Name, s.Name.Name)
+			continue
+		}
+		seen[key] = true
+		if s.Key.Name == "input" {
+			a.Settings = append(a.Settings, &types.Setting{Name: s.Name.Name, Type: t, Required: true, Doc: "input of " + d.Name.Name})
+		} else {
+			result.Fields = append(result.Fields, &types.Field{Name: s.Name.Name, Type: t, Pos: s.Name.Pos()})
+		}
+	}
+	if len(result.Fields) > 0 {
+		a.Result = result
+	}
+	return a
+}
+
+// stage resolves a stage reference, Dostawa or Sales.Dostawa.
+func (c *checker) stage(ref *ast.StageRef, entity string) *types.StageDef {
+	var candidates []*types.Pipeline
+	if ref.Pipeline != nil {
+		for _, p := range c.schema.Pipelines {
+			if p.Name == ref.Pipeline.Value && (entity == "" || p.Entity == entity) {
+				candidates = append(candidates, p)
+			}
+		}
+		if len(candidates) == 0 {
+			var names []string
+			for _, p := range c.schema.Pipelines {
+				names = append(names, p.Name)
+			}
+			c.diags.Errorf(ref.Pipeline.Pos(), ref.Pipeline.End(), diag.EUnknownPipeline, "unknown pipeline %q", ref.Pipeline.Value).Hint = didYouMean(ref.Pipeline.Value, names)
+			return nil
+		}
+	} else {
+		for _, p := range c.schema.Pipelines {
+			if entity == "" || p.Entity == entity {
+				candidates = append(candidates, p)
+			}
+		}
+	}
+	var found []*types.StageDef
+	var names []string
+	for _, p := range candidates {
+		for _, s := range p.Stages {
+			names = append(names, s.Name)
+			if s.Name == ref.Stage.Value {
+				found = append(found, s)
+			}
+		}
+	}
+	switch len(found) {
+	case 1:
+		c.info.Uses[&ast.Ident{NamePos: ref.Stage.NamePos, Name: ref.Stage.Value}] = found[0]
+		return found[0]
+	case 0:
+		c.diags.Errorf(ref.Stage.Pos(), ref.Stage.End(), diag.EUnknownStage, "unknown stage %q", ref.Stage.Value).Hint =
+			hintOr(didYouMean(ref.Stage.Value, names), "declare it in a pipeline: stage "+ref.Stage.Raw)
+		return nil
+	}
+	where := ""
+	for i, s := range found {
+		if i > 0 {
+			where += " and "
+		}
+		where += s.Pipeline.Entity + " pipeline " + quote(s.Pipeline.Name)
+	}
+	c.diags.Errorf(ref.Stage.Pos(), ref.Stage.End(), diag.EAmbiguousStage, "stage %q is in %s", ref.Stage.Value, where).Hint =
+		"name the pipeline: " + found[0].Pipeline.Name + "." + ref.Stage.Raw
+	return nil
+}
+
+func (c *checker) rule(d *ast.RuleDecl) {
+	st := c.stage(d.Stage, "")
+	if st == nil {
+		return // without its stage, nothing in the rule has a meaning to check
+	}
+	r := &Rule{Decl: d, Stage: st}
+	c.info.Rules = append(c.info.Rules, r)
+	en := &env{entity: st.Pipeline.Entity, vars: map[string]*types.Var{}, pending: map[string]*Rule{}}
+	// Names set by earlier rules in the same sequence are in scope; those set
+	// by other rules of the stage are pending: using one is an error that says why.
+	if d.Then.IsValid() {
+		r.Previous = c.lastRule[st]
+		if r.Previous == nil {
+			c.diags.Errorf(d.Then, d.Then+4, diag.ENoPrevious, "then: no earlier rule on stage %q in this file", st.Name).Hint =
+				"remove then, or move this rule after the rule it should follow"
+		}
+	}
+	for p := r.Previous; p != nil; p = p.Previous {
+		if p.Binds != nil {
+			en.vars[p.Binds.Name] = p.Binds
+		}
+	}
+	for name, b := range c.bound[st] {
+		if en.vars[name] == nil {
+			en.pending[name] = b
+		}
+	}
+	c.lastRule[st] = r
+	if d.Timing != nil {
+		c.timing(d.Timing, en)
+	}
+	if d.Cond != nil {
+		c.condition(d.Cond, en)
+	}
+	switch a := d.Action.(type) {
+	case *ast.LetAction:
+		c.let(r, a, en)
+	case *ast.UpdateAction:
+		c.update(a, en)
+	case *ast.CallAction:
+		c.callAction(r, a, en)
+	}
+	if r.Binds != nil {
+		if c.bound[st] == nil {
+			c.bound[st] = map[string]*Rule{}
+		}
+		c.bound[st][r.Binds.Name] = r
+		c.vars = append(c.vars, r.Binds)
+	}
+}
+
+func (c *checker) condition(e ast.Expr, en *env) {
+	if t := c.expr(e, en); t.Kind != types.Bool && t.Kind != types.Invalid {
+		c.diags.Errorf(e.Pos(), e.End(), diag.ENotBool, "the condition is a %s, not a bool", t)
+	}
+}
+
+func (c *checker) timing(t *ast.Timing, en *env) {
+	if t.At != nil {
+		switch k := c.expr(t.At, en).Kind; k {
+		case types.Date, types.DateTime, types.Time, types.Invalid:
+		default:
+			c.diags.Errorf(t.At.Pos(), t.At.End(), diag.EBadTiming, "at needs a date, a datetime or a time of day, not a %s", k).Hint =
+				"for example: at tomorrow + 14:00, at deal.close_date - 1d, at 09:00"
+		}
+	}
+	if w := t.Worktime; w != nil {
+		if w.Name != "worktime" {
+			c.diags.Errorf(w.Pos(), w.End(), diag.ESyntax, "unexpected %q after the delay", w.Name).Hint =
+				hintOr(didYouMean(w.Name, []string{"worktime"}), "only worktime may follow a delay")
+		} else if c.calendar == nil {
+			c.diags.Errorf(w.Pos(), w.End(), diag.EMissingSetting, "worktime needs the workspace calendar").Hint =
+				`declare one: calendar work { timezone "Europe/Warsaw" }`
+		}
+	}
+}
+
+// bind declares a rule's variable or result.
+func (c *checker) bind(r *Rule, id *ast.Ident, t *types.Type, en *env) {
+	if _, taken := c.lookup(id, &env{entity: en.entity}); taken || en.vars[id.Name] != nil || contains(scopeWords, id.Name) {
+		c.diags.Errorf(id.Pos(), id.End(), diag.EDuplicate, "%q is already a name here; choose another", id.Name)
+		return
+	}
+	if b := c.bound[r.Stage][id.Name]; b != nil {
+		c.diags.Errorf(id.Pos(), id.End(), diag.EDuplicate, "%q is already set by the rule at line %d of stage %q", id.Name,
+			c.fset.Position(b.Decl.Pos()).Line, r.Stage.Name)
+		return
+	}
+	r.Binds = &types.Var{Name: id.Name, Type: t, Pos: id.Pos()}
+	c.info.Uses[id] = r.Binds
+}
+
+func (c *checker) let(r *Rule, a *ast.LetAction, en *env) {
+	t := c.expr(a.Value, en)
+	switch {
+	case t.Kind == types.Invalid:
+	case t.Kind == types.Null:
+		c.diags.Errorf(a.Value.Pos(), a.Value.End(), diag.EBadOperand, "a variable cannot be set to null alone; its type would be unknown")
+	case a.Calc && !calcKind(t.Kind):
+		c.diags.Errorf(a.Value.Pos(), a.Value.End(), diag.EBadOperand, "calc computes a number, money, date, datetime or duration, not a %s", t).Hint =
+			"use let to set a variable of any type"
+	}
+	if t.Untyped {
+		t = types.NumberType
+	}
+	c.bind(r, a.Name, t, en)
+}
+
+func calcKind(k types.Kind) bool {
+	switch k {
+	case types.Number, types.Money, types.Date, types.DateTime, types.Duration:
+		return true
+	}
+	return false
+}
+
+func (c *checker) update(a *ast.UpdateAction, en *env) {
+	sel, ok := a.Field.(*ast.SelectorExpr)
+	ft := c.expr(a.Field, en)
+	vt := c.expr(a.Value, en)
+	if !ok || ft.Kind == types.Invalid {
+		if !ok {
+			c.diags.Errorf(a.Field.Pos(), a.Field.End(), diag.EBadUpdate, "update sets a field, like deal.comments")
+		}
+		return
+	}
+	owner := c.info.Types[sel.X]
+	f, _ := c.info.Uses[sel.Sel].(*types.Field)
+	if owner == nil || owner.Kind != types.Entity || f == nil || owner.Entity == "client" {
+		c.diags.Errorf(a.Field.Pos(), a.Field.End(), diag.EBadUpdate, "update sets a field of the item, its contact or its company, not %s", exprString(a.Field))
+		return
+	}
+	if f.ReadOnly {
+		r := c.diags.Errorf(sel.Sel.Pos(), sel.Sel.End(), diag.EBadUpdate, "%s is set by the CRM and cannot be updated", exprString(a.Field))
+		if f.Name == "stage" {
+			r.Hint = "stages change by triggers (move to stage ...) and by users"
+		}
+		return
+	}
+	if vt.Kind != types.Invalid && !types.AssignableTo(vt, ft) {
+		c.diags.Errorf(a.Value.Pos(), a.Value.End(), diag.EMismatch, "cannot set %s (%s) to a %s", exprString(a.Field), ft, vt)
+		return
+	}
+	if ft.Kind == types.Enum {
+		c.member(a.Value, ft, en)
+	}
+}
+
+func (c *checker) callAction(r *Rule, a *ast.CallAction, en *env) {
+	name := a.Verb.Name + " " + a.Object.Name
+	decl := c.u.actions[name]
+	if a.Verb.Name == c.u.Lib.RunVerb {
+		res := c.schema.Resources[a.Object.Name]
+		if res == nil || res.Kind != "action" {
+			var names []string
+			for n, x := range c.schema.Resources {
+				if x.Kind == "action" {
+					names = append(names, n)
+				}
+			}
+			c.diags.Errorf(a.Object.Pos(), a.Object.End(), diag.EUnknownAction, "unknown custom action %q", a.Object.Name).Hint =
+				hintOr(didYouMean(a.Object.Name, names), "declare it: action "+a.Object.Name+` "module.wasm" { input NAME: TYPE }`)
+			return
+		}
+		c.info.Uses[a.Object] = res
+		r.Custom, decl = res, res.Action
+	}
+	if decl == nil {
+		var names []string
+		for _, x := range c.u.Lib.Actions {
+			names = append(names, x.Name())
+		}
+		c.diags.Errorf(a.Verb.Pos(), a.Object.End(), diag.EUnknownAction, "unknown action %q", name).Hint =
+			hintOr(didYouMean(name, names), "actions are "+joinNames(names)+", run NAME, let, calc and update")
+		return
+	}
+	r.Action = decl
+	if len(decl.Entities) > 0 && !contains(decl.Entities, en.entity) {
+		c.diags.Errorf(a.Verb.Pos(), a.Object.End(), diag.EWrongEntity, "%s works on %s stages, not on %s stages (rule on %q)",
+			name, joinNames(decl.Entities), en.entity, r.Stage.Name)
+	}
+	c.target(decl, a, en)
+	given := c.settings(a.Settings, decl.Settings, en, name, nil)
+	for _, s := range decl.Settings {
+		if s.Required && given[s.Name] == nil {
+			c.diags.Errorf(a.Verb.Pos(), a.Object.End(), diag.EMissingSetting, "%s needs the setting %s (%s)", name, s.Name, s.Doc)
+		}
+	}
+	for _, group := range decl.OneOf {
+		var set []string
+		for _, g := range group {
+			if given[g] != nil {
+				set = append(set, g)
+			}
+		}
+		if len(set) != 1 {
+			c.diags.Errorf(a.Verb.Pos(), a.Object.End(), diag.EConflict, "%s needs exactly one of %s; %d given", name, joinNames(group), len(set))
+		}
+	}
+	if decl.Setting("provider") != nil && given["provider"] == nil {
+		c.defaultProvider(a)
+	}
+	if a.Result != nil {
+		if decl.Result == nil {
+			c.diags.Errorf(a.Result.Pos(), a.Result.End(), diag.EBadTarget, "%s has no result to name", name)
+		} else {
+			c.bind(r, a.Result, decl.Result, en)
+		}
+	}
+}
+
+func (c *checker) defaultProvider(a *ast.CallAction) {
+	var names []string
+	for n, r := range c.schema.Resources {
+		if r.Kind == "provider" {
+			names = append(names, n)
+		}
+	}
+	switch len(names) {
+	case 1:
+	case 0:
+		c.diags.Errorf(a.Verb.Pos(), a.Object.End(), diag.EMissingSetting, "send sms needs an SMS provider, and none is declared").Hint =
+			`declare one: provider smsapi "SMSAPI"`
+	default:
+		c.diags.Errorf(a.Verb.Pos(), a.Object.End(), diag.EMissingSetting, "%d SMS providers are declared; name one with provider", len(names)).Hint =
+			"providers: " + joinNames(sortStrings(names))
+	}
+}
+
+func (c *checker) target(decl *types.ActionDecl, a *ast.CallAction, en *env) {
+	name := decl.Name()
+	if a.Target == nil {
+		if decl.TargetRequired {
+			c.diags.Errorf(a.Verb.Pos(), a.Object.End(), diag.EMissingSetting, "%s needs to WHOM", name)
+		}
+		return
+	}
+	if decl.Target == types.NoTarget {
+		c.diags.Errorf(a.Target.Pos(), a.Target.End(), diag.EBadTarget, "%s takes no to", name)
+		return
+	}
+	t := c.expr(a.Target, en)
+	want := map[types.TargetKind]*types.Type{types.EmailTarget: types.EmailType, types.PhoneTarget: types.PhoneType, types.UserTarget: types.UserType}[decl.Target]
+	if t.Kind != types.Invalid && !types.AssignableTo(t, want) {
+		hint := map[types.TargetKind]string{types.EmailTarget: "for example: to client.email[work]", types.PhoneTarget: "for example: to contact.phone[mobile]",
+			types.UserTarget: "for example: to responsible.supervisor, or an employee's name"}[decl.Target]
+		c.diags.Errorf(a.Target.Pos(), a.Target.End(), diag.EBadTarget, "%s sends to %s, and %s is a %s", name, want, exprString(a.Target), t).Hint = hint
+	}
+}
+
+// settings checks `key value` settings against their declarations and
+// returns the ones given. each, when set, sees every valid setting.
+func (c *checker) settings(given []*ast.Setting, decls []*types.Setting, en *env, owner string,
+	each func(*ast.Setting, *types.Setting)) map[string]*ast.Setting {
+	out := map[string]*ast.Setting{}
+	for _, s := range given {
+		var decl *types.Setting
+		for _, d := range decls {
+			if d.Name == s.Key.Name {
+				decl = d
+			}
+		}
+		if decl == nil {
+			c.diags.Errorf(s.Key.Pos(), s.Key.End(), diag.EUnknownSetting, "unknown setting %q of %s", s.Key.Name, owner).Hint =
+				hintOr(didYouMean(s.Key.Name, types.Names(decls)), settingList(decls))
+			continue
+		}
+		if out[s.Key.Name] != nil {
+			c.diags.Errorf(s.Key.Pos(), s.Key.End(), diag.EDuplicateSet, "setting %s is given twice", s.Key.Name)
+			continue
+		}
+		out[s.Key.Name] = s
+		if s.Name != nil {
+			c.diags.Errorf(s.Name.Pos(), s.Name.End(), diag.ESyntax, "unexpected %q: write %s VALUE", s.Name.Name, s.Key.Name)
+			continue
+		}
+		if c.value(s.Value, decl, en, out) && each != nil {
+			each(s, decl)
+		}
+	}
+	return out
+}
+
+func settingList(decls []*types.Setting) string {
+	if len(decls) == 0 {
+		return "it takes no settings"
+	}
+	return "settings are " + joinNames(types.Names(decls))
+}
+
+// value checks one setting's value against its declared type.
+func (c *checker) value(v ast.Expr, decl *types.Setting, en *env, given map[string]*ast.Setting) bool {
+	want := decl.Type
+	if want == nil || want.Kind == types.Invalid {
+		c.expr(v, en) // typed by the owner (T-FIELD-CHANGED's field and value)
+		return true
+	}
+	if id, ok := v.(*ast.Ident); ok && decl.Auto && id.Name == "auto" {
+		return true
+	}
+	switch want.Kind {
+	case types.Resource:
+		if want.Name == "pipeline" {
+			return c.pipelineValue(v, en) != nil
+		}
+		return c.resourceValue(v, want.Name, en)
+	case types.Stage:
+		return c.stageValue(v, decl, en, given)
+	case types.Enum:
+		if c.member(v, want, en) {
+			return c.info.Types[v].Kind != types.Invalid
+		}
+	case types.List:
+		if l, ok := v.(*ast.ListExpr); ok && (want.Elem.Kind == types.Enum || want.Elem.Kind == types.Resource) {
+			okAll := true
+			for _, el := range l.Elems {
+				okAll = c.value(el, &types.Setting{Name: decl.Name, Type: want.Elem}, en, given) && okAll
+			}
+			return okAll
+		}
+	}
+	t := c.expr(v, en)
+	if t.Kind == types.Invalid {
+		return false
+	}
+	if want.Kind == types.List && want.Elem.Kind == types.File && t.Kind == types.List && t.Elem.Kind == types.Record && t.Elem.Field("file") != nil {
+		return true // documents attach as files
+	}
+	if !types.AssignableTo(t, want) || t.Kind == types.Null {
+		c.diags.Errorf(v.Pos(), v.End(), diag.ESettingType, "%s needs a %s, not a %s", decl.Name, want, t)
+		return false
+	}
+	if decl.MaxLen > 0 {
+		c.textLimit(v, decl)
+	}
+	if decl.Max > decl.Min {
+		if l, ok := v.(*ast.BasicLit); ok && l.Kind == ast.Number {
+			if f, err := strconv.ParseFloat(l.Raw, 64); err == nil && (f < decl.Min || f > decl.Max) {
+				c.diags.Errorf(v.Pos(), v.End(), diag.EBadValue, "%s is %s; it runs from %g to %g", decl.Name, l.Raw, decl.Min, decl.Max)
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// textLimit warns when a text is, or can become, longer than its limit.
+func (c *checker) textLimit(v ast.Expr, decl *types.Setting) {
+	l, ok := v.(*ast.BasicLit)
+	if !ok || l.Kind != ast.String {
+		return
+	}
+	fixed, most, bounded := 0, 0, true
+	var unbounded ast.Expr
+	for _, p := range l.Parts {
+		if p.Expr == nil {
+			fixed += utf8.RuneCountInString(p.Text)
+			continue
+		}
+		t := c.info.Types[p.Expr]
+		if t == nil {
+			continue
+		}
+		if n := types.PrintedMax(t); n > 0 {
+			most += n
+		} else if bounded {
+			bounded, unbounded = false, p.Expr
+		}
+	}
+	switch {
+	case fixed > decl.MaxLen:
+		c.diags.Warnf(l.Pos(), l.End(), diag.WTextTooLong, "%s is %d characters; the limit is %d", decl.Name, fixed, decl.MaxLen)
+	case bounded && fixed+most > decl.MaxLen:
+		c.diags.Warnf(l.Pos(), l.End(), diag.WTextTooLong, "%s can reach %d characters with the longest field values; the limit is %d",
+			decl.Name, fixed+most, decl.MaxLen).Hint = "a longer text fails at run time and the timeline says so"
+	case !bounded:
+		c.diags.Warnf(unbounded.Pos(), unbounded.End(), diag.WTextTooLong, "%s has no length limit, so %s can exceed %d characters",
+			exprString(unbounded), decl.Name, decl.MaxLen).Hint = "declare the field as text(N) to bound it"
+	}
+}
+
+func (c *checker) resourceValue(v ast.Expr, kind string, en *env) bool {
+	id, ok := v.(*ast.Ident)
+	if !ok {
+		c.diags.Errorf(v.Pos(), v.End(), diag.ESettingType, "expected the name of a %s, not %s", kind, exprString(v))
+		return false
+	}
+	r := c.schema.Resources[id.Name]
+	if r != nil && r.Kind == kind {
+		c.info.Uses[id] = r
+		c.record(id, types.ResourceOf(kind))
+		return true
+	}
+	var names []string
+	for n, x := range c.schema.Resources {
+		if x.Kind == kind {
+			names = append(names, n)
+		}
+	}
+	if r != nil {
+		c.diags.Errorf(id.Pos(), id.End(), diag.ESettingType, "%s is a %s, not a %s", id.Name, r.Kind, kind)
+		return false
+	}
+	c.diags.Errorf(id.Pos(), id.End(), diag.EUnknownResource, "unknown %s %q", kind, id.Name).Hint =
+		hintOr(didYouMean(id.Name, names), fmt.Sprintf("declare it: %s %s", kind, id.Name))
+	return false
+}
+
+func (c *checker) pipelineValue(v ast.Expr, en *env) *types.Pipeline {
+	var name string
+	switch x := v.(type) {
+	case *ast.Ident:
+		name = x.Name
+	case *ast.BasicLit:
+		name = x.Value
+	}
+	entity := en.entity
+	if p := c.schema.Pipeline(entity, name); p != nil {
+		return p
+	}
+	var names []string
+	for _, p := range c.schema.PipelinesOf(entity) {
+		names = append(names, p.Name)
+	}
+	c.diags.Errorf(v.Pos(), v.End(), diag.EUnknownPipeline, "unknown %s pipeline %q", entity, name).Hint = didYouMean(name, names)
+	return nil
+}
+
+// stageValue checks a stage setting against the pipeline setting it depends
+// on (copy deal: stage belongs to the target pipeline), or the rule's own.
+func (c *checker) stageValue(v ast.Expr, decl *types.Setting, en *env, given map[string]*ast.Setting) bool {
+	var ref *ast.StageRef
+	switch x := v.(type) {
+	case *ast.Ident:
+		ref = &ast.StageRef{Stage: &ast.Name{NamePos: x.NamePos, Raw: x.Name, Value: x.Name}}
+	case *ast.BasicLit:
+		if x.Kind == ast.String {
+			ref = &ast.StageRef{Stage: &ast.Name{NamePos: x.ValuePos, Raw: x.Raw, Value: x.Value}}
+		}
+	}
+	if ref == nil {
+		c.diags.Errorf(v.Pos(), v.End(), diag.ESettingType, "%s needs a stage name", decl.Name)
+		return false
+	}
+	if p := given[decl.StageOf]; p != nil && decl.StageOf != "" {
+		pl := c.pipelineValueQuiet(p.Value, en)
+		if pl == nil {
+			return false
+		}
+		if s := pl.Lookup(ref.Stage.Value); s != nil {
+			return true
+		}
+		var names []string
+		for _, s := range pl.Stages {
+			names = append(names, s.Name)
+		}
+		c.diags.Errorf(v.Pos(), v.End(), diag.EUnknownStage, "pipeline %q has no stage %q", pl.Name, ref.Stage.Value).Hint = didYouMean(ref.Stage.Value, names)
+		return false
+	}
+	return c.stage(ref, en.entity) != nil
+}
+
+func (c *checker) pipelineValueQuiet(v ast.Expr, en *env) *types.Pipeline {
+	var name string
+	switch x := v.(type) {
+	case *ast.Ident:
+		name = x.Name
+	case *ast.BasicLit:
+		name = x.Value
+	}
+	return c.schema.Pipeline(en.entity, name)
+}
+
+func (c *checker) trigger(d *ast.TriggerDecl) {
+	st := c.stage(d.Stage, "")
+	if st == nil {
+		return
+	}
+	name := d.Event[0].Name + " " + d.Event[1].Name
+	ev := c.u.triggers[name]
+	if ev == nil {
+		var names []string
+		for _, t := range c.u.Lib.Triggers {
+			names = append(names, t.Name())
+		}
+		c.diags.Errorf(d.Event[0].Pos(), d.Event[1].End(), diag.EUnknownEvent, "unknown trigger event %q", name).Hint =
+			hintOr(didYouMean(name, names), "events are "+joinNames(names))
+		return
+	}
+	c.info.Triggers = append(c.info.Triggers, &Trigger{Decl: d, Stage: st, Event: ev})
+	en := &env{entity: st.Pipeline.Entity}
+	all := append(append([]*types.Setting(nil), c.u.Lib.TriggerSettings...), ev.Settings...)
+	given := c.settings(d.Settings, all, en, "trigger "+name, nil)
+	for _, s := range ev.Settings {
+		if s.Required && given[s.Name] == nil {
+			c.diags.Errorf(d.Event[0].Pos(), d.Event[1].End(), diag.EMissingSetting, "trigger %s needs the setting %s (%s)", name, s.Name, s.Doc)
+		}
+	}
+	if f := given["field"]; f != nil {
+		c.changedField(f, given["value"], en)
+	}
+	if d.Cond != nil {
+		c.condition(d.Cond, en)
+	}
+	if d.As != nil {
+		c.resourceValue(d.As, "employee", en)
+	}
+	back := false
+	if b := given["allow_back"]; b != nil {
+		if l, ok := b.Value.(*ast.BasicLit); ok && l.Raw == "true" {
+			back = true
+		}
+	}
+	if st.Index == 0 && !back {
+		c.diags.Warnf(d.Stage.Pos(), d.Stage.End(), diag.WNeverFires, "this trigger can never fire: %q is the first stage, so moving there is always a move back", st.Name).Hint =
+			"add allow_back true, or attach the trigger to a later stage"
+	}
+}
+
+// changedField checks T-FIELD-CHANGED's field and value.
+func (c *checker) changedField(f, value *ast.Setting, en *env) {
+	ft := c.info.Types[f.Value]
+	sel, ok := f.Value.(*ast.SelectorExpr)
+	if ft == nil || ft.Kind == types.Invalid {
+		return
+	}
+	if !ok || c.info.Types[sel.X] == nil || c.info.Types[sel.X].Entity != en.entity {
+		c.diags.Errorf(f.Value.Pos(), f.Value.End(), diag.ESettingType, "field needs a field of the %s, like %s.amount", en.entity, en.entity)
+		return
+	}
+	if value == nil {
+		return
+	}
+	if isMemberType(ft) && c.member(value.Value, ft, en) {
+		return
+	}
+	if vt := c.info.Types[value.Value]; vt != nil && vt.Kind != types.Invalid && !types.AssignableTo(vt, ft) {
+		c.diags.Errorf(value.Value.Pos(), value.Value.End(), diag.ESettingType, "value needs a %s, like the field %s, not a %s", ft, exprString(f.Value), vt)
+	}
+}
+
+// unused warns about variables and results that no later rule reads.
+func (c *checker) unused() {
+	for _, v := range c.vars {
+		if v.Uses == 0 {
+			c.diags.Warnf(v.Pos, v.Pos+tokenPos(len(v.Name)), diag.WUnused, "%s is set but no later rule uses it", v.Name).Hint =
+				"use it in a rule that starts with then, or remove it"
+		}
+	}
+}
+
+func sortStrings(s []string) []string {
+	out := append([]string(nil), s...)
+	for i := range out {
+		for j := i + 1; j < len(out); j++ {
+			if out[j] < out[i] {
+				out[i], out[j] = out[j], out[i]
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,43 @@
+package stdlib
+
+import "github.com/stagecraft/stagecraft/compiler/types"
+
+// Repeat sales rules (catalogue: R-REPEAT-LEAD, R-COPY-DEAL, R-ACTIVITY).
+var repeatSalesActions = []*types.ActionDecl{
+	{
+		ID: "R-REPEAT-LEAD", Verb: "create", Object: "lead",
+		Doc:      "Create a repeat lead from a deal. The deal must have a client; without one the rule does not run.",
+		Entities: []string{"deal"},
+		Settings: []*types.Setting{
+			text("name", true, "the lead's name, with field values"),
+			{Name: "responsible", Type: types.UserType, Default: "the deal's responsible", Doc: "the employee responsible for the lead"},
+		},
+		Result: types.RecordOf("lead", &types.Field{Name: "id", Type: types.TextN(32)}, &types.Field{Name: "title", Type: types.TextN(120)}),
+	},
+	{
+		ID: "R-COPY-DEAL", Verb: "copy", Object: "deal",
+		Doc:      "Copy the deal with all its field values.",
+		Entities: []string{"deal"},
+		Settings: []*types.Setting{
+			{Name: "name", Type: types.TextType, Default: `"{deal.title} Copy"`, Doc: "the copy's name, with field values"},
+			{Name: "pipeline", Type: &types.Type{Kind: types.Resource, Name: "pipeline"}, Default: "the deal's pipeline", Doc: "the pipeline of the copy"},
+			{Name: "stage", Type: &types.Type{Kind: types.Stage, Entity: "deal"}, Default: "the first stage of the pipeline", StageOf: "pipeline",
+				Doc: "the copy's initial stage, in its pipeline"},
+			{Name: "responsible", Type: types.UserType, Default: "the deal's responsible", Doc: "the copy's responsible"},
+		},
+		Result: types.RecordOf("deal", &types.Field{Name: "id", Type: types.TextN(32)}, &types.Field{Name: "title", Type: types.TextN(120)}),
+	},
+	{
+		ID: "R-ACTIVITY", Verb: "schedule", Object: "activity",
+		Doc: "Schedule an activity: a call, a meeting or document preparation.",
+		Settings: []*types.Setting{
+			{Name: "kind", Type: types.EnumOf("call", "meeting", "document"), Default: "call", Doc: "what the activity is"},
+			text("subject", false, "a short title, with field values"),
+			text("description", true, "the description, with field values"),
+			{Name: "date", Type: types.DateTimeType, Required: true, Doc: "when, e.g. tomorrow + 14:00"},
+			{Name: "responsible", Type: types.UserType, Default: "the item's responsible", Doc: "who does it"},
+			flag("auto_complete", "false", "complete it automatically when the item moves to another stage"),
+		},
+		Result: types.RecordOf("activity", &types.Field{Name: "id", Type: types.TextN(32)}),
+	},
+}
