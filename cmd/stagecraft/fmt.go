@@ -48,6 +48,9 @@ func cmdFmt(args []string, stdout, stderr io.Writer) int {
 		}
 		out := format.File(f, src)
 		if bytes.Equal(out, src) {
+			if !*list && !*write && !*diff {
+				stdout.Write(out)
+			}
 			continue
 		}
 		if *list {

@@ -10,7 +10,7 @@ import (
 // (at least 1), or a difference only in case.
 func suggest(name string, candidates []string) string {
 	best, bestD := "", 1<<30
-	limit := max(1, len([]rune(name))/3)
+	limit := max(1, (len([]rune(name))+2)/3)
 	sorted := append([]string(nil), candidates...)
 	sort.Strings(sorted)
 	for _, c := range sorted {

@@ -8,8 +8,9 @@ type Stmt interface {
 	stmtNode()
 }
 
-// ItemStmt creates an item: deal sofa { title "Sofa" amount 2500 }.
+// ItemStmt creates an item: given deal sofa { title "Sofa" amount 2500 }.
 type ItemStmt struct {
+	Given    token.Pos
 	Entity   *Ident
 	Name     *Ident
 	Settings []*Setting

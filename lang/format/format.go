@@ -59,6 +59,7 @@ func (p *printer) off(pos token.Pos) int { return int(pos - p.f.Base) }
 func (p *printer) element(pos token.Pos, ind string) {
 	p.flushComments(pos, ind)
 	p.blankBefore(p.off(pos))
+	p.lastEnd = p.off(pos)
 }
 
 func (p *printer) blankBefore(off int) {
@@ -118,7 +119,7 @@ func (p *printer) block(n ast.Node, ind, head string, parts []part, tail string)
 	}
 	p.line(ind + head)
 	for _, pt := range parts {
-		p.element(pt.pos, ind+indent)
+		p.flushComments(pt.pos, ind+indent)
 		p.line(ind + indent + pt.text)
 		p.lastEnd = p.off(pt.end)
 	}
@@ -255,7 +256,7 @@ func (p *printer) stmt(s ast.Stmt) {
 	ind := indent
 	switch s := s.(type) {
 	case *ast.ItemStmt:
-		p.block(s, ind, s.Entity.Name+" "+s.Name.Name+" {", settingParts(s.Settings), " }")
+		p.block(s, ind, "given "+s.Entity.Name+" "+s.Name.Name+" {", settingParts(s.Settings), " }")
 	case *ast.AtStmt:
 		p.line(ind + "at " + Expr(s.Time))
 	case *ast.WaitStmt:

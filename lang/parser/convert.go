@@ -209,7 +209,7 @@ func (c converter) stmt(g *gStmt) ast.Stmt {
 		return x
 	default:
 		i := g.Item
-		return &ast.ItemStmt{Entity: c.ident(i.Entity), Name: c.ident(i.Name), Settings: c.settings(i.Settings), Rbrace: c.pos(i.Rbrace.Pos)}
+		return &ast.ItemStmt{Given: c.pos(i.Pos), Entity: c.ident(i.Entity), Name: c.ident(i.Name), Settings: c.settings(i.Settings), Rbrace: c.pos(i.Rbrace.Pos)}
 	}
 }
 

@@ -268,7 +268,8 @@ type gTimeline struct {
 }
 
 type gItemStmt struct {
-	Entity   *gIdent     `parser:"@@"`
+	Pos      lexer.Position
+	Entity   *gIdent     `parser:"'given' @@"`
 	Name     *gIdent     `parser:"@@"`
 	Settings []*gSetting `parser:"'{' @@*"`
 	Rbrace   *gRbrace    `parser:"@@"`

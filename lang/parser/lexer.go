@@ -42,6 +42,7 @@ var Keywords = map[string]bool{
 	"after": true, "at": true, "if": true, "then": true, "and": true, "or": true,
 	"not": true, "in": true, "true": true, "false": true, "null": true,
 	"let": true, "calc": true, "update": true,
+	"given": true, "expect": true, "event": true, "wait": true, "set": true,
 }
 
 // definition is the lexer.Definition handed to participle. The parser lexes
