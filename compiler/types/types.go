@@ -184,7 +184,8 @@ func Identical(a, b *Type) bool {
 
 // AssignableTo reports whether a value of type v may be stored where a value
 // of type t is expected: identical types; a number literal as money; null
-// anywhere; a date as a datetime (at midnight); text as a url; a
+// anywhere; a date as a datetime (at midnight); text as a url; an enum
+// value as text; a
 // multi-valued e-mail or phone where one is expected (the first is taken).
 func AssignableTo(v, t *Type) bool {
 	switch {
@@ -202,6 +203,8 @@ func AssignableTo(v, t *Type) bool {
 		return true
 	case v.Kind == t.Kind && (v.Kind == Email || v.Kind == Phone) && v.Multi && !t.Multi:
 		return true
+	case v.Kind == Enum && t.Kind == Text:
+		return true // an enum's value is a text
 	case v.Kind == Text && t.Kind == Enum:
 		return true // a member check happens where the value is a literal
 	case v.Kind == List && t.Kind == List:

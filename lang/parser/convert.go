@@ -85,7 +85,7 @@ func (c converter) settings(gs []*gSetting) []*ast.Setting {
 	}
 	out := make([]*ast.Setting, len(gs))
 	for i, g := range gs {
-		out[i] = &ast.Setting{Key: c.ident(g.Key), Name: c.ident(g.Name), Value: c.expr(g.Value)}
+		out[i] = &ast.Setting{Key: &ast.Ident{NamePos: c.pos(g.Key.Pos), Name: g.Key.Name}, Name: c.ident(g.Name), Value: c.expr(g.Value)}
 	}
 	return out
 }

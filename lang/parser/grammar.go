@@ -30,6 +30,12 @@ type gIdent struct {
 	Name string `parser:"@Ident"`
 }
 
+// gKey is a setting's key; stage is a keyword but also a setting (copy deal, test items).
+type gKey struct {
+	Pos  lexer.Position
+	Name string `parser:"@(Ident | 'stage')"`
+}
+
 // gWord is a name after a dot or a type name, where keywords are allowed (deal.stage).
 type gWord struct {
 	Pos  lexer.Position
@@ -144,7 +150,7 @@ type gCall struct {
 }
 
 type gSetting struct {
-	Key   *gIdent `parser:"@@"`
+	Key   *gKey   `parser:"@@"`
 	Name  *gIdent `parser:"(@@ ':')?"`
 	Value *gExpr  `parser:"@@"`
 }
