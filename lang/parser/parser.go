@@ -134,12 +134,15 @@ func (p *parser) parseChunk(pieces []piece) {
 		p.decls = append(p.decls, decls...)
 		return
 	} else if len(pieces) > 1 {
-		if decls, err1 := p.parseTokens(pieces[0]); err1 == nil {
+		decls, err1 := p.parseTokens(pieces[0])
+		if err1 == nil {
 			p.decls = append(p.decls, decls...)
-			p.reportStray(join(pieces[1:]))
-			return
+		} else {
+			p.report(err1, pieces[0])
+			p.decls = append(p.decls, &ast.BadDecl{From: p.pos(pieces[0][0].Pos), To: p.end(pieces[0][len(pieces[0])-1])})
 		}
-		p.report(err, toks)
+		p.reportStray(join(pieces[1:]))
+		return
 	} else {
 		p.report(err, toks)
 	}
