@@ -141,6 +141,13 @@ func (s *scanner) emit(typ lexer.TokenType, n int) {
 }
 
 func (s *scanner) fail(n int, code diag.Code, format string, args ...any) {
+	// A run of bad characters is one error, not one per character.
+	if k := len(s.errs) - 1; k >= 0 && code == diag.EBadChar && s.errs[k].code == diag.EBadChar && s.errs[k].end == s.off {
+		s.errs[k].end += n
+		s.errs[k].msg = fmt.Sprintf("unexpected characters %q", s.src[s.errs[k].offset:s.errs[k].end])
+		s.emit(tError, n)
+		return
+	}
 	s.errs = append(s.errs, lexError{offset: s.off, end: s.off + n, code: code, msg: fmt.Sprintf(format, args...)})
 	s.emit(tError, n)
 }

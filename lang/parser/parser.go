@@ -11,6 +11,7 @@ package parser
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -260,11 +261,13 @@ func expectation(msg string) string {
 		return ""
 	}
 	exp := readable.Replace(msg[i+len("(expected ") : len(msg)-1])
-	if len(exp) > 60 || strings.Contains(exp, "G") && strings.ContainsAny(exp, "<>") {
+	if len(exp) > 60 || grammarName.MatchString(exp) {
 		return ""
 	}
 	return exp
 }
+
+var grammarName = regexp.MustCompile(`\bG[A-Z]`)
 
 // readable names participle's grammar types in words.
 var readable = strings.NewReplacer(

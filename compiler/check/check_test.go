@@ -1,0 +1,187 @@
+package check_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/txtar"
+
+	"github.com/stagecraft/stagecraft/compiler/check"
+	"github.com/stagecraft/stagecraft/internal/golden"
+	"github.com/stagecraft/stagecraft/lang/ast"
+	"github.com/stagecraft/stagecraft/lang/diag"
+	"github.com/stagecraft/stagecraft/lang/parser"
+	"github.com/stagecraft/stagecraft/lang/token"
+	"github.com/stagecraft/stagecraft/stdlib"
+)
+
+func universe(tb testing.TB) *check.Universe {
+	u, err := check.NewUniverse(stdlib.Load())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return u
+}
+
+// checkSources parses and checks named sources as one workspace.
+func checkSources(tb testing.TB, u *check.Universe, srcs map[string]string) (*token.FileSet, *diag.List) {
+	fset := token.NewFileSet()
+	var all diag.List
+	var files []*ast.File
+	names := make([]string, 0, len(srcs))
+	for n := range srcs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		f, ds := parser.ParseFile(fset.AddFile(n, []byte(srcs[n])))
+		all.Append(ds)
+		files = append(files, f)
+	}
+	_, ds := check.Check(fset, files, u)
+	all.Append(ds)
+	return fset, &all
+}
+
+// TestGolden checks every *.rules section of a case together with the
+// shared workspace (testdata/workspace.rules) and records the diagnostics.
+func TestGolden(t *testing.T) {
+	u := universe(t)
+	ws, err := os.ReadFile("testdata/workspace.rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden.Run(t, "testdata/*.txtar", func(t *testing.T, a *txtar.Archive) map[string]string {
+		srcs := map[string]string{"workspace.rules": string(ws)}
+		for _, f := range a.Files {
+			if strings.HasSuffix(f.Name, ".rules") {
+				srcs[f.Name] = string(f.Data)
+			}
+		}
+		fset, ds := checkSources(t, u, srcs)
+		var b strings.Builder
+		diag.WriteText(&b, fset, ds.Sorted(), ds.Dropped())
+		return map[string]string{"check": b.String()}
+	})
+}
+
+// TestExamples: the examples workspace checks without errors or warnings.
+func TestExamples(t *testing.T) {
+	srcs := readDir(t, "../../examples")
+	fset, ds := checkSources(t, universe(t), srcs)
+	if ds.Len() > 0 {
+		var b strings.Builder
+		diag.WriteText(&b, fset, ds.Sorted(), ds.Dropped())
+		t.Errorf("examples have diagnostics:\n%s", b.String())
+	}
+}
+
+// TestMisspelledField is the trial of the issue: every contact.phone of the
+// examples becomes contact.fone, and each occurrence is one error suggesting phone.
+func TestMisspelledField(t *testing.T) {
+	srcs := readDir(t, "../../examples")
+	want := 0
+	for n, s := range srcs {
+		want += strings.Count(s, "contact.phone")
+		srcs[n] = strings.ReplaceAll(s, "contact.phone", "contact.fone")
+	}
+	_, ds := checkSources(t, universe(t), srcs)
+	got := ds.Sorted()
+	if len(got) != want || want == 0 {
+		t.Fatalf("got %d diagnostics for %d occurrences: %v", len(got), want, got)
+	}
+	for _, d := range got {
+		if d.Code != diag.EUnknownField || !strings.Contains(d.Hint, `"phone"`) {
+			t.Errorf("got %v", d)
+		}
+	}
+}
+
+func readDir(t testing.TB, dir string) map[string]string {
+	paths, _ := filepath.Glob(filepath.Join(dir, "*.rules"))
+	srcs := map[string]string{}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srcs[filepath.Base(p)] = string(b)
+	}
+	return srcs
+}
+
+func TestDiagnosticLimit(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i < diag.MaxDiagnostics+50; i++ {
+		fmt.Fprintf(&b, "on stage Nowe: send sms text \"{contact.nme%d}\"\n", i)
+	}
+	_, ds := checkSources(t, universe(t), map[string]string{"many.rules": b.String(), "ws.rules": "pipeline deal S {\n    stage Nowe\n}\nprovider p\n"})
+	if ds.Len() != diag.MaxDiagnostics || ds.Dropped() == 0 || !ds.HasErrors() {
+		t.Errorf("kept %d, dropped %d", ds.Len(), ds.Dropped())
+	}
+}
+
+// workspaceN generates a workspace of n rules over the examples' schema.
+func workspaceN(n int) map[string]string {
+	var b strings.Builder
+	actions := []string{
+		`send sms to contact.phone[mobile] text "Dzień dobry {contact.name}, zamówienie {deal.title} jest w drodze."`,
+		`send email to client.email[work] from sklep subject "Oferta {deal.title}" body "Kwota: {deal.amount}"`,
+		`assign task to piotr title "Przygotuj {deal.title}" deadline now + 4h`,
+		`update deal.comments = "Sprawdzone {deal.id}"`,
+	}
+	stages := []string{"Nowe", "Kontakt", "Oferta", "Dostawa", "Zapłacone"}
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "on stage %s after %dd if deal.amount > %d and contact.city == \"Warszawa\": %s\n",
+			stages[i%len(stages)], i%30+1, i*10, actions[i%len(actions)])
+	}
+	return map[string]string{"gen.rules": b.String()}
+}
+
+// BenchmarkCheck1000 parses and checks a generated 1,000-rule workspace.
+func BenchmarkCheck1000(b *testing.B) { benchCheck(b, 1000) }
+
+// BenchmarkRecheck100 re-checks a 100-rule file, as an editor does on a keystroke.
+func BenchmarkRecheck100(b *testing.B) { benchCheck(b, 100) }
+
+func benchCheck(b *testing.B, n int) {
+	u := universe(b)
+	srcs := readDir(b, "../../examples")
+	srcs = map[string]string{"workspace.rules": srcs["workspace.rules"]}
+	for k, v := range workspaceN(n) {
+		srcs[k] = v
+	}
+	if _, ds := checkSources(b, u, srcs); ds.HasErrors() {
+		b.Fatalf("generated workspace has errors: %v", ds.Sorted()[:1])
+	}
+	size := 0
+	for _, s := range srcs {
+		size += len(s)
+	}
+	b.SetBytes(int64(size))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		checkSources(b, u, srcs)
+	}
+}
+
+func FuzzCheck(f *testing.F) {
+	u := universe(f)
+	ws := readDir(f, "../../examples")["workspace.rules"]
+	for _, s := range []string{
+		`on stage Dostawa after 180d: send sms to contact.phone[auto] text "..."`,
+		`on stage Oferta: let x = deal.amount * 2`,
+		`move to stage Zapłacone when invoice paid as anna`,
+		`on stage Nowe if deal.stage != Przegrany and deal.amount in 1..5: send chat text "{deal.title}"`,
+		"test \"t\" {\n    given deal d { title \"x\" }\n    expect d.stage == Nowe\n}",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		checkSources(t, u, map[string]string{"ws.rules": ws, "f.rules": src})
+	})
+}
