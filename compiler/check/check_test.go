@@ -185,3 +185,37 @@ func FuzzCheck(f *testing.F) {
 		checkSources(t, u, map[string]string{"ws.rules": ws, "f.rules": src})
 	})
 }
+
+// catalogue lists every ID of the catalogue. TestExamples checks the
+// examples that use them; this test keeps every ID named in examples/ and spec/.
+var catalogue = []string{
+	"M-STAGE", "M-ONE-ACTION", "M-DELAY", "M-WORKTIME", "M-CONDITION", "M-FIELDS", "M-AUX", "M-CUSTOM",
+	"M-TRIGGER", "M-SCENARIO",
+	"R-EMAIL", "R-CALL", "R-CHAT", "R-SMS", "R-REPEAT-LEAD", "R-COPY-DEAL", "R-ACTIVITY", "R-RESPONSIBLE",
+	"R-NOTIFY", "R-TASK", "R-DOCUMENT", "R-VARIABLE", "R-MATH", "R-UPDATE", "R-WEBHOOK", "R-WASM",
+	"T-EMAIL-OPENED", "T-LINK-CLICKED", "T-EMAIL-IN", "T-EMAIL-OUT", "T-CALLBACK-FORM", "T-FORM", "T-CALL-OUT",
+	"T-CALL-IN", "T-CALL-MISSED", "T-CHAT-FIRST", "T-CHAT-ACCEPTED", "T-CHAT-SLA", "T-CHAT-TEXT",
+	"T-INVOICE-PAID", "T-FIELD-CHANGED",
+}
+
+func TestCatalogueCoverage(t *testing.T) {
+	var examples, spec strings.Builder
+	for _, s := range readDir(t, "../../examples") {
+		examples.WriteString(s)
+	}
+	for _, p := range []string{"language.md", "stdlib.md"} {
+		b, err := os.ReadFile(filepath.Join("../../spec", p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec.Write(b)
+	}
+	for _, id := range catalogue {
+		if !strings.Contains(examples.String(), id) {
+			t.Errorf("%s is not used in examples/", id)
+		}
+		if !strings.Contains(spec.String(), id) {
+			t.Errorf("%s is not in spec/", id)
+		}
+	}
+}
