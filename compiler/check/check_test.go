@@ -129,7 +129,7 @@ func TestDiagnosticLimit(t *testing.T) {
 func workspaceN(n int) map[string]string {
 	var b strings.Builder
 	actions := []string{
-		`send sms to contact.phone[mobile] text "Dzień dobry {contact.name}, zamówienie {deal.title} jest w drodze."`,
+		`send sms to contact.phone[mobile] text "Dzień dobry {contact.name}, zamówienie {deal.id} jest w drodze."`,
 		`send email to client.email[work] from sklep subject "Oferta {deal.title}" body "Kwota: {deal.amount}"`,
 		`assign task to piotr title "Przygotuj {deal.title}" deadline now + 4h`,
 		`update deal.comments = "Sprawdzone {deal.id}"`,

@@ -49,14 +49,18 @@ const MaxDiagnostics = 200
 
 // List collects diagnostics. The zero value is ready to use.
 type List struct {
-	items   []Diagnostic
-	dropped int
+	items         []Diagnostic
+	dropped       int
+	droppedErrors int // how many of the dropped were errors: a capped list of warnings still passes
 }
 
 // Add appends d, unless the list is full.
 func (l *List) Add(d Diagnostic) {
 	if len(l.items) >= MaxDiagnostics {
 		l.dropped++
+		if d.Severity == Error {
+			l.droppedErrors++
+		}
 		return
 	}
 	l.items = append(l.items, d)
@@ -89,6 +93,7 @@ func (l *List) Append(other *List) {
 		l.Add(d)
 	}
 	l.dropped += other.dropped
+	l.droppedErrors += other.droppedErrors
 }
 
 // Len is the number of diagnostics kept.
@@ -99,7 +104,7 @@ func (l *List) Dropped() int { return l.dropped }
 
 // HasErrors reports whether any kept or dropped diagnostic is an error.
 func (l *List) HasErrors() bool {
-	if l.dropped > 0 {
+	if l.droppedErrors > 0 {
 		return true
 	}
 	for _, d := range l.items {
