@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"unicode/utf8"
 
@@ -106,7 +107,6 @@ func (c *checker) stage(ref *ast.StageRef, entity string) *types.StageDef {
 	}
 	switch len(found) {
 	case 1:
-		c.info.Uses[&ast.Ident{NamePos: ref.Stage.NamePos, Name: ref.Stage.Value}] = found[0]
 		return found[0]
 	case 0:
 		c.diags.Errorf(ref.Stage.Pos(), ref.Stage.End(), diag.EUnknownStage, "unknown stage %q", ref.Stage.Value).Hint =
@@ -350,7 +350,7 @@ func (c *checker) defaultProvider(a *ast.CallAction) {
 			`declare one: provider smsapi "SMSAPI"`
 	default:
 		c.diags.Errorf(a.Verb.Pos(), a.Object.End(), diag.EMissingSetting, "%d SMS providers are declared; name one with provider", len(names)).Hint =
-			"providers: " + joinNames(sortStrings(names))
+			"providers: " + joinNames(sorted(names))
 	}
 }
 
@@ -534,13 +534,7 @@ func (c *checker) resourceValue(v ast.Expr, kind string, en *env) bool {
 }
 
 func (c *checker) pipelineValue(v ast.Expr, en *env) *types.Pipeline {
-	var name string
-	switch x := v.(type) {
-	case *ast.Ident:
-		name = x.Name
-	case *ast.BasicLit:
-		name = x.Value
-	}
+	name := nameOf(v)
 	entity := en.entity
 	if p := c.schema.Pipeline(entity, name); p != nil {
 		return p
@@ -556,23 +550,15 @@ func (c *checker) pipelineValue(v ast.Expr, en *env) *types.Pipeline {
 // stageValue checks a stage setting against the pipeline setting it depends
 // on (copy deal: stage belongs to the target pipeline), or the rule's own.
 func (c *checker) stageValue(v ast.Expr, decl *types.Setting, en *env, given map[string]*ast.Setting) bool {
-	var ref *ast.StageRef
-	switch x := v.(type) {
-	case *ast.Ident:
-		ref = &ast.StageRef{Stage: &ast.Name{NamePos: x.NamePos, Raw: x.Name, Value: x.Name}}
-	case *ast.BasicLit:
-		if x.Kind == ast.String {
-			ref = &ast.StageRef{Stage: &ast.Name{NamePos: x.ValuePos, Raw: x.Raw, Value: x.Value}}
-		}
-	}
+	ref := stageRefOf(v)
 	if ref == nil {
 		c.diags.Errorf(v.Pos(), v.End(), diag.ESettingType, "%s needs a stage name", decl.Name)
 		return false
 	}
 	if p := given[decl.StageOf]; p != nil && decl.StageOf != "" {
-		pl := c.pipelineValueQuiet(p.Value, en)
+		pl := c.schema.Pipeline(en.entity, nameOf(p.Value))
 		if pl == nil {
-			return false
+			return false // reported by the pipeline setting
 		}
 		if s := pl.Lookup(ref.Stage.Value); s != nil {
 			return true
@@ -587,15 +573,15 @@ func (c *checker) stageValue(v ast.Expr, decl *types.Setting, en *env, given map
 	return c.stage(ref, en.entity) != nil
 }
 
-func (c *checker) pipelineValueQuiet(v ast.Expr, en *env) *types.Pipeline {
-	var name string
+// nameOf is the name a bare identifier or a string literal spells.
+func nameOf(v ast.Expr) string {
 	switch x := v.(type) {
 	case *ast.Ident:
-		name = x.Name
+		return x.Name
 	case *ast.BasicLit:
-		name = x.Value
+		return x.Value
 	}
-	return c.schema.Pipeline(en.entity, name)
+	return ""
 }
 
 func (c *checker) trigger(d *ast.TriggerDecl) {
@@ -676,14 +662,8 @@ func (c *checker) unused() {
 	}
 }
 
-func sortStrings(s []string) []string {
+func sorted(s []string) []string {
 	out := append([]string(nil), s...)
-	for i := range out {
-		for j := i + 1; j < len(out); j++ {
-			if out[j] < out[i] {
-				out[i], out[j] = out[j], out[i]
-			}
-		}
-	}
+	sort.Strings(out)
 	return out
 }

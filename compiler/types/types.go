@@ -6,6 +6,7 @@
 package types
 
 import (
+	"strconv"
 	"strings"
 )
 
@@ -120,7 +121,7 @@ func (t *Type) String() string {
 	switch t.Kind {
 	case Text:
 		if t.MaxLen > 0 {
-			return "text(" + itoa(t.MaxLen) + ")"
+			return "text(" + strconv.Itoa(t.MaxLen) + ")"
 		}
 	case Enum:
 		q := make([]string, len(t.Values))
@@ -261,28 +262,6 @@ func PrintedMax(t *Type) int {
 		return n
 	}
 	return 0
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
 }
 
 // EmailKinds and PhoneKinds are the types a client's address or number can

@@ -8,6 +8,7 @@ package token
 
 import (
 	"sort"
+	"strconv"
 	"unicode/utf8"
 )
 
@@ -170,19 +171,5 @@ func (p Position) String() string {
 	if !p.IsValid() {
 		return p.Filename
 	}
-	return p.Filename + ":" + itoa(p.Line) + ":" + itoa(p.Column)
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(b[i:])
+	return p.Filename + ":" + strconv.Itoa(p.Line) + ":" + strconv.Itoa(p.Column)
 }
