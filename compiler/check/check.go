@@ -51,7 +51,7 @@ func NewUniverse(lib *types.Library) (*Universe, error) {
 	}
 	fset := token.NewFileSet()
 	file, ds := parser.ParseFile(fset.AddFile(lib.SchemaName, lib.SchemaSource))
-	c := &checker{u: u, fset: fset, schema: u.Schema, diags: ds, info: newInfo(u.Schema), builtin: true}
+	c := &checker{u: u, fset: fset, schema: u.Schema, diags: ds, info: newInfo(u.Schema, len(lib.SchemaSource)), builtin: true}
 	c.collect([]*ast.File{file})
 	if ds.HasErrors() {
 		var b strings.Builder
@@ -100,15 +100,27 @@ type Trigger struct {
 	Event *types.TriggerDecl
 }
 
-func newInfo(s *types.Schema) *Info {
-	return &Info{Schema: s, Types: map[ast.Expr]*types.Type{}, Uses: map[*ast.Ident]types.Object{}}
+// newInfo sizes the side tables for sourceBytes of source, so that the maps
+// do not grow and rehash while checking: rules written one per line have
+// about one typed expression per 10 bytes and one resolved name per 35;
+// comments and layout make real files sparser.
+func newInfo(s *types.Schema, sourceBytes int) *Info {
+	return &Info{
+		Schema: s,
+		Types:  make(map[ast.Expr]*types.Type, sourceBytes/12),
+		Uses:   make(map[*ast.Ident]types.Object, sourceBytes/36),
+	}
 }
 
 // Check checks a workspace: every file of it, together.
 func Check(fset *token.FileSet, files []*ast.File, u *Universe) (*Info, *diag.List) {
 	var ds diag.List
 	schema := u.Schema.Clone()
-	c := &checker{u: u, fset: fset, schema: schema, diags: &ds, info: newInfo(schema),
+	size := 0
+	for _, f := range files {
+		size += f.Size
+	}
+	c := &checker{u: u, fset: fset, schema: schema, diags: &ds, info: newInfo(schema, size),
 		bound: map[*types.StageDef]map[string]*Rule{}}
 	c.collect(files)
 	c.resolveResources()

@@ -91,6 +91,39 @@ type BinaryExpr struct {
 	Y     Expr
 }
 
+// Precedence levels of the operators, loosest first. Binary operators of one
+// level associate to the left, except comparisons, which do not chain. The
+// prefix `not` takes everything down to the next `and` or `or`; the prefix
+// `-` takes only the operand after it.
+const (
+	PrecOr      = 1 + iota // or
+	PrecAnd                // and
+	PrecNot                // not x
+	PrecCompare            // == != < <= > >= in, not in
+	PrecRange              // lo..hi
+	PrecAdd                // + -
+	PrecMul                // * / %
+)
+
+// Precedence returns the level of a binary operator, or 0 for an unknown one.
+func Precedence(op string) int {
+	switch op {
+	case "or":
+		return PrecOr
+	case "and":
+		return PrecAnd
+	case "==", "!=", "<", "<=", ">", ">=", "in", "not in":
+		return PrecCompare
+	case "..":
+		return PrecRange
+	case "+", "-":
+		return PrecAdd
+	case "*", "/", "%":
+		return PrecMul
+	}
+	return 0
+}
+
 // RangeExpr is lo..hi, the right operand of `in`.
 type RangeExpr struct {
 	Lo, Hi Expr

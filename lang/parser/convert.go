@@ -79,10 +79,11 @@ func (c converter) path(g *gPath) ast.Expr {
 	return x
 }
 
-func (c converter) settings(gs []*gSetting) []*ast.Setting {
-	if len(gs) == 0 {
+func (c converter) settings(list gSettings) []*ast.Setting {
+	if list == nil {
 		return nil
 	}
+	gs := list.settingList()
 	out := make([]*ast.Setting, len(gs))
 	for i, g := range gs {
 		out[i] = &ast.Setting{Key: &ast.Ident{NamePos: c.pos(g.Key.Pos), Name: g.Key.Name}, Name: c.ident(g.Name), Value: c.expr(g.Value)}
@@ -215,94 +216,101 @@ func (c converter) stmt(g *gStmt) ast.Stmt {
 
 // Expressions.
 
-func (c converter) expr(g *gExpr) ast.Expr {
-	x := c.and(g.Left)
-	for _, t := range g.Rest {
-		x = &ast.BinaryExpr{X: x, OpPos: c.pos(t.Pos), Op: t.Op, Y: c.and(t.Right)}
-	}
-	return x
+// expr applies operator precedence to the flat run that the grammar reads.
+func (c converter) expr(g gExpr) ast.Expr {
+	run := g.exprRun()
+	r := &opReader{c: c, cur: run.Left, rest: run.Rest}
+	return r.binary(ast.PrecOr)
 }
 
-func (c converter) and(g *gAnd) ast.Expr {
-	x := c.not(g.Left)
-	for _, t := range g.Rest {
-		x = &ast.BinaryExpr{X: x, OpPos: c.pos(t.Pos), Op: t.Op, Y: c.not(t.Right)}
-	}
-	return x
+// opReader is a precedence-climbing reader over one gExpr: cur is the
+// operand being read, k the next of its prefix operators, rest the binary
+// operators not yet taken.
+type opReader struct {
+	c    converter
+	cur  *gOperand
+	k    int
+	rest []*gBinary
 }
 
-func (c converter) not(g *gNot) ast.Expr {
-	if g.Not != nil {
-		return &ast.UnaryExpr{OpPos: c.pos(g.Pos), Op: "not", X: c.not(g.Not)}
-	}
-	return c.cmp(g.X)
-}
-
-func (c converter) cmp(g *gCmp) ast.Expr {
-	x := c.add(g.Left)
-	if t := g.Tail; t != nil {
-		op := t.Op
-		if op == "notin" {
-			op = "not in"
+// binary reads an operand and every following operator of level min or
+// tighter.
+func (r *opReader) binary(min int) ast.Expr {
+	x := r.unary()
+	lastCompare := token.NoPos
+	for len(r.rest) > 0 {
+		b := r.rest[0]
+		prec := ast.Precedence(opName(b.Op))
+		if prec < min {
+			break
 		}
-		y := c.add(t.Right)
-		if t.Hi != nil {
-			y = &ast.RangeExpr{Lo: y, Hi: c.add(t.Hi)}
+		r.rest, r.cur, r.k = r.rest[1:], b.Right, 0
+		at := r.c.pos(b.Pos)
+		if prec == ast.PrecCompare {
+			if lastCompare.IsValid() {
+				r.c.p.diags.Errorf(at, at+token.Pos(len(opName(b.Op))), diag.ESyntax,
+					"comparisons do not chain: write a < b and b < c")
+			}
+			lastCompare = at
 		}
-		x = &ast.BinaryExpr{X: x, OpPos: c.pos(t.Pos), Op: op, Y: y}
+		y := r.binary(prec + 1)
+		if b.Op == ".." {
+			x = &ast.RangeExpr{Lo: x, Hi: y}
+			continue
+		}
+		x = &ast.BinaryExpr{X: x, OpPos: at, Op: opName(b.Op), Y: y}
 	}
 	return x
 }
 
-func (c converter) add(g *gAdd) ast.Expr {
-	x := c.mul(g.Left)
-	for _, t := range g.Rest {
-		x = &ast.BinaryExpr{X: x, OpPos: c.pos(t.Pos), Op: t.Op, Y: c.mul(t.Right)}
+// unary reads the current operand's prefix operators and its primary.
+func (r *opReader) unary() ast.Expr {
+	if r.k < len(r.cur.Prefix) {
+		t := r.cur.Prefix[r.k]
+		r.k++
+		if t.Op == "not" {
+			return &ast.UnaryExpr{OpPos: r.c.pos(t.Pos), Op: "not", X: r.binary(ast.PrecNot + 1)}
+		}
+		return &ast.UnaryExpr{OpPos: r.c.pos(t.Pos), Op: "-", X: r.unary()}
 	}
-	return x
-}
-
-func (c converter) mul(g *gMul) ast.Expr {
-	x := c.unary(g.Left)
-	for _, t := range g.Rest {
-		x = &ast.BinaryExpr{X: x, OpPos: c.pos(t.Pos), Op: t.Op, Y: c.unary(t.Right)}
-	}
-	return x
-}
-
-func (c converter) unary(g *gUnary) ast.Expr {
-	if g.Neg != nil {
-		return &ast.UnaryExpr{OpPos: c.pos(g.Pos), Op: "-", X: c.unary(g.Neg)}
-	}
-	x := c.primary(g.X.X)
-	for _, op := range g.X.Ops {
+	x := r.c.primary(r.cur.X)
+	for _, op := range r.cur.Ops {
 		if op.Sel != nil {
-			x = &ast.SelectorExpr{X: x, Sel: c.word(op.Sel)}
+			x = &ast.SelectorExpr{X: x, Sel: r.c.word(op.Sel)}
 		} else {
-			x = &ast.TypeSelExpr{X: x, Lbrack: c.pos(op.Pos), Type: c.ident(op.TypeSel), Rbrack: c.pos(op.Rbrack.Pos)}
+			x = &ast.TypeSelExpr{X: x, Lbrack: r.c.pos(op.Pos), Type: r.c.ident(op.TypeSel), Rbrack: r.c.pos(op.Rbrack.Pos)}
 		}
 	}
 	return x
+}
+
+// opName is the operator as written in the AST; participle joins the two
+// tokens of `not in`.
+func opName(op string) string {
+	if op == "notin" {
+		return "not in"
+	}
+	return op
+}
+
+var litKinds = map[lexer.TokenType]ast.LitKind{
+	tNumber: ast.Number, tDuration: ast.Duration, tDateTime: ast.DateTime,
+	tDate: ast.Date, tClock: ast.Clock,
 }
 
 func (c converter) primary(g *gPrimary) ast.Expr {
+	switch t := g.Lit; {
+	case t.Value == "":
+	case t.Type == tString:
+		return c.str(t.Pos, t.Value)
+	case t.Value == "null":
+		return c.lit(t.Pos, ast.Null, "null")
+	case t.Type == tKeyword:
+		return c.lit(t.Pos, ast.Bool, t.Value)
+	default:
+		return c.lit(t.Pos, litKinds[t.Type], t.Value)
+	}
 	switch {
-	case g.Number != "":
-		return c.lit(g.Pos, ast.Number, g.Number)
-	case g.Duration != "":
-		return c.lit(g.Pos, ast.Duration, g.Duration)
-	case g.DateTime != "":
-		return c.lit(g.Pos, ast.DateTime, g.DateTime)
-	case g.Date != "":
-		return c.lit(g.Pos, ast.Date, g.Date)
-	case g.Clock != "":
-		return c.lit(g.Pos, ast.Clock, g.Clock)
-	case g.String != "":
-		return c.str(g.Pos, g.String)
-	case g.Bool != "":
-		return c.lit(g.Pos, ast.Bool, g.Bool)
-	case g.Null:
-		return c.lit(g.Pos, ast.Null, "null")
 	case g.List != nil:
 		l := &ast.ListExpr{Lbrack: c.pos(g.List.Pos), Rbrack: c.pos(g.List.Rbrack.Pos)}
 		for _, e := range g.List.Elems {

@@ -111,14 +111,14 @@ type gRule struct {
 	Stage  *gStageRef `parser:"'on' 'stage' @@"`
 	Then   *gThen     `parser:"@@?"`
 	Timing *gTiming   `parser:"@@?"`
-	Cond   *gExpr     `parser:"('if' @@)?"`
+	Cond   gExpr      `parser:"('if' @@)?"`
 	Action *gAction   `parser:"':' @@"`
 }
 
 type gTiming struct {
 	Pos      lexer.Position
 	After    *gDur   `parser:"(  'after' @@"`
-	At       *gExpr  `parser:" | 'at' @@ )"`
+	At       gExpr   `parser:" | 'at' @@ )"`
 	Worktime *gIdent `parser:"@@?"`
 }
 
@@ -132,37 +132,47 @@ type gLet struct {
 	Pos   lexer.Position
 	Kind  string  `parser:"@('let' | 'calc')"`
 	Name  *gIdent `parser:"@@"`
-	Value *gExpr  `parser:"'=' @@"`
+	Value gExpr   `parser:"'=' @@"`
 }
 
 type gUpdate struct {
 	Pos   lexer.Position
 	Field *gPath `parser:"'update' @@"`
-	Value *gExpr `parser:"'=' @@"`
+	Value gExpr  `parser:"'=' @@"`
 }
 
 type gCall struct {
-	Verb     *gIdent     `parser:"@@"`
-	Object   *gIdent     `parser:"@@"`
-	Target   *gExpr      `parser:"('to' @@)?"`
-	Settings []*gSetting `parser:"@@*"`
-	Result   *gIdent     `parser:"('as' @@)?"`
+	Verb     *gIdent   `parser:"@@"`
+	Object   *gIdent   `parser:"@@"`
+	Target   gExpr     `parser:"('to' @@)?"`
+	Settings gSettings `parser:"@@?"`
+	Result   *gIdent   `parser:"('as' @@)?"`
 }
+
+// gSettings is a run of settings, read by expr.go's readSettings like
+// expressions (see below); its only implementation is *gSettingList.
+type gSettings interface{ settingList() []*gSetting }
+
+type gSettingList struct {
+	Items []*gSetting `parser:"@@+"`
+}
+
+func (l *gSettingList) settingList() []*gSetting { return l.Items }
 
 type gSetting struct {
 	Key   *gKey   `parser:"@@"`
 	Name  *gIdent `parser:"(@@ ':')?"`
-	Value *gExpr  `parser:"@@"`
+	Value gExpr   `parser:"@@"`
 }
 
 type gTrigger struct {
 	Pos      lexer.Position
-	Stage    *gStageRef  `parser:"'move' 'to' 'stage' @@"`
-	Event1   *gIdent     `parser:"'when' @@"`
-	Event2   *gIdent     `parser:"@@"`
-	Settings []*gSetting `parser:"@@*"`
-	Cond     *gExpr      `parser:"('if' @@)?"`
-	As       *gIdent     `parser:"('as' @@)?"`
+	Stage    *gStageRef `parser:"'move' 'to' 'stage' @@"`
+	Event1   *gIdent    `parser:"'when' @@"`
+	Event2   *gIdent    `parser:"@@"`
+	Settings gSettings  `parser:"@@?"`
+	Cond     gExpr      `parser:"('if' @@)?"`
+	As       *gIdent    `parser:"('as' @@)?"`
 }
 
 type gField struct {
@@ -175,7 +185,7 @@ type gField struct {
 
 type gType struct {
 	Name   *gWord   `parser:"@@"`
-	Args   []*gExpr `parser:"('(' (@@ (',' @@)*)?"`
+	Args   []gExpr  `parser:"('(' (@@ (',' @@)*)?"`
 	Rparen *gRparen `parser:" @@)?"`
 }
 
@@ -194,12 +204,12 @@ type gStage struct {
 }
 
 type gResource struct {
-	Kind     *gIdent     `parser:"@@"`
-	Name     *gIdent     `parser:"@@"`
-	Value    *gStr       `parser:"@@?"`
-	Lbrace   *gLbrace    `parser:"(@@"`
-	Settings []*gSetting `parser:" @@*"`
-	Rbrace   *gRbrace    `parser:" @@)?"`
+	Kind     *gIdent   `parser:"@@"`
+	Name     *gIdent   `parser:"@@"`
+	Value    *gStr     `parser:"@@?"`
+	Lbrace   *gLbrace  `parser:"(@@"`
+	Settings gSettings `parser:" @@?"`
+	Rbrace   *gRbrace  `parser:" @@)?"`
 }
 
 // Tests.
@@ -223,7 +233,7 @@ type gStmt struct {
 
 type gAtStmt struct {
 	Pos  lexer.Position
-	Time *gExpr `parser:"'at' @@"`
+	Time gExpr `parser:"'at' @@"`
 }
 
 type gWaitStmt struct {
@@ -241,30 +251,30 @@ type gMoveStmt struct {
 type gSetStmt struct {
 	Pos   lexer.Position
 	Field *gPath `parser:"'set' @@"`
-	Value *gExpr `parser:"'=' @@"`
+	Value gExpr  `parser:"'=' @@"`
 }
 
 type gEventStmt struct {
 	Pos      lexer.Position
-	Name1    *gIdent     `parser:"'event' @@"`
-	Name2    *gIdent     `parser:"@@"`
-	Item     *gIdent     `parser:"'on' @@"`
-	Settings []*gSetting `parser:"@@*"`
+	Name1    *gIdent   `parser:"'event' @@"`
+	Name2    *gIdent   `parser:"@@"`
+	Item     *gIdent   `parser:"'on' @@"`
+	Settings gSettings `parser:"@@?"`
 }
 
 type gExpectStmt struct {
 	Pos      lexer.Position
 	Effect   *gEffect   `parser:"'expect' ( @@"`
 	Timeline *gTimeline `parser:"         | @@"`
-	Cond     *gExpr     `parser:"         | @@ )"`
+	Cond     gExpr      `parser:"         | @@ )"`
 }
 
 type gEffect struct {
-	No       *gNo        `parser:"@@?"`
-	Verb     *gVerb      `parser:"@@"`
-	Kind     *gIdent     `parser:"@@"`
-	Target   *gExpr      `parser:"('to' @@)?"`
-	Settings []*gSetting `parser:"@@*"`
+	No       *gNo      `parser:"@@?"`
+	Verb     *gVerb    `parser:"@@"`
+	Kind     *gIdent   `parser:"@@"`
+	Target   gExpr     `parser:"('to' @@)?"`
+	Settings gSettings `parser:"@@?"`
 }
 
 type gTimeline struct {
@@ -275,85 +285,49 @@ type gTimeline struct {
 
 type gItemStmt struct {
 	Pos      lexer.Position
-	Entity   *gIdent     `parser:"'given' @@"`
-	Name     *gIdent     `parser:"@@"`
-	Settings []*gSetting `parser:"'{' @@*"`
-	Rbrace   *gRbrace    `parser:"@@"`
+	Entity   *gIdent   `parser:"'given' @@"`
+	Name     *gIdent   `parser:"@@"`
+	Settings gSettings `parser:"'{' @@?"`
+	Rbrace   *gRbrace  `parser:"@@"`
 }
 
-// Expressions, loosest first.
+// Expressions. A field of type gExpr is read by expr.go's hand-written
+// parser (registered with participle.ParseTypeWith), which builds the
+// gExprRun structs below as participle would from their tags: a flat
+// run of operands and binary operators, to which convert.go applies
+// ast.Precedence. participle's reflective descent allocated a parse branch
+// for every optional piece of every operand and made parsing the slowest
+// stage of check by far; TestReadersAgree holds the hand parser to
+// participle's own parser of these productions.
 
-type gExpr struct {
-	Left *gAnd      `parser:"@@"`
-	Rest []*gOrTail `parser:"@@*"`
+// gExpr is an expression in the declaration grammar; its only
+// implementation is *gExprRun.
+type gExpr interface{ exprRun() *gExprRun }
+
+type gExprRun struct {
+	Left *gOperand  `parser:"@@"`
+	Rest []*gBinary `parser:"@@*"`
 }
 
-type gOrTail struct {
+func (x *gExprRun) exprRun() *gExprRun { return x }
+
+type gBinary struct {
 	Pos   lexer.Position
-	Op    string `parser:"@'or'"`
-	Right *gAnd  `parser:"@@"`
+	Op    string    `parser:"@('or' | 'and' | '==' | '!=' | '<=' | '>=' | '<' | '>' | 'in' | 'not' 'in' | '..' | '+' | '-' | '*' | '/' | '%')"`
+	Right *gOperand `parser:"@@"`
 }
 
-type gAnd struct {
-	Left *gNot       `parser:"@@"`
-	Rest []*gAndTail `parser:"@@*"`
+// gOperand is a primary with its prefix operators (not, -) and its postfix
+// selectors (.field, [type]).
+type gOperand struct {
+	Prefix []*gPrefix `parser:"@@*"`
+	X      *gPrimary  `parser:"@@"`
+	Ops    []*gPostOp `parser:"@@*"`
 }
 
-type gAndTail struct {
-	Pos   lexer.Position
-	Op    string `parser:"@'and'"`
-	Right *gNot  `parser:"@@"`
-}
-
-type gNot struct {
+type gPrefix struct {
 	Pos lexer.Position
-	Not *gNot `parser:"  'not' @@"`
-	X   *gCmp `parser:"| @@"`
-}
-
-type gCmp struct {
-	Left *gAdd     `parser:"@@"`
-	Tail *gCmpTail `parser:"@@?"`
-}
-
-type gCmpTail struct {
-	Pos   lexer.Position
-	Op    string `parser:"@('==' | '!=' | '<=' | '>=' | '<' | '>' | 'in' | 'not' 'in')"`
-	Right *gAdd  `parser:"@@"`
-	Hi    *gAdd  `parser:"('..' @@)?"`
-}
-
-type gAdd struct {
-	Left *gMul       `parser:"@@"`
-	Rest []*gAddTail `parser:"@@*"`
-}
-
-type gAddTail struct {
-	Pos   lexer.Position
-	Op    string `parser:"@('+' | '-')"`
-	Right *gMul  `parser:"@@"`
-}
-
-type gMul struct {
-	Left *gUnary     `parser:"@@"`
-	Rest []*gMulTail `parser:"@@*"`
-}
-
-type gMulTail struct {
-	Pos   lexer.Position
-	Op    string  `parser:"@('*' | '/' | '%')"`
-	Right *gUnary `parser:"@@"`
-}
-
-type gUnary struct {
-	Pos lexer.Position
-	Neg *gUnary   `parser:"  '-' @@"`
-	X   *gPostfix `parser:"| @@"`
-}
-
-type gPostfix struct {
-	X   *gPrimary  `parser:"@@"`
-	Ops []*gPostOp `parser:"@@*"`
+	Op  string `parser:"@('not' | '-')"`
 }
 
 type gPostOp struct {
@@ -364,34 +338,26 @@ type gPostOp struct {
 }
 
 type gPrimary struct {
-	Pos      lexer.Position
-	Number   string  `parser:"  @Number"`
-	Duration string  `parser:"| @Duration"`
-	DateTime string  `parser:"| @DateTime"`
-	Date     string  `parser:"| @Date"`
-	Clock    string  `parser:"| @Clock"`
-	String   string  `parser:"| @String"`
-	Bool     string  `parser:"| @('true' | 'false')"`
-	Null     bool    `parser:"| @'null'"`
-	List     *gList  `parser:"| @@"`
-	Paren    *gParen `parser:"| @@"`
-	Ident    *gIdent `parser:"| @@"`
-	Args     *gArgs  `parser:"  @@?"`
+	Lit   lexer.Token `parser:"  @(Number | Duration | DateTime | Date | Clock | String | 'true' | 'false' | 'null')"`
+	List  *gList      `parser:"| @@"`
+	Paren *gParen     `parser:"| @@"`
+	Ident *gIdent     `parser:"| @@"`
+	Args  *gArgs      `parser:"  @@?"`
 }
 
 type gArgs struct {
-	Args   []*gExpr `parser:"'(' (@@ (',' @@)*)?"`
-	Rparen *gRparen `parser:"@@"`
+	Args   []*gExprRun `parser:"'(' (@@ (',' @@)*)?"`
+	Rparen *gRparen    `parser:"@@"`
 }
 
 type gList struct {
 	Pos    lexer.Position
-	Elems  []*gExpr `parser:"'[' (@@ (',' @@)* ','?)?"`
-	Rbrack *gRbrack `parser:"@@"`
+	Elems  []*gExprRun `parser:"'[' (@@ (',' @@)* ','?)?"`
+	Rbrack *gRbrack    `parser:"@@"`
 }
 
 type gParen struct {
 	Pos    lexer.Position
-	X      *gExpr   `parser:"'(' @@"`
-	Rparen *gRparen `parser:"@@"`
+	X      *gExprRun `parser:"'(' @@"`
+	Rparen *gRparen  `parser:"@@"`
 }

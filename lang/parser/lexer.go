@@ -58,18 +58,19 @@ func (definition) Lex(filename string, r io.Reader) (lexer.Lexer, error) {
 		return nil, err
 	}
 	toks, _ := scan(filename, src)
-	return &sliceLexer{toks: toks}, nil
+	return &sliceLexer{toks: toks[:len(toks)-1], eof: toks[len(toks)-1]}, nil
 }
 
-// sliceLexer feeds participle a slice of tokens ending in EOF.
+// sliceLexer feeds participle a slice of tokens followed by eof.
 type sliceLexer struct {
 	toks []lexer.Token
+	eof  lexer.Token
 	i    int
 }
 
 func (l *sliceLexer) Next() (lexer.Token, error) {
 	if l.i >= len(l.toks) {
-		return l.toks[len(l.toks)-1], nil
+		return l.eof, nil
 	}
 	t := l.toks[l.i]
 	l.i++

@@ -39,16 +39,49 @@ var DeclWords = map[string]bool{
 	"employee": true, "template": true, "calendar": true, "action": true,
 }
 
+var options = []participle.Option{
+	participle.Lexer(definition{}),
+	participle.UseLookahead(2),
+}
+
 var grammar = sync.OnceValue(func() *participle.Parser[gFile] {
-	return participle.MustBuild[gFile](
-		participle.Lexer(definition{}),
-		participle.Elide("Comment"),
-		participle.UseLookahead(2),
-	)
+	return participle.MustBuild[gFile](append(options,
+		participle.ParseTypeWith(readExpr), participle.ParseTypeWith(readSettings))...)
 })
 
-// Grammar returns the grammar in participle's EBNF notation.
-func Grammar() string { return grammar().String() }
+// The productions that readers.go reads by hand, as participle's own
+// parsers: they give the EBNF, and the tests hold the readers to them.
+var (
+	exprGrammar = sync.OnceValue(func() *participle.Parser[gExprRun] {
+		return participle.MustBuild[gExprRun](options...)
+	})
+	settingsGrammar = sync.OnceValue(func() *participle.Parser[gSettingList] {
+		return participle.MustBuild[gSettingList](append(options, participle.ParseTypeWith(readExpr))...)
+	})
+)
+
+// Grammar returns the grammar in participle's EBNF notation: the
+// declarations, then the productions read by hand, each production once.
+func Grammar() string {
+	var b strings.Builder
+	seen := map[string]bool{}
+	for _, part := range []string{
+		grammar().String(),
+		"(* GSettings and GExpr are read by hand-written parsers that follow these productions. *)",
+		"GSettings = GSettingList .", settingsGrammar().String(),
+		"GExpr = GExprRun .", exprGrammar().String(),
+	} {
+		for _, line := range strings.Split(part, "\n") {
+			name, _, ok := strings.Cut(line, " = ")
+			if ok && seen[name] {
+				continue
+			}
+			seen[name] = true
+			b.WriteString(line + "\n")
+		}
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
 
 // ParseFile parses one file that has been added to a FileSet.
 func ParseFile(f *token.File) (*ast.File, *diag.List) {
@@ -62,7 +95,7 @@ func ParseFile(f *token.File) (*ast.File, *diag.List) {
 	for _, e := range lexErrs {
 		ds.Errorf(f.Pos(e.offset), f.Pos(e.end), e.code, "%s", e.msg)
 	}
-	toks := make([]lexer.Token, 0, len(all))
+	toks := all[:0] // comments leave in place
 	for _, t := range all {
 		if t.Type == tComment {
 			file.Comments = append(file.Comments, &ast.Comment{
@@ -222,10 +255,7 @@ func (p *parser) parseTokens(toks []lexer.Token) ([]ast.Decl, *chunkError) {
 	eof := lexer.Token{Type: tEOF, Pos: last.Pos}
 	eof.Pos.Offset += len(last.Value)
 	eof.Pos.Column += token.RuneCount(last.Value)
-	in := make([]lexer.Token, len(toks)+1)
-	copy(in, toks)
-	in[len(toks)] = eof
-	pl, err := lexer.Upgrade(&sliceLexer{toks: in})
+	pl, err := lexer.Upgrade(&sliceLexer{toks: toks, eof: eof})
 	if err != nil {
 		return nil, &chunkError{tok: toks[0], code: diag.ESyntax, msg: err.Error()}
 	}

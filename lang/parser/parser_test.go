@@ -142,3 +142,52 @@ func FuzzLex(f *testing.F) {
 		}
 	})
 }
+
+// TestPrecedence: the flat run of operands and operators gets the grouping
+// of spec/language.md's table.
+func TestPrecedence(t *testing.T) {
+	for src, want := range map[string]string{
+		`a or b and c`:            `(a or (b and c))`,
+		`not a == b and c`:        `((not (a == b)) and c)`,
+		`a + b * c - d`:           `((a + (b * c)) - d)`,
+		`-a * b`:                  `((-a) * b)`,
+		`x in 1 + 1..5`:           `(x in ((1 + 1)..5))`,
+		`x not in [a] or y`:       `((x not in [a]) or y)`,
+		`a == not b and c`:        `((a == (not b)) and c)`,
+		`deal.amount % 3 / 2 > 1`: `(((deal.amount % 3) / 2) > 1)`,
+	} {
+		fset := token.NewFileSet()
+		f, ds := parser.ParseFile(fset.AddFile("p.rules", []byte("on stage S if "+src+": send sms text \"x\"")))
+		if ds.Len() != 0 {
+			t.Errorf("%s: %v", src, ds.Sorted())
+			continue
+		}
+		if got := grouped(f.Decls[0].(*ast.RuleDecl).Cond); got != want {
+			t.Errorf("%s: got %s, want %s", src, got, want)
+		}
+	}
+}
+
+func TestComparisonsDoNotChain(t *testing.T) {
+	fset := token.NewFileSet()
+	_, ds := parser.ParseFile(fset.AddFile("p.rules", []byte(`on stage S if a < b < c: send sms text "x"`)))
+	got := ds.Sorted()
+	if len(got) != 1 || got[0].Code != diag.ESyntax || fset.Position(got[0].Pos).Column != 21 {
+		t.Fatalf("got %v, want one E001 at column 21", got)
+	}
+}
+
+func grouped(e ast.Expr) string {
+	switch e := e.(type) {
+	case *ast.BinaryExpr:
+		return "(" + grouped(e.X) + " " + e.Op + " " + grouped(e.Y) + ")"
+	case *ast.UnaryExpr:
+		if e.Op == "not" {
+			return "(not " + grouped(e.X) + ")"
+		}
+		return "(-" + grouped(e.X) + ")"
+	case *ast.RangeExpr:
+		return "(" + grouped(e.Lo) + ".." + grouped(e.Hi) + ")"
+	}
+	return format.Expr(e)
+}
