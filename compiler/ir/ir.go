@@ -1,0 +1,222 @@
+// Package ir is the checked program in the form the runtime executes: names
+// resolved, types decided, every node with its source position. It is plain
+// data, so a deployed version can be stored and read back: Encode writes a
+// magic number and a format version before the body, and Decode refuses
+// anything else. The runtime imports this package, never the parser or the
+// checker.
+package ir
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// Magic starts every encoded program; Version is the format of the body.
+const (
+	Magic   = "SCIR"
+	Version = 1
+)
+
+// Program is a checked workspace.
+type Program struct {
+	Entities  []*Entity
+	Pipelines []*Pipeline
+	Resources []*Resource
+	Rules     []*Rule
+	Triggers  []*Trigger
+	Tests     []*Test
+}
+
+// Pos is a source position.
+type Pos struct {
+	File      string
+	Line, Col int
+}
+
+func (p Pos) String() string { return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col) }
+
+// Entity is an entity type; its fields' order gives their slots at run time.
+type Entity struct {
+	Name   string
+	Fields []*Field
+}
+
+// Field is a field of an entity.
+type Field struct {
+	Name string
+	Kind string // the type's kind: text, money, email, ...
+	Ref  string // for an entity-valued field: the entity (contact, user, ...)
+}
+
+// Pipeline is an ordered list of stages.
+type Pipeline struct {
+	Entity string
+	Name   string
+	Stages []*Stage
+}
+
+// Stage is a stage; Kind is "in progress", "won" or "lost".
+type Stage struct {
+	Name string
+	Kind string
+}
+
+// Resource is a declared resource (mailbox, employee, calendar, ...).
+type Resource struct {
+	Kind     string
+	Name     string
+	Value    string
+	Settings map[string]string
+	Lists    map[string][]string // list-valued settings: a calendar's days, hours, holidays
+}
+
+// Rule is `on stage S [then] [after D | at T] [worktime] [if C]: ACTION`.
+type Rule struct {
+	Index    int
+	Pos      Pos
+	Entity   string
+	Pipeline string
+	Stage    string
+	Previous int   // index of the rule this one runs after (then); -1: none
+	After    int64 // seconds to wait; with At nil
+	At       *Expr // the time to run at
+	Worktime bool
+	Cond     *Expr
+	Action   *Action
+}
+
+// Action is what a rule does.
+type Action struct {
+	Name     string // "send sms", "let", "calc", "update", "run"
+	ID       string // catalogue ID
+	Target   *Expr
+	Settings []*Setting
+	Bind     string // the variable or result it sets
+	Field    *Expr  // update: the field
+	Value    *Expr  // let, calc, update: the value
+	Custom   string // run: the action's name
+}
+
+// Setting is one `key value` of an action, trigger, event or test item.
+type Setting struct {
+	Name  string
+	Auto  bool
+	Value *Expr
+}
+
+// Trigger is `move to stage S when EVENT SETTINGS [if C] [as U]`.
+type Trigger struct {
+	Index     int
+	Pos       Pos
+	ID        string
+	Entity    string
+	Pipeline  string
+	Stage     string
+	Event     string
+	Name      string
+	AllowBack bool
+	As        string // employee; empty: the item's responsible
+	Settings  []*Setting
+	Cond      *Expr
+}
+
+// Setting returns the named setting of t or nil.
+func (t *Trigger) Setting(name string) *Setting { return findSetting(t.Settings, name) }
+
+// Setting returns the named setting of a or nil.
+func (a *Action) Setting(name string) *Setting { return findSetting(a.Settings, name) }
+
+func findSetting(ss []*Setting, name string) *Setting {
+	for _, s := range ss {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// Expr is a resolved, typed expression.
+type Expr struct {
+	Op   Op
+	Pos  Pos
+	Kind string // the static type's kind
+	// Lit: the literal as written (Text: its value); Name: a builtin
+	// (now, today, tomorrow), an operator, a function, a variable, a test
+	// item or a root entity.
+	Lit  string
+	Name string
+	Path []string // Field: the field names after the root
+	Sel  string   // TypeSel: the e-mail or phone type
+	X, Y *Expr
+	Args []*Expr // Call, List; Template: its parts (Lit text or expressions)
+}
+
+// Op is the kind of an expression node.
+type Op string
+
+const (
+	OpLit      Op = "lit"      // Lit of Kind
+	OpBuiltin  Op = "builtin"  // Name: now, today, tomorrow
+	OpField    Op = "field"    // Name (an entity: deal, contact, client, ...; or a test item) . Path
+	OpVar      Op = "var"      // Name . Path: a variable or action result
+	OpUnary    Op = "unary"    // Name X
+	OpBinary   Op = "binary"   // X Name Y
+	OpRange    Op = "range"    // X..Y
+	OpCall     Op = "call"     // Name(Args)
+	OpList     Op = "list"     // [Args]
+	OpTemplate Op = "template" // text with inserted Args
+	OpTypeSel  Op = "typesel"  // X[Sel]
+)
+
+// Test is a `test` block.
+type Test struct {
+	Name  string
+	Pos   Pos
+	Steps []*Step
+}
+
+// Step is one statement of a test.
+type Step struct {
+	Op       string // at, given, move, set, event, wait, expect, expect-effect, expect-timeline
+	Pos      Pos
+	Entity   string // given: the entity
+	Item     string // the test item named
+	Stage    string // move: the stage
+	By       string // move: the employee
+	Event    string // event: "invoice paid"
+	Settings []*Setting
+	Value    *Expr // at, set, expect: the value or condition
+	Field    string
+	Seconds  int64 // wait
+	No       bool  // expect no ...
+	Verb     string
+	Kind     string
+	Target   *Expr
+	Text     string // expect timeline
+}
+
+// Encode writes the program: magic, version, then a JSON body.
+func Encode(p *Program) ([]byte, error) {
+	body, err := json.Marshal(p)
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte(fmt.Sprintf("%s%d\n", Magic, Version)), body...), nil
+}
+
+// Decode reads an encoded program, refusing another format or version.
+func Decode(b []byte) (*Program, error) {
+	head, body, ok := bytes.Cut(b, []byte("\n"))
+	if !ok || !bytes.HasPrefix(head, []byte(Magic)) {
+		return nil, fmt.Errorf("not a stagecraft program (no %s header)", Magic)
+	}
+	if v := string(head[len(Magic):]); v != fmt.Sprint(Version) {
+		return nil, fmt.Errorf("program format version %s; this build reads version %d", v, Version)
+	}
+	var p Program
+	if err := json.Unmarshal(body, &p); err != nil {
+		return nil, fmt.Errorf("corrupt program: %v", err)
+	}
+	return &p, nil
+}

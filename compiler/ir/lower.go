@@ -1,0 +1,328 @@
+package ir
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/stagecraft/stagecraft/compiler/check"
+	"github.com/stagecraft/stagecraft/compiler/types"
+	"github.com/stagecraft/stagecraft/lang/ast"
+	"github.com/stagecraft/stagecraft/lang/token"
+	"github.com/stagecraft/stagecraft/runtime/value"
+)
+
+// Lower turns a workspace that checked without errors into a Program.
+func Lower(fset *token.FileSet, files []*ast.File, info *check.Info) *Program {
+	l := &lowerer{fset: fset, info: info, p: &Program{}, rules: map[*check.Rule]int{}}
+	l.schema(files)
+	for i, r := range info.Rules {
+		l.rules[r] = i
+	}
+	for _, r := range info.Rules {
+		l.p.Rules = append(l.p.Rules, l.rule(r))
+	}
+	for i, t := range info.Triggers {
+		l.p.Triggers = append(l.p.Triggers, l.trigger(i, t))
+	}
+	for _, t := range info.Tests {
+		l.p.Tests = append(l.p.Tests, l.test(t))
+	}
+	return l.p
+}
+
+type lowerer struct {
+	fset  *token.FileSet
+	info  *check.Info
+	p     *Program
+	rules map[*check.Rule]int
+	items map[string]bool // the current test's items
+}
+
+func (l *lowerer) pos(p token.Pos) Pos {
+	ps := l.fset.Position(p)
+	return Pos{File: ps.Filename, Line: ps.Line, Col: ps.Column}
+}
+
+func (l *lowerer) schema(files []*ast.File) {
+	s := l.info.Schema
+	names := make([]string, 0, len(s.Entities))
+	for n := range s.Entities {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		e := &Entity{Name: n}
+		for _, f := range s.Entities[n].Order {
+			e.Fields = append(e.Fields, &Field{Name: f.Name, Kind: kindOf(f.Type), Ref: f.Type.Entity})
+		}
+		l.p.Entities = append(l.p.Entities, e)
+	}
+	for _, pl := range s.Pipelines {
+		p := &Pipeline{Entity: pl.Entity, Name: pl.Name}
+		for _, st := range pl.Stages {
+			p.Stages = append(p.Stages, &Stage{Name: st.Name, Kind: st.Kind.String()})
+		}
+		l.p.Pipelines = append(l.p.Pipelines, p)
+	}
+	for _, f := range files {
+		for _, d := range f.Decls {
+			if d, ok := d.(*ast.ResourceDecl); ok {
+				l.p.Resources = append(l.p.Resources, l.resource(d))
+			}
+		}
+	}
+}
+
+func (l *lowerer) resource(d *ast.ResourceDecl) *Resource {
+	r := &Resource{Kind: d.Kind.Name, Name: d.Name.Name, Settings: map[string]string{}, Lists: map[string][]string{}}
+	if d.Value != nil {
+		r.Value = d.Value.Value
+	}
+	for _, s := range d.Settings {
+		if list, ok := s.Value.(*ast.ListExpr); ok {
+			for _, e := range list.Elems {
+				r.Lists[s.Key.Name] = append(r.Lists[s.Key.Name], literalText(e))
+			}
+			continue
+		}
+		r.Settings[s.Key.Name] = literalText(s.Value)
+	}
+	return r
+}
+
+// literalText is a resource setting's value as written: a name, a string's
+// text, a number, a date.
+func literalText(e ast.Expr) string {
+	switch e := e.(type) {
+	case *ast.Ident:
+		return e.Name
+	case *ast.BasicLit:
+		return e.Value
+	}
+	return ""
+}
+
+func kindOf(t *types.Type) string {
+	if t == nil {
+		return ""
+	}
+	if t.Multi {
+		return t.Kind.String() + "s"
+	}
+	return t.Kind.String()
+}
+
+func (l *lowerer) rule(r *check.Rule) *Rule {
+	d := r.Decl
+	out := &Rule{Index: l.rules[r], Pos: l.pos(d.Pos()), Entity: r.Stage.Pipeline.Entity,
+		Pipeline: r.Stage.Pipeline.Name, Stage: r.Stage.Name, Previous: -1}
+	if r.Previous != nil {
+		out.Previous = l.rules[r.Previous]
+	}
+	if t := d.Timing; t != nil {
+		if t.After != nil {
+			v, _ := value.ParseDuration(t.After.Raw)
+			out.After = v.Unix()
+		} else {
+			out.At = l.expr(t.At)
+		}
+		out.Worktime = t.Worktime != nil
+	}
+	if d.Cond != nil {
+		out.Cond = l.expr(d.Cond)
+	}
+	a := &Action{}
+	switch act := d.Action.(type) {
+	case *ast.LetAction:
+		a.Name, a.ID, a.Bind, a.Value = "let", "R-VARIABLE", act.Name.Name, l.expr(act.Value)
+		if act.Calc {
+			a.Name, a.ID = "calc", "R-MATH"
+		}
+	case *ast.UpdateAction:
+		a.Name, a.ID, a.Field, a.Value = "update", "R-UPDATE", l.expr(act.Field), l.expr(act.Value)
+	case *ast.CallAction:
+		a.Name = act.Verb.Name + " " + act.Object.Name
+		if r.Action != nil {
+			a.ID = r.Action.ID
+		}
+		if r.Custom != nil {
+			a.Name, a.ID, a.Custom = "run", "R-WASM", r.Custom.Name
+		}
+		if act.Target != nil {
+			a.Target = l.expr(act.Target)
+		}
+		a.Settings = l.settings(act.Settings)
+		if act.Result != nil {
+			a.Bind = act.Result.Name
+		}
+	}
+	out.Action = a
+	return out
+}
+
+func (l *lowerer) settings(ss []*ast.Setting) []*Setting {
+	var out []*Setting
+	for _, s := range ss {
+		st := &Setting{Name: s.Key.Name}
+		if id, ok := s.Value.(*ast.Ident); ok && id.Name == "auto" && l.info.Uses[id] == nil {
+			st.Auto = true
+		} else {
+			st.Value = l.expr(s.Value)
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+func (l *lowerer) trigger(i int, t *check.Trigger) *Trigger {
+	d := t.Decl
+	out := &Trigger{Index: i, Pos: l.pos(d.Pos()), ID: t.Event.ID, Entity: t.Stage.Pipeline.Entity,
+		Pipeline: t.Stage.Pipeline.Name, Stage: t.Stage.Name, Event: t.Event.Name(), Name: t.Event.DefaultName}
+	for _, s := range l.settings(d.Settings) {
+		switch s.Name {
+		case "name":
+			out.Name = s.Value.Lit
+		case "allow_back":
+			out.AllowBack = s.Value.Lit == "true"
+		default:
+			out.Settings = append(out.Settings, s)
+		}
+	}
+	if d.Cond != nil {
+		out.Cond = l.expr(d.Cond)
+	}
+	if d.As != nil {
+		out.As = d.As.Name
+	}
+	return out
+}
+
+func (l *lowerer) test(d *ast.TestDecl) *Test {
+	t := &Test{Name: d.Name.Value, Pos: l.pos(d.Pos())}
+	l.items = map[string]bool{}
+	for _, s := range d.Stmts {
+		st := &Step{Pos: l.pos(s.Pos())}
+		switch s := s.(type) {
+		case *ast.ItemStmt:
+			l.items[s.Name.Name] = true
+			st.Op, st.Entity, st.Item, st.Settings = "given", s.Entity.Name, s.Name.Name, l.settings(s.Settings)
+		case *ast.AtStmt:
+			st.Op, st.Value = "at", l.expr(s.Time)
+		case *ast.WaitStmt:
+			v, _ := value.ParseDuration(s.Duration.Raw)
+			st.Op, st.Seconds = "wait", v.Unix()
+		case *ast.MoveStmt:
+			st.Op, st.Item, st.Stage = "move", s.Item.Name, s.Stage.Stage.Value
+			if s.By != nil {
+				st.By = s.By.Name
+			}
+		case *ast.SetStmt:
+			sel := s.Field.(*ast.SelectorExpr)
+			st.Op, st.Item, st.Field, st.Value = "set", sel.X.(*ast.Ident).Name, sel.Sel.Name, l.expr(s.Value)
+		case *ast.EventStmt:
+			st.Op, st.Item, st.Event, st.Settings = "event", s.Item.Name, s.Name[0].Name+" "+s.Name[1].Name, l.settings(s.Settings)
+		case *ast.ExpectStmt:
+			switch {
+			case s.Effect != nil:
+				e := s.Effect
+				st.Op, st.No, st.Verb, st.Kind, st.Settings = "expect-effect", e.No.IsValid(), e.Verb.Name, e.Kind.Name, l.settings(e.Settings)
+				if e.Target != nil {
+					st.Target = l.expr(e.Target)
+				}
+			case s.Timeline != nil:
+				st.Op, st.Item, st.Text = "expect-timeline", s.Timeline.Item.Name, s.Timeline.Text.Value
+			default:
+				st.Op, st.Value = "expect", l.expr(s.Cond)
+			}
+		}
+		t.Steps = append(t.Steps, st)
+	}
+	l.items = nil
+	return t
+}
+
+// expr lowers an expression, using what the checker recorded.
+func (l *lowerer) expr(e ast.Expr) *Expr {
+	x := &Expr{Pos: l.pos(e.Pos()), Kind: kindOf(l.info.Types[e])}
+	switch e := e.(type) {
+	case *ast.ParenExpr:
+		return l.expr(e.X)
+	case *ast.BasicLit:
+		x.Op, x.Lit = OpLit, e.Value
+		x.Kind = map[ast.LitKind]string{ast.Number: "number", ast.Duration: "duration", ast.Date: "date",
+			ast.DateTime: "datetime", ast.Clock: "time", ast.String: "text", ast.Bool: "bool", ast.Null: "null"}[e.Kind]
+		if e.IsTemplate() {
+			x.Op = OpTemplate
+			for _, p := range e.Parts {
+				if p.Expr != nil {
+					x.Args = append(x.Args, l.expr(p.Expr))
+				} else {
+					x.Args = append(x.Args, &Expr{Op: OpLit, Kind: "text", Lit: p.Text})
+				}
+			}
+		}
+	case *ast.Ident:
+		return l.ident(e, x)
+	case *ast.SelectorExpr:
+		inner := l.expr(e.X)
+		if inner.Op == OpField || inner.Op == OpVar {
+			inner.Path = append(inner.Path, e.Sel.Name)
+			inner.Kind, inner.Pos = x.Kind, x.Pos
+			return inner
+		}
+		x.Op, x.X, x.Path = OpField, inner, []string{e.Sel.Name}
+	case *ast.TypeSelExpr:
+		x.Op, x.X, x.Sel = OpTypeSel, l.expr(e.X), e.Type.Name
+	case *ast.UnaryExpr:
+		x.Op, x.Name, x.X = OpUnary, e.Op, l.expr(e.X)
+	case *ast.BinaryExpr:
+		x.Op, x.Name, x.X, x.Y = OpBinary, e.Op, l.expr(e.X), l.expr(e.Y)
+	case *ast.RangeExpr:
+		x.Op, x.X, x.Y = OpRange, l.expr(e.Lo), l.expr(e.Hi)
+	case *ast.CallExpr:
+		x.Op, x.Name = OpCall, e.Fun.Name
+		for _, a := range e.Args {
+			x.Args = append(x.Args, l.expr(a))
+		}
+	case *ast.ListExpr:
+		x.Op = OpList
+		for _, a := range e.Elems {
+			x.Args = append(x.Args, l.expr(a))
+		}
+	}
+	return x
+}
+
+// ident lowers a name: an entity (deal, contact, ...), a variable, a test
+// item, a builtin, or a member written bare (a stage, an enum value, a
+// resource), which becomes its text.
+func (l *lowerer) ident(id *ast.Ident, x *Expr) *Expr {
+	switch obj := l.info.Uses[id].(type) {
+	case *types.Var:
+		x.Op, x.Name = OpVar, id.Name
+		return x
+	case *types.EntityDef:
+		x.Op, x.Name = OpField, id.Name
+		return x
+	case *types.StageDef:
+		x.Op, x.Lit, x.Kind = OpLit, obj.Name, "text"
+		return x
+	case *types.ResourceDef:
+		x.Op, x.Lit, x.Kind = OpLit, obj.Name, "text"
+		if obj.Kind == "employee" {
+			x.Kind = "ref"
+		}
+		return x
+	}
+	switch {
+	case l.items[id.Name]:
+		x.Op, x.Name = OpField, id.Name
+	case id.Name == "now" || id.Name == "today" || id.Name == "tomorrow":
+		x.Op, x.Name = OpBuiltin, id.Name
+	case l.info.Schema.Entities[id.Name] != nil && !strings.Contains(x.Kind, "stage"):
+		x.Op, x.Name = OpField, id.Name
+	default:
+		x.Op, x.Lit, x.Kind = OpLit, id.Name, "text"
+	}
+	return x
+}

@@ -1,0 +1,196 @@
+// Package engine runs a program over the store: it takes inputs (items
+// created, updated and moved; events; clock ticks), runs the rules and
+// triggers they set off, and commits every effect of one input in one
+// synced batch before acknowledging it. Its state is a function of its
+// ordered inputs: time comes with each input, IDs come from the input's
+// sequence number, and nothing iterates a map where order matters.
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"sync"
+
+	"github.com/stagecraft/stagecraft/compiler/ir"
+	"github.com/stagecraft/stagecraft/runtime/interp"
+	"github.com/stagecraft/stagecraft/runtime/store"
+	"github.com/stagecraft/stagecraft/runtime/value"
+)
+
+// Limits of one input.
+const (
+	MaxMoves   = 16  // stage changes one input may cause, through rules and triggers
+	MaxActions = 256 // rules one input may run
+)
+
+// Input is one thing that happens. Time is in seconds of the workspace's
+// wall clock (spec/semantics.md).
+type Input struct {
+	Seq      int64                  `json:"seq"`
+	Time     int64                  `json:"time"`
+	Kind     string                 `json:"kind"` // create, update, move, event, tick
+	Entity   string                 `json:"entity,omitempty"`
+	Item     string                 `json:"item,omitempty"`
+	Pipeline string                 `json:"pipeline,omitempty"`
+	Stage    string                 `json:"stage,omitempty"`
+	By       string                 `json:"by,omitempty"`
+	Event    string                 `json:"event,omitempty"`
+	Fields   map[string]value.Value `json:"fields,omitempty"`
+}
+
+// Result is what an acknowledged input did.
+type Result struct {
+	Seq      int64
+	Created  []string // IDs of items created
+	Timeline []Entry
+}
+
+// Engine runs one program over one store.
+type Engine struct {
+	st   *store.Store
+	prog *ir.Program
+	pl   *interp.Planner
+
+	rules    []*plannedRule
+	byStage  map[string][]*plannedRule // pipeline/stage -> head rules
+	follow   map[int][]*plannedRule    // rule index -> rules after it
+	triggers []*plannedTrigger
+	entities map[string]*ir.Entity
+	pipes    map[string]*ir.Pipeline
+	res      map[string]*ir.Resource
+
+	mu  sync.Mutex
+	seq int64
+}
+
+// New opens an engine over a store; it reads the last input's sequence.
+func New(st *store.Store, prog *ir.Program) (*Engine, error) {
+	e := &Engine{st: st, prog: prog, pl: interp.NewPlanner(prog), byStage: map[string][]*plannedRule{},
+		follow: map[int][]*plannedRule{}, entities: map[string]*ir.Entity{}, pipes: map[string]*ir.Pipeline{},
+		res: map[string]*ir.Resource{}}
+	for _, en := range prog.Entities {
+		e.entities[en.Name] = en
+	}
+	for _, p := range prog.Pipelines {
+		e.pipes[p.Entity+"/"+p.Name] = p
+	}
+	for _, r := range prog.Resources {
+		e.res[r.Name] = r
+	}
+	e.plan()
+	err := st.ScanRange(keyLogStart, keyLogEnd, func(k, _ []byte) bool {
+		e.seq = seqOfLogKey(k)
+		return true
+	})
+	return e, err
+}
+
+// Seq is the sequence number of the last acknowledged input.
+func (e *Engine) Seq() int64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.seq
+}
+
+// Apply runs one input and returns once its effects are durable. A refused
+// input (unknown item, a stage of another pipeline, a malformed event)
+// returns an error and changes nothing.
+func (e *Engine) Apply(in Input) (*Result, error) {
+	e.mu.Lock()
+	b := e.st.NewBatch()
+	in.Seq = e.seq + 1
+	tx := &tx{e: e, b: b, in: in, now: in.Time, items: map[string]*item{}, res: &Result{Seq: in.Seq}}
+	err := tx.run()
+	if err == nil {
+		err = tx.flush()
+	}
+	if err != nil {
+		e.mu.Unlock()
+		b.Discard()
+		return nil, err
+	}
+	if err := b.Apply(); err != nil {
+		e.mu.Unlock()
+		b.Discard()
+		return nil, fmt.Errorf("commit input %d: %w", in.Seq, err)
+	}
+	e.seq = in.Seq
+	e.mu.Unlock()
+	if err := b.Wait(); err != nil {
+		return nil, fmt.Errorf("sync input %d: %w", in.Seq, err)
+	}
+	return tx.res, nil
+}
+
+// tx is one input being applied.
+type tx struct {
+	e     *Engine
+	b     *store.Batch
+	in    Input
+	now   int64
+	items map[string]*item // loaded or created, written back by flush
+	order []string         // item IDs in the order first touched, for flush
+	res   *Result
+	n     int // effects so far: the suffix of IDs and keys made by this input
+	moves int
+	runs  int
+	seen  map[string]bool // item/stage entered during this input: a loop
+}
+
+func (t *tx) run() error {
+	t.logInput()
+	in := t.in
+	switch in.Kind {
+	case "create":
+		_, err := t.create(in.Entity, in.Pipeline, in.Fields, "", true)
+		return err
+	case "update":
+		it, err := t.mustItem(in.Item)
+		if err != nil {
+			return err
+		}
+		return t.update(it, in.Fields, in.By)
+	case "move":
+		it, err := t.mustItem(in.Item)
+		if err != nil {
+			return err
+		}
+		if _, err := t.e.stageIndex(it, in.Stage); err != nil {
+			return err
+		}
+		t.move(it, in.Stage, fmt.Sprintf("by %s", orDefault(in.By, "a user")), "")
+		return nil
+	case "event":
+		it, err := t.mustItem(in.Item)
+		if err != nil {
+			return err
+		}
+		return t.event(it, in.Event, in.Fields)
+	case "tick":
+		return t.tick(in.Time)
+	}
+	return fmt.Errorf("unknown input kind %q: want create, update, move, event or tick", in.Kind)
+}
+
+func (t *tx) logInput() {
+	body, _ := json.Marshal(t.in)
+	t.b.Set(keyLog(t.in.Seq), body)
+}
+
+// nextID is a new ID derived from the input's sequence number: the input's
+// first new thing is "seq", later ones "seq.n".
+func (t *tx) nextID() string {
+	t.n++
+	if t.n == 1 {
+		return strconv.FormatInt(t.in.Seq, 10)
+	}
+	return fmt.Sprintf("%d.%d", t.in.Seq, t.n-1)
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

@@ -1,0 +1,217 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/stagecraft/stagecraft/runtime/interp"
+	"github.com/stagecraft/stagecraft/runtime/value"
+)
+
+// item is an item with what the engine keeps beside its fields.
+type item struct {
+	interp.Item
+	Vars    map[string]value.Value // variables and results of the current stage's rules
+	Entered int64                  // the input that made it enter its current stage
+	Channel string                 // the open channel the client last wrote from
+	dirty   bool
+}
+
+// stored is an item as written: fields by name, so that slots may change
+// between program versions.
+type stored struct {
+	ID       string                 `json:"id"`
+	Entity   string                 `json:"entity"`
+	Pipeline string                 `json:"pipeline,omitempty"`
+	Fields   map[string]value.Value `json:"fields"`
+	Vars     map[string]value.Value `json:"vars,omitempty"`
+	Entered  int64                  `json:"entered,omitempty"`
+	Channel  string                 `json:"channel,omitempty"`
+}
+
+func (t *tx) field(it *item, name string) value.Value {
+	if s := t.e.pl.Slot(it.Entity, name); s >= 0 {
+		return it.Fields[s]
+	}
+	return value.Value{}
+}
+
+func (t *tx) setField(it *item, name string, v value.Value) {
+	if s := t.e.pl.Slot(it.Entity, name); s >= 0 {
+		it.Fields[s] = v
+		t.touch(it)
+	}
+}
+
+func (t *tx) touch(it *item) {
+	if !it.dirty {
+		it.dirty = true
+		t.order = append(t.order, it.ID)
+	}
+}
+
+// load returns an item, from this input's cache or the store; nil if none.
+func (t *tx) load(id string) *item {
+	if id == "" {
+		return nil
+	}
+	if it, ok := t.items[id]; ok {
+		return it
+	}
+	raw, ok, err := t.b.Get(keyItem(id))
+	if err != nil || !ok {
+		return nil
+	}
+	var s stored
+	if json.Unmarshal(raw, &s) != nil {
+		return nil
+	}
+	en := t.e.entities[s.Entity]
+	if en == nil {
+		return nil
+	}
+	it := &item{Item: interp.Item{ID: s.ID, Entity: s.Entity, Pipeline: s.Pipeline, Fields: make([]value.Value, len(en.Fields))},
+		Vars: s.Vars, Entered: s.Entered, Channel: s.Channel}
+	for i, f := range en.Fields {
+		it.Fields[i] = s.Fields[f.Name]
+	}
+	t.items[id] = it
+	return it
+}
+
+func (t *tx) mustItem(id string) (*item, error) {
+	if it := t.load(id); it != nil {
+		return it, nil
+	}
+	return nil, fmt.Errorf("unknown item %q", id)
+}
+
+// flush writes back every item this input changed.
+func (t *tx) flush() error {
+	for _, id := range t.order {
+		it := t.items[id]
+		s := stored{ID: it.ID, Entity: it.Entity, Pipeline: it.Pipeline, Fields: map[string]value.Value{},
+			Vars: it.Vars, Entered: it.Entered, Channel: it.Channel}
+		for i, f := range t.e.entities[it.Entity].Fields {
+			if !it.Fields[i].IsNull() {
+				s.Fields[f.Name] = it.Fields[i]
+			}
+		}
+		body, err := json.Marshal(s)
+		if err != nil {
+			return err
+		}
+		t.b.Set(keyItem(id), body)
+	}
+	return nil
+}
+
+// create makes a new item. Fields naming unknown fields are refused. An
+// item of an entity with pipelines enters the first stage of its pipeline
+// (M-SCENARIO: every request enters stage 1), or the given stage.
+func (t *tx) create(entity, pipeline string, fields map[string]value.Value, stage string, enter bool) (*item, error) {
+	en := t.e.entities[entity]
+	if en == nil {
+		return nil, fmt.Errorf("unknown entity %q", entity)
+	}
+	it := &item{Item: interp.Item{ID: t.nextID(), Entity: entity, Fields: make([]value.Value, len(en.Fields))}}
+	for _, k := range sortedKeys(fields) {
+		if k == "pipeline" || k == "stage" {
+			continue
+		}
+		s := t.e.pl.Slot(entity, k)
+		if s < 0 {
+			return nil, fmt.Errorf("%s has no field %q", entity, k)
+		}
+		it.Fields[s] = fields[k]
+	}
+	t.items[it.ID] = it
+	t.touch(it)
+	t.setField(it, "id", value.TextOf(it.ID))
+	t.setField(it, "created", value.Value{K: value.DateTime, N: float64(t.now)})
+	t.res.Created = append(t.res.Created, it.ID)
+	if p := t.e.pipelineOf(entity, pipeline); p != nil {
+		it.Pipeline = p.Name
+		if stage == "" {
+			stage = p.Stages[0].Name
+		}
+		if _, err := t.e.stageIndex(it, stage); err != nil {
+			return nil, err
+		}
+		if enter {
+			t.move(it, stage, "created", "")
+		} else {
+			t.setField(it, "stage", value.TextOf(stage))
+		}
+	} else if pipeline != "" {
+		return nil, fmt.Errorf("%s has no pipeline %q", entity, pipeline)
+	}
+	return it, nil
+}
+
+// update changes fields; each change may fire field-changed triggers.
+func (t *tx) update(it *item, fields map[string]value.Value, by string) error {
+	for _, k := range sortedKeys(fields) {
+		if t.e.pl.Slot(it.Entity, k) < 0 || k == "stage" || k == "id" {
+			return fmt.Errorf("%s has no field %q that can be set", it.Entity, k)
+		}
+	}
+	for _, k := range sortedKeys(fields) {
+		t.changeField(it, k, fields[k])
+	}
+	return nil
+}
+
+// changeField sets a field and runs the field-changed triggers (T-FIELD-CHANGED).
+func (t *tx) changeField(it *item, name string, v value.Value) {
+	if value.Equal(t.field(it, name), v) {
+		return
+	}
+	t.setField(it, name, v)
+	t.timeline(it, "", fmt.Sprintf("%s set to %s", name, v))
+	t.fire(it, "field changed", map[string]value.Value{"field": value.TextOf(name), "value": v})
+}
+
+// Entry is a line of an item's timeline.
+type Entry struct {
+	Time  int64  `json:"time"`
+	Seq   int64  `json:"seq"`
+	Item  string `json:"item"`
+	Stage string `json:"stage,omitempty"`
+	Rule  string `json:"rule,omitempty"` // the position of the rule or trigger
+	Text  string `json:"text"`
+}
+
+func (t *tx) timeline(it *item, rule, text string) {
+	t.n++
+	e := Entry{Time: t.now, Seq: t.in.Seq, Item: it.ID, Stage: t.field(it, "stage").S, Rule: rule, Text: text}
+	body, _ := json.Marshal(e)
+	t.b.Set(keyTimeline(it.ID, t.in.Seq, t.n), body)
+	t.res.Timeline = append(t.res.Timeline, e)
+}
+
+// Timeline returns an item's timeline.
+func (e *Engine) Timeline(id string) ([]Entry, error) {
+	var out []Entry
+	err := e.st.Scan(keyTimelineOf(id), func(_, v []byte) bool {
+		var en Entry
+		if json.Unmarshal(v, &en) == nil {
+			out = append(out, en)
+		}
+		return true
+	})
+	return out, err
+}
+
+// Item returns an item's committed fields by name; nil if there is none.
+func (e *Engine) Item(id string) (map[string]value.Value, string, error) {
+	raw, ok, err := e.st.Get(keyItem(id))
+	if err != nil || !ok {
+		return nil, "", err
+	}
+	var s stored
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, "", err
+	}
+	return s.Fields, s.Entity, nil
+}

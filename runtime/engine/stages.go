@@ -1,0 +1,305 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/stagecraft/stagecraft/compiler/ir"
+	"github.com/stagecraft/stagecraft/runtime/interp"
+	"github.com/stagecraft/stagecraft/runtime/value"
+)
+
+// plannedRule is a rule with its expressions planned.
+type plannedRule struct {
+	*ir.Rule
+	cond     func(*interp.Env) bool
+	at       interp.Eval
+	target   interp.Eval
+	value    interp.Eval
+	settings map[string]interp.Eval
+	auto     map[string]bool
+}
+
+// plannedTrigger is a trigger with its expressions planned.
+type plannedTrigger struct {
+	*ir.Trigger
+	cond     func(*interp.Env) bool
+	settings map[string]interp.Eval
+}
+
+func (e *Engine) plan() {
+	for _, r := range e.prog.Rules {
+		pr := &plannedRule{Rule: r, cond: e.pl.Truth(r.Cond, r.Entity), settings: map[string]interp.Eval{}, auto: map[string]bool{}}
+		if r.At != nil {
+			pr.at = e.pl.Plan(r.At, r.Entity)
+		}
+		a := r.Action
+		if a.Target != nil {
+			pr.target = e.pl.Plan(a.Target, r.Entity)
+		}
+		if a.Value != nil {
+			pr.value = e.pl.Plan(a.Value, r.Entity)
+		}
+		for _, s := range a.Settings {
+			if s.Auto {
+				pr.auto[s.Name] = true
+			} else {
+				pr.settings[s.Name] = e.pl.Plan(s.Value, r.Entity)
+			}
+		}
+		e.rules = append(e.rules, pr)
+		if r.Previous >= 0 {
+			e.follow[r.Previous] = append(e.follow[r.Previous], pr)
+		} else {
+			key := r.Pipeline + "/" + r.Stage
+			e.byStage[key] = append(e.byStage[key], pr)
+		}
+	}
+	for _, tr := range e.prog.Triggers {
+		pt := &plannedTrigger{Trigger: tr, cond: e.pl.Truth(tr.Cond, tr.Entity), settings: map[string]interp.Eval{}}
+		for _, s := range tr.Settings {
+			if s.Value != nil {
+				pt.settings[s.Name] = e.pl.Plan(s.Value, tr.Entity)
+			}
+		}
+		e.triggers = append(e.triggers, pt)
+	}
+}
+
+func (e *Engine) pipelineOf(entity, name string) *ir.Pipeline {
+	for _, p := range e.prog.Pipelines {
+		if p.Entity == entity && (name == "" || p.Name == name) {
+			return p
+		}
+	}
+	return nil
+}
+
+// stageIndex is the stage's position in the item's pipeline, or an error
+// naming the stages it has.
+func (e *Engine) stageIndex(it *item, stage string) (int, error) {
+	p := e.pipes[it.Entity+"/"+it.Pipeline]
+	if p == nil {
+		return 0, fmt.Errorf("item %s (%s) has no stages", it.ID, it.Entity)
+	}
+	var names []string
+	for i, s := range p.Stages {
+		if s.Name == stage {
+			return i, nil
+		}
+		names = append(names, s.Name)
+	}
+	return 0, fmt.Errorf("stage %q is not in pipeline %s of item %s; its stages are %s", stage, p.Name, it.ID, strings.Join(names, ", "))
+}
+
+// move takes an item to a stage: it leaves the old one (cancelling its
+// pending rules and completing its auto-complete activities) and enters the
+// new one, starting its rules. A move to the current stage does nothing.
+func (t *tx) move(it *item, stage, how, rule string) {
+	from := t.field(it, "stage").S
+	if from == stage {
+		return
+	}
+	t.moves++
+	loopKey := it.ID + "/" + stage
+	if t.seen == nil {
+		t.seen = map[string]bool{}
+	}
+	if t.moves > MaxMoves || t.seen[loopKey] {
+		t.timeline(it, rule, fmt.Sprintf("loop stopped: the move to %s would repeat a stage change of this input (limit %d moves)", stage, MaxMoves))
+		return
+	}
+	t.seen[loopKey] = true
+	if from != "" {
+		t.leave(it)
+	}
+	t.setField(it, "stage", value.TextOf(stage))
+	it.Entered, it.Vars = t.in.Seq, nil
+	if from == "" {
+		t.timeline(it, rule, fmt.Sprintf("entered %s (%s)", stage, how))
+	} else {
+		t.timeline(it, rule, fmt.Sprintf("moved from %s to %s %s", from, stage, how))
+	}
+	for _, r := range t.e.byStage[it.Pipeline+"/"+stage] {
+		t.start(it, r, t.now)
+	}
+}
+
+// leave cancels the item's pending timers (M-DELAY: leaving a stage cancels
+// its delayed rules) and completes its auto-complete activities.
+func (t *tx) leave(it *item) {
+	var keys [][]byte
+	_ = t.b.Scan(keyTimerIndexOf(it.ID), func(k, v []byte) bool {
+		keys = append(keys, k, v)
+		return true
+	})
+	for i := 0; i < len(keys); i += 2 {
+		t.b.Delete(keys[i])
+		t.b.Delete(keys[i+1])
+	}
+	if len(keys) > 0 {
+		t.timeline(it, "", fmt.Sprintf("%d pending rule(s) cancelled on leaving the stage", len(keys)/2))
+	}
+	t.completeActivities(it)
+}
+
+// timer is a pending delayed rule or chat deadline.
+type timer struct {
+	Item    string `json:"item"`
+	Rule    int    `json:"rule"`    // rule index; -1 for a trigger's deadline
+	Trigger int    `json:"trigger"` // for a deadline
+	Entered int64  `json:"entered"`
+}
+
+// start starts a rule from base: at once, or by a timer. An item that
+// reaches the stage after the rule's time runs it at once.
+func (t *tx) start(it *item, r *plannedRule, base int64) {
+	due := base + r.After
+	if r.at != nil {
+		env := t.env(it)
+		v := r.at(env)
+		switch v.K {
+		case value.DateTime, value.Date:
+			due = v.Unix()
+		case value.Time: // the next such time of day
+			due = base - mod(base, 86400) + v.Unix()
+			if due < base {
+				due += 86400
+			}
+		default:
+			t.timeline(it, r.Pos.String(), "rule not run: its time is empty")
+			return
+		}
+	}
+	if r.Worktime {
+		due = t.e.worktime(due)
+	}
+	if due <= t.now {
+		t.runRule(it, r)
+		return
+	}
+	t.schedule(due, timer{Item: it.ID, Rule: r.Index, Trigger: -1, Entered: it.Entered})
+}
+
+func mod(a, b int64) int64 { return (a%b + b) % b }
+
+func (t *tx) schedule(due int64, tm timer) {
+	t.n++
+	id := fmt.Sprintf("%d.%d", t.in.Seq, t.n)
+	key := keyTimerAt(due, id)
+	body, _ := json.Marshal(tm)
+	t.b.Set(key, body)
+	t.b.Set(keyTimerIndex(tm.Item, id), key)
+}
+
+// tick fires every timer due at or before now, each at its own due time,
+// in due order. It reads only due timers: the pending ones after them are
+// never visited.
+func (t *tx) tick(now int64) error {
+	for {
+		var key, body []byte
+		_ = t.b.ScanRange(keyTimer, keyTimerUntil(now), func(k, v []byte) bool {
+			key, body = k, v
+			return false
+		})
+		if key == nil {
+			break
+		}
+		var tm timer
+		if err := json.Unmarshal(body, &tm); err != nil {
+			return fmt.Errorf("corrupt timer %q: %v", key, err)
+		}
+		t.b.Delete(key)
+		parts := strings.Split(string(key), "/")
+		t.b.Delete(keyTimerIndex(tm.Item, parts[len(parts)-1]))
+		var due uint64
+		fmt.Sscanf(parts[2], "%x", &due)
+		t.now = int64(due)
+		it := t.load(tm.Item)
+		if it == nil || it.Entered != tm.Entered {
+			continue
+		}
+		if tm.Rule >= 0 {
+			t.runRule(it, t.e.rules[tm.Rule])
+		} else {
+			t.deadline(it, t.e.triggers[tm.Trigger])
+		}
+	}
+	t.now = now
+	return nil
+}
+
+// runRule runs a rule whose time has come, then starts the rules after it.
+func (t *tx) runRule(it *item, r *plannedRule) {
+	t.runs++
+	if t.runs > MaxActions {
+		t.timeline(it, r.Pos.String(), fmt.Sprintf("rule not run: this input already ran %d rules", MaxActions))
+		return
+	}
+	env := t.env(it)
+	if !r.cond(env) {
+		t.timeline(it, r.Pos.String(), "rule skipped: its condition is false")
+	} else {
+		t.act(it, r, env)
+	}
+	if t.field(it, "stage").S != r.Stage { // the action moved the item on
+		return
+	}
+	for _, next := range t.e.follow[r.Index] {
+		t.start(it, next, t.now)
+	}
+}
+
+// worktime moves a time outside the calendar's working hours to the next
+// working moment (M-WORKTIME). Without a calendar, times stay.
+func (e *Engine) worktime(at int64) int64 {
+	var cal *ir.Resource
+	for _, r := range e.prog.Resources {
+		if r.Kind == "calendar" {
+			cal = r
+			break
+		}
+	}
+	if cal == nil {
+		return at
+	}
+	open, close := int64(9*3600), int64(17*3600)
+	if h := cal.Lists["hours"]; len(h) == 2 {
+		o, _ := value.ParseClock(h[0])
+		c, _ := value.ParseClock(h[1])
+		open, close = o.Unix(), c.Unix()
+	}
+	days := map[string]bool{}
+	for _, d := range cal.Lists["days"] {
+		days[d] = true
+	}
+	holidays := map[string]bool{}
+	for _, d := range cal.Lists["holidays"] {
+		holidays[d] = true
+	}
+	for i := 0; i < 366; i++ {
+		day := at - mod(at, 86400)
+		tm := time.Unix(day, 0).UTC()
+		working := (len(days) == 0 || days[strings.ToLower(tm.Weekday().String()[:3])]) && !holidays[tm.Format("2006-01-02")]
+		if working && at-day < close {
+			if at-day < open {
+				return day + open
+			}
+			return at
+		}
+		at = day + 86400
+	}
+	return at
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

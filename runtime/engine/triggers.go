@@ -1,0 +1,214 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/stagecraft/stagecraft/runtime/interp"
+	"github.com/stagecraft/stagecraft/runtime/value"
+)
+
+// events are the inputs an event may name, with the settings it may carry.
+var events = map[string][]string{
+	"email opened": nil, "link clicked": {"link"}, "email received": nil, "email sent": nil,
+	"callback requested": {"form"}, "form submitted": {"form"}, "call outgoing": nil,
+	"call incoming": {"number"}, "call missed": {"number"}, "chat started": {"channel"},
+	"chat accepted": {"channel"}, "chat message": {"channel", "text"}, "chat reply": nil,
+	"invoice paid": nil,
+}
+
+// event applies an event input: it records the chat channel, starts or
+// stops the chat deadline (T-CHAT-SLA), and fires the event's triggers.
+func (t *tx) event(it *item, name string, settings map[string]value.Value) error {
+	allowed, ok := events[name]
+	if !ok {
+		return fmt.Errorf("unknown event %q", name)
+	}
+	for _, k := range sortedKeys(settings) {
+		if !contains(allowed, k) {
+			return fmt.Errorf("event %q takes no setting %q; it takes %s", name, k, orDefault(strings.Join(allowed, ", "), "none"))
+		}
+	}
+	if ch := settings["channel"]; ch.S != "" && strings.HasPrefix(name, "chat") {
+		it.Channel = ch.S
+		t.touch(it)
+	}
+	t.timeline(it, "", "event: "+name)
+	switch name {
+	case "chat accepted":
+		for _, tr := range t.e.triggers {
+			if tr.Event == "chat unanswered" && tr.Entity == it.Entity && tr.Pipeline == it.Pipeline {
+				secs := int64(600)
+				if ev := tr.settings["timeout"]; ev != nil {
+					secs = ev(t.env(it)).Unix()
+				}
+				t.schedule(t.now+secs, timer{Item: it.ID, Rule: -1, Trigger: tr.Index, Entered: it.Entered})
+			}
+		}
+	case "chat reply":
+		t.cancelDeadlines(it)
+	}
+	t.fire(it, name, settings)
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// cancelDeadlines drops the item's pending chat deadlines: the manager answered.
+func (t *tx) cancelDeadlines(it *item) {
+	type pair struct{ idx, key []byte }
+	var found []pair
+	_ = t.b.Scan(keyTimerIndexOf(it.ID), func(k, v []byte) bool {
+		found = append(found, pair{k, v})
+		return true
+	})
+	for _, p := range found {
+		raw, ok, _ := t.b.Get(p.key)
+		if ok && strings.Contains(string(raw), `"rule":-1`) {
+			t.b.Delete(p.key)
+			t.b.Delete(p.idx)
+		}
+	}
+}
+
+// deadline fires a chat deadline's trigger.
+func (t *tx) deadline(it *item, tr *plannedTrigger) {
+	t.apply(it, tr)
+}
+
+// fire runs the triggers of an event on the item's pipeline, in declaration
+// order; the first that moves the item wins.
+func (t *tx) fire(it *item, name string, settings map[string]value.Value) {
+	for _, tr := range t.e.triggers {
+		if tr.Event != name || tr.Entity != it.Entity || tr.Pipeline != it.Pipeline || !t.matches(it, tr, settings) {
+			continue
+		}
+		if t.apply(it, tr) {
+			return
+		}
+	}
+}
+
+// matches compares a trigger's settings with the event's: a trigger setting
+// left out matches anything; chat text matches when the message contains it
+// exactly (case and word order kept).
+func (t *tx) matches(it *item, tr *plannedTrigger, got map[string]value.Value) bool {
+	env := t.env(it)
+	for _, k := range sortedKeys(tr.settings) {
+		want := tr.settings[k](env)
+		switch k {
+		case "timeout":
+			continue
+		case "text":
+			if !strings.Contains(got["text"].S, want.S) {
+				return false
+			}
+		case "field":
+			if tr.Trigger.Setting("field").Value.Path == nil || got["field"].S != last(tr.Trigger.Setting("field").Value.Path) {
+				return false
+			}
+		default:
+			if !value.Equal(want, got[k]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func last(p []string) string { return p[len(p)-1] }
+
+// apply moves the item to the trigger's stage if it may: not to the stage
+// it is in, not backwards unless allowed, and only if the condition holds.
+func (t *tx) apply(it *item, tr *plannedTrigger) bool {
+	if !tr.cond(t.env(it)) {
+		return false
+	}
+	cur := t.field(it, "stage").S
+	if cur == tr.Stage {
+		return false
+	}
+	to, err := t.e.stageIndex(it, tr.Stage)
+	if err != nil {
+		return false
+	}
+	if from, err := t.e.stageIndex(it, cur); err == nil && to < from && !tr.AllowBack {
+		return false
+	}
+	as := tr.As
+	if as == "" {
+		as = orDefault(t.field(it, "responsible").S, "the responsible")
+	}
+	t.move(it, tr.Stage, fmt.Sprintf("by trigger %q (%s) as %s", tr.Name, tr.ID, as), tr.Pos.String())
+	return true
+}
+
+// world is what expressions read during an input: items through the
+// input's batch, employees from the resources, variables of the item.
+type world struct {
+	t  *tx
+	it *item
+}
+
+func (w world) Load(entity, id string) *interp.Item {
+	if entity == "user" {
+		return w.t.e.user(id)
+	}
+	if it := w.t.load(id); it != nil {
+		return &it.Item
+	}
+	return nil
+}
+
+func (w world) Named(string) *interp.Item { return nil }
+
+func (w world) Var(name string) value.Value {
+	if w.it == nil {
+		return value.Value{}
+	}
+	return w.it.Vars[name]
+}
+
+func (t *tx) env(it *item) *interp.Env {
+	env := &interp.Env{World: world{t, it}, Now: t.now}
+	env.Reset(&it.Item)
+	return env
+}
+
+// user is an employee as an item of entity user: name, e-mail, supervisor.
+func (e *Engine) user(name string) *interp.Item {
+	r := e.res[name]
+	if r == nil || r.Kind != "employee" {
+		return nil
+	}
+	en := e.entities["user"]
+	it := &interp.Item{ID: name, Entity: "user", Fields: make([]value.Value, len(en.Fields))}
+	for i, f := range en.Fields {
+		switch f.Name {
+		case "id":
+			it.Fields[i] = value.TextOf(name)
+		case "name":
+			it.Fields[i] = value.TextOf(r.Value)
+		case "email":
+			if r.Settings["email"] != "" {
+				it.Fields[i] = value.ListOf(value.TypedText("work", r.Settings["email"]))
+			}
+		case "supervisor":
+			if s := r.Settings["supervisor"]; s != "" {
+				it.Fields[i] = value.RefOf("user", s)
+			}
+		default:
+			if s := r.Settings[f.Name]; s != "" {
+				it.Fields[i] = value.TextOf(s)
+			}
+		}
+	}
+	return it
+}

@@ -1,0 +1,368 @@
+// Package interp evaluates the IR's expressions. Plan turns each expression
+// into a tree of closures once, with every field resolved to a slot and
+// every operator to a function, so that evaluation does no name lookups and,
+// for conditions over fields, no allocation. Evaluation is bounded by a step
+// budget.
+package interp
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/stagecraft/stagecraft/compiler/ir"
+	"github.com/stagecraft/stagecraft/runtime/value"
+)
+
+// MaxSteps bounds one evaluation; MaxTextBytes bounds a rendered template.
+const (
+	MaxSteps     = 10000
+	MaxTextBytes = 64 << 10
+)
+
+// Item is an item as expressions see it: its fields by slot.
+type Item struct {
+	ID       string
+	Entity   string
+	Pipeline string
+	Fields   []value.Value
+}
+
+// World is what evaluation reads besides the item: related items, named
+// test items, variables. The engine implements it over its store.
+type World interface {
+	Load(entity, id string) *Item // nil if there is none
+	Named(name string) *Item      // a test's item by name; nil outside tests
+	Var(name string) value.Value
+}
+
+// Env is one evaluation's context. Reuse it for many evaluations over one
+// item: related items are looked up once.
+type Env struct {
+	Item  *Item
+	World World
+	Now   int64 // seconds, the input's time
+	steps int
+	err   error
+	rel   [4]*Item // related items by role, cached
+	relOK [4]bool
+}
+
+// Reset points env at an item, clearing what it cached.
+func (env *Env) Reset(item *Item) {
+	env.Item, env.steps, env.err = item, 0, nil
+	env.relOK = [4]bool{}
+}
+
+// Err is the first error of the evaluations since Reset: the step budget
+// exceeded, a template too long.
+func (env *Env) Err() error { return env.err }
+
+func (env *Env) step() bool {
+	env.steps++
+	if env.steps > MaxSteps {
+		if env.err == nil {
+			env.err = fmt.Errorf("evaluation exceeded %d steps", MaxSteps)
+		}
+		return false
+	}
+	return true
+}
+
+// Eval is a planned expression.
+type Eval func(env *Env) value.Value
+
+// Planner plans expressions against one program's schema.
+type Planner struct {
+	slots map[string]map[string]int // entity -> field -> slot
+	refs  map[string]map[string]string
+}
+
+// NewPlanner indexes the program's entities.
+func NewPlanner(p *ir.Program) *Planner {
+	pl := &Planner{slots: map[string]map[string]int{}, refs: map[string]map[string]string{}}
+	for _, e := range p.Entities {
+		pl.slots[e.Name], pl.refs[e.Name] = map[string]int{}, map[string]string{}
+		for i, f := range e.Fields {
+			pl.slots[e.Name][f.Name] = i
+			if f.Ref != "" {
+				pl.refs[e.Name][f.Name] = f.Ref
+			}
+		}
+	}
+	return pl
+}
+
+// Slot returns a field's slot, or -1.
+func (pl *Planner) Slot(entity, field string) int {
+	if s, ok := pl.slots[entity][field]; ok {
+		return s
+	}
+	return -1
+}
+
+// Ref returns the entity a field refers to, or "".
+func (pl *Planner) Ref(entity, field string) string { return pl.refs[entity][field] }
+
+// Truth plans a condition; nil plans to true.
+func (pl *Planner) Truth(x *ir.Expr, entity string) func(*Env) bool {
+	if x == nil {
+		return func(*Env) bool { return true }
+	}
+	ev := pl.Plan(x, entity)
+	return func(env *Env) bool { return value.Truth(ev(env)) }
+}
+
+// Plan plans an expression evaluated over an item of the given entity.
+func (pl *Planner) Plan(x *ir.Expr, entity string) Eval {
+	switch x.Op {
+	case ir.OpLit:
+		v := literal(x)
+		return func(*Env) value.Value { return v }
+	case ir.OpBuiltin:
+		return builtin(x.Name)
+	case ir.OpField:
+		return pl.field(x, entity)
+	case ir.OpVar:
+		name, path := x.Name, x.Path
+		return func(env *Env) value.Value {
+			v := env.World.Var(name)
+			for _, p := range path {
+				v = v.Field(p)
+			}
+			return v
+		}
+	case ir.OpUnary:
+		return pl.unary(x, entity)
+	case ir.OpBinary:
+		return pl.binary(x, entity)
+	case ir.OpTypeSel:
+		inner, sel := pl.Plan(x.X, entity), x.Sel
+		return func(env *Env) value.Value { return SelectType(inner(env), sel) }
+	case ir.OpList, ir.OpRange:
+		return pl.list(x, entity)
+	case ir.OpTemplate:
+		return pl.template(x, entity)
+	case ir.OpCall:
+		return pl.call(x, entity)
+	}
+	panic(fmt.Sprintf("interp: unknown op %q at %s", x.Op, x.Pos))
+}
+
+func literal(x *ir.Expr) value.Value {
+	var v value.Value
+	switch x.Kind {
+	case "number", "money":
+		v, _ = value.ParseNumber(x.Lit)
+	case "duration":
+		v, _ = value.ParseDuration(x.Lit)
+	case "date":
+		v, _ = value.ParseDate(x.Lit)
+	case "datetime":
+		v, _ = value.ParseDateTime(x.Lit)
+	case "time":
+		v, _ = value.ParseClock(x.Lit)
+	case "bool":
+		v = value.BoolOf(x.Lit == "true")
+	case "null":
+	case "ref":
+		v = value.RefOf("user", x.Lit)
+	default:
+		v = value.TextOf(x.Lit)
+	}
+	return v
+}
+
+func builtin(name string) Eval {
+	switch name {
+	case "now":
+		return func(env *Env) value.Value { return value.Value{K: value.DateTime, N: float64(env.Now)} }
+	case "today":
+		return func(env *Env) value.Value { return value.Value{K: value.Date, N: float64(env.Now - mod(env.Now, 86400))} }
+	}
+	return func(env *Env) value.Value {
+		return value.Value{K: value.Date, N: float64(env.Now - mod(env.Now, 86400) + 86400)}
+	}
+}
+
+func mod(a, b int64) int64 { return (a%b + b) % b }
+
+// Roles of related items that a rule's expressions name as roots.
+const (
+	roleContact = iota
+	roleCompany
+	roleClient
+)
+
+// field plans Root.Path: the root is the item itself, a related item
+// (contact, company, client), or a test's named item; each field of the path
+// that refers to another item loads it.
+func (pl *Planner) field(x *ir.Expr, entity string) Eval {
+	if x.X != nil { // a field of a computed item: unusual; evaluate the path on it
+		inner := pl.Plan(x.X, entity)
+		return func(env *Env) value.Value { return inner(env) }
+	}
+	root, rootEntity := pl.root(x.Name, entity)
+	type hop struct {
+		slot   int
+		entity string // the entity the next hop reads
+	}
+	var hops []hop
+	cur := rootEntity
+	for _, name := range x.Path {
+		if cur == "" {
+			break
+		}
+		hops = append(hops, hop{slot: pl.Slot(cur, name), entity: pl.Ref(cur, name)})
+		cur = pl.Ref(cur, name)
+	}
+	if len(hops) == 1 { // the common case, kept small
+		slot := hops[0].slot
+		return func(env *Env) value.Value {
+			it := root(env)
+			if it == nil || slot < 0 || slot >= len(it.Fields) {
+				return value.Value{}
+			}
+			return it.Fields[slot]
+		}
+	}
+	return func(env *Env) value.Value {
+		it := root(env)
+		if len(hops) == 0 {
+			if it == nil {
+				return value.Value{}
+			}
+			return value.RefOf(it.Entity, it.ID)
+		}
+		for i, h := range hops {
+			if it == nil || h.slot < 0 || h.slot >= len(it.Fields) {
+				return value.Value{}
+			}
+			v := it.Fields[h.slot]
+			if i == len(hops)-1 {
+				return v
+			}
+			it = env.World.Load(h.entity, v.S)
+		}
+		return value.Value{}
+	}
+}
+
+// root plans the item a path starts from, and gives its entity.
+func (pl *Planner) root(name, entity string) (func(*Env) *Item, string) {
+	switch {
+	case name == entity:
+		return func(env *Env) *Item { return env.Item }, entity
+	case name == "contact":
+		return pl.related(roleContact, "contact"), "contact"
+	case name == "company":
+		return pl.related(roleCompany, "company"), "company"
+	case name == "client":
+		return pl.related(roleClient, ""), "client"
+	case pl.slots[name] != nil:
+		return func(env *Env) *Item {
+			if env.Item != nil && env.Item.Entity == name {
+				return env.Item
+			}
+			return nil
+		}, name
+	}
+	// A test's item: its entity is known only when it is given.
+	return func(env *Env) *Item { return env.World.Named(name) }, ""
+}
+
+// related plans the item's contact, company or client (the contact, or the
+// company when there is no contact), cached in the Env.
+func (pl *Planner) related(role int, entity string) func(*Env) *Item {
+	return func(env *Env) *Item {
+		if env.relOK[role] {
+			return env.rel[role]
+		}
+		var it *Item
+		switch role {
+		case roleClient:
+			if it = pl.related(roleContact, "contact")(env); it == nil {
+				it = pl.related(roleCompany, "company")(env)
+			}
+		default:
+			it = pl.relatedOf(env, env.Item, entity)
+		}
+		env.rel[role], env.relOK[role] = it, true
+		return it
+	}
+}
+
+func (pl *Planner) relatedOf(env *Env, from *Item, entity string) *Item {
+	if from == nil {
+		return nil
+	}
+	if from.Entity == entity {
+		return from
+	}
+	if s := pl.Slot(from.Entity, entity); s >= 0 && s < len(from.Fields) && from.Fields[s].S != "" {
+		return env.World.Load(entity, from.Fields[s].S)
+	}
+	if entity == "company" { // a deal without a company: its contact's company
+		if c := pl.relatedOf(env, from, "contact"); c != nil && c != from {
+			return pl.relatedOf(env, c, "company")
+		}
+	}
+	return nil
+}
+
+// Client returns the item's client: its first contact, or its company.
+func (pl *Planner) Client(env *Env) *Item { return pl.related(roleClient, "")(env) }
+
+// SelectType picks the values of one type (work, mobile, ...) from a list
+// of typed e-mails or phones; auto keeps them all.
+func SelectType(v value.Value, kind string) value.Value {
+	if kind == "auto" {
+		return v
+	}
+	if v.K == value.Text {
+		if v.Tag == kind {
+			return v
+		}
+		return value.Value{}
+	}
+	var out []value.Value
+	for _, e := range v.L {
+		if e.Tag == kind {
+			out = append(out, e)
+		}
+	}
+	if out == nil {
+		return value.Value{}
+	}
+	return value.ListOf(out...)
+}
+
+func (pl *Planner) template(x *ir.Expr, entity string) Eval {
+	parts := make([]Eval, len(x.Args))
+	for i, a := range x.Args {
+		parts[i] = pl.Plan(a, entity)
+	}
+	return func(env *Env) value.Value {
+		var b strings.Builder
+		for _, p := range parts {
+			v := p(env)
+			if v.K == value.List && len(v.L) > 0 { // {contact.phone}: the first
+				v = v.L[0]
+			}
+			b.WriteString(v.String())
+			if b.Len() > MaxTextBytes {
+				env.err = fmt.Errorf("text longer than %d bytes after inserting fields", MaxTextBytes)
+				return value.TextOf(truncate(b.String(), MaxTextBytes))
+			}
+		}
+		return value.TextOf(b.String())
+	}
+}
+
+func truncate(s string, n int) string {
+	for len(s) > n {
+		_, size := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-size]
+	}
+	return s
+}
