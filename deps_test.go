@@ -19,13 +19,23 @@ var allowed = map[string][]string{
 	"compiler/check":  {"compiler/types", "lang/ast", "lang/diag", "lang/parser", "lang/token"},
 	"stdlib":          {"compiler/types"},
 	"internal/golden": {},
-	"cmd/stagecraft":  {"compiler/check", "lang/ast", "lang/diag", "lang/format", "lang/parser", "lang/token", "stdlib"},
-	"":                {},
+	"lang/literal":    {},
+	"compiler/ir":     {"compiler/check", "compiler/types", "lang/ast", "lang/literal", "lang/token"},
+	"runtime/value":   {"lang/literal"},
+	"runtime/interp":  {"compiler/ir", "runtime/value"},
+	"runtime/store":   {},
+	"runtime/engine":  {"compiler/ir", "runtime/interp", "runtime/store", "runtime/value"},
+	"runtime/testrun": {"compiler/ir", "runtime/engine", "runtime/interp", "runtime/store", "runtime/value"},
+	"examples":        {},
+	"cmd/stagecraft": {"compiler/check", "compiler/ir", "examples", "lang/ast", "lang/diag", "lang/format", "lang/parser",
+		"lang/token", "runtime/engine", "runtime/store", "runtime/testrun", "stdlib"},
+	"": {},
 }
 
 // external lists the only packages allowed to import each third-party module.
 var external = map[string][]string{
 	"github.com/alecthomas/participle": {"lang/parser"},
+	"github.com/cockroachdb/pebble":    {"runtime/store"},
 }
 
 func TestDeps(t *testing.T) {

@@ -2,6 +2,9 @@
 //
 //	stagecraft check [--format=text|json] PATH...
 //	stagecraft fmt [-l] [-d] [-w] PATH...
+//	stagecraft test PATH...
+//	stagecraft run PATH...
+//	stagecraft demo
 //
 // Exit codes: 0 success, 1 problems found (errors, unformatted files with -l),
 // 2 usage or I/O failure.
@@ -18,6 +21,9 @@ const usage = `usage: stagecraft <command> [arguments]
 commands:
   check [--format=text|json] PATH...   check *.rules files and folders
   fmt [-l] [-d] [-w] PATH...           format *.rules files canonically
+  test PATH...                         run the test blocks; exit 1 on a failure
+  run PATH...                          dry-run the test blocks as scenarios, printing timelines
+  demo                                 the furniture shop (M-SCENARIO) on a temporary Pebble store
 `
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -32,6 +38,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdCheck(args[1:], stdout, stderr)
 	case "fmt":
 		return cmdFmt(args[1:], stdout, stderr)
+	case "test":
+		return cmdTest(args[1:], stdout, stderr)
+	case "run":
+		return cmdRun(args[1:], stdout, stderr)
+	case "demo":
+		return cmdDemo(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

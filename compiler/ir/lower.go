@@ -7,8 +7,8 @@ import (
 	"github.com/stagecraft/stagecraft/compiler/check"
 	"github.com/stagecraft/stagecraft/compiler/types"
 	"github.com/stagecraft/stagecraft/lang/ast"
+	"github.com/stagecraft/stagecraft/lang/literal"
 	"github.com/stagecraft/stagecraft/lang/token"
-	"github.com/stagecraft/stagecraft/runtime/value"
 )
 
 // Lower turns a workspace that checked without errors into a Program.
@@ -121,8 +121,7 @@ func (l *lowerer) rule(r *check.Rule) *Rule {
 	}
 	if t := d.Timing; t != nil {
 		if t.After != nil {
-			v, _ := value.ParseDuration(t.After.Raw)
-			out.After = v.Unix()
+			out.After, _ = literal.Duration(t.After.Raw)
 		} else {
 			out.At = l.expr(t.At)
 		}
@@ -209,8 +208,8 @@ func (l *lowerer) test(d *ast.TestDecl) *Test {
 		case *ast.AtStmt:
 			st.Op, st.Value = "at", l.expr(s.Time)
 		case *ast.WaitStmt:
-			v, _ := value.ParseDuration(s.Duration.Raw)
-			st.Op, st.Seconds = "wait", v.Unix()
+			secs, _ := literal.Duration(s.Duration.Raw)
+			st.Op, st.Seconds = "wait", secs
 		case *ast.MoveStmt:
 			st.Op, st.Item, st.Stage = "move", s.Item.Name, s.Stage.Stage.Value
 			if s.By != nil {

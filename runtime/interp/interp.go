@@ -178,7 +178,9 @@ func builtin(name string) Eval {
 	case "now":
 		return func(env *Env) value.Value { return value.Value{K: value.DateTime, N: float64(env.Now)} }
 	case "today":
-		return func(env *Env) value.Value { return value.Value{K: value.Date, N: float64(env.Now - mod(env.Now, 86400))} }
+		return func(env *Env) value.Value {
+			return value.Value{K: value.Date, N: float64(env.Now - mod(env.Now, 86400))}
+		}
 	}
 	return func(env *Env) value.Value {
 		return value.Value{K: value.Date, N: float64(env.Now - mod(env.Now, 86400) + 86400)}
@@ -203,6 +205,29 @@ func (pl *Planner) field(x *ir.Expr, entity string) Eval {
 		return func(env *Env) value.Value { return inner(env) }
 	}
 	root, rootEntity := pl.root(x.Name, entity)
+	if rootEntity == "" || rootEntity == "client" { // a test's item, or the client (a contact or a company): the entity is known only at run time
+		path := x.Path
+		return func(env *Env) value.Value {
+			it := root(env)
+			for i, name := range path {
+				if it == nil {
+					return value.Value{}
+				}
+				s := pl.Slot(it.Entity, name)
+				if s < 0 || s >= len(it.Fields) {
+					return value.Value{}
+				}
+				if i == len(path)-1 {
+					return it.Fields[s]
+				}
+				it = env.World.Load(pl.Ref(it.Entity, name), it.Fields[s].S)
+			}
+			if it == nil {
+				return value.Value{}
+			}
+			return value.RefOf(it.Entity, it.ID)
+		}
+	}
 	type hop struct {
 		slot   int
 		entity string // the entity the next hop reads

@@ -37,6 +37,9 @@ func Open(dir string, fs vfs.FS) (*Store, error) {
 	return &Store{db: db}, nil
 }
 
+// OpenMem opens an empty store in memory, for tests and dry runs.
+func OpenMem() (*Store, error) { return Open("mem", vfs.NewMem()) }
+
 // Close closes the store.
 func (s *Store) Close() error { return s.db.Close() }
 
@@ -45,7 +48,9 @@ func (s *Store) Get(key []byte) ([]byte, bool, error) { return get(s.db, key) }
 
 // Scan calls fn for every committed key with the prefix, in key order, until
 // fn returns false.
-func (s *Store) Scan(prefix []byte, fn func(k, v []byte) bool) error { return scan(s.db, prefix, nil, fn) }
+func (s *Store) Scan(prefix []byte, fn func(k, v []byte) bool) error {
+	return scan(s.db, prefix, nil, fn)
+}
 
 // ScanRange is Scan over [from, to).
 func (s *Store) ScanRange(from, to []byte, fn func(k, v []byte) bool) error {

@@ -1,11 +1,10 @@
 package value
 
 import (
-	"fmt"
 	"math"
 	"strconv"
-	"strings"
-	"time"
+
+	"github.com/stagecraft/stagecraft/lang/literal"
 )
 
 // Arith applies a binary arithmetic operator. The checker has already
@@ -89,54 +88,26 @@ func ParseNumber(s string) (Value, error) {
 	return NumberOf(n), err
 }
 
-// ParseDuration parses 1h30m, 180d, 6mo: units s, m, h, d, w, and mo, a
-// month of 30 days.
+// ParseDuration parses a duration literal (lang/literal).
 func ParseDuration(s string) (Value, error) {
-	var total int64
-	for s != "" {
-		i := 0
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		n, err := strconv.ParseInt(s[:i], 10, 64)
-		if err != nil {
-			return Value{}, fmt.Errorf("bad duration %q", s)
-		}
-		s = s[i:]
-		unit := strings.TrimLeft(s, "0123456789")
-		j := 0
-		for j < len(unit) && (unit[j] < '0' || unit[j] > '9') {
-			j++
-		}
-		secs, ok := map[string]int64{"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "mo": 30 * 86400}[unit[:j]]
-		if !ok {
-			return Value{}, fmt.Errorf("bad duration unit %q", unit[:j])
-		}
-		total += n * secs
-		s = unit[j:]
-	}
-	return Value{K: Duration, N: float64(total)}, nil
+	n, err := literal.Duration(s)
+	return Value{K: Duration, N: float64(n)}, err
 }
 
 // ParseDate parses 2026-11-23.
 func ParseDate(s string) (Value, error) {
-	t, err := time.Parse("2006-01-02", s)
-	return Value{K: Date, N: float64(t.Unix())}, err
+	n, err := literal.Date(s)
+	return Value{K: Date, N: float64(n)}, err
 }
 
 // ParseDateTime parses 2026-11-23T09:00.
 func ParseDateTime(s string) (Value, error) {
-	t, err := time.Parse("2006-01-02T15:04", s)
-	return Value{K: DateTime, N: float64(t.Unix())}, err
+	n, err := literal.DateTime(s)
+	return Value{K: DateTime, N: float64(n)}, err
 }
 
 // ParseClock parses a time of day, 14:00.
 func ParseClock(s string) (Value, error) {
-	h, m, ok := strings.Cut(s, ":")
-	hh, err1 := strconv.Atoi(h)
-	mm, err2 := strconv.Atoi(m)
-	if !ok || err1 != nil || err2 != nil {
-		return Value{}, fmt.Errorf("bad time of day %q", s)
-	}
-	return Value{K: Time, N: float64(hh*3600 + mm*60)}, nil
+	n, err := literal.Clock(s)
+	return Value{K: Time, N: float64(n)}, err
 }

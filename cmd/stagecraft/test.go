@@ -1,0 +1,189 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/stagecraft/stagecraft/compiler/check"
+	"github.com/stagecraft/stagecraft/compiler/ir"
+	"github.com/stagecraft/stagecraft/examples"
+	"github.com/stagecraft/stagecraft/lang/ast"
+	"github.com/stagecraft/stagecraft/lang/diag"
+	"github.com/stagecraft/stagecraft/lang/parser"
+	"github.com/stagecraft/stagecraft/lang/token"
+	"github.com/stagecraft/stagecraft/runtime/engine"
+	"github.com/stagecraft/stagecraft/runtime/store"
+	"github.com/stagecraft/stagecraft/runtime/testrun"
+)
+
+// source is one file to compile.
+type source struct {
+	name string
+	src  []byte
+}
+
+// compile parses, checks and lowers sources; on errors it prints them and
+// returns nil.
+func compile(srcs []source, stderr io.Writer) *ir.Program {
+	u, err := universe()
+	if err != nil {
+		fmt.Fprintln(stderr, "stagecraft:", err)
+		return nil
+	}
+	fset := token.NewFileSet()
+	var all diag.List
+	var files []*ast.File
+	for _, s := range srcs {
+		f, ds := parser.ParseFile(fset.AddFile(s.name, s.src))
+		all.Append(ds)
+		files = append(files, f)
+	}
+	info, ds := check.Check(fset, files, u)
+	all.Append(ds)
+	if all.HasErrors() {
+		diag.WriteText(stderr, fset, all.Sorted(), all.Dropped())
+		return nil
+	}
+	return ir.Lower(fset, files, info)
+}
+
+func readSources(paths []string) ([]source, error) {
+	files, err := rulesFiles(paths)
+	if err != nil {
+		return nil, err
+	}
+	var out []source
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, source{p, b})
+	}
+	return out, nil
+}
+
+// cmdTest runs the test blocks: stagecraft test PATH...
+func cmdTest(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "usage: stagecraft test PATH...")
+		return 2
+	}
+	srcs, err := readSources(args)
+	if err != nil {
+		fmt.Fprintln(stderr, "stagecraft test:", err)
+		return 2
+	}
+	p := compile(srcs, stderr)
+	if p == nil {
+		return 1
+	}
+	passed, failed := 0, 0
+	for _, t := range p.Tests {
+		out, err := testrun.Run(p, t)
+		if err != nil {
+			fmt.Fprintln(stderr, "stagecraft test:", err)
+			return 2
+		}
+		if len(out.Failures) == 0 {
+			passed++
+			fmt.Fprintf(stdout, "ok   %s %q\n", t.Pos, t.Name)
+			continue
+		}
+		failed++
+		fmt.Fprintf(stdout, "FAIL %s %q\n", t.Pos, t.Name)
+		for _, f := range out.Failures {
+			fmt.Fprintf(stdout, "    %s: %s\n", f.Step.Pos, f.Msg)
+		}
+	}
+	fmt.Fprintf(stdout, "%d passed, %d failed\n", passed, failed)
+	if failed > 0 {
+		return 1
+	}
+	return 0
+}
+
+// cmdRun is a dry run: each test block as a scenario, printing its timeline.
+func cmdRun(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "usage: stagecraft run PATH...")
+		return 2
+	}
+	srcs, err := readSources(args)
+	if err != nil {
+		fmt.Fprintln(stderr, "stagecraft run:", err)
+		return 2
+	}
+	p := compile(srcs, stderr)
+	if p == nil {
+		return 1
+	}
+	for _, t := range p.Tests {
+		out, err := testrun.Run(p, t)
+		if err != nil {
+			fmt.Fprintln(stderr, "stagecraft run:", err)
+			return 2
+		}
+		printTimeline(stdout, t, out.Timeline)
+	}
+	return 0
+}
+
+func printTimeline(w io.Writer, t *ir.Test, tl []engine.Entry) {
+	fmt.Fprintf(w, "== %s (%s)\n", t.Name, t.Pos)
+	for _, e := range tl {
+		rule := ""
+		if e.Rule != "" {
+			rule = "  [" + e.Rule + "]"
+		}
+		fmt.Fprintf(w, "%s  item %-4s %-20s %s%s\n", time.Unix(e.Time, 0).UTC().Format("2006-01-02 15:04"), e.Item, e.Stage, e.Text, rule)
+	}
+}
+
+// cmdDemo runs M-SCENARIO, the furniture shop, on a temporary on-disk store.
+func cmdDemo(args []string, stdout, stderr io.Writer) int {
+	names, _ := fs.Glob(examples.FS, "*.rules")
+	sort.Strings(names)
+	var srcs []source
+	for _, n := range names {
+		b, _ := fs.ReadFile(examples.FS, n)
+		srcs = append(srcs, source{"examples/" + n, b})
+	}
+	p := compile(srcs, stderr)
+	if p == nil {
+		return 1
+	}
+	dir, err := os.MkdirTemp("", "stagecraft-demo-")
+	if err != nil {
+		fmt.Fprintln(stderr, "stagecraft demo:", err)
+		return 2
+	}
+	defer os.RemoveAll(dir)
+	for _, t := range p.Tests {
+		if t.Pos.File != "examples/furniture.rules" {
+			continue
+		}
+		st, err := store.Open(dir, nil)
+		if err != nil {
+			fmt.Fprintln(stderr, "stagecraft demo:", err)
+			return 2
+		}
+		out, err := testrun.RunOn(st, p, t)
+		st.Close()
+		if err != nil {
+			fmt.Fprintln(stderr, "stagecraft demo:", err)
+			return 2
+		}
+		fmt.Fprintf(stdout, "M-SCENARIO on a Pebble store in %s\n", dir)
+		printTimeline(stdout, t, out.Timeline)
+		for _, f := range out.Failures {
+			fmt.Fprintf(stdout, "unexpected: %s: %s\n", f.Step.Pos, f.Msg)
+			return 1
+		}
+	}
+	return 0
+}

@@ -1,0 +1,64 @@
+// Package literal reads the values of the language's time literals, which
+// the lexer has already checked for form: durations (180d, 1h30m, 6mo),
+// dates (2026-11-23), date-times (2026-11-23T09:00) and times of day
+// (14:00). Times are seconds of the workspace's wall clock
+// (spec/semantics.md, "Time"). Both the compiler (a rule's delay) and the
+// runtime (values) read them here, so the two agree.
+package literal
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Seconds of each duration unit; a month is 30 days.
+var units = map[string]int64{"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "mo": 30 * 86400}
+
+// Duration returns the seconds of a duration: digits and a unit, repeated.
+func Duration(s string) (int64, error) {
+	orig := s
+	var total int64
+	for s != "" {
+		i := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		j := i
+		for j < len(s) && (s[j] < '0' || s[j] > '9') {
+			j++
+		}
+		n, err := strconv.ParseInt(s[:i], 10, 64)
+		secs, ok := units[s[i:j]]
+		if err != nil || !ok {
+			return 0, fmt.Errorf("bad duration %q: want digits and a unit s, m, h, d, w or mo", orig)
+		}
+		total += n * secs
+		s = s[j:]
+	}
+	return total, nil
+}
+
+// Date returns the seconds at midnight of a date.
+func Date(s string) (int64, error) {
+	t, err := time.Parse("2006-01-02", s)
+	return t.Unix(), err
+}
+
+// DateTime returns the seconds of a date-time.
+func DateTime(s string) (int64, error) {
+	t, err := time.Parse("2006-01-02T15:04", s)
+	return t.Unix(), err
+}
+
+// Clock returns the seconds since midnight of a time of day.
+func Clock(s string) (int64, error) {
+	h, m, ok := strings.Cut(s, ":")
+	hh, err1 := strconv.Atoi(h)
+	mm, err2 := strconv.Atoi(m)
+	if !ok || err1 != nil || err2 != nil || hh > 23 || mm > 59 {
+		return 0, fmt.Errorf("bad time of day %q", s)
+	}
+	return int64(hh*3600 + mm*60), nil
+}

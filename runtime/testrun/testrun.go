@@ -1,0 +1,271 @@
+// Package testrun runs the language's `test` blocks: each on a fresh engine
+// over an in-memory Pebble store, with a clock that moves only when the test
+// says so (at, wait).
+package testrun
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/stagecraft/stagecraft/compiler/ir"
+	"github.com/stagecraft/stagecraft/runtime/engine"
+	"github.com/stagecraft/stagecraft/runtime/interp"
+	"github.com/stagecraft/stagecraft/runtime/store"
+	"github.com/stagecraft/stagecraft/runtime/value"
+)
+
+// DefaultStart is the clock of a test with no `at`: 2026-01-05T09:00, a Monday.
+const DefaultStart = 1767603600
+
+// Failure is a failed step.
+type Failure struct {
+	Step *ir.Step
+	Msg  string
+}
+
+// Outcome is one test's result.
+type Outcome struct {
+	Test     *ir.Test
+	Failures []Failure
+	Timeline []engine.Entry
+}
+
+// Run runs one test on a fresh in-memory store.
+func Run(p *ir.Program, t *ir.Test) (*Outcome, error) {
+	st, err := store.OpenMem()
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	return RunOn(st, p, t)
+}
+
+// RunOn runs one test on the given store, which should be empty.
+func RunOn(st *store.Store, p *ir.Program, t *ir.Test) (*Outcome, error) {
+	eng, err := engine.New(st, p)
+	if err != nil {
+		return nil, err
+	}
+	r := &runner{p: p, eng: eng, pl: interp.NewPlanner(p), now: DefaultStart, ids: map[string]string{}, out: &Outcome{Test: t}}
+	for _, s := range t.Steps {
+		if err := r.step(s); err != nil {
+			r.fail(s, err.Error())
+			break
+		}
+	}
+	return r.out, nil
+}
+
+type runner struct {
+	p   *ir.Program
+	eng *engine.Engine
+	pl  *interp.Planner
+	now int64
+	ids map[string]string // test item name -> ID
+	out *Outcome
+}
+
+func (r *runner) fail(s *ir.Step, msg string) {
+	r.out.Failures = append(r.out.Failures, Failure{Step: s, Msg: msg})
+}
+
+func (r *runner) apply(in engine.Input) error {
+	in.Time = r.now
+	res, err := r.eng.Apply(in)
+	if err == nil {
+		r.out.Timeline = append(r.out.Timeline, res.Timeline...)
+	}
+	return err
+}
+
+func (r *runner) step(s *ir.Step) error {
+	switch s.Op {
+	case "at":
+		v := r.eval(s.Value, "")
+		if v.Unix() < r.now && len(r.ids) > 0 {
+			return fmt.Errorf("at %s goes back in time", v)
+		}
+		return r.advance(v.Unix())
+	case "wait":
+		return r.advance(r.now + s.Seconds)
+	case "given":
+		fields := map[string]value.Value{}
+		pipeline := ""
+		for _, set := range s.Settings {
+			v := r.eval(set.Value, s.Entity)
+			if set.Name == "pipeline" {
+				pipeline = v.S
+				continue
+			}
+			if ref := r.pl.Ref(s.Entity, set.Name); ref != "" {
+				if id, ok := r.ids[v.S]; ok {
+					v = value.RefOf(ref, id)
+				} else {
+					v = value.RefOf(ref, v.S)
+				}
+			}
+			if r.p != nil && isMulti(r.p, s.Entity, set.Name) && v.K == value.Text {
+				v = value.ListOf(v)
+			}
+			fields[set.Name] = v
+		}
+		res, err := r.eng.Apply(engine.Input{Time: r.now, Kind: "create", Entity: s.Entity, Pipeline: pipeline, Fields: fields})
+		if err != nil {
+			return err
+		}
+		r.out.Timeline = append(r.out.Timeline, res.Timeline...)
+		r.ids[s.Item] = res.Created[0]
+		return nil
+	case "move":
+		return r.apply(engine.Input{Kind: "move", Item: r.ids[s.Item], Stage: s.Stage, By: s.By})
+	case "set":
+		return r.apply(engine.Input{Kind: "update", Item: r.ids[s.Item], Fields: map[string]value.Value{s.Field: r.eval(s.Value, "")}})
+	case "event":
+		fields := map[string]value.Value{}
+		for _, set := range s.Settings {
+			fields[set.Name] = r.eval(set.Value, "")
+		}
+		return r.apply(engine.Input{Kind: "event", Item: r.ids[s.Item], Event: s.Event, Fields: fields})
+	case "expect":
+		if !value.Truth(r.eval(s.Value, "")) {
+			r.fail(s, "condition is false"+r.explain(s.Value))
+		}
+	case "expect-timeline":
+		tl, err := r.eng.Timeline(r.ids[s.Item])
+		if err != nil {
+			return err
+		}
+		var texts []string
+		for _, e := range tl {
+			if strings.Contains(e.Text, s.Text) {
+				return nil
+			}
+			texts = append(texts, "  "+e.Text)
+		}
+		r.fail(s, fmt.Sprintf("no timeline entry of %s contains %q; it has:\n%s", s.Item, s.Text, strings.Join(texts, "\n")))
+	case "expect-effect":
+		return r.expectEffect(s)
+	}
+	return nil
+}
+
+func isMulti(p *ir.Program, entity, field string) bool {
+	for _, e := range p.Entities {
+		if e.Name == entity {
+			for _, f := range e.Fields {
+				if f.Name == field {
+					return strings.HasSuffix(f.Kind, "s")
+				}
+			}
+		}
+	}
+	return false
+}
+
+// advance moves the clock, firing the timers that come due.
+func (r *runner) advance(to int64) error {
+	r.now = to
+	return r.apply(engine.Input{Kind: "tick"})
+}
+
+func (r *runner) expectEffect(s *ir.Step) error {
+	effects, err := r.eng.Effects()
+	if err != nil {
+		return err
+	}
+	want := map[string]string{}
+	count := -1
+	for _, set := range s.Settings {
+		v := r.eval(set.Value, "")
+		if set.Name == "count" {
+			count = int(v.N)
+			continue
+		}
+		want[set.Name] = v.String()
+	}
+	if s.Target != nil {
+		want["to"] = r.eval(s.Target, "").String()
+	}
+	var matched int
+	var seen []string
+	for _, e := range effects {
+		if e.Verb != s.Verb || e.Kind != s.Kind {
+			continue
+		}
+		ok := true
+		for k, w := range want {
+			got := e.Fields[k]
+			if k == "to" {
+				got = e.To
+			}
+			if got != w {
+				ok = false
+			}
+		}
+		if ok {
+			matched++
+		}
+		seen = append(seen, fmt.Sprintf("  %s %s to %q %v", e.Verb, e.Kind, e.To, e.Fields))
+	}
+	switch {
+	case s.No && matched > 0:
+		r.fail(s, fmt.Sprintf("expected no %s %s matching %v, got %d", s.Verb, s.Kind, want, matched))
+	case !s.No && count >= 0 && matched != count:
+		r.fail(s, fmt.Sprintf("expected %d %s %s matching %v, got %d", count, s.Verb, s.Kind, want, matched))
+	case !s.No && count < 0 && matched == 0:
+		r.fail(s, fmt.Sprintf("expected %s %s matching %v; actual %s %s effects:\n%s", s.Verb, s.Kind, want, s.Verb, s.Kind,
+			orNone(strings.Join(seen, "\n"))))
+	}
+	return nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "  (none)"
+	}
+	return s
+}
+
+// explain shows both sides of a failed comparison.
+func (r *runner) explain(x *ir.Expr) string {
+	if x.Op != ir.OpBinary || x.Name == "and" || x.Name == "or" {
+		return ""
+	}
+	return fmt.Sprintf(": left is %q, right is %q", r.eval(x.X, "").String(), r.eval(x.Y, "").String())
+}
+
+// eval evaluates a test expression: its names are the test's items.
+func (r *runner) eval(x *ir.Expr, entity string) value.Value {
+	env := &interp.Env{World: testWorld{r}, Now: r.now}
+	env.Reset(nil)
+	return r.pl.Plan(x, entity)(env)
+}
+
+type testWorld struct{ r *runner }
+
+func (w testWorld) Named(name string) *interp.Item {
+	id, ok := w.r.ids[name]
+	if !ok {
+		return nil
+	}
+	return w.Load("", id)
+}
+
+func (w testWorld) Load(entity, id string) *interp.Item {
+	fields, ent, err := w.r.eng.Item(id)
+	if err != nil || fields == nil {
+		return nil
+	}
+	for _, e := range w.r.p.Entities {
+		if e.Name == ent {
+			it := &interp.Item{ID: id, Entity: ent, Fields: make([]value.Value, len(e.Fields))}
+			for i, f := range e.Fields {
+				it.Fields[i] = fields[f.Name]
+			}
+			return it
+		}
+	}
+	return nil
+}
+
+func (testWorld) Var(string) value.Value { return value.Value{} }
