@@ -8,47 +8,24 @@ import (
 	"sort"
 	"time"
 
-	"github.com/stagecraft/stagecraft/compiler/check"
 	"github.com/stagecraft/stagecraft/compiler/ir"
 	"github.com/stagecraft/stagecraft/examples"
-	"github.com/stagecraft/stagecraft/lang/ast"
-	"github.com/stagecraft/stagecraft/lang/diag"
-	"github.com/stagecraft/stagecraft/lang/parser"
-	"github.com/stagecraft/stagecraft/lang/token"
+	"github.com/stagecraft/stagecraft/internal/compile"
 	"github.com/stagecraft/stagecraft/runtime/engine"
 	"github.com/stagecraft/stagecraft/runtime/store"
 	"github.com/stagecraft/stagecraft/runtime/testrun"
 )
 
-// source is one file to compile.
-type source struct {
-	name string
-	src  []byte
-}
+type source = compile.Source
 
-// compile parses, checks and lowers sources; on errors it prints them and
-// returns nil.
-func compile(srcs []source, stderr io.Writer) *ir.Program {
-	u, err := universe()
+// program compiles sources; on errors it prints them and returns nil.
+func program(srcs []source, stderr io.Writer) *ir.Program {
+	p, err := compile.Program(srcs)
 	if err != nil {
-		fmt.Fprintln(stderr, "stagecraft:", err)
+		fmt.Fprint(stderr, err)
 		return nil
 	}
-	fset := token.NewFileSet()
-	var all diag.List
-	var files []*ast.File
-	for _, s := range srcs {
-		f, ds := parser.ParseFile(fset.AddFile(s.name, s.src))
-		all.Append(ds)
-		files = append(files, f)
-	}
-	info, ds := check.Check(fset, files, u)
-	all.Append(ds)
-	if all.HasErrors() {
-		diag.WriteText(stderr, fset, all.Sorted(), all.Dropped())
-		return nil
-	}
-	return ir.Lower(fset, files, info)
+	return p
 }
 
 func readSources(paths []string) ([]source, error) {
@@ -62,7 +39,7 @@ func readSources(paths []string) ([]source, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, source{p, b})
+		out = append(out, source{Name: p, Src: b})
 	}
 	return out, nil
 }
@@ -78,7 +55,7 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "stagecraft test:", err)
 		return 2
 	}
-	p := compile(srcs, stderr)
+	p := program(srcs, stderr)
 	if p == nil {
 		return 1
 	}
@@ -118,7 +95,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "stagecraft run:", err)
 		return 2
 	}
-	p := compile(srcs, stderr)
+	p := program(srcs, stderr)
 	if p == nil {
 		return 1
 	}
@@ -151,9 +128,9 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 	var srcs []source
 	for _, n := range names {
 		b, _ := fs.ReadFile(examples.FS, n)
-		srcs = append(srcs, source{"examples/" + n, b})
+		srcs = append(srcs, source{Name: "examples/" + n, Src: b})
 	}
-	p := compile(srcs, stderr)
+	p := program(srcs, stderr)
 	if p == nil {
 		return 1
 	}

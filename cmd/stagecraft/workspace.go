@@ -7,13 +7,11 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 
-	"github.com/stagecraft/stagecraft/compiler/check"
-	"github.com/stagecraft/stagecraft/stdlib"
+	"github.com/stagecraft/stagecraft/internal/compile"
 )
 
-var universe = sync.OnceValues(func() (*check.Universe, error) { return check.NewUniverse(stdlib.Load()) })
+var universe = compile.Universe
 
 // rulesFiles expands PATH arguments into *.rules files: a file as given, a
 // folder as every *.rules file below it, sorted.

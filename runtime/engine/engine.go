@@ -194,3 +194,23 @@ func orDefault(s, def string) string {
 	}
 	return s
 }
+
+// Log returns the acknowledged inputs, in order: replaying them into an
+// empty store reproduces this one byte for byte.
+func (e *Engine) Log() ([]Input, error) {
+	var out []Input
+	var bad error
+	err := e.st.ScanRange(keyLogStart, keyLogEnd, func(k, v []byte) bool {
+		var in Input
+		if err := json.Unmarshal(v, &in); err != nil {
+			bad = fmt.Errorf("corrupt input %q: %v", k, err)
+			return false
+		}
+		out = append(out, in)
+		return true
+	})
+	if bad != nil {
+		return nil, bad
+	}
+	return out, err
+}

@@ -1,0 +1,52 @@
+// Package compile takes *.rules sources through the whole front end: parse,
+// check against the standard library, lower to the IR. It is the one place
+// the commands and the runtime's tests go from text to a Program.
+package compile
+
+import (
+	"errors"
+	"strings"
+	"sync"
+
+	"github.com/stagecraft/stagecraft/compiler/check"
+	"github.com/stagecraft/stagecraft/compiler/ir"
+	"github.com/stagecraft/stagecraft/lang/ast"
+	"github.com/stagecraft/stagecraft/lang/diag"
+	"github.com/stagecraft/stagecraft/lang/parser"
+	"github.com/stagecraft/stagecraft/lang/token"
+	"github.com/stagecraft/stagecraft/stdlib"
+)
+
+// Universe is the standard library's universe, built once.
+var Universe = sync.OnceValues(func() (*check.Universe, error) { return check.NewUniverse(stdlib.Load()) })
+
+// Source is one file.
+type Source struct {
+	Name string
+	Src  []byte
+}
+
+// Program compiles sources. With errors, it returns them rendered as text
+// (positions, carets, hints) in the error.
+func Program(srcs []Source) (*ir.Program, error) {
+	u, err := Universe()
+	if err != nil {
+		return nil, err
+	}
+	fset := token.NewFileSet()
+	var all diag.List
+	var files []*ast.File
+	for _, s := range srcs {
+		f, ds := parser.ParseFile(fset.AddFile(s.Name, s.Src))
+		all.Append(ds)
+		files = append(files, f)
+	}
+	info, ds := check.Check(fset, files, u)
+	all.Append(ds)
+	if all.HasErrors() {
+		var b strings.Builder
+		diag.WriteText(&b, fset, all.Sorted(), all.Dropped())
+		return nil, errors.New(b.String())
+	}
+	return ir.Lower(fset, files, info), nil
+}

@@ -1,0 +1,279 @@
+package engine_test
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"io/fs"
+	"math/rand"
+	randv2 "math/rand/v2"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+
+	"github.com/stagecraft/stagecraft/compiler/ir"
+	"github.com/stagecraft/stagecraft/examples"
+	"github.com/stagecraft/stagecraft/internal/compile"
+	"github.com/stagecraft/stagecraft/runtime/engine"
+	"github.com/stagecraft/stagecraft/runtime/store"
+	"github.com/stagecraft/stagecraft/runtime/testrun"
+	"github.com/stagecraft/stagecraft/runtime/value"
+)
+
+var crashSeeds = flag.Int("crash.seeds", 12, "seeds of TestCrash (the long run: -crash.seeds=500)")
+
+func examplesProgram(t testing.TB) *ir.Program {
+	t.Helper()
+	names, _ := fs.Glob(examples.FS, "*.rules")
+	sort.Strings(names)
+	var srcs []compile.Source
+	for _, n := range names {
+		b, _ := fs.ReadFile(examples.FS, n)
+		srcs = append(srcs, compile.Source{Name: n, Src: b})
+	}
+	p, err := compile.Program(srcs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func benchProgram(t testing.TB) *ir.Program {
+	t.Helper()
+	b, err := os.ReadFile("testdata/bench.rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := compile.Program([]compile.Source{{Name: "bench.rules", Src: b}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func dump(t testing.TB, st *store.Store) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := st.Dump(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+func openMem(t testing.TB) *store.Store {
+	t.Helper()
+	st, err := store.OpenMem()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// replay applies a log to a fresh store and returns its dump.
+func replay(t testing.TB, p *ir.Program, log []engine.Input) string {
+	t.Helper()
+	st := openMem(t)
+	e, err := engine.New(st, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range log {
+		if _, err := e.Apply(in); err != nil {
+			t.Fatalf("replay of input %d: %v", in.Seq, err)
+		}
+	}
+	return dump(t, st)
+}
+
+// TestReplay: the input log of every example scenario, replayed into a
+// fresh store, gives the same state and outbox byte for byte.
+func TestReplay(t *testing.T) {
+	p := examplesProgram(t)
+	for _, test := range p.Tests {
+		st := openMem(t)
+		if _, err := testrun.RunOn(st, p, test); err != nil {
+			t.Fatal(err)
+		}
+		e, err := engine.New(st, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		log, err := e.Log()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(log) == 0 {
+			t.Fatalf("%s: empty log", test.Name)
+		}
+		if got, want := replay(t, p, log), dump(t, st); got != want {
+			t.Errorf("%s: replay differs from the original run", test.Name)
+		}
+	}
+}
+
+// TestBadInput: refused inputs say what is wrong and change nothing.
+func TestBadInput(t *testing.T) {
+	p := examplesProgram(t)
+	st := openMem(t)
+	e, err := engine.New(st, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Apply(engine.Input{Time: 1e9, Kind: "create", Entity: "deal", Fields: map[string]value.Value{"title": value.TextOf("Sofa")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res.Created[0]
+	before := dump(t, st)
+	for _, c := range []struct {
+		in   engine.Input
+		want string
+	}{
+		{engine.Input{Kind: "move", Item: "nope", Stage: "Oferta"}, `unknown item "nope"`},
+		{engine.Input{Kind: "move", Item: id, Stage: "Naprawa"}, `stage "Naprawa" is not in pipeline Sprzedaż`},
+		{engine.Input{Kind: "event", Item: id, Event: "email exploded"}, `unknown event "email exploded"`},
+		{engine.Input{Kind: "event", Item: id, Event: "invoice paid", Fields: map[string]value.Value{"amount": value.NumberOf(1)}}, `takes no setting "amount"`},
+		{engine.Input{Kind: "update", Item: id, Fields: map[string]value.Value{"colour": value.TextOf("red")}}, `no field "colour"`},
+		{engine.Input{Kind: "create", Entity: "invoice"}, `unknown entity "invoice"`},
+		{engine.Input{Kind: "create", Entity: "deal", Pipeline: "Leady"}, `no pipeline "Leady"`},
+		{engine.Input{Kind: "reboot"}, `unknown input kind "reboot"`},
+	} {
+		c.in.Time = 1e9
+		_, err := e.Apply(c.in)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: got error %v, want %q", c.in, err, c.want)
+		}
+	}
+	if after := dump(t, st); after != before {
+		t.Error("a refused input changed the store")
+	}
+}
+
+// crashInputs is a random workload: deals created with contacts, moved,
+// sent events, and the clock moving.
+func crashInputs(r *rand.Rand, n int) []engine.Input {
+	stages := []string{"Nowe", "Kontakt", "Oferta", "Dostawa", "Zapłacone", "Zamknięty wygrany"}
+	events := []string{"email opened", "invoice paid", "call outgoing", "chat accepted", "chat reply"}
+	now := int64(1767603600)
+	var ins []engine.Input
+	deals := 0
+	for i := 0; i < n; i++ {
+		now += int64(r.Intn(3 * 86400))
+		switch k := r.Intn(10); {
+		case k < 3 || deals == 0:
+			deals++
+			ins = append(ins, engine.Input{Time: now, Kind: "create", Entity: "deal", Fields: map[string]value.Value{
+				"title": value.TextOf(fmt.Sprintf("Deal %d", i)), "amount": value.MoneyOf(float64(r.Intn(20000))),
+				"responsible": value.RefOf("user", "anna")}})
+		case k < 7:
+			ins = append(ins, engine.Input{Time: now, Kind: "move", Item: "", Stage: stages[r.Intn(len(stages))]})
+		case k < 9:
+			ins = append(ins, engine.Input{Time: now, Kind: "event", Event: events[r.Intn(len(events))]})
+		default:
+			ins = append(ins, engine.Input{Time: now, Kind: "tick"})
+		}
+	}
+	return ins
+}
+
+// TestCrash crashes the store at a random point while inputs are being
+// applied and reopens the copy: every acknowledged input is there whole,
+// none is there in part, and overdue timers fire once after reopening.
+func TestCrash(t *testing.T) {
+	p := examplesProgram(t)
+	for seed := int64(1); seed <= int64(*crashSeeds); seed++ {
+		r := rand.New(rand.NewSource(seed))
+		fs := vfs.NewCrashableMem()
+		st, err := store.Open("db", fs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := engine.New(st, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ins := crashInputs(r, 40+r.Intn(40))
+		crashAt := r.Intn(len(ins))
+		var acked atomic.Int64
+		var created []string
+		var crashed *vfs.MemFS
+		var wg sync.WaitGroup
+		for i, in := range ins {
+			if in.Kind != "create" && in.Kind != "tick" {
+				in.Item = created[r.Intn(len(created))]
+			}
+			if i == crashAt { // crash while this input is in flight
+				cfg := vfs.CrashCloneCfg{UnsyncedDataPercent: r.Intn(100), RNG: randv2.New(randv2.NewPCG(uint64(seed), 1))}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					crashed = fs.CrashClone(cfg)
+				}()
+			}
+			res, err := e.Apply(in)
+			if err != nil {
+				continue // refused inputs (a move back to the current stage is not refused; unknown ones are)
+			}
+			if len(res.Created) > 0 && in.Kind == "create" {
+				created = append(created, res.Created[0])
+			}
+			if i < crashAt {
+				acked.Store(res.Seq)
+			}
+		}
+		wg.Wait()
+		st.Close()
+
+		st2, err := store.Open("db", crashed)
+		if err != nil {
+			t.Fatalf("seed %d: reopen: %v", seed, err)
+		}
+		e2, err := engine.New(st2, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		log, err := e2.Log()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int64(len(log)) < acked.Load() {
+			t.Fatalf("seed %d: %d inputs acknowledged before the crash, %d survived", seed, acked.Load(), len(log))
+		}
+		for i, in := range log {
+			if in.Seq != int64(i+1) {
+				t.Fatalf("seed %d: input %d has sequence %d: a hole in the log", seed, i+1, in.Seq)
+			}
+		}
+		if got, want := dump(t, st2), replay(t, p, log); got != want {
+			t.Fatalf("seed %d: the reopened store is not the replay of its own log: an input is there in part", seed)
+		}
+		// Overdue timers fire once.
+		far := int64(4102444800) // 2100-01-01
+		if _, err := e2.Apply(engine.Input{Time: far, Kind: "tick"}); err != nil {
+			t.Fatal(err)
+		}
+		n1 := countEffects(t, e2)
+		if _, err := e2.Apply(engine.Input{Time: far + 1, Kind: "tick"}); err != nil {
+			t.Fatal(err)
+		}
+		if n2 := countEffects(t, e2); n2 != n1 {
+			t.Fatalf("seed %d: a second tick made %d more effects: a timer fired twice", seed, n2-n1)
+		}
+		st2.Close()
+	}
+}
+
+func countEffects(t testing.TB, e *engine.Engine) int {
+	t.Helper()
+	effs, err := e.Effects()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(effs)
+}
