@@ -198,7 +198,8 @@ func (t *tx) sender(r *plannedRule, responsible, mailbox string) string {
 	return mailbox
 }
 
-// effect writes an outbox record (sent) or a record (created) and returns its key.
+// effect writes an outbox record (sent) or a record (created) and returns
+// its key, which is also the idempotency key of a message.
 func (t *tx) effect(verb, kind string, it *item, to string, fields map[string]string) string {
 	t.n++
 	key := fmt.Sprintf("%d-%d", t.in.Seq, t.n)
@@ -207,29 +208,35 @@ func (t *tx) effect(verb, kind string, it *item, to string, fields map[string]st
 	if verb == "sent" {
 		t.b.Set(keyOutboxAt(t.in.Seq, t.n), body)
 		t.timeline(it, "", fmt.Sprintf("sent %s to %s", kind, orDefault(to, "the client")))
-	} else {
-		t.b.Set(keyRecordOf(key), body)
-		t.timeline(it, "", fmt.Sprintf("created %s %s", kind, orDefault(fields["name"], fields["title"])))
+		return key
 	}
+	recKey := keyRecordAt(t.in.Seq, t.n)
+	t.b.Set(recKey, body)
+	if kind == "activity" && fields["auto_complete"] == "true" {
+		it.Activities = append(it.Activities, string(recKey))
+		t.touch(it)
+	}
+	t.timeline(it, "", fmt.Sprintf("created %s %s", kind, orDefault(fields["name"], orDefault(fields["title"], fields["subject"]))))
 	return key
 }
 
 // completeActivities completes the item's auto-complete activities when it
 // leaves the stage (R-ACTIVITY).
 func (t *tx) completeActivities(it *item) {
-	var done []Effect
-	_ = t.b.Scan(keyRecord, func(_, v []byte) bool {
+	for _, k := range it.Activities {
+		raw, ok, _ := t.b.Get([]byte(k))
 		var e Effect
-		if json.Unmarshal(v, &e) == nil && e.Kind == "activity" && e.Item == it.ID && !e.Done && e.Fields["auto_complete"] == "true" {
-			done = append(done, e)
+		if !ok || json.Unmarshal(raw, &e) != nil {
+			continue
 		}
-		return true
-	})
-	for _, e := range done {
 		e.Done = true
 		body, _ := json.Marshal(e)
-		t.b.Set(keyRecordOf(e.Key), body)
+		t.b.Set([]byte(k), body)
 		t.timeline(it, "", "activity completed: "+e.Fields["subject"])
+	}
+	if len(it.Activities) > 0 {
+		it.Activities = nil
+		t.touch(it)
 	}
 }
 

@@ -14,7 +14,13 @@ type item struct {
 	Vars    map[string]value.Value // variables and results of the current stage's rules
 	Entered int64                  // the input that made it enter its current stage
 	Channel string                 // the open channel the client last wrote from
-	dirty   bool
+	// Timers are the keys of its pending timers and Activities those of its
+	// open auto-complete activities: leaving a stage reads them here rather
+	// than scanning a key range, which after many deletions is mostly
+	// tombstones.
+	Timers     []string
+	Activities []string
+	dirty      bool
 }
 
 // stored is an item as written: fields by name, so that slots may change
@@ -27,6 +33,8 @@ type stored struct {
 	Vars     map[string]value.Value `json:"vars,omitempty"`
 	Entered  int64                  `json:"entered,omitempty"`
 	Channel  string                 `json:"channel,omitempty"`
+	Timers   []string               `json:"timers,omitempty"`
+	Acts     []string               `json:"activities,omitempty"`
 }
 
 func (t *tx) field(it *item, name string) value.Value {
@@ -71,7 +79,7 @@ func (t *tx) load(id string) *item {
 		return nil
 	}
 	it := &item{Item: interp.Item{ID: s.ID, Entity: s.Entity, Pipeline: s.Pipeline, Fields: make([]value.Value, len(en.Fields))},
-		Vars: s.Vars, Entered: s.Entered, Channel: s.Channel}
+		Vars: s.Vars, Entered: s.Entered, Channel: s.Channel, Timers: s.Timers, Activities: s.Acts}
 	for i, f := range en.Fields {
 		it.Fields[i] = s.Fields[f.Name]
 	}
@@ -91,7 +99,7 @@ func (t *tx) flush() error {
 	for _, id := range t.order {
 		it := t.items[id]
 		s := stored{ID: it.ID, Entity: it.Entity, Pipeline: it.Pipeline, Fields: map[string]value.Value{},
-			Vars: it.Vars, Entered: it.Entered, Channel: it.Channel}
+			Vars: it.Vars, Entered: it.Entered, Channel: it.Channel, Timers: it.Timers, Acts: it.Activities}
 		for i, f := range t.e.entities[it.Entity].Fields {
 			if !it.Fields[i].IsNull() {
 				s.Fields[f.Name] = it.Fields[i]

@@ -17,6 +17,7 @@ var (
 	keyTimer    = []byte(layout + "timer/")
 	keyOutbox   = []byte(layout + "outbox/")
 	keyRecord   = []byte(layout + "rec/")
+	keyClock    = []byte(layout + "meta/clock") // the time of the last tick
 )
 
 func keyLog(seq int64) []byte { return []byte(fmt.Sprintf("%slog/%016x", layout, seq)) }
@@ -49,16 +50,10 @@ func keyTimerUntil(due int64) []byte {
 	return []byte(fmt.Sprintf("%stimer/%x", layout, b))
 }
 
-// keyTimerIndex lists an item's pending timers, to cancel them when it
-// leaves a stage.
-func keyTimerIndex(item, timerKey string) []byte {
-	return []byte(layout + "tidx/" + item + "/" + timerKey)
-}
-
-func keyTimerIndexOf(item string) []byte { return []byte(layout + "tidx/" + item + "/") }
-
 func keyOutboxAt(seq int64, n int) []byte {
 	return []byte(fmt.Sprintf("%soutbox/%016x/%04x", layout, seq, n))
 }
 
-func keyRecordOf(id string) []byte { return []byte(layout + "rec/" + id) }
+func keyRecordAt(seq int64, n int) []byte {
+	return []byte(fmt.Sprintf("%srec/%016x/%04x", layout, seq, n))
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -131,17 +132,13 @@ func (t *tx) move(it *item, stage, how, rule string) {
 // leave cancels the item's pending timers (M-DELAY: leaving a stage cancels
 // its delayed rules) and completes its auto-complete activities.
 func (t *tx) leave(it *item) {
-	var keys [][]byte
-	_ = t.b.Scan(keyTimerIndexOf(it.ID), func(k, v []byte) bool {
-		keys = append(keys, k, v)
-		return true
-	})
-	for i := 0; i < len(keys); i += 2 {
-		t.b.Delete(keys[i])
-		t.b.Delete(keys[i+1])
+	for _, k := range it.Timers {
+		t.b.Delete([]byte(k))
 	}
-	if len(keys) > 0 {
-		t.timeline(it, "", fmt.Sprintf("%d pending rule(s) cancelled on leaving the stage", len(keys)/2))
+	if n := len(it.Timers); n > 0 {
+		it.Timers = nil
+		t.touch(it)
+		t.timeline(it, "", fmt.Sprintf("%d pending rule(s) cancelled on leaving the stage", n))
 	}
 	t.completeActivities(it)
 }
@@ -188,38 +185,68 @@ func mod(a, b int64) int64 { return (a%b + b) % b }
 
 func (t *tx) schedule(due int64, tm timer) {
 	t.n++
-	id := fmt.Sprintf("%d.%d", t.in.Seq, t.n)
-	key := keyTimerAt(due, id)
+	key := keyTimerAt(due, fmt.Sprintf("%d.%d", t.in.Seq, t.n))
 	body, _ := json.Marshal(tm)
 	t.b.Set(key, body)
-	t.b.Set(keyTimerIndex(tm.Item, id), key)
+	if it := t.load(tm.Item); it != nil {
+		it.Timers = append(it.Timers, string(key))
+		t.touch(it)
+	}
+}
+
+// unlist drops a timer from its item's list.
+func (t *tx) unlist(it *item, key string) {
+	for i, k := range it.Timers {
+		if k == key {
+			it.Timers = append(it.Timers[:i:i], it.Timers[i+1:]...)
+			t.touch(it)
+			return
+		}
+	}
 }
 
 // tick fires every timer due at or before now, each at its own due time,
-// in due order. It reads only due timers: the pending ones after them are
-// never visited.
+// in due order. It reads only the timers due since the last tick: the
+// pending ones after them, and the fired ones before them, are never
+// visited.
 func (t *tx) tick(now int64) error {
+	from := keyTimer
+	if raw, ok, err := t.b.Get(keyClock); err != nil {
+		return err
+	} else if ok {
+		last, _ := strconv.ParseInt(string(raw), 10, 64)
+		if now < last {
+			return fmt.Errorf("tick at %d is before the last tick at %d: time does not go back", now, last)
+		}
+		from = keyTimerUntil(last)
+	}
+	until := keyTimerUntil(now)
 	for {
 		var key, body []byte
-		_ = t.b.ScanRange(keyTimer, keyTimerUntil(now), func(k, v []byte) bool {
+		if err := t.b.ScanRange(from, until, func(k, v []byte) bool {
 			key, body = k, v
 			return false
-		})
+		}); err != nil {
+			return err
+		}
 		if key == nil {
 			break
 		}
+		from = append(key, 0) // the next key after this one
 		var tm timer
 		if err := json.Unmarshal(body, &tm); err != nil {
 			return fmt.Errorf("corrupt timer %q: %v", key, err)
 		}
 		t.b.Delete(key)
-		parts := strings.Split(string(key), "/")
-		t.b.Delete(keyTimerIndex(tm.Item, parts[len(parts)-1]))
 		var due uint64
-		fmt.Sscanf(parts[2], "%x", &due)
+		fmt.Sscanf(strings.Split(string(key), "/")[2], "%x", &due)
 		t.now = int64(due)
 		it := t.load(tm.Item)
-		if it == nil || it.Entered != tm.Entered {
+		if it == nil {
+			continue
+		}
+		t.unlist(it, string(key))
+		if it.Entered != tm.Entered {
 			continue
 		}
 		if tm.Rule >= 0 {
@@ -229,6 +256,7 @@ func (t *tx) tick(now int64) error {
 		}
 	}
 	t.now = now
+	t.b.Set(keyClock, []byte(strconv.FormatInt(now, 10)))
 	return nil
 }
 

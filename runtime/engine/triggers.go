@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -63,17 +64,12 @@ func contains(list []string, s string) bool {
 
 // cancelDeadlines drops the item's pending chat deadlines: the manager answered.
 func (t *tx) cancelDeadlines(it *item) {
-	type pair struct{ idx, key []byte }
-	var found []pair
-	_ = t.b.Scan(keyTimerIndexOf(it.ID), func(k, v []byte) bool {
-		found = append(found, pair{k, v})
-		return true
-	})
-	for _, p := range found {
-		raw, ok, _ := t.b.Get(p.key)
-		if ok && strings.Contains(string(raw), `"rule":-1`) {
-			t.b.Delete(p.key)
-			t.b.Delete(p.idx)
+	for _, k := range append([]string(nil), it.Timers...) {
+		raw, ok, _ := t.b.Get([]byte(k))
+		var tm timer
+		if ok && json.Unmarshal(raw, &tm) == nil && tm.Rule < 0 {
+			t.b.Delete([]byte(k))
+			t.unlist(it, k)
 		}
 	}
 }
