@@ -22,6 +22,7 @@ import (
 const (
 	MaxMoves   = 16  // stage changes one input may cause, through rules and triggers
 	MaxActions = 256 // rules one input may run
+	MaxCached  = 100000
 )
 
 // Input is one thing that happens. Time is in seconds of the workspace's
@@ -60,15 +61,16 @@ type Engine struct {
 	pipes    map[string]*ir.Pipeline
 	res      map[string]*ir.Resource
 
-	mu  sync.Mutex
-	seq int64
+	mu    sync.Mutex
+	seq   int64
+	cache map[string]*item // committed items, by ID
 }
 
 // New opens an engine over a store; it reads the last input's sequence.
 func New(st *store.Store, prog *ir.Program) (*Engine, error) {
 	e := &Engine{st: st, prog: prog, pl: interp.NewPlanner(prog), byStage: map[string][]*plannedRule{},
 		follow: map[int][]*plannedRule{}, entities: map[string]*ir.Entity{}, pipes: map[string]*ir.Pipeline{},
-		res: map[string]*ir.Resource{}}
+		res: map[string]*ir.Resource{}, cache: map[string]*item{}}
 	for _, en := range prog.Entities {
 		e.entities[en.Name] = en
 	}
@@ -116,6 +118,7 @@ func (e *Engine) Apply(in Input) (*Result, error) {
 		return nil, fmt.Errorf("commit input %d: %w", in.Seq, err)
 	}
 	e.seq = in.Seq
+	tx.remember()
 	e.mu.Unlock()
 	if err := b.Wait(); err != nil {
 		return nil, fmt.Errorf("sync input %d: %w", in.Seq, err)

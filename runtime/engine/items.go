@@ -66,6 +66,11 @@ func (t *tx) load(id string) *item {
 	if it, ok := t.items[id]; ok {
 		return it
 	}
+	if c, ok := t.e.cache[id]; ok {
+		it := c.clone()
+		t.items[id] = it
+		return it
+	}
 	raw, ok, err := t.b.Get(keyItem(id))
 	if err != nil || !ok {
 		return nil
@@ -85,6 +90,35 @@ func (t *tx) load(id string) *item {
 	}
 	t.items[id] = it
 	return it
+}
+
+// clone copies an item deeply enough that changing the copy leaves the
+// original as it was.
+func (it *item) clone() *item {
+	c := *it
+	c.Fields = append([]value.Value(nil), it.Fields...)
+	c.Timers = append([]string(nil), it.Timers...)
+	c.Activities = append([]string(nil), it.Activities...)
+	if it.Vars != nil {
+		c.Vars = make(map[string]value.Value, len(it.Vars))
+		for k, v := range it.Vars {
+			c.Vars[k] = v
+		}
+	}
+	c.dirty = false
+	return &c
+}
+
+// remember puts the items an input wrote into the engine's cache of
+// committed items, once the input is committed. The cache saves decoding
+// an item on every input; it is cleared when it grows past MaxCached.
+func (t *tx) remember() {
+	if len(t.e.cache)+len(t.order) > MaxCached {
+		clear(t.e.cache)
+	}
+	for _, id := range t.order {
+		t.e.cache[id] = t.items[id].clone()
+	}
 }
 
 func (t *tx) mustItem(id string) (*item, error) {
