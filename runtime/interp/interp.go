@@ -104,13 +104,15 @@ func (pl *Planner) Slot(entity, field string) int {
 // Ref returns the entity a field refers to, or "".
 func (pl *Planner) Ref(entity, field string) string { return pl.refs[entity][field] }
 
-// Truth plans a condition; nil plans to true.
+// Truth plans a condition; nil plans to true. Conditions are planned to
+// closures returning bool, and comparisons of fields with fields or
+// literals read the values in place: a condition over an item copies no
+// values and allocates nothing.
 func (pl *Planner) Truth(x *ir.Expr, entity string) func(*Env) bool {
 	if x == nil {
 		return func(*Env) bool { return true }
 	}
-	ev := pl.Plan(x, entity)
-	return func(env *Env) bool { return value.Truth(ev(env)) }
+	return pl.truth(x, entity)
 }
 
 // Plan plans an expression evaluated over an item of the given entity.
@@ -279,11 +281,11 @@ func (pl *Planner) root(name, entity string) (func(*Env) *Item, string) {
 	case name == entity:
 		return func(env *Env) *Item { return env.Item }, entity
 	case name == "contact":
-		return pl.related(roleContact, "contact"), "contact"
+		return pl.related(roleContact, entity), "contact"
 	case name == "company":
-		return pl.related(roleCompany, "company"), "company"
+		return pl.related(roleCompany, entity), "company"
 	case name == "client":
-		return pl.related(roleClient, ""), "client"
+		return pl.related(roleClient, entity), "client"
 	case pl.slots[name] != nil:
 		return func(env *Env) *Item {
 			if env.Item != nil && env.Item.Entity == name {
@@ -296,47 +298,70 @@ func (pl *Planner) root(name, entity string) (func(*Env) *Item, string) {
 	return func(env *Env) *Item { return env.World.Named(name) }, ""
 }
 
-// related plans the item's contact, company or client (the contact, or the
-// company when there is no contact), cached in the Env.
+// related plans the contact, company or client (the contact, or the company
+// when there is none) of an item of the given entity, cached in the Env.
+// The slots it reads are found now, not at each evaluation.
 func (pl *Planner) related(role int, entity string) func(*Env) *Item {
+	var find func(env *Env) *Item
+	switch role {
+	case roleClient:
+		contact, company := pl.related(roleContact, entity), pl.related(roleCompany, entity)
+		find = func(env *Env) *Item {
+			if it := contact(env); it != nil {
+				return it
+			}
+			return company(env)
+		}
+	case roleContact:
+		find = pl.link(entity, "contact", nil)
+	default: // a company: the item's own, or else its contact's
+		own, viaContact := pl.link(entity, "company", nil), pl.link("contact", "company", pl.link(entity, "contact", nil))
+		find = func(env *Env) *Item {
+			if it := own(env); it != nil {
+				return it
+			}
+			return viaContact(env)
+		}
+	}
 	return func(env *Env) *Item {
 		if env.relOK[role] {
 			return env.rel[role]
 		}
-		var it *Item
-		switch role {
-		case roleClient:
-			if it = pl.related(roleContact, "contact")(env); it == nil {
-				it = pl.related(roleCompany, "company")(env)
-			}
-		default:
-			it = pl.relatedOf(env, env.Item, entity)
-		}
+		it := find(env)
 		env.rel[role], env.relOK[role] = it, true
 		return it
 	}
 }
 
-func (pl *Planner) relatedOf(env *Env, from *Item, entity string) *Item {
-	if from == nil {
-		return nil
-	}
-	if from.Entity == entity {
-		return from
-	}
-	if s := pl.Slot(from.Entity, entity); s >= 0 && s < len(from.Fields) && from.Fields[s].S != "" {
-		return env.World.Load(entity, from.Fields[s].S)
-	}
-	if entity == "company" { // a deal without a company: its contact's company
-		if c := pl.relatedOf(env, from, "contact"); c != nil && c != from {
-			return pl.relatedOf(env, c, "company")
+// link plans following the field named target (contact, company) from an
+// item of the given entity: the one that from gives, or the Env's item when
+// from is nil. An item of the target entity is its own link.
+func (pl *Planner) link(entity, target string, from func(*Env) *Item) func(*Env) *Item {
+	slot := pl.Slot(entity, target)
+	return func(env *Env) *Item {
+		it := env.Item
+		if from != nil {
+			it = from(env)
 		}
+		var out *Item
+		switch {
+		case it == nil:
+		case it.Entity == target:
+			out = it
+		case it.Entity == entity && slot >= 0 && slot < len(it.Fields) && it.Fields[slot].S != "":
+			out = env.World.Load(target, it.Fields[slot].S)
+		}
+		return out
 	}
-	return nil
 }
 
-// Client returns the item's client: its first contact, or its company.
-func (pl *Planner) Client(env *Env) *Item { return pl.related(roleClient, "")(env) }
+// Client returns the client of the Env's item: its first contact, or its company.
+func (pl *Planner) Client(env *Env) *Item {
+	if env.Item == nil {
+		return nil
+	}
+	return pl.related(roleClient, env.Item.Entity)(env)
+}
 
 // SelectType picks the values of one type (work, mobile, ...) from a list
 // of typed e-mails or phones; auto keeps them all.

@@ -92,7 +92,10 @@ func (v Value) Field(name string) Value {
 
 // Equal reports whether two values are equal; null equals only null. A
 // typed e-mail or phone equals its plain text.
-func Equal(a, b Value) bool {
+func Equal(a, b Value) bool { return EqualRef(&a, &b) }
+
+// EqualRef is Equal without copying the values.
+func EqualRef(a, b *Value) bool {
 	if a.K != b.K {
 		return numeric(a.K) && numeric(b.K) && a.N == b.N
 	}
@@ -106,7 +109,7 @@ func Equal(a, b Value) bool {
 			return false
 		}
 		for i := range a.L {
-			if !Equal(a.L[i], b.L[i]) {
+			if !EqualRef(&a.L[i], &b.L[i]) {
 				return false
 			}
 		}
@@ -117,7 +120,10 @@ func Equal(a, b Value) bool {
 
 // Compare orders two values of one family; ok is false when they do not
 // order (a null, or different families): ordering comparisons are then false.
-func Compare(a, b Value) (c int, ok bool) {
+func Compare(a, b Value) (c int, ok bool) { return CompareRef(&a, &b) }
+
+// CompareRef is Compare without copying the values.
+func CompareRef(a, b *Value) (c int, ok bool) {
 	if a.K == Null || b.K == Null || !sameFamily(a.K, b.K) {
 		return 0, false
 	}

@@ -1,0 +1,92 @@
+package interp_test
+
+import (
+	"testing"
+
+	"github.com/stagecraft/stagecraft/compiler/ir"
+	"github.com/stagecraft/stagecraft/internal/compile"
+	"github.com/stagecraft/stagecraft/runtime/interp"
+	"github.com/stagecraft/stagecraft/runtime/value"
+)
+
+const workspace = `
+pipeline deal Sales {
+    stage New
+    stage Won won
+    stage Lost lost
+}
+on stage New if deal.amount > 1000 and contact.city == "Warsaw" and deal.stage != Lost: update deal.source = "x"
+`
+
+// world serves one contact.
+type world struct{ contact *interp.Item }
+
+func (w world) Load(entity, id string) *interp.Item {
+	if entity == "contact" && id == w.contact.ID {
+		return w.contact
+	}
+	return nil
+}
+func (world) Named(string) *interp.Item { return nil }
+func (world) Var(string) value.Value    { return value.Value{} }
+
+func setup(t testing.TB, amount float64, city, stage string) (func(*interp.Env) bool, *interp.Env) {
+	t.Helper()
+	p, err := compile.Program([]compile.Source{{Name: "w.rules", Src: []byte(workspace)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl := interp.NewPlanner(p)
+	cond := pl.Truth(p.Rules[0].Cond, "deal")
+	deal := item(p, pl, "deal", "1", map[string]value.Value{"amount": value.MoneyOf(amount), "stage": value.TextOf(stage), "contact": value.RefOf("contact", "2")})
+	contact := item(p, pl, "contact", "2", map[string]value.Value{"city": value.TextOf(city)})
+	env := &interp.Env{World: world{contact}}
+	env.Reset(deal)
+	return cond, env
+}
+
+func item(p *ir.Program, pl *interp.Planner, entity, id string, fields map[string]value.Value) *interp.Item {
+	for _, e := range p.Entities {
+		if e.Name == entity {
+			it := &interp.Item{ID: id, Entity: entity, Fields: make([]value.Value, len(e.Fields))}
+			for k, v := range fields {
+				it.Fields[pl.Slot(entity, k)] = v
+			}
+			return it
+		}
+	}
+	return nil
+}
+
+func TestCondition(t *testing.T) {
+	for _, c := range []struct {
+		amount      float64
+		city, stage string
+		want        bool
+	}{
+		{5000, "Warsaw", "New", true},
+		{500, "Warsaw", "New", false},
+		{5000, "Kraków", "New", false},
+		{5000, "Warsaw", "Lost", false},
+		{5000, "", "New", false}, // null city: == is false
+	} {
+		cond, env := setup(t, c.amount, c.city, c.stage)
+		if got := cond(env); got != c.want {
+			t.Errorf("%v: got %v, want %v", c, got, c.want)
+		}
+	}
+}
+
+// BenchmarkCondition evaluates the issue's condition over an item, reusing
+// the Env as the engine does for the rules of one item.
+func BenchmarkCondition(b *testing.B) {
+	cond, env := setup(b, 5000, "Warsaw", "New")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if !cond(env) {
+			b.Fatal("false")
+		}
+		env.Reset(env.Item)
+	}
+}
