@@ -191,16 +191,25 @@ func (c *checker) timing(t *ast.Timing, en *env) {
 				"for example: at tomorrow + 14:00, at deal.close_date - 1d, at 09:00"
 		}
 	}
-	if w := t.Worktime; w != nil {
-		if w.Name != "worktime" {
-			c.diags.Errorf(w.Pos(), w.End(), diag.ESyntax, "unexpected %q after the delay", w.Name).Hint =
-				hintOr(didYouMean(w.Name, []string{"worktime"}), "only worktime may follow a delay")
-		} else if c.calendar == nil {
-			c.diags.Errorf(w.Pos(), w.End(), diag.EMissingSetting, "worktime needs the workspace calendar").Hint =
+	seen := map[string]bool{}
+	for _, o := range t.Options {
+		switch {
+		case o.Name != "worktime" && o.Name != "keep":
+			c.diags.Errorf(o.Pos(), o.End(), diag.ESyntax, "unexpected %q after the delay", o.Name).Hint =
+				hintOr(didYouMean(o.Name, timingOptions), "only worktime and keep may follow a delay")
+		case seen[o.Name]:
+			c.diags.Errorf(o.Pos(), o.End(), diag.EDuplicate, "%s is given twice", o.Name)
+		case o.Name == "worktime" && c.calendar == nil:
+			c.diags.Errorf(o.Pos(), o.End(), diag.EMissingSetting, "worktime needs the workspace calendar").Hint =
 				`declare one: calendar work { timezone "Europe/Warsaw" }`
 		}
+		seen[o.Name] = true
 	}
 }
+
+// timingOptions may follow a rule's delay: worktime (M-WORKTIME) and keep
+// (the wait goes on when the item leaves the stage; M-DELAY).
+var timingOptions = []string{"worktime", "keep"}
 
 // bind declares a rule's variable or result.
 func (c *checker) bind(r *Rule, id *ast.Ident, t *types.Type, en *env) {

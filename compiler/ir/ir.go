@@ -81,7 +81,8 @@ type Rule struct {
 	Previous int   // index of the rule this one runs after (then); -1: none
 	After    int64 // seconds to wait; with At nil
 	At       *Expr // the time to run at
-	Worktime bool
+	Worktime bool  // move the time to the next working moment (M-WORKTIME)
+	Keep     bool  // the wait goes on when the item leaves the stage
 	Cond     *Expr
 	Action   *Action
 }

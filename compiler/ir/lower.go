@@ -125,7 +125,7 @@ func (l *lowerer) rule(r *check.Rule) *Rule {
 		} else {
 			out.At = l.expr(t.At)
 		}
-		out.Worktime = t.Worktime != nil
+		out.Worktime, out.Keep = t.Has("worktime"), t.Has("keep")
 	}
 	if d.Cond != nil {
 		out.Cond = l.expr(d.Cond)

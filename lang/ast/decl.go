@@ -80,17 +80,30 @@ type RuleDecl struct {
 
 // Timing is when a rule acts after its stage is entered.
 type Timing struct {
-	Keyword  token.Pos // "after" or "at"
-	After    *BasicLit // a duration, for after
-	At       Expr      // a date, date-time or time of day, for at
-	Worktime *Ident    // may be nil
+	Keyword token.Pos // "after" or "at"
+	After   *BasicLit // a duration, for after
+	At      Expr      // a date, date-time or time of day, for at
+	Options []*Ident  // worktime, keep
+}
+
+// Has reports whether the timing has the named option.
+func (x *Timing) Has(option string) bool {
+	if x == nil {
+		return false
+	}
+	for _, o := range x.Options {
+		if o.Name == option {
+			return true
+		}
+	}
+	return false
 }
 
 func (x *Timing) Pos() token.Pos { return x.Keyword }
 func (x *Timing) End() token.Pos {
 	switch {
-	case x.Worktime != nil:
-		return x.Worktime.End()
+	case len(x.Options) > 0:
+		return x.Options[len(x.Options)-1].End()
 	case x.After != nil:
 		return x.After.End()
 	default:

@@ -210,8 +210,8 @@ func (p *printer) rule(d *ast.RuleDecl) {
 		} else {
 			head += " at " + Expr(t.At)
 		}
-		if t.Worktime != nil {
-			head += " " + t.Worktime.Name
+		for _, o := range t.Options {
+			head += " " + o.Name
 		}
 	}
 	if d.Cond != nil {

@@ -97,7 +97,10 @@ func (c converter) rule(g *gRule) *ast.RuleDecl {
 		r.Then = c.pos(g.Then.Pos)
 	}
 	if t := g.Timing; t != nil {
-		r.Timing = &ast.Timing{Keyword: c.pos(t.Pos), Worktime: c.ident(t.Worktime)}
+		r.Timing = &ast.Timing{Keyword: c.pos(t.Pos)}
+		for _, o := range t.Options {
+			r.Timing.Options = append(r.Timing.Options, c.ident(o))
+		}
 		if t.After != nil {
 			r.Timing.After = c.lit(t.After.Pos, ast.Duration, t.After.Raw)
 		} else {

@@ -119,7 +119,7 @@ type gTiming struct {
 	Pos      lexer.Position
 	After    *gDur   `parser:"(  'after' @@"`
 	At       gExpr   `parser:" | 'at' @@ )"`
-	Worktime *gIdent `parser:"@@?"`
+	Options  []*gIdent `parser:"@@*"`
 }
 
 type gAction struct {

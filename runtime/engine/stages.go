@@ -132,13 +132,22 @@ func (t *tx) move(it *item, stage, how, rule string) {
 // leave cancels the item's pending timers (M-DELAY: leaving a stage cancels
 // its delayed rules) and completes its auto-complete activities.
 func (t *tx) leave(it *item) {
+	var kept []string
 	for _, k := range it.Timers {
+		raw, _, _ := t.b.Get([]byte(k))
+		var tm timer
+		if json.Unmarshal(raw, &tm) == nil && tm.Keep {
+			kept = append(kept, k)
+			continue
+		}
 		t.b.Delete([]byte(k))
 	}
-	if n := len(it.Timers); n > 0 {
-		it.Timers = nil
-		t.touch(it)
+	if n := len(it.Timers) - len(kept); n > 0 {
 		t.timeline(it, "", fmt.Sprintf("%d pending rule(s) cancelled on leaving the stage", n))
+	}
+	if len(kept) != len(it.Timers) {
+		it.Timers = kept
+		t.touch(it)
 	}
 	t.completeActivities(it)
 }
@@ -149,6 +158,7 @@ type timer struct {
 	Rule    int    `json:"rule"`    // rule index; -1 for a trigger's deadline
 	Trigger int    `json:"trigger"` // for a deadline
 	Entered int64  `json:"entered"`
+	Keep    bool   `json:"keep,omitempty"` // fires even after the item left the stage
 }
 
 // start starts a rule from base: at once, or by a timer. An item that
@@ -178,7 +188,7 @@ func (t *tx) start(it *item, r *plannedRule, base int64) {
 		t.runRule(it, r)
 		return
 	}
-	t.schedule(due, timer{Item: it.ID, Rule: r.Index, Trigger: -1, Entered: it.Entered})
+	t.schedule(due, timer{Item: it.ID, Rule: r.Index, Trigger: -1, Entered: it.Entered, Keep: r.Keep})
 }
 
 func mod(a, b int64) int64 { return (a%b + b) % b }
@@ -246,7 +256,7 @@ func (t *tx) tick(now int64) error {
 			continue
 		}
 		t.unlist(it, string(key))
-		if it.Entered != tm.Entered {
+		if it.Entered != tm.Entered && !tm.Keep {
 			continue
 		}
 		if tm.Rule >= 0 {
