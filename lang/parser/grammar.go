@@ -116,10 +116,10 @@ type gRule struct {
 }
 
 type gTiming struct {
-	Pos      lexer.Position
-	After    *gDur   `parser:"(  'after' @@"`
-	At       gExpr   `parser:" | 'at' @@ )"`
-	Options  []*gIdent `parser:"@@*"`
+	Pos     lexer.Position
+	After   *gDur     `parser:"(  'after' @@"`
+	At      gExpr     `parser:" | 'at' @@ )"`
+	Options []*gIdent `parser:"@@*"`
 }
 
 type gAction struct {
