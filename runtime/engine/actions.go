@@ -3,14 +3,11 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
-	"unicode/utf8"
+	"strings"
 
 	"github.com/stagecraft/stagecraft/runtime/interp"
 	"github.com/stagecraft/stagecraft/runtime/value"
 )
-
-// SMSLimit is the longest SMS text, after inserting fields (R-SMS).
-const SMSLimit = 200
 
 // Effect is a message to the outside (an outbox record) or a thing created
 // (a record): what `expect sent` and `expect created` look at.
@@ -26,188 +23,185 @@ type Effect struct {
 	Done   bool              `json:"done,omitempty"` // an activity completed
 }
 
-// act performs a rule's action.
-func (t *tx) act(it *item, r *plannedRule, env *interp.Env) {
-	pos := r.Pos.String()
-	set := func(name string) value.Value {
-		if ev := r.settings[name]; ev != nil {
-			return ev(env)
-		}
-		return value.Value{}
-	}
-	text := func(name string) string { return set(name).String() }
-	bind := func(v value.Value) {
-		if r.Action.Bind != "" {
-			if it.Vars == nil {
-				it.Vars = map[string]value.Value{}
-			}
-			it.Vars[r.Action.Bind] = v
-			t.touch(it)
-		}
-	}
-	notRun := func(why string) { t.timeline(it, pos, fmt.Sprintf("%s not run: %s", r.Action.Name, why)) }
-	responsible := t.field(it, "responsible").S
+// call is one run of a rule's action.
+type call struct {
+	t   *tx
+	it  *item
+	r   *plannedRule
+	env *interp.Env
+	// wait is set by an action whose followers wait for an answer input
+	// (call webhook) rather than starting at once.
+	wait bool
+}
 
-	switch name := r.Action.Name; name {
-	case "let", "calc":
-		bind(r.value(env))
-	case "update":
-		t.changeField(it, last(r.Action.Field.Path), r.value(env))
-	case "send email", "send sms", "send robocall":
-		kind, what := map[string]string{"send email": "email", "send sms": "sms", "send robocall": "robocall"}[name], "phone number"
-		if kind == "email" {
-			what = "e-mail address"
-		}
-		to := t.address(it, r, env, kind == "email", text("use") == "last")
-		if to == "" {
-			notRun("no " + what + " of the chosen type")
-			return
-		}
-		fields := map[string]string{}
-		for _, k := range sortedKeys(r.settings) {
-			fields[k] = text(k)
-		}
-		if kind == "email" {
-			fields["from"] = t.sender(r, responsible, text("from"))
-		}
-		if kind == "sms" {
-			if n := utf8.RuneCountInString(fields["text"]); n > SMSLimit {
-				notRun(fmt.Sprintf("the text has %d characters after inserting fields; the limit is %d", n, SMSLimit))
-				return
-			}
-		}
-		bind(value.RecordOf([]string{"id"}, []value.Value{value.TextOf(t.effect("sent", kind, it, to, fields))}))
-	case "send chat":
-		fields := map[string]string{"text": text("text"), "hidden": fmt.Sprint(set("hidden").Bool())}
-		t.effect("sent", "chat", it, it.Channel, fields)
-	case "send notification":
-		to := responsible
-		if r.target != nil {
-			to = r.target(env).S
-		}
-		t.effect("sent", "notification", it, to, map[string]string{"text": text("text")})
-	case "call webhook":
-		fields := map[string]string{"url": text("url"), "method": orDefault(text("method"), "POST"), "payload": text("payload")}
-		t.effect("sent", "webhook", it, fields["url"], fields)
-		bind(value.RecordOf([]string{"status", "body"}, []value.Value{{}, {}}))
-	case "create lead":
-		client := t.e.pl.Client(env)
-		if client == nil {
-			notRun("the deal has no client (no contact and no company)")
-			return
-		}
-		fields := map[string]value.Value{"title": set("name"), "name": value.TextOf(client.Fields[t.e.pl.Slot(client.Entity, "name")].String()),
-			"responsible": value.RefOf("user", orDefault(set("responsible").S, responsible))}
-		fields[client.Entity] = value.RefOf(client.Entity, client.ID)
-		lead, err := t.create("lead", "", fields, "", false)
-		if err != nil {
-			notRun(err.Error())
-			return
-		}
-		t.effect("created", "lead", it, "", map[string]string{"name": set("name").String(), "responsible": fields["responsible"].S, "id": lead.ID})
-		bind(value.RecordOf([]string{"id", "title"}, []value.Value{value.TextOf(lead.ID), set("name")}))
-	case "copy deal":
-		fields := map[string]value.Value{}
-		for i, f := range t.e.entities[it.Entity].Fields {
-			if f.Name != "id" && f.Name != "stage" && f.Name != "created" {
-				fields[f.Name] = it.Fields[i]
-			}
-		}
-		title := orDefault(text("name"), t.field(it, "title").S+" Copy")
-		fields["title"] = value.TextOf(title)
-		if v := set("responsible"); !v.IsNull() {
-			fields["responsible"] = value.RefOf("user", v.S)
-		}
-		pipeline := orDefault(text("pipeline"), it.Pipeline)
-		copyIt, err := t.create(it.Entity, pipeline, fields, text("stage"), true)
-		if err != nil {
-			notRun(err.Error())
-			return
-		}
-		t.effect("created", "deal", it, "", map[string]string{"name": title, "pipeline": copyIt.Pipeline,
-			"stage": t.field(copyIt, "stage").S, "id": copyIt.ID})
-		bind(value.RecordOf([]string{"id", "title"}, []value.Value{value.TextOf(copyIt.ID), value.TextOf(title)}))
-	case "schedule activity", "assign task":
-		kind := map[string]string{"schedule activity": "activity", "assign task": "task"}[name]
-		fields := map[string]string{"responsible": responsible}
-		for _, k := range sortedKeys(r.settings) {
-			fields[k] = text(k)
-		}
-		if r.target != nil {
-			fields["responsible"] = r.target(env).S
-		}
-		id := t.effect("created", kind, it, fields["responsible"], fields)
-		bind(value.RecordOf([]string{"id"}, []value.Value{value.TextOf(id)}))
-	case "change responsible":
-		t.changeField(it, "responsible", value.RefOf("user", r.target(env).S))
-	case "create document":
-		tmpl := text("template")
-		docName := orDefault(text("name"), t.e.res[tmpl].Value)
-		id := t.effect("created", "document", it, "", map[string]string{"template": tmpl, "name": docName})
-		url := "https://docs.stagecraft.invalid/" + id
-		bind(value.RecordOf([]string{"id", "name", "url"}, []value.Value{value.TextOf(id), value.TextOf(docName), value.TextOf(url)}))
-	case "run":
-		notRun("WebAssembly actions run in the wasm host, which this build does not have")
-	default:
-		notRun("no implementation")
+func (c *call) set(name string) value.Value {
+	if ev := c.r.settings[name]; ev != nil {
+		return ev(c.env)
+	}
+	return value.Value{}
+}
+
+func (c *call) text(name string) string { return c.set(name).String() }
+
+// fields renders every setting given, as text.
+func (c *call) fields() map[string]string {
+	out := map[string]string{}
+	for _, k := range sortedKeys(c.r.settings) {
+		out[k] = c.text(k)
+	}
+	return out
+}
+
+// bind sets the rule's variable or result, if it names one (M-AUX).
+func (c *call) bind(v value.Value) {
+	if c.r.Action.Bind == "" {
+		return
+	}
+	if c.it.Vars == nil {
+		c.it.Vars = map[string]value.Value{}
+	}
+	c.it.Vars[c.r.Action.Bind] = v
+	c.t.touch(c.it)
+}
+
+// notRun records on the timeline why the action did not run.
+func (c *call) notRun(why string) {
+	c.t.timeline(c.it, c.r.Pos.String(), fmt.Sprintf("%s not run: %s", c.r.Action.Name, why))
+}
+
+func (c *call) responsible() string { return c.t.field(c.it, "responsible").S }
+
+func (c *call) effect(verb, kind, to string, fields map[string]string) string {
+	return c.t.effect(verb, kind, c.it, c.r.Pos.String(), to, fields)
+}
+
+// record is an action's result: a record of the named fields.
+func record(names string, vals ...value.Value) value.Value {
+	return value.RecordOf(strings.Split(names, ","), vals)
+}
+
+// actions implement the standard library's actions, by name as written.
+// Their declarations, with every setting and its default, are in stdlib/.
+// (Filled in by init: an action may create an item, whose stage's rules run
+// actions.)
+var actions map[string]func(c *call)
+
+func init() {
+	actions = map[string]func(c *call){
+		"let":    func(c *call) { c.bind(c.r.value(c.env)) },
+		"calc":   func(c *call) { c.bind(c.r.value(c.env)) },
+		"update": func(c *call) { c.t.changeField(c.it, last(c.r.Action.Field.Path), c.r.value(c.env)) },
+		"run": func(c *call) {
+			c.notRun("WebAssembly actions run in the wasm host, which this build does not have")
+		},
+		"send email":         sendEmail,
+		"send sms":           sendSMS,
+		"send robocall":      sendRobocall,
+		"send chat":          sendChat,
+		"send notification":  sendNotification,
+		"call webhook":       callWebhook,
+		"create lead":        createLead,
+		"copy deal":          copyDeal,
+		"schedule activity":  func(c *call) { assign(c, "activity") },
+		"assign task":        func(c *call) { assign(c, "task") },
+		"change responsible": func(c *call) { c.t.changeField(c.it, "responsible", value.RefOf("user", c.r.target(c.env).S)) },
+		"create document":    createDocument,
+	}
+}
+
+// act performs a rule's action and reports whether the rules after it
+// start now.
+func (t *tx) act(it *item, r *plannedRule, env *interp.Env) bool {
+	c := &call{t: t, it: it, r: r, env: env}
+	if f := actions[r.Action.Name]; f != nil {
+		f(c)
+	} else {
+		c.notRun("no implementation")
 	}
 	if err := env.Err(); err != nil {
-		t.timeline(it, pos, "evaluation stopped: "+err.Error())
+		t.timeline(it, r.Pos.String(), "evaluation stopped: "+err.Error())
 	}
+	return !c.wait
 }
 
-// address picks the recipient (R-EMAIL, R-SMS): the target's values of the
-// chosen type, or the client's of any type; the first, or the last with
-// `use last`.
-func (t *tx) address(it *item, r *plannedRule, env *interp.Env, email, useLast bool) string {
-	var v value.Value
-	if r.target != nil {
-		v = r.target(env)
-	} else if c := t.e.pl.Client(env); c != nil {
-		field := "phone"
-		if email {
-			field = "email"
-		}
-		v = c.Fields[t.e.pl.Slot(c.Entity, field)]
+func createLead(c *call) {
+	client := c.t.e.pl.Client(c.env)
+	if client == nil {
+		c.notRun("the deal has no client (no contact and no company)")
+		return
 	}
-	switch {
-	case v.K == value.List && len(v.L) > 0 && useLast:
-		return v.L[len(v.L)-1].S
-	case v.K == value.List && len(v.L) > 0:
-		return v.L[0].S
-	case v.K == value.Text:
-		return v.S
+	name := c.set("name")
+	responsible := orDefault(c.set("responsible").S, c.responsible())
+	fields := map[string]value.Value{"title": name, "responsible": value.RefOf("user", responsible),
+		"name":        client.Fields[c.t.e.pl.Slot(client.Entity, "name")],
+		client.Entity: value.RefOf(client.Entity, client.ID)}
+	lead, err := c.t.create("lead", "", fields, "", true)
+	if err != nil {
+		c.notRun(err.Error())
+		return
 	}
-	return ""
+	c.effect("created", "lead", "", map[string]string{"name": name.String(), "responsible": responsible, "id": lead.ID})
+	c.bind(record("id,title", value.TextOf(lead.ID), name))
 }
 
-// sender is the From of an e-mail: the mailbox's address, or with auto the
-// responsible employee's first address.
-func (t *tx) sender(r *plannedRule, responsible, mailbox string) string {
-	if r.auto["from"] || mailbox == "" {
-		if u := t.e.user(responsible); u != nil {
-			if v := u.Fields[t.e.pl.Slot("user", "email")]; len(v.L) > 0 {
-				return v.L[0].S
-			}
+// copyDeal copies every field; the name defaults to the original's plus
+// " Copy", the pipeline to the deal's own, the stage to its first.
+func copyDeal(c *call) {
+	fields := map[string]value.Value{}
+	for i, f := range c.t.e.entities[c.it.Entity].Fields {
+		if f.Name != "id" && f.Name != "stage" && f.Name != "created" {
+			fields[f.Name] = c.it.Fields[i]
 		}
-		return ""
 	}
-	if res := t.e.res[mailbox]; res != nil {
-		return res.Value
+	title := orDefault(c.text("name"), c.t.field(c.it, "title").S+" Copy")
+	fields["title"] = value.TextOf(title)
+	if v := c.set("responsible"); !v.IsNull() {
+		fields["responsible"] = value.RefOf("user", v.S)
 	}
-	return mailbox
+	dup, err := c.t.create(c.it.Entity, orDefault(c.text("pipeline"), c.it.Pipeline), fields, c.text("stage"), true)
+	if err != nil {
+		c.notRun(err.Error())
+		return
+	}
+	c.effect("created", "deal", "", map[string]string{"name": title, "pipeline": dup.Pipeline,
+		"stage": c.t.field(dup, "stage").S, "id": dup.ID})
+	c.bind(record("id,title", value.TextOf(dup.ID), value.TextOf(title)))
 }
+
+// assign creates an activity or a task; its responsible is the `to`, or
+// the item's responsible.
+func assign(c *call, kind string) {
+	fields := c.fields()
+	fields["responsible"] = c.responsible()
+	if c.r.target != nil {
+		fields["responsible"] = c.r.target(c.env).S
+	}
+	c.bind(record("id", value.TextOf(c.effect("created", kind, fields["responsible"], fields))))
+}
+
+// createDocument makes a document from a template; its link is usable by
+// later rules (M-AUX).
+func createDocument(c *call) {
+	tmpl := c.text("template")
+	name := orDefault(c.text("name"), c.t.e.res[tmpl].Value)
+	id := c.effect("created", "document", "", map[string]string{"template": tmpl, "name": name})
+	c.bind(record("id,name,url", value.TextOf(id), value.TextOf(name), value.TextOf(DocumentURL+id)))
+}
+
+// DocumentURL is where documents are served; a document's link is this
+// and its ID.
+const DocumentURL = "https://docs.stagecraft.invalid/"
 
 // effect writes an outbox record (sent) or a record (created) and returns
 // its key, which is also the idempotency key of a message.
-func (t *tx) effect(verb, kind string, it *item, to string, fields map[string]string) string {
+func (t *tx) effect(verb, kind string, it *item, rule, to string, fields map[string]string) string {
 	t.n++
 	key := fmt.Sprintf("%d-%d", t.in.Seq, t.n)
 	e := Effect{Key: key, Seq: t.in.Seq, Time: t.now, Verb: verb, Kind: kind, Item: it.ID, To: to, Fields: fields}
 	body, _ := json.Marshal(e)
 	if verb == "sent" {
 		t.b.Set(keyOutboxAt(t.in.Seq, t.n), body)
-		t.timeline(it, "", fmt.Sprintf("sent %s to %s", kind, orDefault(to, "the client")))
+		t.timeline(it, rule, fmt.Sprintf("sent %s to %s", kind, orDefault(to, "the client")))
 		return key
 	}
 	recKey := keyRecordAt(t.in.Seq, t.n)
@@ -216,7 +210,7 @@ func (t *tx) effect(verb, kind string, it *item, to string, fields map[string]st
 		it.Activities = append(it.Activities, string(recKey))
 		t.touch(it)
 	}
-	t.timeline(it, "", fmt.Sprintf("created %s %s", kind, orDefault(fields["name"], orDefault(fields["title"], fields["subject"]))))
+	t.timeline(it, rule, fmt.Sprintf("created %s %s", kind, orDefault(fields["name"], orDefault(fields["title"], fields["subject"]))))
 	return key
 }
 

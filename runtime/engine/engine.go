@@ -30,13 +30,14 @@ const (
 type Input struct {
 	Seq      int64                  `json:"seq"`
 	Time     int64                  `json:"time"`
-	Kind     string                 `json:"kind"` // create, update, move, event, tick
+	Kind     string                 `json:"kind"` // create, update, move, event, answer, tick
 	Entity   string                 `json:"entity,omitempty"`
 	Item     string                 `json:"item,omitempty"`
 	Pipeline string                 `json:"pipeline,omitempty"`
 	Stage    string                 `json:"stage,omitempty"`
 	By       string                 `json:"by,omitempty"`
 	Event    string                 `json:"event,omitempty"`
+	Key      string                 `json:"key,omitempty"` // answer: the outbox record answered
 	Fields   map[string]value.Value `json:"fields,omitempty"`
 }
 
@@ -170,10 +171,16 @@ func (t *tx) run() error {
 			return err
 		}
 		return t.event(it, in.Event, in.Fields)
+	case "answer":
+		it, err := t.mustItem(in.Item)
+		if err != nil {
+			return err
+		}
+		return t.answer(it, in.Key, in.Fields)
 	case "tick":
 		return t.tick(in.Time)
 	}
-	return fmt.Errorf("unknown input kind %q: want create, update, move, event or tick", in.Kind)
+	return fmt.Errorf("unknown input kind %q: want create, update, move, event, answer or tick", in.Kind)
 }
 
 func (t *tx) logInput() {
@@ -189,6 +196,44 @@ func (t *tx) nextID() string {
 		return strconv.FormatInt(t.in.Seq, 10)
 	}
 	return fmt.Sprintf("%d.%d", t.in.Seq, t.n-1)
+}
+
+// peekKey is the key the input's next effect will have.
+func (t *tx) peekKey() string { return fmt.Sprintf("%d-%d", t.in.Seq, t.n+1) }
+
+// answer takes a webhook's answer (R-WEBHOOK): it binds status and body to
+// the rule's name and starts the rules after it, if the item is still in
+// the stage it was in when the call was made.
+func (t *tx) answer(it *item, key string, fields map[string]value.Value) error {
+	for _, k := range sortedKeys(fields) {
+		if k != "status" && k != "body" {
+			return fmt.Errorf("an answer has a status and a body, not %q", k)
+		}
+	}
+	for i, aw := range it.Awaiting {
+		if aw.Key != key {
+			continue
+		}
+		it.Awaiting = append(it.Awaiting[:i:i], it.Awaiting[i+1:]...)
+		t.touch(it)
+		r := t.e.rules[aw.Rule]
+		t.timeline(it, r.Pos.String(), fmt.Sprintf("webhook %s answered: status %s", key, fields["status"]))
+		if it.Entered != aw.Entered {
+			t.timeline(it, r.Pos.String(), "the item has left the stage since: the rules after the webhook do not run")
+			return nil
+		}
+		if r.Action.Bind != "" {
+			if it.Vars == nil {
+				it.Vars = map[string]value.Value{}
+			}
+			it.Vars[r.Action.Bind] = record("status,body", fields["status"], fields["body"])
+		}
+		for _, next := range t.e.follow[r.Index] {
+			t.start(it, next, t.now)
+		}
+		return nil
+	}
+	return fmt.Errorf("item %s has no webhook call %q waiting for an answer", it.ID, key)
 }
 
 func orDefault(s, def string) string {

@@ -277,3 +277,98 @@ func countEffects(t testing.TB, e *engine.Engine) int {
 	}
 	return len(effs)
 }
+
+// effectsOf returns the effects of one kind.
+func effectsOf(t *testing.T, e *engine.Engine, kind string) []engine.Effect {
+	t.Helper()
+	all, err := e.Effects()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []engine.Effect
+	for _, ef := range all {
+		if ef.Kind == kind {
+			out = append(out, ef)
+		}
+	}
+	return out
+}
+
+// TestWebhookAnswer: R-WEBHOOK's answer comes back as an input, and the
+// rule after the call runs then, with the answer (M-AUX).
+func TestWebhookAnswer(t *testing.T) {
+	p := examplesProgram(t)
+	e, err := engine.New(openMem(t), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := int64(1767603600)
+	res, err := e.Apply(engine.Input{Time: now, Kind: "create", Entity: "deal", Fields: map[string]value.Value{
+		"title": value.TextOf("Sofa"), "responsible": value.RefOf("user", "anna")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res.Created[0]
+	if _, err := e.Apply(engine.Input{Time: now, Kind: "move", Item: id, Stage: "Dostawa"}); err != nil {
+		t.Fatal(err)
+	}
+	hooks := effectsOf(t, e, "webhook")
+	if len(hooks) != 1 || hooks[0].Fields["url"] != "https://magazyn.example/api/slots?deal="+id {
+		t.Fatalf("webhooks: %+v", hooks)
+	}
+	if n := len(effectsOf(t, e, "notification")); n != 0 {
+		t.Fatalf("the rule after the webhook ran before its answer: %d notifications", n)
+	}
+	if _, err := e.Apply(engine.Input{Time: now + 5, Kind: "answer", Item: id, Key: "nope"}); err == nil {
+		t.Fatal("an answer to no call was taken")
+	}
+	if _, err := e.Apply(engine.Input{Time: now + 5, Kind: "answer", Item: id, Key: hooks[0].Key, Fields: map[string]value.Value{
+		"status": value.NumberOf(200), "body": value.TextOf("jutro 10-12")}}); err != nil {
+		t.Fatal(err)
+	}
+	notes := effectsOf(t, e, "notification")
+	if len(notes) != 1 || notes[0].Fields["text"] != "Termin dostawy: jutro 10-12" || notes[0].To != "anna" {
+		t.Fatalf("notifications after the answer: %+v", notes)
+	}
+}
+
+// TestClickTracking: with track_clicks, an e-mail's links point at the
+// tracker, and the originals are kept for resolving a click (R-EMAIL).
+func TestClickTracking(t *testing.T) {
+	src := []byte(`
+pipeline deal P {
+    stage A
+}
+mailbox shop "shop@example.com"
+employee anna "Anna"
+on stage A: send email to client.email[auto] from shop subject "Oferta"
+    body "Zobacz https://meble.example/oferta i https://meble.example/cennik."
+    track_clicks true
+`)
+	p, err := compile.Program([]compile.Source{{Name: "t.rules", Src: src}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := engine.New(openMem(t), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.Apply(engine.Input{Time: 1, Kind: "create", Entity: "contact", Fields: map[string]value.Value{
+		"email": value.ListOf(value.TypedText("work", "jan@example.com"))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Apply(engine.Input{Time: 2, Kind: "create", Entity: "deal", Fields: map[string]value.Value{
+		"contact": value.RefOf("contact", c.Created[0]), "responsible": value.RefOf("user", "anna")}}); err != nil {
+		t.Fatal(err)
+	}
+	mails := effectsOf(t, e, "email")
+	if len(mails) != 1 {
+		t.Fatalf("e-mails: %+v", mails)
+	}
+	m := mails[0]
+	want := "Zobacz " + engine.TrackURL + m.Key + "/1 i " + engine.TrackURL + m.Key + "/2."
+	if m.Fields["body"] != want || m.Fields["links"] != "https://meble.example/oferta\nhttps://meble.example/cennik" {
+		t.Fatalf("body %q, links %q", m.Fields["body"], m.Fields["links"])
+	}
+}

@@ -20,6 +20,7 @@ type item struct {
 	// tombstones.
 	Timers     []string
 	Activities []string
+	Awaiting   []awaiting // webhook calls whose answer the next rules wait for
 	dirty      bool
 }
 
@@ -35,6 +36,14 @@ type stored struct {
 	Channel  string                 `json:"channel,omitempty"`
 	Timers   []string               `json:"timers,omitempty"`
 	Acts     []string               `json:"activities,omitempty"`
+	Awaiting []awaiting             `json:"awaiting,omitempty"`
+}
+
+// awaiting is a webhook call whose answer the rules after Rule wait for.
+type awaiting struct {
+	Key     string `json:"key"`
+	Rule    int    `json:"rule"`
+	Entered int64  `json:"entered"`
 }
 
 func (t *tx) field(it *item, name string) value.Value {
@@ -84,7 +93,7 @@ func (t *tx) load(id string) *item {
 		return nil
 	}
 	it := &item{Item: interp.Item{ID: s.ID, Entity: s.Entity, Pipeline: s.Pipeline, Fields: make([]value.Value, len(en.Fields))},
-		Vars: s.Vars, Entered: s.Entered, Channel: s.Channel, Timers: s.Timers, Activities: s.Acts}
+		Vars: s.Vars, Entered: s.Entered, Channel: s.Channel, Timers: s.Timers, Activities: s.Acts, Awaiting: s.Awaiting}
 	for i, f := range en.Fields {
 		it.Fields[i] = s.Fields[f.Name]
 	}
@@ -99,6 +108,7 @@ func (it *item) clone() *item {
 	c.Fields = append([]value.Value(nil), it.Fields...)
 	c.Timers = append([]string(nil), it.Timers...)
 	c.Activities = append([]string(nil), it.Activities...)
+	c.Awaiting = append([]awaiting(nil), it.Awaiting...)
 	if it.Vars != nil {
 		c.Vars = make(map[string]value.Value, len(it.Vars))
 		for k, v := range it.Vars {
@@ -133,7 +143,7 @@ func (t *tx) flush() error {
 	for _, id := range t.order {
 		it := t.items[id]
 		s := stored{ID: it.ID, Entity: it.Entity, Pipeline: it.Pipeline, Fields: map[string]value.Value{},
-			Vars: it.Vars, Entered: it.Entered, Channel: it.Channel, Timers: it.Timers, Acts: it.Activities}
+			Vars: it.Vars, Entered: it.Entered, Channel: it.Channel, Timers: it.Timers, Acts: it.Activities, Awaiting: it.Awaiting}
 		for i, f := range t.e.entities[it.Entity].Fields {
 			if !it.Fields[i].IsNull() {
 				s.Fields[f.Name] = it.Fields[i]

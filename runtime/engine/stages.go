@@ -280,8 +280,8 @@ func (t *tx) runRule(it *item, r *plannedRule) {
 	env := t.env(it)
 	if !r.cond(env) {
 		t.timeline(it, r.Pos.String(), "rule skipped: its condition is false")
-	} else {
-		t.act(it, r, env)
+	} else if !t.act(it, r, env) {
+		return // the rules after it start when its answer comes
 	}
 	if t.field(it, "stage").S != r.Stage { // the action moved the item on
 		return
