@@ -7,6 +7,7 @@
 package engine
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -62,6 +63,8 @@ type Engine struct {
 	pipes    map[string]*ir.Pipeline
 	res      map[string]*ir.Resource
 
+	version int64 // of the deployed program
+
 	mu    sync.Mutex
 	seq   int64
 	cache map[string]*item // committed items, by ID
@@ -86,7 +89,63 @@ func New(st *store.Store, prog *ir.Program) (*Engine, error) {
 		e.seq = seqOfLogKey(k)
 		return true
 	})
-	return e, err
+	if err != nil {
+		return nil, err
+	}
+	if e.version, err = e.deploy(); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// deploy stores the program as a new version, unless it is the version
+// stored last, and returns its version number.
+func (e *Engine) deploy() (int64, error) {
+	body, err := ir.Encode(e.prog)
+	if err != nil {
+		return 0, err
+	}
+	var last int64
+	var lastBody []byte
+	if err := e.st.Scan(keyProgram, func(k, v []byte) bool {
+		fmt.Sscanf(string(k[len(keyProgram):]), "%x", &last)
+		lastBody = v
+		return true
+	}); err != nil {
+		return 0, err
+	}
+	if bytes.Equal(body, lastBody) {
+		return last, nil
+	}
+	b := e.st.NewBatch()
+	b.Set(keyProgramAt(last+1), body)
+	if err := b.Apply(); err != nil {
+		b.Discard()
+		return 0, err
+	}
+	return last + 1, b.Wait()
+}
+
+// Version is the number of the deployed program the engine runs.
+func (e *Engine) Version() int64 { return e.version }
+
+// Programs returns every deployed program, oldest first.
+func (e *Engine) Programs() ([]*ir.Program, error) {
+	var out []*ir.Program
+	var bad error
+	err := e.st.Scan(keyProgram, func(k, v []byte) bool {
+		p, err := ir.Decode(v)
+		if err != nil {
+			bad = fmt.Errorf("deployed program %q: %v", k, err)
+			return false
+		}
+		out = append(out, p)
+		return true
+	})
+	if bad != nil {
+		return nil, bad
+	}
+	return out, err
 }
 
 // Seq is the sequence number of the last acknowledged input.

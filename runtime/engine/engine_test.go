@@ -372,3 +372,27 @@ on stage A: send email to client.email[auto] from shop subject "Oferta"
 		t.Fatalf("body %q, links %q", m.Fields["body"], m.Fields["links"])
 	}
 }
+
+// TestDeployedVersions: an engine stores the program it runs as a new
+// version, unless it is the last one stored.
+func TestDeployedVersions(t *testing.T) {
+	st := openMem(t)
+	p1, p2 := examplesProgram(t), benchProgram(t)
+	for i, c := range []struct {
+		p    *ir.Program
+		want int64
+	}{{p1, 1}, {p1, 1}, {p2, 2}, {p1, 3}} {
+		e, err := engine.New(st, c.p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Version() != c.want {
+			t.Errorf("open %d: version %d, want %d", i, e.Version(), c.want)
+		}
+	}
+	e, _ := engine.New(st, p1)
+	progs, err := e.Programs()
+	if err != nil || len(progs) != 3 || len(progs[1].Rules) != len(p2.Rules) {
+		t.Fatalf("programs: %d, %v", len(progs), err)
+	}
+}

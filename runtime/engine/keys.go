@@ -18,6 +18,7 @@ var (
 	keyOutbox   = []byte(layout + "outbox/")
 	keyRecord   = []byte(layout + "rec/")
 	keyClock    = []byte(layout + "meta/clock") // the time of the last tick
+	keyProgram  = []byte(layout + "prog/")
 )
 
 func keyLog(seq int64) []byte { return []byte(fmt.Sprintf("%slog/%016x", layout, seq)) }
@@ -26,6 +27,10 @@ func seqOfLogKey(k []byte) int64 {
 	var seq int64
 	fmt.Sscanf(string(k[len(keyLogStart):]), "%x", &seq)
 	return seq
+}
+
+func keyProgramAt(version int64) []byte {
+	return []byte(fmt.Sprintf("%sprog/%016x", layout, version))
 }
 
 func keyItem(id string) []byte { return []byte(layout + "item/" + id) }
