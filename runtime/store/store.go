@@ -49,7 +49,7 @@ func (s *Store) Get(key []byte) ([]byte, bool, error) { return get(s.db, key) }
 // Scan calls fn for every committed key with the prefix, in key order, until
 // fn returns false.
 func (s *Store) Scan(prefix []byte, fn func(k, v []byte) bool) error {
-	return scan(s.db, prefix, nil, fn)
+	return scan(s.db, prefix, fn)
 }
 
 // ScanRange is Scan over [from, to).
@@ -73,7 +73,7 @@ func (b *Batch) Empty() bool                          { return b.b.Empty() }
 
 // Scan is Store.Scan seeing the batch's writes.
 func (b *Batch) Scan(prefix []byte, fn func(k, v []byte) bool) error {
-	return scan(b.b, prefix, nil, fn)
+	return scan(b.b, prefix, fn)
 }
 
 // ScanRange is Store.ScanRange seeing the batch's writes.
@@ -113,7 +113,7 @@ func get(r reader, key []byte) ([]byte, bool, error) {
 	return out, true, nil
 }
 
-func scan(r reader, prefix []byte, _ []byte, fn func(k, v []byte) bool) error {
+func scan(r reader, prefix []byte, fn func(k, v []byte) bool) error {
 	return scanBounds(r, prefix, prefixEnd(prefix), fn)
 }
 

@@ -5,12 +5,14 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/stagecraft/stagecraft/compiler/ir"
 	"github.com/stagecraft/stagecraft/examples"
 	"github.com/stagecraft/stagecraft/internal/compile"
 	"github.com/stagecraft/stagecraft/runtime/testrun"
+	"github.com/stagecraft/stagecraft/stdlib"
 )
 
 func run(t *testing.T, p *ir.Program) {
@@ -61,4 +63,65 @@ func TestTestdata(t *testing.T) {
 			run(t, p)
 		})
 	}
+}
+
+// TestEveryIDTested: every action and trigger of the standard library, and
+// the auxiliary rules that are forms of the language, has a test block in
+// examples/ that names its catalogue ID.
+func TestEveryIDTested(t *testing.T) {
+	lib := stdlib.Load()
+	ids := []string{"R-VARIABLE", "R-MATH", "R-UPDATE", "R-WASM"}
+	for _, a := range lib.Actions {
+		ids = append(ids, a.ID)
+	}
+	for _, tr := range lib.Triggers {
+		ids = append(ids, tr.ID)
+	}
+	var names strings.Builder
+	files, _ := fs.Glob(examples.FS, "*.rules")
+	for _, f := range files {
+		b, _ := fs.ReadFile(examples.FS, f)
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "test ") {
+				names.WriteString(line + "\n")
+			}
+		}
+	}
+	for _, id := range ids {
+		if !strings.Contains(names.String(), id) {
+			t.Errorf("no test block in examples/ names %s", id)
+		}
+	}
+}
+
+// FuzzRun compiles the examples' workspace with a fuzzed file added and runs
+// every test block of the fuzzed file: whatever checks must run without a
+// panic, within the engine's limits.
+func FuzzRun(f *testing.F) {
+	var ws []compile.Source
+	for _, n := range []string{"workspace.rules", "triggers.rules", "auxiliary.rules"} {
+		b, _ := fs.ReadFile(examples.FS, n)
+		ws = append(ws, compile.Source{Name: n, Src: b})
+	}
+	for _, s := range []string{
+		"test \"t\" {\n    given deal d { title \"x\" amount 5 }\n    move d to Oferta\n    wait 3d\n    expect d.net == null\n}",
+		"on stage Nowe if deal.amount / 0 > 1: update deal.comments = \"{deal.amount * 2} {deal.created}\"\ntest \"t\" {\n    given deal d { amount 10 }\n    set d.amount = 11\n}",
+		"on stage Kontakt: let x = lower(deal.title) + upper(\"a\")\non stage Kontakt then: update deal.source = x\ntest \"t\" {\n    given deal d { title \"Ab\" }\n    event call outgoing on d\n    expect d.source == \"aba\"\n}",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		p, err := compile.Program(append(ws[:len(ws):len(ws)], compile.Source{Name: "fuzz.rules", Src: []byte(src)}))
+		if err != nil {
+			return
+		}
+		for _, test := range p.Tests {
+			if test.Pos.File != "fuzz.rules" {
+				continue
+			}
+			if _, err := testrun.Run(p, test); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
 }

@@ -169,8 +169,13 @@ func (v Value) String() string {
 			parts[i] = e.String()
 		}
 		return strings.Join(parts, ", ")
-	case Record:
-		return "{" + v.Tag + "}"
+	case Record: // a document or other result: its link, else its name
+		for _, f := range []string{"url", "name", "id"} {
+			if x := v.Field(f); !x.IsNull() {
+				return x.String()
+			}
+		}
+		return ""
 	}
 	return "?"
 }

@@ -1,0 +1,77 @@
+package value
+
+import "testing"
+
+func TestArith(t *testing.T) {
+	day := Value{K: Duration, N: 86400}
+	date, _ := ParseDate("2026-11-23")
+	dt, _ := ParseDateTime("2026-11-23T09:00")
+	clock, _ := ParseClock("14:00")
+	for _, c := range []struct {
+		op   string
+		a, b Value
+		want string
+		kind Kind
+	}{
+		{"+", NumberOf(1), NumberOf(2), "3", Number},
+		{"/", MoneyOf(12300), NumberOf(1.23), "10000", Money},
+		{"/", MoneyOf(10), MoneyOf(4), "2.5", Number},
+		{"*", NumberOf(3), MoneyOf(1.1), "3.3", Money},
+		{"+", TextOf("a"), TextOf("b"), "ab", Text},
+		{"+", date, day, "2026-11-24", Date},
+		{"+", date, Value{K: Duration, N: 3600}, "2026-11-23T01:00", DateTime},
+		{"-", dt, day, "2026-11-22T09:00", DateTime},
+		{"+", date, clock, "2026-11-23T14:00", DateTime},
+		{"-", dt, Value{K: DateTime, N: dt.N - 7200}, "2h", Duration},
+		{"/", NumberOf(1), NumberOf(0), "", Null},
+		{"+", Value{}, NumberOf(1), "", Null},
+	} {
+		got := Arith(c.op, c.a, c.b)
+		if got.String() != c.want || got.K != c.kind {
+			t.Errorf("%v %s %v = %v (%d), want %s (%d)", c.a, c.op, c.b, got, got.K, c.want, c.kind)
+		}
+	}
+}
+
+func TestCompareAndNull(t *testing.T) {
+	if !Equal(Value{}, Value{}) || Equal(Value{}, NumberOf(0)) || Equal(TextOf(""), Value{}) {
+		t.Error("null equals only null")
+	}
+	if _, ok := Compare(Value{}, NumberOf(1)); ok {
+		t.Error("null orders")
+	}
+	if _, ok := Compare(TextOf("a"), NumberOf(1)); ok {
+		t.Error("text orders with a number")
+	}
+	if c, ok := Compare(MoneyOf(5), NumberOf(7)); !ok || c >= 0 {
+		t.Error("money and number order together")
+	}
+	if !Equal(TypedText("work", "a@b"), TextOf("a@b")) {
+		t.Error("a typed address equals its text")
+	}
+	if Truth(Value{}) || Truth(NumberOf(1)) || !Truth(BoolOf(true)) {
+		t.Error("only true is true")
+	}
+}
+
+func TestLiterals(t *testing.T) {
+	for raw, secs := range map[string]float64{"180d": 180 * 86400, "1h30m": 5400, "600s": 600, "6mo": 180 * 86400, "2w": 14 * 86400} {
+		v, err := ParseDuration(raw)
+		if err != nil || v.N != secs {
+			t.Errorf("%s: %v %v, want %v", raw, v.N, err, secs)
+		}
+	}
+	if _, err := ParseDuration("5y"); err == nil {
+		t.Error("5y parsed")
+	}
+	if v, _ := ParseDuration("90m"); v.String() != "90m" {
+		t.Errorf("90m prints as %s", v)
+	}
+}
+
+func TestRecord(t *testing.T) {
+	r := RecordOf([]string{"status", "body"}, []Value{NumberOf(200), TextOf("ok")})
+	if r.Field("status").N != 200 || r.Field("body").S != "ok" || !r.Field("nope").IsNull() || !TextOf("x").Field("a").IsNull() {
+		t.Errorf("record fields: %+v", r)
+	}
+}
