@@ -44,9 +44,12 @@ type Entity struct {
 
 // Field is a field of an entity.
 type Field struct {
-	Name string
-	Kind string // the type's kind: text, money, email, ...
-	Ref  string // for an entity-valued field: the entity (contact, user, ...)
+	Name     string
+	Kind     string   // the type's kind: text, money, emails, entity, ...
+	Ref      string   // for an entity-valued field (or a list of them): the entity
+	MaxLen   int      `json:",omitempty"` // text: the longest value in characters
+	Values   []string `json:",omitempty"` // enum: the members
+	ReadOnly bool     `json:",omitempty"` // set by the system (id, stage, created)
 }
 
 // Pipeline is an ordered list of stages.

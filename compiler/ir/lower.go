@@ -53,7 +53,11 @@ func (l *lowerer) schema(files []*ast.File) {
 	for _, n := range names {
 		e := &Entity{Name: n}
 		for _, f := range s.Entities[n].Order {
-			e.Fields = append(e.Fields, &Field{Name: f.Name, Kind: kindOf(f.Type), Ref: f.Type.Entity})
+			fd := &Field{Name: f.Name, Kind: kindOf(f.Type), Ref: f.Type.Entity, MaxLen: f.Type.MaxLen, Values: f.Type.Values, ReadOnly: f.ReadOnly}
+			if f.Type.Kind == types.List && f.Type.Elem != nil {
+				fd.Ref = f.Type.Elem.Entity
+			}
+			e.Fields = append(e.Fields, fd)
 		}
 		l.p.Entities = append(l.p.Entities, e)
 	}

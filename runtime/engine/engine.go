@@ -222,6 +222,9 @@ func (t *tx) run() error {
 		if _, err := t.e.stageIndex(it, in.Stage); err != nil {
 			return err
 		}
+		if in.By != "" && t.e.user(in.By) == nil {
+			return fmt.Errorf("no employee %q to move the item", in.By)
+		}
 		t.move(it, in.Stage, fmt.Sprintf("by %s", orDefault(in.By, "a user")), "")
 		return nil
 	case "event":

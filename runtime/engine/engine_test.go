@@ -143,6 +143,14 @@ func TestBadInput(t *testing.T) {
 		{engine.Input{Kind: "create", Entity: "invoice"}, `unknown entity "invoice"`},
 		{engine.Input{Kind: "create", Entity: "deal", Pipeline: "Leady"}, `no pipeline "Leady"`},
 		{engine.Input{Kind: "reboot"}, `unknown input kind "reboot"`},
+		{engine.Input{Kind: "update", Item: id, Fields: map[string]value.Value{"amount": value.TextOf("dużo")}}, `deal.amount takes an amount, not "dużo"`},
+		{engine.Input{Kind: "update", Item: id, Fields: map[string]value.Value{"tracking_no": value.TextOf(strings.Repeat("x", 31))}}, `deal.tracking_no is at most 30 characters`},
+		{engine.Input{Kind: "update", Item: id, Fields: map[string]value.Value{"category": value.TextOf("Okna")}}, `takes one of Meble, Kuchnie, Dodatki`},
+		{engine.Input{Kind: "update", Item: id, Fields: map[string]value.Value{"contact": value.RefOf("contact", "99")}}, `deal.contact: no contact with ID "99"`},
+		{engine.Input{Kind: "update", Item: id, Fields: map[string]value.Value{"responsible": value.RefOf("user", "zenon")}}, `no employee "zenon"`},
+		{engine.Input{Kind: "update", Item: id, Fields: map[string]value.Value{"stage": value.TextOf("Oferta")}}, `no field "stage" that can be set`},
+		{engine.Input{Kind: "move", Item: id, Stage: "Oferta", By: "zenon"}, `no employee "zenon"`},
+		{engine.Input{Kind: "answer", Item: id, Key: "1-1"}, `no webhook call "1-1" waiting`},
 	} {
 		c.in.Time = 1e9
 		_, err := e.Apply(c.in)

@@ -168,14 +168,15 @@ func (t *tx) create(entity, pipeline string, fields map[string]value.Value, stag
 	}
 	it := &item{Item: interp.Item{ID: t.nextID(), Entity: entity, Fields: make([]value.Value, len(en.Fields))}}
 	for _, k := range sortedKeys(fields) {
-		if k == "pipeline" || k == "stage" {
-			continue
+		f := t.e.fieldDef(entity, k)
+		if f == nil || f.ReadOnly {
+			return nil, fmt.Errorf("%s has no field %q that can be set", entity, k)
 		}
-		s := t.e.pl.Slot(entity, k)
-		if s < 0 {
-			return nil, fmt.Errorf("%s has no field %q", entity, k)
+		v, err := t.conform(entity, f, fields[k])
+		if err != nil {
+			return nil, err
 		}
-		it.Fields[s] = fields[k]
+		it.Fields[t.e.pl.Slot(entity, k)] = v
 	}
 	t.items[it.ID] = it
 	t.touch(it)
@@ -203,13 +204,20 @@ func (t *tx) create(entity, pipeline string, fields map[string]value.Value, stag
 
 // update changes fields; each change may fire field-changed triggers.
 func (t *tx) update(it *item, fields map[string]value.Value, by string) error {
+	conformed := map[string]value.Value{}
 	for _, k := range sortedKeys(fields) {
-		if t.e.pl.Slot(it.Entity, k) < 0 || k == "stage" || k == "id" {
+		f := t.e.fieldDef(it.Entity, k)
+		if f == nil || f.ReadOnly {
 			return fmt.Errorf("%s has no field %q that can be set", it.Entity, k)
 		}
+		v, err := t.conform(it.Entity, f, fields[k])
+		if err != nil {
+			return err
+		}
+		conformed[k] = v
 	}
-	for _, k := range sortedKeys(fields) {
-		t.changeField(it, k, fields[k])
+	for _, k := range sortedKeys(conformed) {
+		t.changeField(it, k, conformed[k])
 	}
 	return nil
 }

@@ -1,0 +1,104 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/stagecraft/stagecraft/compiler/ir"
+	"github.com/stagecraft/stagecraft/runtime/value"
+)
+
+// conform checks a value given by an input for a field, and converts what
+// converts without loss (a number for money, a text for a one-address
+// list, an ID for a reference). Null is allowed everywhere: it empties the
+// field.
+func (t *tx) conform(entity string, f *ir.Field, v value.Value) (value.Value, error) {
+	bad := func(want string) (value.Value, error) {
+		return value.Value{}, fmt.Errorf("%s.%s takes %s, not %q", entity, f.Name, want, v.String())
+	}
+	if v.IsNull() {
+		return v, nil
+	}
+	switch f.Kind {
+	case "text", "url", "file":
+		if v.K != value.Text {
+			return bad("a text")
+		}
+		if f.MaxLen > 0 && utf8.RuneCountInString(v.S) > f.MaxLen {
+			return value.Value{}, fmt.Errorf("%s.%s is at most %d characters; this text has %d", entity, f.Name, f.MaxLen, utf8.RuneCountInString(v.S))
+		}
+	case "enum":
+		if v.K != value.Text || !contains(f.Values, v.S) {
+			return bad("one of " + strings.Join(f.Values, ", "))
+		}
+	case "number":
+		if v.K != value.Number {
+			return bad("a number")
+		}
+	case "money":
+		if v.K != value.Number && v.K != value.Money {
+			return bad("an amount")
+		}
+		v = value.MoneyOf(v.N)
+	case "bool", "date", "datetime", "time", "duration":
+		want := map[string]value.Kind{"bool": value.Bool, "date": value.Date, "datetime": value.DateTime, "time": value.Time, "duration": value.Duration}[f.Kind]
+		if v.K == value.Date && want == value.DateTime {
+			v.K = value.DateTime
+		}
+		if v.K != want {
+			return bad("a " + f.Kind)
+		}
+	case "emails", "phones", "email", "phone":
+		if v.K == value.Text {
+			v = value.ListOf(v)
+		}
+		if v.K != value.List {
+			return bad("a list of typed values, like work(\"...\")")
+		}
+		if f.Kind == "email" || f.Kind == "phone" {
+			v = v.L[0]
+		}
+	case "entity":
+		return t.reference(entity, f, v)
+	case "list":
+		if v.K != value.List {
+			return bad("a list")
+		}
+		for i, e := range v.L {
+			r, err := t.reference(entity, f, e)
+			if err != nil {
+				return value.Value{}, err
+			}
+			v.L[i] = r
+		}
+	}
+	return v, nil
+}
+
+// reference checks that a reference names an item of the field's entity,
+// or for a user an employee.
+func (t *tx) reference(entity string, f *ir.Field, v value.Value) (value.Value, error) {
+	id := v.S
+	if v.K != value.Ref && v.K != value.Text || id == "" {
+		return value.Value{}, fmt.Errorf("%s.%s takes a %s, not %q", entity, f.Name, f.Ref, v.String())
+	}
+	if f.Ref == "user" {
+		if t.e.user(id) == nil {
+			return value.Value{}, fmt.Errorf("%s.%s: no employee %q", entity, f.Name, id)
+		}
+		return value.RefOf("user", id), nil
+	}
+	if it := t.load(id); it == nil || it.Entity != f.Ref {
+		return value.Value{}, fmt.Errorf("%s.%s: no %s with ID %q", entity, f.Name, f.Ref, id)
+	}
+	return value.RefOf(f.Ref, id), nil
+}
+
+// fieldDef returns an entity's field, or nil.
+func (e *Engine) fieldDef(entity, name string) *ir.Field {
+	if s := e.pl.Slot(entity, name); s >= 0 {
+		return e.entities[entity].Fields[s]
+	}
+	return nil
+}
