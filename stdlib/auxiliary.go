@@ -1,6 +1,10 @@
 package stdlib
 
-import "github.com/stagecraft/stagecraft/compiler/types"
+import (
+	"github.com/stagecraft/stagecraft/compiler/types"
+	"github.com/stagecraft/stagecraft/runtime/engine"
+	"github.com/stagecraft/stagecraft/runtime/value"
+)
 
 // Auxiliary rules. R-VARIABLE (let), R-MATH (calc) and R-UPDATE (update) are
 // forms of the language itself, not actions; R-WASM is `run NAME` of an
@@ -23,3 +27,15 @@ var auxiliaryActions = []*types.ActionDecl{
 // RunVerb is the verb of custom actions: run NAME, where NAME is an `action`
 // declaration whose module the runtime loads (R-WASM).
 const RunVerb = "run"
+
+// The implementation: the request goes to the outbox; its answer comes back
+// as an input, and the rules after this one start then, with the answer
+// bound to the rule's name (M-AUX).
+var auxiliaryRun = map[string]engine.ActionFunc{
+	"call webhook": func(c *engine.Call) {
+		fields := map[string]string{"url": c.Text("url"), "method": orDefault(c.Text("method"), "POST"), "payload": c.Text("payload")}
+		key := c.Effect("sent", "webhook", fields["url"], fields)
+		c.Bind(value.RecordOf([]string{"status", "body"}, []value.Value{{}, {}}))
+		c.AwaitAnswer(key)
+	},
+}

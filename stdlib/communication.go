@@ -1,6 +1,15 @@
 package stdlib
 
-import "github.com/stagecraft/stagecraft/compiler/types"
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/stagecraft/stagecraft/compiler/types"
+	"github.com/stagecraft/stagecraft/runtime/engine"
+	"github.com/stagecraft/stagecraft/runtime/value"
+)
 
 // Client communication rules (catalogue: R-EMAIL, R-CALL, R-CHAT, R-SMS).
 // Who receives them: `to` picks the address or number; left out, it is the
@@ -55,4 +64,124 @@ var communicationActions = []*types.ActionDecl{
 				"the SMS provider; may be left out when exactly one is declared"),
 		},
 	},
+}
+
+// The implementations. Each message becomes an outbox record with an
+// idempotency key; delivering it is the server's job.
+var communicationRun = map[string]engine.ActionFunc{
+	"send email":    sendEmail,
+	"send robocall": sendRobocall,
+	"send chat":     sendChat,
+	"send sms":      sendSMS,
+}
+
+// SMSLimit is the longest SMS text, after inserting fields (R-SMS).
+const SMSLimit = 200
+
+// TrackURL is where tracked links point: TrackURL + message key + "/" + n.
+const TrackURL = "https://t.stagecraft.invalid/c/"
+
+func sendEmail(c *engine.Call) {
+	to := c.Address("email", c.Text("use") == "last")
+	if to == "" {
+		c.NotRun("no e-mail address of the chosen type")
+		return
+	}
+	from := sender(c)
+	if from == "" {
+		c.NotRun("from auto, and the responsible employee has no e-mail address")
+		return
+	}
+	fields := c.Fields()
+	fields["from"] = from
+	if c.Set("track_clicks").Bool() {
+		fields["body"], fields["links"] = track(fields["body"], c.NextKey())
+	}
+	c.Bind(value.RecordOf([]string{"id"}, []value.Value{value.TextOf(c.Effect("sent", "email", to, fields))}))
+}
+
+// sender is an e-mail's From: the mailbox's address, or with auto (the
+// default) the responsible employee's first address.
+func sender(c *engine.Call) string {
+	if mailbox := c.Text("from"); !c.Auto("from") && mailbox != "" {
+		if res := c.Resource(mailbox); res != nil {
+			return res.Value
+		}
+		return mailbox
+	}
+	return c.UserEmail(c.Responsible())
+}
+
+// link is a URL in a text; punctuation that ends a sentence is not part of it.
+var link = regexp.MustCompile(`https?://[^\s"'<>]*[^\s"'<>.,;:!?)]`)
+
+// track rewrites the links of a body so that a click is recorded
+// (track_clicks, feeding T-LINK-CLICKED): the n-th link becomes
+// TrackURL/key/n. It returns the body and the original links, one a line,
+// for the server to resolve a click to its link.
+func track(body, key string) (string, string) {
+	var links []string
+	out := link.ReplaceAllStringFunc(body, func(u string) string {
+		links = append(links, u)
+		return fmt.Sprintf("%s%s/%d", TrackURL, key, len(links))
+	})
+	return out, strings.Join(links, "\n")
+}
+
+func sendRobocall(c *engine.Call) {
+	to := c.Address("phone", false)
+	if to == "" {
+		c.NotRun("no phone number of the chosen type")
+		return
+	}
+	fields := c.Fields()
+	if fields["say"] != "" { // the defaults of the speech settings
+		fields["voice"] = orDefault(fields["voice"], "pl-PL female")
+		fields["speed"] = orDefault(fields["speed"], "1")
+		fields["volume"] = orDefault(fields["volume"], "100")
+	}
+	if line := c.Resource(fields["from"]); line != nil {
+		fields["number"] = line.Value
+	}
+	c.Effect("sent", "robocall", to, fields)
+}
+
+// sendChat writes to the open channel the client last wrote from. A client
+// who has not written yet has no channel: the message waits in the item's
+// chat, addressed to no channel, and the timeline says so.
+func sendChat(c *engine.Call) {
+	fields := map[string]string{"text": c.Text("text"), "hidden": fmt.Sprint(c.Set("hidden").Bool())}
+	for _, k := range []string{"attach", "drive"} {
+		if v := c.Text(k); v != "" {
+			fields[k] = v
+		}
+	}
+	if c.Channel() == "" && fields["hidden"] == "false" {
+		c.Note("the client has written from no open channel yet: the message waits in the item's chat")
+	}
+	c.Effect("sent", "chat", c.Channel(), fields)
+}
+
+func sendSMS(c *engine.Call) {
+	to := c.Address("phone", false)
+	if to == "" {
+		c.NotRun("no phone number of the chosen type")
+		return
+	}
+	fields := c.Fields()
+	if n := utf8.RuneCountInString(fields["text"]); n > SMSLimit {
+		c.NotRun(fmt.Sprintf("the text has %d characters after inserting fields; the limit is %d", n, SMSLimit))
+		return
+	}
+	if fields["provider"] == "" { // the only declared provider; the checker made sure there is one
+		fields["provider"] = c.Only("provider")
+	}
+	c.Effect("sent", "sms", to, fields)
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }

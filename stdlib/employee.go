@@ -1,6 +1,10 @@
 package stdlib
 
-import "github.com/stagecraft/stagecraft/compiler/types"
+import (
+	"github.com/stagecraft/stagecraft/compiler/types"
+	"github.com/stagecraft/stagecraft/runtime/engine"
+	"github.com/stagecraft/stagecraft/runtime/value"
+)
 
 // Employee and document rules (catalogue: R-RESPONSIBLE, R-NOTIFY, R-TASK, R-DOCUMENT).
 var employeeActions = []*types.ActionDecl{
@@ -37,4 +41,47 @@ var employeeActions = []*types.ActionDecl{
 		},
 		Result: DocumentType,
 	},
+}
+
+// The implementations.
+var employeeRun = map[string]engine.ActionFunc{
+	"change responsible": func(c *engine.Call) {
+		to, _ := c.Target()
+		c.ChangeField("responsible", value.RefOf("user", to.S))
+	},
+	"send notification": func(c *engine.Call) {
+		to, _ := c.Target()
+		c.Effect("sent", "notification", to.S, map[string]string{"text": c.Text("text")})
+	},
+	"assign task":     func(c *engine.Call) { assign(c, "task") },
+	"create document": createDocument,
+}
+
+// assign creates a task or an activity; its responsible is the `to`, or
+// the item's responsible.
+func assign(c *engine.Call, kind string) {
+	fields := c.Fields()
+	fields["responsible"] = orDefault(fields["responsible"], c.Responsible())
+	if to, ok := c.Target(); ok {
+		fields["responsible"] = to.S
+	}
+	id := c.Effect("created", kind, fields["responsible"], fields)
+	c.Bind(value.RecordOf([]string{"id"}, []value.Value{value.TextOf(id)}))
+}
+
+// DocumentURL is where documents are served; a document's link is this
+// and its ID.
+const DocumentURL = "https://docs.stagecraft.invalid/"
+
+// createDocument records a document made from a template; its link is
+// usable by later rules (M-AUX).
+func createDocument(c *engine.Call) {
+	tmpl := c.Text("template")
+	name := c.Text("name")
+	if name == "" && c.Resource(tmpl) != nil {
+		name = c.Resource(tmpl).Value
+	}
+	id := c.Effect("created", "document", "", map[string]string{"template": tmpl, "name": name})
+	c.Bind(value.RecordOf([]string{"id", "name", "url"},
+		[]value.Value{value.TextOf(id), value.TextOf(name), value.TextOf(DocumentURL + id)}))
 }

@@ -1,6 +1,14 @@
 package stdlib
 
-import "github.com/stagecraft/stagecraft/compiler/types"
+import (
+	"math"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/stagecraft/stagecraft/compiler/types"
+	"github.com/stagecraft/stagecraft/runtime/interp"
+	"github.com/stagecraft/stagecraft/runtime/value"
+)
 
 // Built-in functions of expressions. All are total: a null argument gives
 // null (len gives 0), so a missing field never stops a rule.
@@ -69,4 +77,62 @@ func textsToBool(a []*types.Type) (*types.Type, string) {
 		}
 	}
 	return types.BoolType, ""
+}
+
+// The implementations, total like their declarations say.
+var funcsRun = map[string]interp.Func{
+	"lower": textFunc(strings.ToLower),
+	"upper": textFunc(strings.ToUpper),
+	"trim":  textFunc(strings.TrimSpace),
+	"len": func(a []value.Value) value.Value {
+		switch a[0].K {
+		case value.Text:
+			return value.NumberOf(float64(utf8.RuneCountInString(a[0].S)))
+		case value.List:
+			return value.NumberOf(float64(len(a[0].L)))
+		}
+		return value.NumberOf(0)
+	},
+	"contains":    textPred(strings.Contains),
+	"starts_with": textPred(strings.HasPrefix),
+	"ends_with":   textPred(strings.HasSuffix),
+	"round": nullOr(func(v value.Value) value.Value {
+		v.N = math.Round(v.N)
+		return v
+	}),
+	"date": nullOr(func(v value.Value) value.Value {
+		return value.Value{K: value.Date, N: float64(v.Unix() - mod(v.Unix(), 86400))}
+	}),
+	"time": nullOr(func(v value.Value) value.Value {
+		return value.Value{K: value.Time, N: float64(mod(v.Unix(), 86400))}
+	}),
+	"weekday": nullOr(func(v value.Value) value.Value {
+		return value.NumberOf(float64((int(v.AsTime().Weekday())+6)%7 + 1))
+	}),
+	"days": nullOr(func(v value.Value) value.Value { return value.NumberOf(math.Floor(v.N / 86400)) }),
+}
+
+func mod(a, b int64) int64 { return (a%b + b) % b }
+
+// nullOr makes a one-argument function total: null gives null.
+func nullOr(f func(value.Value) value.Value) interp.Func {
+	return func(a []value.Value) value.Value {
+		if a[0].IsNull() {
+			return value.Value{}
+		}
+		return f(a[0])
+	}
+}
+
+func textFunc(f func(string) string) interp.Func {
+	return nullOr(func(v value.Value) value.Value { return value.TextOf(f(v.S)) })
+}
+
+func textPred(f func(s, sub string) bool) interp.Func {
+	return func(a []value.Value) value.Value {
+		if a[0].IsNull() || a[1].IsNull() {
+			return value.Value{}
+		}
+		return value.BoolOf(f(a[0].S, a[1].S))
+	}
 }

@@ -1,6 +1,10 @@
 package stdlib
 
-import "github.com/stagecraft/stagecraft/compiler/types"
+import (
+	"github.com/stagecraft/stagecraft/compiler/types"
+	"github.com/stagecraft/stagecraft/runtime/engine"
+	"github.com/stagecraft/stagecraft/runtime/value"
+)
 
 // Repeat sales rules (catalogue: R-REPEAT-LEAD, R-COPY-DEAL, R-ACTIVITY).
 var repeatSalesActions = []*types.ActionDecl{
@@ -40,4 +44,51 @@ var repeatSalesActions = []*types.ActionDecl{
 		},
 		Result: types.RecordOf("activity", &types.Field{Name: "id", Type: types.TextN(32)}),
 	},
+}
+
+// The implementations.
+var repeatSalesRun = map[string]engine.ActionFunc{
+	"create lead":       createLead,
+	"copy deal":         copyDeal,
+	"schedule activity": func(c *engine.Call) { assign(c, "activity") },
+}
+
+// createLead needs a client; the lead gets the name, the responsible (the
+// deal's by default) and the client, and enters its first stage.
+func createLead(c *engine.Call) {
+	entity, id, ok := c.Client()
+	if !ok {
+		c.NotRun("the deal has no client (no contact and no company)")
+		return
+	}
+	name := c.Set("name")
+	responsible := orDefault(c.Set("responsible").S, c.Responsible())
+	lead, _, _, err := c.Create("lead", "", map[string]value.Value{
+		"title": name, "name": c.ClientField("name"), "responsible": value.RefOf("user", responsible),
+		entity: value.RefOf(entity, id),
+	}, "")
+	if err != nil {
+		c.NotRun(err.Error())
+		return
+	}
+	c.Effect("created", "lead", "", map[string]string{"name": name.String(), "responsible": responsible, "id": lead})
+	c.Bind(value.RecordOf([]string{"id", "title"}, []value.Value{value.TextOf(lead), name}))
+}
+
+// copyDeal copies every field; the name defaults to the original's title
+// plus " Copy", the pipeline to the deal's own, the stage to its first.
+func copyDeal(c *engine.Call) {
+	fields := c.Copyable()
+	title := orDefault(c.Text("name"), c.Field("title").S+" Copy")
+	fields["title"] = value.TextOf(title)
+	if v := c.Set("responsible"); !v.IsNull() {
+		fields["responsible"] = value.RefOf("user", v.S)
+	}
+	id, pipeline, stage, err := c.Create("deal", orDefault(c.Text("pipeline"), c.Pipeline()), fields, c.Text("stage"))
+	if err != nil {
+		c.NotRun(err.Error())
+		return
+	}
+	c.Effect("created", "deal", "", map[string]string{"name": title, "pipeline": pipeline, "stage": stage, "id": id})
+	c.Bind(value.RecordOf([]string{"id", "title"}, []value.Value{value.TextOf(id), value.TextOf(title)}))
 }

@@ -9,6 +9,7 @@ import (
 	_ "embed"
 
 	"github.com/stagecraft/stagecraft/compiler/types"
+	"github.com/stagecraft/stagecraft/runtime/engine"
 )
 
 //go:embed crm.rules
@@ -33,6 +34,18 @@ func Load() *types.Library {
 		Resources:        resourceKinds,
 		RunVerb:          RunVerb,
 	}
+}
+
+// Runtime returns the implementations of the standard library's actions and
+// functions, for the engine.
+func Runtime() engine.Library {
+	lib := engine.Library{Actions: map[string]engine.ActionFunc{}, Funcs: funcsRun}
+	for _, family := range []map[string]engine.ActionFunc{communicationRun, repeatSalesRun, employeeRun, auxiliaryRun} {
+		for name, f := range family {
+			lib.Actions[name] = f
+		}
+	}
+	return lib
 }
 
 // Common setting shapes.

@@ -14,6 +14,7 @@ import (
 	"github.com/stagecraft/stagecraft/runtime/engine"
 	"github.com/stagecraft/stagecraft/runtime/store"
 	"github.com/stagecraft/stagecraft/runtime/testrun"
+	"github.com/stagecraft/stagecraft/stdlib"
 )
 
 type source = compile.Source
@@ -61,7 +62,7 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 	}
 	passed, failed := 0, 0
 	for _, t := range p.Tests {
-		out, err := testrun.Run(p, t)
+		out, err := testrun.Run(p, stdlib.Runtime(), t)
 		if err != nil {
 			fmt.Fprintln(stderr, "stagecraft test:", err)
 			return 2
@@ -100,7 +101,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	for _, t := range p.Tests {
-		out, err := testrun.Run(p, t)
+		out, err := testrun.Run(p, stdlib.Runtime(), t)
 		if err != nil {
 			fmt.Fprintln(stderr, "stagecraft run:", err)
 			return 2
@@ -149,7 +150,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "stagecraft demo:", err)
 			return 2
 		}
-		out, err := testrun.RunOn(st, p, t)
+		out, err := testrun.RunOn(st, p, stdlib.Runtime(), t)
 		st.Close()
 		if err != nil {
 			fmt.Fprintln(stderr, "stagecraft demo:", err)

@@ -8,6 +8,7 @@ import (
 	"github.com/stagecraft/stagecraft/runtime/engine"
 	"github.com/stagecraft/stagecraft/runtime/store"
 	"github.com/stagecraft/stagecraft/runtime/value"
+	"github.com/stagecraft/stagecraft/stdlib"
 )
 
 // openDisk opens an engine over a Pebble store on disk: the benchmarks
@@ -18,7 +19,7 @@ func openDisk(b *testing.B) *engine.Engine {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { st.Close() })
-	e, err := engine.New(st, benchProgram(b))
+	e, err := engine.New(st, benchProgram(b), stdlib.Runtime())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -53,6 +53,7 @@ type Result struct {
 type Engine struct {
 	st   *store.Store
 	prog *ir.Program
+	lib  Library
 	pl   *interp.Planner
 
 	rules    []*plannedRule
@@ -70,9 +71,11 @@ type Engine struct {
 	cache map[string]*item // committed items, by ID
 }
 
-// New opens an engine over a store; it reads the last input's sequence.
-func New(st *store.Store, prog *ir.Program) (*Engine, error) {
-	e := &Engine{st: st, prog: prog, pl: interp.NewPlanner(prog), byStage: map[string][]*plannedRule{},
+// New opens an engine running a program with a library's implementations
+// over a store; it reads the last input's sequence, and stores the
+// program as a new version if it is not the last one stored.
+func New(st *store.Store, prog *ir.Program, lib Library) (*Engine, error) {
+	e := &Engine{st: st, prog: prog, lib: lib, pl: interp.NewPlanner(prog, lib.Funcs), byStage: map[string][]*plannedRule{},
 		follow: map[int][]*plannedRule{}, entities: map[string]*ir.Entity{}, pipes: map[string]*ir.Pipeline{},
 		res: map[string]*ir.Resource{}, cache: map[string]*item{}}
 	for _, en := range prog.Entities {
@@ -261,7 +264,9 @@ func (t *tx) nextID() string {
 }
 
 // peekKey is the key the input's next effect will have.
-func (t *tx) peekKey() string { return fmt.Sprintf("%d-%d", t.in.Seq, t.n+1) }
+func (t *tx) peekKey() string {
+	return strconv.FormatInt(t.in.Seq, 10) + "-" + strconv.Itoa(t.n+1)
+}
 
 // answer takes a webhook's answer (R-WEBHOOK): it binds status and body to
 // the rule's name and starts the rules after it, if the item is still in

@@ -23,6 +23,7 @@ import (
 	"github.com/stagecraft/stagecraft/runtime/store"
 	"github.com/stagecraft/stagecraft/runtime/testrun"
 	"github.com/stagecraft/stagecraft/runtime/value"
+	"github.com/stagecraft/stagecraft/stdlib"
 )
 
 var crashSeeds = flag.Int("crash.seeds", 12, "seeds of TestCrash (the long run: -crash.seeds=500)")
@@ -79,7 +80,7 @@ func openMem(t testing.TB) *store.Store {
 func replay(t testing.TB, p *ir.Program, log []engine.Input) string {
 	t.Helper()
 	st := openMem(t)
-	e, err := engine.New(st, p)
+	e, err := engine.New(st, p, stdlib.Runtime())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,10 +98,10 @@ func TestReplay(t *testing.T) {
 	p := examplesProgram(t)
 	for _, test := range p.Tests {
 		st := openMem(t)
-		if _, err := testrun.RunOn(st, p, test); err != nil {
+		if _, err := testrun.RunOn(st, p, stdlib.Runtime(), test); err != nil {
 			t.Fatal(err)
 		}
-		e, err := engine.New(st, p)
+		e, err := engine.New(st, p, stdlib.Runtime())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -121,7 +122,7 @@ func TestReplay(t *testing.T) {
 func TestBadInput(t *testing.T) {
 	p := examplesProgram(t)
 	st := openMem(t)
-	e, err := engine.New(st, p)
+	e, err := engine.New(st, p, stdlib.Runtime())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +203,7 @@ func TestCrash(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e, err := engine.New(st, p)
+		e, err := engine.New(st, p, stdlib.Runtime())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -242,7 +243,7 @@ func TestCrash(t *testing.T) {
 		if err != nil {
 			t.Fatalf("seed %d: reopen: %v", seed, err)
 		}
-		e2, err := engine.New(st2, p)
+		e2, err := engine.New(st2, p, stdlib.Runtime())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -306,7 +307,7 @@ func effectsOf(t *testing.T, e *engine.Engine, kind string) []engine.Effect {
 // rule after the call runs then, with the answer (M-AUX).
 func TestWebhookAnswer(t *testing.T) {
 	p := examplesProgram(t)
-	e, err := engine.New(openMem(t), p)
+	e, err := engine.New(openMem(t), p, stdlib.Runtime())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -357,7 +358,7 @@ on stage A: send email to client.email[auto] from shop subject "Oferta"
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := engine.New(openMem(t), p)
+	e, err := engine.New(openMem(t), p, stdlib.Runtime())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -375,7 +376,7 @@ on stage A: send email to client.email[auto] from shop subject "Oferta"
 		t.Fatalf("e-mails: %+v", mails)
 	}
 	m := mails[0]
-	want := "Zobacz " + engine.TrackURL + m.Key + "/1 i " + engine.TrackURL + m.Key + "/2."
+	want := "Zobacz " + stdlib.TrackURL + m.Key + "/1 i " + stdlib.TrackURL + m.Key + "/2."
 	if m.Fields["body"] != want || m.Fields["links"] != "https://meble.example/oferta\nhttps://meble.example/cennik" {
 		t.Fatalf("body %q, links %q", m.Fields["body"], m.Fields["links"])
 	}
@@ -390,7 +391,7 @@ func TestDeployedVersions(t *testing.T) {
 		p    *ir.Program
 		want int64
 	}{{p1, 1}, {p1, 1}, {p2, 2}, {p1, 3}} {
-		e, err := engine.New(st, c.p)
+		e, err := engine.New(st, c.p, stdlib.Runtime())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -398,7 +399,7 @@ func TestDeployedVersions(t *testing.T) {
 			t.Errorf("open %d: version %d, want %d", i, e.Version(), c.want)
 		}
 	}
-	e, _ := engine.New(st, p1)
+	e, _ := engine.New(st, p1, stdlib.Runtime())
 	progs, err := e.Programs()
 	if err != nil || len(progs) != 3 || len(progs[1].Rules) != len(p2.Rules) {
 		t.Fatalf("programs: %d, %v", len(progs), err)

@@ -10,7 +10,7 @@ func SeedTimers(e *Engine, n int, due int64) error {
 	b := e.st.NewBatch()
 	t := &tx{e: e, b: b, in: Input{Seq: e.seq}, items: map[string]*item{}, res: &Result{}}
 	for i := 0; i < n; i++ {
-		t.schedule(due+int64(i), timer{Item: fmt.Sprintf("seed%d", i), Rule: 0, Trigger: -1})
+		t.schedule(due+int64(i), timerRule, timer{Item: fmt.Sprintf("seed%d", i), Rule: 0, Trigger: -1})
 	}
 	if err := b.Apply(); err != nil {
 		return err

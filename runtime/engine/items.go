@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"github.com/stagecraft/stagecraft/runtime/interp"
 	"github.com/stagecraft/stagecraft/runtime/value"
@@ -126,8 +127,10 @@ func (t *tx) remember() {
 	if len(t.e.cache)+len(t.order) > MaxCached {
 		clear(t.e.cache)
 	}
-	for _, id := range t.order {
-		t.e.cache[id] = t.items[id].clone()
+	for _, id := range t.order { // the input is done with its items: they move to the cache
+		it := t.items[id]
+		it.dirty = false
+		t.e.cache[id] = it
 	}
 }
 
@@ -138,8 +141,24 @@ func (t *tx) mustItem(id string) (*item, error) {
 	return nil, fmt.Errorf("unknown item %q", id)
 }
 
-// flush writes back every item this input changed.
+// flush writes back every item this input changed, and the timeline
+// entries of each item it touched, as one list per item.
 func (t *tx) flush() error {
+	byItem := map[string][]Entry{}
+	var ids []string
+	for _, e := range t.res.Timeline {
+		if byItem[e.Item] == nil {
+			ids = append(ids, e.Item)
+		}
+		byItem[e.Item] = append(byItem[e.Item], e)
+	}
+	for _, id := range ids {
+		body, err := json.Marshal(byItem[id])
+		if err != nil {
+			return err
+		}
+		t.b.Set(keyTimeline(id, t.in.Seq), body)
+	}
 	for _, id := range t.order {
 		it := t.items[id]
 		s := stored{ID: it.ID, Entity: it.Entity, Pipeline: it.Pipeline, Fields: map[string]value.Value{},
@@ -149,11 +168,7 @@ func (t *tx) flush() error {
 				s.Fields[f.Name] = it.Fields[i]
 			}
 		}
-		body, err := json.Marshal(s)
-		if err != nil {
-			return err
-		}
-		t.b.Set(keyItem(id), body)
+		t.b.Set(keyItem(id), s.encode())
 	}
 	return nil
 }
@@ -242,11 +257,10 @@ type Entry struct {
 	Text  string `json:"text"`
 }
 
+// timeline adds an entry to an item's timeline. An input's entries are
+// written together, one key per item, by flush.
 func (t *tx) timeline(it *item, rule, text string) {
-	t.n++
 	e := Entry{Time: t.now, Seq: t.in.Seq, Item: it.ID, Stage: t.field(it, "stage").S, Rule: rule, Text: text}
-	body, _ := json.Marshal(e)
-	t.b.Set(keyTimeline(it.ID, t.in.Seq, t.n), body)
 	t.res.Timeline = append(t.res.Timeline, e)
 }
 
@@ -254,9 +268,9 @@ func (t *tx) timeline(it *item, rule, text string) {
 func (e *Engine) Timeline(id string) ([]Entry, error) {
 	var out []Entry
 	err := e.st.Scan(keyTimelineOf(id), func(_, v []byte) bool {
-		var en Entry
-		if json.Unmarshal(v, &en) == nil {
-			out = append(out, en)
+		var es []Entry
+		if json.Unmarshal(v, &es) == nil {
+			out = append(out, es...)
 		}
 		return true
 	})
@@ -274,4 +288,61 @@ func (e *Engine) Item(id string) (map[string]value.Value, string, error) {
 		return nil, "", err
 	}
 	return s.Fields, s.Entity, nil
+}
+
+// encode writes the item as json.Marshal would, without reflection: an
+// item is encoded on every input that changes it.
+func (s *stored) encode() []byte {
+	b := make([]byte, 0, 512)
+	str := func(name, v string, omit bool) {
+		if omit && v == "" {
+			return
+		}
+		b = value.AppendJSONString(append(b, ','), name)
+		b = value.AppendJSONString(append(b, ':'), v)
+	}
+	values := func(name string, m map[string]value.Value, omit bool) {
+		if omit && len(m) == 0 {
+			return
+		}
+		b = append(append(b, `,"`...), name...)
+		b = append(b, `":{`...)
+		for i, k := range sortedKeys(m) {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = m[k].AppendJSON(append(value.AppendJSONString(b, k), ':'))
+		}
+		b = append(b, '}')
+	}
+	strs := func(name string, list []string) {
+		if len(list) == 0 {
+			return
+		}
+		b = append(append(b, `,"`...), name...)
+		b = append(b, `":[`...)
+		for i, v := range list {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = value.AppendJSONString(b, v)
+		}
+		b = append(b, ']')
+	}
+	b = value.AppendJSONString(append(b, `{"id":`...), s.ID)
+	str("entity", s.Entity, false)
+	str("pipeline", s.Pipeline, true)
+	values("fields", s.Fields, false)
+	values("vars", s.Vars, true)
+	if s.Entered != 0 {
+		b = strconv.AppendInt(append(b, `,"entered":`...), s.Entered, 10)
+	}
+	str("channel", s.Channel, true)
+	strs("timers", s.Timers)
+	strs("activities", s.Acts)
+	if len(s.Awaiting) > 0 {
+		aw, _ := json.Marshal(s.Awaiting) // rare: a webhook's answer awaited
+		b = append(append(b, `,"awaiting":`...), aw...)
+	}
+	return append(b, '}')
 }

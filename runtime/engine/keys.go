@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 )
 
@@ -21,7 +22,7 @@ var (
 	keyProgram  = []byte(layout + "prog/")
 )
 
-func keyLog(seq int64) []byte { return []byte(fmt.Sprintf("%slog/%016x", layout, seq)) }
+func keyLog(seq int64) []byte { return append([]byte(layout+"log/"), hex16(uint64(seq))...) }
 
 func seqOfLogKey(k []byte) int64 {
 	var seq int64
@@ -30,35 +31,49 @@ func seqOfLogKey(k []byte) int64 {
 }
 
 func keyProgramAt(version int64) []byte {
-	return []byte(fmt.Sprintf("%sprog/%016x", layout, version))
+	return append([]byte(layout+"prog/"), hex16(uint64(version))...)
 }
 
 func keyItem(id string) []byte { return []byte(layout + "item/" + id) }
 
-func keyTimeline(id string, seq int64, n int) []byte {
-	return []byte(fmt.Sprintf("%stl/%s/%016x/%04x", layout, id, seq, n))
+func keyTimeline(id string, seq int64) []byte {
+	return append([]byte(layout+"tl/"+id+"/"), hex16(uint64(seq))...)
 }
 
 func keyTimelineOf(id string) []byte { return []byte(layout + "tl/" + id + "/") }
 
-// keyTimerAt orders timers by due time; the rest makes the key unique.
-func keyTimerAt(due int64, id string) []byte {
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], uint64(due))
-	return []byte(fmt.Sprintf("%stimer/%x/%s", layout, b, id))
+// keyTimerAt orders timers by due time; the input and position make the
+// key unique, and the last letter says what kind of timer it is.
+func keyTimerAt(due, seq int64, n int, kind byte) []byte {
+	k := append([]byte(layout+"timer/"), hex16(uint64(due))...)
+	k = append(append(k, '/'), keyAt("", seq, n)...)
+	return append(k, '/', kind)
 }
+
+// hex16 and hex4 are fixed-width lower-case hex, so that keys sort as the
+// numbers do.
+func hex16(v uint64) []byte {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], v)
+	return []byte(hex.EncodeToString(b[:]))
+}
+
+func hex4(n int) []byte {
+	return []byte{hexDigits[n>>12&15], hexDigits[n>>8&15], hexDigits[n>>4&15], hexDigits[n&15]}
+}
+
+const hexDigits = "0123456789abcdef"
 
 // keyTimerUntil is the first timer key after every timer due at or before due.
 func keyTimerUntil(due int64) []byte {
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], uint64(due+1))
-	return []byte(fmt.Sprintf("%stimer/%x", layout, b))
+	return append([]byte(layout+"timer/"), hex16(uint64(due+1))...)
 }
 
-func keyOutboxAt(seq int64, n int) []byte {
-	return []byte(fmt.Sprintf("%soutbox/%016x/%04x", layout, seq, n))
-}
+func keyOutboxAt(seq int64, n int) []byte { return keyAt(layout+"outbox/", seq, n) }
 
-func keyRecordAt(seq int64, n int) []byte {
-	return []byte(fmt.Sprintf("%srec/%016x/%04x", layout, seq, n))
+func keyRecordAt(seq int64, n int) []byte { return keyAt(layout+"rec/", seq, n) }
+
+func keyAt(prefix string, seq int64, n int) []byte {
+	k := append([]byte(prefix), hex16(uint64(seq))...)
+	return append(append(k, '/'), hex4(n)...)
 }

@@ -134,9 +134,7 @@ func (t *tx) move(it *item, stage, how, rule string) {
 func (t *tx) leave(it *item) {
 	var kept []string
 	for _, k := range it.Timers {
-		raw, _, _ := t.b.Get([]byte(k))
-		var tm timer
-		if json.Unmarshal(raw, &tm) == nil && tm.Keep {
+		if timerKind(k) == timerKept {
 			kept = append(kept, k)
 			continue
 		}
@@ -188,14 +186,28 @@ func (t *tx) start(it *item, r *plannedRule, base int64) {
 		t.runRule(it, r)
 		return
 	}
-	t.schedule(due, timer{Item: it.ID, Rule: r.Index, Trigger: -1, Entered: it.Entered, Keep: r.Keep})
+	kind := timerRule
+	if r.Keep {
+		kind = timerKept
+	}
+	t.schedule(due, kind, timer{Item: it.ID, Rule: r.Index, Trigger: -1, Entered: it.Entered, Keep: r.Keep})
 }
 
 func mod(a, b int64) int64 { return (a%b + b) % b }
 
-func (t *tx) schedule(due int64, tm timer) {
+// Kinds of timers, the last letter of a timer's key: what leaving a stage
+// and a manager's chat reply cancel is known from the key alone.
+const (
+	timerRule     byte = 'r' // a delayed rule; cancelled when the item leaves the stage
+	timerKept     byte = 'k' // a delayed rule with keep
+	timerDeadline byte = 'd' // a chat deadline (T-CHAT-SLA); cancelled by a reply
+)
+
+func timerKind(key string) byte { return key[len(key)-1] }
+
+func (t *tx) schedule(due int64, kind byte, tm timer) {
 	t.n++
-	key := keyTimerAt(due, fmt.Sprintf("%d.%d", t.in.Seq, t.n))
+	key := keyTimerAt(due, t.in.Seq, t.n, kind)
 	body, _ := json.Marshal(tm)
 	t.b.Set(key, body)
 	if it := t.load(tm.Item); it != nil {

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -43,7 +42,7 @@ func (t *tx) event(it *item, name string, settings map[string]value.Value) error
 				if ev := tr.settings["timeout"]; ev != nil {
 					secs = ev(t.env(it)).Unix()
 				}
-				t.schedule(t.now+secs, timer{Item: it.ID, Rule: -1, Trigger: tr.Index, Entered: it.Entered})
+				t.schedule(t.now+secs, timerDeadline, timer{Item: it.ID, Rule: -1, Trigger: tr.Index, Entered: it.Entered})
 			}
 		}
 	case "chat reply":
@@ -65,9 +64,7 @@ func contains(list []string, s string) bool {
 // cancelDeadlines drops the item's pending chat deadlines: the manager answered.
 func (t *tx) cancelDeadlines(it *item) {
 	for _, k := range append([]string(nil), it.Timers...) {
-		raw, ok, _ := t.b.Get([]byte(k))
-		var tm timer
-		if ok && json.Unmarshal(raw, &tm) == nil && tm.Rule < 0 {
+		if timerKind(k) == timerDeadline {
 			t.b.Delete([]byte(k))
 			t.unlist(it, k)
 		}

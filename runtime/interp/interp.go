@@ -76,11 +76,13 @@ type Eval func(env *Env) value.Value
 type Planner struct {
 	slots map[string]map[string]int // entity -> field -> slot
 	refs  map[string]map[string]string
+	funcs map[string]Func
 }
 
-// NewPlanner indexes the program's entities.
-func NewPlanner(p *ir.Program) *Planner {
-	pl := &Planner{slots: map[string]map[string]int{}, refs: map[string]map[string]string{}}
+// NewPlanner indexes the program's entities; funcs implement the functions
+// that expressions call.
+func NewPlanner(p *ir.Program, funcs map[string]Func) *Planner {
+	pl := &Planner{slots: map[string]map[string]int{}, refs: map[string]map[string]string{}, funcs: funcs}
 	for _, e := range p.Entities {
 		pl.slots[e.Name], pl.refs[e.Name] = map[string]int{}, map[string]string{}
 		for i, f := range e.Fields {

@@ -36,7 +36,7 @@ func setup(t testing.TB, amount float64, city, stage string) (func(*interp.Env) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	pl := interp.NewPlanner(p)
+	pl := interp.NewPlanner(p, nil)
 	cond := pl.Truth(p.Rules[0].Cond, "deal")
 	deal := item(p, pl, "deal", "1", map[string]value.Value{"amount": value.MoneyOf(amount), "stage": value.TextOf(stage), "contact": value.RefOf("contact", "2")})
 	contact := item(p, pl, "contact", "2", map[string]value.Value{"city": value.TextOf(city)})

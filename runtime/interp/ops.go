@@ -1,10 +1,6 @@
 package interp
 
 import (
-	"math"
-	"strings"
-	"unicode/utf8"
-
 	"github.com/stagecraft/stagecraft/compiler/ir"
 	"github.com/stagecraft/stagecraft/runtime/value"
 )
@@ -105,72 +101,9 @@ func (pl *Planner) list(x *ir.Expr, entity string) Eval {
 // typedKinds are the calls that make a typed e-mail or phone: mobile("+48...").
 var typedKinds = map[string]bool{"work": true, "home": true, "mobile": true, "mailing": true, "other": true}
 
-// funcs are the implementations of stdlib/functions.go's declarations. All
-// are total: null in, null out (len: 0).
-var funcs = map[string]func(args []value.Value) value.Value{
-	"lower": textFunc(strings.ToLower),
-	"upper": textFunc(strings.ToUpper),
-	"trim":  textFunc(strings.TrimSpace),
-	"len": func(a []value.Value) value.Value {
-		switch a[0].K {
-		case value.Text:
-			return value.NumberOf(float64(utf8.RuneCountInString(a[0].S)))
-		case value.List:
-			return value.NumberOf(float64(len(a[0].L)))
-		}
-		return value.NumberOf(0)
-	},
-	"contains":    textPred(strings.Contains),
-	"starts_with": textPred(strings.HasPrefix),
-	"ends_with":   textPred(strings.HasSuffix),
-	"round": func(a []value.Value) value.Value {
-		v := a[0]
-		v.N = math.Round(v.N)
-		return v
-	},
-	"date": func(a []value.Value) value.Value {
-		if a[0].K == value.Null {
-			return value.Value{}
-		}
-		return value.Value{K: value.Date, N: float64(a[0].Unix() - mod(a[0].Unix(), 86400))}
-	},
-	"time": func(a []value.Value) value.Value {
-		if a[0].K == value.Null {
-			return value.Value{}
-		}
-		return value.Value{K: value.Time, N: float64(mod(a[0].Unix(), 86400))}
-	},
-	"weekday": func(a []value.Value) value.Value {
-		if a[0].K == value.Null {
-			return value.Value{}
-		}
-		return value.NumberOf(float64((int(a[0].AsTime().Weekday())+6)%7 + 1))
-	},
-	"days": func(a []value.Value) value.Value {
-		if a[0].K == value.Null {
-			return value.Value{}
-		}
-		return value.NumberOf(math.Floor(a[0].N / 86400))
-	},
-}
-
-func textFunc(f func(string) string) func([]value.Value) value.Value {
-	return func(a []value.Value) value.Value {
-		if a[0].K == value.Null {
-			return value.Value{}
-		}
-		return value.TextOf(f(a[0].S))
-	}
-}
-
-func textPred(f func(s, sub string) bool) func([]value.Value) value.Value {
-	return func(a []value.Value) value.Value {
-		if a[0].K == value.Null || a[1].K == value.Null {
-			return value.Value{}
-		}
-		return value.BoolOf(f(a[0].S, a[1].S))
-	}
-}
+// Func implements a function of expressions (stdlib/functions.go). It is
+// given valid argument types, and must be total: null in, null out.
+type Func func(args []value.Value) value.Value
 
 func (pl *Planner) call(x *ir.Expr, entity string) Eval {
 	args := make([]Eval, len(x.Args))
@@ -181,7 +114,7 @@ func (pl *Planner) call(x *ir.Expr, entity string) Eval {
 		kind := x.Name
 		return func(env *Env) value.Value { return value.TypedText(kind, args[0](env).S) }
 	}
-	f := funcs[x.Name]
+	f := pl.funcs[x.Name]
 	return func(env *Env) value.Value {
 		if !env.step() || f == nil {
 			return value.Value{}

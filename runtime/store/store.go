@@ -26,7 +26,9 @@ type Store struct {
 
 // Open opens or creates the store in dir; fs nil means the OS file system.
 func Open(dir string, fs vfs.FS) (*Store, error) {
-	opts := &pebble.Options{Logger: quiet{}}
+	// Inputs write many small keys, each batch synced: larger memtables
+	// mean fewer flushes and compactions competing with them for the CPU.
+	opts := &pebble.Options{Logger: quiet{}, MemTableSize: 64 << 20}
 	if fs != nil {
 		opts.FS = fs
 	}

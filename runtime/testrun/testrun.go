@@ -30,23 +30,24 @@ type Outcome struct {
 	Timeline []engine.Entry
 }
 
-// Run runs one test on a fresh in-memory store.
-func Run(p *ir.Program, t *ir.Test) (*Outcome, error) {
+// Run runs one test on a fresh in-memory store, with a library's actions
+// and functions (stdlib.Runtime).
+func Run(p *ir.Program, lib engine.Library, t *ir.Test) (*Outcome, error) {
 	st, err := store.OpenMem()
 	if err != nil {
 		return nil, err
 	}
 	defer st.Close()
-	return RunOn(st, p, t)
+	return RunOn(st, p, lib, t)
 }
 
 // RunOn runs one test on the given store, which should be empty.
-func RunOn(st *store.Store, p *ir.Program, t *ir.Test) (*Outcome, error) {
-	eng, err := engine.New(st, p)
+func RunOn(st *store.Store, p *ir.Program, lib engine.Library, t *ir.Test) (*Outcome, error) {
+	eng, err := engine.New(st, p, lib)
 	if err != nil {
 		return nil, err
 	}
-	r := &runner{p: p, eng: eng, pl: interp.NewPlanner(p), now: DefaultStart, ids: map[string]string{}, out: &Outcome{Test: t}}
+	r := &runner{p: p, eng: eng, pl: interp.NewPlanner(p, lib.Funcs), now: DefaultStart, ids: map[string]string{}, out: &Outcome{Test: t}}
 	for _, s := range t.Steps {
 		if err := r.step(s); err != nil {
 			r.fail(s, err.Error())

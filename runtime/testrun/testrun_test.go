@@ -21,7 +21,7 @@ func run(t *testing.T, p *ir.Program) {
 		t.Fatal("no tests")
 	}
 	for _, test := range p.Tests {
-		out, err := testrun.Run(p, test)
+		out, err := testrun.Run(p, stdlib.Runtime(), test)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -119,7 +119,7 @@ func FuzzRun(f *testing.F) {
 			if test.Pos.File != "fuzz.rules" {
 				continue
 			}
-			if _, err := testrun.Run(p, test); err != nil {
+			if _, err := testrun.Run(p, stdlib.Runtime(), test); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -1,6 +1,9 @@
 package value
 
-import "testing"
+import (
+	"encoding/json"
+	"testing"
+)
 
 func TestArith(t *testing.T) {
 	day := Value{K: Duration, N: 86400}
@@ -73,5 +76,22 @@ func TestRecord(t *testing.T) {
 	r := RecordOf([]string{"status", "body"}, []Value{NumberOf(200), TextOf("ok")})
 	if r.Field("status").N != 200 || r.Field("body").S != "ok" || !r.Field("nope").IsNull() || !TextOf("x").Field("a").IsNull() {
 		t.Errorf("record fields: %+v", r)
+	}
+}
+
+// TestAppendJSON holds the hand-written encoder to encoding/json.
+func TestAppendJSON(t *testing.T) {
+	for _, v := range []Value{
+		{}, TextOf("a \"b\" \\ <c> & \n\t\x01 ż \u2028"), MoneyOf(12.5), NumberOf(-3), NumberOf(1e-9), NumberOf(1e22),
+		BoolOf(true), TypedText("work", "a@b"), ListOf(TypedText("mobile", "+48"), Value{}), RefOf("user", "anna"),
+		RecordOf([]string{"status", "body"}, []Value{NumberOf(200), TextOf("ok")}), TextOf("bad \xff utf8"),
+	} {
+		want, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := v.AppendJSON(nil); string(got) != string(want) {
+			t.Errorf("AppendJSON(%#v) = %s, want %s", v, got, want)
+		}
 	}
 }

@@ -1,0 +1,217 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/stagecraft/stagecraft/compiler/ir"
+	"github.com/stagecraft/stagecraft/runtime/interp"
+	"github.com/stagecraft/stagecraft/runtime/value"
+)
+
+// Library is what the engine runs actions and functions with: the
+// standard library's implementations, by name (stdlib.Runtime). The
+// language's own forms (let, calc, update, run) are the engine's.
+type Library struct {
+	Actions map[string]ActionFunc // by name as written: "send sms"
+	Funcs   map[string]interp.Func
+}
+
+// ActionFunc implements an action.
+type ActionFunc func(c *Call)
+
+// Call is one run of a rule's action, as its implementation sees it: the
+// rule's settings evaluated on demand, the item, and the effects it may
+// have. Everything an action does goes through it, into the input's batch.
+type Call struct {
+	t   *tx
+	it  *item
+	r   *plannedRule
+	env *interp.Env
+	// wait is set by an action whose followers wait for an answer input
+	// (call webhook) rather than starting at once.
+	wait bool
+}
+
+// Set evaluates a setting; null if it is not given.
+func (c *Call) Set(name string) value.Value {
+	if ev := c.r.settings[name]; ev != nil {
+		return ev(c.env)
+	}
+	return value.Value{}
+}
+
+// Text is a setting as text (a template rendered); "" if it is not given.
+func (c *Call) Text(name string) string { return c.Set(name).String() }
+
+// Auto reports whether a setting was given as `auto`.
+func (c *Call) Auto(name string) bool { return c.r.auto[name] }
+
+// Fields renders every setting given, as text.
+func (c *Call) Fields() map[string]string {
+	out := map[string]string{}
+	for _, k := range sortedKeys(c.r.settings) {
+		out[k] = c.Text(k)
+	}
+	return out
+}
+
+// Target evaluates `to`; ok is false when the rule has none.
+func (c *Call) Target() (v value.Value, ok bool) {
+	if c.r.target == nil {
+		return value.Value{}, false
+	}
+	return c.r.target(c.env), true
+}
+
+// Bind sets the rule's variable or result, if it names one (M-AUX).
+func (c *Call) Bind(v value.Value) {
+	if c.r.Action.Bind == "" {
+		return
+	}
+	if c.it.Vars == nil {
+		c.it.Vars = map[string]value.Value{}
+	}
+	c.it.Vars[c.r.Action.Bind] = v
+	c.t.touch(c.it)
+}
+
+// NotRun records on the timeline why the action did not run.
+func (c *Call) NotRun(why string) {
+	c.Note(fmt.Sprintf("%s not run: %s", c.r.Action.Name, why))
+}
+
+// Note writes a line on the item's timeline, marked with the rule.
+func (c *Call) Note(text string) { c.t.timeline(c.it, c.r.Pos.String(), text) }
+
+// Field is a field of the item.
+func (c *Call) Field(name string) value.Value { return c.t.field(c.it, name) }
+
+// ChangeField changes a field of the item, as an update would: a change
+// fires the field-changed triggers.
+func (c *Call) ChangeField(name string, v value.Value) { c.t.changeField(c.it, name, v) }
+
+// Responsible is the name of the item's responsible employee.
+func (c *Call) Responsible() string { return c.Field("responsible").S }
+
+// Pipeline is the item's pipeline.
+func (c *Call) Pipeline() string { return c.it.Pipeline }
+
+// Channel is the open channel the client last wrote from, or "".
+func (c *Call) Channel() string { return c.it.Channel }
+
+// Client is the item's client: its first contact, or its company when it
+// has none. ok is false when it has neither.
+func (c *Call) Client() (entity, id string, ok bool) {
+	cl := c.t.e.pl.Client(c.env)
+	if cl == nil {
+		return "", "", false
+	}
+	return cl.Entity, cl.ID, true
+}
+
+// ClientField is a field of the client, or null.
+func (c *Call) ClientField(name string) value.Value {
+	cl := c.t.e.pl.Client(c.env)
+	if cl == nil {
+		return value.Value{}
+	}
+	if s := c.t.e.pl.Slot(cl.Entity, name); s >= 0 {
+		return cl.Fields[s]
+	}
+	return value.Value{}
+}
+
+// Resource is a declared resource by name, or nil.
+func (c *Call) Resource(name string) *ir.Resource { return c.t.e.res[name] }
+
+// Only is the name of the one declared resource of a kind, or "".
+func (c *Call) Only(kind string) string {
+	name := ""
+	for _, r := range c.t.e.prog.Resources {
+		if r.Kind == kind {
+			if name != "" {
+				return ""
+			}
+			name = r.Name
+		}
+	}
+	return name
+}
+
+// UserEmail is an employee's first e-mail address, or "".
+func (c *Call) UserEmail(name string) string {
+	if u := c.t.e.user(name); u != nil {
+		if v := u.Fields[c.t.e.pl.Slot("user", "email")]; len(v.L) > 0 {
+			return v.L[0].S
+		}
+	}
+	return ""
+}
+
+// Copyable are the item's fields that a copy takes: all but those the
+// system sets.
+func (c *Call) Copyable() map[string]value.Value {
+	out := map[string]value.Value{}
+	for i, f := range c.t.e.entities[c.it.Entity].Fields {
+		if !f.ReadOnly && !c.it.Fields[i].IsNull() {
+			out[f.Name] = c.it.Fields[i]
+		}
+	}
+	return out
+}
+
+// Create makes an item, which enters its stage (the first of its pipeline
+// when stage is ""), and returns its ID, pipeline and stage.
+func (c *Call) Create(entity, pipeline string, fields map[string]value.Value, stage string) (id, pipe, st string, err error) {
+	it, err := c.t.create(entity, pipeline, fields, stage, true)
+	if err != nil {
+		return "", "", "", err
+	}
+	return it.ID, it.Pipeline, c.t.field(it, "stage").S, nil
+}
+
+// Effect writes an outbox record (verb "sent") or a record ("created") and
+// returns its key, which is also the idempotency key of a message.
+func (c *Call) Effect(verb, kind, to string, fields map[string]string) string {
+	return c.t.effect(verb, kind, c.it, c.r.Pos.String(), to, fields)
+}
+
+// NextKey is the key the next Effect will have.
+func (c *Call) NextKey() string { return c.t.peekKey() }
+
+// AwaitAnswer makes the rules after this one wait for the answer to the
+// outbox record key (an `answer` input) instead of starting now. Without
+// rules after it, there is nothing to wait for.
+func (c *Call) AwaitAnswer(key string) {
+	if len(c.t.e.follow[c.r.Index]) == 0 {
+		return
+	}
+	c.it.Awaiting = append(c.it.Awaiting, awaiting{Key: key, Rule: c.r.Index, Entered: c.it.Entered})
+	c.t.touch(c.it)
+	c.wait = true
+}
+
+// Address picks a recipient (R-EMAIL, R-SMS, R-CALL): the target's values
+// of the chosen type, or, without a target, the client's field of any
+// type; the first added, or the last with useLast. "" if there is none.
+func (c *Call) Address(field string, useLast bool) string {
+	v, ok := c.Target()
+	if !ok {
+		v = c.ClientField(field)
+	}
+	switch {
+	case v.K == value.List && len(v.L) > 0 && useLast:
+		return v.L[len(v.L)-1].S
+	case v.K == value.List && len(v.L) > 0:
+		return v.L[0].S
+	case v.K == value.Text:
+		return v.S
+	}
+	return ""
+}
+
+// record is a result: a record of the named fields.
+func record(names string, vals ...value.Value) value.Value {
+	return value.RecordOf(strings.Split(names, ","), vals)
+}
