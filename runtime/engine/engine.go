@@ -68,6 +68,7 @@ type Engine struct {
 
 	mu    sync.Mutex
 	seq   int64
+	clock int64 // the time of the last tick: no input may be earlier
 	cache map[string]*item // committed items, by ID
 }
 
@@ -94,6 +95,11 @@ func New(st *store.Store, prog *ir.Program, lib Library) (*Engine, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if raw, ok, err := st.Get(keyClock); err != nil {
+		return nil, err
+	} else if ok {
+		e.clock, _ = strconv.ParseInt(string(raw), 10, 64)
 	}
 	if e.version, err = e.deploy(); err != nil {
 		return nil, err
@@ -181,6 +187,9 @@ func (e *Engine) Apply(in Input) (*Result, error) {
 		return nil, fmt.Errorf("commit input %d: %w", in.Seq, err)
 	}
 	e.seq = in.Seq
+	if in.Kind == "tick" {
+		e.clock = in.Time
+	}
 	tx.remember()
 	e.mu.Unlock()
 	if err := b.Wait(); err != nil {
@@ -205,8 +214,12 @@ type tx struct {
 }
 
 func (t *tx) run() error {
-	t.logInput()
 	in := t.in
+	if in.Time < t.e.clock {
+		return fmt.Errorf("input at %s is before the last tick at %s: time does not go back",
+			value.Value{K: value.DateTime, N: float64(in.Time)}, value.Value{K: value.DateTime, N: float64(t.e.clock)})
+	}
+	t.logInput()
 	switch in.Kind {
 	case "create":
 		_, err := t.create(in.Entity, in.Pipeline, in.Fields, "", true)

@@ -233,14 +233,8 @@ func (t *tx) unlist(it *item, key string) {
 // visited.
 func (t *tx) tick(now int64) error {
 	from := keyTimer
-	if raw, ok, err := t.b.Get(keyClock); err != nil {
-		return err
-	} else if ok {
-		last, _ := strconv.ParseInt(string(raw), 10, 64)
-		if now < last {
-			return fmt.Errorf("tick at %d is before the last tick at %d: time does not go back", now, last)
-		}
-		from = keyTimerUntil(last)
+	if t.e.clock > 0 { // every timer due by the last tick has fired
+		from = keyTimerUntil(t.e.clock)
 	}
 	until := keyTimerUntil(now)
 	for {
