@@ -68,7 +68,7 @@ type Engine struct {
 
 	mu    sync.Mutex
 	seq   int64
-	clock int64 // the time of the last tick: no input may be earlier
+	clock int64            // the time of the last tick: no input may be earlier
 	cache map[string]*item // committed items, by ID
 }
 
