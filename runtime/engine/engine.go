@@ -1,7 +1,7 @@
 // Package engine runs a program over the store: it takes inputs (items
-// created, updated and moved; events; clock ticks), runs the rules and
-// triggers they set off, and commits every effect of one input in one
-// synced batch before acknowledging it. Its state is a function of its
+// created, updated and moved; events; webhook answers; clock ticks), runs
+// the rules and triggers they set off, and commits every effect of one
+// input in one synced batch before acknowledging it. Its state is a function of its
 // ordered inputs: time comes with each input, IDs come from the input's
 // sequence number, and nothing iterates a map where order matters.
 package engine
@@ -21,9 +21,9 @@ import (
 
 // Limits of one input.
 const (
-	MaxMoves   = 16  // stage changes one input may cause, through rules and triggers
-	MaxActions = 256 // rules one input may run
-	MaxCached  = 100000
+	MaxMoves   = 16     // stage changes one input may cause, through rules and triggers
+	MaxActions = 256    // rules one input may run
+	MaxCached  = 100000 // committed items kept decoded in memory
 )
 
 // Input is one thing that happens. Time is in seconds of the workspace's
@@ -89,12 +89,12 @@ func New(st *store.Store, prog *ir.Program, lib Library) (*Engine, error) {
 		e.res[r.Name] = r
 	}
 	e.plan()
-	err := st.ScanRange(keyLogStart, keyLogEnd, func(k, _ []byte) bool {
-		e.seq = seqOfLogKey(k)
-		return true
-	})
+	last, _, ok, err := st.Last(keyLogStart, keyLogEnd)
 	if err != nil {
 		return nil, err
+	}
+	if ok {
+		e.seq = seqOfLogKey(last)
 	}
 	if raw, ok, err := st.Get(keyClock); err != nil {
 		return nil, err

@@ -59,6 +59,18 @@ func (s *Store) ScanRange(from, to []byte, fn func(k, v []byte) bool) error {
 	return scanBounds(s.db, from, to, fn)
 }
 
+// Last returns the last committed key in [from, to) and its value.
+func (s *Store) Last(from, to []byte) (k, v []byte, ok bool, err error) {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: from, UpperBound: to})
+	if err != nil {
+		return nil, nil, false, err
+	}
+	if it.Last() {
+		k, v, ok = bytes.Clone(it.Key()), bytes.Clone(it.Value()), true
+	}
+	return k, v, ok, errors.Join(it.Error(), it.Close())
+}
+
 // Batch is one input's writes; it reads its own writes.
 type Batch struct {
 	s *Store

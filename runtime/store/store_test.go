@@ -46,3 +46,25 @@ func TestPrefixEnd(t *testing.T) {
 		}
 	}
 }
+
+func TestLast(t *testing.T) {
+	st, err := OpenMem()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, _, ok, err := st.Last([]byte("a/"), []byte("a0")); ok || err != nil {
+		t.Fatalf("empty store: ok %v, err %v", ok, err)
+	}
+	b := st.NewBatch()
+	for _, k := range []string{"a/1", "a/3", "a/2", "b/9"} {
+		b.Set([]byte(k), []byte("v"+k))
+	}
+	if err := b.Apply(); err != nil {
+		t.Fatal(err)
+	}
+	b.Wait()
+	if k, v, ok, _ := st.Last([]byte("a/"), []byte("a0")); !ok || string(k) != "a/3" || string(v) != "va/3" {
+		t.Fatalf("last of a/: %q %q %v", k, v, ok)
+	}
+}
