@@ -39,12 +39,18 @@ func Load() *types.Library {
 // Runtime returns the implementations of the standard library's actions and
 // functions, for the engine.
 func Runtime() engine.Library {
-	lib := engine.Library{Actions: map[string]engine.ActionFunc{}, Funcs: funcsRun}
+	lib := engine.Library{Actions: map[string]engine.ActionFunc{}, Funcs: funcsRun, Events: map[string][]string{}}
 	for _, family := range []map[string]engine.ActionFunc{communicationRun, repeatSalesRun, employeeRun, auxiliaryRun} {
 		for name, f := range family {
 			lib.Actions[name] = f
 		}
 	}
+	for _, t := range triggers {
+		if t.Raised == "" {
+			lib.Events[t.Name()] = types.Names(t.EventSettings)
+		}
+	}
+	lib.Events[ManagerReply[0]+" "+ManagerReply[1]] = types.Names(chatEvent())
 	return lib
 }
 

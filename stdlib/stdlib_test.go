@@ -45,7 +45,13 @@ func TestReferenceSpec(t *testing.T) {
 	settings(&b, lib.TriggerSettings)
 	b.WriteString("and `as EMPLOYEE`: the user the stage change is recorded under (default: the item's responsible).\n\n")
 	for _, tr := range lib.Triggers {
-		fmt.Fprintf(&b, "### %s — `when %s`\n\n%s Default name: %q.\n\n", tr.ID, tr.Name(), tr.Doc, tr.DefaultName)
+		fmt.Fprintf(&b, "### %s — `when %s`\n\n%s Default name: %q.", tr.ID, tr.Name(), tr.Doc, tr.DefaultName)
+		if tr.Raised != "" {
+			fmt.Fprintf(&b, " Not an input: %s.", tr.Raised)
+		} else if len(tr.EventSettings) > 0 {
+			fmt.Fprintf(&b, " The event carries: %s.", strings.Join(types.Names(tr.EventSettings), ", "))
+		}
+		b.WriteString("\n\n")
 		settings(&b, tr.Settings)
 	}
 	b.WriteString("## Functions\n\n")

@@ -43,7 +43,8 @@ var triggers = []*types.TriggerDecl{
 		Settings:      []*types.Setting{{Name: "channel", Type: types.ResourceOf("channel"), Default: "any channel", Doc: "only this channel"}},
 		EventSettings: chatEvent()},
 	{ID: "T-CHAT-SLA", Event: [2]string{"chat", "unanswered"}, DefaultName: "Chat not answered in time",
-		Doc: "The manager has not answered within the timeout, counted from when the chat was accepted; a reply stops the clock.",
+		Raised: "the engine raises it when the timeout passes after chat accepted with no chat reply: use event chat accepted, then wait",
+		Doc:    "The manager has not answered within the timeout, counted from when the chat was accepted; a reply stops the clock.",
 		Settings: []*types.Setting{
 			{Name: "timeout", Type: types.DurationType, Required: true, Doc: "how long the client may wait, e.g. 600s"},
 			{Name: "channel", Type: types.ResourceOf("channel"), Default: "any channel", Doc: "only this channel"},
@@ -59,7 +60,8 @@ var triggers = []*types.TriggerDecl{
 	{ID: "T-INVOICE-PAID", Event: [2]string{"invoice", "paid"}, DefaultName: "Invoice paid",
 		Doc: "The item's invoice was paid."},
 	{ID: "T-FIELD-CHANGED", Event: [2]string{"field", "changed"}, DefaultName: "Field changed",
-		Doc: "A field of the item changed; optionally only to a given value (value) or when a condition holds (if).",
+		Raised: "the engine raises it when a field changes: use set, like set d.paid = true",
+		Doc:    "A field of the item changed; optionally only to a given value (value) or when a condition holds (if).",
 		Settings: []*types.Setting{
 			{Name: "field", Type: &types.Type{Kind: types.Invalid}, Required: true, Doc: "the field, e.g. deal.amount"},
 			{Name: "value", Type: &types.Type{Kind: types.Invalid}, Default: "any value", Doc: "only a change to this value"},

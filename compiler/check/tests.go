@@ -180,6 +180,9 @@ func (c *checker) testEvent(s *ast.EventStmt, en *env) {
 	ev := c.u.triggers[name]
 	var settings []*types.Setting
 	switch {
+	case ev != nil && ev.Raised != "":
+		c.diags.Errorf(s.Name[0].Pos(), s.Name[1].End(), diag.EBadTest, "%s is not an input", name).Hint = ev.Raised
+		return
 	case ev != nil:
 		settings = ev.EventSettings
 	case name == "chat reply":

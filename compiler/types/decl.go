@@ -58,6 +58,10 @@ type TriggerDecl struct {
 	Settings    []*Setting // event-specific; name and allow_back are standard
 	// EventSettings are what a test's `event` statement may give.
 	EventSettings []*Setting
+	// Raised, when set, says how the engine raises the event itself (a
+	// field changing, a deadline passing); it is then not an input, and a
+	// test makes it happen that way instead.
+	Raised string
 }
 
 // Name is the event as written: "invoice paid".

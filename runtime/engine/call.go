@@ -15,6 +15,9 @@ import (
 type Library struct {
 	Actions map[string]ActionFunc // by name as written: "send sms"
 	Funcs   map[string]interp.Func
+	// Events are the events an input may bring, each with the settings
+	// it may carry.
+	Events map[string][]string
 }
 
 // ActionFunc implements an action.

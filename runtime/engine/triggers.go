@@ -8,21 +8,12 @@ import (
 	"github.com/stagecraft/stagecraft/runtime/value"
 )
 
-// events are the inputs an event may name, with the settings it may carry.
-var events = map[string][]string{
-	"email opened": nil, "link clicked": {"link"}, "email received": nil, "email sent": nil,
-	"callback requested": {"form"}, "form submitted": {"form"}, "call outgoing": nil,
-	"call incoming": {"number"}, "call missed": {"number"}, "chat started": {"channel"},
-	"chat accepted": {"channel"}, "chat message": {"channel", "text"}, "chat reply": nil,
-	"invoice paid": nil,
-}
-
 // event applies an event input: it records the chat channel, starts or
 // stops the chat deadline (T-CHAT-SLA), and fires the event's triggers.
 func (t *tx) event(it *item, name string, settings map[string]value.Value) error {
-	allowed, ok := events[name]
+	allowed, ok := t.e.lib.Events[name]
 	if !ok {
-		return fmt.Errorf("unknown event %q", name)
+		return fmt.Errorf("unknown event %q: events are %s", name, strings.Join(sortedKeys(t.e.lib.Events), ", "))
 	}
 	for _, k := range sortedKeys(settings) {
 		if !contains(allowed, k) {
@@ -37,7 +28,7 @@ func (t *tx) event(it *item, name string, settings map[string]value.Value) error
 	switch name {
 	case "chat accepted":
 		for _, tr := range t.e.triggers {
-			if tr.Event == "chat unanswered" && tr.Entity == it.Entity && tr.Pipeline == it.Pipeline {
+			if tr.Event == "chat unanswered" && tr.Entity == it.Entity && tr.Pipeline == it.Pipeline && t.matches(it, tr, settings) {
 				secs := int64(600)
 				if ev := tr.settings["timeout"]; ev != nil {
 					secs = ev(t.env(it)).Unix()
