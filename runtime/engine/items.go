@@ -13,7 +13,7 @@ import (
 type item struct {
 	interp.Item
 	Vars    map[string]value.Value // variables and results of the current stage's rules
-	Entered int64                  // the input that made it enter its current stage
+	Entered int64                  // its entry into the current stage: input sequence × (MaxMoves+1) + move
 	Channel string                 // the open channel the client last wrote from
 	// Timers are the keys of its pending timers and Activities those of its
 	// open auto-complete activities: leaving a stage reads them here rather

@@ -118,7 +118,8 @@ func (t *tx) move(it *item, stage, how, rule string) {
 		t.leave(it)
 	}
 	t.setField(it, "stage", value.TextOf(stage))
-	it.Entered, it.Vars = t.in.Seq, nil
+	// The entry's number: unique even when one input moves the item twice.
+	it.Entered, it.Vars = t.in.Seq*(MaxMoves+1)+int64(t.moves), nil
 	if from == "" {
 		t.timeline(it, rule, fmt.Sprintf("entered %s (%s)", stage, how))
 	} else {

@@ -204,9 +204,15 @@ const (
 // (contact, company, client), or a test's named item; each field of the path
 // that refers to another item loads it.
 func (pl *Planner) field(x *ir.Expr, entity string) Eval {
-	if x.X != nil { // a field of a computed item: unusual; evaluate the path on it
-		inner := pl.Plan(x.X, entity)
-		return func(env *Env) value.Value { return inner(env) }
+	if x.X != nil { // a field of a computed record
+		inner, path := pl.Plan(x.X, entity), x.Path
+		return func(env *Env) value.Value {
+			v := inner(env)
+			for _, p := range path {
+				v = v.Field(p)
+			}
+			return v
+		}
 	}
 	root, rootEntity := pl.root(x.Name, entity)
 	if rootEntity == "" || rootEntity == "client" { // a test's item, or the client (a contact or a company): the entity is known only at run time
