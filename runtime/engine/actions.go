@@ -16,6 +16,7 @@ type Effect struct {
 	Verb   string            `json:"verb"` // sent or created
 	Kind   string            `json:"kind"` // email, sms, ..., lead, task, ...
 	Item   string            `json:"item"`
+	Rule   string            `json:"rule,omitempty"` // the position of the rule that made it
 	To     string            `json:"to,omitempty"`
 	Fields map[string]string `json:"fields,omitempty"`
 	Done   bool              `json:"done,omitempty"` // an activity completed
@@ -51,7 +52,7 @@ func (t *tx) act(it *item, r *plannedRule, env *interp.Env) bool {
 func (t *tx) effect(verb, kind string, it *item, rule, to string, fields map[string]string) string {
 	key := t.peekKey()
 	t.n++
-	e := Effect{Key: key, Seq: t.in.Seq, Time: t.now, Verb: verb, Kind: kind, Item: it.ID, To: to, Fields: fields}
+	e := Effect{Key: key, Seq: t.in.Seq, Time: t.now, Verb: verb, Kind: kind, Item: it.ID, Rule: rule, To: to, Fields: fields}
 	body, _ := json.Marshal(e)
 	if verb == "sent" {
 		t.b.Set(keyOutboxAt(t.in.Seq, t.n), body)

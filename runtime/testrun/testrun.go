@@ -82,11 +82,7 @@ func (r *runner) apply(in engine.Input) error {
 func (r *runner) step(s *ir.Step) error {
 	switch s.Op {
 	case "at":
-		v := r.eval(s.Value, "")
-		if v.Unix() < r.now && len(r.ids) > 0 {
-			return fmt.Errorf("at %s goes back in time", v)
-		}
-		return r.advance(v.Unix())
+		return r.advance(r.eval(s.Value, "").Unix())
 	case "wait":
 		return r.advance(r.now + s.Seconds)
 	case "given":
@@ -206,7 +202,7 @@ func (r *runner) expectEffect(s *ir.Step) error {
 		if ok {
 			matched++
 		}
-		seen = append(seen, fmt.Sprintf("  %s %s to %q %v", e.Verb, e.Kind, e.To, e.Fields))
+		seen = append(seen, fmt.Sprintf("  %s %s to %q %v (by the rule at %s)", e.Verb, e.Kind, e.To, e.Fields, e.Rule))
 	}
 	switch {
 	case s.No && matched > 0:
