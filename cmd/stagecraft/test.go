@@ -5,7 +5,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"sort"
+	"strings"
 	"time"
 
 	"github.com/stagecraft/stagecraft/compiler/ir"
@@ -122,13 +122,23 @@ func printTimeline(w io.Writer, t *ir.Test, tl []engine.Entry) {
 	}
 }
 
-// cmdDemo runs M-SCENARIO, the furniture shop, on a temporary on-disk store.
+// demoFiles are the furniture shop: its workspace and its walk-through.
+var demoFiles = []string{"workspace.rules", "furniture.rules"}
+
+// cmdDemo runs M-SCENARIO, the furniture shop, on a temporary on-disk
+// store, and prints its timeline and what it left in the outbox.
 func cmdDemo(args []string, stdout, stderr io.Writer) int {
-	names, _ := fs.Glob(examples.FS, "*.rules")
-	sort.Strings(names)
+	if len(args) != 0 {
+		fmt.Fprintln(stderr, "usage: stagecraft demo")
+		return 2
+	}
 	var srcs []source
-	for _, n := range names {
-		b, _ := fs.ReadFile(examples.FS, n)
+	for _, n := range demoFiles {
+		b, err := fs.ReadFile(examples.FS, n)
+		if err != nil {
+			fmt.Fprintln(stderr, "stagecraft demo:", err)
+			return 2
+		}
 		srcs = append(srcs, source{Name: "examples/" + n, Src: b})
 	}
 	p := program(srcs, stderr)
@@ -141,27 +151,50 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	defer os.RemoveAll(dir)
-	for _, t := range p.Tests {
-		if t.Pos.File != "examples/furniture.rules" {
-			continue
-		}
-		st, err := store.Open(dir, nil)
-		if err != nil {
-			fmt.Fprintln(stderr, "stagecraft demo:", err)
-			return 2
-		}
-		out, err := testrun.RunOn(st, p, stdlib.Runtime(), t)
-		st.Close()
-		if err != nil {
-			fmt.Fprintln(stderr, "stagecraft demo:", err)
-			return 2
-		}
-		fmt.Fprintf(stdout, "M-SCENARIO on a Pebble store in %s\n", dir)
-		printTimeline(stdout, t, out.Timeline)
-		for _, f := range out.Failures {
-			fmt.Fprintf(stdout, "unexpected: %s: %s\n", f.Step.Pos, f.Msg)
-			return 1
-		}
+	st, err := store.Open(dir, nil)
+	if err != nil {
+		fmt.Fprintln(stderr, "stagecraft demo:", err)
+		return 2
+	}
+	defer st.Close()
+	lib := stdlib.Runtime()
+	out, err := testrun.RunOn(st, p, lib, p.Tests[0])
+	if err != nil {
+		fmt.Fprintln(stderr, "stagecraft demo:", err)
+		return 2
+	}
+	fmt.Fprintf(stdout, "M-SCENARIO, the furniture shop, on a Pebble store in %s\n", dir)
+	printTimeline(stdout, p.Tests[0], out.Timeline)
+	eng, err := engine.New(st, p, lib)
+	if err != nil {
+		fmt.Fprintln(stderr, "stagecraft demo:", err)
+		return 2
+	}
+	effects, err := eng.Effects()
+	if err != nil {
+		fmt.Fprintln(stderr, "stagecraft demo:", err)
+		return 2
+	}
+	fmt.Fprintln(stdout, "\noutbox and records (key: what)")
+	for _, e := range effects {
+		fmt.Fprintf(stdout, "%-6s %s %s %s\n", e.Key, e.Verb, e.Kind, describeEffect(e))
+	}
+	for _, f := range out.Failures {
+		fmt.Fprintf(stdout, "unexpected: %s: %s\n", f.Step.Pos, f.Msg)
+		return 1
 	}
 	return 0
+}
+
+func describeEffect(e engine.Effect) string {
+	var parts []string
+	if e.To != "" {
+		parts = append(parts, "to "+e.To)
+	}
+	for _, k := range []string{"subject", "text", "title", "name"} {
+		if v := e.Fields[k]; v != "" {
+			parts = append(parts, fmt.Sprintf("%s %q", k, v))
+		}
+	}
+	return strings.Join(parts, ", ")
 }

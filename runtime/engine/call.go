@@ -92,7 +92,9 @@ func (c *Call) Field(name string) value.Value { return c.t.field(c.it, name) }
 
 // ChangeField changes a field of the item, as an update would: a change
 // fires the field-changed triggers.
-func (c *Call) ChangeField(name string, v value.Value) { c.t.changeField(c.it, name, v) }
+func (c *Call) ChangeField(name string, v value.Value) {
+	c.t.changeField(c.it, name, v, c.r.Pos.String())
+}
 
 // Responsible is the name of the item's responsible employee.
 func (c *Call) Responsible() string { return c.Field("responsible").S }

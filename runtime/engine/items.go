@@ -232,18 +232,19 @@ func (t *tx) update(it *item, fields map[string]value.Value, by string) error {
 		conformed[k] = v
 	}
 	for _, k := range sortedKeys(conformed) {
-		t.changeField(it, k, conformed[k])
+		t.changeField(it, k, conformed[k], "")
 	}
 	return nil
 }
 
 // changeField sets a field and runs the field-changed triggers (T-FIELD-CHANGED).
-func (t *tx) changeField(it *item, name string, v value.Value) {
+// rule is the position of the rule that changes it, or "" for an input.
+func (t *tx) changeField(it *item, name string, v value.Value, rule string) {
 	if value.Equal(t.field(it, name), v) {
 		return
 	}
 	t.setField(it, name, v)
-	t.timeline(it, "", fmt.Sprintf("%s set to %s", name, v))
+	t.timeline(it, rule, fmt.Sprintf("%s set to %s", name, v))
 	t.fire(it, "field changed", map[string]value.Value{"field": value.TextOf(name), "value": v})
 }
 
