@@ -28,7 +28,7 @@ func (c converter) file(g *gFile) []ast.Decl {
 func (c converter) decl(d *gDecl) ast.Decl {
 	switch {
 	case d.Rule != nil:
-		return c.rule(d.Rule)
+		return c.rule(d.Rule.rule())
 	case d.Trigger != nil:
 		return c.trigger(d.Trigger)
 	case d.Field != nil:

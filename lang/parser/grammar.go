@@ -15,7 +15,7 @@ type gFile struct {
 }
 
 type gDecl struct {
-	Rule     *gRule     `parser:"  @@"`
+	Rule     gRuleDecl  `parser:"  @@"`
 	Trigger  *gTrigger  `parser:"| @@"`
 	Field    *gField    `parser:"| @@"`
 	Pipeline *gPipeline `parser:"| @@"`
@@ -105,6 +105,13 @@ type gPath struct {
 }
 
 // Declarations.
+
+// gRuleDecl is a rule, read by readers.go's readRule: rules are most of a
+// workspace (see the note on expressions below). Its only implementation
+// is *gRule.
+type gRuleDecl interface{ rule() *gRule }
+
+func (r *gRule) rule() *gRule { return r }
 
 type gRule struct {
 	Pos    lexer.Position

@@ -45,7 +45,7 @@ var options = []participle.Option{
 }
 
 var grammar = sync.OnceValue(func() *participle.Parser[gFile] {
-	return participle.MustBuild[gFile](append(options,
+	return participle.MustBuild[gFile](append(options, participle.ParseTypeWith(readRule),
 		participle.ParseTypeWith(readExpr), participle.ParseTypeWith(readSettings))...)
 })
 
@@ -58,6 +58,10 @@ var (
 	settingsGrammar = sync.OnceValue(func() *participle.Parser[gSettingList] {
 		return participle.MustBuild[gSettingList](append(options, participle.ParseTypeWith(readExpr))...)
 	})
+	ruleGrammar = sync.OnceValue(func() *participle.Parser[gRule] {
+		return participle.MustBuild[gRule](append(options,
+			participle.ParseTypeWith(readExpr), participle.ParseTypeWith(readSettings))...)
+	})
 )
 
 // Grammar returns the grammar in participle's EBNF notation: the
@@ -67,7 +71,8 @@ func Grammar() string {
 	seen := map[string]bool{}
 	for _, part := range []string{
 		grammar().String(),
-		"(* GSettings and GExpr are read by hand-written parsers that follow these productions. *)",
+		"(* GRuleDecl, GSettings and GExpr are read by hand-written parsers that follow these productions. *)",
+		"GRuleDecl = GRule .", ruleGrammar().String(),
 		"GSettings = GSettingList .", settingsGrammar().String(),
 		"GExpr = GExprRun .", exprGrammar().String(),
 	} {

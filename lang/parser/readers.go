@@ -5,10 +5,10 @@ import (
 	"github.com/alecthomas/participle/v2/lexer"
 )
 
-// The hand-written readers of the two productions that make up most of a
-// declaration's tokens: expressions and runs of settings. participle calls
-// them through ParseTypeWith; they build the same grammar structs that
-// participle would build from the structs' tags, in one pass without
+// The hand-written readers of the productions that make up most of a
+// workspace's tokens: rules, runs of settings, and expressions. participle
+// calls them through ParseTypeWith; they build the same grammar structs
+// that participle would build from the structs' tags, in one pass without
 // branches. Each returns participle.NextMatch, having consumed nothing, when
 // its production does not start here, so that optional uses (`('to' @@)?`)
 // work as with any other production.
@@ -162,7 +162,7 @@ func readOperand(lex *lexer.PeekingLexer) (*gOperand, error) {
 			op.Ops = append(op.Ops, &gPostOp{Pos: t.Pos, Sel: &gWord{Pos: w.Pos, Name: w.Value}})
 		case isWord(t, tPunct, "["):
 			lex.Next()
-			id, err := readIdent(lex)
+			id, err := readIdent(lex, "a type, like work or mobile")
 			if err != nil {
 				return nil, err
 			}
@@ -203,7 +203,7 @@ func readPrimary(lex *lexer.PeekingLexer) (*gPrimary, error) {
 		}
 		return &gPrimary{Paren: &gParen{Pos: t.Pos, X: x, Rparen: &gRparen{Pos: rp.Pos, V: rp.Value}}}, nil
 	}
-	id, err := readIdent(lex)
+	id, err := readIdent(lex, "an expression")
 	if err != nil {
 		return nil, err
 	}
@@ -239,10 +239,10 @@ func readRuns(lex *lexer.PeekingLexer, closing string, trailingComma bool) ([]*g
 	return runs, end, err
 }
 
-func readIdent(lex *lexer.PeekingLexer) (*gIdent, error) {
+func readIdent(lex *lexer.PeekingLexer, expect string) (*gIdent, error) {
 	t := lex.Peek()
 	if t.Type != tIdent {
-		return nil, unexpected(t, "an expression")
+		return nil, unexpected(t, expect)
 	}
 	lex.Next()
 	return &gIdent{Pos: t.Pos, Name: t.Value}, nil
@@ -262,4 +262,187 @@ func isWord(t *lexer.Token, typ lexer.TokenType, v string) bool {
 
 func unexpected(t *lexer.Token, expect string) error {
 	return &participle.UnexpectedTokenError{Unexpected: *t, Expect: expect}
+}
+
+// readRule reads GRule = "on" "stage" GStageRef GThen? GTiming? ("if" GExpr)? ":" GAction .
+func readRule(lex *lexer.PeekingLexer) (gRuleDecl, error) {
+	on := lex.Peek()
+	if !isWord(on, tKeyword, "on") {
+		return nil, participle.NextMatch
+	}
+	lex.Next()
+	r := &gRule{Pos: on.Pos}
+	if _, err := readWord(lex, tKeyword, "stage"); err != nil {
+		return nil, err
+	}
+	ref, err := readStageRef(lex)
+	if err != nil {
+		return nil, err
+	}
+	r.Stage = ref
+	if t := lex.Peek(); isWord(t, tKeyword, "then") {
+		lex.Next()
+		r.Then = &gThen{Pos: t.Pos, Then: true}
+	}
+	if t := lex.Peek(); isWord(t, tKeyword, "after") || isWord(t, tKeyword, "at") {
+		lex.Next()
+		tm := &gTiming{Pos: t.Pos}
+		if t.Value == "after" {
+			d := lex.Peek()
+			if d.Type != tDuration {
+				return nil, unexpected(d, "a duration (180d, 2h)")
+			}
+			lex.Next()
+			tm.After = &gDur{Pos: d.Pos, Raw: d.Value}
+		} else if tm.At, err = readRequiredExpr(lex); err != nil {
+			return nil, err
+		}
+		for lex.Peek().Type == tIdent {
+			o := lex.Next()
+			tm.Options = append(tm.Options, &gIdent{Pos: o.Pos, Name: o.Value})
+		}
+		r.Timing = tm
+	}
+	if isWord(lex.Peek(), tKeyword, "if") {
+		lex.Next()
+		if r.Cond, err = readRequiredExpr(lex); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := readPunct(lex, ":"); err != nil {
+		return nil, err
+	}
+	if r.Action, err = readAction(lex); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// readStageRef reads GStageRef = GName ("." GName)? .
+func readStageRef(lex *lexer.PeekingLexer) (*gStageRef, error) {
+	first, err := readName(lex)
+	if err != nil {
+		return nil, err
+	}
+	ref := &gStageRef{First: first}
+	if isWord(lex.Peek(), tPunct, ".") {
+		lex.Next()
+		if ref.Second, err = readName(lex); err != nil {
+			return nil, err
+		}
+	}
+	return ref, nil
+}
+
+// readName reads GName = <ident> | <string> .
+func readName(lex *lexer.PeekingLexer) (*gName, error) {
+	t := lex.Peek()
+	switch t.Type {
+	case tIdent:
+		lex.Next()
+		return &gName{Pos: t.Pos, Bare: t.Value}, nil
+	case tString:
+		lex.Next()
+		return &gName{Pos: t.Pos, Quoted: t.Value}, nil
+	}
+	return nil, unexpected(t, "a stage")
+}
+
+// readAction reads GAction = GLet | GUpdate | GCall .
+func readAction(lex *lexer.PeekingLexer) (*gAction, error) {
+	t := lex.Peek()
+	switch {
+	case isWord(t, tKeyword, "let") || isWord(t, tKeyword, "calc"):
+		lex.Next()
+		let := &gLet{Pos: t.Pos, Kind: t.Value}
+		var err error
+		if let.Name, err = readIdent(lex, "a name"); err != nil {
+			return nil, err
+		}
+		if let.Value, err = readAssigned(lex); err != nil {
+			return nil, err
+		}
+		return &gAction{Let: let}, nil
+	case isWord(t, tKeyword, "update"):
+		lex.Next()
+		up := &gUpdate{Pos: t.Pos}
+		head, err := readIdent(lex, "a field path")
+		if err != nil {
+			return nil, err
+		}
+		up.Field = &gPath{Head: head}
+		for isWord(lex.Peek(), tPunct, ".") {
+			lex.Next()
+			w := lex.Peek()
+			if w.Type != tIdent && w.Type != tKeyword {
+				return nil, unexpected(w, "a name")
+			}
+			lex.Next()
+			up.Field.Sels = append(up.Field.Sels, &gWord{Pos: w.Pos, Name: w.Value})
+		}
+		if up.Value, err = readAssigned(lex); err != nil {
+			return nil, err
+		}
+		return &gAction{Update: up}, nil
+	case t.Type == tIdent:
+		return readCall(lex)
+	}
+	return nil, unexpected(t, "an action")
+}
+
+// readCall reads GCall = GIdent GIdent ("to" GExpr)? GSettings? ("as" GIdent)? .
+func readCall(lex *lexer.PeekingLexer) (*gAction, error) {
+	call := &gCall{}
+	var err error
+	if call.Verb, err = readIdent(lex, "an action"); err != nil {
+		return nil, err
+	}
+	if call.Object, err = readIdent(lex, "what to "+call.Verb.Name); err != nil {
+		return nil, err
+	}
+	if isWord(lex.Peek(), tKeyword, "to") {
+		lex.Next()
+		if call.Target, err = readRequiredExpr(lex); err != nil {
+			return nil, err
+		}
+	}
+	settings, err := readSettings(lex)
+	switch {
+	case err == participle.NextMatch:
+	case err != nil:
+		return nil, err
+	default:
+		call.Settings = settings
+	}
+	if isWord(lex.Peek(), tKeyword, "as") {
+		lex.Next()
+		if call.Result, err = readIdent(lex, "a name"); err != nil {
+			return nil, err
+		}
+	}
+	return &gAction{Call: call}, nil
+}
+
+// readAssigned reads "=" GExpr .
+func readAssigned(lex *lexer.PeekingLexer) (gExpr, error) {
+	if _, err := readPunct(lex, "="); err != nil {
+		return nil, err
+	}
+	return readRequiredExpr(lex)
+}
+
+func readRequiredExpr(lex *lexer.PeekingLexer) (gExpr, error) {
+	x, err := readExpr(lex)
+	if err == participle.NextMatch {
+		return nil, unexpected(lex.Peek(), "an expression")
+	}
+	return x, err
+}
+
+func readWord(lex *lexer.PeekingLexer, typ lexer.TokenType, w string) (lexer.Token, error) {
+	t := lex.Peek()
+	if !isWord(t, typ, w) {
+		return lexer.Token{}, unexpected(t, `"`+w+`"`)
+	}
+	return *lex.Next(), nil
 }

@@ -20,6 +20,19 @@ var readerCases = []string{
 	``, `a +`, `a.`, `a[`, `a[b`, `f(a,)`, `(a`, `[,]`, `a not b`, `a b`, `)`, `- -`,
 }
 
+var ruleCases = []string{
+	`on stage Dostawa after 180d: send sms to contact.phone[auto] text "..."`,
+	`on stage Sprzedaż."Zamknięty wygrany" then after 2h worktime keep if deal.amount > 5: let x = 1`,
+	`on stage A at tomorrow + 14:00: calc y = deal.amount / 1.23`,
+	`on stage A: update deal.comments = "a {deal.id}"`,
+	`on stage A: create document template t name "x" as doc`,
+	`on stage A: call webhook as r`, `on stage A: copy deal`,
+	// refused
+	`on stage A`, `on stage A after: send sms`, `on stage A if : x y`, `on stage : x y`, `on A: x y`,
+	`on stage A: send`, `on stage A: let = 1`, `on stage A: update deal. = 1`, `on stage A: x y as`,
+	`on stage A at: x y`, `on stage "A".: x y`, `on stage A: x y to`, `on stage A: 5`,
+}
+
 var settingCases = []string{
 	`text "x"`, `to a from b`, `stage Oferta name "x"`, `deadline now + 4h title "t"`,
 	`body b: "x" c d: 1`, `when x: y`,
@@ -37,15 +50,19 @@ func TestReadersAgree(t *testing.T) {
 	for _, src := range settingCases {
 		checkSettingsReader(t, src)
 	}
+	for _, src := range ruleCases {
+		checkRuleReader(t, src)
+	}
 }
 
 func FuzzReaders(f *testing.F) {
-	for _, src := range append(readerCases, settingCases...) {
+	for _, src := range append(append(readerCases, settingCases...), ruleCases...) {
 		f.Add(src)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
 		checkExprReader(t, src)
 		checkSettingsReader(t, src)
+		checkRuleReader(t, src)
 	})
 }
 
@@ -55,6 +72,10 @@ func checkExprReader(t *testing.T, src string) {
 
 func checkSettingsReader(t *testing.T, src string) {
 	checkReader(t, src, func(lex *lexer.PeekingLexer) (any, error) { return settingsGrammar().ParseFromLexer(lex) }, readSettings)
+}
+
+func checkRuleReader(t *testing.T, src string) {
+	checkReader(t, src, func(lex *lexer.PeekingLexer) (any, error) { return ruleGrammar().ParseFromLexer(lex) }, readRule)
 }
 
 // checkReader compares participle's result with a reader's, which must also
