@@ -26,6 +26,9 @@ type Program struct {
 	Rules     []*Rule
 	Triggers  []*Trigger
 	Tests     []*Test
+	// Vars are the names that rules bind (let, calc, as NAME); a
+	// variable's slot is its index here.
+	Vars []string
 }
 
 // Pos is a source position.
@@ -97,6 +100,7 @@ type Action struct {
 	Target   *Expr
 	Settings []*Setting
 	Bind     string // the variable or result it sets
+	BindSlot int    // its slot in Program.Vars
 	Field    *Expr  // update: the field
 	Value    *Expr  // let, calc, update: the value
 	Custom   string // run: the action's name
@@ -150,7 +154,8 @@ type Expr struct {
 	// item or a root entity.
 	Lit  string
 	Name string
-	Path []string // Field: the field names after the root
+	Path []string // Field: the field names after the root; Var: the record's fields
+	Slot int      `json:",omitempty"` // Var: the variable's slot in Program.Vars
 	Sel  string   // TypeSel: the e-mail or phone type
 	X, Y *Expr
 	Args []*Expr // Call, List; Template: its parts (Lit text or expressions)

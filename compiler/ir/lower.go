@@ -15,8 +15,15 @@ import (
 func Lower(fset *token.FileSet, files []*ast.File, info *check.Info) *Program {
 	l := &lowerer{fset: fset, info: info, p: &Program{}, rules: map[*check.Rule]int{}}
 	l.schema(files)
+	l.vars = map[string]int{}
 	for i, r := range info.Rules {
 		l.rules[r] = i
+		if r.Binds != nil {
+			if _, ok := l.vars[r.Binds.Name]; !ok {
+				l.vars[r.Binds.Name] = len(l.p.Vars)
+				l.p.Vars = append(l.p.Vars, r.Binds.Name)
+			}
+		}
 	}
 	for _, r := range info.Rules {
 		l.p.Rules = append(l.p.Rules, l.rule(r))
@@ -35,6 +42,7 @@ type lowerer struct {
 	info  *check.Info
 	p     *Program
 	rules map[*check.Rule]int
+	vars  map[string]int  // variable name -> slot
 	items map[string]bool // the current test's items
 }
 
@@ -137,7 +145,7 @@ func (l *lowerer) rule(r *check.Rule) *Rule {
 	a := &Action{}
 	switch act := d.Action.(type) {
 	case *ast.LetAction:
-		a.Name, a.ID, a.Bind, a.Value = "let", "R-VARIABLE", act.Name.Name, l.expr(act.Value)
+		a.Name, a.ID, a.Bind, a.BindSlot, a.Value = "let", "R-VARIABLE", act.Name.Name, l.vars[act.Name.Name], l.expr(act.Value)
 		if act.Calc {
 			a.Name, a.ID = "calc", "R-MATH"
 		}
@@ -156,7 +164,7 @@ func (l *lowerer) rule(r *check.Rule) *Rule {
 		}
 		a.Settings = l.settings(act.Settings)
 		if act.Result != nil {
-			a.Bind = act.Result.Name
+			a.Bind, a.BindSlot = act.Result.Name, l.vars[act.Result.Name]
 		}
 	}
 	out.Action = a
@@ -302,7 +310,7 @@ func (l *lowerer) expr(e ast.Expr) *Expr {
 func (l *lowerer) ident(id *ast.Ident, x *Expr) *Expr {
 	switch obj := l.info.Uses[id].(type) {
 	case *types.Var:
-		x.Op, x.Name = OpVar, id.Name
+		x.Op, x.Name, x.Slot = OpVar, id.Name, l.vars[id.Name]
 		return x
 	case *types.EntityDef:
 		x.Op, x.Name = OpField, id.Name

@@ -72,11 +72,7 @@ func (c *Call) Bind(v value.Value) {
 	if c.r.Action.Bind == "" {
 		return
 	}
-	if c.it.Vars == nil {
-		c.it.Vars = map[string]value.Value{}
-	}
-	c.it.Vars[c.r.Action.Bind] = v
-	c.t.touch(c.it)
+	c.t.bind(c.it, c.r.Action.BindSlot, v)
 }
 
 // NotRun records on the timeline why the action did not run.

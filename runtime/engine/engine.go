@@ -303,10 +303,7 @@ func (t *tx) answer(it *item, key string, fields map[string]value.Value) error {
 			return nil
 		}
 		if r.Action.Bind != "" {
-			if it.Vars == nil {
-				it.Vars = map[string]value.Value{}
-			}
-			it.Vars[r.Action.Bind] = record("status,body", fields["status"], fields["body"])
+			t.bind(it, r.Action.BindSlot, record("status,body", fields["status"], fields["body"]))
 		}
 		for _, next := range t.e.follow[r.Index] {
 			t.start(it, next, t.now)

@@ -12,9 +12,9 @@ import (
 // item is an item with what the engine keeps beside its fields.
 type item struct {
 	interp.Item
-	Vars    map[string]value.Value // variables and results of the current stage's rules
-	Entered int64                  // its entry into the current stage: input sequence × (MaxMoves+1) + move
-	Channel string                 // the open channel the client last wrote from
+	Vars    []value.Value // variables and results of the current stage's rules, by slot
+	Entered int64         // its entry into the current stage: input sequence × (MaxMoves+1) + move
+	Channel string        // the open channel the client last wrote from
 	// Timers are the keys of its pending timers and Activities those of its
 	// open auto-complete activities: leaving a stage reads them here rather
 	// than scanning a key range, which after many deletions is mostly
@@ -94,12 +94,27 @@ func (t *tx) load(id string) *item {
 		return nil
 	}
 	it := &item{Item: interp.Item{ID: s.ID, Entity: s.Entity, Pipeline: s.Pipeline, Fields: make([]value.Value, len(en.Fields))},
-		Vars: s.Vars, Entered: s.Entered, Channel: s.Channel, Timers: s.Timers, Activities: s.Acts, Awaiting: s.Awaiting}
+		Entered: s.Entered, Channel: s.Channel, Timers: s.Timers, Activities: s.Acts, Awaiting: s.Awaiting}
+	if len(s.Vars) > 0 { // stored by name: slots may change between versions
+		it.Vars = make([]value.Value, len(t.e.prog.Vars))
+		for i, name := range t.e.prog.Vars {
+			it.Vars[i] = s.Vars[name]
+		}
+	}
 	for i, f := range en.Fields {
 		it.Fields[i] = s.Fields[f.Name]
 	}
 	t.items[id] = it
 	return it
+}
+
+// bind sets a variable of the item (M-AUX).
+func (t *tx) bind(it *item, slot int, v value.Value) {
+	if it.Vars == nil {
+		it.Vars = make([]value.Value, len(t.e.prog.Vars))
+	}
+	it.Vars[slot] = v
+	t.touch(it)
 }
 
 // clone copies an item deeply enough that changing the copy leaves the
@@ -110,12 +125,7 @@ func (it *item) clone() *item {
 	c.Timers = append([]string(nil), it.Timers...)
 	c.Activities = append([]string(nil), it.Activities...)
 	c.Awaiting = append([]awaiting(nil), it.Awaiting...)
-	if it.Vars != nil {
-		c.Vars = make(map[string]value.Value, len(it.Vars))
-		for k, v := range it.Vars {
-			c.Vars[k] = v
-		}
-	}
+	c.Vars = append([]value.Value(nil), it.Vars...)
 	c.dirty = false
 	return &c
 }
@@ -162,7 +172,15 @@ func (t *tx) flush() error {
 	for _, id := range t.order {
 		it := t.items[id]
 		s := stored{ID: it.ID, Entity: it.Entity, Pipeline: it.Pipeline, Fields: map[string]value.Value{},
-			Vars: it.Vars, Entered: it.Entered, Channel: it.Channel, Timers: it.Timers, Acts: it.Activities, Awaiting: it.Awaiting}
+			Entered: it.Entered, Channel: it.Channel, Timers: it.Timers, Acts: it.Activities, Awaiting: it.Awaiting}
+		for i, v := range it.Vars {
+			if !v.IsNull() {
+				if s.Vars == nil {
+					s.Vars = map[string]value.Value{}
+				}
+				s.Vars[t.e.prog.Vars[i]] = v
+			}
+		}
 		for i, f := range t.e.entities[it.Entity].Fields {
 			if !it.Fields[i].IsNull() {
 				s.Fields[f.Name] = it.Fields[i]

@@ -153,11 +153,11 @@ func (w world) Load(entity, id string) *interp.Item {
 
 func (w world) Named(string) *interp.Item { return nil }
 
-func (w world) Var(name string) value.Value {
-	if w.it == nil {
+func (w world) Var(slot int) value.Value {
+	if w.it == nil || slot >= len(w.it.Vars) {
 		return value.Value{}
 	}
-	return w.it.Vars[name]
+	return w.it.Vars[slot]
 }
 
 func (t *tx) env(it *item) *interp.Env {

@@ -33,7 +33,7 @@ type Item struct {
 type World interface {
 	Load(entity, id string) *Item // nil if there is none
 	Named(name string) *Item      // a test's item by name; nil outside tests
-	Var(name string) value.Value
+	Var(slot int) value.Value     // a variable of the item, by its slot in Program.Vars
 }
 
 // Env is one evaluation's context. Reuse it for many evaluations over one
@@ -128,9 +128,9 @@ func (pl *Planner) Plan(x *ir.Expr, entity string) Eval {
 	case ir.OpField:
 		return pl.field(x, entity)
 	case ir.OpVar:
-		name, path := x.Name, x.Path
+		slot, path := x.Slot, x.Path
 		return func(env *Env) value.Value {
-			v := env.World.Var(name)
+			v := env.World.Var(slot)
 			for _, p := range path {
 				v = v.Field(p)
 			}

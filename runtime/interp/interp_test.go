@@ -28,7 +28,7 @@ func (w world) Load(entity, id string) *interp.Item {
 	return nil
 }
 func (world) Named(string) *interp.Item { return nil }
-func (world) Var(string) value.Value    { return value.Value{} }
+func (world) Var(int) value.Value       { return value.Value{} }
 
 func setup(t testing.TB, amount float64, city, stage string) (func(*interp.Env) bool, *interp.Env) {
 	t.Helper()

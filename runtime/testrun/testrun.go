@@ -265,4 +265,4 @@ func (w testWorld) Load(entity, id string) *interp.Item {
 	return nil
 }
 
-func (testWorld) Var(string) value.Value { return value.Value{} }
+func (testWorld) Var(int) value.Value { return value.Value{} }
