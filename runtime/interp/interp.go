@@ -215,7 +215,21 @@ func (pl *Planner) field(x *ir.Expr, entity string) Eval {
 		}
 	}
 	root, rootEntity := pl.root(x.Name, entity)
-	if rootEntity == "" || rootEntity == "client" { // a test's item, or the client (a contact or a company): the entity is known only at run time
+	if rootEntity == "client" && len(x.Path) == 1 { // a contact or a company: both slots found now
+		contact, company := pl.Slot("contact", x.Path[0]), pl.Slot("company", x.Path[0])
+		return func(env *Env) value.Value {
+			it := root(env)
+			slot := contact
+			if it != nil && it.Entity == "company" {
+				slot = company
+			}
+			if it == nil || slot < 0 || slot >= len(it.Fields) {
+				return value.Value{}
+			}
+			return it.Fields[slot]
+		}
+	}
+	if rootEntity == "" || rootEntity == "client" { // a test's item, or a longer path from the client: the entity is known only at run time
 		path := x.Path
 		return func(env *Env) value.Value {
 			it := root(env)
