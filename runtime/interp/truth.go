@@ -36,6 +36,11 @@ func (pl *Planner) compare(x *ir.Expr, entity string) func(*Env) bool {
 	if l == nil || r == nil {
 		return nil
 	}
+	if x.Y.Op == ir.OpLit {
+		if f := compareLiteral(x.Name, l, literal(x.Y)); f != nil {
+			return f
+		}
+	}
 	switch x.Name {
 	case "==":
 		return func(env *Env) bool { return env.step() && value.EqualRef(l(env), r(env)) }
@@ -72,6 +77,43 @@ func (pl *Planner) ref(x *ir.Expr, entity string) func(*Env) *value.Value {
 				return &null
 			}
 			return &it.Fields[slot]
+		}
+	}
+	return nil
+}
+
+// compareLiteral specializes the comparisons of a field with a literal
+// number or text, the most common conditions: the literal is held, not
+// evaluated, and compared without a call. nil for any other comparison.
+// The results are those of value.EqualRef and value.CompareRef.
+func compareLiteral(op string, l func(*Env) *value.Value, lit value.Value) func(*Env) bool {
+	switch {
+	case lit.K == value.Text && (op == "==" || op == "!="):
+		s, eq := lit.S, op == "=="
+		return func(env *Env) bool {
+			v := l(env)
+			return env.step() && (v.K == value.Text && v.S == s) == eq
+		}
+	case lit.K == value.Number:
+		n := lit.N
+		var test func(float64) bool
+		switch op {
+		case "==":
+			test = func(a float64) bool { return a == n }
+		case "<":
+			test = func(a float64) bool { return a < n }
+		case "<=":
+			test = func(a float64) bool { return a <= n }
+		case ">":
+			test = func(a float64) bool { return a > n }
+		case ">=":
+			test = func(a float64) bool { return a >= n }
+		default:
+			return nil
+		}
+		return func(env *Env) bool {
+			v := l(env)
+			return env.step() && (v.K == value.Number || v.K == value.Money) && test(v.N)
 		}
 	}
 	return nil
