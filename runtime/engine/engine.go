@@ -63,6 +63,8 @@ type Engine struct {
 	entities map[string]*ir.Entity
 	pipes    map[string]*ir.Pipeline
 	res      map[string]*ir.Resource
+	users    map[string]*interp.Item // the employees, as items of entity user
+	cal      *calendar               // the workspace calendar, if any
 
 	version int64 // of the deployed program
 
@@ -78,7 +80,7 @@ type Engine struct {
 func New(st *store.Store, prog *ir.Program, lib Library) (*Engine, error) {
 	e := &Engine{st: st, prog: prog, lib: lib, pl: interp.NewPlanner(prog, lib.Funcs), byStage: map[string][]*plannedRule{},
 		follow: map[int][]*plannedRule{}, entities: map[string]*ir.Entity{}, pipes: map[string]*ir.Pipeline{},
-		res: map[string]*ir.Resource{}, cache: map[string]*item{}}
+		res: map[string]*ir.Resource{}, users: map[string]*interp.Item{}, cache: map[string]*item{}}
 	for _, en := range prog.Entities {
 		e.entities[en.Name] = en
 	}
@@ -87,6 +89,12 @@ func New(st *store.Store, prog *ir.Program, lib Library) (*Engine, error) {
 	}
 	for _, r := range prog.Resources {
 		e.res[r.Name] = r
+		switch r.Kind {
+		case "employee":
+			e.users[r.Name] = employee(r, e.entities["user"])
+		case "calendar":
+			e.cal = newCalendar(r)
+		}
 	}
 	e.plan()
 	last, _, ok, err := st.Last(keyLogStart, keyLogEnd)

@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/stagecraft/stagecraft/compiler/ir"
 	"github.com/stagecraft/stagecraft/runtime/interp"
@@ -180,8 +179,8 @@ func (t *tx) start(it *item, r *plannedRule, base int64) {
 			return
 		}
 	}
-	if r.Worktime {
-		due = t.e.worktime(due)
+	if r.Worktime && t.e.cal != nil {
+		due = t.e.cal.next(due)
 	}
 	if due <= t.now {
 		t.runRule(it, r)
@@ -296,48 +295,6 @@ func (t *tx) runRule(it *item, r *plannedRule) {
 	for _, next := range t.e.follow[r.Index] {
 		t.start(it, next, t.now)
 	}
-}
-
-// worktime moves a time outside the calendar's working hours to the next
-// working moment (M-WORKTIME). Without a calendar, times stay.
-func (e *Engine) worktime(at int64) int64 {
-	var cal *ir.Resource
-	for _, r := range e.prog.Resources {
-		if r.Kind == "calendar" {
-			cal = r
-			break
-		}
-	}
-	if cal == nil {
-		return at
-	}
-	open, close := int64(9*3600), int64(17*3600)
-	if h := cal.Lists["hours"]; len(h) == 2 {
-		o, _ := value.ParseClock(h[0])
-		c, _ := value.ParseClock(h[1])
-		open, close = o.Unix(), c.Unix()
-	}
-	days := map[string]bool{}
-	for _, d := range cal.Lists["days"] {
-		days[d] = true
-	}
-	holidays := map[string]bool{}
-	for _, d := range cal.Lists["holidays"] {
-		holidays[d] = true
-	}
-	for i := 0; i < 366; i++ {
-		day := at - mod(at, 86400)
-		tm := time.Unix(day, 0).UTC()
-		working := (len(days) == 0 || days[strings.ToLower(tm.Weekday().String()[:3])]) && !holidays[tm.Format("2006-01-02")]
-		if working && at-day < close {
-			if at-day < open {
-				return day + open
-			}
-			return at
-		}
-		at = day + 86400
-	}
-	return at
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/stagecraft/stagecraft/compiler/ir"
 	"github.com/stagecraft/stagecraft/runtime/interp"
 	"github.com/stagecraft/stagecraft/runtime/value"
 )
@@ -166,32 +167,28 @@ func (t *tx) env(it *item) *interp.Env {
 	return env
 }
 
-// user is an employee as an item of entity user: name, e-mail, supervisor.
-func (e *Engine) user(name string) *interp.Item {
-	r := e.res[name]
-	if r == nil || r.Kind != "employee" {
-		return nil
-	}
-	en := e.entities["user"]
-	it := &interp.Item{ID: name, Entity: "user", Fields: make([]value.Value, len(en.Fields))}
+// user is an employee as an item of entity user, or nil.
+func (e *Engine) user(name string) *interp.Item { return e.users[name] }
+
+// employee makes an employee resource an item of entity user: name,
+// e-mail, supervisor and the other settings.
+func employee(r *ir.Resource, en *ir.Entity) *interp.Item {
+	it := &interp.Item{ID: r.Name, Entity: "user", Fields: make([]value.Value, len(en.Fields))}
 	for i, f := range en.Fields {
-		switch f.Name {
-		case "id":
-			it.Fields[i] = value.TextOf(name)
-		case "name":
+		switch s := r.Settings[f.Name]; {
+		case f.Name == "id":
+			it.Fields[i] = value.TextOf(r.Name)
+		case f.Name == "name":
 			it.Fields[i] = value.TextOf(r.Value)
-		case "email":
-			if r.Settings["email"] != "" {
-				it.Fields[i] = value.ListOf(value.TypedText("work", r.Settings["email"]))
-			}
-		case "supervisor":
-			if s := r.Settings["supervisor"]; s != "" {
-				it.Fields[i] = value.RefOf("user", s)
-			}
+		case s == "":
+		case f.Name == "email":
+			it.Fields[i] = value.ListOf(value.TypedText("work", s))
+		case f.Name == "phone":
+			it.Fields[i] = value.ListOf(value.TypedText("work", s))
+		case f.Name == "supervisor":
+			it.Fields[i] = value.RefOf("user", s)
 		default:
-			if s := r.Settings[f.Name]; s != "" {
-				it.Fields[i] = value.TextOf(s)
-			}
+			it.Fields[i] = value.TextOf(s)
 		}
 	}
 	return it

@@ -77,6 +77,8 @@ type Planner struct {
 	slots map[string]map[string]int // entity -> field -> slot
 	refs  map[string]map[string]string
 	funcs map[string]Func
+	// clients find the client of an item of each entity, for actions.
+	clients map[string]func(*Env) *Item
 }
 
 // NewPlanner indexes the program's entities; funcs implement the functions
@@ -91,6 +93,10 @@ func NewPlanner(p *ir.Program, funcs map[string]Func) *Planner {
 				pl.refs[e.Name][f.Name] = f.Ref
 			}
 		}
+	}
+	pl.clients = map[string]func(*Env) *Item{}
+	for _, e := range p.Entities {
+		pl.clients[e.Name] = pl.related(roleClient, e.Name)
 	}
 	return pl
 }
@@ -379,10 +385,10 @@ func (pl *Planner) link(entity, target string, from func(*Env) *Item) func(*Env)
 
 // Client returns the client of the Env's item: its first contact, or its company.
 func (pl *Planner) Client(env *Env) *Item {
-	if env.Item == nil {
+	if env.Item == nil || pl.clients[env.Item.Entity] == nil {
 		return nil
 	}
-	return pl.related(roleClient, env.Item.Entity)(env)
+	return pl.clients[env.Item.Entity](env)
 }
 
 // SelectType picks the values of one type (work, mobile, ...) from a list

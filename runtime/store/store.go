@@ -83,12 +83,6 @@ func (s *Store) NewBatch() *Batch { return &Batch{s: s, b: s.db.NewIndexedBatch(
 func (b *Batch) Get(key []byte) ([]byte, bool, error) { return get(b.b, key) }
 func (b *Batch) Set(key, val []byte)                  { _ = b.b.Set(key, val, nil) }
 func (b *Batch) Delete(key []byte)                    { _ = b.b.Delete(key, nil) }
-func (b *Batch) Empty() bool                          { return b.b.Empty() }
-
-// Scan is Store.Scan seeing the batch's writes.
-func (b *Batch) Scan(prefix []byte, fn func(k, v []byte) bool) error {
-	return scan(b.b, prefix, fn)
-}
 
 // ScanRange is Store.ScanRange seeing the batch's writes.
 func (b *Batch) ScanRange(from, to []byte, fn func(k, v []byte) bool) error {
