@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"strings"
 	"time"
@@ -132,14 +131,10 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: stagecraft demo")
 		return 2
 	}
-	var srcs []source
-	for _, n := range demoFiles {
-		b, err := fs.ReadFile(examples.FS, n)
-		if err != nil {
-			fmt.Fprintln(stderr, "stagecraft demo:", err)
-			return 2
-		}
-		srcs = append(srcs, source{Name: "examples/" + n, Src: b})
+	srcs, err := compile.Files(examples.FS, "examples/", demoFiles...)
+	if err != nil {
+		fmt.Fprintln(stderr, "stagecraft demo:", err)
+		return 2
 	}
 	p := program(srcs, stderr)
 	if p == nil {

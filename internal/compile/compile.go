@@ -5,6 +5,8 @@ package compile
 
 import (
 	"errors"
+	"io/fs"
+	"sort"
 	"strings"
 	"sync"
 
@@ -49,4 +51,25 @@ func Program(srcs []Source) (*ir.Program, error) {
 		return nil, errors.New(b.String())
 	}
 	return ir.Lower(fset, files, info), nil
+}
+
+// Files reads the named files of fsys as sources, or with no names every
+// *.rules file at its top, in name order. Names are given the prefix.
+func Files(fsys fs.FS, prefix string, names ...string) ([]Source, error) {
+	if len(names) == 0 {
+		var err error
+		if names, err = fs.Glob(fsys, "*.rules"); err != nil {
+			return nil, err
+		}
+		sort.Strings(names)
+	}
+	var srcs []Source
+	for _, n := range names {
+		b, err := fs.ReadFile(fsys, n)
+		if err != nil {
+			return nil, err
+		}
+		srcs = append(srcs, Source{Name: prefix + n, Src: b})
+	}
+	return srcs, nil
 }

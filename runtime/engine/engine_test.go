@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
-	"io/fs"
 	"math/rand"
 	randv2 "math/rand/v2"
 	"os"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -30,12 +28,9 @@ var crashSeeds = flag.Int("crash.seeds", 12, "seeds of TestCrash (the long run: 
 
 func examplesProgram(t testing.TB) *ir.Program {
 	t.Helper()
-	names, _ := fs.Glob(examples.FS, "*.rules")
-	sort.Strings(names)
-	var srcs []compile.Source
-	for _, n := range names {
-		b, _ := fs.ReadFile(examples.FS, n)
-		srcs = append(srcs, compile.Source{Name: n, Src: b})
+	srcs, err := compile.Files(examples.FS, "")
+	if err != nil {
+		t.Fatal(err)
 	}
 	p, err := compile.Program(srcs)
 	if err != nil {

@@ -1,10 +1,8 @@
 package testrun_test
 
 import (
-	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -33,12 +31,9 @@ func run(t *testing.T, p *ir.Program) {
 
 // TestExamples runs the test blocks of examples/, as `stagecraft test examples/` does.
 func TestExamples(t *testing.T) {
-	names, _ := fs.Glob(examples.FS, "*.rules")
-	sort.Strings(names)
-	var srcs []compile.Source
-	for _, n := range names {
-		b, _ := fs.ReadFile(examples.FS, n)
-		srcs = append(srcs, compile.Source{Name: n, Src: b})
+	srcs, err := compile.Files(examples.FS, "")
+	if err != nil {
+		t.Fatal(err)
 	}
 	p, err := compile.Program(srcs)
 	if err != nil {
@@ -77,15 +72,17 @@ func TestEveryIDTested(t *testing.T) {
 	for _, tr := range lib.Triggers {
 		ids = append(ids, tr.ID)
 	}
+	srcs, err := compile.Files(examples.FS, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := compile.Program(srcs)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var names strings.Builder
-	files, _ := fs.Glob(examples.FS, "*.rules")
-	for _, f := range files {
-		b, _ := fs.ReadFile(examples.FS, f)
-		for _, line := range strings.Split(string(b), "\n") {
-			if strings.HasPrefix(line, "test ") {
-				names.WriteString(line + "\n")
-			}
-		}
+	for _, test := range p.Tests {
+		names.WriteString(test.Name + "\n")
 	}
 	for _, id := range ids {
 		if !strings.Contains(names.String(), id) {
@@ -98,10 +95,9 @@ func TestEveryIDTested(t *testing.T) {
 // every test block of the fuzzed file: whatever checks must run without a
 // panic, within the engine's limits.
 func FuzzRun(f *testing.F) {
-	var ws []compile.Source
-	for _, n := range []string{"workspace.rules", "triggers.rules", "auxiliary.rules"} {
-		b, _ := fs.ReadFile(examples.FS, n)
-		ws = append(ws, compile.Source{Name: n, Src: b})
+	ws, err := compile.Files(examples.FS, "", "workspace.rules", "triggers.rules", "auxiliary.rules")
+	if err != nil {
+		f.Fatal(err)
 	}
 	for _, s := range []string{
 		"test \"t\" {\n    given deal d { title \"x\" amount 5 }\n    move d to Oferta\n    wait 3d\n    expect d.net == null\n}",
