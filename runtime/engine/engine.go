@@ -232,41 +232,32 @@ func (t *tx) run() error {
 	case "create":
 		_, err := t.create(in.Entity, in.Pipeline, in.Fields, "", true)
 		return err
+	case "tick":
+		return t.tick(in.Time)
+	case "update", "move", "event", "answer":
+	default:
+		return fmt.Errorf("unknown input kind %q: want create, update, move, event, answer or tick", in.Kind)
+	}
+	it, err := t.mustItem(in.Item)
+	if err != nil {
+		return err
+	}
+	switch in.Kind {
 	case "update":
-		it, err := t.mustItem(in.Item)
-		if err != nil {
-			return err
-		}
-		return t.update(it, in.Fields, in.By)
+		return t.update(it, in.Fields)
 	case "move":
-		it, err := t.mustItem(in.Item)
-		if err != nil {
-			return err
-		}
 		if _, err := t.e.stageIndex(it, in.Stage); err != nil {
 			return err
 		}
 		if in.By != "" && t.e.user(in.By) == nil {
 			return fmt.Errorf("no employee %q to move the item", in.By)
 		}
-		t.move(it, in.Stage, fmt.Sprintf("by %s", orDefault(in.By, "a user")), "")
+		t.move(it, in.Stage, "by "+orDefault(in.By, "a user"), "")
 		return nil
 	case "event":
-		it, err := t.mustItem(in.Item)
-		if err != nil {
-			return err
-		}
 		return t.event(it, in.Event, in.Fields)
-	case "answer":
-		it, err := t.mustItem(in.Item)
-		if err != nil {
-			return err
-		}
-		return t.answer(it, in.Key, in.Fields)
-	case "tick":
-		return t.tick(in.Time)
 	}
-	return fmt.Errorf("unknown input kind %q: want create, update, move, event, answer or tick", in.Kind)
+	return t.answer(it, in.Key, in.Fields)
 }
 
 func (t *tx) logInput() {

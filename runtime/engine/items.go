@@ -236,7 +236,7 @@ func (t *tx) create(entity, pipeline string, fields map[string]value.Value, stag
 }
 
 // update changes fields; each change may fire field-changed triggers.
-func (t *tx) update(it *item, fields map[string]value.Value, by string) error {
+func (t *tx) update(it *item, fields map[string]value.Value) error {
 	conformed := map[string]value.Value{}
 	for _, k := range sortedKeys(fields) {
 		f := t.e.fieldDef(it.Entity, k)
