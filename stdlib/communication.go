@@ -94,7 +94,7 @@ func sendEmail(c *engine.Call) {
 	}
 	fields := c.Fields()
 	fields["from"] = from
-	if c.Set("track_clicks").Bool() {
+	if value.Truth(c.Set("track_clicks")) {
 		fields["body"], fields["links"] = track(fields["body"], c.NextKey())
 	}
 	c.Bind(value.RecordOf([]string{"id"}, []value.Value{value.TextOf(c.Effect("sent", "email", to, fields))}))
@@ -150,7 +150,7 @@ func sendRobocall(c *engine.Call) {
 // who has not written yet has no channel: the message waits in the item's
 // chat, addressed to no channel, and the timeline says so.
 func sendChat(c *engine.Call) {
-	fields := map[string]string{"text": c.Text("text"), "hidden": fmt.Sprint(c.Set("hidden").Bool())}
+	fields := map[string]string{"text": c.Text("text"), "hidden": fmt.Sprint(value.Truth(c.Set("hidden")))}
 	for _, k := range []string{"attach", "drive"} {
 		if v := c.Text(k); v != "" {
 			fields[k] = v

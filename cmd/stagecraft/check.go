@@ -4,13 +4,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
-	"github.com/stagecraft/stagecraft/compiler/check"
-	"github.com/stagecraft/stagecraft/lang/ast"
+	"github.com/stagecraft/stagecraft/internal/compile"
 	"github.com/stagecraft/stagecraft/lang/diag"
-	"github.com/stagecraft/stagecraft/lang/parser"
-	"github.com/stagecraft/stagecraft/lang/token"
 )
 
 func cmdCheck(args []string, stdout, stderr io.Writer) int {
@@ -24,41 +20,26 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: stagecraft check [--format=text|json] PATH...")
 		return 2
 	}
-	paths, err := rulesFiles(fl.Args())
+	srcs, err := readSources(fl.Args())
 	if err != nil {
 		fmt.Fprintln(stderr, "stagecraft check:", err)
 		return 2
 	}
-	u, err := universe()
+	c, err := compile.Check(srcs)
 	if err != nil {
 		fmt.Fprintln(stderr, "stagecraft check:", err)
 		return 2
 	}
-	fset := token.NewFileSet()
-	var all diag.List
-	var files []*ast.File
-	for _, p := range paths {
-		src, err := os.ReadFile(p)
-		if err != nil {
-			fmt.Fprintln(stderr, "stagecraft check:", err)
-			return 2
-		}
-		f, ds := parser.ParseFile(fset.AddFile(p, src))
-		all.Append(ds)
-		files = append(files, f)
-	}
-	_, ds := check.Check(fset, files, u)
-	all.Append(ds)
-	sorted := all.Sorted()
+	sorted := c.Diags.Sorted()
 	if *format == "json" {
-		if err := diag.WriteJSON(stdout, fset, sorted); err != nil {
+		if err := diag.WriteJSON(stdout, c.Fset, sorted); err != nil {
 			fmt.Fprintln(stderr, "stagecraft check:", err)
 			return 2
 		}
 	} else {
-		diag.WriteText(stdout, fset, sorted, all.Dropped())
+		diag.WriteText(stdout, c.Fset, sorted, c.Diags.Dropped())
 	}
-	if all.HasErrors() {
+	if c.Diags.HasErrors() {
 		return 1
 	}
 	return 0

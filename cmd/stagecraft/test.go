@@ -16,32 +16,14 @@ import (
 	"github.com/stagecraft/stagecraft/stdlib"
 )
 
-type source = compile.Source
-
 // program compiles sources; on errors it prints them and returns nil.
-func program(srcs []source, stderr io.Writer) *ir.Program {
+func program(srcs []compile.Source, stderr io.Writer) *ir.Program {
 	p, err := compile.Program(srcs)
 	if err != nil {
 		fmt.Fprint(stderr, err)
 		return nil
 	}
 	return p
-}
-
-func readSources(paths []string) ([]source, error) {
-	files, err := rulesFiles(paths)
-	if err != nil {
-		return nil, err
-	}
-	var out []source
-	for _, p := range files {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, source{Name: p, Src: b})
-	}
-	return out, nil
 }
 
 // cmdTest runs the test blocks: stagecraft test PATH...
@@ -131,13 +113,9 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: stagecraft demo")
 		return 2
 	}
-	srcs, err := compile.Files(examples.FS, "examples/", demoFiles...)
+	p, err := compile.ProgramFiles(examples.FS, "examples/", demoFiles...)
 	if err != nil {
 		fmt.Fprintln(stderr, "stagecraft demo:", err)
-		return 2
-	}
-	p := program(srcs, stderr)
-	if p == nil {
 		return 1
 	}
 	dir, err := os.MkdirTemp("", "stagecraft-demo-")

@@ -11,8 +11,6 @@ import (
 	"github.com/stagecraft/stagecraft/internal/compile"
 )
 
-var universe = compile.Universe
-
 // rulesFiles expands PATH arguments into *.rules files: a file as given, a
 // folder as every *.rules file below it, sorted.
 func rulesFiles(paths []string) ([]string, error) {
@@ -56,6 +54,23 @@ func rulesFiles(paths []string) ([]string, error) {
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("no *.rules files in %s", strings.Join(paths, " "))
+	}
+	return out, nil
+}
+
+// readSources reads the *.rules files that PATH arguments name.
+func readSources(paths []string) ([]compile.Source, error) {
+	files, err := rulesFiles(paths)
+	if err != nil {
+		return nil, err
+	}
+	var out []compile.Source
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, compile.Source{Name: p, Src: b})
 	}
 	return out, nil
 }

@@ -28,29 +28,46 @@ type Source struct {
 	Src  []byte
 }
 
-// Program compiles sources. With errors, it returns them rendered as text
-// (positions, carets, hints) in the error.
-func Program(srcs []Source) (*ir.Program, error) {
+// Checked is a workspace parsed and checked.
+type Checked struct {
+	Fset  *token.FileSet
+	Files []*ast.File
+	Info  *check.Info
+	Diags diag.List // of parsing and checking, together
+}
+
+// Check parses and checks sources as one workspace. The error is only for
+// a broken standard library; the workspace's own problems are in Diags.
+func Check(srcs []Source) (*Checked, error) {
 	u, err := Universe()
 	if err != nil {
 		return nil, err
 	}
-	fset := token.NewFileSet()
-	var all diag.List
-	var files []*ast.File
+	c := &Checked{Fset: token.NewFileSet()}
 	for _, s := range srcs {
-		f, ds := parser.ParseFile(fset.AddFile(s.Name, s.Src))
-		all.Append(ds)
-		files = append(files, f)
+		f, ds := parser.ParseFile(c.Fset.AddFile(s.Name, s.Src))
+		c.Diags.Append(ds)
+		c.Files = append(c.Files, f)
 	}
-	info, ds := check.Check(fset, files, u)
-	all.Append(ds)
-	if all.HasErrors() {
+	info, ds := check.Check(c.Fset, c.Files, u)
+	c.Diags.Append(ds)
+	c.Info = info
+	return c, nil
+}
+
+// Program compiles sources. With errors, it returns them rendered as text
+// (positions, carets, hints) in the error.
+func Program(srcs []Source) (*ir.Program, error) {
+	c, err := Check(srcs)
+	if err != nil {
+		return nil, err
+	}
+	if c.Diags.HasErrors() {
 		var b strings.Builder
-		diag.WriteText(&b, fset, all.Sorted(), all.Dropped())
+		diag.WriteText(&b, c.Fset, c.Diags.Sorted(), c.Diags.Dropped())
 		return nil, errors.New(b.String())
 	}
-	return ir.Lower(fset, files, info), nil
+	return ir.Lower(c.Fset, c.Files, c.Info), nil
 }
 
 // Files reads the named files of fsys as sources, or with no names every
@@ -72,4 +89,13 @@ func Files(fsys fs.FS, prefix string, names ...string) ([]Source, error) {
 		srcs = append(srcs, Source{Name: prefix + n, Src: b})
 	}
 	return srcs, nil
+}
+
+// ProgramFiles compiles files of fsys, as Files reads them.
+func ProgramFiles(fsys fs.FS, prefix string, names ...string) (*ir.Program, error) {
+	srcs, err := Files(fsys, prefix, names...)
+	if err != nil {
+		return nil, err
+	}
+	return Program(srcs)
 }

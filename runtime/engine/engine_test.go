@@ -28,11 +28,7 @@ var crashSeeds = flag.Int("crash.seeds", 12, "seeds of TestCrash (the long run: 
 
 func examplesProgram(t testing.TB) *ir.Program {
 	t.Helper()
-	srcs, err := compile.Files(examples.FS, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := compile.Program(srcs)
+	p, err := compile.ProgramFiles(examples.FS, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -459,5 +455,50 @@ func TestConcurrentReplay(t *testing.T) {
 	}
 	if got, want := replay(t, p, log), dump(t, st); got != want {
 		t.Error("the replay of a concurrent run differs from it")
+	}
+}
+
+// TestInputLimits: one input runs at most MaxActions rules and makes at
+// most MaxMoves stage changes; past either, the timeline says so.
+func TestInputLimits(t *testing.T) {
+	var ws strings.Builder
+	ws.WriteString("pipeline deal P {\n")
+	for i := 0; i <= engine.MaxMoves+2; i++ {
+		fmt.Fprintf(&ws, "    stage S%d\n", i)
+	}
+	ws.WriteString("}\nfield deal.n: number \"N\"\nemployee anna \"Anna\"\n")
+	// A chain of stages: each entry sets n, whose change moves the deal on.
+	for i := 0; i <= engine.MaxMoves+1; i++ {
+		fmt.Fprintf(&ws, "on stage S%d: update deal.n = %d\n", i, i)
+		fmt.Fprintf(&ws, "move to stage S%d when field changed field deal.n value %d\n", i+1, i)
+	}
+	// And many rules on the first stage.
+	for i := 0; i < engine.MaxActions; i++ {
+		fmt.Fprintf(&ws, "on stage S0: update deal.source = \"r%d\"\n", i)
+	}
+	p, err := compile.Program([]compile.Source{{Name: "limits.rules", Src: []byte(ws.String())}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := engine.New(openMem(t), p, stdlib.Runtime())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Apply(engine.Input{Time: 1, Kind: "create", Entity: "deal", Fields: map[string]value.Value{"responsible": value.RefOf("user", "anna")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var runsStopped, movesStopped bool
+	for _, en := range res.Timeline {
+		runsStopped = runsStopped || strings.Contains(en.Text, fmt.Sprintf("this input already ran %d rules", engine.MaxActions))
+		movesStopped = movesStopped || strings.Contains(en.Text, fmt.Sprintf("limit %d moves", engine.MaxMoves))
+	}
+	if !runsStopped {
+		t.Error("more than MaxActions rules ran in one input")
+	}
+	// Entering S0 on creation is the first move; the last allowed enters S(MaxMoves-1).
+	fields, _, _ := e.Item(res.Created[0])
+	if want := fmt.Sprintf("S%d", engine.MaxMoves-1); !movesStopped || fields["stage"].S != want {
+		t.Errorf("moves not stopped at %d: stage %s, want %s", engine.MaxMoves, fields["stage"].S, want)
 	}
 }

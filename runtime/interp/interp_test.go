@@ -1,7 +1,9 @@
 package interp_test
 
 import (
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stagecraft/stagecraft/compiler/ir"
 	"github.com/stagecraft/stagecraft/internal/compile"
@@ -88,5 +90,28 @@ func BenchmarkCondition(b *testing.B) {
 			b.Fatal("false")
 		}
 		env.Reset(env.Item)
+	}
+}
+
+// TestBudgets: an evaluation stops past MaxSteps, and a template past
+// MaxTextBytes, each with an error the engine puts on the timeline.
+func TestBudgets(t *testing.T) {
+	pl := interp.NewPlanner(&ir.Program{}, nil)
+	one := &ir.Expr{Op: ir.OpLit, Kind: "number", Lit: "1"}
+	sum := one
+	for i := 0; i <= interp.MaxSteps; i++ {
+		sum = &ir.Expr{Op: ir.OpBinary, Name: "+", X: sum, Y: one}
+	}
+	env := &interp.Env{World: world{}}
+	env.Reset(nil)
+	if v := pl.Plan(sum, "deal")(env); env.Err() == nil || !v.IsNull() {
+		t.Errorf("%d additions: %v, error %v", interp.MaxSteps+1, v, env.Err())
+	}
+
+	big := &ir.Expr{Op: ir.OpLit, Kind: "text", Lit: strings.Repeat("ż", interp.MaxTextBytes/2)}
+	tmpl := &ir.Expr{Op: ir.OpTemplate, Args: []*ir.Expr{big, big}}
+	env.Reset(nil)
+	if v := pl.Plan(tmpl, "deal")(env); env.Err() == nil || len(v.S) > interp.MaxTextBytes || !utf8.ValidString(v.S) {
+		t.Errorf("template of %d bytes: %d bytes, error %v", 2*len(big.Lit), len(v.S), env.Err())
 	}
 }

@@ -70,13 +70,20 @@ func (r *runner) fail(s *ir.Step, msg string) {
 	r.out.Failures = append(r.out.Failures, Failure{Step: s, Msg: msg})
 }
 
+// apply applies an input at the test's time.
 func (r *runner) apply(in engine.Input) error {
+	_, err := r.do(in)
+	return err
+}
+
+// do is apply, returning what the input did.
+func (r *runner) do(in engine.Input) (*engine.Result, error) {
 	in.Time = r.now
 	res, err := r.eng.Apply(in)
 	if err == nil {
 		r.out.Timeline = append(r.out.Timeline, res.Timeline...)
 	}
-	return err
+	return res, err
 }
 
 func (r *runner) step(s *ir.Step) error {
@@ -94,23 +101,12 @@ func (r *runner) step(s *ir.Step) error {
 				pipeline = v.S
 				continue
 			}
-			if ref := r.pl.Ref(s.Entity, set.Name); ref != "" {
-				if id, ok := r.ids[v.S]; ok {
-					v = value.RefOf(ref, id)
-				} else {
-					v = value.RefOf(ref, v.S)
-				}
-			}
-			if r.p != nil && isMulti(r.p, s.Entity, set.Name) && v.K == value.Text {
-				v = value.ListOf(v)
-			}
-			fields[set.Name] = v
+			fields[set.Name] = v // the engine conforms it to the field: a test's item is a reference, one address a list
 		}
-		res, err := r.eng.Apply(engine.Input{Time: r.now, Kind: "create", Entity: s.Entity, Pipeline: pipeline, Fields: fields})
+		res, err := r.do(engine.Input{Kind: "create", Entity: s.Entity, Pipeline: pipeline, Fields: fields})
 		if err != nil {
 			return err
 		}
-		r.out.Timeline = append(r.out.Timeline, res.Timeline...)
 		r.ids[s.Item] = res.Created[0]
 		return nil
 	case "move":
@@ -144,19 +140,6 @@ func (r *runner) step(s *ir.Step) error {
 		return r.expectEffect(s)
 	}
 	return nil
-}
-
-func isMulti(p *ir.Program, entity, field string) bool {
-	for _, e := range p.Entities {
-		if e.Name == entity {
-			for _, f := range e.Fields {
-				if f.Name == field {
-					return strings.HasSuffix(f.Kind, "s")
-				}
-			}
-		}
-	}
-	return false
 }
 
 // advance moves the clock, firing the timers that come due.

@@ -31,11 +31,7 @@ func run(t *testing.T, p *ir.Program) {
 
 // TestExamples runs the test blocks of examples/, as `stagecraft test examples/` does.
 func TestExamples(t *testing.T) {
-	srcs, err := compile.Files(examples.FS, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := compile.Program(srcs)
+	p, err := compile.ProgramFiles(examples.FS, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,11 +68,7 @@ func TestEveryIDTested(t *testing.T) {
 	for _, tr := range lib.Triggers {
 		ids = append(ids, tr.ID)
 	}
-	srcs, err := compile.Files(examples.FS, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := compile.Program(srcs)
+	p, err := compile.ProgramFiles(examples.FS, "")
 	if err != nil {
 		t.Fatal(err)
 	}

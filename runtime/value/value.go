@@ -45,19 +45,14 @@ type Value struct {
 func TextOf(s string) Value            { return Value{K: Text, S: s} }
 func NumberOf(n float64) Value         { return Value{K: Number, N: n} }
 func MoneyOf(n float64) Value          { return Value{K: Money, N: roundCents(n)} }
-func DurationOf(d time.Duration) Value { return Value{K: Duration, N: d.Seconds()} }
-func DateTimeOf(t time.Time) Value     { return Value{K: DateTime, N: float64(t.Unix())} }
 func RefOf(entity, id string) Value    { return Value{K: Ref, S: id, Tag: entity} }
 func TypedText(kind, s string) Value   { return Value{K: Text, S: s, Tag: kind} }
 func ListOf(vs ...Value) Value         { return Value{K: List, L: vs} }
-func DateOf(t time.Time) Value         { return Value{K: Date, N: float64(midnight(t.Unix()))} }
 func BoolOf(b bool) Value              { return Value{K: Bool, N: b2f(b)} }
 func (v Value) IsNull() bool           { return v.K == Null }
-func (v Value) Bool() bool             { return v.K == Bool && v.N != 0 }
 func (v Value) Unix() int64            { return int64(v.N) }
 func (v Value) AsTime() time.Time      { return time.Unix(int64(v.N), 0).UTC() }
 func (v Value) Seconds() time.Duration { return time.Duration(v.N) * time.Second }
-func midnight(s int64) int64           { return s - ((s%86400)+86400)%86400 }
 func roundCents(n float64) float64     { return math.Round(n*100) / 100 }
 func isTemporal(k Kind) bool           { return k == Date || k == DateTime || k == Time }
 func numeric(k Kind) bool              { return k == Number || k == Money }
