@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 
@@ -10,36 +9,38 @@ import (
 )
 
 func cmdCheck(args []string, stdout, stderr io.Writer) int {
-	fl := flag.NewFlagSet("check", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	format := fl.String("format", "text", "output format: text or json")
-	if err := fl.Parse(args); err != nil {
+	c := newCommand("check", "[--format=text|json] PATH...", stdout, stderr)
+	format := c.fl.String("format", "text", "output `format`: text or json")
+	paths, code, ok := c.parse(args)
+	if !ok {
+		return code
+	}
+	if !c.oneOf("format", *format, "text", "json") {
 		return 2
 	}
-	if *format != "text" && *format != "json" || fl.NArg() == 0 {
-		fmt.Fprintln(stderr, "usage: stagecraft check [--format=text|json] PATH...")
-		return 2
+	if len(paths) == 0 {
+		return c.fail("no PATH given: name *.rules files or folders")
 	}
-	srcs, err := readSources(fl.Args())
+	srcs, err := readSources(paths)
 	if err != nil {
 		fmt.Fprintln(stderr, "stagecraft check:", err)
 		return 2
 	}
-	c, err := compile.Check(srcs)
+	ch, err := compile.Check(srcs)
 	if err != nil {
 		fmt.Fprintln(stderr, "stagecraft check:", err)
 		return 2
 	}
-	sorted := c.Diags.Sorted()
+	sorted := ch.Diags.Sorted()
 	if *format == "json" {
-		if err := diag.WriteJSON(stdout, c.Fset, sorted); err != nil {
+		if err := diag.WriteJSON(stdout, ch.Fset, sorted); err != nil {
 			fmt.Fprintln(stderr, "stagecraft check:", err)
 			return 2
 		}
 	} else {
-		diag.WriteText(stdout, c.Fset, sorted, c.Diags.Dropped())
+		diag.WriteText(stdout, ch.Fset, sorted, ch.Diags.Dropped())
 	}
-	if c.Diags.HasErrors() {
+	if ch.Diags.HasErrors() {
 		return 1
 	}
 	return 0

@@ -5,6 +5,7 @@
 //	stagecraft test PATH...
 //	stagecraft run PATH...
 //	stagecraft demo
+//	stagecraft version
 //
 // Exit codes: 0 success, 1 problems found (errors, unformatted files with -l),
 // 2 usage or I/O failure.
@@ -24,6 +25,9 @@ commands:
   test PATH...                         run the test blocks; exit 1 on a failure
   run PATH...                          dry-run the test blocks as scenarios, printing timelines
   demo                                 the furniture shop (M-SCENARIO) on a temporary Pebble store
+  version                              print the version
+
+"stagecraft <command> -h" describes a command.
 `
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -37,17 +41,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "check":
 		return cmdCheck(args[1:], stdout, stderr)
 	case "fmt":
-		return cmdFmt(args[1:], stdout, stderr)
+		return cmdFmt(args[1:], os.Stdin, stdout, stderr)
 	case "test":
 		return cmdTest(args[1:], stdout, stderr)
 	case "run":
 		return cmdRun(args[1:], stdout, stderr)
 	case "demo":
 		return cmdDemo(args[1:], stdout, stderr)
+	case "version":
+		return cmdVersion(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
 	}
-	fmt.Fprintf(stderr, "stagecraft: unknown command %q\n%s", args[0], usage)
-	return 2
+	return unknownCommand(args[0], stderr)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -26,13 +27,31 @@ func program(srcs []compile.Source, stderr io.Writer) *ir.Program {
 	return p
 }
 
-// cmdTest runs the test blocks: stagecraft test PATH...
+// cmdTest runs the test blocks: stagecraft test [-run REGEXP] [-v]
+// [--format=text|json] PATH...
 func cmdTest(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: stagecraft test PATH...")
+	c := newCommand("test", "[-run REGEXP] [-v] [--format=text|json] PATH...", stdout, stderr)
+	runPat := c.fl.String("run", "", "run only the tests whose name matches the `regexp`")
+	verbose := c.fl.Bool("v", false, "print each test's timeline, also when it passes")
+	format := c.fl.String("format", "text", "output `format`: text, or json (one event per line, as go test -json)")
+	paths, code, ok := c.parse(args)
+	if !ok {
+		return code
+	}
+	if !c.oneOf("format", *format, "text", "json") {
 		return 2
 	}
-	srcs, err := readSources(args)
+	if len(paths) == 0 {
+		return c.fail("no PATH given: name *.rules files or folders")
+	}
+	var match *regexp.Regexp
+	if *runPat != "" {
+		var err error
+		if match, err = regexp.Compile(*runPat); err != nil {
+			return c.fail("bad -run regexp: %v", err)
+		}
+	}
+	srcs, err := readSources(paths)
 	if err != nil {
 		fmt.Fprintln(stderr, "stagecraft test:", err)
 		return 2
@@ -41,38 +60,41 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 	if p == nil {
 		return 1
 	}
-	passed, failed := 0, 0
+	rep := newReporter(*format, *verbose, stdout)
 	for _, t := range p.Tests {
+		if match != nil && !match.MatchString(t.Name) {
+			continue
+		}
+		rep.start(t)
 		out, err := testrun.Run(p, stdlib.Runtime(), t)
 		if err != nil {
 			fmt.Fprintln(stderr, "stagecraft test:", err)
 			return 2
 		}
-		if len(out.Failures) == 0 {
-			passed++
-			fmt.Fprintf(stdout, "ok   %s %q\n", t.Pos, t.Name)
-			continue
-		}
-		failed++
-		fmt.Fprintf(stdout, "FAIL %s %q\n", t.Pos, t.Name)
-		for _, f := range out.Failures {
-			fmt.Fprintf(stdout, "    %s: %s\n", f.Step.Pos, f.Msg)
-		}
+		rep.end(t, out)
 	}
-	fmt.Fprintf(stdout, "%d passed, %d failed\n", passed, failed)
-	if failed > 0 {
-		return 1
-	}
-	return 0
+	return rep.finish()
 }
 
 // cmdRun is a dry run: each test block as a scenario, printing its timeline.
 func cmdRun(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: stagecraft run PATH...")
-		return 2
+	c := newCommand("run", "[-run REGEXP] PATH...", stdout, stderr)
+	runPat := c.fl.String("run", "", "run only the scenarios whose name matches the `regexp`")
+	paths, code, ok := c.parse(args)
+	if !ok {
+		return code
 	}
-	srcs, err := readSources(args)
+	if len(paths) == 0 {
+		return c.fail("no PATH given: name *.rules files or folders")
+	}
+	var match *regexp.Regexp
+	if *runPat != "" {
+		var err error
+		if match, err = regexp.Compile(*runPat); err != nil {
+			return c.fail("bad -run regexp: %v", err)
+		}
+	}
+	srcs, err := readSources(paths)
 	if err != nil {
 		fmt.Fprintln(stderr, "stagecraft run:", err)
 		return 2
@@ -82,6 +104,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	for _, t := range p.Tests {
+		if match != nil && !match.MatchString(t.Name) {
+			continue
+		}
 		out, err := testrun.Run(p, stdlib.Runtime(), t)
 		if err != nil {
 			fmt.Fprintln(stderr, "stagecraft run:", err)

@@ -26,6 +26,7 @@ var Universe = sync.OnceValues(func() (*check.Universe, error) { return check.Ne
 type Source struct {
 	Name string
 	Src  []byte
+	Err  error // the file could not be read: reported as E008 at its start, the others still checked
 }
 
 // Checked is a workspace parsed and checked.
@@ -45,6 +46,11 @@ func Check(srcs []Source) (*Checked, error) {
 	}
 	c := &Checked{Fset: token.NewFileSet()}
 	for _, s := range srcs {
+		if s.Err != nil {
+			tf := c.Fset.AddFile(s.Name, nil)
+			c.Diags.Errorf(tf.Pos(0), tf.Pos(0), diag.EUnreadable, "cannot read the file: %v", s.Err).Hint = "remove it, or make it a readable regular file"
+			continue
+		}
 		f, ds := parser.ParseFile(c.Fset.AddFile(s.Name, s.Src))
 		c.Diags.Append(ds)
 		c.Files = append(c.Files, f)

@@ -15,6 +15,7 @@ const (
 	EBadLiteral    Code = "E005" // a malformed number, duration, date or time
 	EBadTemplate   Code = "E006" // a malformed {placeholder} in a text
 	EExpectedDecl  Code = "E007" // a line that starts no declaration
+	EUnreadable    Code = "E008" // a source file that cannot be read
 	ETooLarge      Code = "E090" // a source file over the size limit
 	ETooDeep       Code = "E091" // brackets nested past the depth limit
 	ETooManyTokens Code = "E092" // a declaration over the token limit
@@ -88,6 +89,7 @@ var Codes = []struct {
 	{EBadLiteral, "a malformed number, duration, date, date-time or clock time"},
 	{EBadTemplate, "a malformed {placeholder} in a text"},
 	{EExpectedDecl, "a line that starts no declaration"},
+	{EUnreadable, "a source file that cannot be read (a dangling symbolic link, a named pipe, no permission)"},
 	{ETooLarge, "a source file over the size limit (1 MiB)"},
 	{ETooDeep, "brackets nested deeper than the limit (32)"},
 	{ETooManyTokens, "a declaration with more tokens than the limit (20,000)"},

@@ -6,7 +6,8 @@
 // The layout is made for review: a declaration fits on one line when it can
 // (100 characters); otherwise the rule's head stays on the first line and
 // each setting gets a line of its own, so that a changed setting is a
-// one-line diff.
+// one-line diff. A rule's head is never broken, however long: a wrapped
+// condition would shift when an unrelated part of it changed.
 package format
 
 import (
