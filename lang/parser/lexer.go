@@ -10,6 +10,8 @@ import (
 
 	"github.com/alecthomas/participle/v2/lexer"
 
+	"github.com/stagecraft/stagecraft/lang/token"
+
 	"github.com/stagecraft/stagecraft/lang/diag"
 )
 
@@ -99,6 +101,9 @@ type scanner struct {
 // input never stops it: a bad character becomes an Error token and a lexError.
 func scan(file string, src []byte) ([]lexer.Token, []lexError) {
 	s := &scanner{file: file, src: src, line: 1, col: 1, first: true}
+	if bytes.HasPrefix(src, token.BOM) {
+		s.off = len(token.BOM) // as Go does: a leading byte-order mark is not part of the text
+	}
 	s.toks = make([]lexer.Token, 0, len(src)/4)
 	for {
 		s.skipSpace()

@@ -7,6 +7,7 @@
 package token
 
 import (
+	"bytes"
 	"sort"
 	"strconv"
 	"unicode/utf8"
@@ -18,6 +19,10 @@ type Pos int
 
 // NoPos is the zero Pos.
 const NoPos Pos = 0
+
+// BOM is the UTF-8 byte-order mark. At the start of a file it is skipped,
+// as Go skips it: it is not part of the text, and columns start after it.
+var BOM = []byte("\ufeff")
 
 // IsValid reports whether p is a real position.
 func (p Pos) IsValid() bool { return p != NoPos }
@@ -72,6 +77,9 @@ func (f *File) Position(p Pos) Position {
 	}
 	i := sort.Search(len(f.lines), func(i int) bool { return f.lines[i] > off }) - 1
 	lineStart := f.lines[i]
+	if i == 0 && bytes.HasPrefix(f.src, BOM) && off >= len(BOM) {
+		lineStart = len(BOM) // editors do not show the mark, so columns start after it
+	}
 	col, u16 := 1, 0
 	for _, r := range string(f.src[lineStart:off]) {
 		col++
@@ -90,6 +98,9 @@ func (f *File) Line(n int) string {
 		return ""
 	}
 	start := f.lines[n-1]
+	if n == 1 && bytes.HasPrefix(f.src, BOM) {
+		start = len(BOM)
+	}
 	end := len(f.src)
 	if n < len(f.lines) {
 		end = f.lines[n] - 1
