@@ -79,8 +79,14 @@ type Resource struct {
 
 // Rule is `on stage S [then] [after D | at T] [worktime] [if C]: ACTION`.
 type Rule struct {
-	Index    int
-	Pos      Pos
+	Index int
+	Pos   Pos
+	// Ident is the rule's identity across program versions: its label when
+	// it has one, otherwise derived from its stage and what it does
+	// (spec/semantics.md, "Identity"). Pending work refers to it, never to
+	// Index.
+	Ident    string
+	Label    string `json:",omitempty"` // the explicit name written before the rule, if any
 	Entity   string
 	Pipeline string
 	Stage    string
@@ -117,6 +123,8 @@ type Setting struct {
 type Trigger struct {
 	Index     int
 	Pos       Pos
+	Ident     string // identity across program versions, as Rule.Ident
+	Label     string `json:",omitempty"`
 	ID        string
 	Entity    string
 	Pipeline  string

@@ -2,6 +2,7 @@ package ir
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/stagecraft/stagecraft/compiler/check"
@@ -31,6 +32,7 @@ func Lower(fset *token.FileSet, files []*ast.File, info *check.Info) *Program {
 	for i, t := range info.Triggers {
 		l.p.Triggers = append(l.p.Triggers, l.trigger(i, t))
 	}
+	identify(l.p)
 	for _, t := range info.Tests {
 		l.p.Tests = append(l.p.Tests, l.test(t))
 	}
@@ -336,4 +338,38 @@ func (l *lowerer) ident(id *ast.Ident, x *Expr) *Expr {
 		x.Op, x.Lit, x.Kind = OpLit, id.Name, "text"
 	}
 	return x
+}
+
+// identify gives every rule and trigger its identity: where it is and
+// what it does, with a number for the second and later of the same.
+func identify(p *Program) {
+	seen := map[string]int{}
+	unique := func(id string) string {
+		seen[id]++
+		if n := seen[id]; n > 1 {
+			return id + " #" + strconv.Itoa(n)
+		}
+		return id
+	}
+	for _, r := range p.Rules {
+		key := r.Action.Name
+		switch {
+		case r.Action.Bind != "" && r.Action.Name != "let" && r.Action.Name != "calc":
+			key += " as " + r.Action.Bind
+		case r.Action.Bind != "":
+			key += " " + r.Action.Bind
+		case r.Action.Name == "update" && r.Action.Field != nil:
+			key += " " + r.Action.Field.Name + "." + strings.Join(r.Action.Field.Path, ".")
+		case r.Action.Custom != "":
+			key += " " + r.Action.Custom
+		}
+		if r.Previous >= 0 {
+			r.Ident = unique(p.Rules[r.Previous].Ident + " then " + key)
+		} else {
+			r.Ident = unique(r.Entity + "/" + r.Pipeline + "/" + r.Stage + ": " + key)
+		}
+	}
+	for _, t := range p.Triggers {
+		t.Ident = unique(t.Entity + "/" + t.Pipeline + ": move to stage " + t.Stage + " when " + t.Event)
+	}
 }
