@@ -67,8 +67,9 @@ type ResourceDecl struct {
 	Rbrace   token.Pos
 }
 
-// RuleDecl is a rule: on stage S [then] [after D | at T] [worktime] [if C]: ACTION.
+// RuleDecl is a rule: [NAME:] on stage S [then] [after D | at T] [worktime] [if C]: ACTION.
 type RuleDecl struct {
+	Label  *Ident // may be nil: the explicit name that pins the rule's identity
 	On     token.Pos
 	Stage  *StageRef
 	Then   token.Pos // NoPos unless the rule runs after the previous one
@@ -111,8 +112,9 @@ func (x *Timing) End() token.Pos {
 	}
 }
 
-// TriggerDecl is a trigger: move to stage S when EVENT SETTINGS [if C] [as USER].
+// TriggerDecl is a trigger: [NAME:] move to stage S when EVENT SETTINGS [if C] [as USER].
 type TriggerDecl struct {
+	Label    *Ident // may be nil, as RuleDecl.Label
 	Move     token.Pos
 	Stage    *StageRef
 	Event    [2]*Ident
@@ -153,9 +155,19 @@ func (x *ResourceDecl) End() token.Pos {
 	}
 	return x.Name.End()
 }
-func (x *RuleDecl) Pos() token.Pos    { return x.On }
-func (x *RuleDecl) End() token.Pos    { return x.Action.End() }
-func (x *TriggerDecl) Pos() token.Pos { return x.Move }
+func (x *RuleDecl) Pos() token.Pos {
+	if x.Label != nil {
+		return x.Label.Pos()
+	}
+	return x.On
+}
+func (x *RuleDecl) End() token.Pos { return x.Action.End() }
+func (x *TriggerDecl) Pos() token.Pos {
+	if x.Label != nil {
+		return x.Label.Pos()
+	}
+	return x.Move
+}
 func (x *TriggerDecl) End() token.Pos {
 	switch {
 	case x.As != nil:

@@ -84,7 +84,10 @@ func (p *printer) flushComments(pos token.Pos, ind string) {
 			p.blankBefore(p.off(c.Pos()))
 			p.lines = append(p.lines, ind+c.Text)
 		}
-		p.lastEnd = p.off(c.End())
+		// A comment inside the declaration just printed (after a label on a
+		// line of its own, say) is printed after it: lastEnd never goes back,
+		// or the lines between would count as a blank line.
+		p.lastEnd = max(p.lastEnd, p.off(c.End()))
 	}
 }
 
@@ -200,8 +203,16 @@ func (p *printer) decl(d ast.Decl) {
 	}
 }
 
+// label prints a rule's or trigger's label, written on the line it starts.
+func label(l *ast.Ident) string {
+	if l == nil {
+		return ""
+	}
+	return l.Name + ": "
+}
+
 func (p *printer) rule(d *ast.RuleDecl) {
-	head := "on stage " + stageRef(d.Stage)
+	head := label(d.Label) + "on stage " + stageRef(d.Stage)
 	if d.Then.IsValid() {
 		head += " then"
 	}
@@ -242,7 +253,7 @@ func (p *printer) rule(d *ast.RuleDecl) {
 }
 
 func (p *printer) trigger(d *ast.TriggerDecl) {
-	head := "move to stage " + stageRef(d.Stage) + " when " + d.Event[0].Name + " " + d.Event[1].Name
+	head := label(d.Label) + "move to stage " + stageRef(d.Stage) + " when " + d.Event[0].Name + " " + d.Event[1].Name
 	parts := settingParts(d.Settings)
 	if d.Cond != nil {
 		parts = append(parts, part{d.Cond.Pos(), d.Cond.End(), "if " + Expr(d.Cond)})

@@ -49,6 +49,13 @@ func (c converter) ident(g *gIdent) *ast.Ident {
 	return &ast.Ident{NamePos: c.pos(g.Pos), Name: g.Name}
 }
 
+func (c converter) label(g *gLabel) *ast.Ident {
+	if g == nil {
+		return nil
+	}
+	return c.ident(g.Name)
+}
+
 func (c converter) word(g *gWord) *ast.Ident {
 	return &ast.Ident{NamePos: c.pos(g.Pos), Name: g.Name}
 }
@@ -92,7 +99,7 @@ func (c converter) settings(list gSettings) []*ast.Setting {
 }
 
 func (c converter) rule(g *gRule) *ast.RuleDecl {
-	r := &ast.RuleDecl{On: c.pos(g.Pos), Stage: c.stageRef(g.Stage)}
+	r := &ast.RuleDecl{Label: c.label(g.Label), On: c.pos(g.On.Pos), Stage: c.stageRef(g.Stage)}
 	if g.Then != nil {
 		r.Then = c.pos(g.Then.Pos)
 	}
@@ -127,7 +134,7 @@ func (c converter) rule(g *gRule) *ast.RuleDecl {
 }
 
 func (c converter) trigger(g *gTrigger) *ast.TriggerDecl {
-	t := &ast.TriggerDecl{Move: c.pos(g.Pos), Stage: c.stageRef(g.Stage),
+	t := &ast.TriggerDecl{Label: c.label(g.Label), Move: c.pos(g.Move.Pos), Stage: c.stageRef(g.Stage),
 		Event: [2]*ast.Ident{c.ident(g.Event1), c.ident(g.Event2)}, Settings: c.settings(g.Settings), As: c.ident(g.As)}
 	if g.Cond != nil {
 		t.Cond = c.expr(g.Cond)

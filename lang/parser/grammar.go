@@ -106,6 +106,13 @@ type gPath struct {
 
 // Declarations.
 
+// gLabel is the explicit name of a rule or trigger, `repeat_lead:`. It
+// starts Ident ':', where a resource starts Ident Ident, so the lookahead of
+// 2 tells them apart.
+type gLabel struct {
+	Name *gIdent `parser:"@@ ':'"`
+}
+
 // gRuleDecl is a rule, read by readers.go's readRule: rules are most of a
 // workspace (see the note on expressions below). Its only implementation
 // is *gRule.
@@ -115,11 +122,13 @@ func (r *gRule) rule() *gRule { return r }
 
 type gRule struct {
 	Pos    lexer.Position
-	Stage  *gStageRef `parser:"'on' 'stage' @@"`
-	Then   *gThen     `parser:"@@?"`
-	Timing *gTiming   `parser:"@@?"`
-	Cond   gExpr      `parser:"('if' @@)?"`
-	Action *gAction   `parser:"':' @@"`
+	Label  *gLabel     `parser:"@@?"`
+	On     lexer.Token `parser:"@'on'"`
+	Stage  *gStageRef  `parser:"'stage' @@"`
+	Then   *gThen      `parser:"@@?"`
+	Timing *gTiming    `parser:"@@?"`
+	Cond   gExpr       `parser:"('if' @@)?"`
+	Action *gAction    `parser:"':' @@"`
 }
 
 type gTiming struct {
@@ -174,12 +183,14 @@ type gSetting struct {
 
 type gTrigger struct {
 	Pos      lexer.Position
-	Stage    *gStageRef `parser:"'move' 'to' 'stage' @@"`
-	Event1   *gIdent    `parser:"'when' @@"`
-	Event2   *gIdent    `parser:"@@"`
-	Settings gSettings  `parser:"@@?"`
-	Cond     gExpr      `parser:"('if' @@)?"`
-	As       *gIdent    `parser:"('as' @@)?"`
+	Label    *gLabel     `parser:"@@?"`
+	Move     lexer.Token `parser:"@'move'"`
+	Stage    *gStageRef  `parser:"'to' 'stage' @@"`
+	Event1   *gIdent     `parser:"'when' @@"`
+	Event2   *gIdent     `parser:"@@"`
+	Settings gSettings   `parser:"@@?"`
+	Cond     gExpr       `parser:"('if' @@)?"`
+	As       *gIdent     `parser:"('as' @@)?"`
 }
 
 type gField struct {

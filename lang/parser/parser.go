@@ -140,7 +140,10 @@ func split(toks []lexer.Token) [][]piece {
 			return
 		}
 		pc := piece(toks[start:end])
-		if len(chunks) == 0 || startsDecl(pc) {
+		if n := len(chunks); n > 0 && isBareLabel(chunks[n-1]) && startsRuleOrTrigger(pc) {
+			// A label on a line of its own names the rule or trigger below it.
+			chunks[n-1] = append(chunks[n-1], pc)
+		} else if len(chunks) == 0 || startsDecl(pc) {
 			chunks = append(chunks, []piece{pc})
 		} else {
 			last := &chunks[len(chunks)-1]
@@ -160,8 +163,54 @@ func split(toks []lexer.Token) [][]piece {
 	return chunks
 }
 
+// startsDecl reports whether a line at column 1 starts a declaration: with
+// a declaration word, with a label (NAME:, which continues no declaration),
+// or with the colon of a label whose name is missing.
 func startsDecl(pc piece) bool {
-	return DeclWords[pc[0].Value] && (pc[0].Type == tIdent || pc[0].Type == tKeyword)
+	if DeclWords[pc[0].Value] && (pc[0].Type == tIdent || pc[0].Type == tKeyword) {
+		return true
+	}
+	return startsLabel(pc) || isWord(&pc[0], tPunct, ":") && startsRuleOrTrigger(pc[1:])
+}
+
+// startsLabel reports whether toks start NAME:, a reserved word included so
+// that using one is reported as such.
+func startsLabel(toks []lexer.Token) bool {
+	return len(toks) >= 2 && (toks[0].Type == tIdent || toks[0].Type == tKeyword) && isWord(&toks[1], tPunct, ":")
+}
+
+func isBareLabel(chunk []piece) bool {
+	return len(chunk) == 1 && len(chunk[0]) == 2 && startsLabel(chunk[0])
+}
+
+func startsRuleOrTrigger(toks []lexer.Token) bool {
+	return len(toks) > 0 && (isWord(&toks[0], tKeyword, "on") || isWord(&toks[0], tKeyword, "move"))
+}
+
+// labelError reports a label that names nothing, has no name or whose name
+// is a reserved word. participle would report these too, but as whichever
+// alternative of a declaration got furthest.
+func labelError(toks []lexer.Token) *chunkError {
+	const shape = "a label names the rule or trigger it starts: NAME: on stage ... or NAME: move to stage ..."
+	if isWord(&toks[0], tPunct, ":") && startsRuleOrTrigger(toks[1:]) {
+		return &chunkError{tok: toks[0], code: diag.ESyntax, msg: `expected a name before ":"`, hint: shape}
+	}
+	if !startsLabel(toks) {
+		return nil
+	}
+	name := toks[0]
+	if name.Type == tKeyword {
+		return &chunkError{tok: name, code: diag.ESyntax, msg: fmt.Sprintf("%s is a reserved word and cannot be a label", name.Value),
+			hint: "choose another name, such as " + name.Value + "_rule"}
+	}
+	if len(toks) == 2 {
+		return &chunkError{tok: lexer.Token{Type: tEOF}, code: diag.ESyntax, msg: fmt.Sprintf("the label %s: names nothing; expected on stage or move to stage after it", name.Value), hint: shape}
+	}
+	if !startsRuleOrTrigger(toks[2:]) {
+		return &chunkError{tok: toks[2], code: diag.ESyntax,
+			msg: fmt.Sprintf("unexpected %s after the label %s:, expected on stage or move to stage", describe(toks[2]), name.Value), hint: shape}
+	}
+	return nil
 }
 
 // parseChunk parses one declaration. When a chunk of several pieces fails,
@@ -228,6 +277,7 @@ func join(pieces []piece) []lexer.Token {
 type chunkError struct {
 	tok     lexer.Token // where
 	msg     string
+	hint    string
 	code    diag.Code
 	lexical bool // already reported by the scanner
 }
@@ -255,6 +305,9 @@ func (p *parser) parseTokens(toks []lexer.Token) ([]ast.Decl, *chunkError) {
 		case strings.Contains(")]}", t.Value):
 			depth--
 		}
+	}
+	if err := labelError(toks); err != nil {
+		return nil, err
 	}
 	last := toks[len(toks)-1]
 	eof := lexer.Token{Type: tEOF, Pos: last.Pos}
@@ -337,10 +390,10 @@ func (p *parser) report(err *chunkError, toks []lexer.Token) {
 		// Point at the end of the declaration, not at the next one.
 		last := toks[len(toks)-1]
 		at := p.end(last)
-		p.diags.Errorf(at, at, err.code, "%s", err.msg)
+		p.diags.Errorf(at, at, err.code, "%s", err.msg).Hint = err.hint
 		return
 	}
-	p.diags.Errorf(p.pos(t.Pos), p.end(t), err.code, "%s", err.msg)
+	p.diags.Errorf(p.pos(t.Pos), p.end(t), err.code, "%s", err.msg).Hint = err.hint
 }
 
 func (p *parser) pos(lp lexer.Position) token.Pos { return token.Pos(p.base + lp.Offset) }

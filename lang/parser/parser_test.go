@@ -34,9 +34,13 @@ func TestGolden(t *testing.T) {
 func describe(d ast.Decl) string {
 	switch d := d.(type) {
 	case *ast.RuleDecl:
-		return "rule on " + d.Stage.Stage.Value + ": " + actionName(d.Action)
+		then := ""
+		if d.Then.IsValid() {
+			then = " then"
+		}
+		return label(d.Label) + "rule on " + d.Stage.Stage.Value + then + ": " + actionName(d.Action)
 	case *ast.TriggerDecl:
-		return "trigger to " + d.Stage.Stage.Value + " when " + d.Event[0].Name + " " + d.Event[1].Name
+		return label(d.Label) + "trigger to " + d.Stage.Stage.Value + " when " + d.Event[0].Name + " " + d.Event[1].Name
 	case *ast.FieldDecl:
 		return "field " + d.Entity.Name + "." + d.Name.Name
 	case *ast.PipelineDecl:
@@ -47,6 +51,13 @@ func describe(d ast.Decl) string {
 		return fmt.Sprintf("test %s with %d statements", d.Name.Raw, len(d.Stmts))
 	}
 	return "bad declaration"
+}
+
+func label(l *ast.Ident) string {
+	if l == nil {
+		return ""
+	}
+	return "label " + l.Name + " "
 }
 
 func actionName(a ast.Action) string {
@@ -105,6 +116,7 @@ func FuzzParse(f *testing.F) {
 		`move to stage X when invoice paid allow_back true as anna # c`,
 		"test \"t\" {\n given deal d { title \"x\" }\n expect d.stage == A\n}",
 		`field deal.x: enum("a", "b") "X"`,
+		"repeat_lead: # c\non stage A after 1d: create lead name \"x\"\npaid: move to stage X when invoice paid",
 	} {
 		f.Add(s)
 	}
@@ -190,4 +202,28 @@ func grouped(e ast.Expr) string {
 		return "(" + grouped(e.Lo) + ".." + grouped(e.Hi) + ")"
 	}
 	return format.Expr(e)
+}
+
+// TestLabelPositions: a labelled declaration starts at its label; On and
+// Move stay the positions of their keywords.
+func TestLabelPositions(t *testing.T) {
+	src := "repeat_lead:   on stage Won: send sms text \"x\"\npaid:\n    move to stage Paid when invoice paid\n"
+	fset := token.NewFileSet()
+	f, ds := parser.ParseFile(fset.AddFile("l.rules", []byte(src)))
+	if ds.Len() != 0 || len(f.Decls) != 2 {
+		t.Fatalf("got %v, %d declarations", ds.Sorted(), len(f.Decls))
+	}
+	at := func(p token.Pos) string { ps := fset.Position(p); return fmt.Sprintf("%d:%d", ps.Line, ps.Column) }
+	r := f.Decls[0].(*ast.RuleDecl)
+	if r.Label == nil || r.Label.Name != "repeat_lead" || at(r.Pos()) != "1:1" || at(r.On) != "1:16" {
+		t.Errorf("rule: label %v at %s, on at %s", r.Label, at(r.Pos()), at(r.On))
+	}
+	tr := f.Decls[1].(*ast.TriggerDecl)
+	if tr.Label == nil || tr.Label.Name != "paid" || at(tr.Pos()) != "2:1" || at(tr.Move) != "3:5" {
+		t.Errorf("trigger: label %v at %s, move at %s", tr.Label, at(tr.Pos()), at(tr.Move))
+	}
+	plain, _ := parser.ParseFile(token.NewFileSet().AddFile("p.rules", []byte("on stage Won: send sms text \"x\"\n")))
+	if r := plain.Decls[0].(*ast.RuleDecl); r.Label != nil || r.Pos() != r.On {
+		t.Errorf("unlabelled rule: label %v", r.Label)
+	}
 }

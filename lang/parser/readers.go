@@ -264,14 +264,17 @@ func unexpected(t *lexer.Token, expect string) error {
 	return &participle.UnexpectedTokenError{Unexpected: *t, Expect: expect}
 }
 
-// readRule reads GRule = "on" "stage" GStageRef GThen? GTiming? ("if" GExpr)? ":" GAction .
+// readRule reads GRule = GLabel? "on" "stage" GStageRef GThen? GTiming? ("if" GExpr)? ":" GAction .
+// A label followed by anything but "on" is no rule: it may be a trigger's.
 func readRule(lex *lexer.PeekingLexer) (gRuleDecl, error) {
-	on := lex.Peek()
-	if !isWord(on, tKeyword, "on") {
+	start := lex.MakeCheckpoint()
+	first := *lex.Peek()
+	label := readLabel(lex)
+	if !isWord(lex.Peek(), tKeyword, "on") {
+		lex.LoadCheckpoint(start)
 		return nil, participle.NextMatch
 	}
-	lex.Next()
-	r := &gRule{Pos: on.Pos}
+	r := &gRule{Pos: first.Pos, Label: label, On: *lex.Next()}
 	if _, err := readWord(lex, tKeyword, "stage"); err != nil {
 		return nil, err
 	}
@@ -316,6 +319,23 @@ func readRule(lex *lexer.PeekingLexer) (gRuleDecl, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// readLabel reads GLabel = GIdent ":" . It returns nil, having consumed
+// nothing, where there is none.
+func readLabel(lex *lexer.PeekingLexer) *gLabel {
+	t := *lex.Peek()
+	if t.Type != tIdent {
+		return nil
+	}
+	cp := lex.MakeCheckpoint()
+	lex.Next()
+	if !isWord(lex.Peek(), tPunct, ":") {
+		lex.LoadCheckpoint(cp)
+		return nil
+	}
+	lex.Next()
+	return &gLabel{Name: &gIdent{Pos: t.Pos, Name: t.Value}}
 }
 
 // readStageRef reads GStageRef = GName ("." GName)? .

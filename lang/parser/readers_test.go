@@ -31,6 +31,13 @@ var ruleCases = []string{
 	`on stage A`, `on stage A after: send sms`, `on stage A if : x y`, `on stage : x y`, `on A: x y`,
 	`on stage A: send`, `on stage A: let = 1`, `on stage A: update deal. = 1`, `on stage A: x y as`,
 	`on stage A at: x y`, `on stage "A".: x y`, `on stage A: x y to`, `on stage A: 5`,
+	// labels
+	`repeat_lead: on stage A after 180d: create lead name "x"`, `x: on stage A then: let y = 1`,
+	`Zapłacone_2: on stage A: send sms`,
+	// refused
+	`: on stage A: x y`, `x on stage A: x y`, `x:`, `x: y: on stage A: x y`, `on: on stage A: x y`,
+	`x: move to stage A when invoice paid`, `"x": on stage A: x y`, `x.y: on stage A: x y`,
+	`x: field deal.y: text`, `x :: on stage A: x y`,
 }
 
 var settingCases = []string{
