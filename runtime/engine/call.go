@@ -188,7 +188,9 @@ func (c *Call) AwaitAnswer(key string) {
 	if len(c.t.e.follow[c.r.Index]) == 0 {
 		return
 	}
-	c.it.Awaiting = append(c.it.Awaiting, awaiting{Key: key, Rule: c.r.Index, Entered: c.it.Entered})
+	aw := awaiting{Key: key, Rule: c.r.Ident, Version: c.t.in.Version, Entered: c.it.Entered}
+	c.it.Awaiting = append(c.it.Awaiting, aw)
+	c.t.b.Set(keyAwaitOf(key), []byte(c.it.ID)) // a deploy finds the calls its plan touches here
 	c.t.touch(c.it)
 	c.wait = true
 }

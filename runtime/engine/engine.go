@@ -1,37 +1,52 @@
-// Package engine runs a program over the store: it takes inputs (items
-// created, updated and moved; events; webhook answers; clock ticks), runs
-// the rules and triggers they set off, and commits every effect of one
-// input in one synced batch before acknowledging it. Its state is a function of its
-// ordered inputs: time comes with each input, IDs come from the input's
-// sequence number, and nothing iterates a map where order matters.
+// Package engine runs programs over the store: it takes inputs (programs
+// deployed; items created, updated and moved; events; webhook answers;
+// clock ticks), runs the rules and triggers they set off, and commits every
+// effect of one input in one synced batch before acknowledging it. Its state
+// is a function of its ordered inputs: time comes with each input, IDs come
+// from the input's sequence number, the program each input ran under is in
+// the log, and nothing iterates a map where order matters.
 package engine
 
 import (
-	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"runtime/debug"
 	"strconv"
 	"sync"
 
 	"github.com/stagecraft/stagecraft/compiler/ir"
-	"github.com/stagecraft/stagecraft/runtime/interp"
+	"github.com/stagecraft/stagecraft/compiler/plan"
 	"github.com/stagecraft/stagecraft/runtime/store"
 	"github.com/stagecraft/stagecraft/runtime/value"
 )
 
-// Limits of one input.
+// Limits of one input, or of one timer's chain in a tick.
 const (
-	MaxMoves   = 16     // stage changes one input may cause, through rules and triggers
-	MaxActions = 256    // rules one input may run
+	MaxMoves   = 16     // stage changes one input (one fired timer) may cause, through rules and triggers
+	MaxActions = 256    // rules one input (one fired timer) may run
 	MaxCached  = 100000 // committed items kept decoded in memory
 )
+
+// Options are the engine's settings that do not change its meaning.
+type Options struct {
+	// TimersPerTick is how many due timers one tick input fires at most:
+	// a backlog drains in chunks of this size, each its own synced input,
+	// so other inputs go between them. A tick records the number it used,
+	// so a replay fires the same timers. Default DefaultTimersPerTick.
+	TimersPerTick int
+}
+
+// DefaultTimersPerTick keeps a chunk of a drain near 10 ms here.
+const DefaultTimersPerTick = 128
 
 // Input is one thing that happens. Time is in seconds of the workspace's
 // wall clock (spec/semantics.md).
 type Input struct {
 	Seq      int64                  `json:"seq"`
 	Time     int64                  `json:"time"`
-	Kind     string                 `json:"kind"` // create, update, move, event, answer, tick
+	Kind     string                 `json:"kind"`              // deploy, create, update, move, event, answer, tick
+	Version  int64                  `json:"version,omitempty"` // the program version it ran under, set by the engine
 	Entity   string                 `json:"entity,omitempty"`
 	Item     string                 `json:"item,omitempty"`
 	Pipeline string                 `json:"pipeline,omitempty"`
@@ -40,6 +55,8 @@ type Input struct {
 	Event    string                 `json:"event,omitempty"`
 	Key      string                 `json:"key,omitempty"` // answer: the outbox record answered
 	Fields   map[string]value.Value `json:"fields,omitempty"`
+	Limit    int                    `json:"limit,omitempty"`   // tick: the most timers it fires; set by the engine
+	Program  []byte                 `json:"program,omitempty"` // deploy: the encoded program (ir.Encode)
 }
 
 // Result is what an acknowledged input did.
@@ -47,56 +64,41 @@ type Result struct {
 	Seq      int64
 	Created  []string // IDs of items created
 	Timeline []Entry
+	Fired    int        // tick: the timers it fired
+	More     bool       // tick: due timers remain; apply the tick again to go on
+	Version  int64      // the program version in force after the input
+	Plan     *plan.Plan // deploy: the plan it applied
 }
 
-// Engine runs one program over one store.
+// Engine runs one program at a time over one store.
 type Engine struct {
 	st   *store.Store
-	prog *ir.Program
 	lib  Library
-	pl   *interp.Planner
+	opts Options
 
-	rules    []*plannedRule
-	byStage  map[string][]*plannedRule // pipeline/stage -> head rules
-	follow   map[int][]*plannedRule    // rule index -> rules after it
-	triggers []*plannedTrigger
-	entities map[string]*ir.Entity
-	pipes    map[string]*ir.Pipeline
-	res      map[string]*ir.Resource
-	users    map[string]*interp.Item // the employees, as items of entity user
-	cal      *calendar               // the workspace calendar, if any
-
-	version int64 // of the deployed program
-
-	mu    sync.Mutex
-	seq   int64
-	clock int64            // the time of the last tick: no input may be earlier
-	cache map[string]*item // committed items, by ID
+	mu      sync.Mutex
+	seq     int64
+	clock   int64            // the time of the last tick: no input may be earlier
+	floor   int64            // every timer due before it has fired: ticks scan from here
+	cache   map[string]*item // committed items, by ID, decoded for the running program
+	version int64            // of the running program; 0: none deployed
+	*loaded                  // the running program, planned
 }
 
-// New opens an engine running a program with a library's implementations
-// over a store; it reads the last input's sequence, and stores the
-// program as a new version if it is not the last one stored.
-func New(st *store.Store, prog *ir.Program, lib Library) (*Engine, error) {
-	e := &Engine{st: st, prog: prog, lib: lib, pl: interp.NewPlanner(prog, lib.Funcs), byStage: map[string][]*plannedRule{},
-		follow: map[int][]*plannedRule{}, entities: map[string]*ir.Entity{}, pipes: map[string]*ir.Pipeline{},
-		res: map[string]*ir.Resource{}, users: map[string]*interp.Item{}, cache: map[string]*item{}}
-	for _, en := range prog.Entities {
-		e.entities[en.Name] = en
+// Open opens an engine over a store, running the program deployed last
+// (none in a new store: deploy one before other inputs).
+func Open(st *store.Store, lib Library, opts Options) (*Engine, error) {
+	if opts.TimersPerTick <= 0 {
+		opts.TimersPerTick = DefaultTimersPerTick
 	}
-	for _, p := range prog.Pipelines {
-		e.pipes[p.Entity+"/"+p.Name] = p
-	}
-	for _, r := range prog.Resources {
-		e.res[r.Name] = r
-		switch r.Kind {
-		case "employee":
-			e.users[r.Name] = employee(r, e.entities["user"])
-		case "calendar":
-			e.cal = newCalendar(r)
+	e := &Engine{st: st, lib: lib, opts: opts, cache: map[string]*item{}, loaded: &loaded{}}
+	for _, r := range otherLayouts {
+		if k, _, ok, err := st.Last(r[0], r[1]); err != nil {
+			return nil, err
+		} else if ok {
+			return nil, fmt.Errorf("the store holds keys of another layout (%q): this build reads layout %s only (spec/storage.md)", k, layout)
 		}
 	}
-	e.plan()
 	last, _, ok, err := st.Last(keyLogStart, keyLogEnd)
 	if err != nil {
 		return nil, err
@@ -104,53 +106,73 @@ func New(st *store.Store, prog *ir.Program, lib Library) (*Engine, error) {
 	if ok {
 		e.seq = seqOfLogKey(last)
 	}
-	if raw, ok, err := st.Get(keyClock); err != nil {
-		return nil, err
-	} else if ok {
-		e.clock, _ = strconv.ParseInt(string(raw), 10, 64)
+	for _, m := range []struct {
+		key []byte
+		to  *int64
+	}{{keyClock, &e.clock}, {keyFloor, &e.floor}} {
+		raw, ok, err := st.Get(m.key)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			if *m.to, err = strconv.ParseInt(string(raw), 10, 64); err != nil {
+				return nil, fmt.Errorf("store: %s is %q: %v", m.key, raw, err)
+			}
+		}
 	}
-	if e.version, err = e.deploy(); err != nil {
+	k, body, ok, err := st.Last(keyProgram, keyProgEnd)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		p, err := ir.Decode(body)
+		if err != nil {
+			return nil, fmt.Errorf("deployed program %q: %v", k, err)
+		}
+		e.version, e.loaded = versionOfProgramKey(k), load(p, lib)
+	}
+	return e, nil
+}
+
+// New opens an engine over a store with default options and deploys the
+// program, unless it is the one deployed last.
+func New(st *store.Store, prog *ir.Program, lib Library) (*Engine, error) {
+	e, err := Open(st, lib, Options{})
+	if err != nil {
+		return nil, err
+	}
+	body, err := ir.Encode(prog)
+	if err != nil {
+		return nil, err
+	}
+	if e.version > 0 && string(body) == string(e.encoded) {
+		return e, nil
+	}
+	if _, err := e.Apply(Input{Kind: "deploy", Time: e.clock, Program: body}); err != nil {
 		return nil, err
 	}
 	return e, nil
 }
 
-// deploy stores the program as a new version, unless it is the version
-// stored last, and returns its version number.
-func (e *Engine) deploy() (int64, error) {
-	body, err := ir.Encode(e.prog)
-	if err != nil {
-		return 0, err
-	}
-	var last int64
-	var lastBody []byte
-	if err := e.st.Scan(keyProgram, func(k, v []byte) bool {
-		fmt.Sscanf(string(k[len(keyProgram):]), "%x", &last)
-		lastBody = v
-		return true
-	}); err != nil {
-		return 0, err
-	}
-	if bytes.Equal(body, lastBody) {
-		return last, nil
-	}
-	b := e.st.NewBatch()
-	b.Set(keyProgramAt(last+1), body)
-	if err := b.Apply(); err != nil {
-		b.Discard()
-		return 0, err
-	}
-	return last + 1, b.Wait()
+// Version is the number of the deployed program the engine runs.
+func (e *Engine) Version() int64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.version
 }
 
-// Version is the number of the deployed program the engine runs.
-func (e *Engine) Version() int64 { return e.version }
+// Program is the program the engine runs.
+func (e *Engine) Program() *ir.Program {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.prog
+}
 
 // Programs returns every deployed program, oldest first.
 func (e *Engine) Programs() ([]*ir.Program, error) {
 	var out []*ir.Program
 	var bad error
-	err := e.st.Scan(keyProgram, func(k, v []byte) bool {
+	err := e.st.ScanRange(keyProgram, keyProgEnd, func(k, v []byte) bool {
 		p, err := ir.Decode(v)
 		if err != nil {
 			bad = fmt.Errorf("deployed program %q: %v", k, err)
@@ -159,10 +181,7 @@ func (e *Engine) Programs() ([]*ir.Program, error) {
 		out = append(out, p)
 		return true
 	})
-	if bad != nil {
-		return nil, bad
-	}
-	return out, err
+	return out, errors.Join(bad, err)
 }
 
 // Seq is the sequence number of the last acknowledged input.
@@ -174,36 +193,85 @@ func (e *Engine) Seq() int64 {
 
 // Apply runs one input and returns once its effects are durable. A refused
 // input (unknown item, a stage of another pipeline, a malformed event)
-// returns an error and changes nothing.
+// returns an error and changes nothing. A tick fires at most
+// Options.TimersPerTick due timers; Result.More says when more are due,
+// and the caller applies the tick again (Advance does).
 func (e *Engine) Apply(in Input) (*Result, error) {
-	e.mu.Lock()
-	b := e.st.NewBatch()
-	in.Seq = e.seq + 1
-	tx := &tx{e: e, b: b, in: in, now: in.Time, items: map[string]*item{}, res: &Result{Seq: in.Seq}}
-	err := tx.run()
-	if err == nil {
-		err = tx.flush()
-	}
+	b, tx, err := e.run(in)
 	if err != nil {
-		e.mu.Unlock()
-		b.Discard()
 		return nil, err
 	}
-	if err := b.Apply(); err != nil {
-		e.mu.Unlock()
-		b.Discard()
-		return nil, fmt.Errorf("commit input %d: %w", in.Seq, err)
-	}
-	e.seq = in.Seq
-	if in.Kind == "tick" {
-		e.clock = in.Time
-	}
-	tx.remember()
-	e.mu.Unlock()
 	if err := b.Wait(); err != nil {
-		return nil, fmt.Errorf("sync input %d: %w", in.Seq, err)
+		return nil, fmt.Errorf("sync input %d: %w", tx.in.Seq, err)
 	}
 	return tx.res, nil
+}
+
+// run applies the input under the engine's lock and commits it without
+// waiting for the sync, so that concurrent inputs share one fsync.
+func (e *Engine) run(in Input) (b *store.Batch, t *tx, err error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	b = e.st.NewBatch()
+	in.Seq = e.seq + 1
+	t = &tx{e: e, b: b, in: in, now: in.Time, floor: e.floor, items: map[string]*item{}, res: &Result{Seq: in.Seq}}
+	defer func() {
+		if p := recover(); p != nil { // a bug must not leave the engine locked or half an input committed
+			if t.restore != nil {
+				e.loaded = t.restore
+			}
+			b.Discard()
+			b, t, err = nil, nil, fmt.Errorf("input %d: internal error: %v\n%s", in.Seq, p, debug.Stack())
+		}
+	}()
+	err = t.run()
+	if err == nil {
+		err = t.err
+	}
+	if err == nil {
+		err = t.flush()
+	}
+	if err != nil {
+		if t.restore != nil {
+			e.loaded = t.restore
+		}
+		b.Discard()
+		return nil, nil, err
+	}
+	if err := b.Apply(); err != nil {
+		b.Discard()
+		return nil, nil, fmt.Errorf("commit input %d: %w", in.Seq, err)
+	}
+	e.seq = t.in.Seq
+	e.floor = t.floor
+	if t.in.Kind == "tick" {
+		e.clock = t.in.Time
+	}
+	if t.deployed != nil {
+		e.version, e.loaded = t.in.Version, t.deployed
+		clear(e.cache) // decoded for the old program's slots
+	} else {
+		t.remember()
+	}
+	t.res.Version = e.version
+	return b, t, nil
+}
+
+// Advance applies ticks at time to until no due timer is left, calling
+// each with every chunk's result. Other inputs may go between the chunks.
+func (e *Engine) Advance(to int64, each func(*Result)) error {
+	for {
+		res, err := e.Apply(Input{Kind: "tick", Time: to})
+		if err != nil {
+			return err
+		}
+		if each != nil {
+			each(res)
+		}
+		if !res.More {
+			return nil
+		}
+	}
 }
 
 // tx is one input being applied.
@@ -212,31 +280,65 @@ type tx struct {
 	b     *store.Batch
 	in    Input
 	now   int64
+	floor int64            // the engine's floor as this input moves it
 	items map[string]*item // loaded or created, written back by flush
 	order []string         // item IDs in the order first touched, for flush
 	res   *Result
 	n     int // effects so far: the suffix of IDs and keys made by this input
-	moves int
-	runs  int
-	seen  map[string]bool // item/stage entered during this input: a loop
+	// The limits of one chain: an input's, or one fired timer's.
+	moves    int
+	runs     int
+	seen     map[string]bool // item/stage entered during this chain: a loop
+	deployed *loaded         // deploy: the program to run once committed
+	restore  *loaded         // deploy: the program to go back to if the input fails
+	err      error           // the first error of a step that cannot return one: the input fails
+}
+
+// fail makes the input fail with err (the first one wins) once its
+// current step returns: nothing of it is committed.
+func (t *tx) fail(err error) {
+	if t.err == nil {
+		t.err = err
+	}
 }
 
 func (t *tx) run() error {
-	in := t.in
+	in := &t.in
 	if in.Time < t.e.clock {
 		return fmt.Errorf("input at %s is before the last tick at %s: time does not go back",
 			value.Value{K: value.DateTime, N: float64(in.Time)}, value.Value{K: value.DateTime, N: float64(t.e.clock)})
 	}
-	t.logInput()
+	if in.Kind == "deploy" {
+		return t.deploy()
+	}
+	if t.e.version == 0 {
+		return errors.New("no program is deployed: deploy one first")
+	}
+	if in.Version != 0 && in.Version != t.e.version { // a replayed input
+		return fmt.Errorf("input %d ran under program version %d, but the engine runs version %d", in.Seq, in.Version, t.e.version)
+	}
+	in.Version = t.e.version
 	switch in.Kind {
 	case "create":
+		if err := t.logInput(); err != nil {
+			return err
+		}
 		_, err := t.create(in.Entity, in.Pipeline, in.Fields, "", true)
 		return err
 	case "tick":
-		return t.tick(in.Time)
+		if in.Limit <= 0 {
+			in.Limit = t.e.opts.TimersPerTick
+		}
+		if err := t.logInput(); err != nil {
+			return err
+		}
+		return t.tick()
 	case "update", "move", "event", "answer":
 	default:
-		return fmt.Errorf("unknown input kind %q: want create, update, move, event, answer or tick", in.Kind)
+		return fmt.Errorf("unknown input kind %q: want deploy, create, update, move, event, answer or tick", in.Kind)
+	}
+	if err := t.logInput(); err != nil {
+		return err
 	}
 	it, err := t.mustItem(in.Item)
 	if err != nil {
@@ -260,9 +362,13 @@ func (t *tx) run() error {
 	return t.answer(it, in.Key, in.Fields)
 }
 
-func (t *tx) logInput() {
-	body, _ := json.Marshal(t.in)
+func (t *tx) logInput() error {
+	body, err := json.Marshal(t.in)
+	if err != nil {
+		return fmt.Errorf("input %d cannot be logged: %v", t.in.Seq, err)
+	}
 	t.b.Set(keyLog(t.in.Seq), body)
+	return nil
 }
 
 // nextID is a new ID derived from the input's sequence number: the input's
@@ -295,7 +401,12 @@ func (t *tx) answer(it *item, key string, fields map[string]value.Value) error {
 		}
 		it.Awaiting = append(it.Awaiting[:i:i], it.Awaiting[i+1:]...)
 		t.touch(it)
-		r := t.e.rules[aw.Rule]
+		t.b.Delete(keyAwaitOf(key))
+		r := t.e.byIdent[aw.Rule]
+		if r == nil { // a deploy removed it and said so; the answer is recorded all the same
+			t.timeline(it, "", fmt.Sprintf("webhook %s answered: status %s; its rule %q is no longer deployed", key, fields["status"], aw.Rule))
+			return nil
+		}
 		t.timeline(it, r.Pos.String(), fmt.Sprintf("webhook %s answered: status %s", key, fields["status"]))
 		if it.Entered != aw.Entered {
 			t.timeline(it, r.Pos.String(), "the item has left the stage since: the rules after the webhook do not run")
@@ -320,7 +431,7 @@ func orDefault(s, def string) string {
 }
 
 // Log returns the acknowledged inputs, in order: replaying them into an
-// empty store reproduces this one byte for byte.
+// empty store (Open, then Apply each) reproduces this one byte for byte.
 func (e *Engine) Log() ([]Input, error) {
 	var out []Input
 	var bad error
@@ -333,8 +444,5 @@ func (e *Engine) Log() ([]Input, error) {
 		out = append(out, in)
 		return true
 	})
-	if bad != nil {
-		return nil, bad
-	}
-	return out, err
+	return out, errors.Join(bad, err)
 }

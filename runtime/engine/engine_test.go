@@ -67,11 +67,15 @@ func openMem(t testing.TB) *store.Store {
 	return st
 }
 
-// replay applies a log to a fresh store and returns its dump.
+// replay applies a log to a fresh store and returns its dump. The log
+// starts with the deploy of the program it ran, p.
 func replay(t testing.TB, p *ir.Program, log []engine.Input) string {
 	t.Helper()
+	if len(log) == 0 || log[0].Kind != "deploy" {
+		t.Fatalf("the log does not start with a deploy")
+	}
 	st := openMem(t)
-	e, err := engine.New(st, p, stdlib.Runtime())
+	e, err := engine.Open(st, stdlib.Runtime(), engine.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -490,7 +494,7 @@ func TestInputLimits(t *testing.T) {
 	}
 	var runsStopped, movesStopped bool
 	for _, en := range res.Timeline {
-		runsStopped = runsStopped || strings.Contains(en.Text, fmt.Sprintf("this input already ran %d rules", engine.MaxActions))
+		runsStopped = runsStopped || strings.Contains(en.Text, fmt.Sprintf("this chain already ran %d rules", engine.MaxActions))
 		movesStopped = movesStopped || strings.Contains(en.Text, fmt.Sprintf("limit %d moves", engine.MaxMoves))
 	}
 	if !runsStopped {

@@ -43,7 +43,8 @@ type stored struct {
 // awaiting is a webhook call whose answer the rules after Rule wait for.
 type awaiting struct {
 	Key     string `json:"key"`
-	Rule    int    `json:"rule"`
+	Rule    string `json:"rule"`    // the rule's identity
+	Version int64  `json:"version"` // the program version that made the call
 	Entered int64  `json:"entered"`
 }
 
@@ -263,6 +264,7 @@ func (t *tx) changeField(it *item, name string, v value.Value, rule string) {
 	}
 	t.setField(it, name, v)
 	t.timeline(it, rule, fmt.Sprintf("%s set to %s", name, v))
+	t.followDates(it)
 	t.fire(it, "field changed", map[string]value.Value{"field": value.TextOf(name), "value": v})
 }
 

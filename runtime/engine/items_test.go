@@ -15,9 +15,9 @@ func TestEncodeItem(t *testing.T) {
 		{ID: "2.1", Entity: "deal", Pipeline: "Sprzedaż", Entered: 7, Channel: "whatsapp",
 			Fields:   map[string]value.Value{"title": value.TextOf("Sofa <Oslo>"), "amount": value.MoneyOf(4200.5), "contact": value.RefOf("contact", "1")},
 			Vars:     map[string]value.Value{"x": value.NumberOf(1)},
-			Timers:   []string{"1/timer/a/r", "1/timer/b/k"},
-			Acts:     []string{"1/rec/c"},
-			Awaiting: []awaiting{{Key: "3-1", Rule: 2, Entered: 7}}},
+			Timers:   []string{"2/timer/a/r", "2/timer/b/k"},
+			Acts:     []string{"2/rec/c"},
+			Awaiting: []awaiting{{Key: "3-1", Rule: "deal/Sprzedaż/Oferta: call webhook as slot", Version: 2, Entered: 7}}},
 	} {
 		want, err := json.Marshal(s)
 		if err != nil {

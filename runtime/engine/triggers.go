@@ -30,11 +30,9 @@ func (t *tx) event(it *item, name string, settings map[string]value.Value) error
 	case "chat accepted":
 		for _, tr := range t.e.triggers {
 			if tr.Event == "chat unanswered" && tr.Entity == it.Entity && tr.Pipeline == it.Pipeline && t.matches(it, tr, settings) {
-				secs := int64(600)
-				if ev := tr.settings["timeout"]; ev != nil {
-					secs = ev(t.env(it)).Unix()
-				}
-				t.schedule(t.now+secs, timerDeadline, timer{Item: it.ID, Rule: -1, Trigger: tr.Index, Entered: it.Entered})
+				// A timeout already due (0s) fires at the next tick, after
+				// the chat accepted triggers have run.
+				t.schedule(t.now+t.timeout(it, tr), timerDeadline, timer{Item: it.ID, Trigger: tr.Ident, Version: t.in.Version, Base: t.now, Entered: it.Entered})
 			}
 		}
 	case "chat reply":
@@ -42,6 +40,14 @@ func (t *tx) event(it *item, name string, settings map[string]value.Value) error
 	}
 	t.fire(it, name, settings)
 	return nil
+}
+
+// timeout is a chat unanswered trigger's time to answer, in seconds.
+func (t *tx) timeout(it *item, tr *plannedTrigger) int64 {
+	if ev := tr.settings["timeout"]; ev != nil {
+		return ev(t.env(it)).Unix()
+	}
+	return 600
 }
 
 func contains(list []string, s string) bool {
@@ -57,8 +63,7 @@ func contains(list []string, s string) bool {
 func (t *tx) cancelDeadlines(it *item) {
 	for _, k := range append([]string(nil), it.Timers...) {
 		if timerKind(k) == timerDeadline {
-			t.b.Delete([]byte(k))
-			t.unlist(it, k)
+			t.unschedule(it, k)
 		}
 	}
 }

@@ -145,7 +145,7 @@ func (r *runner) step(s *ir.Step) error {
 // advance moves the clock, firing the timers that come due.
 func (r *runner) advance(to int64) error {
 	r.now = to
-	return r.apply(engine.Input{Kind: "tick"})
+	return r.eng.Advance(to, func(res *engine.Result) { r.out.Timeline = append(r.out.Timeline, res.Timeline...) })
 }
 
 func (r *runner) expectEffect(s *ir.Step) error {

@@ -1,0 +1,252 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/stagecraft/stagecraft/compiler/ir"
+	"github.com/stagecraft/stagecraft/compiler/plan"
+	"github.com/stagecraft/stagecraft/runtime/store"
+	"github.com/stagecraft/stagecraft/runtime/value"
+)
+
+// Deploy runs a program from now on: an input of its own, which stores the
+// program as the next version, computes the plan against the running one
+// (plan.Compare, what `stagecraft diff` prints) and applies it to pending
+// work, all in one batch (spec/semantics.md, "Deploys"). Deploying an
+// earlier version's program is a rollback: a new version with its own plan.
+func (e *Engine) Deploy(prog *ir.Program, at int64) (*Result, error) {
+	body, err := ir.Encode(prog)
+	if err != nil {
+		return nil, err
+	}
+	return e.Apply(Input{Kind: "deploy", Time: at, Program: body})
+}
+
+// deploy is the deploy input.
+func (t *tx) deploy() error {
+	prog, err := ir.Decode(t.in.Program)
+	if err != nil {
+		return fmt.Errorf("deploy: %v", err)
+	}
+	version := t.e.version + 1
+	if t.in.Version != 0 && t.in.Version != version { // a replayed deploy
+		return fmt.Errorf("deploy %d made version %d, but the next version here is %d", t.in.Seq, t.in.Version, version)
+	}
+	t.in.Version = version
+	old := t.e.prog
+	if old == nil {
+		old = &ir.Program{}
+	}
+	p := plan.Compare(old, prog)
+	body, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	if err := t.logInput(); err != nil {
+		return err
+	}
+	t.b.Set(keyProgramAt(version), t.in.Program)
+	t.b.Set(keyPlanAt(version), body)
+	t.res.Plan = p
+	// The pending work is read and rewritten under the new program: its
+	// items decoded for its fields, its rules' times.
+	t.restore, t.deployed = t.e.loaded, load(prog, t.e.lib)
+	t.e.loaded = t.deployed
+	clear(t.e.cache)
+	if !touchesPending(p) {
+		return nil
+	}
+	if err := t.replanTimers(p, version); err != nil {
+		return err
+	}
+	return t.replanAwaits(p, version)
+}
+
+// touchesPending reports whether the plan changes anything pending work
+// depends on: a rule or trigger removed or moved, or a timing changed.
+func touchesPending(p *plan.Plan) bool {
+	for _, c := range p.Changes {
+		if c.Kind == plan.Removed || c.Kind == plan.Moved || c.Kind == plan.Changed && (c.Timing || c.What == "trigger") {
+			return true
+		}
+	}
+	return false
+}
+
+// pendingTimer is a stored timer the plan touches.
+type pendingTimer struct {
+	key string
+	tm  timer
+	c   *plan.Change
+}
+
+// replanTimers applies the plan to the pending timers: those of removed
+// rules and triggers, and of rules moved to another stage, are cancelled;
+// those whose timing changed get the due time the new definition gives
+// from when their wait started. The rest run the new definition when due.
+func (t *tx) replanTimers(p *plan.Plan, version int64) error {
+	var touched []pendingTimer
+	var bad error
+	// The committed timers: this batch has written none yet.
+	err := t.e.st.ScanRange(keyTimer, keyTimerEnd, func(k, v []byte) bool {
+		var tm timer
+		if err := json.Unmarshal(v, &tm); err != nil {
+			bad = fmt.Errorf("corrupt timer %q: %v", k, err)
+			return false
+		}
+		what, ident := "rule", tm.Rule
+		if tm.Trigger != "" {
+			what, ident = "trigger", tm.Trigger
+		}
+		c := p.Of(what, ident)
+		if c == nil || c.Kind == plan.Removed || c.Kind == plan.Moved || c.Kind == plan.Changed && (c.Timing || what == "trigger") {
+			touched = append(touched, pendingTimer{string(k), tm, c})
+		}
+		return true
+	})
+	if err != nil || bad != nil {
+		return fmt.Errorf("deploy: reading pending timers: %v", firstErr(bad, err))
+	}
+	for _, pt := range touched {
+		it, err := t.mustItem(pt.tm.Item)
+		if err != nil {
+			return fmt.Errorf("deploy: timer %q: %v", pt.key, err)
+		}
+		old := dueOfTimerKey([]byte(pt.key))
+		if pt.c == nil || pt.c.Kind == plan.Removed || pt.c.Kind == plan.Moved {
+			t.unschedule(it, pt.key)
+			t.timeline(it, "", fmt.Sprintf("pending %s cancelled by the deploy of version %d: %s", describe(pt.tm), version, why(pt.c)))
+			continue
+		}
+		due, kind, ok := old, timerKind(pt.key), true
+		if pt.tm.Trigger != "" {
+			tr := t.e.trigIdent[pt.c.Ident]
+			due = pt.tm.Base + t.timeout(it, tr)
+		} else {
+			r := t.e.byIdent[pt.c.Ident]
+			due, ok = t.due(it, r, pt.tm.Base)
+			kind = timerRule
+			if r.Keep {
+				kind = timerKept
+			}
+			pt.tm.Keep = r.Keep
+		}
+		if ok && max(due, t.floor) == old && kind == timerKind(pt.key) {
+			continue
+		}
+		t.unschedule(it, pt.key)
+		if !ok {
+			t.timeline(it, "", fmt.Sprintf("pending %s cancelled by the deploy of version %d: its time is now empty", describe(pt.tm), version))
+			continue
+		}
+		pt.tm.Version = version
+		t.schedule(due, kind, pt.tm)
+		t.timeline(it, "", fmt.Sprintf("pending %s rescheduled by the deploy of version %d: due %s, was %s", describe(pt.tm), version,
+			timeText(max(due, t.floor)), timeText(old)))
+	}
+	return nil
+}
+
+// replanAwaits cancels the webhook calls whose rule the plan removes or
+// moves: the rules after the call will not run when the answer comes.
+func (t *tx) replanAwaits(p *plan.Plan, version int64) error {
+	type call struct{ key, item string }
+	var calls []call
+	if err := t.e.st.Scan(keyAwait, func(k, v []byte) bool {
+		calls = append(calls, call{string(k[len(keyAwait):]), string(v)})
+		return true
+	}); err != nil {
+		return fmt.Errorf("deploy: reading awaited answers: %v", err)
+	}
+	for _, cl := range calls {
+		it, err := t.mustItem(cl.item)
+		if err != nil {
+			return fmt.Errorf("deploy: awaited answer %q: %v", cl.key, err)
+		}
+		for i, aw := range it.Awaiting {
+			if aw.Key != cl.key {
+				continue
+			}
+			if c := p.Of("rule", aw.Rule); c == nil || c.Kind == plan.Removed || c.Kind == plan.Moved {
+				it.Awaiting = append(it.Awaiting[:i:i], it.Awaiting[i+1:]...)
+				t.touch(it)
+				t.b.Delete(keyAwaitOf(cl.key))
+				t.timeline(it, "", fmt.Sprintf("the rules waiting for webhook %s after rule %q are cancelled by the deploy of version %d: %s",
+					cl.key, aw.Rule, version, why(c)))
+			}
+			break
+		}
+	}
+	return nil
+}
+
+func describe(tm timer) string {
+	if tm.Trigger != "" {
+		return fmt.Sprintf("chat deadline of trigger %q", tm.Trigger)
+	}
+	return fmt.Sprintf("run of rule %q", tm.Rule)
+}
+
+func why(c *plan.Change) string {
+	switch {
+	case c == nil || c.Kind == plan.Removed:
+		return "it was removed"
+	case c.Kind == plan.Moved:
+		return fmt.Sprintf("it moved from stage %s to stage %s", c.FromStage, c.Stage)
+	}
+	return string(c.Kind)
+}
+
+func timeText(secs int64) string { return value.Value{K: value.DateTime, N: float64(secs)}.String() }
+
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Pending counts the pending work in a store by the identity of the rule
+// or trigger it belongs to: timers of delayed rules, chat deadlines and
+// webhook calls whose answer the next rules await. `stagecraft diff
+// --data` shows how much of it each change of a plan touches.
+func Pending(st *store.Store) (map[string]int, error) {
+	out := map[string]int{}
+	var bad error
+	err := st.ScanRange(keyTimer, keyTimerEnd, func(k, v []byte) bool {
+		var tm timer
+		if err := json.Unmarshal(v, &tm); err != nil {
+			bad = fmt.Errorf("corrupt timer %q: %v", k, err)
+			return false
+		}
+		out[tm.Rule+tm.Trigger]++
+		return true
+	})
+	if err := firstErr(bad, err); err != nil {
+		return nil, err
+	}
+	items := map[string]bool{} // an item awaiting several answers lists them all
+	if err := st.Scan(keyAwait, func(_, v []byte) bool {
+		items[string(v)] = true
+		return true
+	}); err != nil {
+		return nil, err
+	}
+	for _, id := range sortedKeys(items) {
+		raw, ok, err := st.Get(keyItem(id))
+		if err != nil || !ok {
+			return nil, fmt.Errorf("awaited answer of item %q: %v", id, firstErr(err, fmt.Errorf("no such item")))
+		}
+		var s stored
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, fmt.Errorf("item %q: %v", id, err)
+		}
+		for _, aw := range s.Awaiting {
+			out[aw.Rule]++
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,95 @@
+package engine
+
+import (
+	"github.com/stagecraft/stagecraft/compiler/ir"
+	"github.com/stagecraft/stagecraft/runtime/interp"
+)
+
+// loaded is a deployed program made ready to run: its expressions planned
+// and its declarations indexed. A deploy swaps the engine's loaded program
+// when its input commits.
+type loaded struct {
+	prog    *ir.Program
+	encoded []byte // ir.Encode(prog): what a deploy compares
+	pl      *interp.Planner
+
+	rules     []*plannedRule
+	byIdent   map[string]*plannedRule   // rule identity -> rule
+	byStage   map[string][]*plannedRule // pipeline/stage -> head rules
+	follow    map[int][]*plannedRule    // rule index -> rules after it
+	triggers  []*plannedTrigger
+	trigIdent map[string]*plannedTrigger // trigger identity -> trigger
+	entities  map[string]*ir.Entity
+	pipes     map[string]*ir.Pipeline
+	res       map[string]*ir.Resource
+	users     map[string]*interp.Item // the employees, as items of entity user
+	cal       *calendar               // the workspace calendar, if any
+	hasAt     bool                    // some rule's time is computed (at ...): field changes may move timers
+}
+
+// load plans a program for the library.
+func load(prog *ir.Program, lib Library) *loaded {
+	body, _ := ir.Encode(prog) // a decoded or checked program encodes
+	l := &loaded{prog: prog, encoded: body, pl: interp.NewPlanner(prog, lib.Funcs),
+		byIdent: map[string]*plannedRule{}, byStage: map[string][]*plannedRule{}, follow: map[int][]*plannedRule{},
+		trigIdent: map[string]*plannedTrigger{}, entities: map[string]*ir.Entity{}, pipes: map[string]*ir.Pipeline{},
+		res: map[string]*ir.Resource{}, users: map[string]*interp.Item{}}
+	for _, en := range prog.Entities {
+		l.entities[en.Name] = en
+	}
+	for _, p := range prog.Pipelines {
+		l.pipes[p.Entity+"/"+p.Name] = p
+	}
+	for _, r := range prog.Resources {
+		l.res[r.Name] = r
+		switch r.Kind {
+		case "employee":
+			l.users[r.Name] = employee(r, l.entities["user"])
+		case "calendar":
+			l.cal = newCalendar(r)
+		}
+	}
+	l.plan()
+	return l
+}
+
+func (l *loaded) plan() {
+	for _, r := range l.prog.Rules {
+		pr := &plannedRule{Rule: r, cond: l.pl.Truth(r.Cond, r.Entity), settings: map[string]interp.Eval{}, auto: map[string]bool{}}
+		if r.At != nil {
+			pr.at, l.hasAt = l.pl.Plan(r.At, r.Entity), true
+		}
+		a := r.Action
+		if a.Target != nil {
+			pr.target = l.pl.Plan(a.Target, r.Entity)
+		}
+		if a.Value != nil {
+			pr.value = l.pl.Plan(a.Value, r.Entity)
+		}
+		for _, s := range a.Settings {
+			if s.Auto {
+				pr.auto[s.Name] = true
+			} else {
+				pr.settings[s.Name] = l.pl.Plan(s.Value, r.Entity)
+			}
+		}
+		l.rules = append(l.rules, pr)
+		l.byIdent[r.Ident] = pr
+		if r.Previous >= 0 {
+			l.follow[r.Previous] = append(l.follow[r.Previous], pr)
+		} else {
+			key := r.Pipeline + "/" + r.Stage
+			l.byStage[key] = append(l.byStage[key], pr)
+		}
+	}
+	for _, tr := range l.prog.Triggers {
+		pt := &plannedTrigger{Trigger: tr, cond: l.pl.Truth(tr.Cond, tr.Entity), settings: map[string]interp.Eval{}}
+		for _, s := range tr.Settings {
+			if s.Value != nil {
+				pt.settings[s.Name] = l.pl.Plan(s.Value, tr.Entity)
+			}
+		}
+		l.triggers = append(l.triggers, pt)
+		l.trigIdent[tr.Ident] = pt
+	}
+}

@@ -1,0 +1,256 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/stagecraft/stagecraft/runtime/value"
+)
+
+// timer is a pending delayed rule or chat deadline. It names its rule or
+// trigger by identity, never by position, so that it survives deploys: it
+// runs whatever definition has that identity when it fires.
+type timer struct {
+	Item    string `json:"item"`
+	Rule    string `json:"rule,omitempty"`    // the rule's identity
+	Trigger string `json:"trigger,omitempty"` // a deadline's trigger identity
+	Version int64  `json:"version"`           // the program version that scheduled it
+	Base    int64  `json:"base"`              // the time its wait counts from: a deploy recomputes the due time from it
+	Entered int64  `json:"entered"`
+	Keep    bool   `json:"keep,omitempty"` // fires even after the item left the stage
+}
+
+// Kinds of timers, the last letter of a timer's key: what leaving a stage
+// and a manager's chat reply cancel is known from the key alone.
+const (
+	timerRule     byte = 'r' // a delayed rule; cancelled when the item leaves the stage
+	timerKept     byte = 'k' // a delayed rule with keep
+	timerDeadline byte = 'd' // a chat deadline (T-CHAT-SLA); cancelled only by a reply
+)
+
+func timerKind(key string) byte { return key[len(key)-1] }
+
+// due is when a rule started from base runs; false if its time is empty.
+func (t *tx) due(it *item, r *plannedRule, base int64) (int64, bool) {
+	due, ok := base+r.After, true
+	if r.at != nil {
+		switch v := r.at(t.env(it)); v.K {
+		case value.DateTime, value.Date:
+			due = v.Unix()
+		case value.Time: // the next such time of day
+			due = base - mod(base, 86400) + v.Unix()
+			if due < base {
+				due += 86400
+			}
+		default:
+			ok = false
+		}
+	}
+	if r.Worktime && t.e.cal != nil {
+		due = t.e.cal.next(due)
+	}
+	return due, ok
+}
+
+// start starts a rule from base: at once, or by a timer. An item that
+// reaches the stage after the rule's time runs it at once.
+func (t *tx) start(it *item, r *plannedRule, base int64) {
+	due, ok := t.due(it, r, base)
+	if !ok {
+		t.timeline(it, r.Pos.String(), "rule not run: its time is empty")
+		return
+	}
+	if due <= t.now {
+		t.runRule(it, r)
+		return
+	}
+	kind := timerRule
+	if r.Keep {
+		kind = timerKept
+	}
+	t.schedule(due, kind, timer{Item: it.ID, Rule: r.Ident, Version: t.in.Version, Base: base, Entered: it.Entered, Keep: r.Keep})
+}
+
+func mod(a, b int64) int64 { return (a%b + b) % b }
+
+// schedule writes a timer. A due time before the floor (a time already
+// past: a chat timeout of 0s, a deploy's recomputed time) is written at
+// the floor, so that the next tick fires it: a tick never looks below it.
+func (t *tx) schedule(due int64, kind byte, tm timer) {
+	due = max(due, t.floor)
+	t.n++
+	key := keyTimerAt(due, t.in.Seq, t.n, kind)
+	body, err := json.Marshal(tm)
+	if err != nil {
+		panic(err) // a timer is strings and numbers
+	}
+	t.b.Set(key, body)
+	if it := t.load(tm.Item); it != nil {
+		it.Timers = append(it.Timers, string(key))
+		t.touch(it)
+	}
+}
+
+// unschedule deletes one of the item's timers.
+func (t *tx) unschedule(it *item, key string) {
+	t.b.Delete([]byte(key))
+	t.unlist(it, key)
+}
+
+// unlist drops a timer from its item's list.
+func (t *tx) unlist(it *item, key string) {
+	for i, k := range it.Timers {
+		if k == key {
+			it.Timers = append(it.Timers[:i:i], it.Timers[i+1:]...)
+			t.touch(it)
+			return
+		}
+	}
+}
+
+// readTimer reads a pending timer through the input's batch.
+func (t *tx) readTimer(key string) (timer, error) {
+	var tm timer
+	raw, ok, err := t.b.Get([]byte(key))
+	if err != nil {
+		return tm, err
+	}
+	if !ok {
+		return tm, fmt.Errorf("timer %q is listed by its item but not stored", key)
+	}
+	if err := json.Unmarshal(raw, &tm); err != nil {
+		return tm, fmt.Errorf("corrupt timer %q: %v", key, err)
+	}
+	return tm, nil
+}
+
+// leave cancels the item's pending rules (M-DELAY: leaving a stage cancels
+// its delayed rules, unless they keep) and completes its auto-complete
+// activities. Chat deadlines go on: only the manager's reply stops the
+// clock (T-CHAT-SLA).
+func (t *tx) leave(it *item) {
+	n := 0
+	for _, k := range append([]string(nil), it.Timers...) {
+		if timerKind(k) == timerRule {
+			t.unschedule(it, k)
+			n++
+		}
+	}
+	if n > 0 {
+		t.timeline(it, "", fmt.Sprintf("%d pending rule(s) cancelled on leaving the stage", n))
+	}
+	t.completeActivities(it)
+}
+
+// tick fires the timers due at or before the input's time, in key order
+// (due time, then the input that scheduled them and the position in it),
+// each at its own due time, at most in.Limit of them. Each timer's chain
+// has the limits of one input. Only timers due at or after the floor are
+// read: every earlier one has fired, and none is ever written below it.
+func (t *tx) tick() error {
+	until := keyTimerUntil(t.in.Time)
+	from := keyTimerFrom(t.floor)
+	for {
+		key, body, err := t.firstTimer(from, until)
+		if err != nil {
+			return err
+		}
+		if key == nil {
+			t.floor = t.in.Time // drained
+			break
+		}
+		if t.res.Fired == t.in.Limit {
+			t.res.More = true
+			break
+		}
+		t.res.Fired++
+		from = append(key, 0) // the next key after this one
+		var tm timer
+		if err := json.Unmarshal(body, &tm); err != nil {
+			return fmt.Errorf("corrupt timer %q: %v", key, err)
+		}
+		t.now, t.floor = dueOfTimerKey(key), dueOfTimerKey(key)
+		t.moves, t.runs, t.seen = 0, 0, nil
+		if err := t.fireTimer(string(key), tm); err != nil {
+			return err
+		}
+	}
+	t.now = t.in.Time
+	t.b.Set(keyClock, []byte(strconv.FormatInt(t.in.Time, 10)))
+	t.b.Set(keyFloor, []byte(strconv.FormatInt(t.floor, 10)))
+	return nil
+}
+
+func (t *tx) firstTimer(from, until []byte) (key, body []byte, err error) {
+	err = t.b.ScanRange(from, until, func(k, v []byte) bool {
+		key, body = k, v
+		return false
+	})
+	return key, body, err
+}
+
+// fireTimer runs a due timer and deletes it, in the same batch.
+func (t *tx) fireTimer(key string, tm timer) error {
+	it, err := t.mustItem(tm.Item)
+	if err != nil {
+		return fmt.Errorf("timer %q: %v", key, err)
+	}
+	t.unschedule(it, key)
+	if tm.Trigger != "" {
+		tr := t.e.trigIdent[tm.Trigger]
+		if tr == nil { // a deploy cancels these; this is only a guard
+			t.timeline(it, "", fmt.Sprintf("chat deadline of trigger %q not run: no such trigger is deployed", tm.Trigger))
+			return nil
+		}
+		t.deadline(it, tr)
+		return nil
+	}
+	if it.Entered != tm.Entered && !tm.Keep { // leave deletes these; this is only a guard
+		return nil
+	}
+	r := t.e.byIdent[tm.Rule]
+	if r == nil {
+		t.timeline(it, "", fmt.Sprintf("pending rule %q not run: no such rule is deployed", tm.Rule))
+		return nil
+	}
+	t.runRule(it, r)
+	return nil
+}
+
+// followDates reschedules the item's pending rules whose time is computed
+// from its fields (at deal.delivery_date - 1d) after a field changed: a
+// reminder follows the date it reminds of. A time now past runs at the
+// next tick; a time now empty cancels the rule. The timeline says which.
+func (t *tx) followDates(it *item) {
+	if !t.e.hasAt {
+		return
+	}
+	for _, k := range append([]string(nil), it.Timers...) {
+		if timerKind(k) == timerDeadline {
+			continue
+		}
+		tm, err := t.readTimer(k)
+		if err != nil {
+			t.fail(err)
+			return
+		}
+		r := t.e.byIdent[tm.Rule]
+		if r == nil || r.at == nil {
+			continue
+		}
+		old := dueOfTimerKey([]byte(k))
+		due, ok := t.due(it, r, tm.Base)
+		if ok && max(due, t.floor) == old {
+			continue
+		}
+		t.unschedule(it, k)
+		if !ok {
+			t.timeline(it, r.Pos.String(), "pending rule cancelled: its time is now empty")
+			continue
+		}
+		t.schedule(due, timerKind(k), tm)
+		t.timeline(it, r.Pos.String(), fmt.Sprintf("pending rule rescheduled from %s to %s: its time follows the item's fields",
+			value.Value{K: value.DateTime, N: float64(old)}, value.Value{K: value.DateTime, N: float64(max(due, t.floor))}))
+	}
+}
