@@ -6,7 +6,10 @@
 // It imports only the IR, so the runtime can use it without the front end.
 package plan
 
-import "github.com/stagecraft/stagecraft/compiler/ir"
+import (
+	"encoding/json"
+	"io"
+)
 
 // Kind is what became of a rule or trigger.
 type Kind string
@@ -21,23 +24,35 @@ const (
 
 // Change is what became of one rule or trigger.
 type Change struct {
-	Kind     Kind   `json:"kind"`
-	What     string `json:"what"`               // "rule" or "trigger"
-	Ident    string `json:"ident"`              // the identity in the new program (the old one for Removed)
-	OldIdent string `json:"oldIdent,omitempty"` // Moved without a label: the identity it had
+	Kind  Kind   `json:"kind"`
+	What  string `json:"what"`  // "rule" or "trigger"
+	Ident string `json:"ident"` // the identity in the new program (the old one for Removed)
+	// OldIdent is the identity it had in the old program when that differs
+	// from Ident: moved without a label, or re-identified by a change of
+	// the rule it follows, of its label, or of the order of two alike rules
+	// (spec/plan.md, "Identity"). Pending work under OldIdent belongs to
+	// the rule or trigger Ident names now.
+	OldIdent string `json:"oldIdent,omitempty"`
 	Entity   string `json:"entity"`
 	Pipeline string `json:"pipeline"`
 	Stage    string `json:"stage"` // the stage it is on (for Removed: was on)
 	// FromStage is the stage a Moved rule or trigger was on.
 	FromStage string `json:"fromStage,omitempty"`
 	// Title says what it is in the words of the source: "send sms",
-	// "then after 1d: send email", "move to stage Paid when invoice paid".
+	// "update deal.amount", "create document as dokument", "send sms #2" (the
+	// second alike rule of its stage), "reminder (send sms)" (labelled),
+	// "move to stage Paid when invoice paid".
 	Title string `json:"title"`
 	// Settings are the differences of a Changed one, in source order.
 	Settings []Setting `json:"settings,omitempty"`
 	// Timing is true when when it runs changed (after, at, worktime, keep,
 	// the rule it follows): its pending runs get a new due time.
 	Timing bool `json:"timing,omitempty"`
+	// Pending is how many pending runs (timers, awaited webhook answers,
+	// chat deadlines) of the old program's rule or trigger this change
+	// touches, when a store was consulted (diff --data, a deploy); nil
+	// when not known.
+	Pending *int `json:"pending,omitempty"`
 }
 
 // Setting is one difference: the setting's name ("after", "text", "if",
@@ -50,24 +65,84 @@ type Setting struct {
 }
 
 // Plan is every change between two programs, grouped by entity, pipeline
-// and stage in the new program's order, rules before triggers.
+// and stage in the new program's order, rules before triggers. It lists
+// every rule and trigger of either program, unchanged ones included.
 type Plan struct {
 	Changes []Change `json:"changes"`
+
+	// index finds a change by what and old identity; built by Compare and
+	// by UnmarshalJSON. Of scans without it (a Plan built by hand).
+	index map[string]int
 }
 
 // Of returns the change of the rule or trigger with the identity in the
 // old program, or nil.
 func (p *Plan) Of(what, oldIdent string) *Change {
+	if p.index != nil {
+		if i, ok := p.index[what+"\x00"+oldIdent]; ok {
+			return &p.Changes[i]
+		}
+		return nil
+	}
 	for i := range p.Changes {
 		c := &p.Changes[i]
-		if c.What != what || c.Kind == Added {
-			continue
-		}
-		if c.Ident == oldIdent && c.OldIdent == "" || c.OldIdent == oldIdent {
+		if c.What == what && c.Kind != Added && c.oldIdent() == oldIdent {
 			return c
 		}
 	}
 	return nil
 }
 
-var _ = ir.Version
+// oldIdent is the identity in the old program.
+func (c *Change) oldIdent() string {
+	if c.OldIdent != "" {
+		return c.OldIdent
+	}
+	return c.Ident
+}
+
+func (p *Plan) reindex() {
+	p.index = make(map[string]int, len(p.Changes))
+	for i := range p.Changes {
+		if c := &p.Changes[i]; c.Kind != Added {
+			p.index[c.What+"\x00"+c.oldIdent()] = i
+		}
+	}
+}
+
+// UnmarshalJSON reads a plan as Compare's JSON writes it (a stored
+// deploy's plan) and indexes it for Of.
+func (p *Plan) UnmarshalJSON(b []byte) error {
+	type plain Plan
+	var q plain
+	if err := json.Unmarshal(b, &q); err != nil {
+		return err
+	}
+	*p = Plan(q)
+	p.reindex()
+	return nil
+}
+
+// WriteJSON writes the plan as one indented JSON object, fields in the
+// order of the types above, with no HTML escaping (`deal.amount > 1000`
+// stays readable): what `stagecraft diff --format=json` prints.
+func (p *Plan) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(p)
+}
+
+// Count returns how many changes are of kind k.
+func (p *Plan) Count(k Kind) int {
+	n := 0
+	for i := range p.Changes {
+		if p.Changes[i].Kind == k {
+			n++
+		}
+	}
+	return n
+}
+
+// Empty reports whether nothing changed: every change is Unchanged.
+func (p *Plan) Empty() bool { return len(p.Changes) == p.Count(Unchanged) }

@@ -1,0 +1,451 @@
+package plan
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/stagecraft/stagecraft/compiler/ir"
+)
+
+// Compare returns the plan that takes a running old program to new: every
+// rule and trigger of either, matched by identity (spec/plan.md).
+//
+// Matching runs in rounds, each over what the earlier ones left:
+//  1. the same identity and the same definition: unchanged;
+//  2. the same identity but for its ordinal (` #2`), the same definition:
+//     unchanged (two alike rules whose order of files swapped);
+//  3. the same identity: changed, or moved when a labelled one changed stage;
+//     then alike ones of one place left over, in their order: changed;
+//  4. unlabelled on at least one side, the same entity, pipeline and action
+//     and an otherwise equal definition: moved when the stage differs,
+//     otherwise changed in what it follows or its label (or unchanged).
+//
+// What is left is added or removed. Positions, files, comments, layout and
+// the order of declarations never count.
+func Compare(old, new *ir.Program) *Plan {
+	if old == nil {
+		old = &ir.Program{}
+	}
+	if new == nil {
+		new = &ir.Program{}
+	}
+	c := &comparer{pr: newPrinter(old, new)}
+	olds := c.rules(old)
+	news := c.rules(new)
+	oldT := c.triggers(old)
+	newT := c.triggers(new)
+	rs := append(c.diff(olds, news), c.diff(oldT, newT)...)
+	sortChanges(rs, old, new)
+	pl := &Plan{Changes: make([]Change, len(rs))}
+	for i, r := range rs {
+		pl.Changes[i] = r.Change
+	}
+	pl.reindex()
+	return pl
+}
+
+// ranked is a change with where it stands in its program, for ordering.
+type ranked struct {
+	Change
+	index int  // in its program's rules or triggers
+	old   bool // removed: index is in the old program
+}
+
+type comparer struct{ pr *printer }
+
+// entry is one rule or trigger, made comparable.
+type entry struct {
+	what     string
+	ident    string
+	label    string
+	entity   string
+	pipeline string
+	stage    string
+	head     string  // what it does: "send sms", "let x", "when invoice paid"
+	title    string  // Change.Title
+	defs     []field // its settings in source order, stage and then left out
+	sig      string  // defs as one comparable string
+	prev     int     // rules: the index of the rule it follows (then), or -1
+	index    int     // its index in its program
+}
+
+// field is one setting of a rule or trigger: its name, its value as
+// written and the value to compare.
+type field struct {
+	name, show, key string
+	timing          bool // when it runs depends on it
+}
+
+func (e *entry) add(name, show, key string, timing bool) {
+	e.defs = append(e.defs, field{name, show, key, timing})
+}
+
+// ordinal returns the " #N" that tells apart alike rules of one place.
+func ordinal(ident string) string {
+	i := strings.LastIndex(ident, " #")
+	if i < 0 {
+		return ""
+	}
+	for _, r := range ident[i+2:] {
+		if r < '0' || r > '9' {
+			return ""
+		}
+	}
+	if i+2 == len(ident) {
+		return ""
+	}
+	return ident[i:]
+}
+
+func (c *comparer) rules(p *ir.Program) []*entry {
+	out := make([]*entry, len(p.Rules))
+	for i, r := range p.Rules {
+		a := r.Action
+		if a == nil {
+			a = &ir.Action{}
+		}
+		e := &entry{what: "rule", ident: r.Ident, label: r.Label, entity: r.Entity, pipeline: r.Pipeline,
+			stage: r.Stage, prev: -1, index: i}
+		if r.Previous >= 0 && r.Previous < len(p.Rules) {
+			e.prev = r.Previous
+		}
+		head := a.Name
+		switch {
+		case a.Custom != "":
+			head += " " + a.Custom
+		case a.Name == "update" && a.Field != nil:
+			head += " " + c.pr.expr(a.Field)
+		case (a.Name == "let" || a.Name == "calc") && a.Bind != "":
+			head += " " + a.Bind
+		}
+		e.head = head
+		e.title = head
+		if a.Bind != "" && a.Name != "let" && a.Name != "calc" {
+			e.title += " as " + a.Bind
+		}
+		if r.Label != "" {
+			e.title = r.Label + " (" + e.title + ")"
+		} else {
+			e.title += ordinal(r.Ident)
+		}
+		if r.At == nil && r.After != 0 {
+			d := Duration(r.After)
+			e.add("after", d, d, true)
+		}
+		if r.At != nil {
+			e.add("at", c.pr.expr(r.At), key(r.At), true)
+		}
+		e.add("worktime", flag(r.Worktime), flag(r.Worktime), true)
+		e.add("keep", flag(r.Keep), flag(r.Keep), true)
+		if r.Cond != nil {
+			e.add("if", c.pr.expr(r.Cond), key(r.Cond), false)
+		}
+		e.add("action", head, head, false)
+		if a.Name == "update" && a.Field != nil {
+			e.add("field", c.pr.expr(a.Field), key(a.Field), false)
+		}
+		if a.Target != nil {
+			e.add("to", c.pr.expr(a.Target), key(a.Target), false)
+		}
+		if a.Value != nil {
+			e.add("value", c.pr.expr(a.Value), key(a.Value), false)
+		}
+		c.settings(e, a.Settings)
+		if a.Bind != "" && a.Name != "let" && a.Name != "calc" {
+			e.add("as", a.Bind, a.Bind, false)
+		}
+		e.seal()
+		out[i] = e
+	}
+	return out
+}
+
+func (c *comparer) triggers(p *ir.Program) []*entry {
+	out := make([]*entry, len(p.Triggers))
+	for i, t := range p.Triggers {
+		e := &entry{what: "trigger", ident: t.Ident, label: t.Label, entity: t.Entity, pipeline: t.Pipeline,
+			stage: t.Stage, prev: -1, index: i, head: "when " + t.Event}
+		e.title = "move to stage " + quoteName(t.Stage) + " when " + t.Event
+		if t.Label != "" {
+			e.title = t.Label + " (" + e.title + ")"
+		} else {
+			e.title += ordinal(t.Ident)
+		}
+		e.add("when", t.Event, t.Event, false)
+		e.add("name", `"`+escape(t.Name)+`"`, t.Name, false)
+		c.settings(e, t.Settings)
+		e.add("allow_back", flag(t.AllowBack), flag(t.AllowBack), false)
+		if t.Cond != nil {
+			e.add("if", c.pr.expr(t.Cond), key(t.Cond), false)
+		}
+		if t.As != "" {
+			e.add("as", t.As, t.As, false)
+		}
+		e.seal()
+		out[i] = e
+	}
+	return out
+}
+
+// settings adds an action's or trigger's `key value` settings. A trigger's
+// timeout (chat unanswered) decides when its deadline falls.
+func (c *comparer) settings(e *entry, ss []*ir.Setting) {
+	for _, s := range ss {
+		show, k := "auto", "auto"
+		if !s.Auto {
+			show, k = c.pr.expr(s.Value), key(s.Value)
+		}
+		if s.Value != nil && s.Value.Op == ir.OpLit && s.Value.Kind == "duration" {
+			if secs, ok := durationSeconds(s.Value.Lit); ok {
+				k = Duration(secs)
+			}
+		}
+		e.add(s.Name, show, k, e.what == "trigger" && s.Name == "timeout")
+	}
+}
+
+func flag(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
+
+// seal writes the definition as one string, settings in name order, so
+// that the order of settings in the source does not count.
+func (e *entry) seal() {
+	keys := make([]string, len(e.defs))
+	for i, f := range e.defs {
+		keys[i] = f.name + "\x00" + f.key
+	}
+	sort.Strings(keys)
+	e.sig = e.entity + "\x01" + e.pipeline + "\x01" + strings.Join(keys, "\x01")
+}
+
+// diff matches old entries with new ones and says what became of each.
+func (c *comparer) diff(olds, news []*entry) []ranked {
+	match := make([]int, len(olds)) // old index -> new index, or -1
+	taken := make([]bool, len(news))
+	for i := range match {
+		match[i] = -1
+	}
+	pair := func(o, n int) { match[o], taken[n] = n, true }
+
+	byIdent := map[string]int{}
+	for i, n := range news {
+		byIdent[n.ident] = i
+	}
+	// 1. Same identity, same definition.
+	for o, e := range olds {
+		if n, ok := byIdent[e.ident]; ok && !taken[n] && news[n].sig == e.sig && news[n].stage == e.stage {
+			pair(o, n)
+		}
+	}
+	// 2. Same identity but for the ordinal, same definition.
+	base := func(e *entry) string {
+		return e.what + "\x00" + e.stage + "\x00" + strings.TrimSuffix(e.ident, ordinal(e.ident))
+	}
+	free := map[string][]int{}
+	for n, e := range news {
+		if !taken[n] && e.label == "" {
+			free[base(e)+"\x00"+e.sig] = append(free[base(e)+"\x00"+e.sig], n)
+		}
+	}
+	for o, e := range olds {
+		k := base(e) + "\x00" + e.sig
+		if match[o] < 0 && e.label == "" && len(free[k]) > 0 {
+			pair(o, free[k][0])
+			free[k] = free[k][1:]
+		}
+	}
+	// 3. Same identity; then alike ones of a place in their order.
+	for o, e := range olds {
+		if n, ok := byIdent[e.ident]; ok && match[o] < 0 && !taken[n] {
+			pair(o, n)
+		}
+	}
+	alike := map[string][]int{}
+	for n, e := range news {
+		if !taken[n] && e.label == "" {
+			alike[base(e)] = append(alike[base(e)], n)
+		}
+	}
+	for o, e := range olds {
+		if k := base(e); match[o] < 0 && e.label == "" && len(alike[k]) > 0 {
+			pair(o, alike[k][0])
+			alike[k] = alike[k][1:]
+		}
+	}
+	// 4. The same definition elsewhere: moved, or following another rule;
+	// the same stage first.
+	cands := map[string][]int{}
+	for n, e := range news {
+		if !taken[n] {
+			cands[e.sig] = append(cands[e.sig], n)
+		}
+	}
+	for _, sameStage := range []bool{true, false} {
+		for o, e := range olds {
+			if match[o] >= 0 {
+				continue
+			}
+			for i, n := range cands[e.sig] {
+				ne := news[n]
+				if taken[n] || e.label != "" && ne.label != "" || (ne.stage == e.stage) != sameStage {
+					continue
+				}
+				pair(o, n)
+				cands[e.sig] = append(cands[e.sig][:i:i], cands[e.sig][i+1:]...)
+				break
+			}
+		}
+	}
+
+	var out []ranked
+	for o, e := range olds {
+		if match[o] < 0 {
+			out = append(out, ranked{Change{Kind: Removed, What: e.what, Ident: e.ident, Entity: e.entity,
+				Pipeline: e.pipeline, Stage: e.stage, Title: e.title}, e.index, true})
+			continue
+		}
+		n := news[match[o]]
+		out = append(out, ranked{c.change(e, n, olds, news, match), n.index, false})
+	}
+	for n, e := range news {
+		if !taken[n] {
+			out = append(out, ranked{Change{Kind: Added, What: e.what, Ident: e.ident, Entity: e.entity,
+				Pipeline: e.pipeline, Stage: e.stage, Title: e.title}, e.index, false})
+		}
+	}
+	return out
+}
+
+// change describes a matched pair.
+func (c *comparer) change(o, n *entry, olds, news []*entry, match []int) Change {
+	ch := Change{Kind: Unchanged, What: n.what, Ident: n.ident, Entity: n.entity, Pipeline: n.pipeline,
+		Stage: n.stage, Title: n.title}
+	if o.ident != n.ident {
+		ch.OldIdent = o.ident
+	}
+	if o.label != n.label {
+		ch.Settings = append(ch.Settings, Setting{Name: "label", Old: o.label, New: n.label})
+	}
+	// then: the rule followed, compared by the matching (its identity may
+	// have changed with it).
+	if o.prev >= 0 || n.prev >= 0 {
+		same := o.prev >= 0 && n.prev >= 0 && match[o.prev] == n.prev
+		if !same {
+			var s Setting
+			s.Name = "then"
+			if o.prev >= 0 {
+				s.Old = olds[o.prev].title
+			}
+			if n.prev >= 0 {
+				s.New = news[n.prev].title
+			}
+			ch.Settings = append(ch.Settings, s)
+			ch.Timing = true
+		}
+	}
+	ch.Settings = append(ch.Settings, diffFields(o.defs, n.defs, &ch.Timing)...)
+	switch {
+	case o.stage != n.stage:
+		ch.Kind, ch.FromStage = Moved, o.stage
+	case len(ch.Settings) > 0:
+		ch.Kind = Changed
+	}
+	return ch
+}
+
+// diffFields lists the settings whose values differ: in the new order,
+// then those only the old one has. A setting named twice is matched by
+// its occurrence.
+func diffFields(old, new []field, timing *bool) []Setting {
+	type slot struct {
+		name string
+		n    int
+	}
+	olds := map[slot]field{}
+	count := map[string]int{}
+	for _, f := range old {
+		count[f.name]++
+		olds[slot{f.name, count[f.name]}] = f
+	}
+	var out []Setting
+	seen := map[slot]bool{}
+	count = map[string]int{}
+	for _, f := range new {
+		count[f.name]++
+		s := slot{f.name, count[f.name]}
+		seen[s] = true
+		of, ok := olds[s]
+		if ok && of.key == f.key {
+			continue
+		}
+		out = append(out, Setting{Name: f.name, Old: of.show, New: f.show})
+		*timing = *timing || f.timing || of.timing
+	}
+	count = map[string]int{}
+	for _, f := range old {
+		count[f.name]++
+		if s := (slot{f.name, count[f.name]}); !seen[s] {
+			out = append(out, Setting{Name: f.name, Old: f.show})
+			*timing = *timing || f.timing
+		}
+	}
+	return out
+}
+
+// sortChanges puts changes in the order of the new program's pipelines
+// and stages (removed ones where the old program had them, after), rules
+// before triggers, each kind in source order, removed ones last.
+func sortChanges(cs []ranked, old, new *ir.Program) {
+	pipes := map[string]int{}
+	stages := map[string]int{}
+	for i, prog := range []*ir.Program{new, old} {
+		for _, pl := range prog.Pipelines {
+			pk := pl.Entity + "\x00" + pl.Name
+			if _, ok := pipes[pk]; !ok {
+				pipes[pk] = i*1_000_000 + len(pipes)
+			}
+			for j, s := range pl.Stages {
+				sk := pk + "\x00" + s.Name
+				if _, ok := stages[sk]; !ok {
+					stages[sk] = i*1_000_000 + j
+				}
+			}
+		}
+	}
+	rank := func(c *ranked) [5]int {
+		pk := c.Entity + "\x00" + c.Pipeline
+		what := 0
+		if c.What == "trigger" {
+			what = 1
+		}
+		side := 0
+		if c.old {
+			side = 1
+		}
+		p, ok := pipes[pk]
+		if !ok {
+			p = 2_000_000
+		}
+		s, ok := stages[pk+"\x00"+c.Stage]
+		if !ok {
+			s = 2_000_000
+		}
+		return [5]int{p, what, s, side, c.index}
+	}
+	sort.SliceStable(cs, func(i, j int) bool {
+		a, b := rank(&cs[i]), rank(&cs[j])
+		for k := range a {
+			if a[k] != b[k] {
+				return a[k] < b[k]
+			}
+		}
+		if cs[i].Entity+cs[i].Pipeline != cs[j].Entity+cs[j].Pipeline {
+			return cs[i].Entity+"\x00"+cs[i].Pipeline < cs[j].Entity+"\x00"+cs[j].Pipeline
+		}
+		return cs[i].Stage < cs[j].Stage
+	})
+}

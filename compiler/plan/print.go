@@ -1,0 +1,313 @@
+package plan
+
+import (
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/stagecraft/stagecraft/compiler/ir"
+)
+
+// printer writes IR expressions back in the language's own words, as a
+// reviewer would read them in the source: `deal.amount > 1000`,
+// `contact.phone[auto]`, `"Dzień dobry {contact.name}"`, `tomorrow + 12:00`.
+// Parentheses that the IR no longer holds are put back where precedence
+// needs them. Names that the source writes bare (a stage, a resource) are
+// printed bare: the IR keeps them as text, so the printer knows the
+// program's stage and resource names.
+type printer struct {
+	names map[string]bool // stage and resource names, written bare
+}
+
+func newPrinter(ps ...*ir.Program) *printer {
+	p := &printer{names: map[string]bool{}}
+	for _, prog := range ps {
+		if prog == nil {
+			continue
+		}
+		for _, pl := range prog.Pipelines {
+			for _, s := range pl.Stages {
+				p.names[s.Name] = true
+			}
+		}
+		for _, r := range prog.Resources {
+			p.names[r.Name] = true
+		}
+	}
+	return p
+}
+
+// Precedence levels, loosest first, as lang/ast.Precedence has them (this
+// package imports only the IR). atom is an operand that never needs
+// parentheses.
+const (
+	precOr = 1 + iota
+	precAnd
+	precNot
+	precCompare
+	precRange
+	precAdd
+	precMul
+	precUnary
+	atom
+)
+
+func binaryPrec(op string) int {
+	switch op {
+	case "or":
+		return precOr
+	case "and":
+		return precAnd
+	case "==", "!=", "<", "<=", ">", ">=", "in", "not in":
+		return precCompare
+	case "+", "-":
+		return precAdd
+	case "*", "/", "%":
+		return precMul
+	}
+	return atom
+}
+
+func prec(e *ir.Expr) int {
+	switch e.Op {
+	case ir.OpBinary:
+		return binaryPrec(e.Name)
+	case ir.OpRange:
+		return precRange
+	case ir.OpUnary:
+		if e.Name == "not" {
+			return precNot
+		}
+		return precUnary
+	}
+	return atom
+}
+
+// expr prints e; nil prints as "".
+func (p *printer) expr(e *ir.Expr) string {
+	if e == nil {
+		return ""
+	}
+	switch e.Op {
+	case ir.OpLit:
+		return p.lit(e)
+	case ir.OpBuiltin:
+		return e.Name
+	case ir.OpField, ir.OpVar:
+		s := e.Name
+		if e.X != nil {
+			s = p.operand(e.X, atom)
+		}
+		for _, f := range e.Path {
+			s += "." + f
+		}
+		return s
+	case ir.OpTypeSel:
+		return p.operand(e.X, atom) + "[" + e.Sel + "]"
+	case ir.OpUnary:
+		if e.Name == "not" {
+			// not takes everything up to the next and/or.
+			return "not " + p.operand(e.X, precNot)
+		}
+		return e.Name + p.operand(e.X, atom)
+	case ir.OpBinary:
+		lp := binaryPrec(e.Name)
+		left, right := lp, lp+1 // left-associative
+		if lp == precCompare {
+			left = lp + 1 // comparisons do not chain
+		}
+		return p.operand(e.X, left) + " " + e.Name + " " + p.operand(e.Y, right)
+	case ir.OpRange:
+		return p.operand(e.X, precRange+1) + ".." + p.operand(e.Y, precRange+1)
+	case ir.OpCall:
+		return e.Name + "(" + p.list(e.Args) + ")"
+	case ir.OpList:
+		return "[" + p.list(e.Args) + "]"
+	case ir.OpTemplate:
+		var b strings.Builder
+		b.WriteByte('"')
+		for _, a := range e.Args {
+			if a.Op == ir.OpLit && a.Kind == "text" && a.Pos == (ir.Pos{}) {
+				b.WriteString(escape(a.Lit))
+				continue
+			}
+			b.WriteString("{" + p.expr(a) + "}")
+		}
+		b.WriteByte('"')
+		return b.String()
+	}
+	return e.Lit
+}
+
+// operand prints e as an operand that binds at least as tightly as min,
+// in parentheses otherwise.
+func (p *printer) operand(e *ir.Expr, min int) string {
+	s := p.expr(e)
+	if prec(e) < min {
+		return "(" + s + ")"
+	}
+	return s
+}
+
+func (p *printer) list(es []*ir.Expr) string {
+	s := make([]string, len(es))
+	for i, e := range es {
+		s[i] = p.expr(e)
+	}
+	return strings.Join(s, ", ")
+}
+
+func (p *printer) lit(e *ir.Expr) string {
+	switch e.Kind {
+	case "text", "ref":
+		if p.names[e.Lit] && bare(e.Lit) || e.Kind == "ref" && bare(e.Lit) {
+			return e.Lit
+		}
+		return `"` + escape(e.Lit) + `"`
+	}
+	return e.Lit
+}
+
+// escape writes text as the inside of a string literal: quotes, backslashes,
+// braces (a literal brace is \{), newlines and tabs escaped.
+func escape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '"', '\\', '{', '}':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\t':
+			b.WriteString(`\t`)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// quoteName writes a stage or pipeline name bare when it can be, quoted
+// otherwise, as `stagecraft fmt` does.
+func quoteName(s string) string {
+	if bare(s) {
+		return s
+	}
+	return `"` + escape(s) + `"`
+}
+
+// reserved are the language's reserved words (spec/language.md), which a
+// bare name cannot be.
+var reserved = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`on stage move to when as after at if then and or not in true false
+		null let calc update given expect event wait set`) {
+		reserved[w] = true
+	}
+}
+
+func bare(s string) bool {
+	if s == "" || reserved[s] {
+		return false
+	}
+	for i, r := range s {
+		if !(r == '_' || unicode.IsLetter(r) || i > 0 && unicode.IsDigit(r)) {
+			return false
+		}
+	}
+	return true
+}
+
+// Duration units as the language spells them (spec/language.md); a month
+// is 30 days. Printing uses days and smaller units only, so that the same
+// wait always prints the same way (14d, not sometimes 2w).
+var units = map[string]int64{"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "mo": 30 * 86400}
+
+// Duration prints seconds as the language writes a duration: 180d, 1h30m,
+// 2d12h, 45s; zero is 0s.
+func Duration(secs int64) string {
+	if secs == 0 {
+		return "0s"
+	}
+	var b strings.Builder
+	if secs < 0 {
+		b.WriteByte('-')
+		secs = -secs
+	}
+	for _, u := range []string{"d", "h", "m", "s"} {
+		if n := secs / units[u]; n > 0 {
+			b.WriteString(strconv.FormatInt(n, 10) + u)
+			secs -= n * units[u]
+		}
+	}
+	return b.String()
+}
+
+// durationSeconds reads a duration literal (180d, 1h30m, 6mo); ok is false
+// for anything else.
+func durationSeconds(s string) (secs int64, ok bool) {
+	if s == "" {
+		return 0, false
+	}
+	for s != "" {
+		i := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		j := i
+		for j < len(s) && (s[j] < '0' || s[j] > '9') {
+			j++
+		}
+		n, err := strconv.ParseInt(s[:i], 10, 64)
+		u, known := units[s[i:j]]
+		if err != nil || !known {
+			return 0, false
+		}
+		secs += n * u
+		s = s[j:]
+	}
+	return secs, true
+}
+
+// key is an expression's meaning as a string, for comparing two programs:
+// positions, static types and variable slots left out (they follow from
+// the schema and from where the text stands), durations by their length
+// (1d and 24h are the same wait), everything else exactly.
+func key(e *ir.Expr) string {
+	if e == nil {
+		return ""
+	}
+	var b strings.Builder
+	writeKey(&b, e)
+	return b.String()
+}
+
+func writeKey(b *strings.Builder, e *ir.Expr) {
+	b.WriteString("(")
+	b.WriteString(string(e.Op))
+	lit := e.Lit
+	if e.Op == ir.OpLit && e.Kind == "duration" {
+		if secs, ok := durationSeconds(lit); ok {
+			lit = strconv.FormatInt(secs, 10) + "s"
+		}
+	}
+	for _, s := range []string{lit, e.Name, strings.Join(e.Path, "."), e.Sel} {
+		b.WriteByte(' ')
+		b.WriteString(strconv.Quote(s))
+	}
+	for _, x := range []*ir.Expr{e.X, e.Y} {
+		if x != nil {
+			b.WriteByte(' ')
+			writeKey(b, x)
+		} else {
+			b.WriteString(" -")
+		}
+	}
+	for _, a := range e.Args {
+		b.WriteByte(' ')
+		writeKey(b, a)
+	}
+	b.WriteString(")")
+}

@@ -1,0 +1,164 @@
+package plan
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// WriteText writes the plan as a reviewer reads it in a pull request
+// (spec/plan.md, "Text"): a block per pipeline, a heading per stage with
+// its rules, then the pipeline's triggers; one line per difference, each
+// line whole on its own (it names the rule), so that a line can be quoted
+// or searched for; then a count of each kind. Unchanged ones are left out;
+// with nothing changed it writes "no changes".
+//
+//	pipeline Sprzedaż (deal)
+//	  stage Dostawa:
+//	    ~ send sms: after 180d → 90d (pending runs get a new due time)
+//	    ~ send sms: text "old" → "new"
+//	    + send email (added)
+//	    - create task (removed; pending runs are cancelled)
+//	    > send sms: moved from stage Nowe (pending runs are cancelled)
+//	  triggers:
+//	    ~ move to stage Paid when invoice paid: if deal.amount > 0 → deal.amount > 100
+//	1 changed, 1 added, 1 removed, 1 moved
+func (p *Plan) WriteText(w io.Writer) error {
+	var b strings.Builder
+	if p.Empty() {
+		b.WriteString("no changes\n")
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	var pipe, group string
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		if c.Kind == Unchanged {
+			continue
+		}
+		if pk := c.Entity + "\x00" + c.Pipeline; pk != pipe {
+			if pipe != "" {
+				b.WriteString("\n")
+			}
+			pipe, group = pk, ""
+			fmt.Fprintf(&b, "pipeline %s (%s)\n", quoteName(c.Pipeline), c.Entity)
+		}
+		g := "  triggers:\n"
+		if c.What == "rule" {
+			g = "  stage " + quoteName(c.Stage) + ":\n"
+		}
+		if g != group {
+			group = g
+			b.WriteString(g)
+		}
+		writeChange(&b, c)
+	}
+	fmt.Fprintf(&b, "%d changed, %d added, %d removed, %d moved\n",
+		p.Count(Changed), p.Count(Added), p.Count(Removed), p.Count(Moved))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeChange(b *strings.Builder, c *Change) {
+	const ind = "    "
+	note := pendingNote(c)
+	switch c.Kind {
+	case Added:
+		fmt.Fprintf(b, "%s+ %s (added)\n", ind, c.Title)
+		return
+	case Removed:
+		if note == "" {
+			fmt.Fprintf(b, "%s- %s (removed)\n", ind, c.Title)
+		} else {
+			fmt.Fprintf(b, "%s- %s (removed; %s)\n", ind, c.Title, note)
+		}
+		return
+	case Moved:
+		fmt.Fprintf(b, "%s> %s: moved from stage %s%s\n", ind, c.Title, quoteName(c.FromStage), paren(note))
+		note = ""
+	}
+	// The note goes on the first line that is about timing when timing
+	// changed, otherwise on the first line.
+	at := 0
+	if c.Timing {
+		for i, s := range c.Settings {
+			if timingSetting(c.What, s.Name) {
+				at = i
+				break
+			}
+		}
+	}
+	for i, s := range c.Settings {
+		line := fmt.Sprintf("%s~ %s: %s %s → %s", ind, c.Title, s.Name, shown(s.Old), shown(s.New))
+		if i == at {
+			line += paren(note)
+		}
+		b.WriteString(line + "\n")
+	}
+}
+
+func timingSetting(what, name string) bool {
+	switch name {
+	case "after", "at", "worktime", "keep", "then":
+		return what == "rule"
+	case "timeout":
+		return what == "trigger"
+	}
+	return false
+}
+
+func shown(v string) string {
+	if v == "" {
+		return "(none)"
+	}
+	return v
+}
+
+func paren(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " (" + s + ")"
+}
+
+// pendingNote says what the change does to pending work: in general
+// without a store, or counted with one (Pending set).
+func pendingNote(c *Change) string {
+	runs := "runs"
+	if c.What == "trigger" {
+		runs = "deadlines"
+	}
+	if c.Pending == nil {
+		switch {
+		case c.What == "trigger":
+			return "" // most events leave nothing pending; say so only when counted
+		case c.Kind == Removed, c.Kind == Moved:
+			return "pending runs are cancelled"
+		case c.Kind == Changed && c.Timing:
+			return "pending runs get a new due time"
+		}
+		return ""
+	}
+	n := *c.Pending
+	if n == 0 {
+		if c.Kind == Removed || c.Kind == Moved {
+			return "no pending " + runs
+		}
+		return ""
+	}
+	count := fmt.Sprintf("%d pending %s", n, runs)
+	verb := "are"
+	if n == 1 {
+		count = strings.TrimSuffix(count, "s")
+		verb = "is"
+	}
+	switch {
+	case c.Kind == Removed, c.Kind == Moved:
+		return count + " " + verb + " cancelled"
+	case c.Kind == Changed && c.Timing:
+		return fmt.Sprintf("%s %s", count, map[bool]string{true: "gets a new due time", false: "get a new due time"}[n == 1])
+	case c.Kind == Changed:
+		return fmt.Sprintf("%s %s", count, map[bool]string{true: "takes the new definition", false: "take the new definition"}[n == 1])
+	}
+	return ""
+}
