@@ -4,11 +4,12 @@
 //	stagecraft fmt [-l] [-d] [-w] PATH...
 //	stagecraft test PATH...
 //	stagecraft run PATH...
+//	stagecraft diff [--format=text|json] [--data DIR] OLD NEW
 //	stagecraft demo
 //	stagecraft version
 //
-// Exit codes: 0 success, 1 problems found (errors, unformatted files with -l),
-// 2 usage or I/O failure.
+// Exit codes: 0 success, 1 problems found (errors, unformatted files with -l,
+// changes for diff), 2 usage or I/O failure (and for diff, a side with errors).
 package main
 
 import (
@@ -24,6 +25,8 @@ commands:
   fmt [-l] [-d] [-w] PATH...           format *.rules files canonically
   test PATH...                         run the test blocks; exit 1 on a failure
   run PATH...                          dry-run the test blocks as scenarios, printing timelines
+  diff [--format=text|json] [--data DIR] OLD NEW
+                                       the plan a deploy of NEW over OLD applies; exit 1 on changes
   demo                                 the furniture shop (M-SCENARIO) on a temporary Pebble store
   version                              print the version
 
@@ -46,6 +49,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdTest(args[1:], stdout, stderr)
 	case "run":
 		return cmdRun(args[1:], stdout, stderr)
+	case "diff":
+		return cmdDiff(args[1:], stdout, stderr)
 	case "demo":
 		return cmdDemo(args[1:], stdout, stderr)
 	case "version":

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/stagecraft/stagecraft/compiler/ir"
+	"github.com/stagecraft/stagecraft/compiler/plan"
+	"github.com/stagecraft/stagecraft/internal/compile"
+	"github.com/stagecraft/stagecraft/internal/workspace"
+	"github.com/stagecraft/stagecraft/lang/diag"
+	"github.com/stagecraft/stagecraft/runtime/engine"
+	"github.com/stagecraft/stagecraft/runtime/store"
+)
+
+// cmdDiff prints the semantic plan between two rule sets, the plan a
+// deploy of NEW over a running OLD applies (compiler/plan, spec/plan.md):
+// stagecraft diff [--format=text|json] [--data DIR] OLD NEW. Exit 0: no
+// changes; 1: changes; 2: a side does not check, or usage or I/O failure.
+func cmdDiff(args []string, stdout, stderr io.Writer) int {
+	c := newCommand("diff", "[--format=text|json] [--data DIR] OLD NEW", stdout, stderr)
+	format := c.fl.String("format", "text", "output `format`: text, or json (the plan as one object)")
+	data := c.fl.String("data", "", "the store `DIR` of an engine running OLD: count the pending runs each change touches")
+	paths, code, ok := c.parse(args)
+	if !ok {
+		return code
+	}
+	if !c.oneOf("format", *format, "text", "json") {
+		return 2
+	}
+	if len(paths) != 2 {
+		return c.fail("want two paths, OLD and NEW (files or folders); got %d", len(paths))
+	}
+	if r1, ok1 := workspace.Root(paths[0]); ok1 && paths[0] != paths[1] && !isDir(paths[0]) && !isDir(paths[1]) {
+		if r2, ok2 := workspace.Root(paths[1]); ok2 && r1 == r2 {
+			return c.fail("%s and %s are in the same workspace (%s), which each of them stands for: compare two folders", paths[0], paths[1], r1)
+		}
+	}
+	sides := [2]*side{}
+	for i, p := range paths {
+		s, err := loadSide(p)
+		if err != nil {
+			fmt.Fprintln(stderr, "stagecraft diff:", err)
+			return 2
+		}
+		sides[i] = s
+	}
+	if code, failed := reportFailures(sides, *format, stdout, stderr); failed {
+		return code
+	}
+	p := plan.Compare(sides[0].prog, sides[1].prog)
+	if *data != "" {
+		if err := countPending(p, *data); err != nil {
+			fmt.Fprintln(stderr, "stagecraft diff:", err)
+			return 2
+		}
+	}
+	var err error
+	if *format == "json" {
+		err = p.WriteJSON(stdout)
+	} else {
+		err = p.WriteText(stdout)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "stagecraft diff:", err)
+		return 2
+	}
+	if p.Empty() {
+		return 0
+	}
+	return 1
+}
+
+// side is OLD or NEW: its path, what checking it found, and its program
+// when it has no errors.
+type side struct {
+	path string
+	ch   *compile.Checked
+	prog *ir.Program
+}
+
+// loadSide reads and checks a path as `check` does: a folder's *.rules, or
+// the workspace a file belongs to.
+func loadSide(path string) (*side, error) {
+	srcs, err := readSources([]string{path})
+	if err != nil {
+		return nil, err
+	}
+	ch, err := compile.Check(srcs)
+	if err != nil {
+		return nil, err
+	}
+	s := &side{path: path, ch: ch}
+	if !ch.Diags.HasErrors() {
+		s.prog = ir.Lower(ch.Fset, ch.Files, ch.Info)
+	}
+	return s, nil
+}
+
+// reportFailures prints the diagnostics of each side that does not check,
+// as check prints them (JSON: one array for both), and says which side it
+// was on stderr.
+func reportFailures(sides [2]*side, format string, stdout, stderr io.Writer) (int, bool) {
+	var all []diag.LSPDiagnostic
+	failed := false
+	for i, s := range sides {
+		if s.prog != nil {
+			continue
+		}
+		failed = true
+		fmt.Fprintf(stderr, "stagecraft diff: %s (%s) has errors; nothing compared\n", [2]string{"OLD", "NEW"}[i], s.path)
+		if format == "json" {
+			all = append(all, diag.ToLSP(s.ch.Fset, s.ch.Diags.Sorted())...)
+			continue
+		}
+		diag.WriteText(stdout, s.ch.Fset, s.ch.Diags.Sorted(), s.ch.Diags.Dropped())
+	}
+	if !failed {
+		return 0, false
+	}
+	if format == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(all); err != nil {
+			fmt.Fprintln(stderr, "stagecraft diff:", err)
+		}
+	}
+	return 2, true
+}
+
+// countPending opens the store of an engine and sets, for each change of
+// a rule or trigger of the old program, how many pending runs it has.
+func countPending(p *plan.Plan, dir string) error {
+	info, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("--data: %v", err)
+	}
+	if !info.IsDir() {
+		return fmt.Errorf("--data %s: not a folder", dir)
+	}
+	// Refuse a folder that holds no store, rather than creating one in it.
+	if m, _ := filepath.Glob(filepath.Join(dir, "MANIFEST-*")); len(m) == 0 {
+		return fmt.Errorf("--data %s: no store there (no MANIFEST file)", dir)
+	}
+	st, err := store.Open(dir, nil)
+	if err != nil {
+		return fmt.Errorf("--data %s: %v", dir, err)
+	}
+	defer st.Close()
+	counts, err := engine.Pending(st)
+	if err != nil {
+		return fmt.Errorf("--data %s: %v", dir, err)
+	}
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		if c.Kind == plan.Added {
+			continue
+		}
+		ident := c.Ident
+		if c.OldIdent != "" {
+			ident = c.OldIdent
+		}
+		n := counts[ident]
+		c.Pending = &n
+	}
+	return nil
+}
+
+func isDir(path string) bool {
+	info, err := os.Stat(path)
+	return err == nil && info.IsDir()
+}
