@@ -85,7 +85,10 @@ type Info struct {
 
 // Rule is a checked rule.
 type Rule struct {
-	Decl     *ast.RuleDecl
+	Decl *ast.RuleDecl
+	// Ident is the rule's identity across versions of the workspace: its
+	// label, or derived from its stage and action (ident.go).
+	Ident    string
 	Stage    *types.StageDef
 	Action   *types.ActionDecl  // nil for let, calc and update
 	Custom   *types.ResourceDef // for run NAME: the action declaration
@@ -96,6 +99,7 @@ type Rule struct {
 // Trigger is a checked trigger.
 type Trigger struct {
 	Decl  *ast.TriggerDecl
+	Ident string // as Rule.Ident
 	Stage *types.StageDef
 	Event *types.TriggerDecl
 }
@@ -121,7 +125,7 @@ func Check(fset *token.FileSet, files []*ast.File, u *Universe) (*Info, *diag.Li
 		size += f.Size
 	}
 	c := &checker{u: u, fset: fset, schema: schema, diags: &ds, info: newInfo(schema, size),
-		bound: map[*types.StageDef]map[string]*Rule{}}
+		bound: map[*types.StageDef]map[string]*Rule{}, idents: map[string]*seenIdent{}}
 	c.collect(files)
 	c.resolveResources()
 	for _, f := range files {
@@ -154,6 +158,7 @@ type checker struct {
 	lastRule      map[*types.StageDef]*Rule            // per file: the last rule on each stage
 	bound         map[*types.StageDef]map[string]*Rule // names bound by rules of a stage
 	vars          []*types.Var
+	idents        map[string]*seenIdent // identities and labels taken, by rules and triggers together
 }
 
 func contains(list []string, s string) bool {

@@ -29,6 +29,13 @@ func universe(tb testing.TB) *check.Universe {
 
 // checkSources parses and checks named sources as one workspace.
 func checkSources(tb testing.TB, u *check.Universe, srcs map[string]string) (*token.FileSet, *diag.List) {
+	fset, _, ds := checkInfo(tb, u, srcs)
+	return fset, ds
+}
+
+// checkInfo parses and checks named sources as one workspace, in the order
+// of their names, and returns what the checker learned.
+func checkInfo(tb testing.TB, u *check.Universe, srcs map[string]string) (*token.FileSet, *check.Info, *diag.List) {
 	fset := token.NewFileSet()
 	var all diag.List
 	var files []*ast.File
@@ -42,9 +49,9 @@ func checkSources(tb testing.TB, u *check.Universe, srcs map[string]string) (*to
 		all.Append(ds)
 		files = append(files, f)
 	}
-	_, ds := check.Check(fset, files, u)
+	info, ds := check.Check(fset, files, u)
 	all.Append(ds)
-	return fset, &all
+	return fset, info, &all
 }
 
 // TestGolden checks every *.rules section of a case together with the

@@ -126,6 +126,7 @@ func (c *checker) stage(ref *ast.StageRef, entity string) *types.StageDef {
 }
 
 func (c *checker) rule(d *ast.RuleDecl) {
+	label := c.claimLabel(d.Label, "rule")
 	st := c.stage(d.Stage, "")
 	if st == nil {
 		return // without its stage, nothing in the rule has a meaning to check
@@ -142,6 +143,7 @@ func (c *checker) rule(d *ast.RuleDecl) {
 				"remove then, or move this rule after the rule it should follow"
 		}
 	}
+	r.Ident = c.ruleIdent(r, label)
 	for p := r.Previous; p != nil; p = p.Previous {
 		if p.Binds != nil {
 			en.vars[p.Binds.Name] = p.Binds
@@ -594,6 +596,7 @@ func nameOf(v ast.Expr) string {
 }
 
 func (c *checker) trigger(d *ast.TriggerDecl) {
+	label := c.claimLabel(d.Label, "trigger")
 	st := c.stage(d.Stage, "")
 	if st == nil {
 		return
@@ -609,7 +612,9 @@ func (c *checker) trigger(d *ast.TriggerDecl) {
 			hintOr(didYouMean(name, names), "events are "+joinNames(names))
 		return
 	}
-	c.info.Triggers = append(c.info.Triggers, &Trigger{Decl: d, Stage: st, Event: ev})
+	t := &Trigger{Decl: d, Stage: st, Event: ev}
+	t.Ident = c.triggerIdent(t, label)
+	c.info.Triggers = append(c.info.Triggers, t)
 	en := &env{entity: st.Pipeline.Entity}
 	all := append(append([]*types.Setting(nil), c.u.Lib.TriggerSettings...), ev.Settings...)
 	given := c.settings(d.Settings, all, en, "trigger "+name, nil)

@@ -83,8 +83,8 @@ type Rule struct {
 	Pos   Pos
 	// Ident is the rule's identity across program versions: its label when
 	// it has one, otherwise derived from its stage and what it does
-	// (spec/semantics.md, "Identity"). Pending work refers to it, never to
-	// Index.
+	// (spec/language.md, "Names and identity"); the checker computes it
+	// (check.Rule.Ident). Pending work refers to it, never to Index.
 	Ident    string
 	Label    string `json:",omitempty"` // the explicit name written before the rule, if any
 	Entity   string

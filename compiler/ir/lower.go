@@ -2,7 +2,6 @@ package ir
 
 import (
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/stagecraft/stagecraft/compiler/check"
@@ -32,7 +31,6 @@ func Lower(fset *token.FileSet, files []*ast.File, info *check.Info) *Program {
 	for i, t := range info.Triggers {
 		l.p.Triggers = append(l.p.Triggers, l.trigger(i, t))
 	}
-	identify(l.p)
 	for _, t := range info.Tests {
 		l.p.Tests = append(l.p.Tests, l.test(t))
 	}
@@ -128,7 +126,7 @@ func kindOf(t *types.Type) string {
 
 func (l *lowerer) rule(r *check.Rule) *Rule {
 	d := r.Decl
-	out := &Rule{Index: l.rules[r], Pos: l.pos(d.Pos()), Entity: r.Stage.Pipeline.Entity,
+	out := &Rule{Index: l.rules[r], Pos: l.pos(d.Pos()), Ident: r.Ident, Label: labelName(d.Label), Entity: r.Stage.Pipeline.Entity,
 		Pipeline: r.Stage.Pipeline.Name, Stage: r.Stage.Name, Previous: -1}
 	if r.Previous != nil {
 		out.Previous = l.rules[r.Previous]
@@ -173,6 +171,14 @@ func (l *lowerer) rule(r *check.Rule) *Rule {
 	return out
 }
 
+// labelName is a rule's or trigger's label, or "" without one.
+func labelName(id *ast.Ident) string {
+	if id == nil {
+		return ""
+	}
+	return id.Name
+}
+
 func (l *lowerer) settings(ss []*ast.Setting) []*Setting {
 	var out []*Setting
 	for _, s := range ss {
@@ -189,7 +195,7 @@ func (l *lowerer) settings(ss []*ast.Setting) []*Setting {
 
 func (l *lowerer) trigger(i int, t *check.Trigger) *Trigger {
 	d := t.Decl
-	out := &Trigger{Index: i, Pos: l.pos(d.Pos()), ID: t.Event.ID, Entity: t.Stage.Pipeline.Entity,
+	out := &Trigger{Index: i, Pos: l.pos(d.Pos()), Ident: t.Ident, Label: labelName(d.Label), ID: t.Event.ID, Entity: t.Stage.Pipeline.Entity,
 		Pipeline: t.Stage.Pipeline.Name, Stage: t.Stage.Name, Event: t.Event.Name(), Name: t.Event.DefaultName}
 	for _, s := range l.settings(d.Settings) {
 		switch s.Name {
@@ -338,38 +344,4 @@ func (l *lowerer) ident(id *ast.Ident, x *Expr) *Expr {
 		x.Op, x.Lit, x.Kind = OpLit, id.Name, "text"
 	}
 	return x
-}
-
-// identify gives every rule and trigger its identity: where it is and
-// what it does, with a number for the second and later of the same.
-func identify(p *Program) {
-	seen := map[string]int{}
-	unique := func(id string) string {
-		seen[id]++
-		if n := seen[id]; n > 1 {
-			return id + " #" + strconv.Itoa(n)
-		}
-		return id
-	}
-	for _, r := range p.Rules {
-		key := r.Action.Name
-		switch {
-		case r.Action.Bind != "" && r.Action.Name != "let" && r.Action.Name != "calc":
-			key += " as " + r.Action.Bind
-		case r.Action.Bind != "":
-			key += " " + r.Action.Bind
-		case r.Action.Name == "update" && r.Action.Field != nil:
-			key += " " + r.Action.Field.Name + "." + strings.Join(r.Action.Field.Path, ".")
-		case r.Action.Custom != "":
-			key += " " + r.Action.Custom
-		}
-		if r.Previous >= 0 {
-			r.Ident = unique(p.Rules[r.Previous].Ident + " then " + key)
-		} else {
-			r.Ident = unique(r.Entity + "/" + r.Pipeline + "/" + r.Stage + ": " + key)
-		}
-	}
-	for _, t := range p.Triggers {
-		t.Ident = unique(t.Entity + "/" + t.Pipeline + ": move to stage " + t.Stage + " when " + t.Event)
-	}
 }

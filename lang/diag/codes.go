@@ -41,6 +41,7 @@ const (
 	ENotYetSet       Code = "E115"
 	ENoPrevious      Code = "E116"
 	EUnknownItem     Code = "E117"
+	EDuplicateLabel  Code = "E118"
 )
 
 // Type errors.
@@ -75,6 +76,7 @@ const (
 	WNeverFires  Code = "W002"
 	WUnused      Code = "W003"
 	WUnreachable Code = "W004"
+	WSameIdent   Code = "W005"
 )
 
 // Codes lists every code with a one-line summary, in order.
@@ -111,6 +113,7 @@ var Codes = []struct {
 	{ENotYetSet, "a variable or result used where the rule that sets it has not run"},
 	{ENoPrevious, "`then` on a rule with no earlier rule on the same stage"},
 	{EUnknownItem, "unknown item in a test"},
+	{EDuplicateLabel, "a label that names two rules or triggers"},
 	{EMismatch, "operands of mismatched types"},
 	{ESettingType, "a setting value of the wrong type"},
 	{ENotBool, "a condition that is not a bool"},
@@ -133,4 +136,5 @@ var Codes = []struct {
 	{WNeverFires, "a trigger that can never fire"},
 	{WUnused, "a variable or result that no later rule uses"},
 	{WUnreachable, "a rule that can never run"},
+	{WSameIdent, "rules or triggers told apart only by their order (their identity gets #2): name them with labels"},
 }

@@ -1,0 +1,118 @@
+package check
+
+import (
+	"strconv"
+
+	"github.com/stagecraft/stagecraft/lang/ast"
+	"github.com/stagecraft/stagecraft/lang/diag"
+	"github.com/stagecraft/stagecraft/lang/token"
+)
+
+// Identity (spec/language.md, "Names and identity"). Every rule and trigger
+// has an identity that a new version of the workspace is compared by: a
+// deploy plan matches old and new rules by it, and pending work (timers,
+// awaited answers) follows it to the new version. So it must not depend on
+// what an edit is likely to touch: not the file, the position, the layout,
+// the settings, the condition or the timing. It is the label when there is
+// one, and otherwise where the rule is and what it does:
+//
+//	deal/Sprzedaż/Nowe: send sms
+//	deal/Sprzedaż/Oferta: create document as doc
+//	deal/Sprzedaż/Oferta: create document as doc then send email
+//	deal/Sprzedaż: move to stage Zapłacone when invoice paid
+//
+// Two rules that would get the same one are told apart by their order
+// alone (the second gets " #2"); that is a warning, since reordering them
+// would swap their identities.
+
+// seenIdent is the first rule or trigger that took an identity.
+type seenIdent struct {
+	what string // "rule" or "trigger"
+	pos  token.Pos
+	n    int // how many have taken it
+}
+
+// claimLabel gives a label to the rule or trigger it starts and returns
+// the identity that the label pins: the label itself. A label is one name in
+// the whole workspace, rules and triggers together; it cannot meet an
+// automatic identity, which always holds ": " or " then ".
+func (c *checker) claimLabel(l *ast.Ident, what string) string {
+	if l == nil {
+		return ""
+	}
+	first := c.idents[l.Name]
+	if first == nil {
+		c.idents[l.Name] = &seenIdent{what: what, pos: l.Pos(), n: 1}
+		return l.Name
+	}
+	first.n++
+	c.diags.Errorf(l.Pos(), l.End(), diag.EDuplicateLabel, "label %s already names the %s at %s", l.Name, first.what,
+		c.fset.Position(first.pos)).Hint = "a label names one rule or trigger of the workspace: choose another name"
+	return l.Name + " #" + strconv.Itoa(first.n) // unique still, for tools that read Info of a broken workspace
+}
+
+// autoIdent gives a rule or trigger without a label its identity, derived
+// from where it is and what it does; from..to is what the identity says,
+// which a warning about a second one points at.
+func (c *checker) autoIdent(id, what string, from, to token.Pos) string {
+	first := c.idents[id]
+	if first == nil {
+		c.idents[id] = &seenIdent{what: what, pos: from, n: 1}
+		return id
+	}
+	first.n++
+	numbered := id + " #" + strconv.Itoa(first.n)
+	c.diags.Warnf(from, to, diag.WSameIdent, "this %s has the same identity as the %s at %s; only their order tells them apart, and this one is %q",
+		what, first.what, c.fset.Position(first.pos), numbered).Hint =
+		"name them with labels (NAME: " + map[string]string{"rule": "on stage", "trigger": "move to stage"}[what] +
+			" ...): pending work follows identities, and reordering these " + what + "s would swap theirs"
+	return numbered
+}
+
+// ruleIdent is a rule's identity: its label, or its stage (for a rule
+// written then, the identity of the rule it follows) and its action.
+func (c *checker) ruleIdent(r *Rule, label string) string {
+	if label != "" {
+		return label
+	}
+	d := r.Decl
+	key, end := actionKey(d.Action)
+	if r.Previous != nil {
+		return c.autoIdent(r.Previous.Ident+" then "+key, "rule", d.Pos(), end)
+	}
+	st := r.Stage
+	return c.autoIdent(st.Pipeline.Entity+"/"+st.Pipeline.Name+"/"+st.Name+": "+key, "rule", d.Pos(), end)
+}
+
+// actionKey is what a rule does, as its identity says it (send sms, let x,
+// calc y, update deal.comments, run rabat, create document as doc), and
+// where that ends in the source.
+func actionKey(a ast.Action) (string, token.Pos) {
+	switch a := a.(type) {
+	case *ast.LetAction:
+		if a.Calc {
+			return "calc " + a.Name.Name, a.Name.End()
+		}
+		return "let " + a.Name.Name, a.Name.End()
+	case *ast.UpdateAction:
+		return "update " + exprString(a.Field), a.Field.End()
+	case *ast.CallAction:
+		key := a.Verb.Name + " " + a.Object.Name
+		if a.Result != nil {
+			key += " as " + a.Result.Name
+		}
+		return key, a.Object.End()
+	}
+	return "", token.NoPos
+}
+
+// triggerIdent is a trigger's identity: its label, or its pipeline, stage
+// and event.
+func (c *checker) triggerIdent(t *Trigger, label string) string {
+	if label != "" {
+		return label
+	}
+	st := t.Stage
+	return c.autoIdent(st.Pipeline.Entity+"/"+st.Pipeline.Name+": move to stage "+st.Name+" when "+t.Event.Name(),
+		"trigger", t.Decl.Pos(), t.Decl.Event[1].End())
+}
