@@ -132,7 +132,7 @@ func (t *tx) replanTimers(p *plan.Plan, version int64) error {
 			}
 			pt.tm.Keep = r.Keep
 		}
-		if ok && max(due, t.floor) == old && kind == timerKind(pt.key) {
+		if ok && max(due, t.floor()) == old && kind == timerKind(pt.key) {
 			continue
 		}
 		t.unschedule(it, pt.key)
@@ -143,7 +143,7 @@ func (t *tx) replanTimers(p *plan.Plan, version int64) error {
 		pt.tm.Version = version
 		t.schedule(due, kind, pt.tm)
 		t.timeline(it, "", fmt.Sprintf("pending %s rescheduled by the deploy of version %d: due %s, was %s", describe(pt.tm), version,
-			timeText(max(due, t.floor)), timeText(old)))
+			timeText(max(due, t.floor())), timeText(old)))
 	}
 	return nil
 }

@@ -25,7 +25,7 @@ import (
 const (
 	MaxMoves   = 16     // stage changes one input (one fired timer) may cause, through rules and triggers
 	MaxActions = 256    // rules one input (one fired timer) may run
-	MaxCached  = 100000 // committed items kept decoded in memory
+	MaxCached  = 10000  // committed items kept decoded in memory: the hot ones, not a drain's
 )
 
 // Options are the engine's settings that do not change its meaning.
@@ -79,7 +79,7 @@ type Engine struct {
 	mu      sync.Mutex
 	seq     int64
 	clock   int64            // the time of the last tick: no input may be earlier
-	floor   int64            // every timer due before it has fired: ticks scan from here
+	next    []byte           // the first timer key a tick reads: every timer before it has fired
 	cache   map[string]*item // committed items, by ID, decoded for the running program
 	version int64            // of the running program; 0: none deployed
 	*loaded                  // the running program, planned
@@ -106,19 +106,21 @@ func Open(st *store.Store, lib Library, opts Options) (*Engine, error) {
 	if ok {
 		e.seq = seqOfLogKey(last)
 	}
-	for _, m := range []struct {
-		key []byte
-		to  *int64
-	}{{keyClock, &e.clock}, {keyFloor, &e.floor}} {
-		raw, ok, err := st.Get(m.key)
-		if err != nil {
-			return nil, err
+	if raw, ok, err := st.Get(keyClock); err != nil {
+		return nil, err
+	} else if ok {
+		if e.clock, err = strconv.ParseInt(string(raw), 10, 64); err != nil {
+			return nil, fmt.Errorf("store: %s is %q: %v", keyClock, raw, err)
 		}
-		if ok {
-			if *m.to, err = strconv.ParseInt(string(raw), 10, 64); err != nil {
-				return nil, fmt.Errorf("store: %s is %q: %v", m.key, raw, err)
-			}
+	}
+	e.next = keyTimerFrom(0)
+	if raw, ok, err := st.Get(keyNext); err != nil {
+		return nil, err
+	} else if ok {
+		if len(raw) < len(keyTimer)+16 || string(raw[:len(keyTimer)]) != string(keyTimer) {
+			return nil, fmt.Errorf("store: %s is %q, not a timer key", keyNext, raw)
 		}
+		e.next = raw
 	}
 	k, body, ok, err := st.Last(keyProgram, keyProgEnd)
 	if err != nil {
@@ -214,7 +216,7 @@ func (e *Engine) run(in Input) (b *store.Batch, t *tx, err error) {
 	defer e.mu.Unlock()
 	b = e.st.NewBatch()
 	in.Seq = e.seq + 1
-	t = &tx{e: e, b: b, in: in, now: in.Time, floor: e.floor, items: map[string]*item{}, res: &Result{Seq: in.Seq}}
+	t = &tx{e: e, b: b, in: in, now: in.Time, next: e.next, items: map[string]*item{}, res: &Result{Seq: in.Seq}}
 	defer func() {
 		if p := recover(); p != nil { // a bug must not leave the engine locked or half an input committed
 			if t.restore != nil {
@@ -243,7 +245,7 @@ func (e *Engine) run(in Input) (b *store.Batch, t *tx, err error) {
 		return nil, nil, fmt.Errorf("commit input %d: %w", in.Seq, err)
 	}
 	e.seq = t.in.Seq
-	e.floor = t.floor
+	e.next = t.next
 	if t.in.Kind == "tick" {
 		e.clock = t.in.Time
 	}
@@ -258,18 +260,38 @@ func (e *Engine) run(in Input) (b *store.Batch, t *tx, err error) {
 }
 
 // Advance applies ticks at time to until no due timer is left, calling
-// each with every chunk's result. Other inputs may go between the chunks.
+// each with every chunk's result once it is durable. Other inputs may go
+// between the chunks. A chunk is computed while the previous one syncs:
+// Pebble commits them in order, so a crash may lose the later one, never
+// the earlier alone.
 func (e *Engine) Advance(to int64, each func(*Result)) error {
-	for {
-		res, err := e.Apply(Input{Kind: "tick", Time: to})
+	var syncing *store.Batch
+	var done *Result
+	wait := func() error {
+		if syncing == nil {
+			return nil
+		}
+		err := syncing.Wait()
+		syncing = nil
 		if err != nil {
-			return err
+			return fmt.Errorf("sync input %d: %w", done.Seq, err)
 		}
 		if each != nil {
-			each(res)
+			each(done)
 		}
-		if !res.More {
-			return nil
+		return nil
+	}
+	for {
+		b, t, err := e.run(Input{Kind: "tick", Time: to})
+		if err != nil {
+			return errors.Join(err, wait())
+		}
+		if err := wait(); err != nil {
+			return errors.Join(err, b.Wait())
+		}
+		syncing, done = b, t.res
+		if !t.res.More {
+			return wait()
 		}
 	}
 }
@@ -280,7 +302,7 @@ type tx struct {
 	b     *store.Batch
 	in    Input
 	now   int64
-	floor int64            // the engine's floor as this input moves it
+	next  []byte           // the engine's next timer key, as this input moves it
 	items map[string]*item // loaded or created, written back by flush
 	order []string         // item IDs in the order first touched, for flush
 	res   *Result

@@ -32,7 +32,7 @@ func ApplyBatched(e *Engine, ins []Input, perBatch int) error {
 		b := e.st.NewBatch()
 		for _, in := range chunk {
 			in.Seq = e.seq + 1
-			t := &tx{e: e, b: b, in: in, now: in.Time, floor: e.floor, items: map[string]*item{}, res: &Result{Seq: in.Seq}}
+			t := &tx{e: e, b: b, in: in, now: in.Time, next: e.next, items: map[string]*item{}, res: &Result{Seq: in.Seq}}
 			if err := t.run(); err != nil {
 				b.Discard()
 				return err
@@ -41,7 +41,7 @@ func ApplyBatched(e *Engine, ins []Input, perBatch int) error {
 				b.Discard()
 				return err
 			}
-			e.seq, e.floor = in.Seq, t.floor
+			e.seq, e.next = in.Seq, t.next
 			if in.Kind == "tick" {
 				e.clock = in.Time
 			}

@@ -133,12 +133,13 @@ func (it *item) clone() *item {
 
 // remember puts the items an input wrote into the engine's cache of
 // committed items, once the input is committed. The cache saves decoding
-// an item on every input; it is cleared when it grows past MaxCached.
+// an item on every input; it is cleared when it would grow past MaxCached,
+// and never holds more.
 func (t *tx) remember() {
 	if len(t.e.cache)+len(t.order) > MaxCached {
 		clear(t.e.cache)
 	}
-	for _, id := range t.order { // the input is done with its items: they move to the cache
+	for _, id := range t.order[:min(len(t.order), MaxCached)] { // the input is done with its items: they move to the cache
 		it := t.items[id]
 		it.dirty = false
 		t.e.cache[id] = it

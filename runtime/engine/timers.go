@@ -74,11 +74,17 @@ func (t *tx) start(it *item, r *plannedRule, base int64) {
 
 func mod(a, b int64) int64 { return (a%b + b) % b }
 
+// floor is the due time of the first timer key a tick reads.
+func (t *tx) floor() int64 { return dueOfTimerKey(t.next) }
+
 // schedule writes a timer. A due time before the floor (a time already
 // past: a chat timeout of 0s, a deploy's recomputed time) is written at
 // the floor, so that the next tick fires it: a tick never looks below it.
+// Such a key still sorts after t.next: its input comes later than the one
+// that wrote the timer at t.next, or it is the same input at a later
+// position.
 func (t *tx) schedule(due int64, kind byte, tm timer) {
-	due = max(due, t.floor)
+	due = max(due, t.floor())
 	t.n++
 	key := keyTimerAt(due, t.in.Seq, t.n, kind)
 	body, err := json.Marshal(tm)
@@ -146,18 +152,20 @@ func (t *tx) leave(it *item) {
 // tick fires the timers due at or before the input's time, in key order
 // (due time, then the input that scheduled them and the position in it),
 // each at its own due time, at most in.Limit of them. Each timer's chain
-// has the limits of one input. Only timers due at or after the floor are
-// read: every earlier one has fired, and none is ever written below it.
+// has the limits of one input. Only timers from t.next on are read: every
+// earlier one has fired (its key is a deletion that a scan would have to
+// step over), and none is ever written below it.
 func (t *tx) tick() error {
 	until := keyTimerUntil(t.in.Time)
-	from := keyTimerFrom(t.floor)
 	for {
-		key, body, err := t.firstTimer(from, until)
+		key, body, err := t.firstTimer(t.next, until)
 		if err != nil {
 			return err
 		}
 		if key == nil {
-			t.floor = t.in.Time // drained
+			if from := keyTimerFrom(t.in.Time); string(from) > string(t.next) { // drained
+				t.next = from
+			}
 			break
 		}
 		if t.res.Fired == t.in.Limit {
@@ -165,12 +173,12 @@ func (t *tx) tick() error {
 			break
 		}
 		t.res.Fired++
-		from = append(key, 0) // the next key after this one
+		t.next = append(key, 0) // the first key after this one
 		var tm timer
 		if err := json.Unmarshal(body, &tm); err != nil {
 			return fmt.Errorf("corrupt timer %q: %v", key, err)
 		}
-		t.now, t.floor = dueOfTimerKey(key), dueOfTimerKey(key)
+		t.now = dueOfTimerKey(key)
 		t.moves, t.runs, t.seen = 0, 0, nil
 		if err := t.fireTimer(string(key), tm); err != nil {
 			return err
@@ -178,7 +186,7 @@ func (t *tx) tick() error {
 	}
 	t.now = t.in.Time
 	t.b.Set(keyClock, []byte(strconv.FormatInt(t.in.Time, 10)))
-	t.b.Set(keyFloor, []byte(strconv.FormatInt(t.floor, 10)))
+	t.b.Set(keyNext, t.next)
 	return nil
 }
 
@@ -241,7 +249,7 @@ func (t *tx) followDates(it *item) {
 		}
 		old := dueOfTimerKey([]byte(k))
 		due, ok := t.due(it, r, tm.Base)
-		if ok && max(due, t.floor) == old {
+		if ok && max(due, t.floor()) == old {
 			continue
 		}
 		t.unschedule(it, k)
@@ -251,6 +259,6 @@ func (t *tx) followDates(it *item) {
 		}
 		t.schedule(due, timerKind(k), tm)
 		t.timeline(it, r.Pos.String(), fmt.Sprintf("pending rule rescheduled from %s to %s: its time follows the item's fields",
-			value.Value{K: value.DateTime, N: float64(old)}, value.Value{K: value.DateTime, N: float64(max(due, t.floor))}))
+			value.Value{K: value.DateTime, N: float64(old)}, value.Value{K: value.DateTime, N: float64(max(due, t.floor()))}))
 	}
 }
