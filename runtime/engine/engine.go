@@ -23,9 +23,9 @@ import (
 
 // Limits of one input, or of one timer's chain in a tick.
 const (
-	MaxMoves   = 16     // stage changes one input (one fired timer) may cause, through rules and triggers
-	MaxActions = 256    // rules one input (one fired timer) may run
-	MaxCached  = 10000  // committed items kept decoded in memory: the hot ones, not a drain's
+	MaxMoves   = 16    // stage changes one input (one fired timer) may cause, through rules and triggers
+	MaxActions = 256   // rules one input (one fired timer) may run
+	MaxCached  = 10000 // committed items kept decoded in memory: the hot ones, not a drain's
 )
 
 // Options are the engine's settings that do not change its meaning.

@@ -23,7 +23,7 @@ var (
 	keyOutbox   = []byte(layout + "outbox/")
 	keyRecord   = []byte(layout + "rec/")
 	keyClock    = []byte(layout + "meta/clock") // the time of the last tick
-	keyNext     = []byte(layout + "meta/next") // the first timer key a tick reads: every one before it has fired
+	keyNext     = []byte(layout + "meta/next")  // the first timer key a tick reads: every one before it has fired
 	keyProgram  = []byte(layout + "prog/")
 	keyProgEnd  = []byte(layout + "prog0")
 	keyPlan     = []byte(layout + "plan/") // the plan each deploy applied, by version
