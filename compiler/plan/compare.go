@@ -10,18 +10,13 @@ import (
 // Compare returns the plan that takes a running old program to new: every
 // rule and trigger of either, matched by identity (spec/plan.md).
 //
-// Matching runs in rounds, each over what the earlier ones left:
-//  1. the same identity and the same definition: unchanged;
-//  2. the same identity but for its ordinal (` #2`), the same definition:
-//     unchanged (two alike rules whose order of files swapped);
-//  3. the same identity: changed, or moved when a labelled one changed stage;
-//     then alike ones of one place left over, in their order: changed;
-//  4. unlabelled on at least one side, the same entity, pipeline and action
-//     and an otherwise equal definition: moved when the stage differs,
-//     otherwise changed in what it follows or its label (or unchanged).
-//
-// What is left is added or removed. Positions, files, comments, layout and
-// the order of declarations never count.
+// A rule or trigger of the same identity on both sides is unchanged,
+// changed, or, labelled and on another stage, moved. Of those left, an
+// unlabelled one removed and an unlabelled one added in the same entity
+// and pipeline that do the same with an otherwise equal definition, on
+// different stages, are one moved. The rest are added or removed.
+// Positions, files, comments, layout and the order of declarations never
+// count, nor the order of settings, nor how a duration is spelled.
 func Compare(old, new *ir.Program) *Plan {
 	if old == nil {
 		old = &ir.Program{}
@@ -235,65 +230,26 @@ func (c *comparer) diff(olds, news []*entry) []ranked {
 	for i, n := range news {
 		byIdent[n.ident] = i
 	}
-	// 1. Same identity, same definition.
+	// 1. The same identity.
 	for o, e := range olds {
-		if n, ok := byIdent[e.ident]; ok && !taken[n] && news[n].sig == e.sig && news[n].stage == e.stage {
+		if n, ok := byIdent[e.ident]; ok && !taken[n] {
 			pair(o, n)
 		}
 	}
-	// 2. Same identity but for the ordinal, same definition.
-	base := func(e *entry) string {
-		return e.what + "\x00" + e.stage + "\x00" + strings.TrimSuffix(e.ident, ordinal(e.ident))
-	}
-	free := map[string][]int{}
-	for n, e := range news {
-		if !taken[n] && e.label == "" {
-			free[base(e)+"\x00"+e.sig] = append(free[base(e)+"\x00"+e.sig], n)
-		}
-	}
-	for o, e := range olds {
-		k := base(e) + "\x00" + e.sig
-		if match[o] < 0 && e.label == "" && len(free[k]) > 0 {
-			pair(o, free[k][0])
-			free[k] = free[k][1:]
-		}
-	}
-	// 3. Same identity; then alike ones of a place in their order.
-	for o, e := range olds {
-		if n, ok := byIdent[e.ident]; ok && match[o] < 0 && !taken[n] {
-			pair(o, n)
-		}
-	}
-	alike := map[string][]int{}
-	for n, e := range news {
-		if !taken[n] && e.label == "" {
-			alike[base(e)] = append(alike[base(e)], n)
-		}
-	}
-	for o, e := range olds {
-		if k := base(e); match[o] < 0 && e.label == "" && len(alike[k]) > 0 {
-			pair(o, alike[k][0])
-			alike[k] = alike[k][1:]
-		}
-	}
-	// 4. The same definition elsewhere: moved, or following another rule;
-	// the same stage first.
+	// 2. Unlabelled, the same definition on another stage of the pipeline:
+	// moved.
 	cands := map[string][]int{}
 	for n, e := range news {
-		if !taken[n] {
+		if !taken[n] && e.label == "" {
 			cands[e.sig] = append(cands[e.sig], n)
 		}
 	}
-	for _, sameStage := range []bool{true, false} {
-		for o, e := range olds {
-			if match[o] >= 0 {
-				continue
-			}
-			for i, n := range cands[e.sig] {
-				ne := news[n]
-				if taken[n] || e.label != "" && ne.label != "" || (ne.stage == e.stage) != sameStage {
-					continue
-				}
+	for o, e := range olds {
+		if match[o] >= 0 || e.label != "" {
+			continue
+		}
+		for i, n := range cands[e.sig] {
+			if news[n].stage != e.stage {
 				pair(o, n)
 				cands[e.sig] = append(cands[e.sig][:i:i], cands[e.sig][i+1:]...)
 				break
@@ -324,11 +280,8 @@ func (c *comparer) diff(olds, news []*entry) []ranked {
 func (c *comparer) change(o, n *entry, olds, news []*entry, match []int) Change {
 	ch := Change{Kind: Unchanged, What: n.what, Ident: n.ident, Entity: n.entity, Pipeline: n.pipeline,
 		Stage: n.stage, Title: n.title}
-	if o.ident != n.ident {
+	if o.ident != n.ident { // moved without a label
 		ch.OldIdent = o.ident
-	}
-	if o.label != n.label {
-		ch.Settings = append(ch.Settings, Setting{Name: "label", Old: o.label, New: n.label})
 	}
 	// then: the rule followed, compared by the matching (its identity may
 	// have changed with it).

@@ -27,11 +27,8 @@ type Change struct {
 	Kind  Kind   `json:"kind"`
 	What  string `json:"what"`  // "rule" or "trigger"
 	Ident string `json:"ident"` // the identity in the new program (the old one for Removed)
-	// OldIdent is the identity it had in the old program when that differs
-	// from Ident: moved without a label, or re-identified by a change of
-	// the rule it follows, of its label, or of the order of two alike rules
-	// (spec/plan.md, "Identity"). Pending work under OldIdent belongs to
-	// the rule or trigger Ident names now.
+	// OldIdent is the identity a Moved one without a label had (its
+	// identity names its stage); empty otherwise.
 	OldIdent string `json:"oldIdent,omitempty"`
 	Entity   string `json:"entity"`
 	Pipeline string `json:"pipeline"`
