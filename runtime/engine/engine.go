@@ -468,3 +468,6 @@ func (e *Engine) Log() ([]Input, error) {
 	})
 	return out, errors.Join(bad, err)
 }
+
+// Store is the store the engine runs over.
+func (e *Engine) Store() *store.Store { return e.st }
