@@ -56,7 +56,6 @@ type entry struct {
 	entity   string
 	pipeline string
 	stage    string
-	head     string  // what it does: "send sms", "let x", "when invoice paid"
 	title    string  // Change.Title
 	defs     []field // its settings in source order, stage and then left out
 	sig      string  // defs as one comparable string
@@ -113,7 +112,6 @@ func (c *comparer) rules(p *ir.Program) []*entry {
 		case (a.Name == "let" || a.Name == "calc") && a.Bind != "":
 			head += " " + a.Bind
 		}
-		e.head = head
 		e.title = head
 		if a.Bind != "" && a.Name != "let" && a.Name != "calc" {
 			e.title += " as " + a.Bind
@@ -159,7 +157,7 @@ func (c *comparer) triggers(p *ir.Program) []*entry {
 	out := make([]*entry, len(p.Triggers))
 	for i, t := range p.Triggers {
 		e := &entry{what: "trigger", ident: t.Ident, label: t.Label, entity: t.Entity, pipeline: t.Pipeline,
-			stage: t.Stage, prev: -1, index: i, head: "when " + t.Event}
+			stage: t.Stage, prev: -1, index: i}
 		e.title = "move to stage " + quoteName(t.Stage) + " when " + t.Event
 		if t.Label != "" {
 			e.title = t.Label + " (" + e.title + ")"
