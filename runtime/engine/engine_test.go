@@ -506,3 +506,35 @@ func TestInputLimits(t *testing.T) {
 		t.Errorf("moves not stopped at %d: stage %s, want %s", engine.MaxMoves, fields["stage"].S, want)
 	}
 }
+
+// TestPanicReleasesTheEngine: an input whose action panics is refused with
+// an error, commits nothing, and the engine goes on with the next input.
+func TestPanicReleasesTheEngine(t *testing.T) {
+	lib := stdlib.Runtime()
+	actions := map[string]engine.ActionFunc{}
+	for k, v := range lib.Actions {
+		actions[k] = v
+	}
+	actions["send sms"] = func(*engine.Call) { panic("boom") }
+	lib.Actions = actions
+	p := program(t, sms("nudge", "B", "0d", "hi"))
+	st := openMem(t)
+	e, err := engine.New(st, p, lib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := e.Apply(engine.Input{Time: t0, Kind: "create", Entity: "deal", Fields: map[string]value.Value{"responsible": value.RefOf("user", "anna")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := dump(t, st)
+	if _, err := e.Apply(engine.Input{Time: t0, Kind: "move", Item: d.Created[0], Stage: "B"}); err == nil || !strings.Contains(err.Error(), "internal error: boom") {
+		t.Fatalf("the panicking input: %v", err)
+	}
+	if dump(t, st) != before {
+		t.Error("the panicking input committed something")
+	}
+	if _, err := e.Apply(engine.Input{Time: t0, Kind: "update", Item: d.Created[0], Fields: map[string]value.Value{"title": value.TextOf("x")}}); err != nil {
+		t.Fatalf("the next input: %v", err)
+	}
+}
