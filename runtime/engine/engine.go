@@ -260,41 +260,52 @@ func (e *Engine) run(in Input) (b *store.Batch, t *tx, err error) {
 }
 
 // Advance applies ticks at time to until no due timer is left, calling
-// each with every chunk's result once it is durable. Other inputs may go
-// between the chunks. A chunk is computed while the previous one syncs:
-// Pebble commits them in order, so a crash may lose the later one, never
-// the earlier alone.
+// each with every chunk's result once it is durable, in order. Other
+// inputs may go between the chunks. Chunks are computed while earlier ones
+// sync (up to advanceInFlight at once, so that one fsync covers several):
+// Pebble commits them in order, so a crash may lose later ones, never an
+// earlier one alone.
 func (e *Engine) Advance(to int64, each func(*Result)) error {
-	var syncing *store.Batch
-	var done *Result
-	wait := func() error {
-		if syncing == nil {
-			return nil
-		}
-		err := syncing.Wait()
-		syncing = nil
-		if err != nil {
-			return fmt.Errorf("sync input %d: %w", done.Seq, err)
+	type syncing struct {
+		b   *store.Batch
+		res *Result
+	}
+	var queue []syncing
+	wait := func() error { // the oldest
+		s := queue[0]
+		queue = queue[1:]
+		if err := s.b.Wait(); err != nil {
+			return fmt.Errorf("sync input %d: %w", s.res.Seq, err)
 		}
 		if each != nil {
-			each(done)
+			each(s.res)
 		}
 		return nil
+	}
+	drain := func(err error) error {
+		for len(queue) > 0 {
+			err = errors.Join(err, wait())
+		}
+		return err
 	}
 	for {
 		b, t, err := e.run(Input{Kind: "tick", Time: to})
 		if err != nil {
-			return errors.Join(err, wait())
+			return drain(err)
 		}
-		if err := wait(); err != nil {
-			return errors.Join(err, b.Wait())
-		}
-		syncing, done = b, t.res
+		queue = append(queue, syncing{b, t.res})
 		if !t.res.More {
-			return wait()
+			return drain(nil)
+		}
+		if len(queue) == advanceInFlight {
+			if err := wait(); err != nil {
+				return drain(err)
+			}
 		}
 	}
 }
+
+const advanceInFlight = 4
 
 // tx is one input being applied.
 type tx struct {
@@ -314,6 +325,8 @@ type tx struct {
 	deployed *loaded         // deploy: the program to run once committed
 	restore  *loaded         // deploy: the program to go back to if the input fails
 	err      error           // the first error of a step that cannot return one: the input fails
+	until    []byte          // tick: the first timer key after those due
+	rescan   bool            // tick: a due timer was written or deleted since they were read
 }
 
 // fail makes the input fail with err (the first one wins) once its

@@ -87,6 +87,9 @@ func (t *tx) schedule(due int64, kind byte, tm timer) {
 	due = max(due, t.floor())
 	t.n++
 	key := keyTimerAt(due, t.in.Seq, t.n, kind)
+	if t.until != nil && string(key) < string(t.until) {
+		t.rescan = true // due in this tick: it may come before timers already read
+	}
 	body, err := json.Marshal(tm)
 	if err != nil {
 		panic(err) // a timer is strings and numbers
@@ -100,6 +103,9 @@ func (t *tx) schedule(due int64, kind byte, tm timer) {
 
 // unschedule deletes one of the item's timers.
 func (t *tx) unschedule(it *item, key string) {
+	if t.until != nil && key >= string(t.next) && key < string(t.until) {
+		t.rescan = true // one of the timers this tick has read
+	}
 	t.b.Delete([]byte(key))
 	t.unlist(it, key)
 }
@@ -156,13 +162,17 @@ func (t *tx) leave(it *item) {
 // earlier one has fired (its key is a deletion that a scan would have to
 // step over), and none is ever written below it.
 func (t *tx) tick() error {
-	until := keyTimerUntil(t.in.Time)
+	t.until = keyTimerUntil(t.in.Time)
+	var due [][2][]byte // the next due timers, read with one scan
 	for {
-		key, body, err := t.firstTimer(t.next, until)
-		if err != nil {
-			return err
+		if len(due) == 0 || t.rescan {
+			var err error
+			if due, err = t.dueTimers(t.in.Limit - t.res.Fired + 1); err != nil {
+				return err
+			}
+			t.rescan = false
 		}
-		if key == nil {
+		if len(due) == 0 {
 			if from := keyTimerFrom(t.in.Time); string(from) > string(t.next) { // drained
 				t.next = from
 			}
@@ -172,6 +182,8 @@ func (t *tx) tick() error {
 			t.res.More = true
 			break
 		}
+		key, body := due[0][0], due[0][1]
+		due = due[1:]
 		t.res.Fired++
 		t.next = append(key, 0) // the first key after this one
 		var tm timer
@@ -190,12 +202,18 @@ func (t *tx) tick() error {
 	return nil
 }
 
-func (t *tx) firstTimer(from, until []byte) (key, body []byte, err error) {
-	err = t.b.ScanRange(from, until, func(k, v []byte) bool {
-		key, body = k, v
-		return false
+// dueTimers reads up to n due timers from t.next on, in key order. What
+// the chunk then does may write or delete due timers among them (a rule
+// that waits less than the backlog is deep, a move that cancels another
+// timer of the item); schedule and unschedule set t.rescan then, and the
+// tick reads again from where it is.
+func (t *tx) dueTimers(n int) ([][2][]byte, error) {
+	var out [][2][]byte
+	err := t.b.ScanRange(t.next, t.until, func(k, v []byte) bool {
+		out = append(out, [2][]byte{k, v})
+		return len(out) < n
 	})
-	return key, body, err
+	return out, err
 }
 
 // fireTimer runs a due timer and deletes it, in the same batch.
