@@ -183,13 +183,27 @@ func FuzzCheck(f *testing.F) {
 		`on stage Dostawa after 180d: send sms to contact.phone[auto] text "..."`,
 		`on stage Oferta: let x = deal.amount * 2`,
 		`move to stage Zapłacone when invoice paid as anna`,
+		"paid: move to stage Zapłacone when invoice paid\npaid: on stage Nowe then: send sms text \"x\"\non stage Nowe: let x = 1\non stage Nowe: let x = 2",
 		`on stage Nowe if deal.stage != Przegrany and deal.amount in 1..5: send chat text "{deal.title}"`,
 		"test \"t\" {\n    given deal d { title \"x\" }\n    expect d.stage == Nowe\n}",
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
-		checkSources(t, u, map[string]string{"ws.rules": ws, "f.rules": src})
+		_, info, _ := checkInfo(t, u, map[string]string{"ws.rules": ws, "f.rules": src})
+		seen := map[string]bool{}
+		for _, r := range info.Rules {
+			if seen[r.Ident] || r.Ident == "" {
+				t.Fatalf("rule identity %q is empty or taken", r.Ident)
+			}
+			seen[r.Ident] = true
+		}
+		for _, tr := range info.Triggers {
+			if seen[tr.Ident] || tr.Ident == "" {
+				t.Fatalf("trigger identity %q is empty or taken", tr.Ident)
+			}
+			seen[tr.Ident] = true
+		}
 	})
 }
 

@@ -45,10 +45,17 @@ func (c *checker) claimLabel(l *ast.Ident, what string) string {
 		c.idents[l.Name] = &seenIdent{what: what, pos: l.Pos(), n: 1}
 		return l.Name
 	}
-	first.n++
 	c.diags.Errorf(l.Pos(), l.End(), diag.EDuplicateLabel, "label %s already names the %s at %s", l.Name, first.what,
 		c.fset.Position(first.pos)).Hint = "a label names one rule or trigger of the workspace: choose another name"
-	return l.Name + " #" + strconv.Itoa(first.n) // unique still, for tools that read Info of a broken workspace
+	return c.number(first, l.Name) // unique still, for tools that read Info of a broken workspace
+}
+
+// number gives the next rule or trigger whose identity id is taken
+// id #2, id #3, ... No other identity ends in " #N": a label is a name, and
+// a derived identity ends in an action's or event's words.
+func (c *checker) number(first *seenIdent, id string) string {
+	first.n++
+	return id + " #" + strconv.Itoa(first.n)
 }
 
 // autoIdent gives a rule or trigger without a label its identity, derived
@@ -60,8 +67,7 @@ func (c *checker) autoIdent(id, what string, from, to token.Pos) string {
 		c.idents[id] = &seenIdent{what: what, pos: from, n: 1}
 		return id
 	}
-	first.n++
-	numbered := id + " #" + strconv.Itoa(first.n)
+	numbered := c.number(first, id)
 	c.diags.Warnf(from, to, diag.WSameIdent, "this %s has the same identity as the %s at %s; only their order tells them apart, and this one is %q",
 		what, first.what, c.fset.Position(first.pos), numbered).Hint =
 		"name them with labels (NAME: " + map[string]string{"rule": "on stage", "trigger": "move to stage"}[what] +
