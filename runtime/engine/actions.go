@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/stagecraft/stagecraft/runtime/interp"
@@ -53,7 +54,11 @@ func (t *tx) effect(verb, kind string, it *item, rule, to string, fields map[str
 	key := t.peekKey()
 	t.n++
 	e := Effect{Key: key, Seq: t.in.Seq, Time: t.now, Verb: verb, Kind: kind, Item: it.ID, Rule: rule, To: to, Fields: fields}
-	body, _ := json.Marshal(e)
+	body, err := json.Marshal(e)
+	if err != nil {
+		t.fail(fmt.Errorf("%s %s cannot be stored: %v", verb, kind, err))
+		return key
+	}
 	if verb == "sent" {
 		t.b.Set(keyOutboxAt(t.in.Seq, t.n), body)
 		t.timeline(it, rule, fmt.Sprintf("sent %s to %s", kind, orDefault(to, "the client")))
@@ -73,13 +78,24 @@ func (t *tx) effect(verb, kind string, it *item, rule, to string, fields map[str
 // leaves the stage (R-ACTIVITY).
 func (t *tx) completeActivities(it *item) {
 	for _, k := range it.Activities {
-		raw, ok, _ := t.b.Get([]byte(k))
+		raw, ok, err := t.b.Get([]byte(k))
+		if err == nil && !ok {
+			err = errors.New("not stored")
+		}
 		var e Effect
-		if !ok || json.Unmarshal(raw, &e) != nil {
-			continue
+		if err == nil {
+			err = json.Unmarshal(raw, &e)
+		}
+		if err != nil {
+			t.fail(fmt.Errorf("activity %q: %v", k, err))
+			return
 		}
 		e.Done = true
-		body, _ := json.Marshal(e)
+		body, err := json.Marshal(e)
+		if err != nil {
+			t.fail(fmt.Errorf("activity %q: %v", k, err))
+			return
+		}
 		t.b.Set([]byte(k), body)
 		t.timeline(it, "", "activity completed: "+e.Fields["subject"])
 	}
@@ -92,16 +108,19 @@ func (t *tx) completeActivities(it *item) {
 // Effects returns every outbox record and record, in order of their inputs.
 func (e *Engine) Effects() ([]Effect, error) {
 	var out []Effect
-	collect := func(_, v []byte) bool {
+	var bad error
+	collect := func(k, v []byte) bool {
 		var ef Effect
-		if json.Unmarshal(v, &ef) == nil {
-			out = append(out, ef)
+		if bad = json.Unmarshal(v, &ef); bad != nil {
+			bad = fmt.Errorf("effect %q is stored damaged: %v", k, bad)
+			return false
 		}
+		out = append(out, ef)
 		return true
 	}
-	if err := e.st.Scan(keyOutbox, collect); err != nil {
-		return nil, err
+	if err := e.st.Scan(keyOutbox, collect); err != nil || bad != nil {
+		return nil, errors.Join(bad, err)
 	}
 	err := e.st.Scan(keyRecord, collect)
-	return out, err
+	return out, errors.Join(bad, err)
 }

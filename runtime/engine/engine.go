@@ -339,6 +339,9 @@ func (t *tx) fail(err error) {
 
 func (t *tx) run() error {
 	in := &t.in
+	if in.Time < 0 {
+		return fmt.Errorf("input time %d is before 1970-01-01T00:00: times are seconds since then on the workspace's clock", in.Time)
+	}
 	if in.Time < t.e.clock {
 		return fmt.Errorf("input at %s is before the last tick at %s: time does not go back",
 			value.Value{K: value.DateTime, N: float64(in.Time)}, value.Value{K: value.DateTime, N: float64(t.e.clock)})

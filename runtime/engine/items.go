@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -83,15 +84,21 @@ func (t *tx) load(id string) *item {
 		return it
 	}
 	raw, ok, err := t.b.Get(keyItem(id))
-	if err != nil || !ok {
+	if err != nil {
+		t.fail(fmt.Errorf("reading item %q: %w", id, err))
+		return nil
+	}
+	if !ok {
 		return nil
 	}
 	var s stored
-	if json.Unmarshal(raw, &s) != nil {
+	if err := json.Unmarshal(raw, &s); err != nil {
+		t.fail(fmt.Errorf("item %q is stored damaged: %v", id, err))
 		return nil
 	}
 	en := t.e.entities[s.Entity]
 	if en == nil {
+		t.fail(fmt.Errorf("item %q is of entity %q, which the running program does not declare", id, s.Entity))
 		return nil
 	}
 	it := &item{Item: interp.Item{ID: s.ID, Entity: s.Entity, Pipeline: s.Pipeline, Fields: make([]value.Value, len(en.Fields))},
@@ -149,6 +156,9 @@ func (t *tx) remember() {
 func (t *tx) mustItem(id string) (*item, error) {
 	if it := t.load(id); it != nil {
 		return it, nil
+	}
+	if t.err != nil { // it is there, but cannot be read
+		return nil, t.err
 	}
 	return nil, fmt.Errorf("unknown item %q", id)
 }
@@ -289,14 +299,17 @@ func (t *tx) timeline(it *item, rule, text string) {
 // Timeline returns an item's timeline.
 func (e *Engine) Timeline(id string) ([]Entry, error) {
 	var out []Entry
-	err := e.st.Scan(keyTimelineOf(id), func(_, v []byte) bool {
+	var bad error
+	err := e.st.Scan(keyTimelineOf(id), func(k, v []byte) bool {
 		var es []Entry
-		if json.Unmarshal(v, &es) == nil {
-			out = append(out, es...)
+		if bad = json.Unmarshal(v, &es); bad != nil {
+			bad = fmt.Errorf("timeline entry %q is stored damaged: %v", k, bad)
+			return false
 		}
+		out = append(out, es...)
 		return true
 	})
-	return out, err
+	return out, errors.Join(bad, err)
 }
 
 // Item returns an item's committed fields by name; nil if there is none.
