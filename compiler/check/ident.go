@@ -50,9 +50,9 @@ func (c *checker) claimLabel(l *ast.Ident, what string) string {
 	return c.number(first, l.Name) // unique still, for tools that read Info of a broken workspace
 }
 
-// number gives the next rule or trigger whose identity id is taken
-// id #2, id #3, ... No other identity ends in " #N": a label is a name, and
-// a derived identity ends in an action's or event's words.
+// number is the identity of the next rule or trigger to want id, which is
+// taken: id #2, id #3, ... No other identity ends in " #N": a label is a
+// name, and a derived identity ends in an action's or event's words.
 func (c *checker) number(first *seenIdent, id string) string {
 	first.n++
 	return id + " #" + strconv.Itoa(first.n)
