@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/stagecraft/stagecraft/compiler/ir"
+	"github.com/stagecraft/stagecraft/compiler/lower"
 	"github.com/stagecraft/stagecraft/compiler/plan"
 	"github.com/stagecraft/stagecraft/internal/compile"
 	"github.com/stagecraft/stagecraft/internal/workspace"
@@ -95,7 +96,7 @@ func loadSide(path string) (*side, error) {
 	}
 	s := &side{path: path, ch: ch}
 	if !ch.Diags.HasErrors() {
-		s.prog = ir.Lower(ch.Fset, ch.Files, ch.Info)
+		s.prog = lower.Lower(ch.Fset, ch.Files, ch.Info)
 	}
 	return s, nil
 }

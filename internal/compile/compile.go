@@ -12,6 +12,7 @@ import (
 
 	"github.com/stagecraft/stagecraft/compiler/check"
 	"github.com/stagecraft/stagecraft/compiler/ir"
+	"github.com/stagecraft/stagecraft/compiler/lower"
 	"github.com/stagecraft/stagecraft/lang/ast"
 	"github.com/stagecraft/stagecraft/lang/diag"
 	"github.com/stagecraft/stagecraft/lang/parser"
@@ -73,7 +74,7 @@ func Program(srcs []Source) (*ir.Program, error) {
 		diag.WriteText(&b, c.Fset, c.Diags.Sorted(), c.Diags.Dropped())
 		return nil, errors.New(b.String())
 	}
-	return ir.Lower(c.Fset, c.Files, c.Info), nil
+	return lower.Lower(c.Fset, c.Files, c.Info), nil
 }
 
 // Files reads the named files of fsys as sources, or with no names every

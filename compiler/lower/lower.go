@@ -1,10 +1,17 @@
-package ir
+// Package lower turns a checked workspace (the syntax tree and the
+// checker's side tables) into the program the runtime executes
+// (compiler/ir). It owns the step from the front end to the IR: it is the
+// only package that reads both the tree and the IR, so compiler/ir stays a
+// leaf of plain data that the runtime imports without linking the parser
+// or the checker.
+package lower
 
 import (
 	"sort"
 	"strings"
 
 	"github.com/stagecraft/stagecraft/compiler/check"
+	"github.com/stagecraft/stagecraft/compiler/ir"
 	"github.com/stagecraft/stagecraft/compiler/types"
 	"github.com/stagecraft/stagecraft/lang/ast"
 	"github.com/stagecraft/stagecraft/lang/literal"
@@ -12,8 +19,8 @@ import (
 )
 
 // Lower turns a workspace that checked without errors into a Program.
-func Lower(fset *token.FileSet, files []*ast.File, info *check.Info) *Program {
-	l := &lowerer{fset: fset, info: info, p: &Program{}, rules: map[*check.Rule]int{}}
+func Lower(fset *token.FileSet, files []*ast.File, info *check.Info) *ir.Program {
+	l := &lowerer{fset: fset, info: info, p: &ir.Program{}, rules: map[*check.Rule]int{}}
 	l.schema(files)
 	l.vars = map[string]int{}
 	for i, r := range info.Rules {
@@ -40,15 +47,15 @@ func Lower(fset *token.FileSet, files []*ast.File, info *check.Info) *Program {
 type lowerer struct {
 	fset  *token.FileSet
 	info  *check.Info
-	p     *Program
+	p     *ir.Program
 	rules map[*check.Rule]int
 	vars  map[string]int  // variable name -> slot
 	items map[string]bool // the current test's items
 }
 
-func (l *lowerer) pos(p token.Pos) Pos {
+func (l *lowerer) pos(p token.Pos) ir.Pos {
 	ps := l.fset.Position(p)
-	return Pos{File: ps.Filename, Line: ps.Line, Col: ps.Column}
+	return ir.Pos{File: ps.Filename, Line: ps.Line, Col: ps.Column}
 }
 
 func (l *lowerer) schema(files []*ast.File) {
@@ -59,9 +66,9 @@ func (l *lowerer) schema(files []*ast.File) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		e := &Entity{Name: n}
+		e := &ir.Entity{Name: n}
 		for _, f := range s.Entities[n].Order {
-			fd := &Field{Name: f.Name, Kind: kindOf(f.Type), Ref: f.Type.Entity, MaxLen: f.Type.MaxLen, Values: f.Type.Values, ReadOnly: f.ReadOnly}
+			fd := &ir.Field{Name: f.Name, Kind: kindOf(f.Type), Ref: f.Type.Entity, MaxLen: f.Type.MaxLen, Values: f.Type.Values, ReadOnly: f.ReadOnly}
 			if f.Type.Kind == types.List && f.Type.Elem != nil {
 				fd.Ref = f.Type.Elem.Entity
 			}
@@ -70,9 +77,9 @@ func (l *lowerer) schema(files []*ast.File) {
 		l.p.Entities = append(l.p.Entities, e)
 	}
 	for _, pl := range s.Pipelines {
-		p := &Pipeline{Entity: pl.Entity, Name: pl.Name}
+		p := &ir.Pipeline{Entity: pl.Entity, Name: pl.Name}
 		for _, st := range pl.Stages {
-			p.Stages = append(p.Stages, &Stage{Name: st.Name, Kind: st.Kind.String()})
+			p.Stages = append(p.Stages, &ir.Stage{Name: st.Name, Kind: st.Kind.String()})
 		}
 		l.p.Pipelines = append(l.p.Pipelines, p)
 	}
@@ -85,8 +92,8 @@ func (l *lowerer) schema(files []*ast.File) {
 	}
 }
 
-func (l *lowerer) resource(d *ast.ResourceDecl) *Resource {
-	r := &Resource{Kind: d.Kind.Name, Name: d.Name.Name, Settings: map[string]string{}, Lists: map[string][]string{}}
+func (l *lowerer) resource(d *ast.ResourceDecl) *ir.Resource {
+	r := &ir.Resource{Kind: d.Kind.Name, Name: d.Name.Name, Settings: map[string]string{}, Lists: map[string][]string{}}
 	if d.Value != nil {
 		r.Value = d.Value.Value
 	}
@@ -124,9 +131,9 @@ func kindOf(t *types.Type) string {
 	return t.Kind.String()
 }
 
-func (l *lowerer) rule(r *check.Rule) *Rule {
+func (l *lowerer) rule(r *check.Rule) *ir.Rule {
 	d := r.Decl
-	out := &Rule{Index: l.rules[r], Pos: l.pos(d.Pos()), Ident: r.Ident, Label: labelName(d.Label), Entity: r.Stage.Pipeline.Entity,
+	out := &ir.Rule{Index: l.rules[r], Pos: l.pos(d.Pos()), Ident: r.Ident, Label: labelName(d.Label), Entity: r.Stage.Pipeline.Entity,
 		Pipeline: r.Stage.Pipeline.Name, Stage: r.Stage.Name, Previous: -1}
 	if r.Previous != nil {
 		out.Previous = l.rules[r.Previous]
@@ -142,7 +149,7 @@ func (l *lowerer) rule(r *check.Rule) *Rule {
 	if d.Cond != nil {
 		out.Cond = l.expr(d.Cond)
 	}
-	a := &Action{}
+	a := &ir.Action{}
 	switch act := d.Action.(type) {
 	case *ast.LetAction:
 		a.Name, a.ID, a.Bind, a.BindSlot, a.Value = "let", "R-VARIABLE", act.Name.Name, l.vars[act.Name.Name], l.expr(act.Value)
@@ -179,10 +186,10 @@ func labelName(id *ast.Ident) string {
 	return id.Name
 }
 
-func (l *lowerer) settings(ss []*ast.Setting) []*Setting {
-	var out []*Setting
+func (l *lowerer) settings(ss []*ast.Setting) []*ir.Setting {
+	var out []*ir.Setting
 	for _, s := range ss {
-		st := &Setting{Name: s.Key.Name}
+		st := &ir.Setting{Name: s.Key.Name}
 		if id, ok := s.Value.(*ast.Ident); ok && id.Name == "auto" && l.info.Uses[id] == nil {
 			st.Auto = true
 		} else {
@@ -193,9 +200,9 @@ func (l *lowerer) settings(ss []*ast.Setting) []*Setting {
 	return out
 }
 
-func (l *lowerer) trigger(i int, t *check.Trigger) *Trigger {
+func (l *lowerer) trigger(i int, t *check.Trigger) *ir.Trigger {
 	d := t.Decl
-	out := &Trigger{Index: i, Pos: l.pos(d.Pos()), Ident: t.Ident, Label: labelName(d.Label), ID: t.Event.ID, Entity: t.Stage.Pipeline.Entity,
+	out := &ir.Trigger{Index: i, Pos: l.pos(d.Pos()), Ident: t.Ident, Label: labelName(d.Label), ID: t.Event.ID, Entity: t.Stage.Pipeline.Entity,
 		Pipeline: t.Stage.Pipeline.Name, Stage: t.Stage.Name, Event: t.Event.Name(), Name: t.Event.DefaultName}
 	for _, s := range l.settings(d.Settings) {
 		switch s.Name {
@@ -216,11 +223,11 @@ func (l *lowerer) trigger(i int, t *check.Trigger) *Trigger {
 	return out
 }
 
-func (l *lowerer) test(d *ast.TestDecl) *Test {
-	t := &Test{Name: d.Name.Value, Pos: l.pos(d.Pos())}
+func (l *lowerer) test(d *ast.TestDecl) *ir.Test {
+	t := &ir.Test{Name: d.Name.Value, Pos: l.pos(d.Pos())}
 	l.items = map[string]bool{}
 	for _, s := range d.Stmts {
-		st := &Step{Pos: l.pos(s.Pos())}
+		st := &ir.Step{Pos: l.pos(s.Pos())}
 		switch s := s.(type) {
 		case *ast.ItemStmt:
 			l.items[s.Name.Name] = true
@@ -261,22 +268,22 @@ func (l *lowerer) test(d *ast.TestDecl) *Test {
 }
 
 // expr lowers an expression, using what the checker recorded.
-func (l *lowerer) expr(e ast.Expr) *Expr {
-	x := &Expr{Pos: l.pos(e.Pos()), Kind: kindOf(l.info.Types[e])}
+func (l *lowerer) expr(e ast.Expr) *ir.Expr {
+	x := &ir.Expr{Pos: l.pos(e.Pos()), Kind: kindOf(l.info.Types[e])}
 	switch e := e.(type) {
 	case *ast.ParenExpr:
 		return l.expr(e.X)
 	case *ast.BasicLit:
-		x.Op, x.Lit = OpLit, e.Value
+		x.Op, x.Lit = ir.OpLit, e.Value
 		x.Kind = map[ast.LitKind]string{ast.Number: "number", ast.Duration: "duration", ast.Date: "date",
 			ast.DateTime: "datetime", ast.Clock: "time", ast.String: "text", ast.Bool: "bool", ast.Null: "null"}[e.Kind]
 		if e.IsTemplate() {
-			x.Op = OpTemplate
+			x.Op = ir.OpTemplate
 			for _, p := range e.Parts {
 				if p.Expr != nil {
 					x.Args = append(x.Args, l.expr(p.Expr))
 				} else {
-					x.Args = append(x.Args, &Expr{Op: OpLit, Kind: "text", Lit: p.Text})
+					x.Args = append(x.Args, &ir.Expr{Op: ir.OpLit, Kind: "text", Lit: p.Text})
 				}
 			}
 		}
@@ -284,27 +291,27 @@ func (l *lowerer) expr(e ast.Expr) *Expr {
 		return l.ident(e, x)
 	case *ast.SelectorExpr:
 		inner := l.expr(e.X)
-		if inner.Op == OpField || inner.Op == OpVar {
+		if inner.Op == ir.OpField || inner.Op == ir.OpVar {
 			inner.Path = append(inner.Path, e.Sel.Name)
 			inner.Kind, inner.Pos = x.Kind, x.Pos
 			return inner
 		}
-		x.Op, x.X, x.Path = OpField, inner, []string{e.Sel.Name}
+		x.Op, x.X, x.Path = ir.OpField, inner, []string{e.Sel.Name}
 	case *ast.TypeSelExpr:
-		x.Op, x.X, x.Sel = OpTypeSel, l.expr(e.X), e.Type.Name
+		x.Op, x.X, x.Sel = ir.OpTypeSel, l.expr(e.X), e.Type.Name
 	case *ast.UnaryExpr:
-		x.Op, x.Name, x.X = OpUnary, e.Op, l.expr(e.X)
+		x.Op, x.Name, x.X = ir.OpUnary, e.Op, l.expr(e.X)
 	case *ast.BinaryExpr:
-		x.Op, x.Name, x.X, x.Y = OpBinary, e.Op, l.expr(e.X), l.expr(e.Y)
+		x.Op, x.Name, x.X, x.Y = ir.OpBinary, e.Op, l.expr(e.X), l.expr(e.Y)
 	case *ast.RangeExpr:
-		x.Op, x.X, x.Y = OpRange, l.expr(e.Lo), l.expr(e.Hi)
+		x.Op, x.X, x.Y = ir.OpRange, l.expr(e.Lo), l.expr(e.Hi)
 	case *ast.CallExpr:
-		x.Op, x.Name = OpCall, e.Fun.Name
+		x.Op, x.Name = ir.OpCall, e.Fun.Name
 		for _, a := range e.Args {
 			x.Args = append(x.Args, l.expr(a))
 		}
 	case *ast.ListExpr:
-		x.Op = OpList
+		x.Op = ir.OpList
 		for _, a := range e.Elems {
 			x.Args = append(x.Args, l.expr(a))
 		}
@@ -315,19 +322,19 @@ func (l *lowerer) expr(e ast.Expr) *Expr {
 // ident lowers a name: an entity (deal, contact, ...), a variable, a test
 // item, a builtin, or a member written bare (a stage, an enum value, a
 // resource), which becomes its text.
-func (l *lowerer) ident(id *ast.Ident, x *Expr) *Expr {
+func (l *lowerer) ident(id *ast.Ident, x *ir.Expr) *ir.Expr {
 	switch obj := l.info.Uses[id].(type) {
 	case *types.Var:
-		x.Op, x.Name, x.Slot = OpVar, id.Name, l.vars[id.Name]
+		x.Op, x.Name, x.Slot = ir.OpVar, id.Name, l.vars[id.Name]
 		return x
 	case *types.EntityDef:
-		x.Op, x.Name = OpField, id.Name
+		x.Op, x.Name = ir.OpField, id.Name
 		return x
 	case *types.StageDef:
-		x.Op, x.Lit, x.Kind = OpLit, obj.Name, "text"
+		x.Op, x.Lit, x.Kind = ir.OpLit, obj.Name, "text"
 		return x
 	case *types.ResourceDef:
-		x.Op, x.Lit, x.Kind = OpLit, obj.Name, "text"
+		x.Op, x.Lit, x.Kind = ir.OpLit, obj.Name, "text"
 		if obj.Kind == "employee" {
 			x.Kind = "ref"
 		}
@@ -335,13 +342,13 @@ func (l *lowerer) ident(id *ast.Ident, x *Expr) *Expr {
 	}
 	switch {
 	case l.items[id.Name]:
-		x.Op, x.Name = OpField, id.Name
+		x.Op, x.Name = ir.OpField, id.Name
 	case id.Name == "now" || id.Name == "today" || id.Name == "tomorrow":
-		x.Op, x.Name = OpBuiltin, id.Name
+		x.Op, x.Name = ir.OpBuiltin, id.Name
 	case l.info.Schema.Entities[id.Name] != nil && !strings.Contains(x.Kind, "stage"):
-		x.Op, x.Name = OpField, id.Name
+		x.Op, x.Name = ir.OpField, id.Name
 	default:
-		x.Op, x.Lit, x.Kind = OpLit, id.Name, "text"
+		x.Op, x.Lit, x.Kind = ir.OpLit, id.Name, "text"
 	}
 	return x
 }
