@@ -21,24 +21,57 @@ import (
 	"github.com/stagecraft/stagecraft/runtime/value"
 )
 
-// Limits of one input, or of one timer's chain in a tick.
+// The default limits of one chain: what one input sets off, or one fired
+// timer in a tick (spec/semantics.md, "Chains are bounded").
 const (
-	MaxMoves   = 16    // stage changes one input (one fired timer) may cause, through rules and triggers
-	MaxActions = 256   // rules one input (one fired timer) may run
-	MaxCached  = 10000 // committed items kept decoded in memory: the hot ones, not a drain's
+	MaxMoves   = 16  // stage changes, through rules and triggers
+	MaxActions = 256 // rules run
 )
 
-// Options are the engine's settings that do not change its meaning.
+// MaxCached is how many committed items the engine keeps decoded in
+// memory: the hot ones, not a drain's.
+const MaxCached = 10000
+
+// Options are the engine's limits and settings. Zero values take the
+// defaults. A replay must use the limits of the run it replays: they
+// decide where a runaway chain stops (the tick's chunk size is in the log).
 type Options struct {
+	MaxMoves   int // a chain's stage changes; default MaxMoves
+	MaxActions int // a chain's rules; default MaxActions
 	// TimersPerTick is how many due timers one tick input fires at most:
 	// a backlog drains in chunks of this size, each its own synced input,
 	// so other inputs go between them. A tick records the number it used,
-	// so a replay fires the same timers. Default DefaultTimersPerTick.
+	// so a replay fires the same timers. Default DefaultTimersPerTick, at
+	// most MaxTimersPerTick.
 	TimersPerTick int
 }
 
-// DefaultTimersPerTick keeps a chunk of a drain near 10 ms here.
-const DefaultTimersPerTick = 128
+// DefaultTimersPerTick keeps a chunk of a drain near 10 ms here;
+// MaxTimersPerTick keeps a tick's stage entries countable (entryBits).
+const (
+	DefaultTimersPerTick = 128
+	MaxTimersPerTick     = 100000
+)
+
+// entryBits is the room for the count of an input's stage entries in an
+// entry's number; an input that would need more fails whole.
+const entryBits = 24
+
+func (o Options) withDefaults() (Options, error) {
+	if o.MaxMoves <= 0 {
+		o.MaxMoves = MaxMoves
+	}
+	if o.MaxActions <= 0 {
+		o.MaxActions = MaxActions
+	}
+	if o.TimersPerTick <= 0 {
+		o.TimersPerTick = DefaultTimersPerTick
+	}
+	if o.TimersPerTick > MaxTimersPerTick {
+		return o, fmt.Errorf("TimersPerTick %d is over the most a tick may fire, %d", o.TimersPerTick, MaxTimersPerTick)
+	}
+	return o, nil
+}
 
 // Input is one thing that happens. Time is in seconds of the workspace's
 // wall clock (spec/semantics.md).
@@ -88,8 +121,9 @@ type Engine struct {
 // Open opens an engine over a store, running the program deployed last
 // (none in a new store: deploy one before other inputs).
 func Open(st *store.Store, lib Library, opts Options) (*Engine, error) {
-	if opts.TimersPerTick <= 0 {
-		opts.TimersPerTick = DefaultTimersPerTick
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
 	}
 	e := &Engine{st: st, lib: lib, opts: opts, cache: map[string]*item{}, loaded: &loaded{}}
 	for _, r := range otherLayouts {
@@ -321,6 +355,7 @@ type tx struct {
 	// The limits of one chain: an input's, or one fired timer's.
 	moves    int
 	runs     int
+	entries  int             // stage entries of the whole input: their numbers
 	seen     map[string]bool // item/stage entered during this chain: a loop
 	deployed *loaded         // deploy: the program to run once committed
 	restore  *loaded         // deploy: the program to go back to if the input fails
@@ -366,6 +401,9 @@ func (t *tx) run() error {
 	case "tick":
 		if in.Limit <= 0 {
 			in.Limit = t.e.opts.TimersPerTick
+		}
+		if in.Limit > MaxTimersPerTick {
+			return fmt.Errorf("a tick fires at most %d timers, not %d", MaxTimersPerTick, in.Limit)
 		}
 		if err := t.logInput(); err != nil {
 			return err

@@ -14,7 +14,7 @@ import (
 type item struct {
 	interp.Item
 	Vars    []value.Value // variables and results of the current stage's rules, by slot
-	Entered int64         // its entry into the current stage: input sequence × (MaxMoves+1) + move
+	Entered int64         // its entry into the current stage: input sequence << entryBits + the input's count of entries
 	Channel string        // the open channel the client last wrote from
 	// Timers are the keys of its pending timers and Activities those of its
 	// open auto-complete activities: leaving a stage reads them here rather
@@ -223,6 +223,9 @@ func (t *tx) create(entity, pipeline string, fields map[string]value.Value, stag
 		}
 		it.Fields[t.e.pl.Slot(entity, k)] = v
 	}
+	for k, v := range t.firstContact(it, fields) {
+		it.Fields[t.e.pl.Slot(entity, k)] = v
+	}
 	t.items[it.ID] = it
 	t.touch(it)
 	t.setField(it, "id", value.TextOf(it.ID))
@@ -259,6 +262,9 @@ func (t *tx) update(it *item, fields map[string]value.Value) error {
 		if err != nil {
 			return err
 		}
+		conformed[k] = v
+	}
+	for k, v := range t.firstContact(it, conformed) {
 		conformed[k] = v
 	}
 	for _, k := range sortedKeys(conformed) {
@@ -380,4 +386,69 @@ func (s *stored) encode() []byte {
 		b = append(append(b, `,"awaiting":`...), aw...)
 	}
 	return append(b, '}')
+}
+
+// Load returns a committed item, or for entity user an employee, as rules
+// see it: the one lookup that rules, test blocks and `run` share. Nil if
+// there is none.
+func (e *Engine) Load(entity, id string) (*interp.Item, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	b := e.st.NewBatch()
+	defer b.Discard()
+	t := &tx{e: e, b: b, items: map[string]*item{}}
+	it := world{t: t}.Load(entity, id)
+	if t.err != nil {
+		return nil, t.err
+	}
+	if it == nil || entity != "" && it.Entity != entity {
+		return nil, nil
+	}
+	c := *it
+	c.Fields = append([]value.Value(nil), it.Fields...)
+	return &c, nil
+}
+
+// firstContact keeps an item's contact the first of its contacts
+// (spec/semantics.md, "Items"), given the fields an input sets: contacts
+// set the contact to their first; a contact set moves to the front of the
+// contacts (added if absent); a contact emptied leaves the contacts, and
+// the next one becomes the contact. It returns the fields to set besides.
+func (t *tx) firstContact(it *item, set map[string]value.Value) map[string]value.Value {
+	one, many := t.e.pl.Slot(it.Entity, "contact"), t.e.pl.Slot(it.Entity, "contacts")
+	if one < 0 || many < 0 {
+		return nil
+	}
+	contact, hasOne := set["contact"]
+	contacts, hasMany := set["contacts"]
+	switch {
+	case hasOne && !hasMany:
+		old := it.Fields[many].L
+		if contact.IsNull() { // the first leaves
+			if cur := it.Fields[one]; !cur.IsNull() {
+				old = without(old, cur.S)
+			}
+			contacts = value.ListOf(old...)
+		} else {
+			contacts = value.ListOf(append([]value.Value{contact}, without(old, contact.S)...)...)
+		}
+	case hasOne && hasMany && !contact.IsNull():
+		contacts = value.ListOf(append([]value.Value{contact}, without(contacts.L, contact.S)...)...)
+	case !hasMany:
+		return nil
+	}
+	if len(contacts.L) == 0 {
+		return map[string]value.Value{"contact": {}, "contacts": {}}
+	}
+	return map[string]value.Value{"contact": contacts.L[0], "contacts": contacts}
+}
+
+func without(list []value.Value, id string) []value.Value {
+	var out []value.Value
+	for _, v := range list {
+		if v.S != id {
+			out = append(out, v)
+		}
+	}
+	return out
 }

@@ -67,8 +67,8 @@ func (t *tx) move(it *item, stage, how, rule string) {
 	if t.seen == nil {
 		t.seen = map[string]bool{}
 	}
-	if t.moves > MaxMoves || t.seen[loopKey] {
-		t.timeline(it, rule, fmt.Sprintf("loop stopped: the move to %s would repeat a stage change of this input (limit %d moves)", stage, MaxMoves))
+	if t.moves > t.e.opts.MaxMoves || t.seen[loopKey] {
+		t.timeline(it, rule, fmt.Sprintf("loop stopped: the move to %s would repeat a stage change of this chain (limit %d moves)", stage, t.e.opts.MaxMoves))
 		return
 	}
 	t.seen[loopKey] = true
@@ -76,8 +76,14 @@ func (t *tx) move(it *item, stage, how, rule string) {
 		t.leave(it)
 	}
 	t.setField(it, "stage", value.TextOf(stage))
-	// The entry's number: unique even when one input moves the item twice.
-	it.Entered, it.Vars = t.in.Seq*(MaxMoves+1)+int64(t.moves), nil
+	// The entry's number: unique even when one input moves the item
+	// twice, or a tick's timers each move it (their chains count moves
+	// apart, so the count of the input's entries is used).
+	if t.entries++; t.entries >= 1<<entryBits {
+		t.fail(fmt.Errorf("input %d enters stages more than %d times", t.in.Seq, 1<<entryBits-1))
+		return
+	}
+	it.Entered, it.Vars = t.in.Seq<<entryBits+int64(t.entries), nil
 	if from == "" {
 		t.timeline(it, rule, fmt.Sprintf("entered %s (%s)", stage, how))
 	} else {
@@ -91,8 +97,8 @@ func (t *tx) move(it *item, stage, how, rule string) {
 // runRule runs a rule whose time has come, then starts the rules after it.
 func (t *tx) runRule(it *item, r *plannedRule) {
 	t.runs++
-	if t.runs > MaxActions {
-		t.timeline(it, r.Pos.String(), fmt.Sprintf("rule not run: this chain already ran %d rules (the limit of one input or one timer's chain)", MaxActions))
+	if t.runs > t.e.opts.MaxActions {
+		t.timeline(it, r.Pos.String(), fmt.Sprintf("rule not run: this chain already ran %d rules (the limit of one input or one timer's chain)", t.e.opts.MaxActions))
 		return
 	}
 	env := t.env(it)

@@ -49,7 +49,11 @@ func RunOn(st *store.Store, p *ir.Program, lib engine.Library, t *ir.Test) (*Out
 	}
 	r := &runner{p: p, eng: eng, pl: interp.NewPlanner(p, lib.Funcs), now: DefaultStart, ids: map[string]string{}, out: &Outcome{Test: t}}
 	for _, s := range t.Steps {
-		if err := r.step(s); err != nil {
+		err := r.step(s)
+		if err == nil {
+			err, r.err = r.err, nil
+		}
+		if err != nil {
 			r.fail(s, err.Error())
 			break
 		}
@@ -64,6 +68,7 @@ type runner struct {
 	now int64
 	ids map[string]string // test item name -> ID
 	out *Outcome
+	err error // a store error met while evaluating: the step fails with it
 }
 
 func (r *runner) fail(s *ir.Step, msg string) {
@@ -231,21 +236,13 @@ func (w testWorld) Named(name string) *interp.Item {
 	return w.Load("", id)
 }
 
+// Load finds items as the rules do (engine.Load): employees too.
 func (w testWorld) Load(entity, id string) *interp.Item {
-	fields, ent, err := w.r.eng.Item(id)
-	if err != nil || fields == nil {
-		return nil
+	it, err := w.r.eng.Load(entity, id)
+	if err != nil {
+		w.r.err = err
 	}
-	for _, e := range w.r.p.Entities {
-		if e.Name == ent {
-			it := &interp.Item{ID: id, Entity: ent, Fields: make([]value.Value, len(e.Fields))}
-			for i, f := range e.Fields {
-				it.Fields[i] = fields[f.Name]
-			}
-			return it
-		}
-	}
-	return nil
+	return it
 }
 
 func (testWorld) Var(int) value.Value { return value.Value{} }
