@@ -7,16 +7,17 @@ import (
 	"unicode/utf8"
 
 	"github.com/stagecraft/stagecraft/compiler/types"
-	"github.com/stagecraft/stagecraft/runtime/engine"
+	"github.com/stagecraft/stagecraft/runtime/action"
 	"github.com/stagecraft/stagecraft/runtime/value"
 )
 
 // Client communication rules (catalogue: R-EMAIL, R-CALL, R-CHAT, R-SMS).
 // Who receives them: `to` picks the address or number; left out, it is the
 // client's (client.email / client.phone): the item's first contact, or its
-// company when it has no contact.
-var communicationActions = []*types.ActionDecl{
-	{
+// company when it has no contact. Each message becomes an outbox record
+// with an idempotency key; delivering it is the server's job.
+var communication = []Action{
+	{Decl: &types.ActionDecl{
 		ID: "R-EMAIL", Verb: "send", Object: "email",
 		Doc:    "Send an e-mail to the client.",
 		Target: types.EmailTarget, TargetDefault: "client.email[auto]",
@@ -30,8 +31,8 @@ var communicationActions = []*types.ActionDecl{
 			flag("track_clicks", "false", "rewrite links so that a click is recorded (feeds T-LINK-CLICKED)"),
 		}, attachments()...),
 		Result: types.RecordOf("email", &types.Field{Name: "id", Type: types.TextN(32)}),
-	},
-	{
+	}, Run: sendEmail},
+	{Decl: &types.ActionDecl{
 		ID: "R-CALL", Verb: "send", Object: "robocall",
 		Doc:    "Call the client and play a text read by text-to-speech, or an MP3 file. Needs telephony.",
 		Target: types.PhoneTarget, TargetDefault: "client.phone[auto]",
@@ -44,16 +45,16 @@ var communicationActions = []*types.ActionDecl{
 			{Name: "volume", Type: types.NumberType, Default: "100", Min: 0, Max: 100, Doc: "speech volume, 0 to 100"},
 		},
 		OneOf: [][]string{{"say", "audio"}},
-	},
-	{
+	}, Run: sendRobocall},
+	{Decl: &types.ActionDecl{
 		ID: "R-CHAT", Verb: "send", Object: "chat",
 		Doc: "Send a message to the client's chat: the open channel the client last wrote from.",
 		Settings: append([]*types.Setting{
 			text("text", true, "the message, with field values"),
 			flag("hidden", "false", "a hidden message: seen only by employees in the chat"),
 		}, attachments()...),
-	},
-	{
+	}, Run: sendChat},
+	{Decl: &types.ActionDecl{
 		ID: "R-SMS", Verb: "send", Object: "sms",
 		Doc:    "Send an SMS to the client. No number found: the rule does not run and the timeline says why.",
 		Target: types.PhoneTarget, TargetDefault: "client.phone[auto]",
@@ -63,16 +64,7 @@ var communicationActions = []*types.ActionDecl{
 			resource("provider", "provider", false, "the only declared provider",
 				"the SMS provider; may be left out when exactly one is declared"),
 		},
-	},
-}
-
-// The implementations. Each message becomes an outbox record with an
-// idempotency key; delivering it is the server's job.
-var communicationRun = map[string]engine.ActionFunc{
-	"send email":    sendEmail,
-	"send robocall": sendRobocall,
-	"send chat":     sendChat,
-	"send sms":      sendSMS,
+	}, Run: sendSMS},
 }
 
 // SMSLimit is the longest SMS text, after inserting fields (R-SMS).
@@ -81,7 +73,7 @@ const SMSLimit = 200
 // TrackURL is where tracked links point: TrackURL + message key + "/" + n.
 const TrackURL = "https://t.stagecraft.invalid/c/"
 
-func sendEmail(c *engine.Call) {
+func sendEmail(c action.Call) {
 	to := c.Address("email", c.Text("use") == "last")
 	if to == "" {
 		c.NotRun("no e-mail address of the chosen type")
@@ -102,7 +94,7 @@ func sendEmail(c *engine.Call) {
 
 // sender is an e-mail's From: the mailbox's address, or with auto (the
 // default) the responsible employee's first address.
-func sender(c *engine.Call) string {
+func sender(c action.Call) string {
 	if mailbox := c.Text("from"); !c.Auto("from") && mailbox != "" {
 		if res := c.Resource(mailbox); res != nil {
 			return res.Value
@@ -128,7 +120,7 @@ func track(body, key string) (string, string) {
 	return out, strings.Join(links, "\n")
 }
 
-func sendRobocall(c *engine.Call) {
+func sendRobocall(c action.Call) {
 	to := c.Address("phone", false)
 	if to == "" {
 		c.NotRun("no phone number of the chosen type")
@@ -149,7 +141,7 @@ func sendRobocall(c *engine.Call) {
 // sendChat writes to the open channel the client last wrote from. A client
 // who has not written yet has no channel: the message waits in the item's
 // chat, addressed to no channel, and the timeline says so.
-func sendChat(c *engine.Call) {
+func sendChat(c action.Call) {
 	fields := map[string]string{"text": c.Text("text"), "hidden": fmt.Sprint(value.Truth(c.Set("hidden")))}
 	for _, k := range []string{"attach", "drive"} {
 		if v := c.Text(k); v != "" {
@@ -162,7 +154,7 @@ func sendChat(c *engine.Call) {
 	c.Effect("sent", "chat", c.Channel(), fields)
 }
 
-func sendSMS(c *engine.Call) {
+func sendSMS(c action.Call) {
 	to := c.Address("phone", false)
 	if to == "" {
 		c.NotRun("no phone number of the chosen type")

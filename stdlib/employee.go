@@ -2,26 +2,26 @@ package stdlib
 
 import (
 	"github.com/stagecraft/stagecraft/compiler/types"
-	"github.com/stagecraft/stagecraft/runtime/engine"
+	"github.com/stagecraft/stagecraft/runtime/action"
 	"github.com/stagecraft/stagecraft/runtime/value"
 )
 
 // Employee and document rules (catalogue: R-RESPONSIBLE, R-NOTIFY, R-TASK, R-DOCUMENT).
-var employeeActions = []*types.ActionDecl{
-	{
+var employee = []Action{
+	{Decl: &types.ActionDecl{
 		ID: "R-RESPONSIBLE", Verb: "change", Object: "responsible",
 		Doc:    "Make another employee responsible for the item.",
 		Target: types.UserTarget, TargetRequired: true,
-	},
-	{
+	}, Run: changeResponsible},
+	{Decl: &types.ActionDecl{
 		ID: "R-NOTIFY", Verb: "send", Object: "notification",
 		Doc:    "Notify an employee, e.g. the responsible's supervisor (responsible.supervisor).",
 		Target: types.UserTarget, TargetRequired: true,
 		Settings: []*types.Setting{
 			text("text", true, "the notification, with field values"),
 		},
-	},
-	{
+	}, Run: sendNotification},
+	{Decl: &types.ActionDecl{
 		ID: "R-TASK", Verb: "assign", Object: "task",
 		Doc:    "Assign a task to an employee.",
 		Target: types.UserTarget, TargetDefault: "the item's responsible",
@@ -31,8 +31,8 @@ var employeeActions = []*types.ActionDecl{
 			{Name: "deadline", Type: types.DateTimeType, Default: "none", Doc: "when it is due"},
 		},
 		Result: types.RecordOf("task", &types.Field{Name: "id", Type: types.TextN(32)}),
-	},
-	{
+	}, Run: assignTask},
+	{Decl: &types.ActionDecl{
 		ID: "R-DOCUMENT", Verb: "create", Object: "document",
 		Doc: "Create a document from a template. Its link (as NAME, then NAME.url) can be used by a later rule.",
 		Settings: []*types.Setting{
@@ -40,26 +40,24 @@ var employeeActions = []*types.ActionDecl{
 			text("name", false, "the document's name, with field values"),
 		},
 		Result: DocumentType,
-	},
+	}, Run: createDocument},
 }
 
-// The implementations.
-var employeeRun = map[string]engine.ActionFunc{
-	"change responsible": func(c *engine.Call) {
-		to, _ := c.Target()
-		c.ChangeField("responsible", value.RefOf("user", to.S))
-	},
-	"send notification": func(c *engine.Call) {
-		to, _ := c.Target()
-		c.Effect("sent", "notification", to.S, map[string]string{"text": c.Text("text")})
-	},
-	"assign task":     func(c *engine.Call) { assign(c, "task") },
-	"create document": createDocument,
+func changeResponsible(c action.Call) {
+	to, _ := c.Target()
+	c.ChangeField("responsible", value.RefOf("user", to.S))
 }
+
+func sendNotification(c action.Call) {
+	to, _ := c.Target()
+	c.Effect("sent", "notification", to.S, map[string]string{"text": c.Text("text")})
+}
+
+func assignTask(c action.Call) { assign(c, "task") }
 
 // assign creates a task or an activity; its responsible is the `to`, or
 // the item's responsible.
-func assign(c *engine.Call, kind string) {
+func assign(c action.Call, kind string) {
 	fields := c.Fields()
 	fields["responsible"] = orDefault(fields["responsible"], c.Responsible())
 	if to, ok := c.Target(); ok {
@@ -75,7 +73,7 @@ const DocumentURL = "https://docs.stagecraft.invalid/"
 
 // createDocument records a document made from a template; its link is
 // usable by later rules (M-AUX).
-func createDocument(c *engine.Call) {
+func createDocument(c action.Call) {
 	tmpl := c.Text("template")
 	name := c.Text("name")
 	if name == "" && c.Resource(tmpl) != nil {

@@ -2,13 +2,13 @@ package stdlib
 
 import (
 	"github.com/stagecraft/stagecraft/compiler/types"
-	"github.com/stagecraft/stagecraft/runtime/engine"
+	"github.com/stagecraft/stagecraft/runtime/action"
 	"github.com/stagecraft/stagecraft/runtime/value"
 )
 
 // Repeat sales rules (catalogue: R-REPEAT-LEAD, R-COPY-DEAL, R-ACTIVITY).
-var repeatSalesActions = []*types.ActionDecl{
-	{
+var repeatSales = []Action{
+	{Decl: &types.ActionDecl{
 		ID: "R-REPEAT-LEAD", Verb: "create", Object: "lead",
 		Doc:      "Create a repeat lead from a deal. The deal must have a client; without one the rule does not run.",
 		Entities: []string{"deal"},
@@ -17,8 +17,8 @@ var repeatSalesActions = []*types.ActionDecl{
 			{Name: "responsible", Type: types.UserType, Default: "the deal's responsible", Doc: "the employee responsible for the lead"},
 		},
 		Result: types.RecordOf("lead", &types.Field{Name: "id", Type: types.TextN(32)}, &types.Field{Name: "title", Type: types.TextN(120)}),
-	},
-	{
+	}, Run: createLead},
+	{Decl: &types.ActionDecl{
 		ID: "R-COPY-DEAL", Verb: "copy", Object: "deal",
 		Doc:      "Copy the deal with all its field values.",
 		Entities: []string{"deal"},
@@ -30,8 +30,8 @@ var repeatSalesActions = []*types.ActionDecl{
 			{Name: "responsible", Type: types.UserType, Default: "the deal's responsible", Doc: "the copy's responsible"},
 		},
 		Result: types.RecordOf("deal", &types.Field{Name: "id", Type: types.TextN(32)}, &types.Field{Name: "title", Type: types.TextN(120)}),
-	},
-	{
+	}, Run: copyDeal},
+	{Decl: &types.ActionDecl{
 		ID: "R-ACTIVITY", Verb: "schedule", Object: "activity",
 		Doc: "Schedule an activity: a call, a meeting or document preparation.",
 		Settings: []*types.Setting{
@@ -43,19 +43,14 @@ var repeatSalesActions = []*types.ActionDecl{
 			flag("auto_complete", "false", "complete it automatically when the item moves to another stage"),
 		},
 		Result: types.RecordOf("activity", &types.Field{Name: "id", Type: types.TextN(32)}),
-	},
+	}, Run: scheduleActivity},
 }
 
-// The implementations.
-var repeatSalesRun = map[string]engine.ActionFunc{
-	"create lead":       createLead,
-	"copy deal":         copyDeal,
-	"schedule activity": func(c *engine.Call) { assign(c, "activity") },
-}
+func scheduleActivity(c action.Call) { assign(c, "activity") }
 
 // createLead needs a client; the lead gets the name, the responsible (the
 // deal's by default) and the client, and enters its first stage.
-func createLead(c *engine.Call) {
+func createLead(c action.Call) {
 	entity, id, ok := c.Client()
 	if !ok {
 		c.NotRun("the deal has no client (no contact and no company)")
@@ -77,7 +72,7 @@ func createLead(c *engine.Call) {
 
 // copyDeal copies every field; the name defaults to the original's title
 // plus " Copy", the pipeline to the deal's own, the stage to its first.
-func copyDeal(c *engine.Call) {
+func copyDeal(c action.Call) {
 	fields := c.Copyable()
 	title := orDefault(c.Text("name"), c.Field("title").S+" Copy")
 	fields["title"] = value.TextOf(title)

@@ -1,49 +1,88 @@
 // Package stdlib owns the standard library of the rules language: the
 // built-in CRM schema (crm.rules) and every action, trigger, function and
-// resource kind, one file per family, each declaration naming its catalogue
-// ID. The checker reads the declarations; the runtime pairs each with its
-// implementation in the same file.
+// resource kind, one file per family.
+//
+// Each entry is one value. An Action holds its declaration (catalogue ID,
+// verb and object, documentation, settings with their defaults, result) and
+// its implementation; a Func holds its declaration (how it checks its
+// arguments) and its implementation; a trigger and a resource kind are
+// declarations only, since the engine raises events and keeps resources
+// generically. Load gives the checker the declarations; Runtime gives the
+// engine the implementations, from the same values.
+//
+// An implementation sees a rule's run through runtime/action's Call
+// interface, which runtime/engine implements over its batch. So this package
+// links the storage-free runtime packages (runtime/action, runtime/interp,
+// runtime/value, compiler/ir) but never runtime/engine or Pebble, and the
+// checker (stagecraft check, fmt, the language server) imports the
+// declarations without linking storage. deps_test.go holds that line.
 package stdlib
 
 import (
 	_ "embed"
 
 	"github.com/stagecraft/stagecraft/compiler/types"
-	"github.com/stagecraft/stagecraft/runtime/engine"
+	"github.com/stagecraft/stagecraft/runtime/action"
+	"github.com/stagecraft/stagecraft/runtime/interp"
 )
+
+// Action is one action of the standard library: its declaration, for the
+// checker, and its implementation, for the engine.
+type Action struct {
+	Decl *types.ActionDecl
+	Run  action.Func
+}
+
+// Func is one built-in function of expressions: its declaration and its
+// implementation, total like the declaration says.
+type Func struct {
+	Decl *types.FuncDecl
+	Run  interp.Func
+}
+
+// actions are the families of actions, in the reference's order.
+var actions = [][]Action{communication, repeatSales, employee, auxiliary}
 
 //go:embed crm.rules
 var schemaSource []byte
 
-// Load returns the standard library's declarations.
+// Load returns the standard library's declarations, for the checker.
 func Load() *types.Library {
-	var actions []*types.ActionDecl
-	actions = append(actions, communicationActions...)
-	actions = append(actions, repeatSalesActions...)
-	actions = append(actions, employeeActions...)
-	actions = append(actions, auxiliaryActions...)
+	var decls []*types.ActionDecl
+	for _, family := range actions {
+		for _, a := range family {
+			decls = append(decls, a.Decl)
+		}
+	}
+	var funcDecls []*types.FuncDecl
+	for _, f := range funcs {
+		funcDecls = append(funcDecls, f.Decl)
+	}
 	return &types.Library{
 		SchemaName:       "stdlib/crm.rules",
 		SchemaSource:     schemaSource,
 		Entities:         []string{"deal", "lead", "contact", "company", "user"},
 		PipelineEntities: []string{"deal", "lead"},
-		Actions:          actions,
+		Actions:          decls,
 		Triggers:         triggers,
 		TriggerSettings:  StandardTriggerSettings,
-		Funcs:            funcs,
+		Funcs:            funcDecls,
 		Resources:        resourceKinds,
 		RunVerb:          RunVerb,
 	}
 }
 
 // Runtime returns the implementations of the standard library's actions and
-// functions, for the engine.
-func Runtime() engine.Library {
-	lib := engine.Library{Actions: map[string]engine.ActionFunc{}, Funcs: funcsRun, Events: map[string][]string{}}
-	for _, family := range []map[string]engine.ActionFunc{communicationRun, repeatSalesRun, employeeRun, auxiliaryRun} {
-		for name, f := range family {
-			lib.Actions[name] = f
+// functions, and the events an input may bring, for the engine.
+func Runtime() action.Library {
+	lib := action.Library{Actions: map[string]action.Func{}, Funcs: map[string]interp.Func{}, Events: map[string][]string{}}
+	for _, family := range actions {
+		for _, a := range family {
+			lib.Actions[a.Decl.Name()] = a.Run
 		}
+	}
+	for _, f := range funcs {
+		lib.Funcs[f.Decl.Name] = f.Run
 	}
 	for _, t := range triggers {
 		if t.Raised == "" {

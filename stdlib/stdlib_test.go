@@ -15,7 +15,13 @@ import (
 func TestReferenceSpec(t *testing.T) {
 	lib := stdlib.Load()
 	var b strings.Builder
-	b.WriteString("# Standard library reference\n\nGenerated from stdlib/*.go by `go test ./stdlib -update`; the catalogue ID of each entry is in its heading.\n\n## Actions\n\n")
+	b.WriteString("# Standard library reference\n\nGenerated from stdlib/*.go by `go test ./stdlib -update`; the catalogue ID of each entry is in its heading.\n\n" +
+		"Each entry is one value in the file of its family (`stdlib/communication.go`, `repeat.go`, `employee.go`, `auxiliary.go`, " +
+		"`functions.go`, `triggers.go`, `resources.go`): an action (`stdlib.Action`) or a function (`stdlib.Func`) holds its declaration " +
+		"(documentation, settings, defaults, result) and its implementation together; triggers and resource kinds are declarations, " +
+		"which the engine serves generically. An action's implementation sees a rule's run through `runtime/action.Call`, which the engine " +
+		"implements over the input's batch, so the checker imports these declarations without linking the engine or its store " +
+		"(`deps_test.go` holds that).\n\n## Actions\n\n")
 	for _, a := range lib.Actions {
 		fmt.Fprintf(&b, "### %s — `%s`\n\n%s\n\n", a.ID, a.Name(), a.Doc)
 		if a.Target != types.NoTarget {

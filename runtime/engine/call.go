@@ -5,27 +5,20 @@ import (
 	"strings"
 
 	"github.com/stagecraft/stagecraft/compiler/ir"
+	"github.com/stagecraft/stagecraft/runtime/action"
 	"github.com/stagecraft/stagecraft/runtime/interp"
 	"github.com/stagecraft/stagecraft/runtime/value"
 )
 
-// Library is what the engine runs actions and functions with: the
-// standard library's implementations, by name (stdlib.Runtime). The
-// language's own forms (let, calc, update, run) are the engine's.
-type Library struct {
-	Actions map[string]ActionFunc // by name as written: "send sms"
-	Funcs   map[string]interp.Func
-	// Events are the events an input may bring, each with the settings
-	// it may carry.
-	Events map[string][]string
-}
+// Library is what the engine runs actions and functions with. It is
+// declared in runtime/action, a package without storage, so that the
+// standard library can build it (stdlib.Runtime) without linking the engine.
+type Library = action.Library
 
-// ActionFunc implements an action.
-type ActionFunc func(c *Call)
-
-// Call is one run of a rule's action, as its implementation sees it: the
-// rule's settings evaluated on demand, the item, and the effects it may
-// have. Everything an action does goes through it, into the input's batch.
+// Call is one run of a rule's action: the engine's action.Call, the view
+// an implementation has of the rule's settings, the item, and the effects
+// it may have. Everything an action does goes through it, into the input's
+// batch.
 type Call struct {
 	t   *tx
 	it  *item
@@ -35,6 +28,8 @@ type Call struct {
 	// (call webhook) rather than starting at once.
 	wait bool
 }
+
+var _ action.Call = (*Call)(nil)
 
 // Set evaluates a setting; null if it is not given.
 func (c *Call) Set(name string) value.Value {

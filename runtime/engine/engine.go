@@ -381,6 +381,9 @@ func (t *tx) run() error {
 		return fmt.Errorf("input at %s is before the last tick at %s: time does not go back",
 			value.Value{K: value.DateTime, N: float64(in.Time)}, value.Value{K: value.DateTime, N: float64(t.e.clock)})
 	}
+	if err := t.validate(); err != nil {
+		return err
+	}
 	if in.Kind == "deploy" {
 		return t.deploy()
 	}

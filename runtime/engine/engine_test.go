@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"bytes"
+	"math"
 	"flag"
 	"fmt"
 	"math/rand"
@@ -17,6 +18,7 @@ import (
 	"github.com/stagecraft/stagecraft/compiler/ir"
 	"github.com/stagecraft/stagecraft/examples"
 	"github.com/stagecraft/stagecraft/internal/compile"
+	"github.com/stagecraft/stagecraft/runtime/action"
 	"github.com/stagecraft/stagecraft/runtime/engine"
 	"github.com/stagecraft/stagecraft/runtime/store"
 	"github.com/stagecraft/stagecraft/runtime/testrun"
@@ -147,6 +149,14 @@ func TestBadInput(t *testing.T) {
 		{engine.Input{Kind: "update", Item: id, Fields: map[string]value.Value{"stage": value.TextOf("Oferta")}}, `no field "stage" that can be set`},
 		{engine.Input{Kind: "move", Item: id, Stage: "Oferta", By: "zenon"}, `no employee "zenon"`},
 		{engine.Input{Kind: "answer", Item: id, Key: "1-1"}, `no webhook call "1-1" waiting`},
+		{engine.Input{Kind: "update", Item: id, Fields: map[string]value.Value{"title": value.TextOf("Sofa \xff")}}, `field "title": text "Sofa \xff" is not valid UTF-8`},
+		{engine.Input{Kind: "update", Item: id, Fields: map[string]value.Value{"amount": value.NumberOf(math.NaN())}}, `field "amount": NaN is not a finite number`},
+		{engine.Input{Kind: "update", Item: id, Fields: map[string]value.Value{"amount": value.MoneyOf(math.Inf(1))}}, `field "amount": +Inf is not a finite number`},
+		{engine.Input{Kind: "update", Item: id, Fields: map[string]value.Value{"comments": value.TextOf(strings.Repeat("x", engine.MaxTextBytes+1))}}, `over the limit of 65536`},
+		{engine.Input{Kind: "event", Item: id, Event: "chat message", Fields: map[string]value.Value{"text": value.NumberOf(1)}}, `setting "text" takes a text, not 1`},
+		{engine.Input{Kind: "create", Entity: "contact", Fields: map[string]value.Value{"email": value.ListOf(value.NumberOf(1))}}, `element 1 is 1, not an address`},
+		{engine.Input{Kind: "update", Item: id, Fields: bigFields(20, 60<<10)}, `the input is 1229`},
+		{engine.Input{Kind: "event", Item: id, Event: "invoice paid", Time: -5}, `before 1970-01-01`},
 		{engine.Input{Kind: "tick", Time: 2e9}, ""}, // accepted: the clock moves on
 		{engine.Input{Kind: "event", Item: id, Event: "invoice paid", Time: 1.5e9}, `is before the last tick`},
 	} {
@@ -511,11 +521,11 @@ func TestInputLimits(t *testing.T) {
 // an error, commits nothing, and the engine goes on with the next input.
 func TestPanicReleasesTheEngine(t *testing.T) {
 	lib := stdlib.Runtime()
-	actions := map[string]engine.ActionFunc{}
+	actions := map[string]action.Func{}
 	for k, v := range lib.Actions {
 		actions[k] = v
 	}
-	actions["send sms"] = func(*engine.Call) { panic("boom") }
+	actions["send sms"] = func(action.Call) { panic("boom") }
 	lib.Actions = actions
 	p := program(t, sms("nudge", "B", "0d", "hi"))
 	st := openMem(t)
@@ -537,4 +547,13 @@ func TestPanicReleasesTheEngine(t *testing.T) {
 	if _, err := e.Apply(engine.Input{Time: t0, Kind: "update", Item: d.Created[0], Fields: map[string]value.Value{"title": value.TextOf("x")}}); err != nil {
 		t.Fatalf("the next input: %v", err)
 	}
+}
+
+// bigFields is n fields of size bytes each.
+func bigFields(n, size int) map[string]value.Value {
+	out := map[string]value.Value{}
+	for i := 0; i < n; i++ {
+		out[fmt.Sprintf("f%d", i)] = value.TextOf(strings.Repeat("x", size))
+	}
+	return out
 }

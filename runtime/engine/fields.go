@@ -56,6 +56,11 @@ func (t *tx) conform(entity string, f *ir.Field, v value.Value) (value.Value, er
 		if v.K != value.List {
 			return bad("a list of typed values, like work(\"...\")")
 		}
+		for i, e := range v.L {
+			if e.K != value.Text || e.S == "" {
+				return value.Value{}, fmt.Errorf("%s.%s: element %d is %s, not an address like work(\"...\")", entity, f.Name, i+1, e)
+			}
+		}
 		if f.Kind == "email" || f.Kind == "phone" {
 			v = v.L[0]
 		}

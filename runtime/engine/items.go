@@ -280,7 +280,7 @@ func (t *tx) changeField(it *item, name string, v value.Value, rule string) {
 		return
 	}
 	t.setField(it, name, v)
-	t.timeline(it, rule, fmt.Sprintf("%s set to %s", name, v))
+	t.timeline(it, rule, fmt.Sprintf("%s set to %s", name, quote(v)))
 	t.followDates(it)
 	t.fire(it, "field changed", map[string]value.Value{"field": value.TextOf(name), "value": v})
 }

@@ -20,6 +20,9 @@ func (t *tx) event(it *item, name string, settings map[string]value.Value) error
 		if !contains(allowed, k) {
 			return fmt.Errorf("event %q takes no setting %q; it takes %s", name, k, orDefault(strings.Join(allowed, ", "), "none"))
 		}
+		if v := settings[k]; !v.IsNull() && v.K != value.Text { // every setting an event brings is a name, a text or a link
+			return fmt.Errorf("event %q: setting %q takes a text, not %s", name, k, v)
+		}
 	}
 	if ch := settings["channel"]; ch.S != "" && strings.HasPrefix(name, "chat") {
 		it.Channel = ch.S
