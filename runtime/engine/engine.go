@@ -165,7 +165,7 @@ func Open(st *store.Store, lib Library, opts Options) (*Engine, error) {
 		if err != nil {
 			return nil, fmt.Errorf("deployed program %q: %v", k, err)
 		}
-		e.version, e.loaded = versionOfProgramKey(k), load(p, lib)
+		e.version, e.loaded = versionOfProgramKey(k), load(p, body, lib)
 	}
 	return e, nil
 }

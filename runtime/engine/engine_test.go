@@ -2,9 +2,9 @@ package engine_test
 
 import (
 	"bytes"
-	"math"
 	"flag"
 	"fmt"
+	"math"
 	"math/rand"
 	randv2 "math/rand/v2"
 	"os"

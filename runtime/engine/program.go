@@ -27,9 +27,8 @@ type loaded struct {
 	hasAt     bool                    // some rule's time is computed (at ...): field changes may move timers
 }
 
-// load plans a program for the library.
-func load(prog *ir.Program, lib Library) *loaded {
-	body, _ := ir.Encode(prog) // a decoded or checked program encodes
+// load plans a program, encoded as body, for the library.
+func load(prog *ir.Program, body []byte, lib Library) *loaded {
 	l := &loaded{prog: prog, encoded: body, pl: interp.NewPlanner(prog, lib.Funcs),
 		byIdent: map[string]*plannedRule{}, byStage: map[string][]*plannedRule{}, follow: map[int][]*plannedRule{},
 		trigIdent: map[string]*plannedTrigger{}, entities: map[string]*ir.Entity{}, pipes: map[string]*ir.Pipeline{},
