@@ -311,3 +311,8 @@ func writeKey(b *strings.Builder, e *ir.Expr) {
 	}
 	b.WriteString(")")
 }
+
+// Source writes an expression of a program as the language writes it
+// (stages and resources of p bare): what a timeline quotes when it
+// explains a condition.
+func Source(p *ir.Program, e *ir.Expr) string { return newPrinter(p).expr(e) }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/stagecraft/stagecraft/runtime/interp"
+	"github.com/stagecraft/stagecraft/runtime/value"
 )
 
 // Effect is a message to the outside (an outbox record) or a thing created
@@ -30,7 +31,9 @@ func (t *tx) act(it *item, r *plannedRule, env *interp.Env) bool {
 	c := &Call{t: t, it: it, r: r, env: env}
 	switch name := r.Action.Name; name {
 	case "let", "calc":
-		c.Bind(r.value(env))
+		v := r.value(env)
+		c.Bind(v)
+		t.timeline(it, r.Pos.String(), fmt.Sprintf("%s %s = %s", name, r.Action.Bind, quote(v)))
 	case "update":
 		c.ChangeField(last(r.Action.Field.Path), r.value(env))
 	case "run":
@@ -61,7 +64,14 @@ func (t *tx) effect(verb, kind string, it *item, rule, to string, fields map[str
 	}
 	if verb == "sent" {
 		t.b.Set(keyOutboxAt(t.in.Seq, t.n), body)
-		t.timeline(it, rule, fmt.Sprintf("sent %s to %s", kind, orDefault(to, "the client")))
+		line := fmt.Sprintf("sent %s to %s", kind, orDefault(to, "the client"))
+		for _, k := range []string{"subject", "text", "url"} { // what the message says, or where it goes
+			if s := fields[k]; s != "" {
+				line += fmt.Sprintf(": %q", quote(value.TextOf(s)))
+				break
+			}
+		}
+		t.timeline(it, rule, line)
 		return key
 	}
 	recKey := keyRecordAt(t.in.Seq, t.n)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/stagecraft/stagecraft/compiler/ir"
+	"github.com/stagecraft/stagecraft/compiler/plan"
 	"github.com/stagecraft/stagecraft/runtime/interp"
 	"github.com/stagecraft/stagecraft/runtime/value"
 )
@@ -103,7 +104,7 @@ func (t *tx) runRule(it *item, r *plannedRule) {
 	}
 	env := t.env(it)
 	if !r.cond(env) {
-		t.timeline(it, r.Pos.String(), "rule skipped: its condition is false")
+		t.timeline(it, r.Pos.String(), "rule skipped: "+t.explain(r.Cond, env))
 	} else if !t.act(it, r, env) {
 		return // the rules after it start when its answer comes
 	}
@@ -122,4 +123,17 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// explain says why a condition is false, with its operands' values where
+// it compares two (the condition deal.amount > 1000 is false: 999 > 1000).
+// It is the slow path of a skipped rule: the operands are planned here.
+func (t *tx) explain(cond *ir.Expr, env *interp.Env) string {
+	text := fmt.Sprintf("its condition %s is false", plan.Source(t.e.prog, cond))
+	if cond.Op != ir.OpBinary || cond.Name == "and" || cond.Name == "or" {
+		return text
+	}
+	ent := env.Item.Entity
+	x, y := t.e.pl.Plan(cond.X, ent)(env), t.e.pl.Plan(cond.Y, ent)(env)
+	return fmt.Sprintf("%s: %s %s %s", text, quote(x), cond.Name, quote(y))
 }

@@ -70,6 +70,7 @@ func (t *tx) start(it *item, r *plannedRule, base int64) {
 		kind = timerKept
 	}
 	t.schedule(due, kind, timer{Item: it.ID, Rule: r.Ident, Version: t.in.Version, Base: base, Entered: it.Entered, Keep: r.Keep})
+	t.timeline(it, r.Pos.String(), fmt.Sprintf("%s waits until %s", r.Action.Name, timeText(due)))
 }
 
 func mod(a, b int64) int64 { return (a%b + b) % b }
@@ -142,15 +143,17 @@ func (t *tx) readTimer(key string) (timer, error) {
 // activities. Chat deadlines go on: only the manager's reply stops the
 // clock (T-CHAT-SLA).
 func (t *tx) leave(it *item) {
-	n := 0
 	for _, k := range append([]string(nil), it.Timers...) {
-		if timerKind(k) == timerRule {
-			t.unschedule(it, k)
-			n++
+		if timerKind(k) != timerRule {
+			continue
 		}
-	}
-	if n > 0 {
-		t.timeline(it, "", fmt.Sprintf("%d pending rule(s) cancelled on leaving the stage", n))
+		tm, err := t.readTimer(k)
+		if err != nil {
+			t.fail(err)
+			return
+		}
+		t.unschedule(it, k)
+		t.timeline(it, "", fmt.Sprintf("pending rule %q (due %s) cancelled on leaving the stage", tm.Rule, timeText(dueOfTimerKey([]byte(k)))))
 	}
 	t.completeActivities(it)
 }
