@@ -1,5 +1,7 @@
 package types
 
+import "github.com/stagecraft/stagecraft/lang/token"
+
 // The shapes in which the standard library declares its actions, triggers,
 // functions and resource kinds. The checker reads only these; the runtime
 // pairs each with its implementation.
@@ -17,6 +19,9 @@ type Setting struct {
 	// StageOf names the setting holding the pipeline this stage belongs to
 	// (copy deal: stage belongs to pipeline); empty: the rule's own pipeline.
 	StageOf string
+	// Pos is where the setting is declared in source: a custom action's
+	// `input NAME: TYPE`. NoPos for the standard library's, declared in Go.
+	Pos token.Pos
 }
 
 // TargetKind says what an action's `to` names.

@@ -2,12 +2,6 @@ package types
 
 import "github.com/stagecraft/stagecraft/lang/token"
 
-// Object is anything a name can resolve to.
-type Object interface {
-	ObjName() string
-	ObjPos() token.Pos // where it is declared; NoPos for built-ins without source
-}
-
 // Field is a field of an entity or of a result record.
 type Field struct {
 	Name     string
@@ -21,6 +15,7 @@ type Field struct {
 // EntityDef is an entity type and its fields, built-in and custom.
 type EntityDef struct {
 	Name      string
+	Pos       token.Pos // built-in entities: the entity's first field declaration in the schema file
 	Fields    map[string]*Field
 	Order     []*Field // in declaration order
 	Pipelines bool     // whether items of this entity move through pipelines
@@ -98,7 +93,7 @@ func (r *ResourceDef) ObjPos() token.Pos { return r.Pos }
 func (v *Var) ObjName() string           { return v.Name }
 func (v *Var) ObjPos() token.Pos         { return v.Pos }
 func (e *EntityDef) ObjName() string     { return e.Name }
-func (e *EntityDef) ObjPos() token.Pos   { return token.NoPos }
+func (e *EntityDef) ObjPos() token.Pos   { return e.Pos }
 
 // Schema is everything rules can refer to by name.
 type Schema struct {
@@ -116,7 +111,7 @@ func NewSchema() *Schema {
 func (s *Schema) Clone() *Schema {
 	c := NewSchema()
 	for n, e := range s.Entities {
-		ce := &EntityDef{Name: e.Name, Fields: make(map[string]*Field, len(e.Fields)), Order: append([]*Field(nil), e.Order...), Pipelines: e.Pipelines}
+		ce := &EntityDef{Name: e.Name, Pos: e.Pos, Fields: make(map[string]*Field, len(e.Fields)), Order: append([]*Field(nil), e.Order...), Pipelines: e.Pipelines}
 		for fn, f := range e.Fields {
 			ce.Fields[fn] = f
 		}
