@@ -26,7 +26,6 @@ var (
 	keyNext     = []byte(layout + "meta/next")  // the first timer key a tick reads: every one before it has fired
 	keyProgram  = []byte(layout + "prog/")
 	keyProgEnd  = []byte(layout + "prog0")
-	keyPlan     = []byte(layout + "plan/") // the plan each deploy applied, by version
 )
 
 // otherLayouts are the prefixes of layouts this build does not read.
@@ -42,6 +41,8 @@ func keyProgramAt(version int64) []byte {
 
 func versionOfProgramKey(k []byte) int64 { return int64(unhex16(k[len(keyProgram):])) }
 
+// keyPlanAt keeps the plan a deploy applied, by version; nothing scans
+// the plans, so the prefix has no variable of its own.
 func keyPlanAt(version int64) []byte {
 	return append([]byte(layout+"plan/"), hex16(uint64(version))...)
 }
