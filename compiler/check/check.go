@@ -20,8 +20,11 @@ import (
 // Universe is what every workspace starts with: the built-in schema and the
 // standard library's declarations, indexed for lookup. Build it once.
 type Universe struct {
+	// Schema is the built-in schema. Its positions are in the universe's
+	// own FileSet; a check's Info.Schema has them in the check's.
 	Schema    *types.Schema
 	Lib       *types.Library
+	file      *token.File // the built-in schema file, in a FileSet of its own
 	actions   map[string]*types.ActionDecl
 	triggers  map[string]*types.TriggerDecl
 	funcs     map[string]*types.FuncDecl
@@ -50,7 +53,8 @@ func NewUniverse(lib *types.Library) (*Universe, error) {
 		u.Schema.Entities[e] = &types.EntityDef{Name: e, Fields: map[string]*types.Field{}, Pipelines: contains(lib.PipelineEntities, e)}
 	}
 	fset := token.NewFileSet()
-	file, ds := parser.ParseFile(fset.AddFile(lib.SchemaName, lib.SchemaSource))
+	u.file = fset.AddFile(lib.SchemaName, lib.SchemaSource)
+	file, ds := parser.ParseFile(u.file)
 	c := &checker{u: u, fset: fset, schema: u.Schema, diags: ds, info: newInfo(u.Schema, len(lib.SchemaSource)), builtin: true}
 	c.collect([]*ast.File{file})
 	if ds.HasErrors() {
@@ -73,14 +77,44 @@ func (u *Universe) Action(name string) *types.ActionDecl { return u.actions[name
 // Trigger returns the trigger of an event written as "word word", or nil.
 func (u *Universe) Trigger(name string) *types.TriggerDecl { return u.triggers[name] }
 
-// Info is what the checker learned, in side tables keyed by syntax nodes.
+// Info is what the checker learned, in side tables keyed by syntax nodes,
+// as go/types.Info keeps them.
+//
+// Every name of a checked file is a key of Defs or of Uses, never of both:
+// an *ast.Ident, or an *ast.Name for stage and pipeline names. The
+// exceptions are words that name no declaration: keywords written as names
+// (a stage's won or lost, a delay's worktime or keep, auto, a custom
+// action's input and output, a test's sent and created), members of an enum
+// written bare (use last, days [mon, tue]) and e-mail and phone types
+// (client.email[work], mobile("...")). A name whose meaning the checker
+// could not work out (an error) has no entry.
 type Info struct {
-	Schema   *types.Schema
-	Types    map[ast.Expr]*types.Type    // the type of every checked expression
-	Uses     map[*ast.Ident]types.Object // what a name refers to
+	Schema *types.Schema
+	Types  map[ast.Expr]*types.Type // the type of every checked expression
+	// Defs maps each declaring name to what it declares: a field,
+	// pipeline, stage or resource; a variable or result (let, calc, as); a
+	// custom action's input (a *types.Setting) or output (a *types.Field);
+	// the label of a rule or trigger; a test's item.
+	Defs map[ast.Node]types.Object
+	// Uses maps each name that refers to a declaration to it: a stage or
+	// pipeline of a stage reference, a root (deal, contact, client, ...; a
+	// *types.Root), a field of a path, now/today/tomorrow (*types.Builtin),
+	// a function, an action or trigger event (both of its words), a
+	// setting's key (to the setting the action, trigger or resource kind
+	// declares), a resource kind, a resource or employee, a variable, a
+	// custom action, a test item, a type name.
+	Uses     map[ast.Node]types.Object
 	Rules    []*Rule
 	Triggers []*Trigger
 	Tests    []*ast.TestDecl
+}
+
+// ObjectOf returns what a name declares or refers to, or nil.
+func (info *Info) ObjectOf(name ast.Node) types.Object {
+	if obj := info.Defs[name]; obj != nil {
+		return obj
+	}
+	return info.Uses[name]
 }
 
 // Rule is a checked rule.
@@ -94,7 +128,17 @@ type Rule struct {
 	Custom   *types.ResourceDef // for run NAME: the action declaration
 	Previous *Rule              // for then: the rule it runs after
 	Binds    *types.Var         // the variable or result it sets, if any
+
+	// A then chain is the rules of one stage in one file, each written
+	// then after the one before: head is its first rule, depth the rule's
+	// place in it. A rule sees the names that the rules before it in its
+	// chain bind (follows), found without walking the chain.
+	head  *Rule
+	depth int
 }
+
+// follows reports whether r runs after b in the same then chain.
+func (r *Rule) follows(b *Rule) bool { return r != nil && b.head == r.head && b.depth < r.depth }
 
 // Trigger is a checked trigger.
 type Trigger struct {
@@ -112,20 +156,23 @@ func newInfo(s *types.Schema, sourceBytes int) *Info {
 	return &Info{
 		Schema: s,
 		Types:  make(map[ast.Expr]*types.Type, sourceBytes/12),
-		Uses:   make(map[*ast.Ident]types.Object, sourceBytes/36),
+		Defs:   make(map[ast.Node]types.Object, sourceBytes/200),
+		Uses:   make(map[ast.Node]types.Object, sourceBytes/24),
 	}
 }
 
-// Check checks a workspace: every file of it, together.
+// Check checks a workspace: every file of it, together. It adds the
+// built-in schema file (Library.SchemaName) to fset, once, so that the
+// built-in fields that names resolve to have positions there.
 func Check(fset *token.FileSet, files []*ast.File, u *Universe) (*Info, *diag.List) {
 	var ds diag.List
-	schema := u.Schema.Clone()
+	schema := u.schemaIn(fset)
 	size := 0
 	for _, f := range files {
 		size += f.Size
 	}
 	c := &checker{u: u, fset: fset, schema: schema, diags: &ds, info: newInfo(schema, size),
-		bound: map[*types.StageDef]map[string]*Rule{}, idents: map[string]*seenIdent{}}
+		bound: map[*types.StageDef]map[string]*Rule{}, idents: map[string]*seenIdent{}, roots: map[string]map[string]*types.Root{}}
 	c.collect(files)
 	c.resolveResources()
 	for _, f := range files {
@@ -156,9 +203,46 @@ type checker struct {
 	resourceDecls []*ast.ResourceDecl
 	calendar      *types.ResourceDef
 	lastRule      map[*types.StageDef]*Rule            // per file: the last rule on each stage
-	bound         map[*types.StageDef]map[string]*Rule // names bound by rules of a stage
+	bound         map[*types.StageDef]map[string]*Rule // names bound by rules of a stage, to the rule that binds each
 	vars          []*types.Var
-	idents        map[string]*seenIdent // identities and labels taken, by rules and triggers together
+	idents        map[string]*seenIdent             // identities and labels taken, by rules and triggers together
+	roots         map[string]map[string]*types.Root // by entity, then name
+}
+
+// schemaIn is the universe's schema for a check whose files are in fset:
+// the built-in schema file is added to fset (once), and the built-in
+// fields and entities are copied with their positions moved into it, so
+// that a use of deal.amount resolves to its line of the schema file.
+func (u *Universe) schemaIn(fset *token.FileSet) *types.Schema {
+	var file *token.File
+	for _, f := range fset.Files() {
+		if f.Name() == u.file.Name() && sameBytes(f.Source(), u.file.Source()) {
+			file = f
+		}
+	}
+	if file == nil {
+		file = fset.AddFile(u.file.Name(), u.file.Source())
+	}
+	shift := token.Pos(file.Base() - u.file.Base())
+	s := u.Schema.Clone()
+	for _, e := range s.Entities {
+		if e.Pos.IsValid() {
+			e.Pos += shift
+		}
+		for i, f := range e.Order {
+			if f.Pos.IsValid() {
+				moved := *f
+				moved.Pos += shift
+				e.Order[i], e.Fields[f.Name] = &moved, &moved
+			}
+		}
+	}
+	return s
+}
+
+// sameBytes reports whether a and b are the same bytes in memory.
+func sameBytes(a, b []byte) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 func contains(list []string, s string) bool {

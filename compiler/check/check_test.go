@@ -190,7 +190,20 @@ func FuzzCheck(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
-		_, info, _ := checkInfo(t, u, map[string]string{"ws.rules": ws, "f.rules": src})
+		fset, info, _ := checkInfo(t, u, map[string]string{"ws.rules": ws, "f.rules": src})
+		for n, obj := range info.Defs {
+			if info.Uses[n] != nil {
+				t.Fatalf("%s: a name in Defs and Uses", fset.Position(n.Pos()))
+			}
+			if obj.ObjPos() != n.Pos() {
+				t.Fatalf("%s: a name declares %s, declared at %s", fset.Position(n.Pos()), obj.ObjName(), fset.Position(obj.ObjPos()))
+			}
+		}
+		for n, obj := range info.Uses {
+			if p := obj.ObjPos(); p.IsValid() && fset.File(p) == nil {
+				t.Fatalf("%s: %s refers to a position outside the FileSet", fset.Position(n.Pos()), obj.ObjName())
+			}
+		}
 		seen := map[string]bool{}
 		for _, r := range info.Rules {
 			if seen[r.Ident] || r.Ident == "" {

@@ -6,7 +6,6 @@ import (
 	"github.com/stagecraft/stagecraft/compiler/types"
 	"github.com/stagecraft/stagecraft/lang/ast"
 	"github.com/stagecraft/stagecraft/lang/diag"
-	"github.com/stagecraft/stagecraft/lang/token"
 )
 
 // collect enters the schema declarations of all files (fields, pipelines,
@@ -25,13 +24,6 @@ func (c *checker) collect(files []*ast.File) {
 			}
 		}
 	}
-}
-
-func (c *checker) pos(p token.Pos) token.Pos {
-	if c.builtin {
-		return token.NoPos
-	}
-	return p
 }
 
 func (c *checker) entity(id *ast.Ident) *types.EntityDef {
@@ -67,14 +59,17 @@ func (c *checker) field(d *ast.FieldDecl) {
 		}
 		return
 	}
-	f := &types.Field{Name: d.Name.Name, Type: t, Pos: c.pos(d.Name.Pos()), Builtin: c.builtin}
+	f := &types.Field{Name: d.Name.Name, Type: t, Pos: d.Name.Pos(), Builtin: c.builtin}
 	if d.Label != nil {
 		f.Label = d.Label.Value
 	}
 	f.ReadOnly = c.builtin && (f.Name == "id" || f.Name == "stage" || f.Name == "created")
 	e.Fields[f.Name] = f
 	e.Order = append(e.Order, f)
-	c.info.Uses[d.Name] = f
+	c.info.Defs[d.Name] = f
+	if c.builtin && !e.Pos.IsValid() {
+		e.Pos = d.Entity.Pos() // a built-in entity is declared by its first field
+	}
 }
 
 var simpleTypes = map[string]*types.Type{
@@ -86,9 +81,21 @@ var simpleTypes = map[string]*types.Type{
 
 var typeNames = []string{"text", "number", "money", "date", "datetime", "bool", "file", "url", "enum", "email", "phone", "user", "contact", "company", "list", "stage"}
 
+// typeObjects are the objects of the type names, for Uses.
+var typeObjects = func() map[string]*types.TypeName {
+	m := map[string]*types.TypeName{}
+	for _, n := range typeNames {
+		m[n] = &types.TypeName{Name: n, Type: simpleTypes[n]}
+	}
+	return m
+}()
+
 // fieldType resolves a field's type: text, text(60), enum("A", "B"), list(contact), stage.
 func (c *checker) fieldType(x *ast.TypeExpr) *types.Type {
 	name := x.Name.Name
+	if obj := typeObjects[name]; obj != nil {
+		c.info.Uses[x.Name] = obj
+	}
 	bad := func(format string, args ...any) *types.Type {
 		c.diags.Errorf(x.Pos(), x.End(), diag.EBadFieldType, format, args...)
 		return nil
@@ -124,6 +131,7 @@ func (c *checker) fieldType(x *ast.TypeExpr) *types.Type {
 	case "list":
 		if len(x.Args) == 1 {
 			if id, ok := x.Args[0].(*ast.Ident); ok && (id.Name == "contact" || id.Name == "company") {
+				c.info.Uses[id] = c.schema.Entities[id.Name]
 				return types.ListOf(types.EntityOf(id.Name))
 			}
 		}
@@ -177,6 +185,7 @@ func (c *checker) pipeline(d *ast.PipelineDecl) {
 		c.diags.Errorf(d.Name.Pos(), d.Name.End(), diag.EBadPipeline, "pipeline %q has no stages", d.Name.Value)
 		return
 	}
+	c.info.Defs[d.Name] = p
 	closed := false
 	for _, sd := range d.Stages {
 		if p.Lookup(sd.Name.Value) != nil {
@@ -202,6 +211,7 @@ func (c *checker) pipeline(d *ast.PipelineDecl) {
 				"list the won and lost stages last"
 		}
 		p.Stages = append(p.Stages, s)
+		c.info.Defs[sd.Name] = s
 	}
 	c.schema.Pipelines = append(c.schema.Pipelines, p)
 }
@@ -216,6 +226,7 @@ func (c *checker) resource(d *ast.ResourceDecl) {
 				"declarations are on, move, field, pipeline, test and the resource kinds "+joinNames(keys(c.u.resources)))
 		return
 	}
+	c.info.Uses[d.Kind] = kind
 	name := d.Name.Name
 	if contains(scopeWords, name) {
 		c.diags.Errorf(d.Name.Pos(), d.Name.End(), diag.EDuplicate, "%q is a predeclared name; choose another", name)
@@ -243,7 +254,7 @@ func (c *checker) resource(d *ast.ResourceDecl) {
 		c.calendar = r
 	}
 	c.schema.Resources[name] = r
-	c.info.Uses[d.Name] = r
+	c.info.Defs[d.Name] = r
 	c.resourceDecls = append(c.resourceDecls, d)
 }
 

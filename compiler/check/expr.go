@@ -9,55 +9,107 @@ import (
 
 // env is what names mean where an expression stands.
 type env struct {
-	entity  string                 // the item's entity type in a rule or trigger; "" in a test
-	vars    map[string]*types.Var  // variables and results set by earlier rules in sequence
-	pending map[string]*Rule       // names set by rules of the stage that do not run before this one
-	items   map[string]*types.Type // test items
+	entity string // the item's entity type in a rule or trigger; "" in a test
+	// rule is the rule being checked, and bound the names that the rules of
+	// its stage checked before it bind (Checker.bound): those of rule's
+	// chain are in scope, the others are pending (set by a rule that does
+	// not run before this one). Both nil outside rules.
+	rule  *Rule
+	bound map[string]*Rule
+	items map[string]*types.Item // test items
 }
 
-// lookup resolves a bare name: variables, then the item and its relations,
-// then the clock words, then resources (employees are users).
-func (c *checker) lookup(id *ast.Ident, en *env) (*types.Type, bool) {
-	name := id.Name
-	if v := en.vars[name]; v != nil {
-		v.Uses++
-		c.info.Uses[id] = v
-		return v.Type, true
+// visible returns the variable or result of name that an earlier rule of
+// the chain sets, or nil.
+func (en *env) visible(name string) *types.Var {
+	if b := en.bound[name]; b != nil && en.rule.follows(b) {
+		return b.Binds
 	}
-	if t := en.items[name]; t != nil {
-		return t, true
+	return nil
+}
+
+// clockWords are the predeclared values now, today and tomorrow.
+var clockWords = map[string]*types.Builtin{
+	"now":      {Name: "now", Type: types.DateTimeType, Doc: "the time the rule runs at"},
+	"today":    {Name: "today", Type: types.DateType, Doc: "the date the rule runs on, in the workspace's time zone"},
+	"tomorrow": {Name: "tomorrow", Type: types.DateType, Doc: "the day after today"},
+}
+
+// resolve works out what a bare name means, without recording it:
+// variables, then test items, then the item and its relations, then the
+// clock words, then resources (employees are users).
+func (c *checker) resolve(name string, en *env) (types.Object, *types.Type) {
+	if v := en.visible(name); v != nil {
+		return v, v.Type
+	}
+	if it := en.items[name]; it != nil {
+		return it, it.Type
 	}
 	if en.entity != "" {
 		switch name {
-		case en.entity:
-			return types.EntityOf(name), true
-		case "contact", "company", "client":
-			return types.EntityOf(name), true
-		case "responsible":
-			return types.UserType, true
+		case en.entity, "contact", "company", "client", "responsible":
+			r := c.root(en.entity, name)
+			return r, r.Type
 		}
 	}
-	switch name {
-	case "now":
-		return types.DateTimeType, true
-	case "today", "tomorrow":
-		return types.DateType, true
+	if b := clockWords[name]; b != nil {
+		return b, b.Type
 	}
 	if r := c.schema.Resources[name]; r != nil {
-		c.info.Uses[id] = r
 		if r.Kind == "employee" {
-			return types.UserType, true
+			return r, types.UserType
 		}
-		return types.ResourceOf(r.Kind), true
+		return r, types.ResourceOf(r.Kind)
 	}
-	return nil, false
+	return nil, nil
+}
+
+// lookup resolves a bare name and records what it refers to.
+func (c *checker) lookup(id *ast.Ident, en *env) (*types.Type, bool) {
+	obj, t := c.resolve(id.Name, en)
+	if obj == nil {
+		return nil, false
+	}
+	if v, ok := obj.(*types.Var); ok {
+		v.Uses++
+	}
+	c.info.Uses[id] = obj
+	return t, true
+}
+
+// root is the object of a root name of an entity's rules: the item itself,
+// or the relation of that name.
+func (c *checker) root(entity, name string) *types.Root {
+	byName := c.roots[entity]
+	if byName == nil {
+		if c.roots == nil {
+			c.roots = map[string]map[string]*types.Root{}
+		}
+		byName = map[string]*types.Root{}
+		c.roots[entity] = byName
+	}
+	if r := byName[name]; r != nil {
+		return r
+	}
+	e := c.schema.Entities[entity]
+	r := &types.Root{Name: name, Entity: e, Type: types.EntityOf(name)}
+	if name != entity && name != "client" && e != nil {
+		r.Field = e.Lookup(name)
+	}
+	if name == "responsible" {
+		r.Type = types.UserType
+	}
+	byName[name] = r
+	return r
 }
 
 // names lists what a bare name could have been, for did-you-mean.
 func (c *checker) names(en *env) []string {
 	var out []string
-	for n := range en.vars {
-		out = append(out, n)
+	for n := range en.bound {
+		if en.visible(n) != nil {
+			out = append(out, n)
+		}
 	}
 	for n := range en.items {
 		out = append(out, n)
@@ -78,7 +130,7 @@ func (c *checker) record(e ast.Expr, t *types.Type) *types.Type {
 }
 
 func (c *checker) unknownName(id *ast.Ident, en *env) *types.Type {
-	if r := en.pending[id.Name]; r != nil {
+	if r := en.bound[id.Name]; r != nil {
 		c.diags.Errorf(id.Pos(), id.End(), diag.ENotYetSet, "%s is set by the rule at line %d, which does not run before this one",
 			id.Name, c.fset.Position(r.Decl.Pos()).Line).Hint = "write `then` after the stage to run this rule after the previous one"
 		return c.record(id, types.InvalidType)
@@ -167,6 +219,7 @@ func (c *checker) selector(e *ast.SelectorExpr, en *env) *types.Type {
 		return types.InvalidType
 	case types.Record:
 		if f := xt.Field(name); f != nil {
+			c.info.Uses[e.Sel] = f
 			return f.Type
 		}
 		var names []string
@@ -235,6 +288,9 @@ func (c *checker) call(e *ast.CallExpr, en *env) *types.Type {
 		args[i] = c.expr(a, en)
 		valid = valid && args[i].Kind != types.Invalid
 	}
+	if f != nil {
+		c.info.Uses[e.Fun] = f
+	}
 	if f == nil {
 		c.diags.Errorf(e.Fun.Pos(), e.Fun.End(), diag.EUnknownFunc, "unknown function %q", e.Fun.Name).Hint =
 			hintOr(didYouMean(e.Fun.Name, keys(c.u.funcs)), "functions are "+joinNames(keys(c.u.funcs)))
@@ -302,7 +358,7 @@ func (c *checker) member(x ast.Expr, want *types.Type, en *env) (ok bool) {
 	var name string
 	switch x := x.(type) {
 	case *ast.Ident:
-		if _, isName := c.lookup(x, en); isName {
+		if obj, _ := c.resolve(x.Name, en); obj != nil {
 			return false
 		}
 		name = x.Name
@@ -381,7 +437,7 @@ func (c *checker) binary(e *ast.BinaryExpr, en *env) *types.Type {
 	// The left side first; a bare name on either side may be a stage or enum member.
 	var x, y *types.Type
 	if id, ok := e.X.(*ast.Ident); ok && (e.Op == "==" || e.Op == "!=") {
-		if _, known := c.lookup(id, en); !known {
+		if obj, _ := c.resolve(id.Name, en); obj == nil {
 			y = c.expr(e.Y, en)
 			if isMemberType(y) && c.member(e.X, y, en) {
 				return types.BoolType

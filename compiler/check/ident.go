@@ -3,6 +3,7 @@ package check
 import (
 	"strconv"
 
+	"github.com/stagecraft/stagecraft/compiler/types"
 	"github.com/stagecraft/stagecraft/lang/ast"
 	"github.com/stagecraft/stagecraft/lang/diag"
 	"github.com/stagecraft/stagecraft/lang/token"
@@ -40,6 +41,7 @@ func (c *checker) claimLabel(l *ast.Ident, what string) string {
 	if l == nil {
 		return ""
 	}
+	c.info.Defs[l] = &types.Label{Name: l.Name, Of: what, Pos: l.Pos()}
 	first := c.idents[l.Name]
 	if first == nil {
 		c.idents[l.Name] = &seenIdent{what: what, pos: l.Pos(), n: 1}

@@ -60,15 +60,39 @@ func (c *checker) customAction(d *ast.ResourceDecl) *types.ActionDecl {
 		}
 		seen[key] = true
 		if s.Key.Name == "input" {
-			a.Settings = append(a.Settings, &types.Setting{Name: s.Name.Name, Type: t, Required: true, Doc: "input of " + d.Name.Name})
+			in := &types.Setting{Name: s.Name.Name, Type: t, Required: true, Doc: "input of " + d.Name.Name, Pos: s.Name.Pos()}
+			a.Settings = append(a.Settings, in)
+			c.info.Defs[s.Name] = in
 		} else {
-			result.Fields = append(result.Fields, &types.Field{Name: s.Name.Name, Type: t, Pos: s.Name.Pos()})
+			out := &types.Field{Name: s.Name.Name, Type: t, Pos: s.Name.Pos()}
+			result.Fields = append(result.Fields, out)
+			c.info.Defs[s.Name] = out
 		}
 	}
 	if len(result.Fields) > 0 {
 		a.Result = result
 	}
 	return a
+}
+
+// stageRef resolves a stage reference written as one and records its names.
+func (c *checker) stageRef(ref *ast.StageRef, entity string) *types.StageDef {
+	s := c.stage(ref, entity)
+	if s != nil {
+		c.info.Uses[ref.Stage] = s
+		if ref.Pipeline != nil {
+			c.info.Uses[ref.Pipeline] = s.Pipeline
+		}
+	}
+	return s
+}
+
+// useName records what a name written as a value (an identifier, not a
+// string) refers to.
+func (c *checker) useName(v ast.Expr, obj types.Object) {
+	if id, ok := v.(*ast.Ident); ok && obj != nil {
+		c.info.Uses[id] = obj
+	}
 }
 
 // stage resolves a stage reference, Dostawa or Sales.Dostawa.
@@ -127,34 +151,28 @@ func (c *checker) stage(ref *ast.StageRef, entity string) *types.StageDef {
 
 func (c *checker) rule(d *ast.RuleDecl) {
 	label := c.claimLabel(d.Label, "rule")
-	st := c.stage(d.Stage, "")
+	st := c.stageRef(d.Stage, "")
 	if st == nil {
 		return // without its stage, nothing in the rule has a meaning to check
 	}
 	r := &Rule{Decl: d, Stage: st}
+	r.head = r
 	c.info.Rules = append(c.info.Rules, r)
-	en := &env{entity: st.Pipeline.Entity, vars: map[string]*types.Var{}, pending: map[string]*Rule{}}
-	// Names set by earlier rules in the same sequence are in scope; those set
-	// by other rules of the stage are pending: using one is an error that says why.
 	if d.Then.IsValid() {
 		r.Previous = c.lastRule[st]
 		if r.Previous == nil {
 			c.diags.Errorf(d.Then, d.Then+4, diag.ENoPrevious, "then: no earlier rule on stage %q in this file", st.Name).Hint =
 				"remove then, or move this rule after the rule it should follow"
+		} else {
+			r.head, r.depth = r.Previous.head, r.Previous.depth+1
 		}
 	}
 	r.Ident = c.ruleIdent(r, label)
-	for p := r.Previous; p != nil; p = p.Previous {
-		if p.Binds != nil {
-			en.vars[p.Binds.Name] = p.Binds
-		}
-	}
-	for name, b := range c.bound[st] {
-		if en.vars[name] == nil {
-			en.pending[name] = b
-		}
-	}
 	c.lastRule[st] = r
+	// Names set by earlier rules of the same chain are in scope; those set
+	// by other rules of the stage are pending: using one is an error that
+	// says why. Both are looked up in the one map of the stage's names.
+	en := &env{entity: st.Pipeline.Entity, rule: r, bound: c.bound[st]}
 	if d.Timing != nil {
 		c.timing(d.Timing, en)
 	}
@@ -215,7 +233,7 @@ var timingOptions = []string{"worktime", "keep"}
 
 // bind declares a rule's variable or result.
 func (c *checker) bind(r *Rule, id *ast.Ident, t *types.Type, en *env) {
-	if _, taken := c.lookup(id, &env{entity: en.entity}); taken || en.vars[id.Name] != nil || contains(scopeWords, id.Name) {
+	if obj, _ := c.resolve(id.Name, &env{entity: en.entity}); obj != nil || en.visible(id.Name) != nil || contains(scopeWords, id.Name) {
 		c.diags.Errorf(id.Pos(), id.End(), diag.EDuplicate, "%q is already a name here; choose another", id.Name)
 		return
 	}
@@ -225,7 +243,7 @@ func (c *checker) bind(r *Rule, id *ast.Ident, t *types.Type, en *env) {
 		return
 	}
 	r.Binds = &types.Var{Name: id.Name, Type: t, Pos: id.Pos()}
-	c.info.Uses[id] = r.Binds
+	c.info.Defs[id] = r.Binds
 }
 
 func (c *checker) let(r *Rule, a *ast.LetAction, en *env) {
@@ -300,7 +318,7 @@ func (c *checker) callAction(r *Rule, a *ast.CallAction, en *env) {
 				hintOr(didYouMean(a.Object.Name, names), "declare it: action "+a.Object.Name+` "module.wasm" { input NAME: TYPE }`)
 			return
 		}
-		c.info.Uses[a.Object] = res
+		c.info.Uses[a.Verb], c.info.Uses[a.Object] = res, res
 		r.Custom, decl = res, res.Action
 	}
 	if decl == nil {
@@ -313,6 +331,9 @@ func (c *checker) callAction(r *Rule, a *ast.CallAction, en *env) {
 		return
 	}
 	r.Action = decl
+	if r.Custom == nil {
+		c.info.Uses[a.Verb], c.info.Uses[a.Object] = decl, decl
+	}
 	if len(decl.Entities) > 0 && !contains(decl.Entities, en.entity) {
 		c.diags.Errorf(a.Verb.Pos(), a.Object.End(), diag.EWrongEntity, "%s works on %s stages, not on %s stages (rule on %q)",
 			name, joinNames(decl.Entities), en.entity, r.Stage.Name)
@@ -408,6 +429,7 @@ func (c *checker) settings(given []*ast.Setting, decls []*types.Setting, en *env
 			continue
 		}
 		out[s.Key.Name] = s
+		c.info.Uses[s.Key] = decl
 		if s.Name != nil {
 			c.diags.Errorf(s.Name.Pos(), s.Name.End(), diag.ESyntax, "unexpected %q: write %s VALUE", s.Name.Name, s.Key.Name)
 			continue
@@ -548,6 +570,7 @@ func (c *checker) pipelineValue(v ast.Expr, en *env) *types.Pipeline {
 	name := nameOf(v)
 	entity := en.entity
 	if p := c.schema.Pipeline(entity, name); p != nil {
+		c.useName(v, p)
 		return p
 	}
 	var names []string
@@ -572,6 +595,7 @@ func (c *checker) stageValue(v ast.Expr, decl *types.Setting, en *env, given map
 			return false // reported by the pipeline setting
 		}
 		if s := pl.Lookup(ref.Stage.Value); s != nil {
+			c.useName(v, s)
 			return true
 		}
 		var names []string
@@ -581,7 +605,12 @@ func (c *checker) stageValue(v ast.Expr, decl *types.Setting, en *env, given map
 		c.diags.Errorf(v.Pos(), v.End(), diag.EUnknownStage, "pipeline %q has no stage %q", pl.Name, ref.Stage.Value).Hint = didYouMean(ref.Stage.Value, names)
 		return false
 	}
-	return c.stage(ref, en.entity) != nil
+	s := c.stage(ref, en.entity)
+	if s == nil {
+		return false
+	}
+	c.useName(v, s)
+	return true
 }
 
 // nameOf is the name a bare identifier or a string literal spells.
@@ -597,7 +626,7 @@ func nameOf(v ast.Expr) string {
 
 func (c *checker) trigger(d *ast.TriggerDecl) {
 	label := c.claimLabel(d.Label, "trigger")
-	st := c.stage(d.Stage, "")
+	st := c.stageRef(d.Stage, "")
 	if st == nil {
 		return
 	}
@@ -612,6 +641,7 @@ func (c *checker) trigger(d *ast.TriggerDecl) {
 			hintOr(didYouMean(name, names), "events are "+joinNames(names))
 		return
 	}
+	c.info.Uses[d.Event[0]], c.info.Uses[d.Event[1]] = ev, ev
 	t := &Trigger{Decl: d, Stage: st, Event: ev}
 	t.Ident = c.triggerIdent(t, label)
 	c.info.Triggers = append(c.info.Triggers, t)

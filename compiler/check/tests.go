@@ -13,9 +13,19 @@ var effectKinds = map[string]map[string]string{
 	"created": {"lead": "create lead", "deal": "copy deal", "activity": "schedule activity", "task": "assign task", "document": "create document"},
 }
 
+// Names of tests that no declaration of the library gives: the count of
+// an expectation, the pipeline a test item starts in, the manager's reply
+// in a chat.
+var (
+	countSetting    = &types.Setting{Name: "count", Type: types.NumberType, Doc: "how many were sent or created"}
+	pipelineSetting = &types.Setting{Name: "pipeline", Type: types.ResourceOf("pipeline"), Doc: "the pipeline the item starts in; default the first of its entity"}
+	chatReply       = &types.Builtin{Name: "chat reply", Doc: "a manager's reply in the item's chat, an input of tests (it stops T-CHAT-SLA's clock)"}
+	chatReplyParams = []*types.Setting{{Name: "channel", Type: types.ResourceOf("channel"), Doc: "the open channel of the reply"}}
+)
+
 func (c *checker) test(d *ast.TestDecl) {
 	c.info.Tests = append(c.info.Tests, d)
-	en := &env{items: map[string]*types.Type{}}
+	en := &env{items: map[string]*types.Item{}}
 	itemPipe := map[string]string{} // item -> entity with pipelines
 	for _, s := range d.Stmts {
 		switch s := s.(type) {
@@ -31,7 +41,7 @@ func (c *checker) test(d *ast.TestDecl) {
 				if itemPipe[s.Item.Name] == "" {
 					c.diags.Errorf(s.Item.Pos(), s.Item.End(), diag.EBadTest, "%s is a %s, which has no stages", s.Item.Name, ent)
 				} else {
-					c.stage(s.Stage, ent)
+					c.stageRef(s.Stage, ent)
 				}
 			}
 			if s.By != nil {
@@ -54,12 +64,13 @@ func (c *checker) test(d *ast.TestDecl) {
 }
 
 func (c *checker) testItemRef(id *ast.Ident, en *env) string {
-	t := en.items[id.Name]
-	if t == nil {
+	it := en.items[id.Name]
+	if it == nil {
 		c.diags.Errorf(id.Pos(), id.End(), diag.EUnknownItem, "unknown item %q in this test", id.Name).Hint = didYouMean(id.Name, keys(en.items))
 		return ""
 	}
-	return t.Entity
+	c.info.Uses[id] = it
+	return it.Type.Entity
 }
 
 func (c *checker) testItem(s *ast.ItemStmt, en *env, itemPipe map[string]string) {
@@ -78,6 +89,7 @@ func (c *checker) testItem(s *ast.ItemStmt, en *env, itemPipe map[string]string)
 	for _, set := range s.Settings {
 		key := set.Key.Name
 		if key == "pipeline" && ent.Pipelines {
+			c.info.Uses[set.Key] = pipelineSetting
 			pipe = c.pipelineValue(set.Value, &env{entity: ent.Name})
 			continue
 		}
@@ -89,7 +101,9 @@ func (c *checker) testItem(s *ast.ItemStmt, en *env, itemPipe map[string]string)
 		c.info.Uses[set.Key] = f
 		c.itemValue(set, f, ent, pipe, en)
 	}
-	en.items[s.Name.Name] = types.EntityOf(ent.Name)
+	it := &types.Item{Name: s.Name.Name, Type: types.EntityOf(ent.Name), Pos: s.Name.Pos()}
+	en.items[it.Name] = it
+	c.info.Defs[s.Name] = it
 }
 
 // itemValue checks a field value of a test item. E-mails and phones are
@@ -107,7 +121,9 @@ func (c *checker) itemValue(set *ast.Setting, f *types.Field, ent *types.EntityD
 			c.diags.Errorf(set.Value.Pos(), set.Value.End(), diag.EUnknownStage, "pipeline %q has no stage %q", pipe.Name, ref.Stage.Value)
 			return
 		}
-		c.stage(ref, ent.Name)
+		if st := c.stage(ref, ent.Name); st != nil {
+			c.useName(set.Value, st)
+		}
 		return
 	case t.Multi:
 		elems := []ast.Expr{set.Value}
@@ -148,8 +164,10 @@ func (c *checker) itemValue(set *ast.Setting, f *types.Field, ent *types.EntityD
 				c.diags.Errorf(el.Pos(), el.End(), diag.EUnknownItem, "%s needs an item of this test, declared above", f.Name)
 				continue
 			}
-			if got := en.items[id.Name]; got.Entity != want.Entity {
-				c.diags.Errorf(el.Pos(), el.End(), diag.ESettingType, "%s needs a %s, and %s is a %s", f.Name, want, id.Name, got)
+			got := en.items[id.Name]
+			c.info.Uses[id] = got
+			if got.Type.Entity != want.Entity {
+				c.diags.Errorf(el.Pos(), el.End(), diag.ESettingType, "%s needs a %s, and %s is a %s", f.Name, want, id.Name, got.Type)
 			}
 		}
 		return
@@ -185,8 +203,10 @@ func (c *checker) testEvent(s *ast.EventStmt, en *env) {
 		return
 	case ev != nil:
 		settings = ev.EventSettings
+		c.info.Uses[s.Name[0]], c.info.Uses[s.Name[1]] = ev, ev
 	case name == "chat reply":
-		settings = []*types.Setting{{Name: "channel", Type: types.ResourceOf("channel")}}
+		settings = chatReplyParams
+		c.info.Uses[s.Name[0]], c.info.Uses[s.Name[1]] = chatReply, chatReply
 	default:
 		names := []string{"chat reply"}
 		for _, t := range c.u.Lib.Triggers {
@@ -223,9 +243,11 @@ func (c *checker) expect(s *ast.ExpectStmt, en *env) {
 			return
 		}
 		decl := c.u.actions[action]
-		settings := append([]*types.Setting{{Name: "count", Type: types.NumberType}}, decl.Settings...)
+		c.info.Uses[e.Kind] = decl
+		settings := append([]*types.Setting{countSetting}, decl.Settings...)
 		// What was sent or created is matched as text: names of resources too.
 		loose := make([]*types.Setting, len(settings))
+		declared := make(map[*types.Setting]*types.Setting, len(settings))
 		for i, st := range settings {
 			cp := *st
 			cp.Required = false
@@ -233,12 +255,19 @@ func (c *checker) expect(s *ast.ExpectStmt, en *env) {
 				cp.Type = types.TextType
 			}
 			loose[i] = &cp
+			declared[&cp] = st
 		}
+
 		if e.Target != nil {
 			if t := c.expr(e.Target, en); t.Kind != types.Text && t.Kind != types.Invalid {
 				c.diags.Errorf(e.Target.Pos(), e.Target.End(), diag.EBadTest, "to needs the address, number or name as a string, not a %s", t)
 			}
 		}
 		c.settings(e.Settings, loose, en, "expect "+e.Verb.Name+" "+e.Kind.Name, nil)
+		for _, s := range e.Settings { // a key names the action's setting, not its loose copy
+			if st, ok := c.info.Uses[s.Key].(*types.Setting); ok && declared[st] != nil {
+				c.info.Uses[s.Key] = declared[st]
+			}
+		}
 	}
 }
