@@ -2,6 +2,7 @@ package check_test
 
 import (
 	"fmt"
+	"hash/fnv"
 	"strings"
 	"testing"
 
@@ -67,4 +68,59 @@ func benchRules(b *testing.B, src string, n int) {
 		check.Check(fset, files, u)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/rule")
+}
+
+// TestLongChainIdent: a then chain's identities are held whole up to
+// check.MaxIdent bytes and shortened past it, as a function of the whole
+// identity: the chain's first identity, the rule's action, and the FNV-1a
+// digest of the whole. Two chains that would have the same whole
+// identities (a second `send sms` chain, numbered #2) keep distinct ones.
+func TestLongChainIdent(t *testing.T) {
+	const n = 200
+	var b strings.Builder
+	for c := 0; c < 2; c++ {
+		b.WriteString("on stage Nowe: send sms text \"x\"\n")
+		for i := 1; i < n; i++ {
+			fmt.Fprintf(&b, "on stage Nowe then: send sms text \"x\"\n")
+		}
+	}
+	_, info, ds := checkInfo(t, universe(t), map[string]string{"ws.rules": readDir(t, "../../examples")["workspace.rules"], "gen.rules": b.String()})
+	if ds.HasErrors() {
+		t.Fatal(ds.Sorted()[0])
+	}
+	if len(info.Rules) != 2*n {
+		t.Fatalf("%d rules", len(info.Rules))
+	}
+	seen := map[string]bool{}
+	shortened := 0
+	for c := 0; c < 2; c++ {
+		head := "deal/Sprzedaż/Nowe: send sms"
+		if c == 1 {
+			head += " #2"
+		}
+		whole := head
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				whole += " then send sms"
+			}
+			want := whole
+			if len(whole) > check.MaxIdent {
+				h := fnv.New64a()
+				h.Write([]byte(whole))
+				want = fmt.Sprintf("%s then … then send sms {%016x}", head, h.Sum64())
+				shortened++
+			}
+			got := info.Rules[c*n+i].Ident
+			if got != want {
+				t.Fatalf("chain %d rule %d: identity %q, want %q", c, i, got, want)
+			}
+			if seen[got] {
+				t.Fatalf("identity %q twice", got)
+			}
+			seen[got] = true
+		}
+	}
+	if shortened == 0 || shortened == 2*n {
+		t.Errorf("%d of %d identities shortened", shortened, 2*n)
+	}
 }

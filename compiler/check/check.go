@@ -135,6 +135,7 @@ type Rule struct {
 	// chain bind (follows), found without walking the chain.
 	head  *Rule
 	depth int
+	id    identity
 }
 
 // follows reports whether r runs after b in the same then chain.

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/stagecraft/stagecraft/compiler/types"
@@ -25,6 +26,52 @@ import (
 // Two rules that would get the same one are told apart by their order
 // alone (the second gets " #2"); that is a warning, since reordering them
 // would swap their identities.
+//
+// A then chain's identities grow with it: the hundredth rule's holds the
+// ninety-nine before it. Held whole, a chain of n rules costs n² bytes
+// (10,000 rules: 800 MB) and makes store keys of pending work huge. So an
+// identity longer than MaxIdent is held shortened, as a function of the
+// whole one, which each rule extends from the one before in constant time
+// (identity): the chain's first identity, " then … then ", the rule's own
+// action, and a digest of the whole identity in braces:
+//
+//	deal/Sprzedaż/Nowe: let v0 then … then let v99 {5f0a3e1c9b7d2468}
+//
+// Two rules get the same shortened identity exactly when they would get
+// the same whole one (barring a 64-bit digest collision, which the
+// uniqueness check turns into a W005 warning, never a shared identity).
+
+// MaxIdent is the longest identity held whole, in bytes.
+const MaxIdent = 512
+
+// identity is what a rule's identity stands for: the whole identity, by
+// its length and digest, and the first identity of its chain.
+type identity struct {
+	head string // the identity of the chain's first rule (its label, if it has one)
+	n    int    // the length in bytes of the whole identity
+	sum  uint64 // FNV-1a of the whole identity
+}
+
+// FNV-1a, 64 bits, extended a string at a time.
+const fnvOffset, fnvPrime = 14695981039346656037, 1099511628211
+
+func fnvAdd(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= fnvPrime
+	}
+	return h
+}
+
+// extend is the identity of x followed by s.
+func (x identity) extend(s string) identity {
+	return identity{head: x.head, n: x.n + len(s), sum: fnvAdd(x.sum, s)}
+}
+
+// start is the identity of a chain's first rule, held whole.
+func start(text string) identity {
+	return identity{head: text, n: len(text), sum: fnvAdd(fnvOffset, text)}
+}
 
 // seenIdent is the first rule or trigger that took an identity.
 type seenIdent struct {
@@ -81,15 +128,26 @@ func (c *checker) autoIdent(id, what string, from, to token.Pos) string {
 // written then, the identity of the rule it follows) and its action.
 func (c *checker) ruleIdent(r *Rule, label string) string {
 	if label != "" {
+		r.id = start(label)
 		return label
 	}
 	d := r.Decl
 	key, end := actionKey(d.Action)
-	if r.Previous != nil {
-		return c.autoIdent(r.Previous.Ident+" then "+key, "rule", d.Pos(), end)
+	p := r.Previous
+	if p == nil {
+		st := r.Stage
+		ident := c.autoIdent(st.Pipeline.Entity+"/"+st.Pipeline.Name+"/"+st.Name+": "+key, "rule", d.Pos(), end)
+		r.id = start(ident)
+		return ident
 	}
-	st := r.Stage
-	return c.autoIdent(st.Pipeline.Entity+"/"+st.Pipeline.Name+"/"+st.Name+": "+key, "rule", d.Pos(), end)
+	whole := p.id.extend(" then " + key)
+	text := p.Ident + " then " + key // p's is whole: it is shorter still
+	if whole.n > MaxIdent {
+		text = whole.head + " then … then " + key + " {" + fmt.Sprintf("%016x", whole.sum) + "}"
+	}
+	ident := c.autoIdent(text, "rule", d.Pos(), end)
+	r.id = whole.extend(ident[len(text):]) // " #2" when numbered
+	return ident
 }
 
 // actionKey is what a rule does, as its identity says it (send sms, let x,
