@@ -23,10 +23,11 @@ type reporter struct {
 	passed  int
 	failed  int
 	pkg     string
+	prog    *ir.Program // for writing steps as the language does
 }
 
-func newReporter(format string, verbose bool, w io.Writer) *reporter {
-	r := &reporter{json: format == "json", verbose: verbose, w: w, began: time.Now()}
+func newReporter(p *ir.Program, format string, verbose bool, w io.Writer) *reporter {
+	r := &reporter{json: format == "json", verbose: verbose, w: w, began: time.Now(), prog: p}
 	if r.json {
 		r.enc = json.NewEncoder(w)
 	}
@@ -75,7 +76,7 @@ func (r *reporter) start(t *ir.Test) {
 func (r *reporter) end(t *ir.Test, out *testrun.Outcome) {
 	if r.verbose {
 		var b strings.Builder
-		printTimeline(&b, t, out.Timeline)
+		printTimeline(&b, r.prog, out, true)
 		r.output(t.Name, b.String())
 	}
 	action := "pass"

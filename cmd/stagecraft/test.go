@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stagecraft/stagecraft/compiler/ir"
+	"github.com/stagecraft/stagecraft/compiler/plan"
 	"github.com/stagecraft/stagecraft/examples"
 	"github.com/stagecraft/stagecraft/internal/compile"
 	"github.com/stagecraft/stagecraft/runtime/engine"
@@ -60,7 +61,7 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 	if p == nil {
 		return 1
 	}
-	rep := newReporter(*format, *verbose, stdout)
+	rep := newReporter(p, *format, *verbose, stdout)
 	for _, t := range p.Tests {
 		if match != nil && !match.MatchString(t.Name) {
 			continue
@@ -112,20 +113,94 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "stagecraft run:", err)
 			return 2
 		}
-		printTimeline(stdout, t, out.Timeline)
+		printTimeline(stdout, p, out, true)
 	}
 	return 0
 }
 
-func printTimeline(w io.Writer, t *ir.Test, tl []engine.Entry) {
+// printTimeline prints a test's timeline: items by their names in the
+// test, and, with steps, each step of the test before what it made, an
+// expectation with its result.
+func printTimeline(w io.Writer, p *ir.Program, out *testrun.Outcome, steps bool) {
+	t := out.Test
 	fmt.Fprintf(w, "== %s (%s)\n", t.Name, t.Pos)
-	for _, e := range tl {
+	entry := func(e engine.Entry) {
 		rule := ""
 		if e.Rule != "" {
 			rule = "  [" + e.Rule + "]"
 		}
-		fmt.Fprintf(w, "%s  item %-4s %-20s %s%s\n", time.Unix(e.Time, 0).UTC().Format("2006-01-02 15:04"), e.Item, e.Stage, e.Text, rule)
+		item := out.Names[e.Item]
+		if item == "" {
+			item = "item " + e.Item
+		}
+		fmt.Fprintf(w, "%s  %-10s %-20s %s%s\n", time.Unix(e.Time, 0).UTC().Format("2006-01-02 15:04"), item, e.Stage, e.Text, rule)
 	}
+	if !steps {
+		for _, e := range out.Timeline {
+			entry(e)
+		}
+		return
+	}
+	for _, s := range out.Steps {
+		line := "-- " + describeStep(p, s.Step)
+		switch {
+		case s.Failure != "":
+			line += ": FAIL: " + indentMore(s.Failure)
+		case strings.HasPrefix(s.Step.Op, "expect"):
+			line += ": ok"
+		}
+		fmt.Fprintf(w, "%s  (%s)\n", line, s.Step.Pos)
+		for _, e := range out.Timeline[s.From:s.To] {
+			entry(e)
+		}
+	}
+}
+
+// describeStep writes a test step as the language writes it.
+func describeStep(p *ir.Program, s *ir.Step) string {
+	src := func(e *ir.Expr) string { return plan.Source(p, e) }
+	settings := func(ss []*ir.Setting) string {
+		var b strings.Builder
+		for _, set := range ss {
+			b.WriteString(" " + set.Name)
+			if set.Value != nil {
+				b.WriteString(" " + src(set.Value))
+			}
+		}
+		return b.String()
+	}
+	switch s.Op {
+	case "at":
+		return "at " + src(s.Value)
+	case "wait":
+		return "wait " + plan.Duration(s.Seconds)
+	case "given":
+		return fmt.Sprintf("given %s %s {%s }", s.Entity, s.Item, settings(s.Settings))
+	case "move":
+		by := ""
+		if s.By != "" {
+			by = " by " + s.By
+		}
+		return fmt.Sprintf("move %s to %s%s", s.Item, s.Stage, by)
+	case "set":
+		return fmt.Sprintf("set %s.%s = %s", s.Item, s.Field, src(s.Value))
+	case "event":
+		return fmt.Sprintf("event %s on %s%s", s.Event, s.Item, settings(s.Settings))
+	case "expect":
+		return "expect " + src(s.Value)
+	case "expect-timeline":
+		return fmt.Sprintf("expect timeline %s %q", s.Item, s.Text)
+	case "expect-effect":
+		no, to := "", ""
+		if s.No {
+			no = "no "
+		}
+		if s.Target != nil {
+			to = " to " + src(s.Target)
+		}
+		return fmt.Sprintf("expect %s%s %s%s%s", no, s.Verb, s.Kind, to, settings(s.Settings))
+	}
+	return s.Op
 }
 
 // demoFiles are the furniture shop: its workspace and its walk-through.
@@ -162,7 +237,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	fmt.Fprintf(stdout, "M-SCENARIO, the furniture shop, on a Pebble store in %s\n", dir)
-	printTimeline(stdout, p.Tests[0], out.Timeline)
+	printTimeline(stdout, p, out, false)
 	eng, err := engine.New(st, p, lib)
 	if err != nil {
 		fmt.Fprintln(stderr, "stagecraft demo:", err)

@@ -66,7 +66,7 @@ func (t *tx) effect(verb, kind string, it *item, rule, to string, fields map[str
 		t.b.Set(keyOutboxAt(t.in.Seq, t.n), body)
 		line := fmt.Sprintf("sent %s to %s", kind, orDefault(to, "the client"))
 		for _, k := range []string{"subject", "text", "url"} { // what the message says, or where it goes
-			if s := fields[k]; s != "" {
+			if s := fields[k]; s != "" && s != to {
 				line += fmt.Sprintf(": %q", quote(value.TextOf(s)))
 				break
 			}

@@ -28,6 +28,19 @@ type Outcome struct {
 	Test     *ir.Test
 	Failures []Failure
 	Timeline []engine.Entry
+	// Steps are the steps that ran, each with the timeline entries it
+	// made, for a report that interleaves them (stagecraft run).
+	Steps []StepResult
+	// Names are the test's names of the items it made: ID -> name.
+	Names map[string]string
+}
+
+// StepResult is a step that ran: Timeline[From:To] is what it made, and
+// Failure why it failed ("" when it did not).
+type StepResult struct {
+	Step     *ir.Step
+	From, To int
+	Failure  string
 }
 
 // Run runs one test on a fresh in-memory store, with a library's actions
@@ -48,15 +61,27 @@ func RunOn(st *store.Store, p *ir.Program, lib engine.Library, t *ir.Test) (*Out
 		return nil, err
 	}
 	r := &runner{p: p, eng: eng, pl: interp.NewPlanner(p, lib.Funcs), now: DefaultStart, ids: map[string]string{}, out: &Outcome{Test: t}}
+	r.out.Names = map[string]string{}
 	for _, s := range t.Steps {
+		from, failed := len(r.out.Timeline), len(r.out.Failures)
 		err := r.step(s)
 		if err == nil {
 			err, r.err = r.err, nil
 		}
 		if err != nil {
 			r.fail(s, err.Error())
+		}
+		res := StepResult{Step: s, From: from, To: len(r.out.Timeline)}
+		if len(r.out.Failures) > failed {
+			res.Failure = r.out.Failures[len(r.out.Failures)-1].Msg
+		}
+		r.out.Steps = append(r.out.Steps, res)
+		if err != nil {
 			break
 		}
+	}
+	for name, id := range r.ids {
+		r.out.Names[id] = name
 	}
 	return r.out, nil
 }
