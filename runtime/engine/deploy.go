@@ -88,8 +88,9 @@ type pendingTimer struct {
 func (t *tx) replanTimers(p *plan.Plan, version int64) error {
 	var touched []pendingTimer
 	var bad error
-	// The committed timers: this batch has written none yet.
-	err := t.e.st.ScanRange(keyTimer, keyTimerEnd, func(k, v []byte) bool {
+	// The committed timers, from the first a tick reads (before it there
+	// are only deletions): this batch has written none yet.
+	err := t.e.st.ScanRange(t.next, keyTimerEnd, func(k, v []byte) bool {
 		var tm timer
 		if err := json.Unmarshal(v, &tm); err != nil {
 			bad = fmt.Errorf("corrupt timer %q: %v", k, err)
@@ -215,8 +216,14 @@ func firstErr(errs ...error) error {
 // --data` shows how much of it each change of a plan touches.
 func Pending(st *store.Store) (map[string]int, error) {
 	out := map[string]int{}
+	from := keyTimer
+	if next, ok, err := st.Get(keyNext); err != nil {
+		return nil, err
+	} else if ok {
+		from = next // before it there are only deletions
+	}
 	var bad error
-	err := st.ScanRange(keyTimer, keyTimerEnd, func(k, v []byte) bool {
+	err := st.ScanRange(from, keyTimerEnd, func(k, v []byte) bool {
 		var tm timer
 		if err := json.Unmarshal(v, &tm); err != nil {
 			bad = fmt.Errorf("corrupt timer %q: %v", k, err)
