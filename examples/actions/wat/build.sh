@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Builds rabat.wasm: the WAT source with wat2wasm (Debian: apt-get install
+# wabt), then the manifest put into its custom section by wasmpack.
+#   OUT=path/to/rabat.wasm ./build.sh     (default: ./rabat.wasm)
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../../.." && pwd)"
+out="${OUT:-$here/rabat.wasm}"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+wat2wasm "$here/rabat.wat" -o "$tmp/plain.wasm"
+# Outside this repository: go run github.com/stagecraft/stagecraft/runtime/wasm/cmd/wasmpack@latest
+(cd "$root" && go run ./runtime/wasm/cmd/wasmpack -manifest "$here/manifest.json" -o "$out" "$tmp/plain.wasm")

@@ -1,0 +1,137 @@
+package wasm
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// The tests build their modules from source: the hostile ones from WAT in
+// testdata, the examples with their own build.sh. A missing toolchain
+// skips them, unless STAGECRAFT_WASM_REQUIRED=1 (set by .ci/run, which
+// installs the toolchains) turns the skip into a failure.
+
+func need(t testing.TB, tool, install string) string {
+	t.Helper()
+	p, err := exec.LookPath(tool)
+	if err == nil {
+		return p
+	}
+	msg := tool + " is not installed (" + install + ")"
+	if os.Getenv("STAGECRAFT_WASM_REQUIRED") == "1" {
+		t.Fatal(msg + "; STAGECRAFT_WASM_REQUIRED=1 makes this a failure")
+	}
+	t.Skip(msg + "; skipping (set STAGECRAFT_WASM_REQUIRED=1 to fail instead)")
+	return ""
+}
+
+// wat builds testdata/NAME.wat with wat2wasm and embeds the manifest
+// written on its first line, after ";; manifest: ".
+func wat(t testing.TB, name string) []byte {
+	t.Helper()
+	bin := need(t, "wat2wasm", "apt-get install wabt")
+	src := filepath.Join("testdata", name+".wat")
+	text, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _, _ := strings.Cut(string(text), "\n")
+	man, ok := strings.CutPrefix(first, ";; manifest: ")
+	if !ok {
+		t.Fatalf("%s: the first line must be ;; manifest: {...}", src)
+	}
+	out := filepath.Join(t.TempDir(), name+".wasm")
+	if b, err := exec.Command(bin, "--enable-all", src, "-o", out).CombinedOutput(); err != nil {
+		t.Fatalf("wat2wasm %s: %v\n%s", src, err, b)
+	}
+	plain, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod, err := Embed(plain, []byte(man))
+	if err != nil {
+		t.Fatalf("%s: %v", src, err)
+	}
+	return mod
+}
+
+var (
+	examplesMu sync.Mutex
+	examples   = map[string][]byte{}
+	exampleDir string
+)
+
+// example builds examples/actions/DIR with its build.sh, once per test
+// binary, into a temporary directory.
+func example(t testing.TB, dir string) []byte {
+	t.Helper()
+	switch dir {
+	case "wat":
+		need(t, "wat2wasm", "apt-get install wabt")
+	case "assemblyscript":
+		need(t, "npm", "apt-get install npm")
+	}
+	examplesMu.Lock()
+	defer examplesMu.Unlock()
+	if b, ok := examples[dir]; ok {
+		if b == nil {
+			t.Fatalf("examples/actions/%s did not build", dir)
+		}
+		return b
+	}
+	examples[dir] = nil
+	if exampleDir == "" {
+		d, err := os.MkdirTemp("", "stagecraft-wasm-examples")
+		if err != nil {
+			t.Fatal(err)
+		}
+		exampleDir = d
+	}
+	_, file, _, _ := runtime.Caller(0)
+	src := filepath.Join(filepath.Dir(file), "..", "..", "examples", "actions", dir)
+	out := filepath.Join(exampleDir, dir+".wasm")
+	cmd := exec.Command("bash", "build.sh")
+	cmd.Dir = src
+	cmd.Env = append(os.Environ(), "OUT="+out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("examples/actions/%s/build.sh: %v\n%s", dir, err, b)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	examples[dir] = b
+	return b
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if exampleDir != "" {
+		os.RemoveAll(exampleDir)
+	}
+	os.Exit(code)
+}
+
+func newHost(t testing.TB, opts Options) *Host {
+	t.Helper()
+	h, err := New(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close(context.Background()) })
+	return h
+}
+
+func load(t testing.TB, h *Host, wasm []byte) *Module {
+	t.Helper()
+	m, err := h.Load(context.Background(), wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}

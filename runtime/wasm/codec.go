@@ -1,0 +1,286 @@
+package wasm
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/stagecraft/stagecraft/runtime/value"
+	"github.com/stagecraft/stagecraft/runtime/wasm/manifest"
+)
+
+// The values of the language cross the ABI as JSON (spec/wasm.md,
+// "Values"): text a string; number and money a number (money in whole
+// cents, never an exponent); bool true or false; date "2026-11-23";
+// datetime "2026-11-23T09:00:00" (the workspace's wall-clock time, no
+// zone); time "09:00:00"; duration whole seconds; list(T) an array.
+
+const (
+	layoutDate     = "2006-01-02"
+	layoutDateTime = "2006-01-02T15:04:05"
+	layoutDTMinute = "2006-01-02T15:04"
+)
+
+// encodeInputs writes the inputs object: members in the manifest's order,
+// no spaces, absent optional inputs left out.
+func encodeInputs(b []byte, a *manifest.Action, in map[string]value.Value) ([]byte, error) {
+	for name := range in {
+		if a.Input(name) == nil {
+			return nil, &InputError{Action: a.Name, Input: name, Reason: "the action has no such input"}
+		}
+	}
+	b = append(b, '{')
+	first := true
+	for i := range a.Inputs {
+		p := &a.Inputs[i]
+		v, ok := in[p.Name]
+		if !ok || v.IsNull() {
+			if !p.Optional {
+				return nil, &InputError{Action: a.Name, Input: p.Name, Reason: "required, and missing or null"}
+			}
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = value.AppendJSONString(b, p.Name)
+		b = append(b, ':')
+		var err string
+		if b, err = encodeValue(b, p.Type, v); err != "" {
+			return nil, &InputError{Action: a.Name, Input: p.Name, Reason: err}
+		}
+	}
+	return append(b, '}'), nil
+}
+
+func encodeValue(b []byte, t manifest.Type, v value.Value) ([]byte, string) {
+	if t.Kind == manifest.List {
+		if v.K != value.List {
+			return b, "want " + t.String() + ", have " + kindName(v.K)
+		}
+		b = append(b, '[')
+		for i, e := range v.L {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err string
+			if b, err = encodeValue(b, manifest.Type{Kind: t.Elem}, e); err != "" {
+				return b, "element " + strconv.Itoa(i+1) + ": " + err
+			}
+		}
+		return append(b, ']'), ""
+	}
+	want := map[manifest.Kind]value.Kind{
+		manifest.Text: value.Text, manifest.Bool: value.Bool, manifest.Date: value.Date,
+		manifest.DateTime: value.DateTime, manifest.Time: value.Time, manifest.Duration: value.Duration,
+	}
+	switch t.Kind {
+	case manifest.Number, manifest.Money:
+		if v.K != value.Number && v.K != value.Money {
+			return b, "want " + t.String() + ", have " + kindName(v.K)
+		}
+	default:
+		if v.K != want[t.Kind] {
+			return b, "want " + t.String() + ", have " + kindName(v.K)
+		}
+	}
+	if math.IsNaN(v.N) || math.IsInf(v.N, 0) {
+		return b, "not a finite number"
+	}
+	switch t.Kind {
+	case manifest.Text:
+		return value.AppendJSONString(b, v.S), ""
+	case manifest.Number:
+		return appendNumber(b, v.N), ""
+	case manifest.Money:
+		return strconv.AppendFloat(b, math.Round(v.N*100)/100, 'f', -1, 64), ""
+	case manifest.Bool:
+		return strconv.AppendBool(b, v.N != 0), ""
+	case manifest.Date:
+		return appendQuoted(b, v.AsTime().Format(layoutDate)), ""
+	case manifest.DateTime:
+		return appendQuoted(b, v.AsTime().Format(layoutDateTime)), ""
+	case manifest.Time:
+		s := int64(v.N)
+		return appendQuoted(b, time.Unix(s, 0).UTC().Format("15:04:05")), ""
+	case manifest.Duration:
+		return strconv.AppendInt(b, int64(v.N), 10), ""
+	}
+	return b, "unknown type"
+}
+
+func appendQuoted(b []byte, s string) []byte { return append(append(append(b, '"'), s...), '"') }
+
+// appendNumber writes a number as encoding/json does.
+func appendNumber(b []byte, f float64) []byte {
+	if a := math.Abs(f); a != 0 && (a < 1e-6 || a >= 1e21) {
+		return strconv.AppendFloat(b, f, 'e', -1, 64)
+	}
+	return strconv.AppendFloat(b, f, 'f', -1, 64)
+}
+
+func kindName(k value.Kind) string {
+	names := [...]string{"null", "text", "number", "money", "bool", "date", "datetime", "time", "duration", "list", "reference", "record"}
+	if int(k) < len(names) {
+		return names[k]
+	}
+	return "unknown"
+}
+
+var null = []byte("null")
+
+// decodeReply reads a reply: {"outputs": {...}} or {"error": "..."}. Every
+// output is checked against the manifest; nothing that does not fit comes
+// back as a value.
+func decodeReply(a *manifest.Action, raw []byte) (map[string]value.Value, error) {
+	bad := func(output, reason string) error { return &OutputError{Action: a.Name, Output: output, Reason: reason} }
+	if !utf8.Valid(raw) {
+		return nil, bad("", "not valid UTF-8")
+	}
+	var reply map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &reply); err != nil {
+		return nil, bad("", "not a JSON object: "+firstLine(err.Error()))
+	}
+	if msg, ok := reply["error"]; ok && len(reply) == 1 {
+		var s string
+		if err := json.Unmarshal(msg, &s); err != nil || s == "" {
+			return nil, bad("", `"error" must be a non-empty string`)
+		}
+		return nil, &ActionError{Action: a.Name, Message: s}
+	}
+	outs, ok := reply["outputs"]
+	if !ok || len(reply) != 1 {
+		return nil, bad("", `want {"outputs": {...}} or {"error": "..."}`)
+	}
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(outs, &members); err != nil || members == nil {
+		return nil, bad("", `"outputs" must be an object`)
+	}
+	for name := range members {
+		if a.Output(name) == nil {
+			return nil, bad(name, "not declared in the manifest")
+		}
+	}
+	res := make(map[string]value.Value, len(a.Outputs))
+	for i := range a.Outputs {
+		p := &a.Outputs[i]
+		m, ok := members[p.Name]
+		if !ok || bytes.Equal(m, null) {
+			if !p.Optional {
+				return nil, bad(p.Name, "required, and missing or null")
+			}
+			res[p.Name] = value.Value{}
+			continue
+		}
+		v, err := decodeValue(p.Type, m)
+		if err != "" {
+			return nil, bad(p.Name, err)
+		}
+		res[p.Name] = v
+	}
+	return res, nil
+}
+
+func decodeValue(t manifest.Type, m json.RawMessage) (value.Value, string) {
+	mismatch := func() (value.Value, string) {
+		return value.Value{}, "want " + t.String() + ", have " + jsonKind(m)
+	}
+	if bytes.Equal(m, null) {
+		return mismatch()
+	}
+	switch t.Kind {
+	case manifest.List:
+		var elems []json.RawMessage
+		if json.Unmarshal(m, &elems) != nil {
+			return mismatch()
+		}
+		l := make([]value.Value, len(elems))
+		for i, e := range elems {
+			v, err := decodeValue(manifest.Type{Kind: t.Elem}, e)
+			if err != "" {
+				return value.Value{}, "element " + strconv.Itoa(i+1) + ": " + err
+			}
+			l[i] = v
+		}
+		return value.ListOf(l...), ""
+	case manifest.Number, manifest.Money, manifest.Duration:
+		if m[0] != '-' && (m[0] < '0' || m[0] > '9') {
+			return mismatch()
+		}
+		var f float64
+		if err := json.Unmarshal(m, &f); err != nil {
+			return value.Value{}, "not a finite number: " + string(m)
+		}
+		switch t.Kind {
+		case manifest.Money:
+			return value.MoneyOf(f), ""
+		case manifest.Duration:
+			if f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+				return value.Value{}, "a duration is whole seconds, have " + string(m)
+			}
+			return value.Value{K: value.Duration, N: f}, ""
+		}
+		return value.NumberOf(f), ""
+	case manifest.Bool:
+		var x bool
+		if json.Unmarshal(m, &x) != nil {
+			return mismatch()
+		}
+		return value.BoolOf(x), ""
+	}
+	var s string
+	if m[0] != '"' || json.Unmarshal(m, &s) != nil {
+		return mismatch()
+	}
+	switch t.Kind {
+	case manifest.Text:
+		return value.TextOf(s), ""
+	case manifest.Date:
+		d, err := time.Parse(layoutDate, s)
+		if err != nil {
+			return value.Value{}, "want a date such as 2026-11-23, have " + strconv.Quote(s)
+		}
+		return value.Value{K: value.Date, N: float64(d.Unix())}, ""
+	case manifest.DateTime:
+		d, err := time.Parse(layoutDateTime, s)
+		if err != nil {
+			d, err = time.Parse(layoutDTMinute, s)
+		}
+		if err != nil {
+			return value.Value{}, "want a datetime such as 2026-11-23T09:00:00, have " + strconv.Quote(s)
+		}
+		return value.Value{K: value.DateTime, N: float64(d.Unix())}, ""
+	case manifest.Time:
+		d, err := time.Parse("15:04:05", s)
+		if err != nil {
+			d, err = time.Parse("15:04", s)
+		}
+		if err != nil {
+			return value.Value{}, "want a time of day such as 09:00, have " + strconv.Quote(s)
+		}
+		return value.Value{K: value.Time, N: float64(d.Hour()*3600 + d.Minute()*60 + d.Second())}, ""
+	}
+	return mismatch()
+}
+
+func jsonKind(m json.RawMessage) string {
+	switch {
+	case len(m) == 0:
+		return "nothing"
+	case m[0] == '"':
+		return "a string " + firstLine(string(m))
+	case m[0] == '{':
+		return "an object"
+	case m[0] == '[':
+		return "an array"
+	case m[0] == 't' || m[0] == 'f':
+		return "a bool"
+	case m[0] == 'n':
+		return "null"
+	}
+	return "a number " + firstLine(string(m))
+}

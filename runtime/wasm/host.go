@@ -1,0 +1,165 @@
+package wasm
+
+import (
+	"context"
+	"io"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+)
+
+// callState is what the host functions of one call share with Invoke.
+type callState struct {
+	ctx         context.Context
+	log         []byte
+	maxLog      int
+	logExceeded bool
+}
+
+// write appends to the log, refusing what would pass the limit.
+func (s *callState) write(p []byte) bool {
+	if len(s.log)+len(p) > s.maxLog {
+		s.logExceeded = true
+		return false
+	}
+	s.log = append(s.log, p...)
+	return true
+}
+
+type stateKey struct{}
+
+// logLimitPanic stops a module that writes more log than the limit.
+type logLimitPanic struct{}
+
+func (logLimitPanic) Error() string { return "log limit exceeded" }
+
+// instantiateHost builds the two host modules a module may import from.
+// The WASI functions are wazero's, with two overridden so that nothing a
+// call does to them outlives the call: fd_close and fd_fdstat_set_flags
+// succeed without closing or changing anything.
+func instantiateHost(ctx context.Context, rt wazero.Runtime) (map[string]map[string]api.FunctionDefinition, error) {
+	logFn := api.GoModuleFunc(func(ctx context.Context, m api.Module, stack []uint64) {
+		s, _ := ctx.Value(stateKey{}).(*callState)
+		if s == nil {
+			return
+		}
+		if err := s.ctx.Err(); err != nil { // honour the deadline: a host call ends with it
+			panic(err)
+		}
+		p, ok := m.Memory().Read(api.DecodeU32(stack[0]), api.DecodeU32(stack[1]))
+		if !ok {
+			panic("stagecraft.log: message out of bounds")
+		}
+		if !s.write(p) || !s.write([]byte{'\n'}) {
+			panic(logLimitPanic{})
+		}
+	})
+	host, err := rt.NewHostModuleBuilder(hostModule).NewFunctionBuilder().
+		WithGoModuleFunction(logFn, []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, nil).
+		WithParameterNames("ptr", "len").Export("log").Instantiate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b := rt.NewHostModuleBuilder(wasiModule)
+	wasi_snapshot_preview1.NewFunctionExporter().ExportFunctions(b)
+	succeed := api.GoModuleFunc(func(ctx context.Context, m api.Module, stack []uint64) { stack[0] = 0 })
+	b.NewFunctionBuilder().WithGoModuleFunction(succeed, []api.ValueType{api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}).Export("fd_close")
+	b.NewFunctionBuilder().WithGoModuleFunction(succeed, []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}).Export("fd_fdstat_set_flags")
+	wasi, err := b.Instantiate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defs := map[string]map[string]api.FunctionDefinition{}
+	for _, m := range []api.Module{host, wasi} {
+		defs[m.Name()] = m.ExportedFunctionDefinitions()
+	}
+	return defs, nil
+}
+
+// sandbox is the deterministic world of one instance: a fake clock and a
+// fixed-seed random stream, both reset before every call, and the log
+// that stdout and stderr write to.
+type sandbox struct {
+	ticks int64  // clock readings so far
+	rng   uint64 // splitmix64 state
+	state *callState
+}
+
+const rngSeed = 0x5eed5eed5eed5eed
+
+func (s *sandbox) reset(st *callState) { s.ticks, s.rng, s.state = 0, rngSeed, st }
+
+// now is the fake clock: 1970-01-01T00:00:00Z on the first reading, 1 ms
+// later on every next one. A module learns today's date from its inputs.
+func (s *sandbox) now() int64 {
+	t := s.ticks * 1e6
+	s.ticks++
+	return t
+}
+
+func (s *sandbox) Read(p []byte) (int, error) {
+	for i := range p {
+		if i%8 == 0 {
+			s.rng += 0x9e3779b97f4a7c15
+		}
+		z := s.rng
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+		z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+		z ^= z >> 31
+		p[i] = byte(z >> (8 * (i % 8)))
+	}
+	return len(p), nil
+}
+
+func (s *sandbox) Write(p []byte) (int, error) {
+	if s.state == nil || !s.state.write(p) {
+		return 0, io.ErrShortWrite
+	}
+	return len(p), nil
+}
+
+func (s *sandbox) config(start []string) wazero.ModuleConfig {
+	return wazero.NewModuleConfig().WithName("").WithStartFunctions(start...).
+		WithStdout(s).WithStderr(s).WithRandSource(s).
+		WithWalltime(func() (int64, int32) { t := s.now(); return t / 1e9, int32(t % 1e9) }, 1).
+		WithNanotime(s.now, 1).
+		WithNanosleep(func(int64) {}).WithOsyield(func() {})
+}
+
+// linearMemory backs an instance's memory so that the host sees a grow
+// refused by the memory limit (wazero's own limit only makes memory.grow
+// return -1, which a module may turn into any trap).
+type linearMemory struct {
+	buf     []byte
+	limit   uint64
+	refused bool
+}
+
+func (l *linearMemory) Reallocate(size uint64) []byte {
+	if size > l.limit {
+		l.refused = true
+		return nil
+	}
+	if size <= uint64(cap(l.buf)) {
+		n := len(l.buf)
+		l.buf = l.buf[:size]
+		clear(l.buf[n:])
+		return l.buf
+	}
+	c := max(size, min(2*uint64(cap(l.buf)), l.limit))
+	nb := make([]byte, size, c)
+	copy(nb, l.buf)
+	l.buf = nb
+	return nb
+}
+
+func (l *linearMemory) Free() { l.buf = nil }
+
+// Allocate implements experimental.MemoryAllocator: an instance has one
+// memory, and it is this one.
+func (l *linearMemory) Allocate(capacity, _ uint64) experimental.LinearMemory {
+	l.buf = make([]byte, 0, min(capacity, l.limit))
+	return l
+}

@@ -1,0 +1,238 @@
+// Package manifest reads and writes the manifest a stagecraft action module
+// carries in its custom section "stagecraft.manifest" (spec/wasm.md): the
+// module's name and version and its actions with their typed inputs and
+// outputs. It links nothing but the standard library, so the checker can
+// read a module's signatures without the WebAssembly host.
+package manifest
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// SectionName is the name of the custom section that holds the manifest.
+const SectionName = "stagecraft.manifest"
+
+// ABI is the version of the calling convention this package describes.
+const ABI = 1
+
+// MaxSize bounds a manifest's JSON.
+const MaxSize = 64 << 10
+
+// Manifest is what a module declares about itself.
+type Manifest struct {
+	ABI     int      `json:"abi"`
+	Name    string   `json:"name"`
+	Version string   `json:"version"`
+	Actions []Action `json:"actions"`
+}
+
+// Action is one action of a module: its export is "action_" + Name.
+type Action struct {
+	Name    string  `json:"name"`
+	Doc     string  `json:"doc,omitempty"`
+	Inputs  []Param `json:"inputs"`
+	Outputs []Param `json:"outputs"`
+}
+
+// Param is an input or an output. An optional input may be left out of a
+// call; an optional output may be null or left out of a reply.
+type Param struct {
+	Name     string `json:"name"`
+	Type     Type   `json:"type"`
+	Optional bool   `json:"optional,omitempty"`
+	Doc      string `json:"doc,omitempty"`
+}
+
+// Export is the name of the function an action is called through.
+func (a *Action) Export() string { return "action_" + a.Name }
+
+// Action returns the action of that name, or nil.
+func (m *Manifest) Action(name string) *Action {
+	for i := range m.Actions {
+		if m.Actions[i].Name == name {
+			return &m.Actions[i]
+		}
+	}
+	return nil
+}
+
+// Input returns the input of that name, or nil.
+func (a *Action) Input(name string) *Param { return find(a.Inputs, name) }
+
+// Output returns the output of that name, or nil.
+func (a *Action) Output(name string) *Param { return find(a.Outputs, name) }
+
+func find(ps []Param, name string) *Param {
+	for i := range ps {
+		if ps[i].Name == name {
+			return &ps[i]
+		}
+	}
+	return nil
+}
+
+// Kind is a type of the language that crosses the ABI.
+type Kind uint8
+
+const (
+	Invalid Kind = iota
+	Text
+	Number
+	Money
+	Bool
+	Date
+	DateTime
+	Time
+	Duration
+	List
+)
+
+var kindNames = [...]string{"", "text", "number", "money", "bool", "date", "datetime", "time", "duration", "list"}
+
+// Type is a type of an input or an output: a scalar kind, or a list of a
+// scalar kind. In JSON it is written as the language writes it: "money",
+// "list(date)".
+type Type struct {
+	Kind Kind
+	Elem Kind // the kind of a list's elements
+}
+
+func (t Type) String() string {
+	if t.Kind == List {
+		return "list(" + kindNames[t.Elem] + ")"
+	}
+	if int(t.Kind) < len(kindNames) && t.Kind != Invalid {
+		return kindNames[t.Kind]
+	}
+	return "invalid"
+}
+
+// ParseType reads a type as the manifest writes it.
+func ParseType(s string) (Type, error) {
+	if inner, ok := strings.CutPrefix(s, "list("); ok && strings.HasSuffix(inner, ")") {
+		elem, err := ParseType(strings.TrimSuffix(inner, ")"))
+		if err != nil || elem.Kind == List {
+			return Type{}, fmt.Errorf("type %q: a list's elements are one of text, number, money, bool, date, datetime, time, duration", s)
+		}
+		return Type{Kind: List, Elem: elem.Kind}, nil
+	}
+	for k, n := range kindNames {
+		if n == s && Kind(k) != List && k != 0 {
+			return Type{Kind: Kind(k)}, nil
+		}
+	}
+	return Type{}, fmt.Errorf("type %q: want one of text, number, money, bool, date, datetime, time, duration, list(T)", s)
+}
+
+func (t Type) MarshalJSON() ([]byte, error) { return json.Marshal(t.String()) }
+
+func (t *Type) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("a type is a string such as \"money\" or \"list(date)\"")
+	}
+	x, err := ParseType(s)
+	if err != nil {
+		return err
+	}
+	*t = x
+	return nil
+}
+
+var (
+	identRE   = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+	moduleRE  = regexp.MustCompile(`^[a-z][a-z0-9_.-]{0,62}$`)
+	versionRE = regexp.MustCompile(`^[0-9A-Za-z.+-]{1,64}$`)
+)
+
+// Parse decodes and validates a manifest's JSON. Unknown members are
+// errors, so a misspelt "optional" is not silently ignored.
+func Parse(data []byte) (*Manifest, error) {
+	if len(data) > MaxSize {
+		return nil, fmt.Errorf("manifest: %d bytes, more than %d", len(data), MaxSize)
+	}
+	if !utf8.Valid(data) {
+		return nil, fmt.Errorf("manifest: not valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var m Manifest
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("manifest: %v", err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("manifest: data after the JSON object")
+	}
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// Validate checks names, types and uniqueness.
+func (m *Manifest) Validate() error {
+	if m.ABI != ABI {
+		return fmt.Errorf("manifest: abi %d, this host speaks abi %d", m.ABI, ABI)
+	}
+	if !moduleRE.MatchString(m.Name) {
+		return fmt.Errorf("manifest: module name %q: lower-case letters, digits, '_', '-' and '.', starting with a letter", m.Name)
+	}
+	if !versionRE.MatchString(m.Version) {
+		return fmt.Errorf("manifest: version %q: letters, digits, '.', '+' and '-' (such as 1.2.0)", m.Version)
+	}
+	if len(m.Actions) == 0 {
+		return fmt.Errorf("manifest: no actions")
+	}
+	seen := map[string]bool{}
+	for i := range m.Actions {
+		a := &m.Actions[i]
+		if !identRE.MatchString(a.Name) {
+			return fmt.Errorf("manifest: action name %q: lower-case letters, digits and '_', starting with a letter or '_'", a.Name)
+		}
+		if seen[a.Name] {
+			return fmt.Errorf("manifest: action %q declared twice", a.Name)
+		}
+		seen[a.Name] = true
+		if err := checkParams(a.Name, "input", a.Inputs); err != nil {
+			return err
+		}
+		if err := checkParams(a.Name, "output", a.Outputs); err != nil {
+			return err
+		}
+		if len(a.Outputs) == 0 {
+			return fmt.Errorf("manifest: action %q has no outputs", a.Name)
+		}
+	}
+	return nil
+}
+
+func checkParams(action, what string, ps []Param) error {
+	seen := map[string]bool{}
+	for _, p := range ps {
+		if !identRE.MatchString(p.Name) {
+			return fmt.Errorf("manifest: action %q: %s name %q: lower-case letters, digits and '_'", action, what, p.Name)
+		}
+		if seen[p.Name] {
+			return fmt.Errorf("manifest: action %q: %s %q declared twice", action, what, p.Name)
+		}
+		seen[p.Name] = true
+		if p.Type.Kind == Invalid {
+			return fmt.Errorf("manifest: action %q: %s %q has no type", action, what, p.Name)
+		}
+	}
+	return nil
+}
+
+// Hash is a module's identity: "sha256:" and the hex digest of its bytes,
+// manifest section included.
+func Hash(wasm []byte) string {
+	sum := sha256.Sum256(wasm)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,383 @@
+package wasm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
+	"github.com/tetratelabs/wazero/sys"
+
+	"github.com/stagecraft/stagecraft/runtime/value"
+	"github.com/stagecraft/stagecraft/runtime/wasm/manifest"
+)
+
+// Options are a workspace's limits for its modules; a zero field takes its
+// default (spec/wasm.md, "Limits").
+type Options struct {
+	MemoryPages uint32        // linear memory, in 64 KiB pages; default 256 (16 MiB)
+	CallTimeout time.Duration // one call; default 100 ms
+	InitTimeout time.Duration // making an instance ready (_initialize), not counted in a call; default 2 s
+	MaxInput    int           // the inputs' JSON, bytes; default 64 KiB
+	MaxOutput   int           // the reply's JSON, bytes; default 64 KiB
+	MaxLog      int           // a call's log, bytes; default 16 KiB
+	CacheDir    string        // wazero's compilation cache on disk; "" keeps it in memory only
+}
+
+// Defaults.
+const (
+	DefaultMemoryPages = 256
+	DefaultCallTimeout = 100 * time.Millisecond
+	DefaultInitTimeout = 2 * time.Second
+	DefaultMaxInput    = 64 << 10
+	DefaultMaxOutput   = 64 << 10
+	DefaultMaxLog      = 16 << 10
+)
+
+func (o Options) withDefaults() Options {
+	if o.MemoryPages == 0 {
+		o.MemoryPages = DefaultMemoryPages
+	}
+	if o.CallTimeout == 0 {
+		o.CallTimeout = DefaultCallTimeout
+	}
+	if o.InitTimeout == 0 {
+		o.InitTimeout = DefaultInitTimeout
+	}
+	if o.MaxInput == 0 {
+		o.MaxInput = DefaultMaxInput
+	}
+	if o.MaxOutput == 0 {
+		o.MaxOutput = DefaultMaxOutput
+	}
+	if o.MaxLog == 0 {
+		o.MaxLog = DefaultMaxLog
+	}
+	return o
+}
+
+// Host loads modules and keeps them compiled: in memory by content hash,
+// and on disk in wazero's compilation cache when Options.CacheDir is set.
+// It is safe for concurrent use.
+type Host struct {
+	opts     Options
+	rt       wazero.Runtime
+	cache    wazero.CompilationCache
+	hostDefs map[string]map[string]api.FunctionDefinition
+
+	mu      sync.Mutex
+	modules map[string]*Module
+}
+
+// New starts a host (compiler mode, calls stopped when their context is
+// done).
+func New(ctx context.Context, opts Options) (*Host, error) {
+	opts = opts.withDefaults()
+	if opts.MemoryPages > 65536 {
+		return nil, fmt.Errorf("wasm: MemoryPages %d: at most 65536 (4 GiB)", opts.MemoryPages)
+	}
+	var cache wazero.CompilationCache
+	if opts.CacheDir != "" {
+		c, err := wazero.NewCompilationCacheWithDir(opts.CacheDir)
+		if err != nil {
+			return nil, fmt.Errorf("wasm: compilation cache: %w", err)
+		}
+		cache = c
+	} else {
+		cache = wazero.NewCompilationCache()
+	}
+	cfg := wazero.NewRuntimeConfigCompiler().WithCloseOnContextDone(true).WithCompilationCache(cache)
+	rt := wazero.NewRuntimeWithConfig(ctx, cfg)
+	defs, err := instantiateHost(ctx, rt)
+	if err != nil {
+		rt.Close(ctx)
+		return nil, fmt.Errorf("wasm: host modules: %w", err)
+	}
+	return &Host{opts: opts, rt: rt, cache: cache, hostDefs: defs, modules: map[string]*Module{}}, nil
+}
+
+// Close releases every module and the compilation cache (the files of a
+// disk cache stay).
+func (h *Host) Close(ctx context.Context) error {
+	err := h.rt.Close(ctx)
+	if cerr := h.cache.Close(ctx); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Options returns the host's limits, defaults filled in.
+func (h *Host) Options() Options { return h.opts }
+
+// Module is a loaded module: validated, compiled, its manifest read.
+type Module struct {
+	host     *Host
+	hash     string
+	man      *manifest.Manifest
+	compiled wazero.CompiledModule
+	start    []string // "_initialize" for a reactor
+}
+
+// Hash is the module's identity, "sha256:" and the hex of its bytes.
+func (m *Module) Hash() string { return m.hash }
+
+// Manifest is the module's validated manifest; do not change it.
+func (m *Module) Manifest() *manifest.Manifest { return m.man }
+
+// Load validates and compiles a module, or returns the one already loaded
+// with the same bytes. Errors are *ModuleError, *ImportError,
+// *ManifestError or *LimitError (a memory that starts above the limit).
+func (h *Host) Load(ctx context.Context, wasm []byte) (*Module, error) {
+	hash := manifest.Hash(wasm)
+	h.mu.Lock()
+	if m := h.modules[hash]; m != nil {
+		h.mu.Unlock()
+		return m, nil
+	}
+	h.mu.Unlock()
+
+	man, err := manifest.Read(wasm)
+	if err != nil {
+		if _, serr := manifest.Sections(wasm); serr != nil {
+			return nil, &ModuleError{Reason: serr.Error()}
+		}
+		return nil, &ManifestError{Reason: err.Error()}
+	}
+	compiled, err := h.rt.CompileModule(ctx, wasm)
+	if err != nil {
+		return nil, &ModuleError{Reason: firstLine(err.Error())}
+	}
+	m := &Module{host: h, hash: hash, man: man, compiled: compiled}
+	if err := m.check(wasm); err != nil {
+		compiled.Close(ctx)
+		return nil, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if old := h.modules[hash]; old != nil {
+		compiled.Close(ctx)
+		return old, nil
+	}
+	h.modules[hash] = m
+	return m, nil
+}
+
+// check holds a compiled module to the ABI: granted imports only; an
+// exported memory that starts within the limit; stagecraft_alloc; an
+// export of the right signature for every action of the manifest; a
+// reactor, not a command.
+func (m *Module) check(wasm []byte) error {
+	if err := checkImports(wasm, m.compiled.ImportedFunctions(), m.host.hostDefs); err != nil {
+		return err
+	}
+	mems := m.compiled.ExportedMemories()
+	mem, ok := mems["memory"]
+	if !ok || len(mems) != 1 {
+		return &ModuleError{Reason: `the module must export its memory as "memory"`}
+	}
+	if mem.Min() > m.host.opts.MemoryPages {
+		return &LimitError{Limit: LimitMemory, Max: int64(m.host.opts.MemoryPages) << 16,
+			Detail: fmt.Sprintf("the module's memory starts at %d bytes", int64(mem.Min())<<16)}
+	}
+	fns := m.compiled.ExportedFunctions()
+	i32, i64 := api.ValueTypeI32, api.ValueTypeI64
+	want := func(name string, params, results []api.ValueType) error {
+		f, ok := fns[name]
+		if !ok {
+			return &ModuleError{Reason: fmt.Sprintf("no export %q (spec/wasm.md, Exports)", name)}
+		}
+		if !sameTypes(f.ParamTypes(), params) || !sameTypes(f.ResultTypes(), results) {
+			return &ModuleError{Reason: fmt.Sprintf("export %q is %s, want %s", name, signature(f), sigOf(params, results))}
+		}
+		return nil
+	}
+	if err := want("stagecraft_alloc", []api.ValueType{i32}, []api.ValueType{i32}); err != nil {
+		return err
+	}
+	for _, a := range m.man.Actions {
+		if err := want(a.Export(), []api.ValueType{i32, i32}, []api.ValueType{i64}); err != nil {
+			return &ManifestError{Reason: "action " + a.Name + ": " + err.(*ModuleError).Reason}
+		}
+	}
+	if _, ok := fns["_initialize"]; ok {
+		if err := want("_initialize", nil, nil); err != nil {
+			return err
+		}
+		m.start = []string{"_initialize"}
+	} else if _, ok := fns["_start"]; ok {
+		return &ModuleError{Reason: "a command module (it exports _start): build a reactor, which exports _initialize (for Go: -buildmode=c-shared)"}
+	}
+	return nil
+}
+
+func sigOf(params, results []api.ValueType) string {
+	s := "("
+	for i, t := range params {
+		if i > 0 {
+			s += " "
+		}
+		s += api.ValueTypeName(t)
+	}
+	s += ") -> ("
+	for i, t := range results {
+		if i > 0 {
+			s += " "
+		}
+		s += api.ValueTypeName(t)
+	}
+	return s + ")"
+}
+
+// Result is what a call gives back: the outputs, checked against the
+// manifest, and what the module wrote to its log (stagecraft.log, stdout
+// and stderr), kept even when the call fails.
+type Result struct {
+	Outputs map[string]value.Value
+	Log     string
+}
+
+// Call runs an action and returns its outputs (see Invoke).
+func (m *Module) Call(ctx context.Context, action string, inputs map[string]value.Value) (map[string]value.Value, error) {
+	r, err := m.Invoke(ctx, action, inputs)
+	return r.Outputs, err
+}
+
+// Invoke runs an action on an instance no other call has run on, within
+// the limits. Errors: *InputError (unknown action or input, missing or
+// mistyped input), *LimitError, *TrapError, *OutputError, *ActionError;
+// or the caller's context error when ctx was done first.
+func (m *Module) Invoke(ctx context.Context, action string, inputs map[string]value.Value) (Result, error) {
+	opts := &m.host.opts
+	a := m.man.Action(action)
+	if a == nil {
+		return Result{}, &InputError{Action: action, Reason: fmt.Sprintf("module %s has no such action", m.man.Name)}
+	}
+	in, err := encodeInputs(make([]byte, 0, 256), a, inputs)
+	if err != nil {
+		return Result{}, err
+	}
+	if len(in) > opts.MaxInput {
+		return Result{}, &LimitError{Action: action, Limit: LimitInput, Max: int64(opts.MaxInput), Detail: fmt.Sprintf("%d bytes of inputs", len(in))}
+	}
+	inst, err := m.acquire(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	st := &callState{maxLog: opts.MaxLog}
+	out, err := inst.run(ctx, st, a, in, opts)
+	m.release(inst, err == nil)
+	res := Result{Log: string(st.log)}
+	if err != nil {
+		return res, err
+	}
+	res.Outputs, err = decodeReply(a, out)
+	return res, err
+}
+
+// instance is one instantiation of a module.
+type instance struct {
+	mod     api.Module
+	alloc   api.Function
+	mem     *linearMemory
+	box     *sandbox
+	actions map[string]api.Function
+}
+
+// acquire makes a ready instance: instantiated and initialised, within
+// Options.InitTimeout.
+func (m *Module) acquire(ctx context.Context) (*instance, error) {
+	opts := &m.host.opts
+	inst := &instance{mem: &linearMemory{limit: uint64(opts.MemoryPages) << 16}, box: &sandbox{}}
+	st := &callState{maxLog: opts.MaxLog}
+	ictx, cancel := context.WithTimeout(ctx, opts.InitTimeout)
+	defer cancel()
+	st.ctx = ictx
+	inst.box.reset(st)
+	ictx = context.WithValue(experimental.WithMemoryAllocator(ictx, inst.mem), stateKey{}, st)
+	mod, err := m.host.rt.InstantiateModule(ictx, m.compiled, inst.box.config(m.start))
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, m.classify("_initialize", err, ictx, st, inst.mem, opts.InitTimeout)
+	}
+	inst.mod = mod
+	inst.alloc = mod.ExportedFunction("stagecraft_alloc")
+	inst.actions = make(map[string]api.Function, len(m.man.Actions))
+	for _, a := range m.man.Actions {
+		inst.actions[a.Name] = mod.ExportedFunction(a.Export())
+	}
+	return inst, nil
+}
+
+// release ends an instance's life: it never serves another call.
+func (m *Module) release(inst *instance, _ bool) {
+	inst.mod.Close(context.Background())
+}
+
+// run passes the inputs, calls the action and copies the reply out.
+func (inst *instance) run(ctx context.Context, st *callState, a *manifest.Action, in []byte, opts *Options) ([]byte, error) {
+	cctx, cancel := context.WithTimeout(ctx, opts.CallTimeout)
+	defer cancel()
+	st.ctx = cctx
+	inst.box.reset(st)
+	cctx = context.WithValue(cctx, stateKey{}, st)
+	inst.mem.refused = false
+	fail := func(err error) ([]byte, error) {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, classifyCall(a.Name, err, cctx, st, inst.mem, opts)
+	}
+	r, err := inst.alloc.Call(cctx, uint64(len(in)))
+	if err != nil {
+		return fail(err)
+	}
+	ptr := api.DecodeU32(r[0])
+	if !inst.mod.Memory().Write(ptr, in) {
+		return nil, &OutputError{Action: a.Name, Reason: fmt.Sprintf("stagecraft_alloc(%d) returned %d, out of the memory's bounds", len(in), ptr)}
+	}
+	r, err = inst.actions[a.Name].Call(cctx, uint64(ptr), uint64(len(in)))
+	if err != nil {
+		return fail(err)
+	}
+	if st.logExceeded {
+		return nil, &LimitError{Action: a.Name, Limit: LimitLog, Max: int64(opts.MaxLog)}
+	}
+	optr, olen := uint32(r[0]>>32), uint32(r[0])
+	if int64(olen) > int64(opts.MaxOutput) {
+		return nil, &LimitError{Action: a.Name, Limit: LimitOutput, Max: int64(opts.MaxOutput), Detail: fmt.Sprintf("a reply of %d bytes", olen)}
+	}
+	out, ok := inst.mod.Memory().Read(optr, olen)
+	if !ok {
+		return nil, &OutputError{Action: a.Name, Reason: fmt.Sprintf("the reply (%d bytes at %d) is out of the memory's bounds", olen, optr)}
+	}
+	return append([]byte(nil), out...), nil
+}
+
+func (m *Module) classify(action string, err error, cctx context.Context, st *callState, mem *linearMemory, limit time.Duration) error {
+	opts := m.host.opts
+	opts.CallTimeout = limit
+	return classifyCall(action, err, cctx, st, mem, &opts)
+}
+
+// classifyCall names what stopped a call: a limit, or a trap.
+func classifyCall(action string, err error, cctx context.Context, st *callState, mem *linearMemory, opts *Options) error {
+	var exit *sys.ExitError
+	switch {
+	case mem.refused:
+		return &LimitError{Action: action, Limit: LimitMemory, Max: int64(mem.limit),
+			Detail: "the module asked for more memory and trapped: " + firstLine(err.Error())}
+	case st.logExceeded || errors.As(err, new(logLimitPanic)):
+		return &LimitError{Action: action, Limit: LimitLog, Max: int64(opts.MaxLog)}
+	case errors.Is(cctx.Err(), context.DeadlineExceeded):
+		return &LimitError{Action: action, Limit: LimitTime, Max: opts.CallTimeout.Milliseconds()}
+	case errors.As(err, &exit):
+		return &TrapError{Action: action, Reason: fmt.Sprintf("exit code %d", exit.ExitCode())}
+	}
+	return &TrapError{Action: action, Reason: firstLine(err.Error())}
+}

@@ -1,0 +1,225 @@
+package wasm
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stagecraft/stagecraft/runtime/value"
+)
+
+func TestInfiniteLoopStopsAtDeadline(t *testing.T) {
+	h := newHost(t, Options{})
+	m := load(t, h, wat(t, "loop"))
+	start := time.Now()
+	_, err := m.Call(context.Background(), "run", nil)
+	took := time.Since(start)
+	var le *LimitError
+	if !errors.As(err, &le) || le.Limit != LimitTime {
+		t.Fatalf("err = %v, want a time limit", err)
+	}
+	if took > DefaultCallTimeout+50*time.Millisecond {
+		t.Errorf("stopped after %v, want within %v", took, DefaultCallTimeout+50*time.Millisecond)
+	}
+	t.Logf("%v after %v", err, took)
+}
+
+func TestCallerCancelIsNotALimit(t *testing.T) {
+	h := newHost(t, Options{CallTimeout: time.Second})
+	m := load(t, h, wat(t, "loop"))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	_, err := m.Call(ctx, "run", nil)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want the caller's context.DeadlineExceeded", err)
+	}
+}
+
+func TestMemoryGrowRefused(t *testing.T) {
+	h := newHost(t, Options{})
+	m := load(t, h, wat(t, "grow"))
+	_, err := m.Call(context.Background(), "run", nil)
+	var le *LimitError
+	if !errors.As(err, &le) || le.Limit != LimitMemory || le.Max != 16<<20 {
+		t.Fatalf("err = %v, want a 16 MiB memory limit", err)
+	}
+	t.Log(err)
+}
+
+func TestMemoryAboveLimitAtLoad(t *testing.T) {
+	h := newHost(t, Options{})
+	_, err := h.Load(context.Background(), wat(t, "bigmem"))
+	var le *LimitError
+	if !errors.As(err, &le) || le.Limit != LimitMemory {
+		t.Fatalf("err = %v, want a memory limit", err)
+	}
+	// The same module loads under a larger limit.
+	load(t, newHost(t, Options{MemoryPages: 1024}), wat(t, "bigmem"))
+}
+
+func TestOversizedOutput(t *testing.T) {
+	h := newHost(t, Options{})
+	m := load(t, h, wat(t, "bigout"))
+	_, err := m.Call(context.Background(), "run", nil)
+	var le *LimitError
+	if !errors.As(err, &le) || le.Limit != LimitOutput {
+		t.Fatalf("err = %v, want an output limit", err)
+	}
+	m = load(t, h, wat(t, "oob"))
+	_, err = m.Call(context.Background(), "run", nil)
+	var oe *OutputError
+	if !errors.As(err, &oe) || !strings.Contains(oe.Reason, "out of the memory's bounds") {
+		t.Fatalf("err = %v, want a reply out of bounds", err)
+	}
+}
+
+func TestOversizedInput(t *testing.T) {
+	h := newHost(t, Options{MaxInput: 100})
+	m := load(t, h, example(t, "wat"))
+	_, err := m.Call(context.Background(), "rabat", map[string]value.Value{
+		"amount": value.MoneyOf(10), "category": value.TextOf(strings.Repeat("x", 200))})
+	var le *LimitError
+	if !errors.As(err, &le) || le.Limit != LimitInput {
+		t.Fatalf("err = %v, want an input limit", err)
+	}
+}
+
+func TestLogLimit(t *testing.T) {
+	h := newHost(t, Options{MaxLog: 1000})
+	m := load(t, h, wat(t, "logspam"))
+	res, err := m.Invoke(context.Background(), "run", nil)
+	var le *LimitError
+	if !errors.As(err, &le) || le.Limit != LimitLog {
+		t.Fatalf("err = %v, want a log limit", err)
+	}
+	if len(res.Log) > 1000 || !strings.HasPrefix(res.Log, "spam") {
+		t.Errorf("log = %d bytes %.20q, want at most 1000 of spam", len(res.Log), res.Log)
+	}
+}
+
+func TestTrap(t *testing.T) {
+	h := newHost(t, Options{})
+	m := load(t, h, wat(t, "trap"))
+	_, err := m.Call(context.Background(), "run", nil)
+	var te *TrapError
+	if !errors.As(err, &te) || !strings.Contains(te.Reason, "unreachable") {
+		t.Fatalf("err = %v, want a trap naming unreachable", err)
+	}
+	// The module is still usable after a trap.
+	if _, err := m.Call(context.Background(), "run", nil); !errors.As(err, &te) {
+		t.Fatalf("second call: %v", err)
+	}
+}
+
+func TestForbiddenImports(t *testing.T) {
+	h := newHost(t, Options{})
+	for _, c := range []struct{ name, mod, field, kind string }{
+		{"clock", "env", "clock", "func"},
+		{"files", "wasi_snapshot_preview1", "path_open", "func"},
+		{"global", "env", "seed", "global"},
+		{"badlog", "stagecraft", "log", "func"},
+	} {
+		_, err := h.Load(context.Background(), wat(t, c.name))
+		var ie *ImportError
+		if !errors.As(err, &ie) || ie.Module != c.mod || ie.Name != c.field || ie.Kind != c.kind {
+			t.Errorf("%s: err = %v, want a forbidden import %s %s.%s", c.name, err, c.kind, c.mod, c.field)
+			continue
+		}
+		t.Logf("%s: %v", c.name, err)
+	}
+}
+
+func TestABIViolationsAtLoad(t *testing.T) {
+	h := newHost(t, Options{})
+	var me *ModuleError
+	if _, err := h.Load(context.Background(), wat(t, "command")); !errors.As(err, &me) {
+		t.Errorf("command: err = %v, want a ModuleError", err)
+	}
+	var mfe *ManifestError
+	if _, err := h.Load(context.Background(), wat(t, "noaction")); !errors.As(err, &mfe) || !strings.Contains(err.Error(), "action_run") {
+		t.Errorf("noaction: err = %v, want a ManifestError naming action_run", err)
+	}
+	if _, err := h.Load(context.Background(), []byte("not wasm")); !errors.As(err, &me) {
+		t.Errorf("garbage: err = %v, want a ModuleError", err)
+	}
+	plain := wat(t, "trap")
+	if _, err := h.Load(context.Background(), plain[:len(plain)-5]); err == nil {
+		t.Error("a truncated module loaded")
+	}
+}
+
+func TestLyingManifest(t *testing.T) {
+	h := newHost(t, Options{})
+	m := load(t, h, wat(t, "liar"))
+	for _, action := range []string{"wrong_type", "missing", "extra", "bad_date", "bad_list", "fraction_duration", "not_json", "bad_utf8", "huge"} {
+		out, err := m.Call(context.Background(), action, nil)
+		var oe *OutputError
+		if !errors.As(err, &oe) || out != nil {
+			t.Errorf("%s: outputs %v, err %v; want no outputs and an OutputError", action, out, err)
+			continue
+		}
+		t.Logf("%s: %v", action, err)
+	}
+	_, err := m.Call(context.Background(), "refuses", nil)
+	var ae *ActionError
+	if !errors.As(err, &ae) || ae.Message != "no discount today" {
+		t.Errorf("refuses: err = %v, want the module's own error", err)
+	}
+	out, err := m.Call(context.Background(), "optional_null", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out["price"].IsNull() || out["when"].String() != "2026-12-24T09:30" || out["when"].K != value.DateTime {
+		t.Errorf("optional_null: %v", out)
+	}
+}
+
+func TestBadInputs(t *testing.T) {
+	h := newHost(t, Options{})
+	m := load(t, h, example(t, "wat"))
+	for _, c := range []struct {
+		action string
+		in     map[string]value.Value
+	}{
+		{"nope", nil},
+		{"rabat", map[string]value.Value{"amount": value.MoneyOf(1)}},
+		{"rabat", map[string]value.Value{"amount": value.TextOf("1"), "category": value.TextOf("x")}},
+		{"rabat", map[string]value.Value{"amount": value.MoneyOf(1), "category": value.TextOf("x"), "colour": value.TextOf("red")}},
+	} {
+		_, err := m.Call(context.Background(), c.action, c.in)
+		var ie *InputError
+		if !errors.As(err, &ie) {
+			t.Errorf("%s %v: err = %v, want an InputError", c.action, c.in, err)
+			continue
+		}
+		t.Log(err)
+	}
+}
+
+func TestNoStateLeaksBetweenCalls(t *testing.T) {
+	h := newHost(t, Options{})
+	m := load(t, h, wat(t, "counter"))
+	for i := 0; i < 5; i++ {
+		out, err := m.Call(context.Background(), "count", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out["global"].N != 1 || out["memory"].N != 1 {
+			t.Fatalf("call %d: counts %v, want 1 and 1: state leaked from an earlier call", i+1, out)
+		}
+	}
+}
+
+func TestLoadIsCachedByHash(t *testing.T) {
+	h := newHost(t, Options{})
+	b := wat(t, "trap")
+	m1, m2 := load(t, h, b), load(t, h, append([]byte(nil), b...))
+	if m1 != m2 {
+		t.Error("the same bytes loaded twice")
+	}
+	if !strings.HasPrefix(m1.Hash(), "sha256:") || len(m1.Hash()) != 71 {
+		t.Errorf("hash %q", m1.Hash())
+	}
+}
