@@ -267,16 +267,17 @@ func (e *Engine) run(in Input) (b *store.Batch, t *tx, err error) {
 	if err == nil {
 		err = t.flush()
 	}
+	if err == nil {
+		if err = b.Apply(); err != nil {
+			err = fmt.Errorf("commit input %d: %w", in.Seq, err)
+		}
+	}
 	if err != nil {
 		if t.restore != nil {
 			e.loaded = t.restore
 		}
 		b.Discard()
 		return nil, nil, err
-	}
-	if err := b.Apply(); err != nil {
-		b.Discard()
-		return nil, nil, fmt.Errorf("commit input %d: %w", in.Seq, err)
 	}
 	e.seq = t.in.Seq
 	e.next = t.next
