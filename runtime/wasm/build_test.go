@@ -114,11 +114,25 @@ func TestMain(m *testing.M) {
 	if exampleDir != "" {
 		os.RemoveAll(exampleDir)
 	}
+	os.RemoveAll(cacheDir())
 	os.Exit(code)
 }
 
+// cacheDir is the compilation cache the tests' hosts share, so that the
+// Go example compiles once per test binary, not once per host.
+var cacheDir = sync.OnceValue(func() string {
+	d, err := os.MkdirTemp("", "stagecraft-wasm-cache")
+	if err != nil {
+		panic(err)
+	}
+	return d
+})
+
 func newHost(t testing.TB, opts Options) *Host {
 	t.Helper()
+	if opts.CacheDir == "" {
+		opts.CacheDir = cacheDir()
+	}
 	h, err := New(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)

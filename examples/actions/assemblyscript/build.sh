@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Builds lead-score.wasm: AssemblyScript (npm assemblyscript, pinned in
+# package.json and package-lock.json, installed here into node_modules),
+# then the manifest put into its custom section by wasmpack.
+#   OUT=path/to/lead-score.wasm ./build.sh     (default: ./lead-score.wasm)
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../../.." && pwd)"
+out="${OUT:-$here/lead-score.wasm}"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+cd "$here"
+if [ ! -x node_modules/.bin/asc ]; then
+    npm ci --no-audit --no-fund --loglevel=error
+fi
+# --runtime stub: a bump allocator and no garbage collector; every call
+# starts from a clean instance, so nothing needs collecting.
+# --use abort=...: our abort logs and traps, instead of importing env.abort.
+node_modules/.bin/asc assembly/index.ts -o "$tmp/plain.wasm" \
+    --runtime stub --use abort=assembly/stagecraft/abort -O3 --noAssert
+# Outside this repository: go run github.com/stagecraft/stagecraft/runtime/wasm/cmd/wasmpack@latest
+(cd "$root" && go run ./runtime/wasm/cmd/wasmpack -manifest "$here/manifest.json" -o "$out" "$tmp/plain.wasm")

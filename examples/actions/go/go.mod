@@ -1,0 +1,3 @@
+module github.com/stagecraft/stagecraft/examples/actions/go
+
+go 1.24
