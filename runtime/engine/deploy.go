@@ -51,7 +51,11 @@ func (t *tx) deploy() error {
 	t.res.Plan = p
 	// The pending work is read and rewritten under the new program: its
 	// items decoded for its fields, its rules' times.
-	t.restore, t.deployed = t.e.loaded, load(prog, t.in.Program, t.e.lib)
+	nl, err := load(prog, t.in.Program, t.e.lib)
+	if err != nil {
+		return fmt.Errorf("deploy: %v", err)
+	}
+	t.restore, t.deployed = t.e.loaded, nl
 	t.e.loaded = t.deployed
 	clear(t.e.cache)
 	if !touchesPending(p) {

@@ -165,7 +165,10 @@ func Open(st *store.Store, lib Library, opts Options) (*Engine, error) {
 		if err != nil {
 			return nil, fmt.Errorf("deployed program %q: %v", k, err)
 		}
-		e.version, e.loaded = versionOfProgramKey(k), load(p, body, lib)
+		if e.loaded, err = load(p, body, lib); err != nil {
+			return nil, fmt.Errorf("deployed program %q: %v", k, err)
+		}
+		e.version = versionOfProgramKey(k)
 	}
 	return e, nil
 }

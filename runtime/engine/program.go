@@ -27,8 +27,10 @@ type loaded struct {
 	hasAt     bool                    // some rule's time is computed (at ...): field changes may move timers
 }
 
-// load plans a program, encoded as body, for the library.
-func load(prog *ir.Program, body []byte, lib Library) *loaded {
+// load plans a program, encoded as body, for the library. A program the
+// engine cannot run as written (a calendar with impossible hours) is
+// refused.
+func load(prog *ir.Program, body []byte, lib Library) (*loaded, error) {
 	l := &loaded{prog: prog, encoded: body, pl: interp.NewPlanner(prog, lib.Funcs),
 		byIdent: map[string]*plannedRule{}, byStage: map[string][]*plannedRule{}, follow: map[int][]*plannedRule{},
 		trigIdent: map[string]*plannedTrigger{}, entities: map[string]*ir.Entity{}, pipes: map[string]*ir.Pipeline{},
@@ -45,11 +47,15 @@ func load(prog *ir.Program, body []byte, lib Library) *loaded {
 		case "employee":
 			l.users[r.Name] = employee(r, l.entities["user"])
 		case "calendar":
-			l.cal = newCalendar(r)
+			cal, err := newCalendar(r)
+			if err != nil {
+				return nil, err
+			}
+			l.cal = cal
 		}
 	}
 	l.plan()
-	return l
+	return l, nil
 }
 
 func (l *loaded) plan() {

@@ -47,8 +47,10 @@ func (t *tx) due(it *item, r *plannedRule, base int64) (int64, bool) {
 			ok = false
 		}
 	}
-	if r.Worktime && t.e.cal != nil {
-		due = t.e.cal.next(due)
+	if r.Worktime && t.e.cal != nil && ok {
+		if due, ok = t.e.cal.next(due); !ok {
+			t.timeline(it, r.Pos.String(), "the calendar has no working moment within a year")
+		}
 	}
 	return due, ok
 }
