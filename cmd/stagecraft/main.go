@@ -6,6 +6,8 @@
 //	stagecraft run PATH...
 //	stagecraft diff [--format=text|json] [--data DIR] OLD NEW
 //	stagecraft demo
+//	stagecraft serve [--data DIR] [--addr HOST:PORT]
+//	stagecraft keys create --data DIR --tenant NAME
 //	stagecraft version
 //
 // Exit codes: 0 success, 1 problems found (errors, unformatted files with -l,
@@ -28,6 +30,8 @@ commands:
   diff [--format=text|json] [--data DIR] OLD NEW
                                        the plan a deploy of NEW over OLD applies; exit 1 on changes
   demo                                 the furniture shop (M-SCENARIO) on a temporary Pebble store
+  serve [--data DIR] [--addr HOST:PORT] the API server (Connect, gRPC, gRPC-Web)
+  keys create --data DIR --tenant NAME make an API key for a tenant; prints it last
   version                              print the version
 
 "stagecraft <command> -h" describes a command.
@@ -53,6 +57,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdDiff(args[1:], stdout, stderr)
 	case "demo":
 		return cmdDemo(args[1:], stdout, stderr)
+	case "serve":
+		return cmdServe(args[1:], stdout, stderr)
+	case "keys":
+		return cmdKeys(args[1:], stdout, stderr)
 	case "version":
 		return cmdVersion(args[1:], stdout, stderr)
 	case "help", "-h", "--help":

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/stagecraft/stagecraft/server"
+)
+
+// cmdServe runs the server until SIGINT or SIGTERM, then stops gracefully.
+func cmdServe(args []string, stdout, stderr io.Writer) int {
+	c := newCommand("serve", "[--data DIR] [--addr HOST:PORT]", stdout, stderr)
+	data := c.fl.String("data", server.DefaultData, "the data `folder`: API keys and each tenant's stores")
+	addr := c.fl.String("addr", server.DefaultAddr, "the `address` to listen on (port 0: any free port; the log says which)")
+	maxBytes := c.fl.Int64("max-request-bytes", server.DefaultMaxRequestBytes, "the largest request taken, in `bytes`")
+	logFormat := c.fl.String("log-format", "text", "log `format`: text or json")
+	logLevel := c.fl.String("log-level", "info", "log `level`: debug (every call), info, warn or error")
+	shutdown := c.fl.Duration("shutdown-timeout", server.DefaultShutdown, "how long a graceful stop waits for requests in flight")
+	paths, code, ok := c.parse(args)
+	if !ok {
+		return code
+	}
+	if len(paths) > 0 {
+		return c.fail("takes no arguments, only flags")
+	}
+	if !c.oneOf("log-format", *logFormat, "text", "json") || !c.oneOf("log-level", *logLevel, "debug", "info", "warn", "error") {
+		return 2
+	}
+	if *maxBytes <= 0 {
+		return c.fail("--max-request-bytes must be positive")
+	}
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(*logLevel))
+	hopts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(stderr, hopts)
+	if *logFormat == "json" {
+		h = slog.NewJSONHandler(stderr, hopts)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := server.Run(ctx, server.Config{
+		Data:            *data,
+		Addr:            *addr,
+		MaxRequestBytes: *maxBytes,
+		Shutdown:        *shutdown,
+		Log:             slog.New(h),
+	})
+	if err != nil {
+		fmt.Fprintln(stderr, "stagecraft serve:", err)
+		return 1
+	}
+	return 0
+}

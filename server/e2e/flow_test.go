@@ -1,0 +1,251 @@
+package e2e
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"connectrpc.com/connect"
+
+	v1 "github.com/stagecraft/stagecraft/gen/stagecraft/v1"
+)
+
+// deal deploys the examples and creates the furniture shop's client and
+// deal; it returns the deal's ID.
+func deal(t *testing.T, c clients) string {
+	t.Helper()
+	dep, err := c.rules.Deploy(ctx(t), connect.NewRequest(&v1.DeployRequest{Files: examples(t)}))
+	if err != nil {
+		t.Fatalf("deploy the examples: %v", err)
+	}
+	if dep.Msg.Version < 1 || len(dep.Msg.Plan.Changes) == 0 {
+		t.Fatalf("deploy: version %d, %d changes", dep.Msg.Version, len(dep.Msg.Plan.Changes))
+	}
+	jan, err := c.crm.CreateItem(ctx(t), connect.NewRequest(&v1.CreateItemRequest{Entity: "contact", Fields: map[string]*v1.Value{
+		"name":  text("Jan"),
+		"phone": list(address("mobile", "+48 600 100 200"), address("work", "+48 22 111 22 33")),
+		"email": address("work", "jan@example.com"),
+	}}))
+	if err != nil {
+		t.Fatalf("create the contact: %v", err)
+	}
+	d, err := c.crm.CreateItem(ctx(t), connect.NewRequest(&v1.CreateItemRequest{Entity: "deal", Fields: map[string]*v1.Value{
+		"title":       text("Sofa Oslo"),
+		"amount":      number(4200),
+		"contact":     text(jan.Msg.Item.Id),
+		"responsible": text("anna"),
+	}}))
+	if err != nil {
+		t.Fatalf("create the deal: %v", err)
+	}
+	if got := d.Msg.Item.Stage; got != "Nowe" {
+		t.Fatalf("a new deal is in stage %q, want Nowe", got)
+	}
+	return d.Msg.Item.Id
+}
+
+// messages lists every message of the outbox.
+func messages(t *testing.T, c clients) []*v1.Message {
+	t.Helper()
+	var out []*v1.Message
+	cursor := ""
+	for {
+		res, err := c.outbox.ListMessages(ctx(t), connect.NewRequest(&v1.ListMessagesRequest{Cursor: cursor, PageSize: 2}))
+		if err != nil {
+			t.Fatalf("list messages: %v", err)
+		}
+		out = append(out, res.Msg.Messages...)
+		if res.Msg.NextCursor == cursor {
+			return out
+		}
+		cursor = res.Msg.NextCursor
+	}
+}
+
+func find(ms []*v1.Message, kind, to string) *v1.Message {
+	for _, m := range ms {
+		if m.Kind == kind && m.To == to {
+			return m
+		}
+	}
+	return nil
+}
+
+// TestFlow: deploy the examples, create a deal, move it, feed it an event;
+// the outbox holds what the rules sent; versions, plans and rollbacks.
+func TestFlow(t *testing.T) {
+	data := t.TempDir()
+	key := newKey(t, data, "acme")
+	s := start(t, data)
+	c := s.client(key)
+	id := deal(t, c)
+
+	ms := messages(t, c)
+	sms := find(ms, "sms", "+48 600 100 200")
+	if sms == nil || !strings.Contains(sms.Fields["text"], "Dzień dobry Jan") {
+		t.Fatalf("no SMS to Jan in the outbox: %v", ms)
+	}
+	if sms.State != v1.DeliveryState_DELIVERY_STATE_PENDING && sms.State != v1.DeliveryState_DELIVERY_STATE_SKIPPED {
+		t.Errorf("the SMS's state is %v, with no provider configured", sms.State)
+	}
+
+	mv, err := c.crm.MoveItem(ctx(t), connect.NewRequest(&v1.MoveItemRequest{Id: id, Stage: "Oferta", By: "anna"}))
+	if err != nil {
+		t.Fatalf("move: %v", err)
+	}
+	if mv.Msg.Item.Stage != "Oferta" {
+		t.Fatalf("moved to %q", mv.Msg.Item.Stage)
+	}
+	ms = messages(t, c)
+	if m := find(ms, "email", "jan@example.com"); m == nil || m.Fields["subject"] != "Faktura do zamówienia Sofa Oslo" {
+		t.Fatalf("no e-mail to Jan after the move: %v", ms)
+	}
+
+	ev, err := c.events.Ingest(ctx(t), connect.NewRequest(&v1.IngestRequest{EventId: "inv-1", Item: id, Event: "invoice paid"}))
+	if err != nil {
+		t.Fatalf("ingest: %v", err)
+	}
+	got, err := c.crm.GetItem(ctx(t), connect.NewRequest(&v1.GetItemRequest{Id: id}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Msg.Item.Stage != "Zapłacone" {
+		t.Fatalf("after invoice paid the deal is in %q (timeline %v)", got.Msg.Item.Stage, ev.Msg.Timeline)
+	}
+	tl, err := c.crm.GetTimeline(ctx(t), connect.NewRequest(&v1.GetTimelineRequest{Id: id}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined := ""
+	for _, e := range tl.Msg.Entries {
+		joined += e.Text + "\n"
+	}
+	if !strings.Contains(joined, "Faktura opłacona") {
+		t.Errorf("the timeline does not name the trigger:\n%s", joined)
+	}
+	// Paged: two entries at a time, whole inputs, the same entries.
+	var paged []*v1.TimelineEntry
+	tok := ""
+	for {
+		p, err := c.crm.GetTimeline(ctx(t), connect.NewRequest(&v1.GetTimelineRequest{Id: id, PageSize: 2, PageToken: tok}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		paged = append(paged, p.Msg.Entries...)
+		if tok = p.Msg.NextPageToken; tok == "" {
+			break
+		}
+	}
+	if len(paged) != len(tl.Msg.Entries) {
+		t.Errorf("paged timeline has %d entries, whole %d", len(paged), len(tl.Msg.Entries))
+	}
+
+	list, err := c.crm.ListItems(ctx(t), connect.NewRequest(&v1.ListItemsRequest{Pipeline: "Sprzedaż", Stage: "Zapłacone"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Msg.Items) != 1 || list.Msg.Items[0].Id != id {
+		t.Errorf("deals in Zapłacone: %v", list.Msg.Items)
+	}
+	contacts, err := c.crm.ListItems(ctx(t), connect.NewRequest(&v1.ListItemsRequest{Entity: "contact"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(contacts.Msg.Items) != 1 {
+		t.Errorf("contacts: %v", contacts.Msg.Items)
+	}
+
+	// A rule set that does not check is refused with its diagnostics; the
+	// running version stays.
+	bad := examples(t)
+	bad = append(bad, &v1.SourceFile{Path: "bad.rules", Content: "on stage Nowhere: send sms text \"x\"\n"})
+	_, err = c.rules.Deploy(ctx(t), connect.NewRequest(&v1.DeployRequest{Files: bad}))
+	if code(err) != connect.CodeInvalidArgument {
+		t.Fatalf("a bad deploy: %v, want InvalidArgument", err)
+	}
+	var ce *connect.Error
+	if !errors.As(err, &ce) {
+		t.Fatal(err)
+	}
+	var diags []*v1.Diagnostic
+	for _, d := range ce.Details() {
+		if m, err := d.Value(); err == nil {
+			if f, ok := m.(*v1.CheckFailure); ok {
+				diags = f.Diagnostics
+			}
+		}
+	}
+	if len(diags) == 0 || diags[0].File != "bad.rules" || diags[0].Severity != 1 || diags[0].Code == "" {
+		t.Fatalf("the refusal's diagnostics: %v", diags)
+	}
+	vs, err := c.rules.ListVersions(ctx(t), connect.NewRequest(&v1.ListVersionsRequest{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vs.Msg.Current != 1 || len(vs.Msg.Versions) != 1 {
+		t.Fatalf("after a refused deploy: current %d, %d versions", vs.Msg.Current, len(vs.Msg.Versions))
+	}
+
+	// Check answers the same diagnostics without deploying.
+	chk, err := c.rules.Check(ctx(t), connect.NewRequest(&v1.CheckRequest{Files: bad}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if chk.Msg.Ok || len(chk.Msg.Diagnostics) != len(diags) {
+		t.Errorf("check: ok %v, %d diagnostics; deploy gave %d", chk.Msg.Ok, len(chk.Msg.Diagnostics), len(diags))
+	}
+
+	// A second version without the furniture shop's SMS rule; its plan first.
+	var smaller []*v1.SourceFile
+	for _, f := range examples(t) {
+		if strings.HasSuffix(f.Path, "furniture.rules") {
+			f.Content = strings.Replace(f.Content, "on stage Nowe: send sms", "on stage Kontakt: send sms", 1)
+		}
+		smaller = append(smaller, f)
+	}
+	pl, err := c.rules.Plan(ctx(t), connect.NewRequest(&v1.PlanRequest{Files: smaller}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pl.Msg.BaseVersion != 1 || !strings.Contains(pl.Msg.Text, "moved from stage Nowe") {
+		t.Errorf("plan against version %d:\n%s", pl.Msg.BaseVersion, pl.Msg.Text)
+	}
+	one := int64(1)
+	dep, err := c.rules.Deploy(ctx(t), connect.NewRequest(&v1.DeployRequest{Files: smaller, ExpectedVersion: &one}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dep.Msg.Version != 2 || dep.Msg.Text != pl.Msg.Text {
+		t.Errorf("deploy: version %d; its plan\n%s\nthe plan asked before\n%s", dep.Msg.Version, dep.Msg.Text, pl.Msg.Text)
+	}
+	// The same expectation again: version 2 runs now, so it is refused.
+	if _, err := c.rules.Deploy(ctx(t), connect.NewRequest(&v1.DeployRequest{Files: smaller, ExpectedVersion: &one})); code(err) != connect.CodeFailedPrecondition {
+		t.Errorf("a deploy expecting version 1 over 2: %v", err)
+	}
+	rb, err := c.rules.Rollback(ctx(t), connect.NewRequest(&v1.RollbackRequest{Version: 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rb.Msg.Version != 3 || !strings.Contains(rb.Msg.Text, "moved from stage Kontakt") {
+		t.Errorf("rollback: version %d\n%s", rb.Msg.Version, rb.Msg.Text)
+	}
+	if _, err := c.rules.Rollback(ctx(t), connect.NewRequest(&v1.RollbackRequest{Version: 9})); code(err) != connect.CodeNotFound {
+		t.Errorf("a rollback to version 9 of 3: %v", err)
+	}
+	vs, err = c.rules.ListVersions(ctx(t), connect.NewRequest(&v1.ListVersionsRequest{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vs.Msg.Current != 3 || len(vs.Msg.Versions) != 3 || vs.Msg.Versions[1].Moved != 1 {
+		t.Errorf("versions: %v", vs.Msg)
+	}
+
+	// Format answers the canonical form.
+	f, err := c.rules.Format(ctx(t), connect.NewRequest(&v1.FormatRequest{Files: []*v1.SourceFile{{Path: "a.rules", Content: "on stage Nowe:   send sms text \"x\""}}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !f.Msg.Files[0].Changed || strings.Contains(f.Msg.Files[0].Content, "   ") {
+		t.Errorf("format: %v", f.Msg.Files[0])
+	}
+}

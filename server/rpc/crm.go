@@ -1,0 +1,227 @@
+package rpc
+
+import (
+	"context"
+	"encoding/base64"
+	"strconv"
+
+	"connectrpc.com/connect"
+
+	v1 "github.com/stagecraft/stagecraft/gen/stagecraft/v1"
+	"github.com/stagecraft/stagecraft/runtime/engine"
+	"github.com/stagecraft/stagecraft/server/tenant"
+)
+
+// Crm implements CrmService.
+type Crm struct{ *Server }
+
+// maxScan is how many items one ListItems call reads at most: past it, a
+// page may come back short, with a token to go on from.
+const maxScan = 20000
+
+// item reads an item, NotFound when there is none.
+func item(t *tenant.Tenant, id string) (*engine.ItemInfo, error) {
+	if id == "" {
+		return nil, invalid("no item id given")
+	}
+	it, err := t.Engine.ItemOf(id)
+	if err != nil {
+		return nil, readErr(err)
+	}
+	if it == nil {
+		return nil, notFound("no item %q", id)
+	}
+	return it, nil
+}
+
+// CreateItem creates an item.
+func (s Crm) CreateItem(ctx context.Context, req *connect.Request[v1.CreateItemRequest]) (*connect.Response[v1.CreateItemResponse], error) {
+	t, err := s.tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := deployed(t); err != nil {
+		return nil, err
+	}
+	m := req.Msg
+	if m.GetEntity() == "" {
+		return nil, invalid("no entity given: deal, lead, contact, company, ...")
+	}
+	fields, err := fieldsIn(t.Engine.Program(), m.GetEntity(), m.GetFields())
+	if err != nil {
+		return nil, err
+	}
+	res, err := t.Apply(engine.Input{Kind: "create", Entity: m.GetEntity(), Pipeline: m.GetPipeline(), Fields: fields})
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	it, err := item(t, res.Created[0])
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&v1.CreateItemResponse{Item: itemOut(it), Seq: res.Seq, Timeline: timelineOut(res.Timeline), Created: res.Created}), nil
+}
+
+// UpdateItem changes fields of an item.
+func (s Crm) UpdateItem(ctx context.Context, req *connect.Request[v1.UpdateItemRequest]) (*connect.Response[v1.UpdateItemResponse], error) {
+	t, err := s.tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := deployed(t); err != nil {
+		return nil, err
+	}
+	it, err := item(t, req.Msg.GetId())
+	if err != nil {
+		return nil, err
+	}
+	fields, err := fieldsIn(t.Engine.Program(), it.Entity, req.Msg.GetFields())
+	if err != nil {
+		return nil, err
+	}
+	res, err := t.Apply(engine.Input{Kind: "update", Item: it.ID, Fields: fields})
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	if it, err = item(t, it.ID); err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&v1.UpdateItemResponse{Item: itemOut(it), Seq: res.Seq, Timeline: timelineOut(res.Timeline)}), nil
+}
+
+// GetItem reads an item.
+func (s Crm) GetItem(ctx context.Context, req *connect.Request[v1.GetItemRequest]) (*connect.Response[v1.GetItemResponse], error) {
+	t, err := s.tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	it, err := item(t, req.Msg.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&v1.GetItemResponse{Item: itemOut(it)}), nil
+}
+
+// pageToken makes an opaque page token of a position; untoken reads it back.
+func pageToken(pos string) string { return base64.RawURLEncoding.EncodeToString([]byte(pos)) }
+
+func untoken(tok string) (string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil {
+		return "", invalid("page_token %q is not one this server gave: pass next_page_token back as it came", tok)
+	}
+	return string(b), nil
+}
+
+// ListItems lists items a page at a time.
+func (s Crm) ListItems(ctx context.Context, req *connect.Request[v1.ListItemsRequest]) (*connect.Response[v1.ListItemsResponse], error) {
+	t, err := s.tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := req.Msg
+	size, err := pageSize(m.GetPageSize())
+	if err != nil {
+		return nil, err
+	}
+	after, err := untoken(m.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	out := &v1.ListItemsResponse{}
+	scanned, last, more := 0, "", false
+	err = t.Engine.ItemsAfter(after, func(it engine.ItemInfo) bool {
+		if len(out.Items) == size || scanned == maxScan {
+			more = true
+			return false
+		}
+		scanned++
+		last = it.ID
+		if m.GetEntity() != "" && it.Entity != m.GetEntity() ||
+			m.GetPipeline() != "" && it.Pipeline != m.GetPipeline() ||
+			m.GetStage() != "" && it.Fields["stage"].S != m.GetStage() {
+			return true
+		}
+		out.Items = append(out.Items, itemOut(&it))
+		return true
+	})
+	if err != nil {
+		return nil, readErr(err)
+	}
+	if more {
+		out.NextPageToken = pageToken(last)
+	}
+	return connect.NewResponse(out), nil
+}
+
+// MoveItem moves an item to a stage, as a user.
+func (s Crm) MoveItem(ctx context.Context, req *connect.Request[v1.MoveItemRequest]) (*connect.Response[v1.MoveItemResponse], error) {
+	t, err := s.tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := deployed(t); err != nil {
+		return nil, err
+	}
+	it, err := item(t, req.Msg.GetId())
+	if err != nil {
+		return nil, err
+	}
+	if req.Msg.GetStage() == "" {
+		return nil, invalid("no stage given")
+	}
+	res, err := t.Apply(engine.Input{Kind: "move", Item: it.ID, Stage: req.Msg.GetStage(), By: req.Msg.GetBy()})
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	if it, err = item(t, it.ID); err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&v1.MoveItemResponse{Item: itemOut(it), Seq: res.Seq, Timeline: timelineOut(res.Timeline)}), nil
+}
+
+// GetTimeline reads an item's timeline a page at a time; a page holds
+// whole inputs' entries (one input's may make it longer than asked).
+func (s Crm) GetTimeline(ctx context.Context, req *connect.Request[v1.GetTimelineRequest]) (*connect.Response[v1.GetTimelineResponse], error) {
+	t, err := s.tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	it, err := item(t, req.Msg.GetId())
+	if err != nil {
+		return nil, err
+	}
+	size, err := pageSize(req.Msg.GetPageSize())
+	if err != nil {
+		return nil, err
+	}
+	after := int64(0)
+	if tok := req.Msg.GetPageToken(); tok != "" {
+		pos, err := untoken(tok)
+		if err != nil {
+			return nil, err
+		}
+		if after, err = strconv.ParseInt(pos, 10, 64); err != nil || after < 0 {
+			return nil, invalid("page_token %q is not one this server gave", tok)
+		}
+	}
+	var entries []engine.Entry
+	last, more := after, false
+	err = t.Engine.TimelineAfter(it.ID, after, func(seq int64, es []engine.Entry) bool {
+		if len(entries) > 0 && len(entries)+len(es) > size {
+			more = true
+			return false
+		}
+		entries = append(entries, es...)
+		last = seq
+		return true
+	})
+	if err != nil {
+		return nil, readErr(err)
+	}
+	out := &v1.GetTimelineResponse{Entries: timelineOut(entries)}
+	if more {
+		out.NextPageToken = pageToken(strconv.FormatInt(last, 10))
+	}
+	return connect.NewResponse(out), nil
+}

@@ -1,0 +1,113 @@
+// Package rpc implements the API's services (proto/stagecraft/v1) over
+// the tenants: each call acts for the tenant of its API key (server/auth
+// put it in the context), converts the request, applies it as one engine
+// input or reads committed state, and maps what went wrong onto Connect
+// codes with a message that says how to fix it.
+package rpc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"connectrpc.com/connect"
+
+	"github.com/stagecraft/stagecraft/runtime/engine"
+	"github.com/stagecraft/stagecraft/runtime/store"
+	"github.com/stagecraft/stagecraft/server/auth"
+	"github.com/stagecraft/stagecraft/server/tenant"
+)
+
+// Delivery tells the state of a message's delivery (server/delivery).
+type Delivery interface {
+	Status(t *tenant.Tenant, ef *engine.Effect) Status
+}
+
+// Status is where a message's delivery stands.
+type Status struct {
+	State     string // pending, retrying, delivered, failed, skipped
+	Attempts  int
+	LastError string
+	Last      int64 // Unix seconds of the last attempt
+	Next      int64 // and of the next
+}
+
+// Server holds what the handlers share.
+type Server struct {
+	Tenants  *tenant.Registry
+	Delivery Delivery // nil: every message is pending
+}
+
+// tenantOf is the tenant the request acts for.
+func (s *Server) tenantOf(ctx context.Context) (*tenant.Tenant, error) {
+	name := auth.Tenant(ctx)
+	if name == "" {
+		return nil, connect.NewError(connect.CodeUnauthenticated, errors.New("no tenant: the request carries no valid API key"))
+	}
+	t, err := s.Tenants.Get(name)
+	if errors.Is(err, tenant.ErrClosed) {
+		return nil, connect.NewError(connect.CodeUnavailable, err)
+	}
+	if err != nil {
+		return nil, connect.NewError(connect.CodeInternal, err)
+	}
+	return t, nil
+}
+
+// inputErr maps the error of an engine input: the store's failures are
+// the server's (Internal, Unavailable while shutting down); anything else
+// is the input's own fault, refused whole with the engine's explanation.
+func inputErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, tenant.ErrClosed), errors.Is(err, store.ErrClosed):
+		return connect.NewError(connect.CodeUnavailable, err)
+	case errors.Is(err, store.ErrFailed), errors.Is(err, store.ErrCorrupt):
+		return connect.NewError(connect.CodeInternal, err)
+	}
+	return connect.NewError(connect.CodeInvalidArgument, err)
+}
+
+// readErr maps the error of reading committed state.
+func readErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, store.ErrClosed) {
+		return connect.NewError(connect.CodeUnavailable, err)
+	}
+	return connect.NewError(connect.CodeInternal, err)
+}
+
+func invalid(format string, args ...any) error {
+	return connect.NewError(connect.CodeInvalidArgument, fmt.Errorf(format, args...))
+}
+
+func notFound(format string, args ...any) error {
+	return connect.NewError(connect.CodeNotFound, fmt.Errorf(format, args...))
+}
+
+// deployed refuses an input before any program runs.
+func deployed(t *tenant.Tenant) error {
+	if t.Engine.Version() == 0 {
+		return connect.NewError(connect.CodeFailedPrecondition, errors.New("no rules are deployed: deploy a rule set first (RulesService.Deploy)"))
+	}
+	return nil
+}
+
+// pageSize is a request's page size: default 100, at most 1000.
+func pageSize(n int32) (int, error) {
+	switch {
+	case n < 0:
+		return 0, invalid("page_size %d is negative", n)
+	case n == 0:
+		return 100, nil
+	case n > 1000:
+		return 1000, nil
+	}
+	return int(n), nil
+}
+
+func itoa(n int) string     { return fmt.Sprint(n) }
+func itoa64(n int64) string { return fmt.Sprint(n) }

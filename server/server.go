@@ -1,0 +1,233 @@
+// Package server is `stagecraft serve`: one listener that serves the API
+// (Connect, gRPC and gRPC-Web on one port, HTTP/2 without TLS too), server
+// reflection (so grpcurl and buf curl work), /healthz and /readyz, over
+// the tenants of a data folder, each with its clock. It wires the parts:
+// server/auth (keys), server/tenant (stores, engines, clocks),
+// server/rpc (the services). It logs with log/slog and never logs a key,
+// a token, a credential or a message body.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"connectrpc.com/connect"
+	"connectrpc.com/grpcreflect"
+
+	"github.com/stagecraft/stagecraft/gen/stagecraft/v1/stagecraftv1connect"
+	"github.com/stagecraft/stagecraft/runtime/engine"
+	"github.com/stagecraft/stagecraft/server/auth"
+	"github.com/stagecraft/stagecraft/server/rpc"
+	"github.com/stagecraft/stagecraft/server/tenant"
+	"github.com/stagecraft/stagecraft/stdlib"
+)
+
+// Defaults of Config.
+const (
+	DefaultData            = "./stagecraft-data"
+	DefaultAddr            = "127.0.0.1:8080"
+	DefaultMaxRequestBytes = 4 << 20
+	DefaultShutdown        = 30 * time.Second
+)
+
+// Config is how the server runs; zero values take the defaults.
+type Config struct {
+	Data            string // the data folder: keys/ and tenants/NAME/
+	Addr            string // host:port to listen on; port 0 picks a free one
+	MaxRequestBytes int64  // the largest request body (and message) taken
+	// Shutdown bounds how long a graceful stop waits for requests in flight.
+	Shutdown time.Duration
+	Tick     time.Duration // the clock's period; default one second
+	Log      *slog.Logger
+	Engine   engine.Options
+	// Listening, if set, is called with the address once the server listens.
+	Listening func(addr string)
+}
+
+func (c Config) withDefaults() Config {
+	if c.Data == "" {
+		c.Data = DefaultData
+	}
+	if c.Addr == "" {
+		c.Addr = DefaultAddr
+	}
+	if c.MaxRequestBytes <= 0 {
+		c.MaxRequestBytes = DefaultMaxRequestBytes
+	}
+	if c.Shutdown <= 0 {
+		c.Shutdown = DefaultShutdown
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return c
+}
+
+// Services are the API's services, by their full names.
+var Services = []string{
+	stagecraftv1connect.RulesServiceName,
+	stagecraftv1connect.CrmServiceName,
+	stagecraftv1connect.EventServiceName,
+	stagecraftv1connect.OutboxServiceName,
+}
+
+// Run serves until ctx is done, then stops gracefully: it refuses new
+// requests, waits for those in flight (at most Config.Shutdown), stops the
+// clocks and closes the stores.
+func Run(ctx context.Context, cfg Config) error {
+	cfg = cfg.withDefaults()
+	log := cfg.Log
+	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
+		return err
+	}
+	reg := tenant.NewRegistry(cfg.Data, stdlib.Runtime(), tenant.Options{Engine: cfg.Engine, Tick: cfg.Tick}, log)
+	defer func() {
+		if err := reg.Close(); err != nil {
+			log.Error("closing the tenants", "err", err)
+		}
+	}()
+	if err := reg.OpenAll(); err != nil {
+		return err
+	}
+	var ready atomic.Bool
+	h := Handler(cfg, auth.Open(cfg.Data), reg, &ready)
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	var protocols http.Protocols
+	protocols.SetHTTP1(true)
+	protocols.SetUnencryptedHTTP2(true)
+	srv := &http.Server{
+		Handler:           h,
+		Protocols:         &protocols,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	ready.Store(true)
+	log.Info("listening", "addr", ln.Addr().String(), "data", cfg.Data, "tenants", len(reg.Names()))
+	if cfg.Listening != nil {
+		cfg.Listening(ln.Addr().String())
+	}
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	ready.Store(false)
+	log.Info("shutting down: waiting for requests in flight", "timeout", cfg.Shutdown.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.Shutdown)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		log.Warn("requests still in flight at the shutdown timeout: closing them")
+		srv.Close()
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// Handler is the server's HTTP handler: the services behind the keys'
+// middleware and the request limit, reflection, health.
+func Handler(cfg Config, keys *auth.Keys, reg *tenant.Registry, ready *atomic.Bool) http.Handler {
+	cfg = cfg.withDefaults()
+	log := cfg.Log
+	s := &rpc.Server{Tenants: reg}
+	opts := []connect.HandlerOption{
+		connect.WithReadMaxBytes(int(cfg.MaxRequestBytes)),
+		connect.WithInterceptors(logCalls(log)),
+		connect.WithRecover(func(ctx context.Context, spec connect.Spec, _ http.Header, p any) error {
+			log.Error("panic in a call", "procedure", spec.Procedure, "tenant", auth.Tenant(ctx), "panic", fmt.Sprint(p))
+			return connect.NewError(connect.CodeInternal, errors.New("internal error"))
+		}),
+	}
+	api := http.NewServeMux()
+	api.Handle(stagecraftv1connect.NewRulesServiceHandler(rpc.Rules{Server: s}, opts...))
+	api.Handle(stagecraftv1connect.NewCrmServiceHandler(rpc.Crm{Server: s}, opts...))
+	api.Handle(stagecraftv1connect.NewEventServiceHandler(rpc.Events{Server: s}, opts...))
+	api.Handle(stagecraftv1connect.NewOutboxServiceHandler(rpc.Outbox{Server: s}, opts...))
+
+	mux := http.NewServeMux()
+	for _, name := range Services {
+		mux.Handle("/"+name+"/", keys.Middleware(log, limitBody(cfg.MaxRequestBytes, api)))
+	}
+	reflector := grpcreflect.NewStaticReflector(Services...)
+	mux.Handle(grpcreflect.NewHandlerV1(reflector))
+	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if ready == nil || !ready.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, "not ready")
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	return mux
+}
+
+// limitBody refuses a request whose declared length is over the limit
+// before reading it (ResourceExhausted, in the request's protocol), and
+// cuts off a body that turns out longer than it declared.
+func limitBody(max int64, next http.Handler) http.Handler {
+	ew := connect.NewErrorWriter()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > max {
+			err := connect.NewError(connect.CodeResourceExhausted,
+				fmt.Errorf("the request is %d bytes; at most %d are taken (serve --max-request-bytes)", r.ContentLength, max))
+			if ew.IsSupported(r) {
+				_ = ew.Write(w, r, err)
+			} else {
+				http.Error(w, err.Error(), http.StatusRequestEntityTooLarge)
+			}
+			return
+		}
+		// Room for the envelope of a message of the largest size.
+		r.Body = http.MaxBytesReader(w, r.Body, max+64)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// logCalls logs each call: its procedure, tenant, code and duration;
+// never its headers or body.
+func logCalls(log *slog.Logger) connect.UnaryInterceptorFunc {
+	return func(next connect.UnaryFunc) connect.UnaryFunc {
+		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+			start := time.Now()
+			res, err := next(ctx, req)
+			code, level := "ok", slog.LevelDebug
+			attrs := []any{"procedure", req.Spec().Procedure, "tenant", auth.Tenant(ctx), "protocol", req.Peer().Protocol}
+			if err != nil {
+				code, level = connect.CodeOf(err).String(), slog.LevelInfo
+				if c := connect.CodeOf(err); c == connect.CodeInternal || c == connect.CodeUnknown || c == connect.CodeUnavailable {
+					// The server's own failure: its cause, which quotes no
+					// request data (the store's or the engine's state).
+					level = slog.LevelError
+					attrs = append(attrs, "err", err.Error())
+				}
+			}
+			if log.Enabled(ctx, level) {
+				log.Log(ctx, level, "call", append(attrs, "code", code, "ms", float64(time.Since(start).Microseconds())/1000)...)
+			}
+			return res, err
+		}
+	}
+}

@@ -1,0 +1,252 @@
+package tenant
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/stagecraft/stagecraft/runtime/engine"
+)
+
+// Events are applied once per caller's event ID (EventService.Ingest):
+// a repeat answers the first outcome and applies nothing.
+//
+// The ID travels in the event input itself, as its key: the engine logs
+// it in the batch that holds the event's effects, so an acknowledged
+// event's ID is exactly as durable as the event. The side store keeps a
+// table from ID to outcome (evt/ID), written in the background a batch at
+// a time; until an outcome is there it is held in memory. The table
+// records how far it has read the log (meta/evt-mark): opening a tenant
+// reads the log after that mark and adds what a crash kept from the
+// table, before any request is served.
+
+// MaxEventID is the longest event ID, in bytes.
+const MaxEventID = 128
+
+// Outcome is what an event input did: the answer to it and to its repeats.
+type Outcome struct {
+	Seq      int64          `json:"seq"`
+	Version  int64          `json:"version"`
+	Timeline []engine.Entry `json:"timeline"`
+}
+
+var keyEvtMark = []byte("meta/evt-mark")
+
+func keyEvent(id string) []byte { return []byte("evt/" + id) }
+
+type events struct {
+	t *Tenant
+
+	mu        sync.Mutex
+	inflight  map[string]*call
+	unflushed map[string][]byte // answered, not yet in the table
+
+	stop, done chan struct{}
+}
+
+// call is an event being applied; repeats meanwhile wait for it.
+type call struct {
+	done chan struct{}
+	out  *Outcome
+	err  error
+}
+
+// flushEvery is how often the table is brought up to date.
+const flushEvery = 200 * time.Millisecond
+
+func openEvents(t *Tenant) (*events, error) {
+	ev := &events{t: t, inflight: map[string]*call{}, unflushed: map[string][]byte{},
+		stop: make(chan struct{}), done: make(chan struct{})}
+	if err := ev.recover(); err != nil {
+		return nil, fmt.Errorf("event IDs: %w", err)
+	}
+	go ev.flusher()
+	return ev, nil
+}
+
+// recover adds to the table the event IDs in the log after its mark.
+func (ev *events) recover() error {
+	mark := int64(0)
+	if raw, ok, err := ev.t.side.Get(keyEvtMark); err != nil {
+		return err
+	} else if ok {
+		if mark, err = strconv.ParseInt(string(raw), 10, 64); err != nil {
+			return fmt.Errorf("%s is %q", keyEvtMark, raw)
+		}
+	}
+	e := ev.t.Engine
+	last := e.Seq()
+	if mark >= last {
+		return nil
+	}
+	b := ev.t.side.NewBatch()
+	defer b.Discard()
+	var inner error
+	err := e.LogFrom(mark+1, func(in engine.Input) bool {
+		if in.Kind != "event" || in.Key == "" {
+			return true
+		}
+		if _, ok, err := ev.t.side.Get(keyEvent(in.Key)); err != nil || ok {
+			inner = err
+			return err == nil
+		}
+		out := &Outcome{Seq: in.Seq, Version: in.Version}
+		// The items an event input touches: its own, and those it created.
+		ids := []string{in.Item}
+		for i := 0; ; i++ {
+			id := strconv.FormatInt(in.Seq, 10)
+			if i > 0 {
+				id += "." + strconv.Itoa(i)
+			}
+			if it, _, err := e.Item(id); err != nil || it == nil {
+				inner = err
+				break
+			}
+			ids = append(ids, id)
+		}
+		for _, id := range ids {
+			es, err := e.TimelineAt(id, in.Seq)
+			if err != nil {
+				inner = err
+				return false
+			}
+			out.Timeline = append(out.Timeline, es...)
+		}
+		body, err := json.Marshal(out)
+		if err == nil {
+			err = b.Set(keyEvent(in.Key), body)
+		}
+		inner = err
+		return err == nil
+	})
+	if err := errors.Join(inner, err); err != nil {
+		return err
+	}
+	b.Set(keyEvtMark, []byte(strconv.FormatInt(last, 10)))
+	if err := b.Apply(); err != nil {
+		return err
+	}
+	return b.Wait()
+}
+
+// ErrEventID is an event ID that cannot be one.
+var ErrEventID = fmt.Errorf("an event ID is 1 to %d bytes of UTF-8", MaxEventID)
+
+// Ingest applies an event input once per event ID. dup says the outcome
+// is that of an earlier call with the ID. A refused event is not
+// remembered: a later call with its ID applies it again.
+func (t *Tenant) Ingest(id string, in engine.Input) (out *Outcome, dup bool, err error) {
+	if id == "" || len(id) > MaxEventID || !utf8.ValidString(id) {
+		return nil, false, ErrEventID
+	}
+	ev := t.events
+	ev.mu.Lock()
+	if c := ev.inflight[id]; c != nil {
+		ev.mu.Unlock()
+		<-c.done
+		return c.out, c.err == nil, c.err
+	}
+	body, ok := ev.unflushed[id]
+	if !ok {
+		var err error
+		if body, ok, err = t.side.Get(keyEvent(id)); err != nil {
+			ev.mu.Unlock()
+			return nil, false, err
+		}
+	}
+	if ok {
+		ev.mu.Unlock()
+		var o Outcome
+		if err := json.Unmarshal(body, &o); err != nil {
+			return nil, false, fmt.Errorf("the outcome of event %q is stored damaged: %v", id, err)
+		}
+		return &o, true, nil
+	}
+	c := &call{done: make(chan struct{})}
+	ev.inflight[id] = c
+	ev.mu.Unlock()
+
+	in.Kind, in.Key = "event", id
+	res, err := t.Apply(in)
+	if err == nil {
+		c.out = &Outcome{Seq: res.Seq, Version: res.Version, Timeline: res.Timeline}
+		body, err = json.Marshal(c.out)
+	}
+	c.err = err
+	ev.mu.Lock()
+	delete(ev.inflight, id)
+	if err == nil {
+		ev.unflushed[id] = body
+	}
+	ev.mu.Unlock()
+	close(c.done)
+	return c.out, false, c.err
+}
+
+func (ev *events) flusher() {
+	defer close(ev.done)
+	tk := time.NewTicker(flushEvery)
+	defer tk.Stop()
+	for {
+		select {
+		case <-ev.stop:
+			return
+		case <-tk.C:
+		}
+		if err := ev.flush(); err != nil {
+			ev.t.log.Error("writing event IDs", "err", err)
+		}
+	}
+}
+
+// flush writes the outcomes held in memory to the table. When no event is
+// being applied, every event input up to the engine's sequence number is
+// in the table with them, and the mark moves there.
+func (ev *events) flush() error {
+	ev.mu.Lock()
+	if len(ev.unflushed) == 0 {
+		ev.mu.Unlock()
+		return nil
+	}
+	snap := make(map[string][]byte, len(ev.unflushed))
+	for k, v := range ev.unflushed {
+		snap[k] = v
+	}
+	mark := int64(-1)
+	if len(ev.inflight) == 0 {
+		mark = ev.t.Engine.Seq()
+	}
+	ev.mu.Unlock()
+	b := ev.t.side.NewBatch()
+	for k, v := range snap {
+		b.Set(keyEvent(k), v)
+	}
+	if mark >= 0 {
+		b.Set(keyEvtMark, []byte(strconv.FormatInt(mark, 10)))
+	}
+	if err := b.Apply(); err != nil {
+		b.Discard()
+		return err
+	}
+	if err := b.Wait(); err != nil {
+		return err
+	}
+	ev.mu.Lock()
+	for k := range snap {
+		delete(ev.unflushed, k)
+	}
+	ev.mu.Unlock()
+	return nil
+}
+
+// close stops the flusher and writes the rest; no event is being applied
+// (the tenant's gate is held).
+func (ev *events) close() error {
+	close(ev.stop)
+	<-ev.done
+	return ev.flush()
+}

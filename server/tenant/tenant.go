@@ -1,0 +1,314 @@
+// Package tenant owns the server's tenants: each is an independent unit
+// with its own Pebble stores under DATA/tenants/NAME (the engine's: rule
+// versions, items, input log, timers, outbox; and the server's own:
+// event IDs, delivery state), its own engine, and its own clock. Nothing
+// of one tenant is reachable through another.
+//
+// The clock is the one place that reads the wall clock (spec/semantics.md,
+// "Time drains, never drops"): every input a tenant applies gets the
+// workspace's time of now, never earlier than the last tick, and a loop
+// advances the engine to now every second, so that a due rule fires
+// within a second and timers that came due while the server was down
+// drain after a start.
+package tenant
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/stagecraft/stagecraft/runtime/engine"
+	"github.com/stagecraft/stagecraft/runtime/store"
+	"github.com/stagecraft/stagecraft/server/auth"
+)
+
+// Tenant is one tenant, open.
+type Tenant struct {
+	Name   string
+	Engine *engine.Engine
+	st     *store.Store // the engine's
+	side   *store.Store // the server's own: event IDs, delivery state
+	log    *slog.Logger
+	events *events
+	// DeployMu orders deploys: one checks the running version and
+	// deploys over it before the next looks.
+	DeployMu sync.Mutex
+
+	// gate orders inputs against ticks: an input holds it shared from
+	// reading the clock until its commit is durable; a tick takes it alone
+	// only to read the clock, so no input reads a time earlier than a tick
+	// that commits before it.
+	gate sync.RWMutex
+	last atomic.Int64 // the latest workspace time handed out
+	zone atomic.Pointer[zone]
+	wall func() time.Time
+
+	stop chan struct{}
+	done chan struct{}
+	// Ticked, if set, is called after each durable chunk of a tick.
+	ticked func(*engine.Result)
+	closed atomic.Bool
+}
+
+// Options are a registry's settings.
+type Options struct {
+	Engine engine.Options
+	// Tick is the clock's period; default one second.
+	Tick time.Duration
+	// Wall is the wall clock; default time.Now. Tests may move it.
+	Wall func() time.Time
+	// Ticked is called with each durable chunk of every tenant's ticks.
+	Ticked func(tenant string, res *engine.Result)
+	// Opened is called with each tenant once it is open, before its clock
+	// starts (to start its dispatcher, say).
+	Opened func(*Tenant)
+}
+
+// Registry is the set of open tenants of a data folder.
+type Registry struct {
+	dir  string // DATA/tenants
+	lib  engine.Library
+	opts Options
+	log  *slog.Logger
+
+	mu      sync.Mutex
+	tenants map[string]*Tenant
+	closed  bool
+}
+
+// NewRegistry returns the tenants of a data folder, none open yet.
+func NewRegistry(data string, lib engine.Library, opts Options, log *slog.Logger) *Registry {
+	if opts.Tick <= 0 {
+		opts.Tick = time.Second
+	}
+	if opts.Wall == nil {
+		opts.Wall = time.Now
+	}
+	return &Registry{dir: filepath.Join(data, "tenants"), lib: lib, opts: opts, log: log, tenants: map[string]*Tenant{}}
+}
+
+// OpenAll opens every tenant that has a folder, so that their clocks run
+// (and overdue timers drain) before any request names them.
+func (r *Registry) OpenAll() error {
+	ents, err := os.ReadDir(r.dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, e := range ents {
+		if !e.IsDir() || auth.ValidTenant(e.Name()) != nil {
+			continue
+		}
+		if _, err := r.Get(e.Name()); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Names lists the open tenants.
+func (r *Registry) Names() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for n := range r.tenants {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ErrClosed is the error of a registry shutting down.
+var ErrClosed = errors.New("the server is shutting down")
+
+// Get returns the tenant, opening it (and creating its stores) on first use.
+func (r *Registry) Get(name string) (*Tenant, error) {
+	if err := auth.ValidTenant(name); err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return nil, ErrClosed
+	}
+	if t := r.tenants[name]; t != nil {
+		return t, nil
+	}
+	t, err := open(filepath.Join(r.dir, name), name, r.lib, r.opts, r.log.With("tenant", name))
+	if err != nil {
+		return nil, fmt.Errorf("tenant %s: %w", name, err)
+	}
+	r.tenants[name] = t
+	if r.opts.Opened != nil {
+		r.opts.Opened(t)
+	}
+	go t.clock(r.opts.Tick)
+	return t, nil
+}
+
+// Close stops every tenant's clock and closes its stores.
+func (r *Registry) Close() error {
+	r.mu.Lock()
+	r.closed = true
+	ts := r.tenants
+	r.tenants = map[string]*Tenant{}
+	r.mu.Unlock()
+	var errs []error
+	for _, t := range ts {
+		errs = append(errs, t.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Dir is where a tenant of the data folder keeps its stores.
+func Dir(data, name string) string { return filepath.Join(data, "tenants", name) }
+
+// EngineDir and SideDir are the folders of a tenant's two stores.
+func EngineDir(tenantDir string) string { return filepath.Join(tenantDir, "engine") }
+func SideDir(tenantDir string) string   { return filepath.Join(tenantDir, "server") }
+
+func open(dir, name string, lib engine.Library, opts Options, log *slog.Logger) (*Tenant, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	st, err := store.Open(EngineDir(dir), nil)
+	if err != nil {
+		return nil, err
+	}
+	side, err := store.Open(SideDir(dir), nil)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	e, err := engine.Open(st, lib, opts.Engine)
+	if err != nil {
+		st.Close()
+		side.Close()
+		return nil, err
+	}
+	t := &Tenant{Name: name, Engine: e, st: st, side: side, log: log, wall: opts.Wall,
+		stop: make(chan struct{}), done: make(chan struct{})}
+	if opts.Ticked != nil {
+		t.ticked = func(res *engine.Result) { opts.Ticked(name, res) }
+	}
+	t.last.Store(e.Clock())
+	if t.events, err = openEvents(t); err != nil {
+		st.Close()
+		side.Close()
+		return nil, err
+	}
+	return t, nil
+}
+
+// Side is the tenant's own store of the server (not the engine's): for
+// the dispatcher's cursor and delivery state.
+func (t *Tenant) Side() *store.Store { return t.side }
+
+// Close stops the clock, waits for its tick, writes what the event table
+// holds in memory and closes the stores.
+func (t *Tenant) Close() error {
+	if t.closed.Swap(true) {
+		return nil
+	}
+	close(t.stop)
+	<-t.done
+	t.gate.Lock() // no input in flight
+	defer t.gate.Unlock()
+	err := t.events.close()
+	return errors.Join(err, t.st.Close(), t.side.Close())
+}
+
+// Apply applies an input at the workspace's time of now and returns once
+// it is durable.
+func (t *Tenant) Apply(in engine.Input) (*engine.Result, error) {
+	t.gate.RLock()
+	defer t.gate.RUnlock()
+	if t.closed.Load() {
+		return nil, ErrClosed
+	}
+	in.Time = t.now()
+	return t.Engine.Apply(in)
+}
+
+// Deploy deploys a program at the workspace's time of now.
+func (t *Tenant) Deploy(do func(at int64) (*engine.Result, error)) (*engine.Result, error) {
+	t.gate.RLock()
+	defer t.gate.RUnlock()
+	if t.closed.Load() {
+		return nil, ErrClosed
+	}
+	return do(t.now())
+}
+
+// Now is the workspace's time of now, as the next input would get it.
+func (t *Tenant) Now() int64 { return t.now() }
+
+// now reads the wall clock as the workspace's (its calendar's time zone),
+// never going back: not behind a time already handed out, so not behind
+// the last tick (a clock set back, or the hour repeated when summer time
+// ends, holds time still instead).
+func (t *Tenant) now() int64 {
+	wall := t.workspace(t.wall())
+	for {
+		last := t.last.Load()
+		if wall <= last {
+			return last
+		}
+		if t.last.CompareAndSwap(last, wall) {
+			return wall
+		}
+	}
+}
+
+// clock advances the engine to now every period until the tenant closes.
+func (t *Tenant) clock(period time.Duration) {
+	defer close(t.done)
+	tk := time.NewTicker(period)
+	defer tk.Stop()
+	for {
+		t.tick()
+		select {
+		case <-t.stop:
+			return
+		case <-tk.C:
+		}
+	}
+}
+
+// tick fires the due timers, in chunks, each durable before the next.
+func (t *Tenant) tick() {
+	if t.Engine.Version() == 0 {
+		return // nothing deployed: nothing can be due
+	}
+	due, ok, err := t.Engine.NextDue()
+	if err != nil {
+		t.log.Error("tick: reading the next timer", "err", err)
+		return
+	}
+	if !ok || due > t.now() {
+		return // nothing due: no tick input, so the log holds no empty ones
+	}
+	t.gate.Lock()
+	now := t.now()
+	t.gate.Unlock()
+	err = t.Engine.Advance(now, func(res *engine.Result) {
+		if t.ticked != nil {
+			t.ticked(res)
+		}
+	})
+	if err != nil {
+		t.log.Error("tick", "err", err)
+	}
+}
+
+// TickNow fires the due timers at once, as the clock does every second.
+func (t *Tenant) TickNow() { t.tick() }
