@@ -450,6 +450,9 @@ func (t *tx) logInput() error {
 	if err != nil {
 		return fmt.Errorf("input %d cannot be logged: %v", t.in.Seq, err)
 	}
+	if t.in.Kind != "deploy" && len(body) > MaxInputBytes { // a deploy is as large as its program
+		return fmt.Errorf("the input is %d bytes; at most %d are taken", len(body), MaxInputBytes)
+	}
 	t.b.Set(keyLog(t.in.Seq), body)
 	return nil
 }

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"unicode/utf8"
@@ -38,16 +37,7 @@ func (t *tx) validate() error {
 			return fmt.Errorf("field %q: %v", k, err)
 		}
 	}
-	if in.Kind != "deploy" {
-		body, err := json.Marshal(in)
-		if err != nil {
-			return fmt.Errorf("input cannot be encoded: %v", err)
-		}
-		if len(body) > MaxInputBytes {
-			return fmt.Errorf("the input is %d bytes; at most %d are taken", len(body), MaxInputBytes)
-		}
-	}
-	return nil
+	return nil // its size is checked when it is logged, encoded once
 }
 
 func validText(s string) error {
