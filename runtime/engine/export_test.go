@@ -10,7 +10,7 @@ import (
 // no item's list of timers grows to n; they must never come due.
 func SeedTimers(e *Engine, n int, due int64) error {
 	b := e.st.NewBatch()
-	t := &tx{e: e, b: b, in: Input{Seq: e.seq}, items: map[string]*item{}, res: &Result{}}
+	t := &tx{e: e, b: b, in: Input{Seq: e.seq}, next: e.next, items: map[string]*item{}, res: &Result{}}
 	for i := 0; i < n; i++ {
 		t.schedule(due+int64(i), timerRule, timer{Item: fmt.Sprintf("seed%d", i), Rule: "seed"})
 	}
