@@ -45,12 +45,14 @@ func (t *tx) event(it *item, name string, settings map[string]value.Value) error
 	return nil
 }
 
-// timeout is a chat unanswered trigger's time to answer, in seconds.
+// timeout is a chat unanswered trigger's time to answer, in seconds. The
+// checker requires the setting; a program without it (built by hand) gets
+// a deadline already due, which fires at the next tick.
 func (t *tx) timeout(it *item, tr *plannedTrigger) int64 {
 	if ev := tr.settings["timeout"]; ev != nil {
 		return ev(t.env(it)).Unix()
 	}
-	return 600
+	return 0
 }
 
 func contains(list []string, s string) bool {
