@@ -254,6 +254,28 @@ func (c *comparer) diff(olds, news []*entry) []ranked {
 			}
 		}
 	}
+	// 3. A label added, removed or changed: the same definition on the
+	// same stage under another identity is the same rule, renamed, so
+	// that its pending work follows it rather than being cancelled.
+	renamed := map[string][]int{}
+	for n, e := range news {
+		if !taken[n] {
+			renamed[e.stage+"\x00"+e.sig] = append(renamed[e.stage+"\x00"+e.sig], n)
+		}
+	}
+	for o, e := range olds {
+		if match[o] >= 0 {
+			continue
+		}
+		k := e.stage + "\x00" + e.sig
+		for i, n := range renamed[k] {
+			if news[n].label != e.label {
+				pair(o, n)
+				renamed[k] = append(renamed[k][:i:i], renamed[k][i+1:]...)
+				break
+			}
+		}
+	}
 
 	var out []ranked
 	for o, e := range olds {
@@ -278,8 +300,11 @@ func (c *comparer) diff(olds, news []*entry) []ranked {
 func (c *comparer) change(o, n *entry, olds, news []*entry, match []int) Change {
 	ch := Change{Kind: Unchanged, What: n.what, Ident: n.ident, Entity: n.entity, Pipeline: n.pipeline,
 		Stage: n.stage, Title: n.title}
-	if o.ident != n.ident { // moved without a label
+	if o.ident != n.ident { // moved without a label, or renamed
 		ch.OldIdent = o.ident
+	}
+	if o.label != n.label {
+		ch.Settings = append(ch.Settings, Setting{Name: "label", Old: o.label, New: n.label})
 	}
 	// then: the rule followed, compared by the matching (its identity may
 	// have changed with it).

@@ -68,14 +68,23 @@ func (t *tx) deploy() error {
 }
 
 // touchesPending reports whether the plan changes anything pending work
-// depends on: a rule or trigger removed or moved, or a timing changed.
+// depends on.
 func touchesPending(p *plan.Plan) bool {
-	for _, c := range p.Changes {
-		if c.Kind == plan.Removed || c.Kind == plan.Moved || c.Kind == plan.Changed && (c.Timing || c.What == "trigger") {
+	for i := range p.Changes {
+		if touches(&p.Changes[i]) {
 			return true
 		}
 	}
 	return false
+}
+
+// touches reports whether a change reaches the pending work of its rule or
+// trigger: removed or moved (cancelled), renamed (carried to the new
+// identity), a timing changed (a new due time; for a trigger, any change
+// may be of its timeout).
+func touches(c *plan.Change) bool {
+	return c == nil || c.Kind == plan.Removed || c.Kind == plan.Moved || c.OldIdent != "" ||
+		c.Kind == plan.Changed && (c.Timing || c.What == "trigger")
 }
 
 // pendingTimer is a stored timer the plan touches.
@@ -104,8 +113,7 @@ func (t *tx) replanTimers(p *plan.Plan, version int64) error {
 		if tm.Trigger != "" {
 			what, ident = "trigger", tm.Trigger
 		}
-		c := p.Of(what, ident)
-		if c == nil || c.Kind == plan.Removed || c.Kind == plan.Moved || c.Kind == plan.Changed && (c.Timing || what == "trigger") {
+		if c := p.Of(what, ident); touches(c) {
 			touched = append(touched, pendingTimer{string(k), tm, c})
 		}
 		return true
@@ -124,6 +132,12 @@ func (t *tx) replanTimers(p *plan.Plan, version int64) error {
 			t.timeline(it, "", fmt.Sprintf("pending %s cancelled by the deploy of version %d: %s", describe(pt.tm), version, why(pt.c)))
 			continue
 		}
+		renamed := pt.c.OldIdent != ""
+		if renamed && pt.tm.Trigger != "" {
+			pt.tm.Trigger = pt.c.Ident
+		} else if renamed {
+			pt.tm.Rule = pt.c.Ident
+		}
 		due, kind, ok := old, timerKind(pt.key), true
 		if pt.tm.Trigger != "" {
 			tr := t.e.trigIdent[pt.c.Ident]
@@ -138,6 +152,14 @@ func (t *tx) replanTimers(p *plan.Plan, version int64) error {
 			pt.tm.Keep = r.Keep
 		}
 		if ok && max(due, t.floor()) == old && kind == timerKind(pt.key) {
+			if renamed { // the same time, under its new name
+				body, err := json.Marshal(pt.tm)
+				if err != nil {
+					return err
+				}
+				t.b.Set([]byte(pt.key), body)
+				t.timeline(it, "", fmt.Sprintf("pending %s renamed from %q by the deploy of version %d", describe(pt.tm), pt.c.OldIdent, version))
+			}
 			continue
 		}
 		t.unschedule(it, pt.key)
@@ -154,7 +176,8 @@ func (t *tx) replanTimers(p *plan.Plan, version int64) error {
 }
 
 // replanAwaits cancels the webhook calls whose rule the plan removes or
-// moves: the rules after the call will not run when the answer comes.
+// moves (the rules after the call will not run when the answer comes), and
+// carries those of a renamed rule to its new identity.
 func (t *tx) replanAwaits(p *plan.Plan, version int64) error {
 	type call struct{ key, item string }
 	var calls []call
@@ -173,12 +196,16 @@ func (t *tx) replanAwaits(p *plan.Plan, version int64) error {
 			if aw.Key != cl.key {
 				continue
 			}
-			if c := p.Of("rule", aw.Rule); c == nil || c.Kind == plan.Removed || c.Kind == plan.Moved {
+			switch c := p.Of("rule", aw.Rule); {
+			case c == nil || c.Kind == plan.Removed || c.Kind == plan.Moved:
 				it.Awaiting = append(it.Awaiting[:i:i], it.Awaiting[i+1:]...)
 				t.touch(it)
 				t.b.Delete(keyAwaitOf(cl.key))
 				t.timeline(it, "", fmt.Sprintf("the rules waiting for webhook %s after rule %q are cancelled by the deploy of version %d: %s",
 					cl.key, aw.Rule, version, why(c)))
+			case c.OldIdent != "": // renamed: the answer goes to it under its new name
+				it.Awaiting[i].Rule = c.Ident
+				t.touch(it)
 			}
 			break
 		}

@@ -326,3 +326,42 @@ func deployProperty(t *testing.T, seed int64) {
 		t.Fatalf("seed %d: the replay differs from the run", seed)
 	}
 }
+
+// TestDeployRename: naming a rule (a label added, as W005 advises) or
+// renaming it carries its pending runs to the new identity; nothing is
+// cancelled, and they fire once.
+func TestDeployRename(t *testing.T) {
+	v1 := program(t, "on stage A after 10d: send sms to contact.phone[auto] text \"hi\"\n")
+	v2 := program(t, sms("greet", "A", "10d", "hi"))
+	v3 := program(t, sms("hello", "A", "10d", "hi"))
+	v4 := program(t, sms("hello", "A", "5d", "hi"))
+	e, contact := newDeployEngine(t, v1, engine.Options{})
+	deal := dealIn(t, e, contact, t0)
+	res, err := e.Deploy(v2, t0+day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := res.Plan.Of("rule", "deal/P/A: send sms"); c == nil || c.Kind != "changed" || c.Ident != "greet" {
+		t.Fatalf("the plan: %+v", c)
+	}
+	if _, err := e.Deploy(v3, t0+2*day); err != nil { // renamed
+		t.Fatal(err)
+	}
+	if _, err := e.Deploy(v4, t0+3*day); err != nil { // retimed
+		t.Fatal(err)
+	}
+	if err := e.Advance(t0+30*day, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fmt.Sprint(sentSMS(t, e)), fmt.Sprint([]sent{{deal, "hi", t0 + 5*day}}); got != want {
+		t.Errorf("sent %s, want %s", got, want)
+	}
+	tl := timelineText(t, e, deal)
+	for _, s := range []string{`pending run of rule "greet" renamed from "deal/P/A: send sms" by the deploy of version 2`,
+		`pending run of rule "hello" renamed from "greet" by the deploy of version 3`,
+		`pending run of rule "hello" rescheduled by the deploy of version 4`} {
+		if !strings.Contains(tl, s) {
+			t.Errorf("the timeline does not say %q:\n%s", s, tl)
+		}
+	}
+}
