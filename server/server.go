@@ -24,6 +24,7 @@ import (
 	"github.com/stagecraft/stagecraft/gen/stagecraft/v1/stagecraftv1connect"
 	"github.com/stagecraft/stagecraft/runtime/engine"
 	"github.com/stagecraft/stagecraft/server/auth"
+	"github.com/stagecraft/stagecraft/server/delivery"
 	"github.com/stagecraft/stagecraft/server/rpc"
 	"github.com/stagecraft/stagecraft/server/tenant"
 	"github.com/stagecraft/stagecraft/stdlib"
@@ -47,6 +48,8 @@ type Config struct {
 	Tick     time.Duration // the clock's period; default one second
 	Log      *slog.Logger
 	Engine   engine.Options
+	// Delivery is how the outbox goes out (server/delivery).
+	Delivery delivery.Config
 	// Listening, if set, is called with the address once the server listens.
 	Listening func(addr string)
 }
@@ -87,7 +90,10 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
 		return err
 	}
-	reg := tenant.NewRegistry(cfg.Data, stdlib.Runtime(), tenant.Options{Engine: cfg.Engine, Tick: cfg.Tick}, log)
+	dlv := delivery.New(cfg.Delivery, cfg.Data, log)
+	log.Info(cfg.Delivery.String())
+	reg := tenant.NewRegistry(cfg.Data, stdlib.Runtime(), tenant.Options{Engine: cfg.Engine, Tick: cfg.Tick,
+		Opened: dlv.Start, Committed: dlv.Wake}, log)
 	defer func() {
 		if err := reg.Close(); err != nil {
 			log.Error("closing the tenants", "err", err)
@@ -97,7 +103,7 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	var ready atomic.Bool
-	h := Handler(cfg, auth.Open(cfg.Data), reg, &ready)
+	h := Handler(cfg, auth.Open(cfg.Data), reg, dlv, &ready)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
@@ -143,10 +149,13 @@ func Run(ctx context.Context, cfg Config) error {
 
 // Handler is the server's HTTP handler: the services behind the keys'
 // middleware and the request limit, reflection, health.
-func Handler(cfg Config, keys *auth.Keys, reg *tenant.Registry, ready *atomic.Bool) http.Handler {
+func Handler(cfg Config, keys *auth.Keys, reg *tenant.Registry, dlv *delivery.Service, ready *atomic.Bool) http.Handler {
 	cfg = cfg.withDefaults()
 	log := cfg.Log
 	s := &rpc.Server{Tenants: reg}
+	if dlv != nil {
+		s.Delivery = dlv
+	}
 	opts := []connect.HandlerOption{
 		connect.WithReadMaxBytes(int(cfg.MaxRequestBytes)),
 		connect.WithInterceptors(logCalls(log)),

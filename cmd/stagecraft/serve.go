@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/stagecraft/stagecraft/server"
+	"github.com/stagecraft/stagecraft/server/delivery"
 )
 
 // cmdServe runs the server until SIGINT or SIGTERM, then stops gracefully.
@@ -20,6 +21,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	maxBytes := c.fl.Int64("max-request-bytes", server.DefaultMaxRequestBytes, "the largest request taken, in `bytes`")
 	logFormat := c.fl.String("log-format", "text", "log `format`: text or json")
 	logLevel := c.fl.String("log-level", "info", "log `level`: debug (every call), info, warn or error")
+	dlvFile := c.fl.String("delivery", "", "a JSON `file` of delivery providers (SMTP, Twilio, chat) and retries; STAGECRAFT_* variables apply over it")
 	shutdown := c.fl.Duration("shutdown-timeout", server.DefaultShutdown, "how long a graceful stop waits for requests in flight")
 	paths, code, ok := c.parse(args)
 	if !ok {
@@ -41,9 +43,15 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	if *logFormat == "json" {
 		h = slog.NewJSONHandler(stderr, hopts)
 	}
+	dcfg, err := delivery.Load(*dlvFile)
+	if err != nil {
+		fmt.Fprintln(stderr, "stagecraft serve: --delivery:", err)
+		return 2
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := server.Run(ctx, server.Config{
+	err = server.Run(ctx, server.Config{
+		Delivery:        dcfg,
 		Data:            *data,
 		Addr:            *addr,
 		MaxRequestBytes: *maxBytes,

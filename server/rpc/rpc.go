@@ -15,21 +15,13 @@ import (
 	"github.com/stagecraft/stagecraft/runtime/engine"
 	"github.com/stagecraft/stagecraft/runtime/store"
 	"github.com/stagecraft/stagecraft/server/auth"
+	"github.com/stagecraft/stagecraft/server/delivery"
 	"github.com/stagecraft/stagecraft/server/tenant"
 )
 
 // Delivery tells the state of a message's delivery (server/delivery).
 type Delivery interface {
-	Status(t *tenant.Tenant, ef *engine.Effect) Status
-}
-
-// Status is where a message's delivery stands.
-type Status struct {
-	State     string // pending, retrying, delivered, failed, skipped
-	Attempts  int
-	LastError string
-	Last      int64 // Unix seconds of the last attempt
-	Next      int64 // and of the next
+	Status(t *tenant.Tenant, ef *engine.Effect) delivery.Status
 }
 
 // Server holds what the handlers share.

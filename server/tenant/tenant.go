@@ -52,9 +52,18 @@ type Tenant struct {
 	stop chan struct{}
 	done chan struct{}
 	// Ticked, if set, is called after each durable chunk of a tick.
-	ticked func(*engine.Result)
-	closed atomic.Bool
+	ticked  func(*engine.Result)
+	closing atomic.Bool
+	closed  atomic.Bool
+	// committed, if set, is called after each input the tenant commits.
+	committed func(*Tenant)
+
+	onClose []func()
 }
+
+// OnClose adds a function Close calls first, before the tenant's clock
+// and stores stop (to stop a dispatcher, say).
+func (t *Tenant) OnClose(f func()) { t.onClose = append(t.onClose, f) }
 
 // Options are a registry's settings.
 type Options struct {
@@ -68,6 +77,9 @@ type Options struct {
 	// Opened is called with each tenant once it is open, before its clock
 	// starts (to start its dispatcher, say).
 	Opened func(*Tenant)
+	// Committed is called after each input a tenant commits (a tick's
+	// chunks included), to wake its dispatcher, say. It must not block.
+	Committed func(*Tenant)
 }
 
 // Registry is the set of open tenants of a data folder.
@@ -200,6 +212,7 @@ func open(dir, name string, lib engine.Library, opts Options, log *slog.Logger) 
 	if opts.Ticked != nil {
 		t.ticked = func(res *engine.Result) { opts.Ticked(name, res) }
 	}
+	t.committed = opts.Committed
 	t.last.Store(e.Clock())
 	if t.events, err = openEvents(t); err != nil {
 		st.Close()
@@ -216,9 +229,13 @@ func (t *Tenant) Side() *store.Store { return t.side }
 // Close stops the clock, waits for its tick, writes what the event table
 // holds in memory and closes the stores.
 func (t *Tenant) Close() error {
-	if t.closed.Swap(true) {
+	if t.closing.Swap(true) {
 		return nil
 	}
+	for _, f := range t.onClose {
+		f()
+	}
+	t.closed.Store(true)
 	close(t.stop)
 	<-t.done
 	t.gate.Lock() // no input in flight
@@ -236,7 +253,11 @@ func (t *Tenant) Apply(in engine.Input) (*engine.Result, error) {
 		return nil, ErrClosed
 	}
 	in.Time = t.now()
-	return t.Engine.Apply(in)
+	res, err := t.Engine.Apply(in)
+	if err == nil && t.committed != nil {
+		t.committed(t)
+	}
+	return res, err
 }
 
 // Deploy deploys a program at the workspace's time of now.
@@ -246,7 +267,11 @@ func (t *Tenant) Deploy(do func(at int64) (*engine.Result, error)) (*engine.Resu
 	if t.closed.Load() {
 		return nil, ErrClosed
 	}
-	return do(t.now())
+	res, err := do(t.now())
+	if err == nil && t.committed != nil {
+		t.committed(t)
+	}
+	return res, err
 }
 
 // Now is the workspace's time of now, as the next input would get it.
@@ -303,6 +328,9 @@ func (t *Tenant) tick() {
 	err = t.Engine.Advance(now, func(res *engine.Result) {
 		if t.ticked != nil {
 			t.ticked(res)
+		}
+		if t.committed != nil {
+			t.committed(t)
 		}
 	})
 	if err != nil {

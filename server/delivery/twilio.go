@@ -1,0 +1,117 @@
+package delivery
+
+import (
+	"context"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/stagecraft/stagecraft/runtime/engine"
+)
+
+// sendTwilio sends an SMS (Messages.json) or places a robocall
+// (Calls.json, with TwiML <Say> or <Play>) through a Twilio-compatible
+// API: a form-encoded POST under /2010-04-01/Accounts/SID/ with basic
+// auth, the outbox key in Idempotency-Key on every attempt.
+func sendTwilio(ctx context.Context, hc *http.Client, cfg *Twilio, ef *engine.Effect) error {
+	form := url.Values{"To": {ef.To}}
+	from := cfg.From
+	if n := ef.Fields["number"]; n != "" { // a robocall's line
+		from = n
+	}
+	form.Set("From", from)
+	resource := "Messages.json"
+	switch ef.Kind {
+	case "sms":
+		form.Set("Body", ef.Fields["text"])
+	case "robocall":
+		resource = "Calls.json"
+		form.Set("Twiml", twiml(ef.Fields))
+	default:
+		return permanent(fmt.Errorf("twilio sends sms and robocalls, not %s", ef.Kind))
+	}
+	u := strings.TrimRight(cfg.BaseURL, "/") + "/2010-04-01/Accounts/" + url.PathEscape(cfg.AccountSID) + "/" + resource
+	req, err := http.NewRequestWithContext(ctx, "POST", u, strings.NewReader(form.Encode()))
+	if err != nil {
+		return permanent(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Idempotency-Key", ef.Key)
+	req.SetBasicAuth(cfg.AccountSID, cfg.AuthToken)
+	res, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(res.Body, 4096))
+	return httpStatus(res.StatusCode, body)
+}
+
+// twiml is a robocall's TwiML: the text spoken in the voice, language and
+// rate of the rule's settings ("pl-PL female" is language pl-PL, voice
+// woman), or the MP3 played.
+func twiml(f map[string]string) string {
+	var b strings.Builder
+	b.WriteString("<Response>")
+	if a := f["audio"]; a != "" {
+		b.WriteString("<Play>" + esc(a) + "</Play>")
+	} else {
+		lang, voice := "", "woman"
+		parts := strings.Fields(f["voice"])
+		if len(parts) > 0 {
+			lang = parts[0]
+		}
+		if len(parts) > 1 && (parts[1] == "male" || parts[1] == "man") {
+			voice = "man"
+		}
+		b.WriteString(`<Say voice="` + esc(voice) + `"`)
+		if lang != "" {
+			b.WriteString(` language="` + esc(lang) + `"`)
+		}
+		b.WriteString(">")
+		text := esc(f["say"])
+		if r := f["speed"]; r != "" && r != "1" {
+			text = `<prosody rate="` + esc(pct(r)) + `">` + text + `</prosody>`
+		}
+		b.WriteString(text + "</Say>")
+	}
+	b.WriteString("</Response>")
+	return b.String()
+}
+
+func pct(rate string) string {
+	var f float64
+	if _, err := fmt.Sscan(rate, &f); err != nil || f <= 0 {
+		return "100%"
+	}
+	return fmt.Sprintf("%.0f%%", f*100)
+}
+
+func esc(s string) string {
+	var b strings.Builder
+	xml.EscapeText(&b, []byte(s))
+	return b.String()
+}
+
+// httpStatus is the error of a provider's answer: none for 2xx; a 4xx
+// other than 408 and 429 is permanent (the request itself is wrong).
+func httpStatus(code int, body []byte) error {
+	switch {
+	case code >= 200 && code < 300:
+		return nil
+	case code >= 400 && code < 500 && code != 408 && code != 429:
+		return permanent(fmt.Errorf("HTTP %d: %s", code, short(body)))
+	}
+	return fmt.Errorf("HTTP %d: %s", code, short(body))
+}
+
+func short(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
