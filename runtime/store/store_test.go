@@ -2,7 +2,10 @@ package store
 
 import (
 	"bytes"
+	"errors"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestBatchReadsItsWritesAndCommits(t *testing.T) {
@@ -66,5 +69,141 @@ func TestLast(t *testing.T) {
 	b.Wait()
 	if k, v, ok, _ := st.Last([]byte("a/"), []byte("a0")); !ok || string(k) != "a/3" || string(v) != "va/3" {
 		t.Fatalf("last of a/: %q %q %v", k, v, ok)
+	}
+}
+
+// TestFatal: Pebble's Fatalf fails the store instead of the process. Inside
+// a store call it unwinds the call, which returns the error; from one of
+// Pebble's own goroutines it stops that goroutine. Either way every later
+// call returns the error, and Close does not panic.
+func TestFatal(t *testing.T) {
+	if callName == "" || !strings.HasSuffix(callName, "(*health).call") {
+		t.Fatalf("health.call is known to the runtime as %q", callName)
+	}
+	st, err := OpenMem()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := st.NewBatch()
+	b.Set([]byte("a"), []byte("1"))
+	l := logger{h: st.h}
+	err = st.h.guard("test", func() error {
+		l.Fatalf("pebble: broken %d", 7)
+		t.Error("Fatalf returned inside a store call")
+		return nil
+	})
+	if !errors.Is(err, ErrFailed) || !strings.Contains(err.Error(), "broken 7") {
+		t.Fatalf("the call: %v", err)
+	}
+	stopped := make(chan bool)
+	go func() {
+		defer close(stopped)
+		l.Fatalf("again") // a Pebble goroutine: never returns
+		t.Error("Fatalf returned on a goroutine of Pebble's")
+	}()
+	select {
+	case <-stopped:
+		t.Fatal("the goroutine did not stop")
+	case <-time.After(20 * time.Millisecond):
+	}
+	if _, _, err := st.Get([]byte("a")); !errors.Is(err, ErrFailed) {
+		t.Errorf("Get: %v", err)
+	}
+	if err := st.Scan(nil, func(k, v []byte) bool { return true }); !errors.Is(err, ErrFailed) {
+		t.Errorf("Scan: %v", err)
+	}
+	if err := b.Apply(); !errors.Is(err, ErrFailed) {
+		t.Errorf("Apply: %v", err)
+	}
+	b.Discard()
+	if err := st.NewBatch().Set([]byte("b"), nil); !errors.Is(err, ErrFailed) {
+		t.Errorf("NewBatch: %v", err)
+	}
+	if err := st.Close(); !errors.Is(err, ErrFailed) || !strings.Contains(err.Error(), "broken 7") {
+		t.Errorf("Close: %v", err)
+	}
+}
+
+// TestPanicsAreErrors: a panic inside Pebble fails the store; a panic of a
+// scan's callback is the caller's and does not.
+func TestPanicsAreErrors(t *testing.T) {
+	st, err := OpenMem()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	b := st.NewBatch()
+	b.Set([]byte("a"), []byte("1"))
+	if err := b.Apply(); err != nil {
+		t.Fatal(err)
+	}
+	b.Wait()
+	func() {
+		defer func() {
+			if r := recover(); r != "mine" {
+				t.Errorf("the callback's panic: %v", r)
+			}
+		}()
+		st.Scan(nil, func(k, v []byte) bool { panic("mine") })
+	}()
+	if st.Err() != nil {
+		t.Fatalf("a callback's panic failed the store: %v", st.Err())
+	}
+	if err := st.h.guard("test", func() error { panic("pebble's") }); !errors.Is(err, ErrFailed) || st.Err() == nil {
+		t.Errorf("Pebble's panic: %v; the store: %v", err, st.Err())
+	}
+}
+
+// TestBatchStates: a batch's calls in the wrong order are errors, not
+// Pebble's panics.
+func TestBatchStates(t *testing.T) {
+	st, err := OpenMem()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := st.NewBatch()
+	if err := b.Wait(); err == nil {
+		t.Error("Wait before Apply")
+	}
+	if err := b.Set([]byte("a"), []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Apply(); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Set([]byte("b"), nil); err == nil {
+		t.Error("Set after Apply")
+	}
+	if err := b.Apply(); err == nil {
+		t.Error("Apply twice")
+	}
+	if err := b.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Wait(); err == nil {
+		t.Error("Wait twice")
+	}
+	if _, _, err := b.Get([]byte("a")); err == nil {
+		t.Error("Get after Wait")
+	}
+	b.Discard()
+	d := st.NewBatch()
+	d.Set([]byte("c"), nil)
+	d.Discard()
+	d.Discard()
+	if err := d.Apply(); err == nil {
+		t.Error("Apply after Discard")
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.Get([]byte("a")); !errors.Is(err, ErrClosed) {
+		t.Errorf("Get after Close: %v", err)
+	}
+	if err := st.NewBatch().Apply(); !errors.Is(err, ErrClosed) {
+		t.Errorf("a batch after Close: %v", err)
+	}
+	if err := st.Close(); !errors.Is(err, ErrClosed) {
+		t.Errorf("Close twice: %v", err)
 	}
 }
