@@ -150,41 +150,55 @@ func (t *Tenant) Ingest(id string, in engine.Input) (out *Outcome, dup bool, err
 		<-c.done
 		return c.out, c.err == nil, c.err
 	}
-	body, ok := ev.unflushed[id]
-	if !ok {
-		var err error
-		if body, ok, err = t.side.Get(keyEvent(id)); err != nil {
-			ev.mu.Unlock()
-			return nil, false, err
-		}
-	}
-	if ok {
+	if body, ok := ev.unflushed[id]; ok {
 		ev.mu.Unlock()
-		var o Outcome
-		if err := json.Unmarshal(body, &o); err != nil {
-			return nil, false, fmt.Errorf("the outcome of event %q is stored damaged: %v", id, err)
-		}
-		return &o, true, nil
+		return decodeOutcome(id, body)
 	}
+	// Claimed: repeats wait for this call. The table is read outside the
+	// lock; an ID leaves unflushed only once the table holds it durably.
 	c := &call{done: make(chan struct{})}
 	ev.inflight[id] = c
 	ev.mu.Unlock()
+	finish := func(body []byte) {
+		ev.mu.Lock()
+		delete(ev.inflight, id)
+		if body != nil {
+			ev.unflushed[id] = body
+		}
+		ev.mu.Unlock()
+		close(c.done)
+	}
 
+	if body, ok, err := t.side.Get(keyEvent(id)); err != nil || ok {
+		if err == nil {
+			c.out, _, c.err = decodeOutcome(id, body)
+		} else {
+			c.err = err
+		}
+		finish(nil)
+		return c.out, c.err == nil, c.err
+	}
 	in.Kind, in.Key = "event", id
 	res, err := t.Apply(in)
+	var body []byte
 	if err == nil {
 		c.out = &Outcome{Seq: res.Seq, Version: res.Version, Timeline: res.Timeline}
 		body, err = json.Marshal(c.out)
 	}
 	c.err = err
-	ev.mu.Lock()
-	delete(ev.inflight, id)
-	if err == nil {
-		ev.unflushed[id] = body
+	if err != nil {
+		body = nil
 	}
-	ev.mu.Unlock()
-	close(c.done)
+	finish(body)
 	return c.out, false, c.err
+}
+
+func decodeOutcome(id string, body []byte) (*Outcome, bool, error) {
+	var o Outcome
+	if err := json.Unmarshal(body, &o); err != nil {
+		return nil, false, fmt.Errorf("the outcome of event %q is stored damaged: %v", id, err)
+	}
+	return &o, true, nil
 }
 
 func (ev *events) flusher() {

@@ -268,6 +268,7 @@ func (t *Tenant) Deploy(do func(at int64) (*engine.Result, error)) (*engine.Resu
 		return nil, ErrClosed
 	}
 	res, err := do(t.now())
+	t.setZone() // the calendar may have changed, even if the deploy failed midway
 	if err == nil && t.committed != nil {
 		t.committed(t)
 	}

@@ -44,13 +44,19 @@ type zone struct {
 	loc  *time.Location
 }
 
-// workspace is Workspace for the running program.
+// workspace is Workspace for the running program, whose zone is found
+// when the tenant opens and after each deploy (setZone), not per input.
 func (t *Tenant) workspace(now time.Time) int64 {
-	p := t.Engine.Program()
 	z := t.zone.Load()
-	if z == nil || z.prog != p {
-		z = &zone{prog: p, loc: Zone(p)}
-		t.zone.Store(z)
+	if z == nil {
+		z = t.setZone()
 	}
 	return inZone(now, z.loc)
+}
+
+func (t *Tenant) setZone() *zone {
+	p := t.Engine.Program()
+	z := &zone{prog: p, loc: Zone(p)}
+	t.zone.Store(z)
+	return z
 }
