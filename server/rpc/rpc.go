@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"connectrpc.com/connect"
 
@@ -28,6 +29,16 @@ type Delivery interface {
 type Server struct {
 	Tenants  *tenant.Registry
 	Delivery Delivery // nil: every message is pending
+
+	checkOnce sync.Once
+	checkC    *checkCache
+}
+
+// checks is the cache of Check's answers, shared by every tenant (an
+// answer depends on the files alone).
+func (s *Server) checks() *checkCache {
+	s.checkOnce.Do(func() { s.checkC = newCheckCache(256) })
+	return s.checkC
 }
 
 // tenantOf is the tenant the request acts for.

@@ -75,14 +75,17 @@ func (s Rules) Check(_ context.Context, req *connect.Request[v1.CheckRequest]) (
 	if err != nil {
 		return nil, err
 	}
-	ch, err := compile.Check(srcs)
+	res, err := s.checks().get(req.Msg.GetFiles(), func() (*v1.CheckResponse, error) {
+		ch, err := compile.Check(srcs)
+		if err != nil {
+			return nil, connect.NewError(connect.CodeInternal, err)
+		}
+		return &v1.CheckResponse{Diagnostics: diagnostics(ch.Fset, ch.Diags.Sorted()), Ok: !ch.Diags.HasErrors()}, nil
+	})
 	if err != nil {
-		return nil, connect.NewError(connect.CodeInternal, err)
+		return nil, err
 	}
-	return connect.NewResponse(&v1.CheckResponse{
-		Diagnostics: diagnostics(ch.Fset, ch.Diags.Sorted()),
-		Ok:          !ch.Diags.HasErrors(),
-	}), nil
+	return connect.NewResponse(res), nil
 }
 
 // Format formats each file that parses.
