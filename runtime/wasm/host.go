@@ -159,7 +159,10 @@ func (l *linearMemory) Free() { l.buf = nil }
 
 // Allocate implements experimental.MemoryAllocator: an instance has one
 // memory, and it is this one.
-func (l *linearMemory) Allocate(capacity, _ uint64) experimental.LinearMemory {
-	l.buf = make([]byte, 0, min(capacity, l.limit))
+// The buffer is made by the first Reallocate, as large as the memory's
+// minimum: the capacity wazero suggests can be the whole limit, and
+// zeroing 16 MiB per instance costs more than the call.
+func (l *linearMemory) Allocate(_, _ uint64) experimental.LinearMemory {
+	l.buf = nil
 	return l
 }

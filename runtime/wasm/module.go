@@ -9,7 +9,6 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
-	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/stagecraft/stagecraft/runtime/value"
@@ -120,6 +119,8 @@ type Module struct {
 	man      *manifest.Manifest
 	compiled wazero.CompiledModule
 	start    []string // "_initialize" for a reactor
+	scan     scanResult
+	pool     pool
 }
 
 // Hash is the module's identity, "sha256:" and the hex of its bytes.
@@ -147,11 +148,18 @@ func (h *Host) Load(ctx context.Context, wasm []byte) (*Module, error) {
 		}
 		return nil, &ManifestError{Reason: err.Error()}
 	}
-	compiled, err := h.rt.CompileModule(ctx, wasm)
+	sc := scan(wasm)
+	bin := wasm
+	if sc.resettable {
+		if bin, err = exportGlobals(wasm, sc.globals); err != nil {
+			sc, bin = scanResult{why: err.Error()}, wasm
+		}
+	}
+	compiled, err := h.rt.CompileModule(ctx, bin)
 	if err != nil {
 		return nil, &ModuleError{Reason: firstLine(err.Error())}
 	}
-	m := &Module{host: h, hash: hash, man: man, compiled: compiled}
+	m := &Module{host: h, hash: hash, man: man, compiled: compiled, scan: sc}
 	if err := m.check(wasm); err != nil {
 		compiled.Close(ctx)
 		return nil, err
@@ -285,38 +293,6 @@ type instance struct {
 	mem     *linearMemory
 	box     *sandbox
 	actions map[string]api.Function
-}
-
-// acquire makes a ready instance: instantiated and initialised, within
-// Options.InitTimeout.
-func (m *Module) acquire(ctx context.Context) (*instance, error) {
-	opts := &m.host.opts
-	inst := &instance{mem: &linearMemory{limit: uint64(opts.MemoryPages) << 16}, box: &sandbox{}}
-	st := &callState{maxLog: opts.MaxLog}
-	ictx, cancel := context.WithTimeout(ctx, opts.InitTimeout)
-	defer cancel()
-	st.ctx = ictx
-	inst.box.reset(st)
-	ictx = context.WithValue(experimental.WithMemoryAllocator(ictx, inst.mem), stateKey{}, st)
-	mod, err := m.host.rt.InstantiateModule(ictx, m.compiled, inst.box.config(m.start))
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, m.classify("_initialize", err, ictx, st, inst.mem, opts.InitTimeout)
-	}
-	inst.mod = mod
-	inst.alloc = mod.ExportedFunction("stagecraft_alloc")
-	inst.actions = make(map[string]api.Function, len(m.man.Actions))
-	for _, a := range m.man.Actions {
-		inst.actions[a.Name] = mod.ExportedFunction(a.Export())
-	}
-	return inst, nil
-}
-
-// release ends an instance's life: it never serves another call.
-func (m *Module) release(inst *instance, _ bool) {
-	inst.mod.Close(context.Background())
 }
 
 // run passes the inputs, calls the action and copies the reply out.

@@ -198,17 +198,42 @@ func TestBadInputs(t *testing.T) {
 	}
 }
 
+// TestNoStateLeaksBetweenCalls calls modules that count their calls in a
+// global and in memory: every call must see 1 and 1, whether its instance
+// was reset (counter), closed because its memory grew (growcount), or new
+// because its tables could change (tablecount).
 func TestNoStateLeaksBetweenCalls(t *testing.T) {
 	h := newHost(t, Options{})
-	m := load(t, h, wat(t, "counter"))
-	for i := 0; i < 5; i++ {
-		out, err := m.Call(context.Background(), "count", nil)
-		if err != nil {
-			t.Fatal(err)
+	for _, c := range []struct {
+		name       string
+		resettable bool
+	}{{"counter", true}, {"growcount", true}, {"tablecount", false}} {
+		m := load(t, h, wat(t, c.name))
+		if m.scan.resettable != c.resettable {
+			t.Errorf("%s: resettable %v (%s), want %v", c.name, m.scan.resettable, m.scan.why, c.resettable)
 		}
-		if out["global"].N != 1 || out["memory"].N != 1 {
-			t.Fatalf("call %d: counts %v, want 1 and 1: state leaked from an earlier call", i+1, out)
+		for i := 0; i < 5; i++ {
+			out, err := m.Call(context.Background(), "count", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out["global"].N != 1 || out["memory"].N != 1 {
+				t.Fatalf("%s call %d: counts %v, want 1 and 1: state leaked from an earlier call", c.name, i+1, out)
+			}
 		}
+	}
+}
+
+// TestExamplesAreResettable: the three toolchains' modules are served by
+// reset instances (the fast path), not a new instance per call.
+func TestExamplesAreResettable(t *testing.T) {
+	h := newHost(t, Options{})
+	for _, dir := range []string{"wat", "assemblyscript", "go"} {
+		m := load(t, h, example(t, dir))
+		if !m.scan.resettable {
+			t.Errorf("%s: not resettable: %s", dir, m.scan.why)
+		}
+		t.Logf("%s: %d mutable globals", dir, len(m.scan.globals))
 	}
 }
 

@@ -1,0 +1,179 @@
+package wasm
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/stagecraft/stagecraft/runtime/value"
+)
+
+// Run with: go test ./runtime/wasm -run '^$' -bench . -benchtime 2000x
+
+var benchCases = []struct {
+	dir, action string
+	in          func() map[string]value.Value
+}{
+	{"wat", "rabat", func() map[string]value.Value {
+		return map[string]value.Value{"amount": value.MoneyOf(12300), "category": value.TextOf("Kuchnie")}
+	}},
+	{"assemblyscript", "lead_score", func() map[string]value.Value {
+		return map[string]value.Value{"amount": value.MoneyOf(12000), "source": value.TextOf("web")}
+	}},
+	{"go", "e164", func() map[string]value.Value {
+		return map[string]value.Value{"number": value.TextOf("602 000 111")}
+	}},
+}
+
+// BenchmarkCall is the whole of Call: inputs checked and encoded, a clean
+// instance, the call under its limits, the reply decoded and checked.
+func BenchmarkCall(b *testing.B) {
+	for _, c := range benchCases {
+		b.Run(c.dir, func(b *testing.B) {
+			m := load(b, newHost(b, Options{}), example(b, c.dir))
+			in := c.in()
+			for b.Loop() {
+				if _, err := m.Call(context.Background(), c.action, in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkRaw is the same module called with wazero alone, on one
+// instance kept from call to call: the input's bytes written, the action
+// called, the reply's bytes read; no checks, no isolation.
+func BenchmarkRaw(b *testing.B) {
+	for _, c := range benchCases {
+		b.Run(c.dir, func(b *testing.B) {
+			ctx := context.Background()
+			rt, compiled := rawRuntime(b, example(b, c.dir))
+			defer rt.Close(ctx)
+			mod, err := rt.InstantiateModule(ctx, compiled, rawConfig(compiled))
+			if err != nil {
+				b.Fatal(err)
+			}
+			h := newHost(b, Options{})
+			a := load(b, h, example(b, c.dir)).Manifest().Action(c.action)
+			in, _ := encodeInputs(nil, a, c.in())
+			alloc, fn := mod.ExportedFunction("stagecraft_alloc"), mod.ExportedFunction(a.Export())
+			for b.Loop() {
+				rawCall(b, ctx, mod, alloc, fn, in)
+			}
+		})
+	}
+}
+
+// BenchmarkRawFresh is Raw with a new instance for every call: the cost
+// of isolation by instantiation alone.
+func BenchmarkRawFresh(b *testing.B) {
+	for _, c := range benchCases {
+		b.Run(c.dir, func(b *testing.B) {
+			ctx := context.Background()
+			rt, compiled := rawRuntime(b, example(b, c.dir))
+			defer rt.Close(ctx)
+			a := load(b, newHost(b, Options{}), example(b, c.dir)).Manifest().Action(c.action)
+			in, _ := encodeInputs(nil, a, c.in())
+			cfg := rawConfig(compiled)
+			for b.Loop() {
+				mod, err := rt.InstantiateModule(ctx, compiled, cfg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				rawCall(b, ctx, mod, mod.ExportedFunction("stagecraft_alloc"), mod.ExportedFunction(a.Export()), in)
+				mod.Close(ctx)
+			}
+		})
+	}
+}
+
+func rawRuntime(b *testing.B, bin []byte) (wazero.Runtime, wazero.CompiledModule) {
+	ctx := context.Background()
+	cache, err := wazero.NewCompilationCacheWithDir(cacheDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigCompiler().WithCompilationCache(cache))
+	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
+	_, err = rt.NewHostModuleBuilder("stagecraft").NewFunctionBuilder().
+		WithGoModuleFunction(api.GoModuleFunc(func(context.Context, api.Module, []uint64) {}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, nil).
+		Export("log").Instantiate(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	compiled, err := rt.CompileModule(ctx, bin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return rt, compiled
+}
+
+func rawConfig(c wazero.CompiledModule) wazero.ModuleConfig {
+	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions()
+	if _, ok := c.ExportedFunctions()["_initialize"]; ok {
+		cfg = cfg.WithStartFunctions("_initialize")
+	}
+	return cfg
+}
+
+func rawCall(b *testing.B, ctx context.Context, mod api.Module, alloc, fn api.Function, in []byte) {
+	r, err := alloc.Call(ctx, uint64(len(in)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	mod.Memory().Write(uint32(r[0]), in)
+	r, err = fn.Call(ctx, r[0], uint64(len(in)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, ok := mod.Memory().Read(uint32(r[0]>>32), uint32(r[0]))
+	if !ok || len(out) == 0 {
+		b.Fatal("no reply")
+	}
+}
+
+// BenchmarkFirstCallGo is a new host's Load and first Call of the Go
+// example: compiled from scratch (an empty cache directory each time), or
+// read from a compilation cache on disk that an earlier host filled.
+func BenchmarkFirstCallGo(b *testing.B) {
+	bin := example(b, "go")
+	in := map[string]value.Value{"number": value.TextOf("602 000 111")}
+	first := func(b *testing.B, dir string) {
+		ctx := context.Background()
+		h, err := New(ctx, Options{CacheDir: dir})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer h.Close(ctx)
+		m, err := h.Load(ctx, bin)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := m.Call(ctx, "e164", in); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("nocache", func(b *testing.B) {
+		for b.Loop() {
+			b.StopTimer()
+			dir := b.TempDir()
+			b.StartTimer()
+			first(b, dir)
+			b.StopTimer()
+			os.RemoveAll(dir)
+			b.StartTimer()
+		}
+	})
+	b.Run("cache", func(b *testing.B) {
+		dir := b.TempDir()
+		first(b, dir) // fills the cache
+		for b.Loop() {
+			first(b, dir)
+		}
+	})
+}

@@ -1,0 +1,168 @@
+package wasm
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
+)
+
+// Instances. A call never runs on an instance in a state another call
+// left: either the instance is new, or it has been reset to the state
+// right after initialisation, its memory copied back byte for byte from a
+// snapshot and every mutable global set back to its value. Reset is used
+// only when scan found nothing else a call could change (tables,
+// segments); otherwise every call gets a new instance. An instance whose
+// call failed (a trap, a limit) or whose memory grew is closed, never
+// reset.
+
+// snapshot is a module's state right after initialisation.
+type snapshot struct {
+	mem     []byte
+	globals []uint64
+}
+
+type pool struct {
+	mu   sync.Mutex
+	snap *snapshot
+	idle []*instance
+}
+
+// maxIdle bounds the instances a module keeps ready.
+var maxIdle = 2 * runtime.GOMAXPROCS(0)
+
+// acquire returns a ready instance: an idle one, or a new one.
+func (m *Module) acquire(ctx context.Context) (*instance, error) {
+	if !m.scan.resettable {
+		return m.instantiate(ctx, m.start)
+	}
+	m.pool.mu.Lock()
+	if n := len(m.pool.idle); n > 0 {
+		inst := m.pool.idle[n-1]
+		m.pool.idle = m.pool.idle[:n-1]
+		m.pool.mu.Unlock()
+		return inst, nil
+	}
+	snap := m.pool.snap
+	m.pool.mu.Unlock()
+	if snap == nil {
+		// The first instance is initialised as usual, and its state is
+		// the snapshot.
+		inst, err := m.instantiate(ctx, m.start)
+		if err != nil {
+			return nil, err
+		}
+		s, err := inst.snapshot(m.scan.globals)
+		if err != nil {
+			inst.mod.Close(context.Background())
+			return nil, err
+		}
+		m.pool.mu.Lock()
+		if m.pool.snap == nil {
+			m.pool.snap = s
+		}
+		m.pool.mu.Unlock()
+		return inst, nil
+	}
+	// Later ones skip _initialize: the snapshot is its result.
+	inst, err := m.instantiate(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := inst.restore(snap, m.scan.globals); err != nil {
+		inst.mod.Close(context.Background())
+		return nil, err
+	}
+	return inst, nil
+}
+
+// release resets an instance after a successful call and keeps it, or
+// closes it.
+func (m *Module) release(inst *instance, ok bool) {
+	if ok && m.scan.resettable {
+		m.pool.mu.Lock()
+		snap, keep := m.pool.snap, len(m.pool.idle) < maxIdle
+		m.pool.mu.Unlock()
+		if snap != nil && keep && inst.restore(snap, m.scan.globals) == nil {
+			m.pool.mu.Lock()
+			m.pool.idle = append(m.pool.idle, inst)
+			m.pool.mu.Unlock()
+			return
+		}
+	}
+	inst.mod.Close(context.Background())
+}
+
+func (inst *instance) snapshot(globals []uint32) (*snapshot, error) {
+	mem := inst.mod.Memory()
+	b, ok := mem.Read(0, mem.Size())
+	if !ok {
+		return nil, fmt.Errorf("snapshot: memory unreadable")
+	}
+	s := &snapshot{mem: append([]byte(nil), b...)}
+	for _, g := range globals {
+		x := inst.mod.ExportedGlobal(globalExport(g))
+		if x == nil {
+			return nil, fmt.Errorf("snapshot: global %d not exported", g)
+		}
+		s.globals = append(s.globals, x.Get())
+	}
+	return s, nil
+}
+
+// restore sets memory and globals back to the snapshot. A memory larger
+// than the snapshot's cannot shrink: restore refuses, and the instance is
+// closed.
+func (inst *instance) restore(s *snapshot, globals []uint32) error {
+	mem := inst.mod.Memory()
+	size := uint32(len(s.mem))
+	if mem.Size() < size {
+		if _, ok := mem.Grow((size - mem.Size()) >> 16); !ok {
+			return fmt.Errorf("restore: cannot grow memory to %d bytes", size)
+		}
+	}
+	if mem.Size() != size {
+		return fmt.Errorf("restore: memory grew to %d bytes", mem.Size())
+	}
+	if !mem.Write(0, s.mem) {
+		return fmt.Errorf("restore: memory unwritable")
+	}
+	for i, g := range globals {
+		x, ok := inst.mod.ExportedGlobal(globalExport(g)).(api.MutableGlobal)
+		if !ok {
+			return fmt.Errorf("restore: global %d not mutable", g)
+		}
+		x.Set(s.globals[i])
+	}
+	return nil
+}
+
+// instantiate makes a new instance, running the start functions given,
+// within Options.InitTimeout.
+func (m *Module) instantiate(ctx context.Context, start []string) (*instance, error) {
+	opts := &m.host.opts
+	inst := &instance{mem: &linearMemory{limit: uint64(opts.MemoryPages) << 16}, box: &sandbox{}}
+	st := &callState{maxLog: opts.MaxLog}
+	ictx, cancel := context.WithTimeout(ctx, opts.InitTimeout)
+	defer cancel()
+	st.ctx = ictx
+	inst.box.reset(st)
+	ictx = context.WithValue(experimental.WithMemoryAllocator(ictx, inst.mem), stateKey{}, st)
+	mod, err := m.host.rt.InstantiateModule(ictx, m.compiled, inst.box.config(start))
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, m.classify("_initialize", err, ictx, st, inst.mem, opts.InitTimeout)
+	}
+	inst.mod = mod
+	inst.alloc = mod.ExportedFunction("stagecraft_alloc")
+	inst.actions = make(map[string]api.Function, len(m.man.Actions))
+	for _, a := range m.man.Actions {
+		inst.actions[a.Name] = mod.ExportedFunction(a.Export())
+	}
+	return inst, nil
+}
