@@ -25,6 +25,7 @@ import (
 	"github.com/stagecraft/stagecraft/runtime/engine"
 	"github.com/stagecraft/stagecraft/server/auth"
 	"github.com/stagecraft/stagecraft/server/delivery"
+	"github.com/stagecraft/stagecraft/server/metrics"
 	"github.com/stagecraft/stagecraft/server/rpc"
 	"github.com/stagecraft/stagecraft/server/tenant"
 	"github.com/stagecraft/stagecraft/stdlib"
@@ -92,8 +93,12 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	dlv := delivery.New(cfg.Delivery, cfg.Data, log)
 	log.Info(cfg.Delivery.String())
-	reg := tenant.NewRegistry(cfg.Data, stdlib.Runtime(), tenant.Options{Engine: cfg.Engine, Tick: cfg.Tick,
-		Opened: dlv.Start, Committed: dlv.Wake}, log)
+	var reg *tenant.Registry
+	m := metrics.New(func() []metrics.Gauges { return levels(reg, dlv) })
+	dlv.Attempt = func(a delivery.Attempt) { m.Attempt(a.Tenant, a.Kind, a.Result) }
+	reg = tenant.NewRegistry(cfg.Data, stdlib.Runtime(), tenant.Options{Engine: cfg.Engine, Tick: cfg.Tick,
+		Opened: dlv.Start, Committed: dlv.Wake, Observe: m.Input,
+		Ticked: func(name string, res *engine.Result) { m.Fired(name, res.Fired) }}, log)
 	defer func() {
 		if err := reg.Close(); err != nil {
 			log.Error("closing the tenants", "err", err)
@@ -103,7 +108,7 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	var ready atomic.Bool
-	h := Handler(cfg, auth.Open(cfg.Data), reg, dlv, &ready)
+	h := Handler(cfg, Parts{Keys: auth.Open(cfg.Data), Tenants: reg, Delivery: dlv, Metrics: m, Ready: &ready})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
@@ -147,14 +152,24 @@ func Run(ctx context.Context, cfg Config) error {
 	return nil
 }
 
+// Parts are what the handler serves.
+type Parts struct {
+	Keys     *auth.Keys
+	Tenants  *tenant.Registry
+	Delivery *delivery.Service // nil: no delivery states
+	Metrics  *metrics.Metrics  // nil: no /metrics
+	Ready    *atomic.Bool      // nil or false: /readyz says not ready
+}
+
 // Handler is the server's HTTP handler: the services behind the keys'
-// middleware and the request limit, reflection, health.
-func Handler(cfg Config, keys *auth.Keys, reg *tenant.Registry, dlv *delivery.Service, ready *atomic.Bool) http.Handler {
+// middleware and the request limit, reflection, health, metrics.
+func Handler(cfg Config, p Parts) http.Handler {
 	cfg = cfg.withDefaults()
 	log := cfg.Log
-	s := &rpc.Server{Tenants: reg}
-	if dlv != nil {
-		s.Delivery = dlv
+	keys, ready := p.Keys, p.Ready
+	s := &rpc.Server{Tenants: p.Tenants}
+	if p.Delivery != nil {
+		s.Delivery = p.Delivery
 	}
 	opts := []connect.HandlerOption{
 		connect.WithReadMaxBytes(int(cfg.MaxRequestBytes)),
@@ -180,6 +195,9 @@ func Handler(cfg Config, keys *auth.Keys, reg *tenant.Registry, dlv *delivery.Se
 	reflector := grpcreflect.NewStaticReflector(Services...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))
 	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
+	if p.Metrics != nil {
+		mux.Handle("GET /metrics", p.Metrics.Handler())
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
@@ -194,6 +212,21 @@ func Handler(cfg Config, keys *auth.Keys, reg *tenant.Registry, dlv *delivery.Se
 		fmt.Fprintln(w, "ready")
 	})
 	return mux
+}
+
+// levels are each open tenant's timers and outbox backlog, for metrics.
+func levels(reg *tenant.Registry, dlv *delivery.Service) []metrics.Gauges {
+	var out []metrics.Gauges
+	for _, name := range reg.Names() {
+		t, err := reg.Get(name)
+		if err != nil {
+			continue
+		}
+		g := metrics.Gauges{Tenant: name, OutboxBacklog: dlv.Backlog(t)}
+		g.TimersPending, g.TimersOverdue, _ = t.Engine.CountTimers(t.Now())
+		out = append(out, g)
+	}
+	return out
 }
 
 // limitBody refuses a request whose declared length is over the limit

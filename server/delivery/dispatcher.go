@@ -142,6 +142,20 @@ func (s *Service) Status(t *tenant.Tenant, ef *engine.Effect) Status {
 	return st
 }
 
+// Backlog is how many of a tenant's messages are taken for delivery and
+// not yet delivered or given up.
+func (s *Service) Backlog(t *tenant.Tenant) int {
+	s.mu.Lock()
+	d := s.runs[t]
+	s.mu.Unlock()
+	if d == nil {
+		return 0
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.jobs)
+}
+
 // Wake tells the tenant's dispatcher that the outbox may have grown.
 func (s *Service) Wake(t *tenant.Tenant) {
 	s.mu.Lock()

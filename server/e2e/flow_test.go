@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -238,6 +239,20 @@ func TestFlow(t *testing.T) {
 	}
 	if vs.Msg.Current != 3 || len(vs.Msg.Versions) != 3 || vs.Msg.Versions[1].Moved != 1 {
 		t.Errorf("versions: %v", vs.Msg)
+	}
+
+	// The metrics count what happened.
+	res, err := http.Get(s.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics := readAll(res.Body)
+	res.Body.Close()
+	for _, want := range []string{`stagecraft_inputs_total{kind="create",result="ok",tenant="acme"} 2`, `stagecraft_timers_pending{tenant="acme"}`,
+		`stagecraft_commit_seconds_bucket{kind="event",tenant="acme"`, `stagecraft_outbox_backlog{tenant="acme"} 0`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 
 	// Format answers the canonical form.

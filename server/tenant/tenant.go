@@ -57,6 +57,7 @@ type Tenant struct {
 	closed  atomic.Bool
 	// committed, if set, is called after each input the tenant commits.
 	committed func(*Tenant)
+	observe   func(tenant, kind string, d time.Duration, err error)
 
 	onClose []func()
 }
@@ -77,6 +78,10 @@ type Options struct {
 	// Opened is called with each tenant once it is open, before its clock
 	// starts (to start its dispatcher, say).
 	Opened func(*Tenant)
+	// Observe is called with each input a tenant applies (a tick's chunks
+	// aside): its kind, how long the engine took to make it durable, and
+	// its error if refused.
+	Observe func(tenant, kind string, d time.Duration, err error)
 	// Committed is called after each input a tenant commits (a tick's
 	// chunks included), to wake its dispatcher, say. It must not block.
 	Committed func(*Tenant)
@@ -212,7 +217,7 @@ func open(dir, name string, lib engine.Library, opts Options, log *slog.Logger) 
 	if opts.Ticked != nil {
 		t.ticked = func(res *engine.Result) { opts.Ticked(name, res) }
 	}
-	t.committed = opts.Committed
+	t.committed, t.observe = opts.Committed, opts.Observe
 	t.last.Store(e.Clock())
 	if t.events, err = openEvents(t); err != nil {
 		st.Close()
@@ -253,7 +258,11 @@ func (t *Tenant) Apply(in engine.Input) (*engine.Result, error) {
 		return nil, ErrClosed
 	}
 	in.Time = t.now()
+	start := time.Now()
 	res, err := t.Engine.Apply(in)
+	if t.observe != nil {
+		t.observe(t.Name, in.Kind, time.Since(start), err)
+	}
 	if err == nil && t.committed != nil {
 		t.committed(t)
 	}
@@ -267,7 +276,11 @@ func (t *Tenant) Deploy(do func(at int64) (*engine.Result, error)) (*engine.Resu
 	if t.closed.Load() {
 		return nil, ErrClosed
 	}
+	start := time.Now()
 	res, err := do(t.now())
+	if t.observe != nil {
+		t.observe(t.Name, "deploy", time.Since(start), err)
+	}
 	t.setZone() // the calendar may have changed, even if the deploy failed midway
 	if err == nil && t.committed != nil {
 		t.committed(t)
