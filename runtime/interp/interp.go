@@ -6,8 +6,10 @@
 package interp
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/stagecraft/stagecraft/compiler/ir"
@@ -74,6 +76,8 @@ type Eval func(env *Env) value.Value
 
 // Planner plans expressions against one program's schema.
 type Planner struct {
+	mu    sync.Mutex
+	errs  []error                   // found while planning: see Err
 	slots map[string]map[string]int // entity -> field -> slot
 	refs  map[string]map[string]string
 	funcs map[string]Func
@@ -99,6 +103,28 @@ func NewPlanner(p *ir.Program, funcs map[string]Func) *Planner {
 		pl.clients[e.Name] = pl.related(roleClient, e.Name)
 	}
 	return pl
+}
+
+// Err is what planning found wrong, nil if nothing: a literal that cannot
+// be read or lies outside the value domain (spec/semantics.md, "Values"),
+// such as a number past float64's range, each with its position. Such a
+// literal plans to null; a program with one must not run, so the engine
+// refuses it once its expressions are planned.
+func (pl *Planner) Err() error {
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
+	return errors.Join(pl.errs...)
+}
+
+// literal plans a literal's value, noting an error for Err.
+func (pl *Planner) literal(x *ir.Expr) value.Value {
+	v, err := readLiteral(x)
+	if err != nil {
+		pl.mu.Lock()
+		pl.errs = append(pl.errs, fmt.Errorf("%s: %w", x.Pos, err))
+		pl.mu.Unlock()
+	}
+	return v
 }
 
 // Slot returns a field's slot, or -1.
@@ -127,7 +153,7 @@ func (pl *Planner) Truth(x *ir.Expr, entity string) func(*Env) bool {
 func (pl *Planner) Plan(x *ir.Expr, entity string) Eval {
 	switch x.Op {
 	case ir.OpLit:
-		v := literal(x)
+		v := pl.literal(x)
 		return func(*Env) value.Value { return v }
 	case ir.OpBuiltin:
 		return builtin(x.Name)
@@ -159,19 +185,29 @@ func (pl *Planner) Plan(x *ir.Expr, entity string) Eval {
 	panic(fmt.Sprintf("interp: unknown op %q at %s", x.Op, x.Pos))
 }
 
+// literal is a literal's value, null if readLiteral finds it wrong; plan
+// with Planner.literal, which notes why for Err.
 func literal(x *ir.Expr) value.Value {
+	v, _ := readLiteral(x)
+	return v
+}
+
+// readLiteral reads a literal; one that cannot be read, or is outside the
+// value domain, is an error and null.
+func readLiteral(x *ir.Expr) (value.Value, error) {
 	var v value.Value
+	var err error
 	switch x.Kind {
 	case "number", "money":
-		v, _ = value.ParseNumber(x.Lit)
+		v, err = value.ParseNumber(x.Lit)
 	case "duration":
-		v, _ = value.ParseDuration(x.Lit)
+		v, err = value.ParseDuration(x.Lit)
 	case "date":
-		v, _ = value.ParseDate(x.Lit)
+		v, err = value.ParseDate(x.Lit)
 	case "datetime":
-		v, _ = value.ParseDateTime(x.Lit)
+		v, err = value.ParseDateTime(x.Lit)
 	case "time":
-		v, _ = value.ParseClock(x.Lit)
+		v, err = value.ParseClock(x.Lit)
 	case "bool":
 		v = value.BoolOf(x.Lit == "true")
 	case "null":
@@ -180,7 +216,13 @@ func literal(x *ir.Expr) value.Value {
 	default:
 		v = value.TextOf(x.Lit)
 	}
-	return v
+	if err == nil {
+		err = value.Valid(v) // a text literal of invalid UTF-8
+	}
+	if err != nil {
+		return value.Value{}, fmt.Errorf("%s literal: %w", x.Kind, err)
+	}
+	return v, nil
 }
 
 func builtin(name string) Eval {

@@ -37,7 +37,7 @@ func (pl *Planner) compare(x *ir.Expr, entity string) func(*Env) bool {
 		return nil
 	}
 	if x.Y.Op == ir.OpLit {
-		if f := compareLiteral(x.Name, l, literal(x.Y)); f != nil {
+		if f := compareLiteral(x.Name, l, pl.literal(x.Y)); f != nil {
 			return f
 		}
 	}
@@ -63,7 +63,7 @@ func (pl *Planner) compare(x *ir.Expr, entity string) func(*Env) bool {
 func (pl *Planner) ref(x *ir.Expr, entity string) func(*Env) *value.Value {
 	switch {
 	case x.Op == ir.OpLit:
-		v := literal(x)
+		v := pl.literal(x)
 		return func(*Env) *value.Value { return &v }
 	case x.Op == ir.OpField && x.X == nil && len(x.Path) == 1:
 		root, rootEntity := pl.root(x.Name, entity)

@@ -52,7 +52,7 @@ func BoolOf(b bool) Value              { return Value{K: Bool, N: b2f(b)} }
 func (v Value) IsNull() bool           { return v.K == Null }
 func (v Value) Unix() int64            { return int64(v.N) }
 func (v Value) AsTime() time.Time      { return time.Unix(int64(v.N), 0).UTC() }
-func (v Value) Seconds() time.Duration { return time.Duration(v.N) * time.Second }
+func (v Value) Seconds() time.Duration { return time.Duration(v.N) * time.Second } // within ±292 years
 func roundCents(n float64) float64     { return math.Round(n*100) / 100 }
 func isTemporal(k Kind) bool           { return k == Date || k == DateTime || k == Time }
 func numeric(k Kind) bool              { return k == Number || k == Money }
@@ -157,7 +157,7 @@ func (v Value) String() string {
 		s := int(v.N)
 		return fmt.Sprintf("%02d:%02d", s/3600, s/60%60)
 	case Duration:
-		return FormatDuration(v.Seconds())
+		return formatSeconds(int64(v.N))
 	case List:
 		parts := make([]string, len(v.L))
 		for i, e := range v.L {
@@ -176,8 +176,11 @@ func (v Value) String() string {
 }
 
 // FormatDuration prints a duration in the language's own units: 180d, 2h, 600s.
-func FormatDuration(d time.Duration) string {
-	s := int64(d / time.Second)
+func FormatDuration(d time.Duration) string { return formatSeconds(int64(d / time.Second)) }
+
+// formatSeconds is FormatDuration for seconds, which reach beyond
+// time.Duration's 292 years.
+func formatSeconds(s int64) string {
 	for _, u := range []struct {
 		suffix string
 		secs   int64
