@@ -79,17 +79,27 @@ func instantiateHost(ctx context.Context, rt wazero.Runtime) (map[string]map[str
 }
 
 // sandbox is the deterministic world of one instance: a fake clock and a
-// fixed-seed random stream, both reset before every call, and the log
-// that stdout and stderr write to.
+// fixed-seed random stream, and the log that stdout and stderr write to.
+// Initialisation starts both from zero; every call starts them again from
+// where initialisation left them (init), so that a runtime inside the
+// module (Go's) never sees its clock go back, and every call sees the same.
 type sandbox struct {
 	ticks int64  // clock readings so far
 	rng   uint64 // splitmix64 state
+	init  [2]uint64
 	state *callState
 }
 
 const rngSeed = 0x5eed5eed5eed5eed
 
-func (s *sandbox) reset(st *callState) { s.ticks, s.rng, s.state = 0, rngSeed, st }
+// start begins initialisation.
+func (s *sandbox) start(st *callState) { s.ticks, s.rng, s.state = 0, rngSeed, st }
+
+// initialised records the state every call starts from.
+func (s *sandbox) initialised() { s.init = [2]uint64{uint64(s.ticks), s.rng} }
+
+// reset begins a call.
+func (s *sandbox) reset(st *callState) { s.ticks, s.rng, s.state = int64(s.init[0]), s.init[1], st }
 
 // now is the fake clock: 1970-01-01T00:00:00Z on the first reading, 1 ms
 // later on every next one. A module learns today's date from its inputs.

@@ -23,6 +23,7 @@ import (
 type snapshot struct {
 	mem     []byte
 	globals []uint64
+	box     [2]uint64 // the sandbox's clock and random stream
 }
 
 type pool struct {
@@ -102,7 +103,7 @@ func (inst *instance) snapshot(globals []uint32) (*snapshot, error) {
 	if !ok {
 		return nil, fmt.Errorf("snapshot: memory unreadable")
 	}
-	s := &snapshot{mem: append([]byte(nil), b...)}
+	s := &snapshot{mem: append([]byte(nil), b...), box: inst.box.init}
 	for _, g := range globals {
 		x := inst.mod.ExportedGlobal(globalExport(g))
 		if x == nil {
@@ -127,6 +128,7 @@ func (inst *instance) restore(s *snapshot, globals []uint32) error {
 	if mem.Size() != size {
 		return fmt.Errorf("restore: memory grew to %d bytes", mem.Size())
 	}
+	inst.box.init = s.box
 	if !mem.Write(0, s.mem) {
 		return fmt.Errorf("restore: memory unwritable")
 	}
@@ -149,7 +151,7 @@ func (m *Module) instantiate(ctx context.Context, start []string) (*instance, er
 	ictx, cancel := context.WithTimeout(ctx, opts.InitTimeout)
 	defer cancel()
 	st.ctx = ictx
-	inst.box.reset(st)
+	inst.box.start(st)
 	ictx = context.WithValue(experimental.WithMemoryAllocator(ictx, inst.mem), stateKey{}, st)
 	mod, err := m.host.rt.InstantiateModule(ictx, m.compiled, inst.box.config(start))
 	if err != nil {
@@ -158,6 +160,7 @@ func (m *Module) instantiate(ctx context.Context, start []string) (*instance, er
 		}
 		return nil, m.classify("_initialize", err, ictx, st, inst.mem, opts.InitTimeout)
 	}
+	inst.box.initialised()
 	inst.mod = mod
 	inst.alloc = mod.ExportedFunction("stagecraft_alloc")
 	inst.actions = make(map[string]api.Function, len(m.man.Actions))

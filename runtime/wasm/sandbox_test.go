@@ -3,6 +3,7 @@ package wasm
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -246,5 +247,40 @@ func TestLoadIsCachedByHash(t *testing.T) {
 	}
 	if !strings.HasPrefix(m1.Hash(), "sha256:") || len(m1.Hash()) != 71 {
 		t.Errorf("hash %q", m1.Hash())
+	}
+}
+
+// TestFakeClockAndRandom: WASI's clock reads the fixed epoch (plus 1 ms a
+// reading) and random_get a fixed stream, the same on every call, on a
+// reset instance as on a new one in another host.
+func TestFakeClockAndRandom(t *testing.T) {
+	var first map[string]value.Value
+	for _, h := range []*Host{newHost(t, Options{}), newHost(t, Options{})} {
+		m := load(t, h, wat(t, "wasiclock"))
+		for i := 0; i < 3; i++ {
+			out, err := m.Call(context.Background(), "now", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if first == nil {
+				first = out
+				if ns := out["ns"].N; ns > 10e6 { // two readings from zero, 1 ms apart
+					t.Errorf("the clock read %v ns since 1970", ns)
+				}
+			} else if !value.Equal(out["ns"], first["ns"]) || !value.Equal(out["random"], first["random"]) {
+				t.Fatalf("call %d: %v, first %v", i+1, out, first)
+			}
+		}
+	}
+	t.Log(first)
+}
+
+func TestDiskCache(t *testing.T) {
+	dir := t.TempDir()
+	h := newHost(t, Options{CacheDir: dir})
+	load(t, h, wat(t, "counter"))
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) == 0 {
+		t.Fatalf("the cache directory is empty (%v)", err)
 	}
 }

@@ -1,0 +1,90 @@
+package manifest
+
+import (
+	"strings"
+	"testing"
+)
+
+const good = `{"abi":1,"name":"crm-go","version":"1.0.0","actions":[{"name":"delivery_date",
+ "inputs":[{"name":"from","type":"date"},{"name":"holidays","type":"list(date)","optional":true}],
+ "outputs":[{"name":"date","type":"date"}]}]}`
+
+func TestParse(t *testing.T) {
+	m, err := Parse([]byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := m.Action("delivery_date")
+	if a == nil || a.Export() != "action_delivery_date" || a.Input("holidays").Type.String() != "list(date)" || !a.Input("holidays").Optional {
+		t.Fatalf("%+v", m)
+	}
+	if m.Action("nope") != nil || a.Output("nope") != nil {
+		t.Error("found what is not there")
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, c := range []struct{ change, want string }{
+		{`"abi":1`, `"abi":2`},
+		{`"optional":true`, `"optinal":true`},
+		{`"type":"list(date)"`, `"type":"list(list(date))"`},
+		{`"type":"list(date)"`, `"type":"datum"`},
+		{`"name":"crm-go"`, `"name":"CRM Go"`},
+		{`"version":"1.0.0"`, `"version":""`},
+		{`"name":"holidays"`, `"name":"from"`},
+		{`"name":"delivery_date"`, `"name":"delivery-date"`},
+		{`"outputs":[{"name":"date","type":"date"}]`, `"outputs":[]`},
+	} {
+		src := strings.Replace(good, c.change, c.want, 1)
+		if src == good {
+			t.Fatalf("%q not in the manifest", c.change)
+		}
+		if _, err := Parse([]byte(src)); err == nil {
+			t.Errorf("%s: no error", c.want)
+		} else {
+			t.Logf("%s: %v", c.want, err)
+		}
+	}
+	if _, err := Parse([]byte(good + "{}")); err == nil {
+		t.Error("data after the manifest: no error")
+	}
+}
+
+// module is the smallest module: the header and an empty type section.
+var module = []byte{0, 'a', 's', 'm', 1, 0, 0, 0, 1, 1, 0}
+
+func TestEmbedAndRead(t *testing.T) {
+	if _, err := Read(module); err == nil || !strings.Contains(err.Error(), "no custom section") {
+		t.Fatalf("err = %v", err)
+	}
+	once, err := Embed(module, []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := strings.Replace(good, "1.0.0", "1.0.1", 1)
+	twice, err := Embed(once, []byte(other))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Read(twice)
+	if err != nil || m.Version != "1.0.1" {
+		t.Fatalf("read %+v, %v: the second Embed must replace the first", m, err)
+	}
+	if string(twice[:len(module)]) != string(module) {
+		t.Error("Embed changed the module's own bytes")
+	}
+	if Hash(once) == Hash(twice) || !strings.HasPrefix(Hash(once), "sha256:") {
+		t.Error("hash")
+	}
+	// Two manifest sections are refused.
+	double := append(append([]byte(nil), once...), once[len(module):]...)
+	if _, err := Raw(double); err == nil || !strings.Contains(err.Error(), "2 custom sections") {
+		t.Errorf("two sections: %v", err)
+	}
+	if _, err := Embed(module, []byte(`{"abi":1}`)); err == nil {
+		t.Error("Embed took an invalid manifest")
+	}
+	if _, err := Sections(once[:len(once)-3]); err == nil {
+		t.Error("a truncated module split")
+	}
+}
