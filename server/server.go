@@ -28,6 +28,7 @@ import (
 	"github.com/stagecraft/stagecraft/server/metrics"
 	"github.com/stagecraft/stagecraft/server/rpc"
 	"github.com/stagecraft/stagecraft/server/tenant"
+	"github.com/stagecraft/stagecraft/server/tracking"
 	"github.com/stagecraft/stagecraft/stdlib"
 )
 
@@ -51,6 +52,9 @@ type Config struct {
 	Engine   engine.Options
 	// Delivery is how the outbox goes out (server/delivery).
 	Delivery delivery.Config
+	// PublicURL is where clients reach the server, for the tracking links
+	// of e-mails; default http://ADDR (the address listened on).
+	PublicURL string
 	// Listening, if set, is called with the address once the server listens.
 	Listening func(addr string)
 }
@@ -104,15 +108,25 @@ func Run(ctx context.Context, cfg Config) error {
 			log.Error("closing the tenants", "err", err)
 		}
 	}()
-	if err := reg.OpenAll(); err != nil {
-		return err
-	}
-	var ready atomic.Bool
-	h := Handler(cfg, Parts{Keys: auth.Open(cfg.Data), Tenants: reg, Delivery: dlv, Metrics: m, Ready: &ready})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://" + ln.Addr().String()
+	}
+	tr, err := tracking.Open(cfg.Data, cfg.PublicURL, reg, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	dlv.Tracker = tr // before any dispatcher starts
+	if err := reg.OpenAll(); err != nil {
+		ln.Close()
+		return err
+	}
+	var ready atomic.Bool
+	h := Handler(cfg, Parts{Keys: auth.Open(cfg.Data), Tenants: reg, Delivery: dlv, Metrics: m, Tracking: tr, Ready: &ready})
 	var protocols http.Protocols
 	protocols.SetHTTP1(true)
 	protocols.SetUnencryptedHTTP2(true)
@@ -158,6 +172,7 @@ type Parts struct {
 	Tenants  *tenant.Registry
 	Delivery *delivery.Service // nil: no delivery states
 	Metrics  *metrics.Metrics  // nil: no /metrics
+	Tracking *tracking.Tracker // nil: no tracking endpoints
 	Ready    *atomic.Bool      // nil or false: /readyz says not ready
 }
 
@@ -195,6 +210,9 @@ func Handler(cfg Config, p Parts) http.Handler {
 	reflector := grpcreflect.NewStaticReflector(Services...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))
 	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
+	if p.Tracking != nil {
+		p.Tracking.Register(mux)
+	}
 	if p.Metrics != nil {
 		mux.Handle("GET /metrics", p.Metrics.Handler())
 	}

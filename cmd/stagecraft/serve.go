@@ -22,6 +22,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	logFormat := c.fl.String("log-format", "text", "log `format`: text or json")
 	logLevel := c.fl.String("log-level", "info", "log `level`: debug (every call), info, warn or error")
 	dlvFile := c.fl.String("delivery", "", "a JSON `file` of delivery providers (SMTP, Twilio, chat) and retries; STAGECRAFT_* variables apply over it")
+	public := c.fl.String("public-url", "", "the `URL` clients reach the server at, for e-mails' tracking links (default http://ADDR)")
 	shutdown := c.fl.Duration("shutdown-timeout", server.DefaultShutdown, "how long a graceful stop waits for requests in flight")
 	paths, code, ok := c.parse(args)
 	if !ok {
@@ -52,6 +53,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	err = server.Run(ctx, server.Config{
 		Delivery:        dcfg,
+		PublicURL:       *public,
 		Data:            *data,
 		Addr:            *addr,
 		MaxRequestBytes: *maxBytes,

@@ -78,6 +78,8 @@ type Service struct {
 	log     *slog.Logger
 	hc      *http.Client
 	Attempt func(Attempt) // called after each attempt, if set
+	// Tracker, if set, makes tracked e-mails' click and open URLs.
+	Tracker Tracker
 
 	mu   sync.Mutex
 	runs map[*tenant.Tenant]*dispatcher
@@ -427,7 +429,7 @@ func (d *dispatcher) record(key string, st Status) error {
 func (d *dispatcher) send(ctx context.Context, ef *engine.Effect) error {
 	switch ef.Kind {
 	case "email":
-		return sendEmail(ctx, d.cfg.SMTP, ef)
+		return sendEmail(ctx, d.cfg.SMTP, d.s.Tracker, d.t.Name, ef)
 	case "sms", "robocall":
 		return sendTwilio(ctx, d.s.hc, d.cfg.Twilio, ef)
 	case "chat":

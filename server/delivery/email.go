@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	htmlpkg "html"
 	"mime"
 	"mime/quotedprintable"
 	"net"
@@ -16,18 +17,19 @@ import (
 	"time"
 
 	"github.com/stagecraft/stagecraft/runtime/engine"
+	"github.com/stagecraft/stagecraft/stdlib"
 )
 
 // sendEmail sends an e-mail record over SMTP: STARTTLS when the server
 // offers it (or as configured), AUTH PLAIN with credentials, the outbox key
 // as the Message-ID, so that a message tried twice is one message to a
 // receiver that looks.
-func sendEmail(ctx context.Context, cfg *SMTP, ef *engine.Effect) error {
+func sendEmail(ctx context.Context, cfg *SMTP, tr Tracker, tenantName string, ef *engine.Effect) error {
 	from := ef.Fields["from"]
 	if from == "" || ef.To == "" {
 		return permanent(errors.New("an e-mail without a sender or a recipient"))
 	}
-	msg, err := message(ef, time.Now())
+	msg, err := message(ef, time.Now(), tr, tenantName)
 	if err != nil {
 		return permanent(err)
 	}
@@ -89,14 +91,40 @@ func smtpErr(err error) error {
 	return err
 }
 
+// Tracker makes the URLs of the open pixel and of tracked links
+// (server/tracking).
+type Tracker interface {
+	OpenURL(tenant, key string) string
+	ClickURL(tenant, key string, n int) string
+}
+
 // message is the MIME text of an e-mail record: UTF-8 text, quoted-
 // printable, its subject encoded as RFC 2047 wants, its outbox key as the
-// Message-ID and in X-Stagecraft-Key.
-func message(ef *engine.Effect, now time.Time) ([]byte, error) {
+// Message-ID and in X-Stagecraft-Key. A tracked e-mail (track_clicks) has
+// its links pointing at signed click redirects, and an HTML part beside
+// the text with the open pixel; without a tracker its links are the
+// originals again.
+func message(ef *engine.Effect, now time.Time, tr Tracker, tenantName string) ([]byte, error) {
 	for _, h := range []string{ef.To, ef.Fields["from"]} {
 		if strings.ContainsAny(h, "\r\n") {
 			return nil, errors.New("an address with a line break")
 		}
+	}
+	body := strings.ReplaceAll(ef.Fields["body"], "\r\n", "\n")
+	links, tracked := ef.Fields["links"]
+	var originals []string
+	if tracked && links != "" {
+		originals = strings.Split(links, "\n")
+	}
+	placeholder := func(n int) string { return stdlib.TrackURL + ef.Key + "/" + strconv.Itoa(n) }
+	text, html := body, htmlText(body)
+	for n := len(originals); n >= 1; n-- { // /1 is a prefix of /10
+		target := originals[n-1]
+		if tr != nil {
+			target = tr.ClickURL(tenantName, ef.Key, n)
+		}
+		text = strings.ReplaceAll(text, placeholder(n), target)
+		html = strings.ReplaceAll(html, placeholder(n), `<a href="`+htmlpkg.EscapeString(target)+`">`+htmlpkg.EscapeString(originals[n-1])+`</a>`)
 	}
 	var b bytes.Buffer
 	hdr := func(k, v string) { fmt.Fprintf(&b, "%s: %s\r\n", k, v) }
@@ -107,17 +135,41 @@ func message(ef *engine.Effect, now time.Time) ([]byte, error) {
 	hdr("Message-ID", "<"+ef.Key+"."+strconv.FormatInt(ef.Seq, 10)+"@stagecraft>")
 	hdr("X-Stagecraft-Key", ef.Key)
 	hdr("MIME-Version", "1.0")
-	hdr("Content-Type", "text/plain; charset=utf-8")
-	hdr("Content-Transfer-Encoding", "quoted-printable")
+	if !tracked || tr == nil {
+		if err := part(&b, "text/plain", text); err != nil {
+			return nil, err
+		}
+		return b.Bytes(), nil
+	}
+	html += `<img src="` + htmlpkg.EscapeString(tr.OpenURL(tenantName, ef.Key)) + `" width="1" height="1" alt="">`
+	boundary := "stagecraft-" + ef.Key
+	hdr("Content-Type", `multipart/alternative; boundary="`+boundary+`"`)
 	b.WriteString("\r\n")
-	qp := quotedprintable.NewWriter(&b)
-	body := strings.ReplaceAll(ef.Fields["body"], "\r\n", "\n")
-	if _, err := qp.Write([]byte(strings.ReplaceAll(body, "\n", "\r\n"))); err != nil {
-		return nil, err
+	for _, p := range [][2]string{{"text/plain", text}, {"text/html", "<!doctype html><html><body>" + html + "</body></html>"}} {
+		b.WriteString("--" + boundary + "\r\n")
+		if err := part(&b, p[0], p[1]); err != nil {
+			return nil, err
+		}
+	}
+	b.WriteString("--" + boundary + "--\r\n")
+	return b.Bytes(), nil
+}
+
+// part writes a part's headers and its content, quoted-printable.
+func part(b *bytes.Buffer, ctype, content string) error {
+	fmt.Fprintf(b, "Content-Type: %s; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n", ctype)
+	qp := quotedprintable.NewWriter(b)
+	if _, err := qp.Write([]byte(strings.ReplaceAll(content, "\n", "\r\n"))); err != nil {
+		return err
 	}
 	if err := qp.Close(); err != nil {
-		return nil, err
+		return err
 	}
 	b.WriteString("\r\n")
-	return b.Bytes(), nil
+	return nil
+}
+
+// htmlText is a text as HTML: escaped, its lines broken.
+func htmlText(s string) string {
+	return strings.ReplaceAll(htmlpkg.EscapeString(s), "\n", "<br>\n")
 }

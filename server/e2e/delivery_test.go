@@ -6,13 +6,14 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"mime/quotedprintable"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/mail"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -200,10 +201,12 @@ func TestDelivery(t *testing.T) {
 		t.Fatal(err)
 	}
 	rules := `on stage Nowe: send sms to client.phone[mobile] text "Dzień dobry {contact.name}, oddzwonimy."
-on stage Nowe: send email to client.email[work] from sklep subject "Oferta: {deal.title}" body "Dzień dobry {contact.name},\nzapraszamy po odbiór. Zażółć gęślą jaźń."
+on stage Nowe: send email to client.email[work] from sklep subject "Oferta: {deal.title}" body "Dzień dobry {contact.name},\nzapraszamy po odbiór: https://meble.example/oferta?id={deal.id}. Zażółć gęślą jaźń." track_clicks true
 on stage Kontakt: send robocall to contact.phone[mobile] from biuro say "Dzień dobry {contact.name}" voice "pl-PL female"
 on stage Kontakt: call webhook url "` + hook.URL + `/slots?deal={deal.id}" method POST payload "\{\"title\": \"{deal.title}\"\}" as slot
 on stage Kontakt then if slot.status == 200: update deal.tracking_no = slot.body
+move to stage Oferta when email opened
+move to stage Dostawa when link clicked link "https://meble.example/oferta?id=` + "{deal.id}" + `"
 `
 	files := []*v1.SourceFile{{Path: "workspace.rules", Content: string(ws)}, {Path: "delivery.rules", Content: rules}}
 	if _, err := c.rules.Deploy(ctx(t), connect.NewRequest(&v1.DeployRequest{Files: files})); err != nil {
@@ -263,10 +266,35 @@ on stage Kontakt then if slot.status == 200: update deal.tracking_no = slot.body
 		t.Fatal(err)
 	}
 	subj, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
-	body, _ := io.ReadAll(quotedprintable.NewReader(msg.Body))
 	email := find(ms, "email", "jan@example.com")
-	if subj != "Oferta: Sofa Oslo" || !strings.Contains(string(body), "Zażółć gęślą jaźń.") || !strings.Contains(msg.Header.Get("Message-Id"), email.Key) {
-		t.Errorf("e-mail: subject %q, Message-ID %q, body %q", subj, msg.Header.Get("Message-Id"), body)
+	if subj != "Oferta: Sofa Oslo" || !strings.Contains(msg.Header.Get("Message-Id"), email.Key) {
+		t.Errorf("e-mail: subject %q, Message-ID %q", subj, msg.Header.Get("Message-Id"))
+	}
+	parts := map[string]string{} // by content type
+	_, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mr := multipart.NewReader(msg.Body, params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
+		b, _ := io.ReadAll(p) // multipart decodes quoted-printable
+		parts[ct] = string(b)
+	}
+	if !strings.Contains(parts["text/plain"], "Zażółć gęślą jaźń.") || !strings.Contains(parts["text/html"], "Zażółć") {
+		t.Errorf("e-mail parts: %v", parts)
+	}
+	pixelURL := regexp.MustCompile(`http://[^"]+/t/o/[^"]+\.gif`).FindString(parts["text/html"])
+	clickURL := regexp.MustCompile(`http://\S+/t/c/[A-Za-z0-9_~-]+`).FindString(parts["text/plain"])
+	if pixelURL == "" || clickURL == "" || strings.Contains(parts["text/plain"], "meble.example/oferta") {
+		t.Fatalf("no open pixel or tracked link in the e-mail:\n%s", got[0].data)
 	}
 
 	// The SMS and the call, as Twilio would get them; both attempts of each
@@ -301,6 +329,40 @@ on stage Kontakt then if slot.status == 200: update deal.tracking_no = slot.body
 		t.Errorf("webhook calls: %v", hookKeys)
 	}
 	hookMu.Unlock()
+
+	// The open pixel and the click, fetched as a mail client would, move
+	// the deal by T-EMAIL-OPENED and T-LINK-CLICKED; a forged token is refused.
+	stage := func() string {
+		it, err := c.crm.GetItem(ctx(t), connect.NewRequest(&v1.GetItemRequest{Id: d.Msg.Item.Id}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return it.Msg.Item.Stage
+	}
+	res, err := http.Get(pixelURL)
+	if err != nil || res.StatusCode != 200 || res.Header.Get("Content-Type") != "image/gif" {
+		t.Fatalf("the pixel: %v %v", res, err)
+	}
+	res.Body.Close()
+	if st := stage(); st != "Oferta" {
+		t.Errorf("after the pixel: stage %s, want Oferta", st)
+	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err = noRedirect.Get(clickURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusFound || loc != "https://meble.example/oferta?id="+d.Msg.Item.Id {
+		t.Errorf("the click: HTTP %d to %q", res.StatusCode, loc)
+	}
+	if st := stage(); st != "Dostawa" {
+		t.Errorf("after the click: stage %s, want Dostawa", st)
+	}
+	forged := clickURL[:len(clickURL)-3] + "AAA"
+	if res, err := noRedirect.Get(forged); err != nil || res.StatusCode != http.StatusNotFound {
+		t.Errorf("a forged token: %v %v", res, err)
+	}
 
 	logs := s.logs.String()
 	for _, secret := range []string{"smtp-secret", "twilio-secret", key} {
