@@ -194,8 +194,11 @@ func (t *tx) flush() error {
 			}
 		}
 		for i, f := range t.e.entities[it.Entity].Fields {
-			if !it.Fields[i].IsNull() {
-				s.Fields[f.Name] = it.Fields[i]
+			if v := it.Fields[i]; !v.IsNull() {
+				if err := value.Valid(v); err != nil { // never stored: the input fails whole
+					return fmt.Errorf("item %s: %s would be %v", it.ID, f.Name, err)
+				}
+				s.Fields[f.Name] = v
 			}
 		}
 		t.b.Set(keyItem(id), s.encode())

@@ -55,6 +55,9 @@ func load(prog *ir.Program, body []byte, lib Library) (*loaded, error) {
 		}
 	}
 	l.plan()
+	if err := l.pl.Err(); err != nil { // a literal out of range: refused, never run as null
+		return nil, err
+	}
 	return l, nil
 }
 

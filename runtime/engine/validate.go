@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"math"
 	"unicode/utf8"
 
 	"github.com/stagecraft/stagecraft/runtime/value"
@@ -17,9 +16,9 @@ const (
 	maxQuote = 120
 )
 
-// validate refuses what no input may bring into the store: texts that are
-// not UTF-8 or are too long, numbers that are not finite (NaN, ±Inf),
-// typed addresses without their address, and inputs too large as a whole.
+// validate refuses what no input may bring into the store: values outside
+// the value domain (value.Valid: NaN, ±Inf, invalid UTF-8, ...), texts too
+// long, and inputs too large as a whole.
 // Values of the wrong type for their field are refused later, by conform.
 func (t *tx) validate() error {
 	in := &t.in
@@ -33,7 +32,10 @@ func (t *tx) validate() error {
 		if err := validText(k); err != nil {
 			return fmt.Errorf("a field name: %v", err)
 		}
-		if err := validValue(in.Fields[k]); err != nil {
+		if err := value.Valid(in.Fields[k]); err != nil {
+			return fmt.Errorf("field %q: %v", k, err)
+		}
+		if err := textsFit(in.Fields[k]); err != nil {
 			return fmt.Errorf("field %q: %v", k, err)
 		}
 	}
@@ -50,19 +52,14 @@ func validText(s string) error {
 	return nil
 }
 
-func validValue(v value.Value) error {
-	if math.IsNaN(v.N) || math.IsInf(v.N, 0) {
-		return fmt.Errorf("%v is not a finite number", v.N)
+// textsFit refuses a value holding a text longer than MaxTextBytes.
+func textsFit(v value.Value) error {
+	if len(v.S) > MaxTextBytes {
+		return fmt.Errorf("a text of %d bytes is over the limit of %d", len(v.S), MaxTextBytes)
 	}
-	if err := validText(v.S); err != nil {
-		return err
-	}
-	if err := validText(v.Tag); err != nil {
-		return err
-	}
-	for i, e := range v.L {
-		if err := validValue(e); err != nil {
-			return fmt.Errorf("element %d: %v", i+1, err)
+	for _, e := range v.L {
+		if err := textsFit(e); err != nil {
+			return err
 		}
 	}
 	return nil
