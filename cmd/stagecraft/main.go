@@ -8,6 +8,7 @@
 //	stagecraft demo
 //	stagecraft serve [--data DIR] [--addr HOST:PORT]
 //	stagecraft keys create --data DIR --tenant NAME
+//	stagecraft tenant export|import --data DIR --tenant NAME
 //	stagecraft version
 //
 // Exit codes: 0 success, 1 problems found (errors, unformatted files with -l,
@@ -32,6 +33,8 @@ commands:
   demo                                 the furniture shop (M-SCENARIO) on a temporary Pebble store
   serve [--data DIR] [--addr HOST:PORT] the API server (Connect, gRPC, gRPC-Web)
   keys create --data DIR --tenant NAME make an API key for a tenant; prints it last
+  tenant export|import --data DIR --tenant NAME
+                                       a tenant's log and delivery state, to back up or move it
   version                              print the version
 
 "stagecraft <command> -h" describes a command.
@@ -61,6 +64,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdServe(args[1:], stdout, stderr)
 	case "keys":
 		return cmdKeys(args[1:], stdout, stderr)
+	case "tenant":
+		return cmdTenant(args[1:], stdout, stderr)
 	case "version":
 		return cmdVersion(args[1:], stdout, stderr)
 	case "help", "-h", "--help":

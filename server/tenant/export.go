@@ -1,0 +1,200 @@
+package tenant
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+
+	"github.com/stagecraft/stagecraft/runtime/engine"
+	"github.com/stagecraft/stagecraft/runtime/store"
+)
+
+// A tenant's export is its input log, the state that is not in the log
+// (the dispatcher's: which messages went out), and a checksum, as JSON
+// lines:
+//
+//	{"stagecraft":"tenant","format":1,"tenant":"acme"}
+//	{"input":{...}}          each acknowledged input, in order
+//	{"side":{"k":...,"v":...}} each delivery record of the side store
+//	{"end":{"inputs":N,"sides":M,"sha256":"..."}}  of every line before
+//
+// Importing replays the inputs into a fresh store, with the limits they
+// ran under, which gives the engine's store byte for byte (the log is
+// enough to rebuild everything: spec/storage.md); the event-ID table is
+// rebuilt from the log as at any opening.
+
+// ExportFormat is the format of an export.
+const ExportFormat = 1
+
+type exportLine struct {
+	Stagecraft string        `json:"stagecraft,omitempty"`
+	Format     int           `json:"format,omitempty"`
+	Tenant     string        `json:"tenant,omitempty"`
+	Input      *engine.Input `json:"input,omitempty"`
+	Side       *sideKV       `json:"side,omitempty"`
+	End        *exportEnd    `json:"end,omitempty"`
+}
+
+type sideKV struct {
+	K string `json:"k"`
+	V []byte `json:"v"`
+}
+
+type exportEnd struct {
+	Inputs int    `json:"inputs"`
+	Sides  int    `json:"sides"`
+	SHA256 string `json:"sha256"`
+}
+
+// Export writes a tenant of a data folder (its server stopped: the stores
+// are locked while it runs).
+func Export(data, name string, w io.Writer, lib engine.Library) (inputs int, err error) {
+	dir := Dir(data, name)
+	if _, err := os.Stat(EngineDir(dir)); err != nil {
+		return 0, fmt.Errorf("tenant %s: no store in %s", name, dir)
+	}
+	st, err := store.Open(EngineDir(dir), nil)
+	if err != nil {
+		return 0, fmt.Errorf("tenant %s: %w (stop the server first: it holds the store)", name, err)
+	}
+	defer st.Close()
+	side, err := store.Open(SideDir(dir), nil)
+	if err != nil {
+		return 0, fmt.Errorf("tenant %s: %w", name, err)
+	}
+	defer side.Close()
+	e, err := engine.Open(st, lib, engine.Options{})
+	if err != nil {
+		return 0, err
+	}
+	bw := bufio.NewWriter(w)
+	h := sha256.New()
+	write := func(l exportLine) error {
+		b, err := json.Marshal(l)
+		if err != nil {
+			return err
+		}
+		b = append(b, '\n')
+		h.Write(b)
+		_, err = bw.Write(b)
+		return err
+	}
+	if err := write(exportLine{Stagecraft: "tenant", Format: ExportFormat, Tenant: name}); err != nil {
+		return 0, err
+	}
+	var werr error
+	err = e.LogFrom(1, func(in engine.Input) bool {
+		inputs++
+		werr = write(exportLine{Input: &in})
+		return werr == nil
+	})
+	if err := errors.Join(err, werr); err != nil {
+		return 0, err
+	}
+	sides := 0
+	err = side.Scan([]byte("dlv/"), func(k, v []byte) bool {
+		sides++
+		werr = write(exportLine{Side: &sideKV{K: string(k), V: v}})
+		return werr == nil
+	})
+	if err := errors.Join(err, werr); err != nil {
+		return 0, err
+	}
+	b, _ := json.Marshal(exportLine{End: &exportEnd{Inputs: inputs, Sides: sides, SHA256: hex.EncodeToString(h.Sum(nil))}})
+	if _, err := bw.Write(append(b, '\n')); err != nil {
+		return 0, err
+	}
+	return inputs, bw.Flush()
+}
+
+// Import makes a tenant of a data folder from an export, replaying its
+// inputs; the tenant must not have a store yet. A damaged or cut export
+// is refused (the stores made so far are removed).
+func Import(data, name string, r io.Reader, lib engine.Library, opts engine.Options) (inputs int, err error) {
+	dir := Dir(data, name)
+	if _, err := os.Stat(dir); err == nil {
+		return 0, fmt.Errorf("tenant %s already has a folder (%s): import into a new tenant or data folder", name, dir)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return 0, err
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(dir)
+		}
+	}()
+	st, err := store.Open(EngineDir(dir), nil)
+	if err != nil {
+		return 0, err
+	}
+	defer func() { err = errors.Join(err, st.Close()) }()
+	side, err := store.Open(SideDir(dir), nil)
+	if err != nil {
+		return 0, err
+	}
+	defer func() { err = errors.Join(err, side.Close()) }()
+	e, err := engine.Open(st, lib, opts)
+	if err != nil {
+		return 0, err
+	}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	var h hash.Hash = sha256.New()
+	line, sides, ended := 0, 0, false
+	b := side.NewBatch()
+	defer b.Discard()
+	for sc.Scan() {
+		line++
+		if ended {
+			return 0, fmt.Errorf("line %d: more after the end", line)
+		}
+		var l exportLine
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			return 0, fmt.Errorf("line %d: %v", line, err)
+		}
+		switch {
+		case line == 1:
+			if l.Stagecraft != "tenant" || l.Format != ExportFormat {
+				return 0, fmt.Errorf("not a tenant export of format %d", ExportFormat)
+			}
+		case l.Input != nil:
+			want := int64(inputs + 1)
+			if l.Input.Seq != want {
+				return 0, fmt.Errorf("line %d: input %d where %d comes next", line, l.Input.Seq, want)
+			}
+			if _, err := e.Apply(*l.Input); err != nil {
+				return 0, fmt.Errorf("line %d: input %d: %v", line, l.Input.Seq, err)
+			}
+			inputs++
+		case l.Side != nil:
+			b.Set([]byte(l.Side.K), l.Side.V)
+			sides++
+		case l.End != nil:
+			if l.End.Inputs != inputs || l.End.Sides != sides || l.End.SHA256 != hex.EncodeToString(h.Sum(nil)) {
+				return 0, fmt.Errorf("line %d: the export is damaged: its checksum or counts do not match", line)
+			}
+			ended = true
+			continue
+		default:
+			return 0, fmt.Errorf("line %d: not an export line", line)
+		}
+		h.Write(sc.Bytes())
+		h.Write([]byte{'\n'})
+	}
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	if !ended {
+		return 0, errors.New("the export is cut short: no end line")
+	}
+	if err := b.Apply(); err != nil {
+		return 0, err
+	}
+	return inputs, b.Wait()
+}
