@@ -38,6 +38,7 @@ const (
 	DefaultAddr            = "127.0.0.1:8080"
 	DefaultMaxRequestBytes = 4 << 20
 	DefaultShutdown        = 30 * time.Second
+	DefaultRateLimit       = 5000
 )
 
 // Config is how the server runs; zero values take the defaults.
@@ -45,6 +46,11 @@ type Config struct {
 	Data            string // the data folder: keys/ and tenants/NAME/
 	Addr            string // host:port to listen on; port 0 picks a free one
 	MaxRequestBytes int64  // the largest request body (and message) taken
+	// RateLimit is each tenant's limit of requests a second, with bursts
+	// of RateBurst (default twice the rate); negative: none. Default
+	// DefaultRateLimit.
+	RateLimit float64
+	RateBurst int
 	// Shutdown bounds how long a graceful stop waits for requests in flight.
 	Shutdown time.Duration
 	Tick     time.Duration // the clock's period; default one second
@@ -68,6 +74,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxRequestBytes <= 0 {
 		c.MaxRequestBytes = DefaultMaxRequestBytes
+	}
+	if c.RateLimit == 0 {
+		c.RateLimit = DefaultRateLimit
 	}
 	if c.Shutdown <= 0 {
 		c.Shutdown = DefaultShutdown
@@ -203,9 +212,17 @@ func Handler(cfg Config, p Parts) http.Handler {
 	api.Handle(stagecraftv1connect.NewEventServiceHandler(rpc.Events{Server: s}, opts...))
 	api.Handle(stagecraftv1connect.NewOutboxServiceHandler(rpc.Outbox{Server: s}, opts...))
 
+	var limited http.Handler = limitBody(cfg.MaxRequestBytes, api)
+	if cfg.RateLimit > 0 {
+		var count func(string)
+		if p.Metrics != nil {
+			count = p.Metrics.Limited
+		}
+		limited = newLimiter(cfg.RateLimit, cfg.RateBurst, count).middleware(limited)
+	}
 	mux := http.NewServeMux()
 	for _, name := range Services {
-		mux.Handle("/"+name+"/", keys.Middleware(log, limitBody(cfg.MaxRequestBytes, api)))
+		mux.Handle("/"+name+"/", keys.Middleware(log, limited))
 	}
 	reflector := grpcreflect.NewStaticReflector(Services...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))

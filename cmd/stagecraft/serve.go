@@ -19,6 +19,8 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	data := c.fl.String("data", server.DefaultData, "the data `folder`: API keys and each tenant's stores")
 	addr := c.fl.String("addr", server.DefaultAddr, "the `address` to listen on (port 0: any free port; the log says which)")
 	maxBytes := c.fl.Int64("max-request-bytes", server.DefaultMaxRequestBytes, "the largest request taken, in `bytes`")
+	rate := c.fl.Float64("rate-limit", server.DefaultRateLimit, "each tenant's `requests` a second at most (0: no limit)")
+	burst := c.fl.Int("rate-burst", 0, "requests a tenant may send at once over its rate (default twice the rate)")
 	logFormat := c.fl.String("log-format", "text", "log `format`: text or json")
 	logLevel := c.fl.String("log-level", "info", "log `level`: debug (every call), info, warn or error")
 	dlvFile := c.fl.String("delivery", "", "a JSON `file` of delivery providers (SMTP, Twilio, chat) and retries; STAGECRAFT_* variables apply over it")
@@ -54,6 +56,8 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	err = server.Run(ctx, server.Config{
 		Delivery:        dcfg,
 		PublicURL:       *public,
+		RateLimit:       rateOrNone(*rate),
+		RateBurst:       *burst,
 		Data:            *data,
 		Addr:            *addr,
 		MaxRequestBytes: *maxBytes,
@@ -65,4 +69,12 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// rateOrNone is the server's rate limit for the flag's: 0 is none.
+func rateOrNone(r float64) float64 {
+	if r <= 0 {
+		return -1
+	}
+	return r
 }

@@ -28,7 +28,7 @@ func TestLoadCheck(t *testing.T) {
 	}
 	data := t.TempDir()
 	key := newKey(t, data, "acme")
-	s := start(t, data)
+	s := start(t, data, "--rate-limit", "0")
 	c := s.client(key)
 	files := examples(t)
 	req := &v1.CheckRequest{Files: files}
@@ -97,7 +97,7 @@ func TestLoadIngest(t *testing.T) {
 	}
 	data := t.TempDir()
 	key := newKey(t, data, "acme")
-	s := start(t, data)
+	s := start(t, data, "--rate-limit", "0")
 	id := deal(t, s.client(key))
 	var n atomic.Int64
 	var wg sync.WaitGroup

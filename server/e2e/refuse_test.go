@@ -209,3 +209,41 @@ func TestProtocols(t *testing.T) {
 		}
 	}
 }
+
+// TestRateLimit: a tenant over its rate gets ResourceExhausted; another
+// tenant does not; a second later the first may call again.
+func TestRateLimit(t *testing.T) {
+	data := t.TempDir()
+	keyA, keyB := newKey(t, data, "acme"), newKey(t, data, "globex")
+	s := start(t, data, "--rate-limit", "5", "--rate-burst", "5")
+	a, b := s.client(keyA), s.client(keyB)
+	refused := 0
+	for range 10 {
+		_, err := a.rules.ListVersions(ctx(t), connect.NewRequest(&v1.ListVersionsRequest{}))
+		switch {
+		case err == nil:
+		case code(err) == connect.CodeResourceExhausted:
+			refused++
+		default:
+			t.Fatal(err)
+		}
+	}
+	if refused < 4 {
+		t.Errorf("10 calls at once over a limit of 5 a second with bursts of 5: %d refused", refused)
+	}
+	if _, err := b.rules.ListVersions(ctx(t), connect.NewRequest(&v1.ListVersionsRequest{})); err != nil {
+		t.Errorf("another tenant: %v", err)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	if _, err := a.rules.ListVersions(ctx(t), connect.NewRequest(&v1.ListVersionsRequest{})); err != nil {
+		t.Errorf("a second later: %v", err)
+	}
+	res, err := http.Get(s.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := readAll(res.Body); !strings.Contains(m, `stagecraft_rate_limited_total{tenant="acme"}`) {
+		t.Errorf("/metrics does not count the refusals")
+	}
+	res.Body.Close()
+}
