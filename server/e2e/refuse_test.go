@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -246,4 +247,37 @@ func TestRateLimit(t *testing.T) {
 		t.Errorf("/metrics does not count the refusals")
 	}
 	res.Body.Close()
+}
+
+// TestBufCurl drives the server as a user would from a shell, with buf
+// curl (pinned in go.mod): reflection, then calls over gRPC and Connect.
+func TestBufCurl(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds buf: not in -short")
+	}
+	data := t.TempDir()
+	key := newKey(t, data, "acme")
+	s := start(t, data)
+	curl := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("go", append([]string{"tool", "buf", "curl"}, args...)...)
+		cmd.Dir = "../.."
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("buf curl %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	if out := curl("--protocol", "grpc", "--http2-prior-knowledge", "--list-services", s.url); !strings.Contains(out, "stagecraft.v1.EventService") {
+		t.Errorf("buf curl --list-services:\n%s", out)
+	}
+	body := `{"files": [{"path": "a.rules", "content": "on stage Nowhere: send sms text \"x\""}]}`
+	out := curl("--protocol", "grpc", "--http2-prior-knowledge", "-H", "Authorization: Bearer "+key, "--data", body, s.url+"/stagecraft.v1.RulesService/Check")
+	if !strings.Contains(out, `"diagnostics"`) || !strings.Contains(out, `"file": "a.rules"`) {
+		t.Errorf("buf curl Check:\n%s", out)
+	}
+	out = curl("-H", "Authorization: Bearer "+key, "--data", "{}", s.url+"/stagecraft.v1.RulesService/ListVersions")
+	if strings.TrimSpace(out) != "{}" {
+		t.Errorf("buf curl ListVersions over Connect:\n%s", out)
+	}
 }
