@@ -7,16 +7,35 @@
 package literal
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
 )
 
+// The range of times and durations (spec/semantics.md, "Values"): a time
+// lies from 0001-01-01T00:00 to 9999-12-31T23:59:59, the years a date
+// literal can write; a duration is at most the span between the two, about
+// 10,000 years, so that the difference of two times is always a duration.
+// Both fit in int64 seconds and are exact in a float64.
+const (
+	MinTime     int64 = -62135596800
+	MaxTime     int64 = 253402300799
+	MaxDuration       = MaxTime - MinTime
+)
+
+// ErrRange is wrapped by the error of a literal that is well formed but out
+// of range: a duration longer than MaxDuration, a number past float64's.
+var ErrRange = errors.New("out of range")
+
 // Seconds of each duration unit; a month is 30 days.
 var units = map[string]int64{"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "mo": 30 * 86400}
 
 // Duration returns the seconds of a duration: digits and a unit, repeated.
+// A duration longer than MaxDuration is an error wrapping ErrRange, never a
+// wrapped-around number.
 func Duration(s string) (int64, error) {
 	orig := s
 	var total int64
@@ -29,15 +48,28 @@ func Duration(s string) (int64, error) {
 		for j < len(s) && (s[j] < '0' || s[j] > '9') {
 			j++
 		}
-		n, err := strconv.ParseInt(s[:i], 10, 64)
 		secs, ok := units[s[i:j]]
-		if err != nil || !ok {
+		if i == 0 || !ok {
 			return 0, fmt.Errorf("bad duration %q: want digits and a unit s, m, h, d, w or mo", orig)
+		}
+		n, err := strconv.ParseInt(s[:i], 10, 64)
+		if err != nil || n > (MaxDuration-total)/secs {
+			return 0, fmt.Errorf("duration %s: %w", orig, ErrRange)
 		}
 		total += n * secs
 		s = s[j:]
 	}
 	return total, nil
+}
+
+// Number returns the value of a number literal; one past float64's range
+// (a 400-digit number) is an error wrapping ErrRange, never ±Inf.
+func Number(s string) (float64, error) {
+	n, err := strconv.ParseFloat(s, 64)
+	if math.IsInf(n, 0) {
+		return 0, fmt.Errorf("number %s: %w", s, ErrRange)
+	}
+	return n, err
 }
 
 // Date returns the seconds at midnight of a date.

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/stagecraft/stagecraft/lang/literal"
 )
 
 // The value domain (spec/semantics.md, "Values"). Numbers and amounts are
@@ -13,11 +15,12 @@ import (
 // 9999-12-31T23:59:59 in whole seconds, a date at midnight; a time of day
 // within one day; a duration is whole seconds, at most the span between
 // the first and the last time (about 10,000 years), so that the difference
-// of two times is always a duration. The bounds are lang/literal's.
+// of two times is always a duration. The bounds are lang/literal's, which
+// the checker holds literals to.
 const (
-	MinTime     int64 = -62135596800 // 0001-01-01T00:00:00
-	MaxTime     int64 = 253402300799 // 9999-12-31T23:59:59
-	MaxDuration       = MaxTime - MinTime
+	MinTime     = literal.MinTime // 0001-01-01T00:00:00
+	MaxTime     = literal.MaxTime // 9999-12-31T23:59:59
+	MaxDuration = literal.MaxDuration
 
 	// MaxDepth bounds the nesting of lists and records.
 	MaxDepth = 32
