@@ -15,6 +15,7 @@ import (
 	"github.com/stagecraft/stagecraft/lang/diag"
 	"github.com/stagecraft/stagecraft/lang/parser"
 	"github.com/stagecraft/stagecraft/lang/token"
+	"github.com/stagecraft/stagecraft/runtime/value/ops"
 )
 
 // Universe is what every workspace starts with: the built-in schema and the
@@ -103,10 +104,14 @@ type Info struct {
 	// setting's key (to the setting the action, trigger or resource kind
 	// declares), a resource kind, a resource or employee, a variable, a
 	// custom action, a test item, a type name.
-	Uses     map[ast.Node]types.Object
-	Rules    []*Rule
-	Triggers []*Trigger
-	Tests    []*ast.TestDecl
+	Uses map[ast.Node]types.Object
+	// Overloads maps each operator expression (*ast.UnaryExpr,
+	// *ast.BinaryExpr) to the overload of the table of operators that it
+	// resolves to: what lowering writes into the IR and the runtime runs.
+	Overloads map[ast.Expr]*ops.Overload
+	Rules     []*Rule
+	Triggers  []*Trigger
+	Tests     []*ast.TestDecl
 }
 
 // ObjectOf returns what a name declares or refers to, or nil.
@@ -159,6 +164,8 @@ func newInfo(s *types.Schema, sourceBytes int) *Info {
 		Types:  make(map[ast.Expr]*types.Type, sourceBytes/12),
 		Defs:   make(map[ast.Node]types.Object, sourceBytes/200),
 		Uses:   make(map[ast.Node]types.Object, sourceBytes/24),
+		// about one operator per 40 bytes of rules
+		Overloads: make(map[ast.Expr]*ops.Overload, sourceBytes/40),
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/rogpeppe/go-internal/txtar"
 
 	"github.com/stagecraft/stagecraft/compiler/check"
+	"github.com/stagecraft/stagecraft/compiler/lower"
 	"github.com/stagecraft/stagecraft/internal/golden"
 	"github.com/stagecraft/stagecraft/lang/ast"
 	"github.com/stagecraft/stagecraft/lang/diag"
@@ -186,11 +187,17 @@ func FuzzCheck(f *testing.F) {
 		"paid: move to stage Zapłacone when invoice paid\npaid: on stage Nowe then: send sms text \"x\"\non stage Nowe: let x = 1\non stage Nowe: let x = 2",
 		`on stage Nowe if deal.stage != Przegrany and deal.amount in 1..5: send chat text "{deal.title}"`,
 		"test \"t\" {\n    given deal d { title \"x\" }\n    expect d.stage == Nowe\n}",
+		`on stage Oferta: let x = 2 * 1d`,
+		`on stage Oferta at deal.delivery_date - 1d: send sms text "{deal.net * 1.23}"`,
+		`on stage Oferta if deal.close_date - 2h < today: let y = deal.amount / (deal.net - deal.net)`,
+		`on stage Oferta if not (deal.category in ["Meble"] or deal.paid): update deal.net = -deal.amount % 7`,
+		`on stage Nowe: calc z = (deal.delivery_date - now) * 200 + 1d`,
+		`on stage Nowe if deal.title + "x" != contact.name and 1..2 == 3: let w = tomorrow + 14:00`,
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
-		fset, info, _ := checkInfo(t, u, map[string]string{"ws.rules": ws, "f.rules": src})
+		fset, files, info, ds := checkFiles(t, u, map[string]string{"ws.rules": ws, "f.rules": src})
 		for n, obj := range info.Defs {
 			if info.Uses[n] != nil {
 				t.Fatalf("%s: a name in Defs and Uses", fset.Position(n.Pos()))
@@ -216,6 +223,9 @@ func FuzzCheck(f *testing.F) {
 				t.Fatalf("trigger identity %q is empty or taken", tr.Ident)
 			}
 			seen[tr.Ident] = true
+		}
+		if !ds.HasErrors() {
+			evaluate(t, lower.Lower(fset, files, info))
 		}
 	})
 }

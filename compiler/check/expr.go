@@ -1,10 +1,15 @@
 package check
 
 import (
+	"errors"
+	"fmt"
+
 	"github.com/stagecraft/stagecraft/compiler/types"
 	"github.com/stagecraft/stagecraft/lang/ast"
 	"github.com/stagecraft/stagecraft/lang/diag"
+	"github.com/stagecraft/stagecraft/lang/literal"
 	tk "github.com/stagecraft/stagecraft/lang/token"
+	"github.com/stagecraft/stagecraft/runtime/value/ops"
 )
 
 // env is what names mean where an expression stands.
@@ -174,6 +179,11 @@ func (c *checker) expr(e ast.Expr, en *env) *types.Type {
 func (c *checker) literal(l *ast.BasicLit, en *env) *types.Type {
 	switch l.Kind {
 	case ast.Number:
+		if _, err := literal.Number(l.Raw); errors.Is(err, literal.ErrRange) {
+			c.diags.Errorf(l.Pos(), l.End(), diag.EBadValue, "number %s is out of range", shorten(l.Raw)).Hint =
+				"numbers are 64-bit floating point: at most about 1.8e308"
+			return types.InvalidType
+		}
 		return types.UntypedNum
 	case ast.String:
 		for _, p := range l.Parts {
@@ -190,6 +200,9 @@ func (c *checker) literal(l *ast.BasicLit, en *env) *types.Type {
 		}
 		return types.TextType
 	case ast.Duration:
+		if !c.duration(l) {
+			return types.InvalidType
+		}
 		return types.DurationType
 	case ast.Date:
 		return types.DateType
@@ -201,6 +214,25 @@ func (c *checker) literal(l *ast.BasicLit, en *env) *types.Type {
 		return types.BoolType
 	}
 	return types.NullType
+}
+
+// duration reports a duration literal longer than the longest duration,
+// and returns whether it is in range.
+func (c *checker) duration(l *ast.BasicLit) bool {
+	if _, err := literal.Duration(l.Raw); errors.Is(err, literal.ErrRange) {
+		c.diags.Errorf(l.Pos(), l.End(), diag.EBadValue, "duration %s is out of range", shorten(l.Raw)).Hint =
+			fmt.Sprintf("a duration is at most %dd, about 10,000 years", literal.MaxDuration/86400)
+		return false
+	}
+	return true
+}
+
+// shorten cuts a long literal for a message.
+func shorten(raw string) string {
+	if len(raw) > 24 {
+		return raw[:20] + "..." + fmt.Sprintf(" (%d characters)", len(raw))
+	}
+	return raw
 }
 
 // fieldsOf returns the entity whose fields a value of type t has, or nil.
@@ -319,16 +351,10 @@ func (c *checker) call(e *ast.CallExpr, en *env) *types.Type {
 
 func (c *checker) unary(e *ast.UnaryExpr, en *env) *types.Type {
 	t := c.expr(e.X, en)
-	switch {
-	case t.Kind == types.Invalid:
-		return t
-	case e.Op == "not" && t.Kind == types.Bool, e.Op == "not" && t.Kind == types.Null:
-		return types.BoolType
-	case e.Op == "-" && (t.Kind == types.Number || t.Kind == types.Money || t.Kind == types.Duration):
+	if t.Kind == types.Invalid {
 		return t
 	}
-	c.diags.Errorf(e.OpPos, e.End(), diag.EBadOperand, "operator %s does not apply to %s", e.Op, t)
-	return types.InvalidType
+	return c.operator(e, e.Op, t)
 }
 
 func (c *checker) list(e *ast.ListExpr, en *env) *types.Type {
@@ -430,7 +456,7 @@ func (c *checker) binary(e *ast.BinaryExpr, en *env) *types.Type {
 		if x.Kind == types.Invalid || y.Kind == types.Invalid {
 			return types.InvalidType
 		}
-		return types.BoolType
+		return c.operator(e, e.Op, x, y)
 	case "in", "not in":
 		return c.membership(e, en)
 	}
@@ -440,7 +466,7 @@ func (c *checker) binary(e *ast.BinaryExpr, en *env) *types.Type {
 		if obj, _ := c.resolve(id.Name, en); obj == nil {
 			y = c.expr(e.Y, en)
 			if isMemberType(y) && c.member(e.X, y, en) {
-				return types.BoolType
+				return c.operator(e, e.Op, y, y)
 			}
 			x = c.expr(e.X, en)
 		}
@@ -448,26 +474,74 @@ func (c *checker) binary(e *ast.BinaryExpr, en *env) *types.Type {
 	if x == nil {
 		x = c.expr(e.X, en)
 		if (e.Op == "==" || e.Op == "!=") && isMemberType(x) && c.member(e.Y, x, en) {
-			return types.BoolType
+			return c.operator(e, e.Op, x, x)
 		}
 		y = c.expr(e.Y, en)
 	}
 	if x.Kind == types.Invalid || y.Kind == types.Invalid {
 		return types.InvalidType
 	}
-	if t := binaryType(e.Op, x, y); t != nil {
-		return t
-	}
-	c.diags.Errorf(e.OpPos, e.OpPos+tokenPos(len(e.Op)), diag.EMismatch, "mismatched types: %s %s %s", x, e.Op, y).Hint = mismatchHint(e.Op, x, y)
-	return types.InvalidType
+	return c.operator(e, e.Op, x, y)
 }
 
-func mismatchHint(op string, x, y *types.Type) string {
+// operator types x op y (or op x) from the table of operators, recording the
+// overload it resolves to; a mismatch is an error.
+func (c *checker) operator(e ast.Expr, sym string, args ...*types.Type) *types.Type {
+	op, ok := ops.Binary(sym)
+	if len(args) == 1 {
+		op, ok = ops.Unary(sym)
+	}
+	var ov *ops.Overload
+	var t *types.Type
+	if ok {
+		ov, t = ops.Resolve(op, args...)
+	}
+	switch e := e.(type) {
+	case *ast.UnaryExpr:
+		if ov == nil {
+			c.diags.Errorf(e.OpPos, e.End(), diag.EBadOperand, "operator %s does not apply to %s", e.Op, args[0])
+			return types.InvalidType
+		}
+	case *ast.BinaryExpr:
+		if ov == nil {
+			c.diags.Errorf(e.OpPos, e.OpPos+tokenPos(len(e.Op)), diag.EMismatch, "mismatched types: %s %s %s", args[0], e.Op, args[1]).Hint =
+				mismatchHint(args[0], args[1])
+			return types.InvalidType
+		}
+		if ov.ID == ops.AddDateDuration || ov.ID == ops.SubDateDuration {
+			c.wholeDays(e)
+		}
+	}
+	c.info.Overloads[e] = ov
+	return t
+}
+
+// wholeDays reports a literal duration with hours, minutes or seconds that
+// moves a date: the result is a date, so they would be lost.
+func (c *checker) wholeDays(e *ast.BinaryExpr) {
+	y := e.Y
+	for p, ok := y.(*ast.ParenExpr); ok; p, ok = y.(*ast.ParenExpr) {
+		y = p.X
+	}
+	lit, ok := y.(*ast.BasicLit)
+	if !ok || lit.Kind != ast.Duration {
+		return
+	}
+	if secs, err := literal.Duration(lit.Raw); err == nil && secs%86400 != 0 {
+		c.diags.Errorf(y.Pos(), y.End(), diag.EBadValue, "a date moves by whole days, and %s is not whole days", lit.Raw).Hint =
+			fmt.Sprintf("for a datetime, give the date a time of day first: %s + 00:00 %s %s", exprString(e.X), e.Op, lit.Raw)
+	}
+}
+
+func mismatchHint(x, y *types.Type) string {
 	if (x.Kind == types.Money && y.Kind == types.Text) || (x.Kind == types.Text && y.Kind == types.Money) {
 		return "money compares with money or a number, such as 1000"
 	}
 	if (x.Kind == types.Date && y.Kind == types.DateTime) || (x.Kind == types.DateTime && y.Kind == types.Date) {
 		return "use date(x) to compare a datetime with a date"
+	}
+	if x.Kind == types.Stage && y.Kind == types.Stage {
+		return "stages do not order: compare them with == or !=, or list them: deal.stage in [A, B]"
 	}
 	return ""
 }
@@ -481,22 +555,37 @@ func (c *checker) membership(e *ast.BinaryExpr, en *env) *types.Type {
 		if x.Kind == types.Invalid || lo.Kind == types.Invalid || hi.Kind == types.Invalid {
 			return types.InvalidType
 		}
-		if binaryType("<=", x, lo) == nil || binaryType("<=", x, hi) == nil {
-			c.diags.Errorf(e.OpPos, e.End(), diag.EMismatch, "mismatched types: %s in %s..%s", x, lo, hi)
+		op := ops.InRange
+		if e.Op == "not in" {
+			op = ops.NotInRange
+		}
+		ov, t := ops.Resolve(op, x, lo, hi)
+		if ov == nil {
+			c.diags.Errorf(e.OpPos, e.End(), diag.EMismatch, "mismatched types: %s %s %s..%s", x, e.Op, lo, hi)
 			return types.InvalidType
 		}
-		return types.BoolType
+		c.info.Overloads[e] = ov
+		return t
 	case *ast.ListExpr:
 		if isMemberType(x) {
+			valid := true
 			for _, el := range y.Elems {
 				if !c.member(el, x, en) {
-					if t := c.expr(el, en); t.Kind != types.Invalid && !types.AssignableTo(t, x) {
+					t := c.expr(el, en)
+					if t.Kind != types.Invalid && !types.AssignableTo(t, x) {
 						c.diags.Errorf(el.Pos(), el.End(), diag.EMismatch, "%s is a %s, not a %s", exprString(el), t, x)
 					}
+					valid = valid && t.Kind != types.Invalid && types.AssignableTo(t, x)
+				} else {
+					valid = valid && c.info.Types[el].Kind != types.Invalid
 				}
 			}
+			if !valid {
+				c.record(y, types.InvalidType)
+				return types.InvalidType
+			}
 			c.record(y, types.ListOf(x))
-			return types.BoolType
+			return c.operator(e, e.Op, x, types.ListOf(x))
 		}
 	}
 	lt := c.expr(e.Y, en)
@@ -512,102 +601,14 @@ func (c *checker) membership(e *ast.BinaryExpr, en *env) *types.Type {
 	if lt.Multi {
 		elem = lt.Single()
 	}
-	if elem.Kind != types.Null && !types.AssignableTo(x, elem) && !types.AssignableTo(elem, x) {
+	op, _ := ops.Binary(e.Op)
+	ov, t := ops.Resolve(op, x, lt)
+	if ov == nil {
 		c.diags.Errorf(e.OpPos, e.End(), diag.EMismatch, "mismatched types: %s %s list of %s", x, e.Op, elem)
 		return types.InvalidType
 	}
-	return types.BoolType
-}
-
-// binaryType is the result type of x op y, or nil when the operator does not
-// apply. Number literals adapt to money, as Go's untyped constants do.
-func binaryType(op string, x, y *types.Type) *types.Type {
-	k := func(a, b types.Kind) bool { return x.Kind == a && y.Kind == b }
-	numLike := func(t *types.Type) bool { return t.Kind == types.Number }
-	moneyPair := k(types.Money, types.Money) || x.Kind == types.Money && numLike(y) && y.Untyped || numLike(x) && x.Untyped && y.Kind == types.Money
-	switch op {
-	case "==", "!=":
-		if x.Kind == types.Null || y.Kind == types.Null || types.AssignableTo(x, y) || types.AssignableTo(y, x) || moneyPair {
-			if x.Kind == types.Date && y.Kind == types.DateTime || x.Kind == types.DateTime && y.Kind == types.Date {
-				return nil
-			}
-			return types.BoolType
-		}
-	case "<", "<=", ">", ">=":
-		if moneyPair || x.Kind == y.Kind && orderable(x.Kind) {
-			return types.BoolType
-		}
-	case "+":
-		switch {
-		case k(types.Number, types.Number):
-			return untypedIf(x, y)
-		case moneyPair:
-			return types.MoneyType
-		case k(types.Text, types.Text) || k(types.Text, types.Enum) || k(types.Enum, types.Text):
-			return types.TextType
-		case k(types.Date, types.Duration):
-			return types.DateType
-		case k(types.DateTime, types.Duration):
-			return types.DateTimeType
-		case k(types.Date, types.Time):
-			return types.DateTimeType
-		case k(types.Duration, types.Duration):
-			return types.DurationType
-		}
-	case "-":
-		switch {
-		case k(types.Number, types.Number):
-			return untypedIf(x, y)
-		case moneyPair:
-			return types.MoneyType
-		case k(types.Date, types.Duration):
-			return types.DateType
-		case k(types.DateTime, types.Duration):
-			return types.DateTimeType
-		case k(types.Date, types.Date), k(types.DateTime, types.DateTime), k(types.Duration, types.Duration):
-			return types.DurationType
-		}
-	case "*":
-		switch {
-		case k(types.Number, types.Number):
-			return untypedIf(x, y)
-		case k(types.Money, types.Number), k(types.Number, types.Money):
-			return types.MoneyType
-		case k(types.Duration, types.Number), k(types.Number, types.Duration):
-			return types.DurationType
-		}
-	case "/":
-		switch {
-		case k(types.Number, types.Number):
-			return untypedIf(x, y)
-		case k(types.Money, types.Number):
-			return types.MoneyType
-		case k(types.Money, types.Money):
-			return types.NumberType
-		case k(types.Duration, types.Number):
-			return types.DurationType
-		}
-	case "%":
-		if k(types.Number, types.Number) {
-			return untypedIf(x, y)
-		}
-	}
-	return nil
-}
-
-func untypedIf(x, y *types.Type) *types.Type {
-	if x.Untyped && y.Untyped {
-		return types.UntypedNum
-	}
-	return types.NumberType
-}
-
-func orderable(k types.Kind) bool {
-	switch k {
-	case types.Number, types.Money, types.Date, types.DateTime, types.Time, types.Duration, types.Text, types.Stage:
-		return true
-	}
-	return false
+	c.info.Overloads[e] = ov
+	return t
 }
 
 // exprString renders a short expression for messages.

@@ -203,6 +203,9 @@ func (c *checker) condition(e ast.Expr, en *env) {
 }
 
 func (c *checker) timing(t *ast.Timing, en *env) {
+	if t.After != nil {
+		c.duration(t.After)
+	}
 	if t.At != nil {
 		switch k := c.expr(t.At, en).Kind; k {
 		case types.Date, types.DateTime, types.Time, types.Invalid:

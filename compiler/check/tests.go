@@ -36,6 +36,7 @@ func (c *checker) test(d *ast.TestDecl) {
 				c.diags.Errorf(s.Time.Pos(), s.Time.End(), diag.EBadTest, "at needs a date or datetime, like 2026-11-23T09:00, not a %s", t)
 			}
 		case *ast.WaitStmt:
+			c.duration(s.Duration)
 		case *ast.MoveStmt:
 			if ent := c.testItemRef(s.Item, en); ent != "" {
 				if itemPipe[s.Item.Name] == "" {

@@ -13,9 +13,10 @@ import (
 )
 
 // Magic starts every encoded program; Version is the format of the body.
+// Version 2: operators carry their overload (Expr.Overload).
 const (
 	Magic   = "SCIR"
-	Version = 1
+	Version = 2
 )
 
 // Program is a checked workspace.
@@ -167,6 +168,10 @@ type Expr struct {
 	Sel  string   // TypeSel: the e-mail or phone type
 	X, Y *Expr
 	Args []*Expr // Call, List; Template: its parts (Lit text or expressions)
+	// Overload: Unary, Binary: the ID of the overload in the table of
+	// operators (runtime/value/ops) that the checker resolved the operator
+	// to, which the runtime runs; Name keeps the operator as written.
+	Overload string `json:",omitempty"`
 }
 
 // Op is the kind of an expression node.
@@ -177,8 +182,8 @@ const (
 	OpBuiltin  Op = "builtin"  // Name: now, today, tomorrow
 	OpField    Op = "field"    // Name (an entity: deal, contact, client, ...; or a test item) . Path
 	OpVar      Op = "var"      // Name . Path: a variable or action result
-	OpUnary    Op = "unary"    // Name X
-	OpBinary   Op = "binary"   // X Name Y
+	OpUnary    Op = "unary"    // Name X, by Overload
+	OpBinary   Op = "binary"   // X Name Y, by Overload
 	OpRange    Op = "range"    // X..Y
 	OpCall     Op = "call"     // Name(Args)
 	OpList     Op = "list"     // [Args]

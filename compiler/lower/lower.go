@@ -300,9 +300,9 @@ func (l *lowerer) expr(e ast.Expr) *ir.Expr {
 	case *ast.TypeSelExpr:
 		x.Op, x.X, x.Sel = ir.OpTypeSel, l.expr(e.X), e.Type.Name
 	case *ast.UnaryExpr:
-		x.Op, x.Name, x.X = ir.OpUnary, e.Op, l.expr(e.X)
+		x.Op, x.Name, x.X, x.Overload = ir.OpUnary, e.Op, l.expr(e.X), l.overload(e)
 	case *ast.BinaryExpr:
-		x.Op, x.Name, x.X, x.Y = ir.OpBinary, e.Op, l.expr(e.X), l.expr(e.Y)
+		x.Op, x.Name, x.X, x.Y, x.Overload = ir.OpBinary, e.Op, l.expr(e.X), l.expr(e.Y), l.overload(e)
 	case *ast.RangeExpr:
 		x.Op, x.X, x.Y = ir.OpRange, l.expr(e.Lo), l.expr(e.Hi)
 	case *ast.CallExpr:
@@ -317,6 +317,15 @@ func (l *lowerer) expr(e ast.Expr) *ir.Expr {
 		}
 	}
 	return x
+}
+
+// overload is the ID of the overload that the checker resolved an operator
+// to: the runtime runs it, and never matches the operator by name.
+func (l *lowerer) overload(e ast.Expr) string {
+	if ov := l.info.Overloads[e]; ov != nil {
+		return ov.ID
+	}
+	return "" // not checked: Lower takes only workspaces without errors
 }
 
 // ident lowers a name: an entity (deal, contact, ...), a variable, a test

@@ -100,7 +100,7 @@ func TestBudgets(t *testing.T) {
 	one := &ir.Expr{Op: ir.OpLit, Kind: "number", Lit: "1"}
 	sum := one
 	for i := 0; i <= interp.MaxSteps; i++ {
-		sum = &ir.Expr{Op: ir.OpBinary, Name: "+", X: sum, Y: one}
+		sum = &ir.Expr{Op: ir.OpBinary, Name: "+", Overload: "add_number_number", X: sum, Y: one}
 	}
 	env := &interp.Env{World: world{}}
 	env.Reset(nil)

@@ -1,84 +1,77 @@
 package interp
 
 import (
+	"fmt"
+
 	"github.com/stagecraft/stagecraft/compiler/ir"
 	"github.com/stagecraft/stagecraft/runtime/value"
+	"github.com/stagecraft/stagecraft/runtime/value/ops"
 )
 
-func (pl *Planner) unary(x *ir.Expr, entity string) Eval {
-	inner := pl.Plan(x.X, entity)
-	if x.Name == "not" {
-		return func(env *Env) value.Value { return value.BoolOf(!value.Truth(inner(env))) }
+// unknown plans an operator whose overload this build does not have (a
+// program lowered by another build): its value is null, and the evaluation
+// fails with an error that the engine writes on the timeline.
+func unknown(x *ir.Expr) Eval {
+	err := fmt.Errorf("%s: operator %s has no overload %q in this build", x.Pos, x.Name, x.Overload)
+	return func(env *Env) value.Value {
+		if env.err == nil {
+			env.err = err
+		}
+		return value.Value{}
 	}
-	return func(env *Env) value.Value { return value.Neg(inner(env)) }
 }
 
+// unary plans a prefix operator: its overload's implementation, found once.
+func (pl *Planner) unary(x *ir.Expr, entity string) Eval {
+	ov := ops.Lookup(x.Overload)
+	if ov == nil || ov.Unary == nil {
+		return unknown(x)
+	}
+	inner, f := pl.Plan(x.X, entity), ov.Unary
+	return func(env *Env) value.Value { return f(inner(env)) }
+}
+
+// binary plans a binary operator: its overload's implementation, found
+// once, except that and and or evaluate their right operand only when the
+// left does not decide.
 func (pl *Planner) binary(x *ir.Expr, entity string) Eval {
+	ov := ops.Lookup(x.Overload)
+	if ov == nil || ov.Binary == nil {
+		return unknown(x)
+	}
 	l, r := pl.Plan(x.X, entity), pl.Plan(x.Y, entity)
-	switch x.Name {
-	case "and":
+	switch ov.Op {
+	case ops.And:
 		return func(env *Env) value.Value {
 			if !env.step() || !value.Truth(l(env)) {
 				return value.BoolOf(false)
 			}
 			return value.BoolOf(value.Truth(r(env)))
 		}
-	case "or":
+	case ops.Or:
 		return func(env *Env) value.Value {
 			if !env.step() {
 				return value.BoolOf(false)
 			}
 			return value.BoolOf(value.Truth(l(env)) || value.Truth(r(env)))
 		}
-	case "==":
-		return func(env *Env) value.Value { return value.BoolOf(env.step() && value.Equal(l(env), r(env))) }
-	case "!=":
-		return func(env *Env) value.Value { return value.BoolOf(env.step() && !value.Equal(l(env), r(env))) }
-	case "<", "<=", ">", ">=":
-		test := map[string]func(int) bool{
-			"<": func(c int) bool { return c < 0 }, "<=": func(c int) bool { return c <= 0 },
-			">": func(c int) bool { return c > 0 }, ">=": func(c int) bool { return c >= 0 },
-		}[x.Name]
+	}
+	f := ov.Binary
+	if ov.Test != nil { // a comparison: false, not null, past the budget
 		return func(env *Env) value.Value {
-			c, ok := value.Compare(l(env), r(env))
-			return value.BoolOf(env.step() && ok && test(c))
-		}
-	case "in", "not in":
-		want := x.Name == "in"
-		rng := x.Y.Op == ir.OpRange
-		return func(env *Env) value.Value {
-			v, set := l(env), r(env)
-			if !env.step() || v.K == value.Null {
+			a, b := l(env), r(env)
+			if !env.step() {
 				return value.BoolOf(false)
 			}
-			return value.BoolOf(member(v, set, rng) == want)
+			return f(a, b)
 		}
 	}
-	op := x.Name
 	return func(env *Env) value.Value {
 		if !env.step() {
 			return value.Value{}
 		}
-		return value.Arith(op, l(env), r(env))
+		return f(l(env), r(env))
 	}
-}
-
-// member reports whether v is in a list, or within a range [lo, hi].
-func member(v, set value.Value, rng bool) bool {
-	if rng {
-		if len(set.L) != 2 {
-			return false
-		}
-		lo, ok1 := value.Compare(v, set.L[0])
-		hi, ok2 := value.Compare(v, set.L[1])
-		return ok1 && ok2 && lo >= 0 && hi <= 0
-	}
-	for _, e := range set.L {
-		if value.Equal(v, e) {
-			return true
-		}
-	}
-	return false
 }
 
 func (pl *Planner) list(x *ir.Expr, entity string) Eval {

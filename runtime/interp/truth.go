@@ -3,59 +3,111 @@ package interp
 import (
 	"github.com/stagecraft/stagecraft/compiler/ir"
 	"github.com/stagecraft/stagecraft/runtime/value"
+	"github.com/stagecraft/stagecraft/runtime/value/ops"
 )
 
 // null is what a reference to a missing value points at. It is never written.
 var null value.Value
 
-// truth plans a condition to a bool closure.
+// truth plans a condition to a bool closure, by the overloads of its
+// operators: a chain of and (or of or) runs as one loop, a comparison whose
+// operands can be read in place reads them without copying.
 func (pl *Planner) truth(x *ir.Expr, entity string) func(*Env) bool {
-	switch {
-	case x.Op == ir.OpBinary && (x.Name == "and" || x.Name == "or"):
-		l, r := pl.truth(x.X, entity), pl.truth(x.Y, entity)
-		if x.Name == "and" {
-			return func(env *Env) bool { return env.step() && l(env) && r(env) }
-		}
-		return func(env *Env) bool { return env.step() && (l(env) || r(env)) }
-	case x.Op == ir.OpUnary && x.Name == "not":
-		inner := pl.truth(x.X, entity)
-		return func(env *Env) bool { return env.step() && !inner(env) }
-	case x.Op == ir.OpBinary:
-		if cmp := pl.compare(x, entity); cmp != nil {
-			return cmp
+	if ov := ops.Lookup(x.Overload); ov != nil && (x.Op == ir.OpBinary || x.Op == ir.OpUnary) {
+		switch {
+		case ov.Op == ops.And || ov.Op == ops.Or:
+			return pl.chain(x, ov.Op, entity)
+		case ov.Op == ops.Not:
+			inner := pl.truth(x.X, entity)
+			return func(env *Env) bool { return env.step() && !inner(env) }
+		case ov.Test != nil:
+			if cmp := pl.compare(x, ov, entity); cmp != nil {
+				return cmp
+			}
 		}
 	}
 	ev := pl.Plan(x, entity)
 	return func(env *Env) bool { return value.Truth(ev(env)) }
 }
 
-// compare plans a comparison whose operands can be read in place; nil if
-// they cannot.
-func (pl *Planner) compare(x *ir.Expr, entity string) func(*Env) bool {
+// chain plans a and b and c (written so, a chain down the left side) as
+// one loop over its operands. It takes a step for each operator, as many
+// as the operators evaluated one by one would: all of them, since each
+// evaluates its left operand first.
+func (pl *Planner) chain(x *ir.Expr, op ops.Op, entity string) func(*Env) bool {
+	var operands []func(*Env) bool
+	n := 0
+	for ; isOp(x, op); x = x.X {
+		operands = append(operands, pl.truth(x.Y, entity))
+		n++
+	}
+	operands = append(operands, pl.truth(x, entity))
+	for i, j := 0, len(operands)-1; i < j; i, j = i+1, j-1 {
+		operands[i], operands[j] = operands[j], operands[i]
+	}
+	if op == ops.And {
+		if len(operands) == 2 {
+			l, r := operands[0], operands[1]
+			return func(env *Env) bool { return env.step() && l(env) && r(env) }
+		}
+		return func(env *Env) bool {
+			if !env.stepN(n) {
+				return false
+			}
+			for _, f := range operands {
+				if !f(env) {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	if len(operands) == 2 {
+		l, r := operands[0], operands[1]
+		return func(env *Env) bool { return env.step() && (l(env) || r(env)) }
+	}
+	return func(env *Env) bool {
+		if !env.stepN(n) {
+			return false
+		}
+		for _, f := range operands {
+			if f(env) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// stepN takes n steps at once, as n calls of step would.
+func (env *Env) stepN(n int) bool {
+	env.steps += n - 1
+	return env.step()
+}
+
+// isOp reports whether x is a binary operator of the given kind.
+func isOp(x *ir.Expr, op ops.Op) bool {
+	if x.Op != ir.OpBinary {
+		return false
+	}
+	ov := ops.Lookup(x.Overload)
+	return ov != nil && ov.Op == op
+}
+
+// compare plans a comparison or membership test whose operands can be
+// read in place; nil if they cannot.
+func (pl *Planner) compare(x *ir.Expr, ov *ops.Overload, entity string) func(*Env) bool {
 	l, r := pl.ref(x.X, entity), pl.ref(x.Y, entity)
 	if l == nil || r == nil {
 		return nil
 	}
 	if x.Y.Op == ir.OpLit {
-		if f := compareLiteral(x.Name, l, pl.literal(x.Y)); f != nil {
+		if f := compareLiteral(ov, l, pl.literal(x.Y)); f != nil {
 			return f
 		}
 	}
-	switch x.Name {
-	case "==":
-		return func(env *Env) bool { return env.step() && value.EqualRef(l(env), r(env)) }
-	case "!=":
-		return func(env *Env) bool { return env.step() && !value.EqualRef(l(env), r(env)) }
-	case "<":
-		return func(env *Env) bool { c, ok := value.CompareRef(l(env), r(env)); return env.step() && ok && c < 0 }
-	case "<=":
-		return func(env *Env) bool { c, ok := value.CompareRef(l(env), r(env)); return env.step() && ok && c <= 0 }
-	case ">":
-		return func(env *Env) bool { c, ok := value.CompareRef(l(env), r(env)); return env.step() && ok && c > 0 }
-	case ">=":
-		return func(env *Env) bool { c, ok := value.CompareRef(l(env), r(env)); return env.step() && ok && c >= 0 }
-	}
-	return nil
+	test := ov.Test
+	return func(env *Env) bool { return env.step() && test(l(env), r(env)) }
 }
 
 // ref plans an operand that can be read in place: a literal, or a field of
@@ -66,6 +118,15 @@ func (pl *Planner) ref(x *ir.Expr, entity string) func(*Env) *value.Value {
 		v := pl.literal(x)
 		return func(*Env) *value.Value { return &v }
 	case x.Op == ir.OpField && x.X == nil && len(x.Path) == 1:
+		if x.Name == entity { // the item's own field: no root to find
+			slot := pl.Slot(entity, x.Path[0])
+			return func(env *Env) *value.Value {
+				if it := env.Item; it != nil && slot >= 0 && slot < len(it.Fields) {
+					return &it.Fields[slot]
+				}
+				return &null
+			}
+		}
 		root, rootEntity := pl.root(x.Name, entity)
 		if rootEntity == "" || rootEntity == "client" {
 			return nil
@@ -82,38 +143,59 @@ func (pl *Planner) ref(x *ir.Expr, entity string) func(*Env) *value.Value {
 	return nil
 }
 
-// compareLiteral specializes the comparisons of a field with a literal
-// number or text, the most common conditions: the literal is held, not
-// evaluated, and compared without a call. nil for any other comparison.
-// The results are those of value.EqualRef and value.CompareRef.
-func compareLiteral(op string, l func(*Env) *value.Value, lit value.Value) func(*Env) bool {
-	switch {
-	case lit.K == value.Text && (op == "==" || op == "!="):
-		s, eq := lit.S, op == "=="
+// compareLiteral specializes the comparisons of a field with a literal,
+// the most common conditions, by the overload: equality of texts (text,
+// enum, stage, url) with a literal text, and every comparison of numbers
+// and amounts with a literal number. The literal is held, not evaluated,
+// and compared without a call. nil for any other comparison. The results
+// are those of the overload's Test (truth_test.go holds them to it).
+func compareLiteral(ov *ops.Overload, l func(*Env) *value.Value, lit value.Value) func(*Env) bool {
+	switch ov.Operands() {
+	case ops.Texts:
+		if lit.K != value.Text || ov.Op != ops.Eq && ov.Op != ops.Ne {
+			return nil
+		}
+		s, eq := lit.S, ov.Op == ops.Eq
 		return func(env *Env) bool {
 			v := l(env)
 			return env.step() && (v.K == value.Text && v.S == s) == eq
 		}
-	case lit.K == value.Number:
-		n := lit.N
-		var test func(float64) bool
-		switch op {
-		case "==":
-			test = func(a float64) bool { return a == n }
-		case "<":
-			test = func(a float64) bool { return a < n }
-		case "<=":
-			test = func(a float64) bool { return a <= n }
-		case ">":
-			test = func(a float64) bool { return a > n }
-		case ">=":
-			test = func(a float64) bool { return a >= n }
-		default:
+	case ops.Numbers:
+		if lit.K != value.Number && lit.K != value.Money {
 			return nil
 		}
-		return func(env *Env) bool {
-			v := l(env)
-			return env.step() && (v.K == value.Number || v.K == value.Money) && test(v.N)
+		n := lit.N
+		switch ov.Op {
+		case ops.Eq:
+			return func(env *Env) bool {
+				v := l(env)
+				return env.step() && (v.K == value.Number || v.K == value.Money) && v.N == n
+			}
+		case ops.Ne:
+			return func(env *Env) bool {
+				v := l(env)
+				return env.step() && !((v.K == value.Number || v.K == value.Money) && v.N == n)
+			}
+		case ops.Lt:
+			return func(env *Env) bool {
+				v := l(env)
+				return env.step() && (v.K == value.Number || v.K == value.Money) && v.N < n
+			}
+		case ops.Le:
+			return func(env *Env) bool {
+				v := l(env)
+				return env.step() && (v.K == value.Number || v.K == value.Money) && v.N <= n
+			}
+		case ops.Gt:
+			return func(env *Env) bool {
+				v := l(env)
+				return env.step() && (v.K == value.Number || v.K == value.Money) && v.N > n
+			}
+		case ops.Ge:
+			return func(env *Env) bool {
+				v := l(env)
+				return env.step() && (v.K == value.Number || v.K == value.Money) && v.N >= n
+			}
 		}
 	}
 	return nil

@@ -5,37 +5,6 @@ import (
 	"testing"
 )
 
-func TestArith(t *testing.T) {
-	day := Value{K: Duration, N: 86400}
-	date, _ := ParseDate("2026-11-23")
-	dt, _ := ParseDateTime("2026-11-23T09:00")
-	clock, _ := ParseClock("14:00")
-	for _, c := range []struct {
-		op   string
-		a, b Value
-		want string
-		kind Kind
-	}{
-		{"+", NumberOf(1), NumberOf(2), "3", Number},
-		{"/", MoneyOf(12300), NumberOf(1.23), "10000", Money},
-		{"/", MoneyOf(10), MoneyOf(4), "2.5", Number},
-		{"*", NumberOf(3), MoneyOf(1.1), "3.3", Money},
-		{"+", TextOf("a"), TextOf("b"), "ab", Text},
-		{"+", date, day, "2026-11-24", Date},
-		{"+", date, Value{K: Duration, N: 3600}, "2026-11-23T01:00", DateTime},
-		{"-", dt, day, "2026-11-22T09:00", DateTime},
-		{"+", date, clock, "2026-11-23T14:00", DateTime},
-		{"-", dt, Value{K: DateTime, N: dt.N - 7200}, "2h", Duration},
-		{"/", NumberOf(1), NumberOf(0), "", Null},
-		{"+", Value{}, NumberOf(1), "", Null},
-	} {
-		got := Arith(c.op, c.a, c.b)
-		if got.String() != c.want || got.K != c.kind {
-			t.Errorf("%v %s %v = %v (%d), want %s (%d)", c.a, c.op, c.b, got, got.K, c.want, c.kind)
-		}
-	}
-}
-
 func TestCompareAndNull(t *testing.T) {
 	if !Equal(Value{}, Value{}) || Equal(Value{}, NumberOf(0)) || Equal(TextOf(""), Value{}) {
 		t.Error("null equals only null")
