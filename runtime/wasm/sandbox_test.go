@@ -3,8 +3,10 @@ package wasm
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -282,5 +284,50 @@ func TestDiskCache(t *testing.T) {
 	entries, err := os.ReadDir(dir)
 	if err != nil || len(entries) == 0 {
 		t.Fatalf("the cache directory is empty (%v)", err)
+	}
+}
+
+// TestConcurrentCallsOnResetInstances calls a counter from several
+// goroutines, so that the pool makes instances from the snapshot: every
+// call still sees 1 and 1.
+func TestConcurrentCallsOnResetInstances(t *testing.T) {
+	h := newHost(t, Options{})
+	m := load(t, h, wat(t, "counter"))
+	// Two instances at once: the second comes from the snapshot.
+	a, err := m.acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := m.acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a == b {
+		t.Fatal("one instance acquired twice")
+	}
+	m.release(a, true)
+	m.release(b, true)
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 20; i++ {
+				out, err := m.Call(context.Background(), "count", nil)
+				if err == nil && (out["global"].N != 1 || out["memory"].N != 1) {
+					err = fmt.Errorf("counts %v, want 1 and 1", out)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }
