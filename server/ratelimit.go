@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -65,7 +64,7 @@ func (l *limiter) middleware(next http.Handler) http.Handler {
 			secs := int(math.Ceil(wait.Seconds()))
 			w.Header().Set("Retry-After", strconv.Itoa(secs))
 			err := connect.NewError(connect.CodeResourceExhausted,
-				errors.New(fmt.Sprintf("tenant %s is over its rate limit of %g requests a second (serve --rate-limit): try again in %ds", tenant, l.rate, secs)))
+				fmt.Errorf("tenant %s is over its rate limit of %g requests a second (serve --rate-limit): try again in %ds", tenant, l.rate, secs))
 			if ew.IsSupported(r) {
 				_ = ew.Write(w, r, err)
 			} else {
