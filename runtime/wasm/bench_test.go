@@ -12,7 +12,10 @@ import (
 	"github.com/stagecraft/stagecraft/runtime/value"
 )
 
-// Run with: go test ./runtime/wasm -run '^$' -bench . -benchtime 2000x
+// Run with (spec/wasm.md, Performance):
+//
+//	go test ./runtime/wasm -run '^$' -bench '^(BenchmarkCall|BenchmarkRaw|BenchmarkRawDeadline|BenchmarkRawFresh)$' -benchtime 3000x
+//	go test ./runtime/wasm -run '^$' -bench BenchmarkFirstCallGo -benchtime 5x
 
 var benchCases = []struct {
 	dir, action string
@@ -48,11 +51,19 @@ func BenchmarkCall(b *testing.B) {
 // BenchmarkRaw is the same module called with wazero alone, on one
 // instance kept from call to call: the input's bytes written, the action
 // called, the reply's bytes read; no checks, no isolation.
-func BenchmarkRaw(b *testing.B) {
+func BenchmarkRaw(b *testing.B) { benchRaw(b, false) }
+
+// BenchmarkRawDeadline is Raw with the deadline every call must have: a
+// runtime that closes a module when its context is done
+// (WithCloseOnContextDone, which costs a goroutine per call of an export)
+// and a context with a timeout for each call.
+func BenchmarkRawDeadline(b *testing.B) { benchRaw(b, true) }
+
+func benchRaw(b *testing.B, deadline bool) {
 	for _, c := range benchCases {
 		b.Run(c.dir, func(b *testing.B) {
 			ctx := context.Background()
-			rt, compiled := rawRuntime(b, example(b, c.dir))
+			rt, compiled := rawRuntime(b, example(b, c.dir), deadline)
 			defer rt.Close(ctx)
 			mod, err := rt.InstantiateModule(ctx, compiled, rawConfig(compiled))
 			if err != nil {
@@ -63,7 +74,13 @@ func BenchmarkRaw(b *testing.B) {
 			in, _ := encodeInputs(nil, a, c.in())
 			alloc, fn := mod.ExportedFunction("stagecraft_alloc"), mod.ExportedFunction(a.Export())
 			for b.Loop() {
-				rawCall(b, ctx, mod, alloc, fn, in)
+				if deadline {
+					cctx, cancel := context.WithTimeout(ctx, DefaultCallTimeout)
+					rawCall(b, cctx, mod, alloc, fn, in)
+					cancel()
+				} else {
+					rawCall(b, ctx, mod, alloc, fn, in)
+				}
 			}
 		})
 	}
@@ -75,7 +92,7 @@ func BenchmarkRawFresh(b *testing.B) {
 	for _, c := range benchCases {
 		b.Run(c.dir, func(b *testing.B) {
 			ctx := context.Background()
-			rt, compiled := rawRuntime(b, example(b, c.dir))
+			rt, compiled := rawRuntime(b, example(b, c.dir), false)
 			defer rt.Close(ctx)
 			a := load(b, newHost(b, Options{}), example(b, c.dir)).Manifest().Action(c.action)
 			in, _ := encodeInputs(nil, a, c.in())
@@ -92,13 +109,13 @@ func BenchmarkRawFresh(b *testing.B) {
 	}
 }
 
-func rawRuntime(b *testing.B, bin []byte) (wazero.Runtime, wazero.CompiledModule) {
+func rawRuntime(b *testing.B, bin []byte, deadline bool) (wazero.Runtime, wazero.CompiledModule) {
 	ctx := context.Background()
 	cache, err := wazero.NewCompilationCacheWithDir(cacheDir())
 	if err != nil {
 		b.Fatal(err)
 	}
-	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigCompiler().WithCompilationCache(cache))
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigCompiler().WithCompilationCache(cache).WithCloseOnContextDone(deadline))
 	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
 	_, err = rt.NewHostModuleBuilder("stagecraft").NewFunctionBuilder().
 		WithGoModuleFunction(api.GoModuleFunc(func(context.Context, api.Module, []uint64) {}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, nil).
