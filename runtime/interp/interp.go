@@ -185,13 +185,6 @@ func (pl *Planner) Plan(x *ir.Expr, entity string) Eval {
 	panic(fmt.Sprintf("interp: unknown op %q at %s", x.Op, x.Pos))
 }
 
-// literal is a literal's value, null if readLiteral finds it wrong; plan
-// with Planner.literal, which notes why for Err.
-func literal(x *ir.Expr) value.Value {
-	v, _ := readLiteral(x)
-	return v
-}
-
 // readLiteral reads a literal; one that cannot be read, or is outside the
 // value domain, is an error and null.
 func readLiteral(x *ir.Expr) (value.Value, error) {
