@@ -63,12 +63,25 @@ var allowed = map[string][]string{
 	"gen/stagecraft/v1":                     {},
 	"gen/stagecraft/v1/stagecraftv1connect": {"gen/stagecraft/v1"},
 
+	// The server: the only importer of connect besides the stubs.
+	"server/auth":     {},
+	"server/metrics":  {},
+	"server/tenant":   {"compiler/ir", "runtime/engine", "runtime/store", "server/auth"},
+	"server/delivery": {"runtime/engine", "runtime/store", "runtime/value", "server/tenant", "stdlib"},
+	"server/tracking": {"runtime/engine", "runtime/value", "server/auth", "server/tenant"},
+	"server/rpc": {"compiler/ir", "compiler/lower", "compiler/plan", "gen/stagecraft/v1", "internal/compile", "lang/diag", "lang/format",
+		"lang/parser", "lang/token", "runtime/engine", "runtime/store", "runtime/value", "server/auth", "server/delivery", "server/tenant"},
+	"server": {"gen/stagecraft/v1/stagecraftv1connect", "runtime/engine", "server/auth", "server/delivery", "server/metrics", "server/rpc",
+		"server/tenant", "server/tracking", "stdlib"},
+	"server/e2e": {},
+
 	"examples":           {},
 	"internal/golden":    {},
 	"internal/workspace": {},
 	"internal/compile":   {"compiler/check", "compiler/ir", "compiler/lower", "lang/ast", "lang/diag", "lang/parser", "lang/token", "stdlib"},
 	"cmd/stagecraft": {"compiler/ir", "compiler/lower", "compiler/plan", "examples", "internal/compile", "internal/workspace",
-		"lang/diag", "lang/format", "lang/parser", "lang/token", "runtime/engine", "runtime/store", "runtime/testrun", "stdlib"},
+		"lang/diag", "lang/format", "lang/parser", "lang/token", "runtime/engine", "runtime/store", "runtime/testrun", "server", "server/auth",
+		"server/delivery", "server/tenant", "stdlib"},
 	"": {},
 }
 
