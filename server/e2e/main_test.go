@@ -27,6 +27,8 @@ import (
 // bin is the stagecraft binary built for these tests.
 var bin string
 
+var race = flag.Bool("e2e.race", false, "build the server with the race detector; a race it reports fails the test")
+
 func TestMain(m *testing.M) {
 	flag.Parse()
 	dir, err := os.MkdirTemp("", "stagecraft-e2e-")
@@ -35,7 +37,11 @@ func TestMain(m *testing.M) {
 		os.Exit(2)
 	}
 	bin = filepath.Join(dir, "stagecraft")
-	build := exec.Command("go", "build", "-o", bin, "github.com/stagecraft/stagecraft/cmd/stagecraft")
+	args := []string{"build", "-o", bin}
+	if *race {
+		args = append(args, "-race")
+	}
+	build := exec.Command("go", append(args, "github.com/stagecraft/stagecraft/cmd/stagecraft")...)
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building stagecraft:", err)
@@ -128,6 +134,9 @@ func start(t *testing.T, data string, flags ...string) *server {
 		if s.running() {
 			s.cmd.Process.Kill()
 			<-s.done
+		}
+		if strings.Contains(s.logs.String(), "WARNING: DATA RACE") {
+			t.Errorf("the server reported a data race")
 		}
 		if t.Failed() {
 			t.Logf("server log:\n%s", s.logs)
