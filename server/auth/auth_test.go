@@ -1,0 +1,47 @@
+package auth
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestKeys(t *testing.T) {
+	dir := t.TempDir()
+	k := Open(dir)
+	key, err := k.Create("acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(key, Prefix) || len(key) != len(Prefix)+43 {
+		t.Errorf("key %q", key)
+	}
+	if tn, err := k.Lookup(key); err != nil || tn != "acme" {
+		t.Errorf("lookup: %q %v", tn, err)
+	}
+	// Only the hash is on disk.
+	ents, _ := os.ReadDir(filepath.Join(dir, "keys"))
+	for _, e := range ents {
+		b, _ := os.ReadFile(filepath.Join(dir, "keys", e.Name()))
+		if strings.Contains(string(b), key[len(Prefix):]) || strings.Contains(e.Name(), key[len(Prefix):]) {
+			t.Errorf("the key itself is on disk")
+		}
+	}
+	// A new Keys (a restarted server) finds it; a changed key is not known.
+	if tn, err := Open(dir).Lookup(key); err != nil || tn != "acme" {
+		t.Errorf("lookup after reopening: %q %v", tn, err)
+	}
+	bad := key[:len(key)-1] + "x"
+	if bad == key {
+		bad = key[:len(key)-1] + "y"
+	}
+	if _, err := k.Lookup(bad); err != ErrUnknown {
+		t.Errorf("a changed key: %v", err)
+	}
+	for _, name := range []string{"", "Acme", "a/b", "..", "-x", strings.Repeat("a", 64)} {
+		if _, err := k.Create(name); err == nil {
+			t.Errorf("tenant %q was taken", name)
+		}
+	}
+}

@@ -1,0 +1,133 @@
+package delivery
+
+import (
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/mail"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stagecraft/stagecraft/runtime/engine"
+	"github.com/stagecraft/stagecraft/stdlib"
+)
+
+func TestTwiml(t *testing.T) {
+	for _, c := range []struct {
+		fields map[string]string
+		want   string
+	}{
+		{map[string]string{"say": "Dzień dobry <Jan> & co", "voice": "pl-PL female", "speed": "1"},
+			`<Response><Say voice="woman" language="pl-PL">Dzień dobry &lt;Jan&gt; &amp; co</Say></Response>`},
+		{map[string]string{"say": "Hi", "voice": "en-GB male", "speed": "1.5"},
+			`<Response><Say voice="man" language="en-GB"><prosody rate="150%">Hi</prosody></Say></Response>`},
+		{map[string]string{"audio": "https://x.example/a.mp3?a=1&b=2"},
+			`<Response><Play>https://x.example/a.mp3?a=1&amp;b=2</Play></Response>`},
+	} {
+		if got := twiml(c.fields); got != c.want {
+			t.Errorf("twiml(%v):\n got %s\nwant %s", c.fields, got, c.want)
+		}
+	}
+}
+
+type fakeTracker struct{}
+
+func (fakeTracker) OpenURL(tenant, key string) string {
+	return "https://t.example/o/" + tenant + "/" + key
+}
+func (fakeTracker) ClickURL(tenant, key string, n int) string {
+	return "https://t.example/c/" + tenant + "/" + key + "/" + string(rune('0'+n))
+}
+
+// TestMessage: headers encoded, no header injection, tracked links and
+// the open pixel, links back to the originals without a tracker.
+func TestMessage(t *testing.T) {
+	ef := &engine.Effect{Key: "7-1", Seq: 7, Kind: "email", To: "jan@example.com", Fields: map[string]string{
+		"from": "sklep@meble.example", "subject": "Zamówienie\nnr 5",
+		"body":  "Link: " + stdlib.TrackURL + "7-1/1 i " + stdlib.TrackURL + "7-1/2.",
+		"links": "https://a.example/1\nhttps://a.example/2",
+	}}
+	raw, err := message(ef, time.Unix(0, 0), fakeTracker{}, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := mail.ReadMessage(strings.NewReader(string(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	subj, _ := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+	if subj != "Zamówienie nr 5" || m.Header.Get("X-Stagecraft-Key") != "7-1" {
+		t.Errorf("headers: %v", m.Header)
+	}
+	_, params, _ := mime.ParseMediaType(m.Header.Get("Content-Type"))
+	mr := multipart.NewReader(m.Body, params["boundary"])
+	parts := map[string]string{}
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(p)
+		ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
+		parts[ct] = string(b)
+	}
+	if want := "Link: https://t.example/c/acme/7-1/1 i https://t.example/c/acme/7-1/2."; parts["text/plain"] != want+"\r\n" && parts["text/plain"] != want {
+		t.Errorf("text: %q", parts["text/plain"])
+	}
+	if !strings.Contains(parts["text/html"], `<a href="https://t.example/c/acme/7-1/2">https://a.example/2</a>`) ||
+		!strings.Contains(parts["text/html"], `<img src="https://t.example/o/acme/7-1"`) {
+		t.Errorf("html: %q", parts["text/html"])
+	}
+
+	// Without a tracker: plain text with the original links.
+	raw, err = message(ef, time.Unix(0, 0), nil, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(raw), "Link: https://a.example/1 i https://a.example/2.") || strings.Contains(string(raw), "multipart") {
+		t.Errorf("untracked:\n%s", raw)
+	}
+
+	ef.To = "jan@example.com\r\nBcc: all@example.com"
+	if _, err := message(ef, time.Unix(0, 0), nil, "acme"); err == nil {
+		t.Errorf("a recipient with a line break was taken")
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	r := Config{}.withDefaults().Retry
+	var got []time.Duration
+	for a := 1; a <= 11; a++ {
+		got = append(got, r.backoff(a))
+	}
+	if got[0] != time.Second || got[1] != 2*time.Second || got[8] != 256*time.Second || got[9] != 5*time.Minute || got[10] != 5*time.Minute {
+		t.Errorf("backoff: %v", got)
+	}
+}
+
+func TestConfigEnv(t *testing.T) {
+	c := Config{}
+	env := map[string]string{"STAGECRAFT_SMTP_HOST": "smtp.example", "STAGECRAFT_SMTP_PORT": "2525", "STAGECRAFT_SMTP_PASSWORD": "pw",
+		"STAGECRAFT_TWILIO_SID": "AC1", "STAGECRAFT_TWILIO_TOKEN": "tok"}
+	if err := c.env(func(k string) string { return env[k] }); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.check(); err != nil {
+		t.Fatal(err)
+	}
+	c = c.withDefaults()
+	if c.SMTP.Host != "smtp.example" || c.SMTP.Port != 2525 || c.Twilio.BaseURL != "https://api.twilio.com" {
+		t.Errorf("config: %+v %+v", c.SMTP, c.Twilio)
+	}
+	if s := c.String(); strings.Contains(s, "pw") || strings.Contains(s, "tok") {
+		t.Errorf("String shows a credential: %s", s)
+	}
+	bad := Config{Twilio: &Twilio{AccountSID: "AC1"}}
+	if bad.check() == nil {
+		t.Errorf("twilio without a token was taken")
+	}
+}
