@@ -102,10 +102,11 @@ func (mb *mailbox) all() []received {
 // twilio is a local stand-in for Twilio's REST API, holding each request
 // to the shape Twilio wants; the first attempt of each message fails.
 type twilio struct {
-	t     *testing.T
-	mu    sync.Mutex
-	calls []twilioCall
-	seen  map[string]int // attempts by idempotency key
+	t       *testing.T
+	succeed bool // every attempt succeeds (else each first one fails)
+	mu      sync.Mutex
+	calls   []twilioCall
+	seen    map[string]int // attempts by idempotency key
 }
 
 type twilioCall struct {
@@ -141,7 +142,7 @@ func (tw *twilio) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	n := tw.seen[c.key]
 	tw.calls = append(tw.calls, c)
 	tw.mu.Unlock()
-	if n == 1 {
+	if n == 1 && !tw.succeed {
 		http.Error(w, `{"message": "try again"}`, http.StatusServiceUnavailable)
 		return
 	}
