@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"sync/atomic"
 	"time"
@@ -61,6 +62,9 @@ type Config struct {
 	// PublicURL is where clients reach the server, for the tracking links
 	// of e-mails; default http://ADDR (the address listened on).
 	PublicURL string
+	// DebugAddr, if set, serves Go's profiles (/debug/pprof/) there, on a
+	// listener of its own: keep it on the loopback.
+	DebugAddr string
 	// Listening, if set, is called with the address once the server listens.
 	Listening func(addr string)
 }
@@ -146,6 +150,21 @@ func Run(ctx context.Context, cfg Config) error {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if cfg.DebugAddr != "" {
+		dln, err := net.Listen("tcp", cfg.DebugAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("--debug-addr: %w", err)
+		}
+		dmux := http.NewServeMux()
+		dmux.HandleFunc("/debug/pprof/", pprof.Index)
+		dmux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		dmux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		dsrv := &http.Server{Handler: dmux, ReadHeaderTimeout: 10 * time.Second}
+		go dsrv.Serve(dln)
+		defer dsrv.Close()
+		log.Info("debug listening", "addr", dln.Addr().String())
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

@@ -25,6 +25,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	logLevel := c.fl.String("log-level", "info", "log `level`: debug (every call), info, warn or error")
 	dlvFile := c.fl.String("delivery", "", "a JSON `file` of delivery providers (SMTP, Twilio, chat) and retries; STAGECRAFT_* variables apply over it")
 	public := c.fl.String("public-url", "", "the `URL` clients reach the server at, for e-mails' tracking links (default http://ADDR)")
+	debug := c.fl.String("debug-addr", "", "serve Go's profiles (/debug/pprof/) at this `address` (keep it on the loopback)")
 	shutdown := c.fl.Duration("shutdown-timeout", server.DefaultShutdown, "how long a graceful stop waits for requests in flight")
 	paths, code, ok := c.parse(args)
 	if !ok {
@@ -56,6 +57,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	err = server.Run(ctx, server.Config{
 		Delivery:        dcfg,
 		PublicURL:       *public,
+		DebugAddr:       *debug,
 		RateLimit:       rateOrNone(*rate),
 		RateBurst:       *burst,
 		Data:            *data,
