@@ -1,8 +1,13 @@
 package e2e
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
+	"net"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -128,4 +133,74 @@ func TestLoadIngest(t *testing.T) {
 	sort.Slice(all, func(a, b int) bool { return all[a] < all[b] })
 	t.Logf("Ingest from 64 clients for %v: %d events, %.0f events/s; latency p50 %v, p99 %v",
 		*loadIngestD, n.Load(), float64(n.Load())/loadIngestD.Seconds(), all[len(all)/2], all[len(all)*99/100])
+}
+
+var loadDeliveryN = flag.Int("load.delivery", 1000, "deals TestLoadDelivery creates, each sending an SMS and an e-mail")
+
+// TestLoadDelivery measures delivery throughput against the local
+// stand-ins (go-smtp, the Twilio stand-in): go test ./server/e2e -run
+// TestLoadDelivery -load -v.
+func TestLoadDelivery(t *testing.T) {
+	if !*load {
+		t.Skip("-load not given")
+	}
+	mb := newMailbox(t)
+	tw := &twilio{t: t, succeed: true, seen: map[string]int{}}
+	tws := httptest.NewServer(tw)
+	defer tws.Close()
+	data := t.TempDir()
+	key := newKey(t, data, "acme")
+	host, port, _ := net.SplitHostPort(mb.addr)
+	cfg, _ := json.Marshal(map[string]any{
+		"smtp":   map[string]any{"host": host, "port": atoi(port), "username": "shop", "password": "smtp-secret"},
+		"twilio": map[string]any{"base_url": tws.URL, "account_sid": "ACtest", "auth_token": "twilio-secret", "from": "+48 22 000 00 00"},
+	})
+	cfgFile := filepath.Join(t.TempDir(), "delivery.json")
+	os.WriteFile(cfgFile, cfg, 0o600)
+	s := start(t, data, "--rate-limit", "0", "--delivery", cfgFile)
+	c := s.client(key)
+	ws, err := os.ReadFile("../../examples/workspace.rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := `on stage Nowe: send sms to client.phone[mobile] text "Dzień dobry {contact.name}"
+on stage Nowe: send email to client.email[work] from sklep subject "Oferta {deal.title}" body "Dzień dobry {contact.name}"
+`
+	if _, err := c.rules.Deploy(ctx(t), connect.NewRequest(&v1.DeployRequest{Files: []*v1.SourceFile{
+		{Path: "workspace.rules", Content: string(ws)}, {Path: "d.rules", Content: rules}}})); err != nil {
+		t.Fatal(err)
+	}
+	jan, err := c.crm.CreateItem(ctx(t), connect.NewRequest(&v1.CreateItemRequest{Entity: "contact", Fields: map[string]*v1.Value{
+		"name": text("Jan"), "phone": address("mobile", "+48 600 100 200"), "email": address("work", "jan@example.com")}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	begin := time.Now()
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(*loadDeliveryN) {
+				if _, err := c.crm.CreateItem(ctx(t), connect.NewRequest(&v1.CreateItemRequest{Entity: "deal", Fields: map[string]*v1.Value{
+					"title": text("x"), "contact": text(jan.Msg.Item.Id)}})); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	created := time.Since(begin)
+	want := 2 * *loadDeliveryN
+	for len(mb.all())+len(tw.all()) < want {
+		if time.Since(begin) > 5*time.Minute {
+			t.Fatalf("%d of %d delivered after 5 minutes", len(mb.all())+len(tw.all()), want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	took := time.Since(begin)
+	t.Logf("delivery: %d deals created in %v; their %d messages (%d e-mails over SMTP, %d SMS over HTTP) delivered %v after the first: %.0f messages/s",
+		*loadDeliveryN, created.Round(time.Millisecond), want, len(mb.all()), len(tw.all()), took.Round(time.Millisecond), float64(want)/took.Seconds())
 }
