@@ -135,8 +135,9 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	dlv.Tracker = tr // before any dispatcher starts
 	if err := reg.OpenAll(); err != nil {
-		ln.Close()
-		return err
+		// One tenant's damaged store does not keep the others down: its
+		// calls fail (Internal) until it opens, and the log says why.
+		log.Error("a tenant did not open", "err", err)
 	}
 	var ready atomic.Bool
 	h := Handler(cfg, Parts{Keys: auth.Open(cfg.Data), Tenants: reg, Delivery: dlv, Metrics: m, Tracking: tr, Ready: &ready})
