@@ -46,10 +46,11 @@ type Options struct {
 	TimersPerTick int
 }
 
-// DefaultTimersPerTick keeps a chunk of a drain near 10 ms here;
+// DefaultTimersPerTick keeps a chunk of a drain short (a few ms here), so
+// that an input arriving during a drain waits little (BenchmarkDrain);
 // MaxTimersPerTick keeps a tick's stage entries countable (entryBits).
 const (
-	DefaultTimersPerTick = 128
+	DefaultTimersPerTick = 32
 	MaxTimersPerTick     = 100000
 )
 
@@ -343,7 +344,7 @@ func (e *Engine) Advance(to int64, each func(*Result)) error {
 	}
 }
 
-const advanceInFlight = 4
+const advanceInFlight = 8
 
 // tx is one input being applied.
 type tx struct {
