@@ -81,7 +81,7 @@ type sent struct {
 func sentSMS(t testing.TB, e *engine.Engine) []sent {
 	t.Helper()
 	var out []sent
-	for _, ef := range effectsKind(t, e, "sms") {
+	for _, ef := range effectsOf(t, e, "sms") {
 		out = append(out, sent{ef.Item, ef.Fields["text"], ef.Time})
 	}
 	sort.Slice(out, func(i, j int) bool {

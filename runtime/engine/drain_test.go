@@ -123,7 +123,7 @@ func TestDrain(t *testing.T) {
 			if other.Seq > lastSeq {
 				t.Errorf("the input submitted during the drain was applied after it (seq %d > %d)", other.Seq, lastSeq)
 			}
-			if got := len(effectsKind(t, e, "sms")); got != n {
+			if got := len(effectsOf(t, e, "sms")); got != n {
 				t.Errorf("%d SMS sent, want %d: a timer was lost or fired twice", got, n)
 			}
 			res, err := e.Apply(engine.Input{Time: due + 7200, Kind: "tick"})
@@ -136,19 +136,4 @@ func TestDrain(t *testing.T) {
 			}
 		})
 	}
-}
-
-func effectsKind(t testing.TB, e *engine.Engine, kind string) []engine.Effect {
-	t.Helper()
-	all, err := e.Effects()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []engine.Effect
-	for _, ef := range all {
-		if ef.Kind == kind {
-			out = append(out, ef)
-		}
-	}
-	return out
 }

@@ -304,7 +304,7 @@ func countEffects(t testing.TB, e *engine.Engine) int {
 }
 
 // effectsOf returns the effects of one kind.
-func effectsOf(t *testing.T, e *engine.Engine, kind string) []engine.Effect {
+func effectsOf(t testing.TB, e *engine.Engine, kind string) []engine.Effect {
 	t.Helper()
 	all, err := e.Effects()
 	if err != nil {
