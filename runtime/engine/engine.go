@@ -417,9 +417,9 @@ func (t *tx) run() error {
 			return err
 		}
 		return t.tick()
-	case "update", "move", "event", "answer":
+	case "update", "move", "event", "answer", "undelivered":
 	default:
-		return fmt.Errorf("unknown input kind %q: want deploy, create, update, move, event, answer or tick", in.Kind)
+		return fmt.Errorf("unknown input kind %q: want deploy, create, update, move, event, answer, undelivered or tick", in.Kind)
 	}
 	if err := t.logInput(); err != nil {
 		return err
@@ -442,6 +442,8 @@ func (t *tx) run() error {
 		return nil
 	case "event":
 		return t.event(it, in.Event, in.Fields)
+	case "undelivered":
+		return t.undelivered(it, in.Key, in.Fields)
 	}
 	return t.answer(it, in.Key, in.Fields)
 }
@@ -508,6 +510,31 @@ func (t *tx) answer(it *item, key string, fields map[string]value.Value) error {
 		return nil
 	}
 	return fmt.Errorf("item %s has no webhook call %q waiting for an answer", it.ID, key)
+}
+
+// undelivered records on the item's timeline that one of its messages
+// could not be delivered, after the delivery's last attempt: the outbox
+// record stays as it was; the reason is the input's "error".
+func (t *tx) undelivered(it *item, key string, fields map[string]value.Value) error {
+	for _, k := range sortedKeys(fields) {
+		if k != "error" {
+			return fmt.Errorf("an undelivered input has an error, not %q", k)
+		}
+	}
+	seq, n, err := ParseKey(key)
+	if err != nil {
+		return err
+	}
+	raw, ok, err := t.b.Get(keyOutboxAt(seq, n))
+	if err != nil {
+		return err
+	}
+	var ef Effect
+	if !ok || json.Unmarshal(raw, &ef) != nil || ef.Item != it.ID {
+		return fmt.Errorf("item %s sent no message %q", it.ID, key)
+	}
+	t.timeline(it, ef.Rule, fmt.Sprintf("%s %s to %s not delivered: %s", ef.Kind, key, orDefault(ef.To, "the client"), quote(fields["error"])))
+	return nil
 }
 
 func orDefault(s, def string) string {

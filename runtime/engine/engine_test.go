@@ -557,3 +557,24 @@ func bigFields(n, size int) map[string]value.Value {
 	}
 	return out
 }
+
+// TestUndelivered: the final failure of a delivery is written on the item's
+// timeline, naming the message; a message the item did not send is refused.
+func TestUndelivered(t *testing.T) {
+	e, contact := newDeployEngine(t, program(t, sms("hello", "A", "0d", "Dzień dobry")), engine.Options{})
+	deal := dealIn(t, e, contact, t0)
+	msgs := effectsOf(t, e, "sms")
+	if len(msgs) != 1 {
+		t.Fatalf("%d SMS", len(msgs))
+	}
+	if _, err := e.Apply(engine.Input{Time: t0, Kind: "undelivered", Item: deal, Key: msgs[0].Key,
+		Fields: map[string]value.Value{"error": value.TextOf("21211: invalid 'To' number")}}); err != nil {
+		t.Fatal(err)
+	}
+	if tl := timelineText(t, e, deal); !strings.Contains(tl, "sms "+msgs[0].Key+" to +48 600 100 200 not delivered: 21211: invalid 'To' number") {
+		t.Errorf("timeline:\n%s", tl)
+	}
+	if _, err := e.Apply(engine.Input{Time: t0, Kind: "undelivered", Item: contact, Key: msgs[0].Key}); err == nil || !strings.Contains(err.Error(), "sent no message") {
+		t.Errorf("another item's message: %v", err)
+	}
+}

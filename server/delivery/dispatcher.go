@@ -389,6 +389,12 @@ func (d *dispatcher) deliver(j *job) {
 	if d.s.Attempt != nil {
 		d.s.Attempt(Attempt{Tenant: d.t.Name, Kind: j.ef.Kind, Result: st.State})
 	}
+	if st.State == Failed { // the last attempt: the item's timeline says so, before the state is final
+		if _, err := d.t.Apply(engine.Input{Kind: "undelivered", Item: j.ef.Item, Key: j.ef.Key,
+			Fields: map[string]value.Value{"error": value.TextOf(st.LastError)}}); err != nil {
+			d.log.Error("delivery: recording the failure on the timeline", "key", j.ef.Key, "err", err)
+		}
+	}
 	werr := d.record(j.ef.Key, st)
 	if werr != nil {
 		d.log.Error("delivery: recording a result", "key", j.ef.Key, "err", werr)

@@ -378,3 +378,59 @@ func atoi(s string) int {
 	fmt.Sscan(s, &n)
 	return n
 }
+
+// TestUndelivered: a message whose last attempt fails is written on its
+// item's timeline, naming the message and why.
+func TestUndelivered(t *testing.T) {
+	refuse := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "no such channel", http.StatusBadRequest)
+	}))
+	defer refuse.Close()
+	data := t.TempDir()
+	key := newKey(t, data, "acme")
+	cfg, _ := json.Marshal(map[string]any{
+		"chat":  map[string]any{"url": refuse.URL},
+		"retry": map[string]any{"base": "50ms", "max": "100ms", "attempts": 2},
+	})
+	cfgFile := filepath.Join(t.TempDir(), "delivery.json")
+	if err := os.WriteFile(cfgFile, cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := start(t, data, "--delivery", cfgFile)
+	c := s.client(key)
+	ws, err := os.ReadFile("../../examples/workspace.rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := []*v1.SourceFile{{Path: "workspace.rules", Content: string(ws)},
+		{Path: "chat.rules", Content: "on stage Nowe: send chat text \"Dzień dobry\"\n"}}
+	if _, err := c.rules.Deploy(ctx(t), connect.NewRequest(&v1.DeployRequest{Files: files})); err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.crm.CreateItem(ctx(t), connect.NewRequest(&v1.CreateItemRequest{Entity: "deal", Fields: map[string]*v1.Value{
+		"title": text("Sofa"), "responsible": text("anna")}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		tl, err := c.crm.GetTimeline(ctx(t), connect.NewRequest(&v1.GetTimelineRequest{Id: d.Msg.Item.Id, PageSize: 1000}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		joined := ""
+		for _, e := range tl.Msg.Entries {
+			joined += e.Text + "\n"
+		}
+		if strings.Contains(joined, "not delivered") {
+			if !strings.Contains(joined, "no such channel") {
+				t.Errorf("the timeline does not say why:\n%s", joined)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no failure on the timeline:\n%s", joined)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
