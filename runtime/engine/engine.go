@@ -111,6 +111,8 @@ type Engine struct {
 	opts Options
 
 	mu      sync.Mutex
+	markMu  sync.Mutex // orders the marks of acknowledged inputs
+	marked  int64      // the last sequence number marked
 	seq     int64
 	clock   int64            // the time of the last tick: no input may be earlier
 	next    []byte           // the first timer key a tick reads: every timer before it has fired
@@ -141,6 +143,18 @@ func Open(st *store.Store, lib Library, opts Options) (*Engine, error) {
 	if ok {
 		e.seq = seqOfLogKey(last)
 	}
+	// An input acknowledged but missing from the log (the last records of
+	// a damaged WAL, which Pebble takes for a torn end) would have its
+	// sequence number, its IDs and its messages' idempotency keys issued
+	// again: refuse instead (spec/storage.md, "Damage and failures").
+	marked, err := st.Marked()
+	if err != nil {
+		return nil, err
+	}
+	if int64(marked) > e.seq {
+		return nil, fmt.Errorf("the store has lost acknowledged inputs: the log ends at input %d, but input %d was acknowledged; its write-ahead log is damaged. Restore the store from a backup or a tenant export (spec/storage.md, \"Damage and failures\"); starting here would issue sequence numbers, IDs and message keys again", e.seq, marked)
+	}
+	e.marked = int64(marked)
 	if raw, ok, err := st.Get(keyClock); err != nil {
 		return nil, err
 	} else if ok {
@@ -244,7 +258,19 @@ func (e *Engine) Apply(in Input) (*Result, error) {
 	if err := b.Wait(); err != nil {
 		return nil, fmt.Errorf("sync input %d: %w", tx.in.Seq, err)
 	}
+	e.mark(tx.in.Seq)
 	return tx.res, nil
+}
+
+// mark records an acknowledged input's sequence number beside the store
+// (store.Mark), so that Open notices if the log loses it. A failure to
+// mark is not the input's: it is acknowledged, and the next mark covers it.
+func (e *Engine) mark(seq int64) {
+	e.markMu.Lock()
+	defer e.markMu.Unlock()
+	if seq > e.marked && e.st.Mark(uint64(seq)) == nil {
+		e.marked = seq
+	}
 }
 
 // run applies the input under the engine's lock and commits it without
@@ -316,6 +342,7 @@ func (e *Engine) Advance(to int64, each func(*Result)) error {
 		if err := s.b.Wait(); err != nil {
 			return fmt.Errorf("sync input %d: %w", s.res.Seq, err)
 		}
+		e.mark(s.res.Seq)
 		if each != nil {
 			each(s.res)
 		}

@@ -35,6 +35,7 @@ const Format = pebble.FormatTableFormatV6
 type Store struct {
 	db  *pebble.DB
 	dir string
+	fs  vfs.FS
 	h   *health
 }
 
@@ -72,7 +73,7 @@ func open(dir string, fs vfs.FS, upgrade bool, tune func(*pebble.Options)) (*Sto
 			}
 		}
 	}
-	s := &Store{dir: dir, h: newHealth()}
+	s := &Store{dir: dir, fs: fs, h: newHealth()}
 	// Inputs write many small keys, each batch synced: larger memtables
 	// mean fewer flushes and compactions competing with them for the CPU.
 	opts := &pebble.Options{
