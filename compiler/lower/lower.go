@@ -339,6 +339,12 @@ func (l *lowerer) ident(id *ast.Ident, x *ir.Expr) *ir.Expr {
 	case *types.EntityDef:
 		x.Op, x.Name = ir.OpField, id.Name
 		return x
+	case *types.Root:
+		x.Op, x.Name = ir.OpField, id.Name
+		if obj.Name == "responsible" && obj.Entity != nil { // the item's field: deal.responsible
+			x.Name, x.Path = obj.Entity.Name, []string{"responsible"}
+		}
+		return x
 	case *types.StageDef:
 		x.Op, x.Lit, x.Kind = ir.OpLit, obj.Name, "text"
 		return x
