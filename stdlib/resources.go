@@ -12,8 +12,8 @@ var resourceKinds = []*types.ResourceKind{
 		Settings: []*types.Setting{{Name: "kind", Type: types.EnumOf("web", "callback"), Default: "web", Doc: "a web form or a callback form"}}},
 	{Name: "employee", Doc: "a user of the CRM", Value: "the full name", Type: types.UserType,
 		Settings: []*types.Setting{
-			{Name: "email", Type: types.TextType, Doc: "the work address (the first, for from auto)"},
-			{Name: "phone", Type: types.TextType, Doc: "the work number"},
+			{Name: "email", Type: types.EmailsType, Doc: `e-mail addresses: a string (a work address) or typed, as a contact's: [work("..."), home("...")]; the first is the one from auto sends from`},
+			{Name: "phone", Type: types.PhonesType, Doc: `phone numbers: a string (a work number) or typed: [work("..."), mobile("...")]`},
 			{Name: "supervisor", Type: types.UserType, Doc: "the supervisor, another employee"},
 			{Name: "department", Type: types.TextType, Doc: "the department"},
 		}},

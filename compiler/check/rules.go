@@ -461,6 +461,11 @@ func (c *checker) value(v ast.Expr, decl *types.Setting, en *env, given map[stri
 	if id, ok := v.(*ast.Ident); ok && decl.Auto && id.Name == "auto" {
 		return true
 	}
+	if want.Multi && (want.Kind == types.Email || want.Kind == types.Phone) { // an employee's email and phone
+		n := c.diags.Len()
+		c.addresses(v, decl.Name, want, en)
+		return c.diags.Len() == n
+	}
 	switch want.Kind {
 	case types.Resource:
 		if want.Name == "pipeline" {

@@ -127,31 +127,7 @@ func (c *checker) itemValue(set *ast.Setting, f *types.Field, ent *types.EntityD
 		}
 		return
 	case t.Multi:
-		elems := []ast.Expr{set.Value}
-		if l, ok := set.Value.(*ast.ListExpr); ok {
-			elems = l.Elems
-		}
-		kinds := types.EmailKinds
-		if t.Kind == types.Phone {
-			kinds = types.PhoneKinds
-		}
-		for _, el := range elems {
-			if call, ok := el.(*ast.CallExpr); ok {
-				if !contains(kinds, call.Fun.Name) {
-					c.diags.Errorf(call.Fun.Pos(), call.Fun.End(), diag.EUnknownSelector, "%q is not a %s type", call.Fun.Name, t.Kind).Hint =
-						hintOr(didYouMean(call.Fun.Name, kinds), "types are "+joinNames(kinds))
-					continue
-				}
-				if len(call.Args) != 1 {
-					c.diags.Errorf(call.Pos(), call.End(), diag.EBadCall, "%s takes one string", call.Fun.Name)
-					continue
-				}
-				el = call.Args[0]
-			}
-			if vt := c.expr(el, en); vt.Kind != types.Text && vt.Kind != types.Invalid {
-				c.diags.Errorf(el.Pos(), el.End(), diag.ESettingType, "%s needs a string, not a %s", f.Name, vt)
-			}
-		}
+		c.addresses(set.Value, f.Name, t, en)
 		return
 	case t.Kind == types.Entity && t.Entity != "user", t.Kind == types.List:
 		elems := []ast.Expr{set.Value}
@@ -269,6 +245,37 @@ func (c *checker) expect(s *ast.ExpectStmt, en *env) {
 			if st, ok := c.info.Uses[s.Key].(*types.Setting); ok && declared[st] != nil {
 				c.info.Uses[s.Key] = declared[st]
 			}
+		}
+	}
+}
+
+// addresses checks e-mail addresses or phone numbers written as a string,
+// typed (mobile("+48 600 100 200")) or a list of either: a test item's
+// field, an employee's email and phone.
+func (c *checker) addresses(v ast.Expr, name string, t *types.Type, en *env) {
+	elems := []ast.Expr{v}
+	if l, ok := v.(*ast.ListExpr); ok {
+		elems = l.Elems
+	}
+	kinds := types.EmailKinds
+	if t.Kind == types.Phone {
+		kinds = types.PhoneKinds
+	}
+	for _, el := range elems {
+		if call, ok := el.(*ast.CallExpr); ok {
+			if !contains(kinds, call.Fun.Name) {
+				c.diags.Errorf(call.Fun.Pos(), call.Fun.End(), diag.EUnknownSelector, "%q is not a %s type", call.Fun.Name, t.Kind).Hint =
+					hintOr(didYouMean(call.Fun.Name, kinds), "types are "+joinNames(kinds))
+				continue
+			}
+			if len(call.Args) != 1 {
+				c.diags.Errorf(call.Pos(), call.End(), diag.EBadCall, "%s takes one string", call.Fun.Name)
+				continue
+			}
+			el = call.Args[0]
+		}
+		if vt := c.expr(el, en); vt.Kind != types.Text && vt.Kind != types.Invalid {
+			c.diags.Errorf(el.Pos(), el.End(), diag.ESettingType, "%s needs a string, not a %s", name, vt)
 		}
 	}
 }

@@ -76,6 +76,15 @@ type Resource struct {
 	Value    string
 	Settings map[string]string
 	Lists    map[string][]string // list-valued settings: a calendar's days, hours, holidays
+	// Addresses are e-mail and phone settings (an employee's email and
+	// phone), each a list of typed addresses in the order written.
+	Addresses map[string][]Address `json:",omitempty"`
+}
+
+// Address is a typed e-mail address or phone number: work("a@b.example").
+type Address struct {
+	Type string // work, home, mobile, ...
+	Text string
 }
 
 // Rule is `on stage S [then] [after D | at T] [worktime] [if C]: ACTION`.

@@ -98,6 +98,14 @@ func (l *lowerer) resource(d *ast.ResourceDecl) *ir.Resource {
 		r.Value = d.Value.Value
 	}
 	for _, s := range d.Settings {
+		if decl, ok := l.info.Uses[s.Key].(*types.Setting); ok && decl.Type != nil && decl.Type.Multi &&
+			(decl.Type.Kind == types.Email || decl.Type.Kind == types.Phone) {
+			if r.Addresses == nil {
+				r.Addresses = map[string][]ir.Address{}
+			}
+			r.Addresses[s.Key.Name] = addresses(s.Value)
+			continue
+		}
 		if list, ok := s.Value.(*ast.ListExpr); ok {
 			for _, e := range list.Elems {
 				r.Lists[s.Key.Name] = append(r.Lists[s.Key.Name], literalText(e))
@@ -107,6 +115,24 @@ func (l *lowerer) resource(d *ast.ResourceDecl) *ir.Resource {
 		r.Settings[s.Key.Name] = literalText(s.Value)
 	}
 	return r
+}
+
+// addresses are typed addresses as written: a string is a work address.
+func addresses(v ast.Expr) []ir.Address {
+	elems := []ast.Expr{v}
+	if l, ok := v.(*ast.ListExpr); ok {
+		elems = l.Elems
+	}
+	var out []ir.Address
+	for _, e := range elems {
+		a := ir.Address{Type: "work"}
+		if call, ok := e.(*ast.CallExpr); ok && len(call.Args) == 1 {
+			a.Type, e = call.Fun.Name, call.Args[0]
+		}
+		a.Text = literalText(e)
+		out = append(out, a)
+	}
+	return out
 }
 
 // literalText is a resource setting's value as written: a name, a string's

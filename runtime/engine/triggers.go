@@ -190,11 +190,13 @@ func employee(r *ir.Resource, en *ir.Entity) *interp.Item {
 			it.Fields[i] = value.TextOf(r.Name)
 		case f.Name == "name":
 			it.Fields[i] = value.TextOf(r.Value)
+		case len(r.Addresses[f.Name]) > 0: // email, phone: typed, in the order written
+			var list []value.Value
+			for _, a := range r.Addresses[f.Name] {
+				list = append(list, value.TypedText(a.Type, a.Text))
+			}
+			it.Fields[i] = value.ListOf(list...)
 		case s == "":
-		case f.Name == "email":
-			it.Fields[i] = value.ListOf(value.TypedText("work", s))
-		case f.Name == "phone":
-			it.Fields[i] = value.ListOf(value.TypedText("work", s))
 		case f.Name == "supervisor":
 			it.Fields[i] = value.RefOf("user", s)
 		default:
