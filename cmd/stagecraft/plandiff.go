@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -147,6 +148,9 @@ func countPending(p *plan.Plan, dir string) error {
 		return fmt.Errorf("--data %s: no store there (no MANIFEST file)", dir)
 	}
 	st, err := store.Open(dir, nil)
+	if errors.Is(err, store.ErrInUse) {
+		return fmt.Errorf("--data %s: the store is in use (a running stagecraft serve holds it): stop the server, or ask it with RulesService/Plan, which gives the same plan with its pending counts", dir)
+	}
 	if err != nil {
 		return fmt.Errorf("--data %s: %v", dir, err)
 	}

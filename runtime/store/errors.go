@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -214,8 +215,15 @@ func (h *health) wrap(op string, err error) error {
 		}
 		return ce
 	}
+	if errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EWOULDBLOCK) { // Pebble's LOCK file is held
+		return fmt.Errorf("store: %s: %w", op, ErrInUse)
+	}
 	return fmt.Errorf("store: %s: %s", op, pebbleMessage(err))
 }
+
+// ErrInUse is the error of opening a store that another process (a
+// running server) has open.
+var ErrInUse = errors.New("the store is in use by another process")
 
 // walPath finds the WAL file in the details of a replay error:
 // "replaying wal 4, offset (/data/000004.log: 17200)".
