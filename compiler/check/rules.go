@@ -4,11 +4,14 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"time"
+	_ "time/tzdata" // time zones known without the system's database
 	"unicode/utf8"
 
 	"github.com/stagecraft/stagecraft/compiler/types"
 	"github.com/stagecraft/stagecraft/lang/ast"
 	"github.com/stagecraft/stagecraft/lang/diag"
+	"github.com/stagecraft/stagecraft/lang/literal"
 )
 
 // resolveResources checks resource settings once every resource is known, so
@@ -28,7 +31,47 @@ func (c *checker) resolveResources() {
 			} else if id, ok := s.Value.(*ast.Ident); ok {
 				r.Settings[decl.Name] = id.Name
 			}
+			if kind.Name == "calendar" {
+				c.calendarSetting(s)
+			}
 		})
+	}
+}
+
+// calendarSetting checks what a calendar's settings mean beyond their
+// types: a time zone the time zone database knows, and hours that are an
+// opening before a closing (the engine refuses any other calendar).
+func (c *checker) calendarSetting(s *ast.Setting) {
+	switch s.Key.Name {
+	case "timezone":
+		l, ok := s.Value.(*ast.BasicLit)
+		if !ok {
+			return
+		}
+		if _, err := time.LoadLocation(l.Value); err != nil || l.Value == "" || l.Value == "Local" {
+			c.diags.Errorf(s.Value.Pos(), s.Value.End(), diag.EBadValue, "unknown time zone %q", l.Value).Hint =
+				`write an IANA time zone, e.g. "Europe/Warsaw"`
+		}
+	case "hours":
+		list, ok := s.Value.(*ast.ListExpr)
+		if !ok {
+			return
+		}
+		if len(list.Elems) != 2 {
+			c.diags.Errorf(s.Value.Pos(), s.Value.End(), diag.EBadValue, "hours are an opening and a closing time; this gives %d", len(list.Elems)).Hint =
+				"write hours [09:00, 17:00]"
+			return
+		}
+		open, ok1 := list.Elems[0].(*ast.BasicLit)
+		closing, ok2 := list.Elems[1].(*ast.BasicLit)
+		if !ok1 || !ok2 || open.Kind != ast.Clock || closing.Kind != ast.Clock {
+			return
+		}
+		o, err1 := literal.Clock(open.Value)
+		cl, err2 := literal.Clock(closing.Value)
+		if err1 == nil && err2 == nil && o >= cl {
+			c.diags.Errorf(s.Value.Pos(), s.Value.End(), diag.EBadValue, "the opening %s is not before the closing %s", open.Value, closing.Value)
+		}
 	}
 }
 
