@@ -575,17 +575,11 @@ func orDefault(s, def string) string {
 // empty store (Open, then Apply each) reproduces this one byte for byte.
 func (e *Engine) Log() ([]Input, error) {
 	var out []Input
-	var bad error
-	err := e.st.ScanRange(keyLogStart, keyLogEnd, func(k, v []byte) bool {
-		var in Input
-		if err := json.Unmarshal(v, &in); err != nil {
-			bad = fmt.Errorf("corrupt input %q: %v", k, err)
-			return false
-		}
+	err := e.LogFrom(1, func(in Input) bool {
 		out = append(out, in)
 		return true
 	})
-	return out, errors.Join(bad, err)
+	return out, err
 }
 
 // Store is the store the engine runs over.

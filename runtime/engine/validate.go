@@ -22,10 +22,10 @@ const (
 // Values of the wrong type for their field are refused later, by conform.
 func (t *tx) validate() error {
 	in := &t.in
-	for name, s := range map[string]string{"entity": in.Entity, "item": in.Item, "pipeline": in.Pipeline, "stage": in.Stage,
-		"by": in.By, "event": in.Event, "key": in.Key} {
-		if err := validText(s); err != nil {
-			return fmt.Errorf("the input's %s: %v", name, err)
+	for _, f := range []struct{ name, text string }{{"entity", in.Entity}, {"item", in.Item}, {"pipeline", in.Pipeline},
+		{"stage", in.Stage}, {"by", in.By}, {"event", in.Event}, {"key", in.Key}} { // in order: the first bad one is named
+		if err := validText(f.text); err != nil {
+			return fmt.Errorf("the input's %s: %v", f.name, err)
 		}
 	}
 	for _, k := range sortedKeys(in.Fields) {
@@ -42,14 +42,13 @@ func (t *tx) validate() error {
 	return nil // its size is checked when it is logged, encoded once
 }
 
+// validText refuses a name or text of an input that value.Valid would
+// refuse as a text, or that is too long.
 func validText(s string) error {
-	if !utf8.ValidString(s) {
-		return fmt.Errorf("text %q is not valid UTF-8", s)
+	if err := value.Valid(value.TextOf(s)); err != nil {
+		return err
 	}
-	if len(s) > MaxTextBytes {
-		return fmt.Errorf("a text of %d bytes is over the limit of %d", len(s), MaxTextBytes)
-	}
-	return nil
+	return textsFit(value.TextOf(s))
 }
 
 // textsFit refuses a value holding a text longer than MaxTextBytes.
