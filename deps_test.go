@@ -38,7 +38,7 @@ var allowed = map[string][]string{
 	"compiler/types": {"lang/token"},
 	"compiler/check": {"compiler/types", "lang/ast", "lang/diag", "lang/literal", "lang/parser", "lang/token", "runtime/value/ops"},
 	"compiler/lower": {"compiler/check", "compiler/ir", "compiler/types", "lang/ast", "lang/literal", "lang/token"},
-	"compiler/plan":  {"compiler/ir"},
+	"compiler/plan":  {"compiler/ir", "lang/literal"},
 
 	"runtime/value":   {"lang/literal"},
 	"runtime/interp":  {"compiler/ir", "runtime/value", "runtime/value/ops"},
@@ -80,7 +80,7 @@ var allowed = map[string][]string{
 	"internal/workspace": {},
 	"internal/compile":   {"compiler/check", "compiler/ir", "compiler/lower", "lang/ast", "lang/diag", "lang/parser", "lang/token", "stdlib"},
 	"cmd/stagecraft": {"compiler/ir", "compiler/lower", "compiler/plan", "examples", "internal/compile", "internal/workspace",
-		"lang/diag", "lang/format", "lang/parser", "lang/token", "runtime/engine", "runtime/store", "runtime/testrun", "server", "server/auth",
+		"lang/diag", "lang/format", "lang/literal", "lang/parser", "lang/token", "runtime/engine", "runtime/store", "runtime/testrun", "server", "server/auth",
 		"server/delivery", "server/tenant", "stdlib"},
 	"": {},
 }

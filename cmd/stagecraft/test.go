@@ -12,6 +12,7 @@ import (
 	"github.com/stagecraft/stagecraft/compiler/plan"
 	"github.com/stagecraft/stagecraft/examples"
 	"github.com/stagecraft/stagecraft/internal/compile"
+	"github.com/stagecraft/stagecraft/lang/literal"
 	"github.com/stagecraft/stagecraft/runtime/engine"
 	"github.com/stagecraft/stagecraft/runtime/store"
 	"github.com/stagecraft/stagecraft/runtime/testrun"
@@ -173,7 +174,7 @@ func describeStep(p *ir.Program, s *ir.Step) string {
 	case "at":
 		return "at " + src(s.Value)
 	case "wait":
-		return "wait " + plan.Duration(s.Seconds)
+		return "wait " + literal.FormatDuration(s.Seconds)
 	case "given":
 		return fmt.Sprintf("given %s %s {%s }", s.Entity, s.Item, settings(s.Settings))
 	case "move":

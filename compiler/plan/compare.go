@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/stagecraft/stagecraft/compiler/ir"
+	"github.com/stagecraft/stagecraft/lang/literal"
 )
 
 // Compare returns the plan that takes a running old program to new: every
@@ -122,7 +123,7 @@ func (c *comparer) rules(p *ir.Program) []*entry {
 			e.title += ordinal(r.Ident)
 		}
 		if r.At == nil && r.After != 0 {
-			d := Duration(r.After)
+			d := literal.FormatDuration(r.After)
 			e.add("after", d, d, true)
 		}
 		if r.At != nil {
@@ -189,8 +190,8 @@ func (c *comparer) settings(e *entry, ss []*ir.Setting) {
 			show, k = c.pr.expr(s.Value), key(s.Value)
 		}
 		if s.Value != nil && s.Value.Op == ir.OpLit && s.Value.Kind == "duration" {
-			if secs, ok := durationSeconds(s.Value.Lit); ok {
-				k = Duration(secs)
+			if secs, err := literal.Duration(s.Value.Lit); err == nil {
+				k = literal.FormatDuration(secs)
 			}
 		}
 		e.add(s.Name, show, k, e.what == "trigger" && s.Name == "timeout")

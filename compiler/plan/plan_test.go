@@ -204,12 +204,3 @@ on stage Kontakt: send sms text "b"
 		t.Errorf("the moved rule: %+v", c)
 	}
 }
-
-func TestDuration(t *testing.T) {
-	for secs, want := range map[int64]string{0: "0s", 45: "45s", 5400: "1h30m", 180 * 86400: "180d", 14 * 86400: "14d",
-		86400 + 3600 + 60 + 1: "1d1h1m1s", 600: "10m"} {
-		if got := plan.Duration(secs); got != want {
-			t.Errorf("Duration(%d) = %q, want %q", secs, got, want)
-		}
-	}
-}

@@ -6,6 +6,7 @@ import (
 	"unicode"
 
 	"github.com/stagecraft/stagecraft/compiler/ir"
+	"github.com/stagecraft/stagecraft/lang/literal"
 )
 
 // printer writes IR expressions back in the language's own words, as a
@@ -220,57 +221,6 @@ func bare(s string) bool {
 	return true
 }
 
-// Duration units as the language spells them (spec/language.md); a month
-// is 30 days. Printing uses days and smaller units only, so that the same
-// wait always prints the same way (14d, not sometimes 2w).
-var units = map[string]int64{"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "mo": 30 * 86400}
-
-// Duration prints seconds as the language writes a duration: 180d, 1h30m,
-// 2d12h, 45s; zero is 0s.
-func Duration(secs int64) string {
-	if secs == 0 {
-		return "0s"
-	}
-	var b strings.Builder
-	if secs < 0 {
-		b.WriteByte('-')
-		secs = -secs
-	}
-	for _, u := range []string{"d", "h", "m", "s"} {
-		if n := secs / units[u]; n > 0 {
-			b.WriteString(strconv.FormatInt(n, 10) + u)
-			secs -= n * units[u]
-		}
-	}
-	return b.String()
-}
-
-// durationSeconds reads a duration literal (180d, 1h30m, 6mo); ok is false
-// for anything else.
-func durationSeconds(s string) (secs int64, ok bool) {
-	if s == "" {
-		return 0, false
-	}
-	for s != "" {
-		i := 0
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		j := i
-		for j < len(s) && (s[j] < '0' || s[j] > '9') {
-			j++
-		}
-		n, err := strconv.ParseInt(s[:i], 10, 64)
-		u, known := units[s[i:j]]
-		if err != nil || !known {
-			return 0, false
-		}
-		secs += n * u
-		s = s[j:]
-	}
-	return secs, true
-}
-
 // key is an expression's meaning as a string, for comparing two programs:
 // positions, static types and variable slots left out (they follow from
 // the schema and from where the text stands), durations by their length
@@ -289,7 +239,7 @@ func writeKey(b *strings.Builder, e *ir.Expr) {
 	b.WriteString(string(e.Op))
 	lit := e.Lit
 	if e.Op == ir.OpLit && e.Kind == "duration" {
-		if secs, ok := durationSeconds(lit); ok {
+		if secs, err := literal.Duration(lit); err == nil {
 			lit = strconv.FormatInt(secs, 10) + "s"
 		}
 	}

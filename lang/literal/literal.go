@@ -62,6 +62,27 @@ func Duration(s string) (int64, error) {
 	return total, nil
 }
 
+// FormatDuration writes seconds as the language writes a duration, in
+// days, hours, minutes and seconds (180d, 1h30m, 2d12h, 45s; zero is 0s),
+// so that one wait always reads the same way (14d, never 2w).
+func FormatDuration(secs int64) string {
+	if secs == 0 {
+		return "0s"
+	}
+	var b strings.Builder
+	if secs < 0 {
+		b.WriteByte('-')
+		secs = -secs
+	}
+	for _, u := range []string{"d", "h", "m", "s"} {
+		if n := secs / units[u]; n > 0 {
+			b.WriteString(strconv.FormatInt(n, 10) + u)
+			secs -= n * units[u]
+		}
+	}
+	return b.String()
+}
+
 // Number returns the value of a number literal; one past float64's range
 // (a 400-digit number) is an error wrapping ErrRange, never ±Inf.
 func Number(s string) (float64, error) {
