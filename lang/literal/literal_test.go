@@ -1,6 +1,39 @@
 package literal
 
-import "testing"
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRange(t *testing.T) {
+	if MinTime != time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC).Unix() || MaxTime != time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC).Unix() {
+		t.Errorf("the range of times is %d..%d", MinTime, MaxTime)
+	}
+	for raw, want := range map[string]int64{"180d": 180 * 86400, "1h30m": 5400, "6mo": 180 * 86400, "3652058d": 3652058 * 86400,
+		"3652058d86399s": MaxDuration} {
+		if got, err := Duration(raw); err != nil || got != want {
+			t.Errorf("%s: %d %v, want %d", raw, got, err, want)
+		}
+	}
+	for _, raw := range []string{"200000000000000d", "3652059d", "3652058d86400s", "99999999999999999999s", "1" + strings.Repeat("0", 30) + "w"} {
+		if got, err := Duration(raw); !errors.Is(err, ErrRange) {
+			t.Errorf("%s: %d %v, want out of range", raw, got, err)
+		}
+	}
+	for _, raw := range []string{"5y", "d", "1"} {
+		if _, err := Duration(raw); err == nil || errors.Is(err, ErrRange) {
+			t.Errorf("%q: %v, want malformed", raw, err)
+		}
+	}
+	if n, err := Number("1" + strings.Repeat("0", 308)); err != nil || n != 1e308 {
+		t.Errorf("1e308: %v %v", n, err)
+	}
+	if _, err := Number("1" + strings.Repeat("0", 400)); !errors.Is(err, ErrRange) {
+		t.Errorf("a 401-digit number: %v", err)
+	}
+}
 
 // TestFormatDuration: durations print in days and smaller units, and read
 // back to the same seconds.
