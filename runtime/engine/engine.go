@@ -548,16 +548,11 @@ func (t *tx) undelivered(it *item, key string, fields map[string]value.Value) er
 			return fmt.Errorf("an undelivered input has an error, not %q", k)
 		}
 	}
-	seq, n, err := ParseKey(key)
+	ef, err := t.e.Outbox(key) // an earlier input's: committed
 	if err != nil {
 		return err
 	}
-	raw, ok, err := t.b.Get(keyOutboxAt(seq, n))
-	if err != nil {
-		return err
-	}
-	var ef Effect
-	if !ok || json.Unmarshal(raw, &ef) != nil || ef.Item != it.ID {
+	if ef == nil || ef.Item != it.ID {
 		return fmt.Errorf("item %s sent no message %q", it.ID, key)
 	}
 	t.timeline(it, ef.Rule, fmt.Sprintf("%s %s to %s not delivered: %s", ef.Kind, key, orDefault(ef.To, "the client"), quote(fields["error"])))
