@@ -7,6 +7,7 @@ package diag
 import (
 	"fmt"
 	"sort"
+	"strconv"
 
 	"github.com/stagecraft/stagecraft/lang/token"
 )
@@ -42,6 +43,46 @@ type Diagnostic struct {
 	Code     Code
 	Message  string
 	Hint     string // a suggested fix, e.g. `did you mean "phone"?`; may be empty
+
+	// Related points at the other places a diagnostic is about: the first
+	// declaration of a duplicate, the `{` a missing `}` belongs to. It
+	// becomes LSP relatedInformation.
+	Related []Related
+	// Fixes are edits that would resolve the diagnostic (a did-you-mean's
+	// replacement), as data an editor offers as quick fixes.
+	Fixes []Fix
+}
+
+// Related is another place that explains a diagnostic.
+type Related struct {
+	Pos, End token.Pos
+	Message  string
+}
+
+// Fix is an edit that resolves a diagnostic: replace [Pos, End) with NewText.
+type Fix struct {
+	Title    string // e.g. `replace with "phone"`
+	Pos, End token.Pos
+	NewText  string
+}
+
+// Relate records another place the diagnostic is about and returns d, so that
+// a report can be followed by it: l.Errorf(...).Relate(p, e, "first declared here").
+func (d *Diagnostic) Relate(pos, end token.Pos, msg string) *Diagnostic {
+	d.Related = append(d.Related, Related{Pos: pos, End: end, Message: msg})
+	return d
+}
+
+// Replace records a fix that replaces [pos, end) with text, titled by what it does.
+func (d *Diagnostic) Replace(pos, end token.Pos, text string) *Diagnostic {
+	d.Fixes = append(d.Fixes, Fix{Title: "replace with " + strconv.Quote(text), Pos: pos, End: end, NewText: text})
+	return d
+}
+
+// same reports whether two diagnostics say the same thing at the same place.
+func same(a, b Diagnostic) bool {
+	return a.Pos == b.Pos && a.End == b.End && a.Severity == b.Severity && a.Code == b.Code &&
+		a.Message == b.Message && a.Hint == b.Hint
 }
 
 // MaxDiagnostics bounds a List: past it, one final error says how many were dropped.
@@ -131,10 +172,11 @@ func (l *List) Sorted() []Diagnostic {
 	})
 	keep := out[:0]
 	for i, d := range out {
-		if i > 0 && d == out[i-1] {
+		if i > 0 && same(d, out[i-1]) {
 			continue
 		}
 		keep = append(keep, d)
 	}
 	return keep
 }
+

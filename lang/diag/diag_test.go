@@ -1,9 +1,11 @@
 package diag_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stagecraft/stagecraft/lang/diag"
+	"github.com/stagecraft/stagecraft/lang/token"
 )
 
 // A list capped by warnings alone has no errors; a dropped error still counts.
@@ -20,5 +22,27 @@ func TestCapKeepsSeverity(t *testing.T) {
 	all.Append(&l)
 	if !all.HasErrors() {
 		t.Fatal("a dropped error must count")
+	}
+}
+
+func TestRelatedAndFixesInJSONAndText(t *testing.T) {
+	fset := token.NewFileSet()
+	f := fset.AddFile("a.rules", []byte("x fone\ny\n"))
+	var l diag.List
+	l.Errorf(f.Pos(2), f.Pos(6), diag.EUnknownField, "unknown field %q", "fone").
+		Replace(f.Pos(2), f.Pos(6), "phone").
+		Relate(f.Pos(7), f.Pos(8), "declared here")
+	var js, txt strings.Builder
+	if err := diag.WriteJSON(&js, fset, l.Sorted()); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"relatedInformation"`, `"uri": "a.rules"`, `"newText": "phone"`, `"title": "replace with \"phone\""`, `"line": 1`} {
+		if !strings.Contains(js.String(), want) {
+			t.Errorf("JSON lacks %s:\n%s", want, js.String())
+		}
+	}
+	diag.WriteText(&txt, fset, l.Sorted(), 0)
+	if !strings.Contains(txt.String(), "a.rules:2:1: declared here") {
+		t.Errorf("text lacks the related place:\n%s", txt.String())
 	}
 }

@@ -51,6 +51,10 @@ func WriteText(w io.Writer, fset *token.FileSet, ds []Diagnostic, dropped int) {
 		if d.Hint != "" {
 			fmt.Fprintf(w, "    hint: %s\n", d.Hint)
 		}
+		for _, r := range d.Related {
+			rp := fset.Position(r.Pos)
+			fmt.Fprintf(w, "    %s:%d:%d: %s\n", rp.Filename, rp.Line, rp.Column, r.Message)
+		}
 	}
 	if dropped > 0 {
 		fmt.Fprintf(w, "too many diagnostics: %d more not shown\n", dropped)
@@ -77,6 +81,45 @@ type LSPDiagnostic struct {
 	Code     Code     `json:"code"`
 	Source   string   `json:"source"`
 	Message  string   `json:"message"`
+	// RelatedInformation is LSP's: other places the diagnostic is about.
+	// Its location's uri is the file name as the FileSet knows it; the
+	// language server turns it into a URI.
+	RelatedInformation []LSPRelated `json:"relatedInformation,omitempty"`
+	// Data carries the fixes, ready to become LSP quick fixes.
+	Data *LSPData `json:"data,omitempty"`
+}
+
+// LSPLocation is an LSP Location.
+type LSPLocation struct {
+	URI   string   `json:"uri"`
+	Range LSPRange `json:"range"`
+}
+
+// LSPRelated is an LSP DiagnosticRelatedInformation.
+type LSPRelated struct {
+	Location LSPLocation `json:"location"`
+	Message  string      `json:"message"`
+}
+
+// LSPData is the diagnostic's data: the edits that would fix it.
+type LSPData struct {
+	Fixes []LSPFix `json:"fixes"`
+}
+
+// LSPFix is one edit: replace range (in the diagnostic's file) with newText.
+type LSPFix struct {
+	Title   string   `json:"title"`
+	Range   LSPRange `json:"range"`
+	NewText string   `json:"newText"`
+}
+
+// lspRange converts a span to an LSP range.
+func lspRange(fset *token.FileSet, pos, end token.Pos) (string, LSPRange) {
+	s, e := fset.Position(pos), fset.Position(end)
+	return s.Filename, LSPRange{
+		Start: LSPPosition{Line: max(s.Line-1, 0), Character: s.UTF16},
+		End:   LSPPosition{Line: max(e.Line-1, 0), Character: e.UTF16},
+	}
 }
 
 // ToLSP converts diagnostics to the LSP shape. A hint is appended to the
@@ -84,22 +127,24 @@ type LSPDiagnostic struct {
 func ToLSP(fset *token.FileSet, ds []Diagnostic) []LSPDiagnostic {
 	out := make([]LSPDiagnostic, 0, len(ds))
 	for _, d := range ds {
-		s, e := fset.Position(d.Pos), fset.Position(d.End)
 		msg := d.Message
 		if d.Hint != "" {
 			msg += " (" + d.Hint + ")"
 		}
-		out = append(out, LSPDiagnostic{
-			File: s.Filename,
-			Range: LSPRange{
-				Start: LSPPosition{Line: max(s.Line-1, 0), Character: s.UTF16},
-				End:   LSPPosition{Line: max(e.Line-1, 0), Character: e.UTF16},
-			},
-			Severity: d.Severity,
-			Code:     d.Code,
-			Source:   "stagecraft",
-			Message:  msg,
-		})
+		file, r := lspRange(fset, d.Pos, d.End)
+		ld := LSPDiagnostic{File: file, Range: r, Severity: d.Severity, Code: d.Code, Source: "stagecraft", Message: msg}
+		for _, rel := range d.Related {
+			f, r := lspRange(fset, rel.Pos, rel.End)
+			ld.RelatedInformation = append(ld.RelatedInformation, LSPRelated{Location: LSPLocation{URI: f, Range: r}, Message: rel.Message})
+		}
+		if len(d.Fixes) > 0 {
+			ld.Data = &LSPData{}
+			for _, fx := range d.Fixes {
+				_, r := lspRange(fset, fx.Pos, fx.End)
+				ld.Data.Fixes = append(ld.Data.Fixes, LSPFix{Title: fx.Title, Range: r, NewText: fx.NewText})
+			}
+		}
+		out = append(out, ld)
 	}
 	return out
 }
