@@ -179,4 +179,3 @@ func (l *List) Sorted() []Diagnostic {
 	}
 	return keep
 }
-
