@@ -8,6 +8,7 @@ import (
 	"math/rand"
 	randv2 "math/rand/v2"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -39,11 +40,17 @@ func examplesProgram(t testing.TB) *ir.Program {
 
 func benchProgram(t testing.TB) *ir.Program {
 	t.Helper()
-	b, err := os.ReadFile("testdata/bench.rules")
+	return programFile(t, "bench.rules")
+}
+
+// programFile compiles one workspace file of testdata.
+func programFile(t testing.TB, name string) *ir.Program {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := compile.Program([]compile.Source{{Name: "bench.rules", Src: b}})
+	p, err := compile.Program([]compile.Source{{Name: name, Src: b}})
 	if err != nil {
 		t.Fatal(err)
 	}
