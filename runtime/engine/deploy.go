@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -100,14 +101,14 @@ type pendingTimer struct {
 // from when their wait started. The rest run the new definition when due.
 func (t *tx) replanTimers(p *plan.Plan, version int64) error {
 	var touched []pendingTimer
-	var bad error
 	// The committed timers, from the first a tick reads (before it there
-	// are only deletions): this batch has written none yet.
+	// are only deletions): this batch has written none yet. Damaged ones
+	// are parked, as a tick parks them: a deploy must not wait for a repair.
 	err := t.e.st.ScanRange(t.next, keyTimerEnd, func(k, v []byte) bool {
 		var tm timer
 		if err := json.Unmarshal(v, &tm); err != nil {
-			bad = fmt.Errorf("corrupt timer %q: %v", k, err)
-			return false
+			t.park(bytes.Clone(k), bytes.Clone(v), fmt.Sprintf("the timer does not decode: %v", err))
+			return true
 		}
 		what, ident := "rule", tm.Rule
 		if tm.Trigger != "" {
@@ -118,13 +119,18 @@ func (t *tx) replanTimers(p *plan.Plan, version int64) error {
 		}
 		return true
 	})
-	if err != nil || bad != nil {
-		return fmt.Errorf("deploy: reading pending timers: %v", firstErr(bad, err))
+	if err != nil {
+		return fmt.Errorf("deploy: reading pending timers: %v", err)
 	}
 	for _, pt := range touched {
-		it, err := t.mustItem(pt.tm.Item)
-		if err != nil {
-			return fmt.Errorf("deploy: timer %q: %v", pt.key, err)
+		it := t.load(pt.tm.Item)
+		if it == nil && t.err != nil {
+			return fmt.Errorf("deploy: timer %q: %v", pt.key, t.err)
+		}
+		if it == nil {
+			body, _ := json.Marshal(pt.tm)
+			t.park([]byte(pt.key), body, fmt.Sprintf("its item %q is not in the store", pt.tm.Item))
+			continue
 		}
 		old := dueOfTimerKey([]byte(pt.key))
 		if pt.c == nil || pt.c.Kind == plan.Removed || pt.c.Kind == plan.Moved {

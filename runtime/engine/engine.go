@@ -102,6 +102,11 @@ type Result struct {
 	More     bool       // tick: due timers remain; apply the tick again to go on
 	Version  int64      // the program version in force after the input
 	Plan     *plan.Plan // deploy: the plan it applied
+	// Parked lists the due timers this tick could not run because the store
+	// is damaged (a timer that does not decode, an item that is gone). They
+	// are moved aside, never deleted (ParkedTimers lists them), so that one
+	// damaged record does not stop the clock of every other item.
+	Parked []ParkedTimer
 }
 
 // Engine runs one program at a time over one store.

@@ -22,6 +22,7 @@ var (
 	keyAwait    = []byte(layout + "await/") // webhook calls awaiting an answer, by outbox key
 	keyOutbox   = []byte(layout + "outbox/")
 	keyRecord   = []byte(layout + "rec/")
+	keyParked   = []byte(layout + "parked/")    // timers a tick could not run (damage), kept for an operator
 	keyClock    = []byte(layout + "meta/clock") // the time of the last tick
 	keyNext     = []byte(layout + "meta/next")  // the first timer key a tick reads: every one before it has fired
 	keyProgram  = []byte(layout + "prog/")
@@ -45,6 +46,12 @@ func versionOfProgramKey(k []byte) int64 { return int64(unhex16(k[len(keyProgram
 // the plans, so the prefix has no variable of its own.
 func keyPlanAt(version int64) []byte {
 	return append([]byte(layout+"plan/"), hex16(uint64(version))...)
+}
+
+// keyParkedOf is where a timer that cannot run is kept: its timer key
+// after the prefix, so parked timers list in due order.
+func keyParkedOf(timerKey []byte) []byte {
+	return append(append([]byte(nil), keyParked...), timerKey[len(keyTimer):]...)
 }
 
 func keyItem(id string) []byte { return []byte(layout + "item/" + id) }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/stagecraft/stagecraft/runtime/store"
 	"github.com/stagecraft/stagecraft/runtime/value"
 )
 
@@ -193,11 +194,12 @@ func (t *tx) tick() error {
 		t.next = append(key, 0) // the first key after this one
 		var tm timer
 		if err := json.Unmarshal(body, &tm); err != nil {
-			return fmt.Errorf("corrupt timer %q: %v", key, err)
+			t.park(key, body, fmt.Sprintf("the timer does not decode: %v", err))
+			continue
 		}
 		t.now = dueOfTimerKey(key)
 		t.moves, t.runs, t.seen = 0, 0, nil
-		if err := t.fireTimer(string(key), tm); err != nil {
+		if err := t.fireTimer(string(key), body, tm); err != nil {
 			return err
 		}
 	}
@@ -222,10 +224,14 @@ func (t *tx) dueTimers(n int) ([][2][]byte, error) {
 }
 
 // fireTimer runs a due timer and deletes it, in the same batch.
-func (t *tx) fireTimer(key string, tm timer) error {
-	it, err := t.mustItem(tm.Item)
-	if err != nil {
-		return fmt.Errorf("timer %q: %v", key, err)
+func (t *tx) fireTimer(key string, body []byte, tm timer) error {
+	it := t.load(tm.Item)
+	if it == nil {
+		if t.err != nil { // the item is there but cannot be read now: refuse the tick, lose nothing
+			return fmt.Errorf("timer %q: %v", key, t.err)
+		}
+		t.park([]byte(key), body, fmt.Sprintf("its item %q is not in the store", tm.Item))
+		return nil
 	}
 	t.unschedule(it, key)
 	if tm.Trigger != "" {
@@ -284,4 +290,40 @@ func (t *tx) followDates(it *item) {
 		t.timeline(it, r.Pos.String(), fmt.Sprintf("pending rule rescheduled from %s to %s: its time follows the item's fields",
 			value.Value{K: value.DateTime, N: float64(old)}, value.Value{K: value.DateTime, N: float64(max(due, t.floor()))}))
 	}
+}
+
+// ParkedTimer is a due timer a tick could not run, kept aside with why.
+type ParkedTimer struct {
+	Key    string `json:"key"`    // its key in the timer space
+	Timer  string `json:"timer"`  // its record, as it was stored
+	Reason string `json:"reason"` // what is damaged
+	Seq    int64  `json:"seq"`    // the tick that parked it
+}
+
+// park moves a due timer that cannot run out of the timer space, with the
+// reason, in the tick's batch. Only damage parks a timer (a record that does
+// not decode, an item that is gone while its timer is not); failing the tick
+// instead would stop every other item's clock at this timer, for good.
+func (t *tx) park(key, body []byte, reason string) {
+	p := ParkedTimer{Key: string(key), Timer: string(body), Reason: reason, Seq: t.in.Seq}
+	b, _ := json.Marshal(p) // strings only: cannot fail
+	t.b.Delete(key)
+	t.b.Set(keyParkedOf(key), b)
+	t.res.Parked = append(t.res.Parked, p)
+}
+
+// ParkedTimers lists the timers ticks have parked, in due order.
+func ParkedTimers(st *store.Store) ([]ParkedTimer, error) {
+	var out []ParkedTimer
+	var bad error
+	err := st.Scan(keyParked, func(k, v []byte) bool {
+		var p ParkedTimer
+		if err := json.Unmarshal(v, &p); err != nil {
+			bad = fmt.Errorf("corrupt parked timer %q: %v", k, err)
+			return false
+		}
+		out = append(out, p)
+		return true
+	})
+	return out, firstErr(bad, err)
 }
