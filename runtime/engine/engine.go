@@ -8,6 +8,7 @@
 package engine
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -256,7 +257,20 @@ func (e *Engine) Seq() int64 {
 // Options.TimersPerTick due timers; Result.More says when more are due,
 // and the caller applies the tick again (Advance does).
 func (e *Engine) Apply(in Input) (*Result, error) {
-	b, tx, err := e.run(in)
+	return e.ApplyContext(context.Background(), in)
+}
+
+// ApplyContext is Apply under a context: one done before the input is
+// committed refuses it whole (nothing of it is written), so a cancelled
+// request never leaves half an input, and never changes what an input
+// does: replay, which has no such context, gives the same bytes. Once
+// committed, the input waits for its sync whatever the context says, so
+// that its result is never lost to the caller that made it.
+func (e *Engine) ApplyContext(ctx context.Context, in Input) (*Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("input not applied: %w", err)
+	}
+	b, tx, err := e.run(ctx, in)
 	if err != nil {
 		return nil, err
 	}
@@ -280,12 +294,12 @@ func (e *Engine) mark(seq int64) {
 
 // run applies the input under the engine's lock and commits it without
 // waiting for the sync, so that concurrent inputs share one fsync.
-func (e *Engine) run(in Input) (b *store.Batch, t *tx, err error) {
+func (e *Engine) run(ctx context.Context, in Input) (b *store.Batch, t *tx, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	b = e.st.NewBatch()
 	in.Seq = e.seq + 1
-	t = &tx{e: e, b: b, in: in, now: in.Time, next: e.next, items: map[string]*item{}, res: &Result{Seq: in.Seq}}
+	t = &tx{ctx: ctx, e: e, b: b, in: in, now: in.Time, next: e.next, items: map[string]*item{}, res: &Result{Seq: in.Seq}}
 	defer func() {
 		if p := recover(); p != nil { // a bug must not leave the engine locked or half an input committed
 			if t.restore != nil {
@@ -301,6 +315,9 @@ func (e *Engine) run(in Input) (b *store.Batch, t *tx, err error) {
 	}
 	if err == nil {
 		err = t.flush()
+	}
+	if err == nil && ctx.Err() != nil { // the last moment a cancellation can refuse it whole
+		err = fmt.Errorf("input %d not applied: %w", in.Seq, ctx.Err())
 	}
 	if err == nil {
 		if err = b.Apply(); err != nil {
@@ -336,6 +353,13 @@ func (e *Engine) run(in Input) (b *store.Batch, t *tx, err error) {
 // Pebble commits them in order, so a crash may lose later ones, never an
 // earlier one alone.
 func (e *Engine) Advance(to int64, each func(*Result)) error {
+	return e.AdvanceContext(context.Background(), to, each)
+}
+
+// AdvanceContext is Advance under a context: once it is done no further
+// chunk starts; the chunks already committed are synced and reported, and
+// the error says the drain stopped (the next tick goes on from there).
+func (e *Engine) AdvanceContext(ctx context.Context, to int64, each func(*Result)) error {
 	type syncing struct {
 		b   *store.Batch
 		res *Result
@@ -360,7 +384,10 @@ func (e *Engine) Advance(to int64, each func(*Result)) error {
 		return err
 	}
 	for {
-		b, t, err := e.run(Input{Kind: "tick", Time: to})
+		if err := ctx.Err(); err != nil {
+			return drain(fmt.Errorf("advance stopped before the due timers at %d drained: %w", to, err))
+		}
+		b, t, err := e.run(ctx, Input{Kind: "tick", Time: to})
 		if err != nil {
 			return drain(err)
 		}
@@ -380,6 +407,7 @@ const advanceInFlight = 8
 
 // tx is one input being applied.
 type tx struct {
+	ctx   context.Context // the caller's: for hosts that call out (custom actions); never changes what the input does
 	e     *Engine
 	b     *store.Batch
 	in    Input

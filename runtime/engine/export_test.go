@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 )
 
@@ -10,7 +11,7 @@ import (
 // no item's list of timers grows to n; they must never come due.
 func SeedTimers(e *Engine, n int, due int64) error {
 	b := e.st.NewBatch()
-	t := &tx{e: e, b: b, in: Input{Seq: e.seq}, next: e.next, items: map[string]*item{}, res: &Result{}}
+	t := &tx{ctx: context.Background(), e: e, b: b, in: Input{Seq: e.seq}, next: e.next, items: map[string]*item{}, res: &Result{}}
 	for i := 0; i < n; i++ {
 		t.schedule(due+int64(i), timerRule, timer{Item: fmt.Sprintf("seed%d", i), Rule: "seed"})
 	}
@@ -32,7 +33,7 @@ func ApplyBatched(e *Engine, ins []Input, perBatch int) error {
 		b := e.st.NewBatch()
 		for _, in := range chunk {
 			in.Seq = e.seq + 1
-			t := &tx{e: e, b: b, in: in, now: in.Time, next: e.next, items: map[string]*item{}, res: &Result{Seq: in.Seq}}
+			t := &tx{ctx: context.Background(), e: e, b: b, in: in, now: in.Time, next: e.next, items: map[string]*item{}, res: &Result{Seq: in.Seq}}
 			if err := t.run(); err != nil {
 				b.Discard()
 				return err

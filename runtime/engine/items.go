@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -399,7 +400,7 @@ func (e *Engine) Load(entity, id string) (*interp.Item, error) {
 	defer e.mu.Unlock()
 	b := e.st.NewBatch()
 	defer b.Discard()
-	t := &tx{e: e, b: b, items: map[string]*item{}}
+	t := &tx{ctx: context.Background(), e: e, b: b, items: map[string]*item{}}
 	it := world{t: t}.Load(entity, id)
 	if t.err != nil {
 		return nil, t.err
