@@ -79,8 +79,12 @@ var allowed = map[string][]string{
 	"internal/golden":    {},
 	"internal/workspace": {},
 	"internal/compile":   {"compiler/check", "compiler/ir", "compiler/lower", "lang/ast", "lang/diag", "lang/parser", "lang/token", "stdlib"},
+	// The language server: the front end, the workspace rules of the CLI,
+	// and go.lsp.dev's transport and protocol types.
+	"lsp": {"compiler/check", "compiler/types", "internal/compile", "internal/workspace", "lang/ast", "lang/diag", "lang/format",
+		"lang/parser", "lang/token"},
 	"cmd/stagecraft": {"compiler/ir", "compiler/lower", "compiler/plan", "examples", "internal/compile", "internal/workspace",
-		"lang/diag", "lang/format", "lang/literal", "lang/parser", "lang/token", "runtime/engine", "runtime/store", "runtime/testrun", "server", "server/auth",
+		"lang/diag", "lang/format", "lang/literal", "lang/parser", "lang/token", "lsp", "runtime/engine", "runtime/store", "runtime/testrun", "server", "server/auth",
 		"server/delivery", "server/tenant", "stdlib"},
 	"": {},
 }

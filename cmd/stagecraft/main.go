@@ -9,6 +9,7 @@
 //	stagecraft serve [--data DIR] [--addr HOST:PORT]
 //	stagecraft keys create --data DIR --tenant NAME
 //	stagecraft tenant export|import --data DIR --tenant NAME
+//	stagecraft lsp
 //	stagecraft version
 //
 // Exit codes: 0 success, 1 problems found (errors, unformatted files with -l,
@@ -35,6 +36,7 @@ commands:
   keys create --data DIR --tenant NAME make an API key for a tenant; prints it last
   tenant export|import --data DIR --tenant NAME
                                        a tenant's log and delivery state, to back up or move it
+  lsp                                  a language server on stdin and stdout, for editors
   version                              print the version
 
 "stagecraft <command> -h" describes a command.
@@ -66,6 +68,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdKeys(args[1:], stdout, stderr)
 	case "tenant":
 		return cmdTenant(args[1:], stdout, stderr)
+	case "lsp":
+		return cmdLSP(args[1:], os.Stdin, stdout, stderr)
 	case "version":
 		return cmdVersion(args[1:], stdout, stderr)
 	case "help", "-h", "--help":

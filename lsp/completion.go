@@ -1,0 +1,736 @@
+package lsp
+
+import (
+	"sort"
+	"unicode/utf8"
+
+	"go.lsp.dev/protocol"
+
+	"github.com/stagecraft/stagecraft/compiler/check"
+	"github.com/stagecraft/stagecraft/compiler/types"
+)
+
+// completion offers what may be written at the cursor. It reads the
+// declaration's text before the cursor (scan.go) rather than its tree, so
+// that it answers in a line that does not parse yet, and takes names from
+// the workspace's last check: stages, fields, resources, variables, and
+// from the standard library: actions, settings, events, functions.
+func (s *Server) completion(p *protocol.CompletionParams) (*protocol.CompletionList, error) {
+	w, src, err := s.source(p.TextDocument.URI)
+	if err != nil || src == nil {
+		return nil, err
+	}
+	off := offsetAt(src.text, p.Position)
+	c := &completer{s: s, w: w, src: src, off: off, seen: map[string]bool{}}
+	c.run()
+	sort.SliceStable(c.items, func(i, j int) bool { return c.items[i].SortText < c.items[j].SortText })
+	return &protocol.CompletionList{Items: c.items}, nil
+}
+
+type completer struct {
+	s     *Server
+	w     *workspace
+	src   *source
+	off   int // the cursor
+	start int // where the word being completed starts
+	items []protocol.CompletionItem
+	seen  map[string]bool
+	rank  int
+}
+
+// add offers one item that replaces the word being completed with insert.
+func (c *completer) add(label string, kind protocol.CompletionItemKind, detail, doc, insert string) {
+	if c.seen[label] {
+		return
+	}
+	c.seen[label] = true
+	r := rangeOf(c.w.fset, c.src.tf.Pos(c.start), c.src.tf.Pos(c.off))
+	it := protocol.CompletionItem{Label: label, Kind: kind, Detail: detail,
+		TextEdit: &protocol.TextEdit{Range: r, NewText: insert}, FilterText: insert}
+	if doc != "" {
+		it.Documentation = protocol.MarkupContent{Kind: protocol.Markdown, Value: doc}
+	}
+	c.rank++
+	it.SortText = string(rune('a'+c.rank/26%26)) + string(rune('a'+c.rank%26))
+	c.items = append(c.items, it)
+}
+
+func (c *completer) run() {
+	text := c.src.text
+	c.start = c.off
+	for c.start > 0 {
+		r, size := utf8.DecodeLastRune(text[:c.start])
+		if !isWordRune(r) {
+			break
+		}
+		c.start -= size
+	}
+	declStart := declStart(text, c.start)
+	sc := scan(text[declStart:c.start])
+	ts := sc.toks
+	entity := c.entity(ts)
+	if sc.open >= 0 {
+		if sc.tmplOff >= 0 {
+			c.expr(scan([]byte(sc.template)).toks, entity, ts)
+			return
+		}
+		if stageContext(ts) {
+			c.start = declStart + sc.open
+			c.stages(entity, "")
+		}
+		return
+	}
+	if len(ts) == 0 {
+		c.keywords()
+		return
+	}
+	// a label: NAME: on stage ..., NAME: move to stage ...
+	if len(ts) >= 2 && ts[0].kind == tWord && ts[1].text == ":" {
+		ts = ts[2:]
+		if len(ts) == 0 {
+			c.add("on stage", protocol.CompletionItemKindKeyword, "a rule", "", "on stage ")
+			c.add("move to stage", protocol.CompletionItemKindKeyword, "a trigger", "", "move to stage ")
+			return
+		}
+	}
+	switch ts[0].text {
+	case "on":
+		c.rule(ts, entity)
+	case "move":
+		c.trigger(ts, entity)
+	case "test":
+		c.test(text, declStart)
+	case "field":
+		c.field(ts)
+	case "pipeline":
+		if len(ts) == 1 {
+			for _, e := range c.s.u.Lib.PipelineEntities {
+				c.add(e, protocol.CompletionItemKindClass, "entity", "", e)
+			}
+		} else if lastIs(ts, "{") || len(ts) > 3 && ts[len(ts)-1].kind != tWord {
+			c.add("stage", protocol.CompletionItemKindKeyword, "", "", "stage ")
+		} else if len(ts) > 3 && ts[len(ts)-2].text == "stage" {
+			c.add("won", protocol.CompletionItemKindKeyword, "the stage closes the item as won", "", "won")
+			c.add("lost", protocol.CompletionItemKindKeyword, "the stage closes the item as lost", "", "lost")
+		}
+	default:
+		if k := c.s.resourceKind(ts[0].text); k != nil {
+			if indexOf(ts, "{") >= 0 {
+				c.settings(ts[indexOf(ts, "{")+1:], k.Settings, "", nil)
+			}
+			return
+		}
+		if len(ts) == 1 && ts[0].kind == tWord && c.start == declStart {
+			c.keywords()
+		}
+	}
+}
+
+// declStart returns the offset of the start of the declaration holding
+// off: declarations start in the first column, continuation lines are
+// indented.
+func declStart(text []byte, off int) int {
+	lineStart := off
+	for {
+		for lineStart > 0 && text[lineStart-1] != '\n' {
+			lineStart--
+		}
+		if lineStart < len(text) {
+			c := text[lineStart]
+			if c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '#' && c != '}' || lineStart == 0 {
+				return lineStart
+			}
+		}
+		if lineStart == 0 {
+			return 0
+		}
+		lineStart--
+	}
+}
+
+func (c *completer) keywords() {
+	for _, k := range []string{"on stage", "move to stage", "field", "pipeline", "test"} {
+		c.add(k, protocol.CompletionItemKindKeyword, "", "", k+" ")
+	}
+	for _, k := range c.s.u.Lib.Resources {
+		c.add(k.Name, protocol.CompletionItemKindKeyword, "resource", k.Doc, k.Name+" ")
+	}
+}
+
+// stageContext reports whether the cursor follows `stage` (a stage name
+// comes next) or `stage PIPELINE.`.
+func stageContext(ts []tok) bool {
+	return lastIs(ts, "stage") || len(ts) >= 3 && ts[len(ts)-1].text == "." && ts[len(ts)-3].text == "stage" ||
+		len(ts) >= 2 && ts[len(ts)-2].text == "to" && ts[0].text == "move" && ts[len(ts)-1].kind == tWord && false
+}
+
+// entity is the entity whose items the declaration is about: that of the
+// stage it names, else the first entity with pipelines.
+func (c *completer) entity(ts []tok) string {
+	if c.w.info != nil {
+		for i := 0; i+1 < len(ts); i++ {
+			if ts[i].text != "stage" {
+				continue
+			}
+			name := unquote(ts[i+1])
+			if i+3 < len(ts) && ts[i+2].text == "." {
+				for _, p := range c.w.info.Schema.Pipelines {
+					if p.Name == name {
+						return p.Entity
+					}
+				}
+			}
+			for _, p := range c.w.info.Schema.Pipelines {
+				if p.Lookup(name) != nil {
+					return p.Entity
+				}
+			}
+		}
+	}
+	return c.s.u.Lib.PipelineEntities[0]
+}
+
+func unquote(t tok) string {
+	if t.kind == tString && len(t.text) >= 2 {
+		return t.text[1 : len(t.text)-1]
+	}
+	return t.text
+}
+
+// stages offers the stages of an entity's pipelines (of one pipeline when
+// pipeline is set), quoted when they need to be.
+func (c *completer) stages(entity, pipeline string) {
+	if c.w.info == nil {
+		return
+	}
+	for _, p := range c.w.info.Schema.Pipelines {
+		if p.Entity != entity || pipeline != "" && p.Name != pipeline {
+			continue
+		}
+		for _, st := range p.Stages {
+			c.add(st.Name, protocol.CompletionItemKindEnumMember, "stage of "+quoteName(p.Name), "", quoteName(st.Name))
+		}
+	}
+	if pipeline == "" {
+		for _, p := range c.w.info.Schema.Pipelines {
+			if p.Entity == entity {
+				c.add(p.Name, protocol.CompletionItemKindModule, "pipeline ("+p.Entity+")", "", quoteName(p.Name))
+			}
+		}
+	}
+}
+
+// rule completes in a rule: on stage S [then] [after D] [if C]: ACTION.
+func (c *completer) rule(ts []tok, entity string) {
+	colon := indexOf(ts, ":")
+	if colon < 0 {
+		switch {
+		case lastIs(ts, "on"):
+			c.add("stage", protocol.CompletionItemKindKeyword, "", "", "stage ")
+		case stageContext(ts):
+			c.stages(entity, c.pipelineBefore(ts))
+		case indexOf(ts, "if") >= 0:
+			c.expr(ts[indexOf(ts, "if")+1:], entity, ts)
+		case lastIs(ts, "after"), lastIs(ts, "at"):
+		default:
+			for _, k := range []string{"then", "after", "at", "worktime", "keep", "if"} {
+				c.add(k, protocol.CompletionItemKindKeyword, "", "", k)
+			}
+		}
+		return
+	}
+	c.action(ts[colon+1:], entity, ts)
+}
+
+func (c *completer) pipelineBefore(ts []tok) string {
+	if len(ts) >= 2 && ts[len(ts)-1].text == "." {
+		return unquote(ts[len(ts)-2])
+	}
+	return ""
+}
+
+// action completes after a rule's colon.
+func (c *completer) action(ts []tok, entity string, all []tok) {
+	lib := c.s.u.Lib
+	if len(ts) == 0 {
+		for _, a := range lib.Actions {
+			if a.Entities == nil || contains(a.Entities, entity) {
+				c.add(a.Name(), protocol.CompletionItemKindFunction, a.ID, a.Doc, a.Name()+" ")
+			}
+		}
+		c.add("let", protocol.CompletionItemKindKeyword, "set a variable", "", "let ")
+		c.add("calc", protocol.CompletionItemKindKeyword, "compute a variable", "", "calc ")
+		c.add("update", protocol.CompletionItemKindKeyword, "change a field of the item", "", "update ")
+		c.add(lib.RunVerb, protocol.CompletionItemKindKeyword, "a custom action", "", lib.RunVerb+" ")
+		return
+	}
+	verb := ts[0].text
+	switch verb {
+	case "let", "calc", "update":
+		if eq := indexOf(ts, "="); eq >= 0 {
+			c.expr(ts[eq+1:], entity, all)
+		} else if verb == "update" {
+			c.expr(ts[1:], entity, all)
+		}
+		return
+	case lib.RunVerb:
+		if len(ts) == 1 {
+			for _, r := range c.resources("action") {
+				c.add(r.Name, protocol.CompletionItemKindFunction, signature(r), "", r.Name+" ")
+			}
+			return
+		}
+		if r := c.w.resource(ts[1].text); r != nil && r.Action != nil {
+			c.settings(ts[2:], r.Action.Settings, entity, all)
+		}
+		return
+	}
+	if len(ts) == 1 {
+		for _, a := range lib.Actions {
+			if a.Verb == verb {
+				c.add(a.Object, protocol.CompletionItemKindFunction, a.ID, a.Doc, a.Object+" ")
+			}
+		}
+		return
+	}
+	var decl *types.ActionDecl
+	for _, a := range lib.Actions {
+		if a.Verb == verb && a.Object == ts[1].text {
+			decl = a
+		}
+	}
+	if decl == nil {
+		return
+	}
+	rest := ts[2:]
+	if lastIs(rest, "to") {
+		if decl.Target == types.UserTarget {
+			c.employees()
+		}
+		c.expr(nil, entity, all)
+		return
+	}
+	if lastIs(rest, "as") {
+		return // a new name
+	}
+	if decl.Target != types.NoTarget && indexOf(rest, "to") < 0 && c.settingKeyBefore(rest, decl.Settings) == nil {
+		c.add("to", protocol.CompletionItemKindKeyword, "to "+decl.TargetDefault, "", "to ")
+	}
+	c.settings(rest, decl.Settings, entity, all)
+	if decl.Result != nil && c.settingKeyBefore(rest, decl.Settings) == nil {
+		c.add("as", protocol.CompletionItemKindKeyword, "name the result ("+decl.Result.String()+")", "", "as ")
+	}
+}
+
+// settingKeyBefore returns the setting whose key is the last token, its
+// value not written yet.
+func (c *completer) settingKeyBefore(ts []tok, decls []*types.Setting) *types.Setting {
+	if len(ts) == 0 || ts[len(ts)-1].kind != tWord {
+		return nil
+	}
+	for _, st := range decls {
+		if st.Name == ts[len(ts)-1].text {
+			return st
+		}
+	}
+	return nil
+}
+
+// settings offers the keys not given yet, or the values of the key just
+// written.
+func (c *completer) settings(ts []tok, decls []*types.Setting, entity string, all []tok) {
+	if st := c.settingKeyBefore(ts, decls); st != nil {
+		c.values(st, entity, all)
+		return
+	}
+	// inside a list value [a, b, ...: the values of its key
+	if open := lastOpenBracket(ts); open > 0 {
+		if st := c.settingKeyBefore(ts[:open], decls); st != nil {
+			c.values(st, entity, all)
+			return
+		}
+	}
+	given := map[string]bool{}
+	for _, t := range ts {
+		given[t.text] = true
+	}
+	for _, st := range decls {
+		if !given[st.Name] {
+			c.add(st.Name, protocol.CompletionItemKindProperty, st.Type.String()+", "+settingFacts(st), st.Doc, st.Name+" ")
+		}
+	}
+}
+
+func lastOpenBracket(ts []tok) int {
+	depth := 0
+	for i := len(ts) - 1; i >= 0; i-- {
+		switch ts[i].text {
+		case "]":
+			depth++
+		case "[":
+			if depth == 0 {
+				return i
+			}
+			depth--
+		}
+	}
+	return -1
+}
+
+// values offers what a setting takes: enum members, resources of its
+// kind, employees, stages, true and false; else expressions.
+func (c *completer) values(st *types.Setting, entity string, all []tok) {
+	t := st.Type
+	if t.Kind == types.List {
+		t = t.Elem
+	}
+	if st.Auto {
+		c.add("auto", protocol.CompletionItemKindKeyword, "picked for you", "", "auto")
+	}
+	switch {
+	case t.Kind == types.Enum:
+		for _, v := range t.Values {
+			c.add(v, protocol.CompletionItemKindEnumMember, st.Name, "", v)
+		}
+		return
+	case t.Kind == types.Resource:
+		for _, r := range c.resources(t.Name) {
+			c.add(r.Name, protocol.CompletionItemKindValue, r.Kind+" "+r.Value, "", r.Name)
+		}
+		return
+	case t.Kind == types.Entity && t.Entity == "user":
+		c.employees()
+		c.add("responsible", protocol.CompletionItemKindVariable, "the item's responsible", "", "responsible")
+		return
+	case t.Kind == types.Bool:
+		c.add("true", protocol.CompletionItemKindValue, "", "", "true")
+		c.add("false", protocol.CompletionItemKindValue, "", "", "false")
+		return
+	case t.Kind == types.Stage:
+		c.stages(entity, "")
+		return
+	}
+	c.expr(nil, entity, all)
+}
+
+func (c *completer) resources(kind string) []*types.ResourceDef {
+	if c.w.info == nil {
+		return nil
+	}
+	var out []*types.ResourceDef
+	for _, r := range c.w.info.Schema.Resources {
+		if r.Kind == kind {
+			out = append(out, r)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func (w *workspace) resource(name string) *types.ResourceDef {
+	if w.info == nil {
+		return nil
+	}
+	return w.info.Schema.Resources[name]
+}
+
+func (c *completer) employees() {
+	for _, r := range c.resources("employee") {
+		c.add(r.Name, protocol.CompletionItemKindValue, "employee "+r.Value, "", r.Name)
+	}
+}
+
+// trigger completes in a trigger: move to stage S when WORD WORD SETTINGS [if C] [as USER].
+func (c *completer) trigger(ts []tok, entity string) {
+	when := indexOf(ts, "when")
+	switch {
+	case lastIs(ts, "move"):
+		c.add("to stage", protocol.CompletionItemKindKeyword, "", "", "to stage ")
+		return
+	case lastIs(ts, "to"):
+		c.add("stage", protocol.CompletionItemKindKeyword, "", "", "stage ")
+		return
+	case when < 0 && stageContext(ts):
+		c.stages(entity, c.pipelineBefore(ts))
+		return
+	case when < 0:
+		c.add("when", protocol.CompletionItemKindKeyword, "", "", "when ")
+		return
+	}
+	ev := ts[when+1:]
+	lib := c.s.u.Lib
+	if len(ev) == 0 {
+		for _, t := range lib.Triggers {
+			c.add(t.Name(), protocol.CompletionItemKindEvent, t.ID, t.Doc, t.Name()+" ")
+		}
+		return
+	}
+	if len(ev) == 1 {
+		for _, t := range lib.Triggers {
+			if t.Event[0] == ev[0].text {
+				c.add(t.Event[1], protocol.CompletionItemKindEvent, t.ID, t.Doc, t.Event[1]+" ")
+			}
+		}
+		return
+	}
+	decl := c.s.u.Trigger(ev[0].text + " " + ev[1].text)
+	if decl == nil {
+		return
+	}
+	rest := ev[2:]
+	switch {
+	case lastIs(rest, "as"):
+		c.employees()
+		return
+	case indexOf(rest, "if") >= 0:
+		c.expr(rest[indexOf(rest, "if")+1:], entity, ts)
+		return
+	}
+	all := append(append([]*types.Setting(nil), decl.Settings...), lib.TriggerSettings...)
+	c.settings(rest, all, entity, ts)
+	if c.settingKeyBefore(rest, all) == nil {
+		c.add("if", protocol.CompletionItemKindKeyword, "a condition", "", "if ")
+		c.add("as", protocol.CompletionItemKindKeyword, "the employee who moves the item", "", "as ")
+	}
+}
+
+// field completes a field declaration: field ENTITY.NAME: TYPE "LABEL".
+func (c *completer) field(ts []tok) {
+	switch {
+	case len(ts) == 1:
+		for _, e := range c.s.u.Lib.Entities {
+			c.add(e, protocol.CompletionItemKindClass, "entity", "", e)
+		}
+	case lastIs(ts, ":"):
+		for _, t := range []string{"text", "number", "money", "date", "datetime", "time", "duration", "bool", "file", "url", "email", "phone", "user", "contact", "company", "enum", "list"} {
+			c.add(t, protocol.CompletionItemKindTypeParameter, "type", "", t)
+		}
+	}
+}
+
+// test completes a statement of a test block: statements are one per
+// line, so the line before the cursor is what counts, within the block of
+// a given item when one is open.
+func (c *completer) test(text []byte, declStart int) {
+	lineStart := c.start
+	for lineStart > declStart && text[lineStart-1] != '\n' {
+		lineStart--
+	}
+	line := scan(text[lineStart:c.start]).toks
+	// an open given block: its settings are the item's fields
+	block := scan(text[declStart:lineStart]).toks
+	if item := openGiven(block); item != "" && c.w.info != nil {
+		if e := c.w.info.Schema.Entities[item]; e != nil && len(line) == 0 {
+			for _, f := range e.Order {
+				c.add(f.Name, protocol.CompletionItemKindField, f.Type.String(), f.Label, f.Name+" ")
+			}
+			return
+		}
+	}
+	if len(line) == 0 {
+		for _, k := range []string{"given", "at", "wait", "move", "set", "event", "expect"} {
+			c.add(k, protocol.CompletionItemKindKeyword, "", "", k+" ")
+		}
+		return
+	}
+	switch {
+	case line[0].text == "given" && len(line) == 1:
+		for _, e := range c.s.u.Lib.Entities {
+			c.add(e, protocol.CompletionItemKindClass, "entity", "", e+" ")
+		}
+	case line[0].text == "move" && stageContext(append(line, tok{text: "stage"})[:len(line)]) || line[0].text == "move" && lastIs(line, "to"):
+		c.stages(c.s.u.Lib.PipelineEntities[0], "")
+		for _, e := range c.s.u.Lib.PipelineEntities[1:] {
+			c.stages(e, "")
+		}
+	case line[0].text == "move" && lastIs(line, "by"):
+		c.employees()
+	case line[0].text == "event" && len(line) == 1:
+		for _, t := range c.s.u.Lib.Triggers {
+			c.add(t.Name(), protocol.CompletionItemKindEvent, t.ID, t.Doc, t.Name()+" ")
+		}
+	case line[0].text == "set" || line[0].text == "expect":
+		c.expr(line[1:], "", nil)
+	}
+}
+
+// openGiven returns the entity of a given block still open at the end.
+func openGiven(ts []tok) string {
+	entity, depth := "", 0
+	for i, t := range ts {
+		switch t.text {
+		case "{":
+			depth++
+			if depth == 2 && i >= 3 && ts[i-3].text == "given" {
+				entity = ts[i-2].text
+			}
+		case "}":
+			depth--
+			if depth < 2 {
+				entity = ""
+			}
+		}
+	}
+	return entity
+}
+
+// expr completes in an expression whose tokens so far are ts: after a
+// dotted path, the fields of what it names; else the names in scope.
+func (c *completer) expr(ts []tok, entity string, decl []tok) {
+	if len(ts) > 0 && ts[len(ts)-1].text == "." {
+		c.members(ts[:len(ts)-1], entity, decl)
+		return
+	}
+	if len(ts) > 0 && ts[len(ts)-1].text == "[" {
+		if t := c.pathType(ts[:len(ts)-1], entity, decl); t != nil && t.Multi {
+			kinds := types.EmailKinds
+			if t.Kind == types.Phone {
+				kinds = types.PhoneKinds
+			}
+			for _, k := range append(append([]string(nil), kinds...), "auto") {
+				c.add(k, protocol.CompletionItemKindEnumMember, t.Kind.String()+" type", "", k)
+			}
+			return
+		}
+	}
+	for _, v := range c.vars(decl) {
+		c.add(v.Name, protocol.CompletionItemKindVariable, v.Type.String(), "", v.Name)
+	}
+	if entity != "" {
+		for _, r := range check.RootNames(entity) {
+			c.add(r, protocol.CompletionItemKindVariable, "", "", r)
+		}
+	}
+	for _, b := range check.ClockWords() {
+		c.add(b.Name, protocol.CompletionItemKindConstant, b.Type.String(), b.Doc, b.Name)
+	}
+	for _, f := range c.s.u.Lib.Funcs {
+		c.add(f.Name, protocol.CompletionItemKindFunction, "function", f.Doc, f.Name+"(")
+	}
+	if c.w.info != nil {
+		names := make([]string, 0, len(c.w.info.Schema.Resources))
+		for n := range c.w.info.Schema.Resources {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			r := c.w.info.Schema.Resources[n]
+			c.add(n, protocol.CompletionItemKindValue, r.Kind, "", n)
+		}
+	}
+}
+
+// vars are the variables and results that rules of the declaration's
+// stage bind.
+func (c *completer) vars(decl []tok) []*types.Var {
+	if c.w.info == nil {
+		return nil
+	}
+	stage := ""
+	for i := 0; i+1 < len(decl); i++ {
+		if decl[i].text == "stage" {
+			stage = unquote(decl[i+1])
+		}
+	}
+	var out []*types.Var
+	for _, r := range c.w.info.Rules {
+		if r.Binds != nil && r.Stage != nil && r.Stage.Name == stage {
+			out = append(out, r.Binds)
+		}
+	}
+	return out
+}
+
+// members offers the fields of what the dotted path ts names.
+func (c *completer) members(ts []tok, entity string, decl []tok) {
+	t := c.pathType(ts, entity, decl)
+	if t == nil || c.w.info == nil {
+		return
+	}
+	switch t.Kind {
+	case types.Entity:
+		if e := c.w.info.Schema.Entities[t.Entity]; e != nil {
+			for _, f := range e.Order {
+				c.add(f.Name, protocol.CompletionItemKindField, f.Type.String(), f.Label, f.Name)
+			}
+			for _, f := range sortedFields(e) {
+				c.add(f.Name, protocol.CompletionItemKindField, f.Type.String(), f.Label, f.Name)
+			}
+		}
+	case types.Record:
+		for _, f := range t.Fields {
+			c.add(f.Name, protocol.CompletionItemKindField, f.Type.String(), f.Label, f.Name)
+		}
+	}
+}
+
+func sortedFields(e *types.EntityDef) []*types.Field {
+	out := make([]*types.Field, 0, len(e.Fields))
+	for _, f := range e.Fields {
+		out = append(out, f)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// pathType resolves the dotted path at the end of ts (a.b.c) to a type.
+func (c *completer) pathType(ts []tok, entity string, decl []tok) *types.Type {
+	if c.w.info == nil {
+		return nil
+	}
+	i := len(ts) - 1
+	for i >= 2 && ts[i].kind == tWord && ts[i-1].text == "." {
+		i -= 2
+	}
+	if i < 0 || ts[i].kind != tWord {
+		return nil
+	}
+	var t *types.Type
+	first := ts[i].text
+	for _, v := range c.vars(decl) {
+		if v.Name == first {
+			t = v.Type
+		}
+	}
+	if t == nil && entity != "" {
+		for _, r := range check.RootNames(entity) {
+			if r == first {
+				t = types.EntityOf(first)
+				if first == "responsible" {
+					t = types.UserType
+				}
+			}
+		}
+	}
+	if t == nil {
+		if r := c.w.resource(first); r != nil && r.Kind == "employee" {
+			t = types.UserType
+		}
+	}
+	for j := i + 2; t != nil && j < len(ts); j += 2 {
+		var f *types.Field
+		switch t.Kind {
+		case types.Entity:
+			if e := c.w.info.Schema.Entities[t.Entity]; e != nil {
+				f = e.Lookup(ts[j].text)
+			}
+		case types.Record:
+			f = t.Field(ts[j].text)
+		}
+		if f == nil {
+			return nil
+		}
+		t = f.Type
+	}
+	return t
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+

@@ -1,0 +1,73 @@
+package lsp
+
+import (
+	"unicode/utf8"
+
+	"go.lsp.dev/protocol"
+
+	"github.com/stagecraft/stagecraft/lang/token"
+)
+
+// Positions: LSP counts lines from 0 and characters in UTF-16 code units;
+// the front end counts bytes from a FileSet base. These convert.
+
+// offsetAt returns the byte offset in text of an LSP position. A character
+// past the end of its line is the line's end, and a line past the last is
+// the end of the text, as LSP asks of servers.
+func offsetAt(text []byte, p protocol.Position) int {
+	off := 0
+	for line := uint32(0); line < p.Line; line++ {
+		i := indexByte(text[off:], '\n')
+		if i < 0 {
+			return len(text)
+		}
+		off += i + 1
+	}
+	for u16 := uint32(0); u16 < p.Character && off < len(text) && text[off] != '\n'; {
+		r, size := utf8.DecodeRune(text[off:])
+		if r >= 0x10000 {
+			u16 += 2
+		} else {
+			u16++
+		}
+		off += size
+	}
+	return off
+}
+
+func indexByte(b []byte, c byte) int {
+	for i, x := range b {
+		if x == c {
+			return i
+		}
+	}
+	return -1
+}
+
+// posOf returns an LSP position of a FileSet position.
+func posOf(fset *token.FileSet, p token.Pos) protocol.Position {
+	pp := fset.Position(p)
+	return protocol.Position{Line: uint32(max(pp.Line-1, 0)), Character: uint32(pp.UTF16)}
+}
+
+// rangeOf returns the LSP range of [pos, end).
+func rangeOf(fset *token.FileSet, pos, end token.Pos) protocol.Range {
+	return protocol.Range{Start: posOf(fset, pos), End: posOf(fset, end)}
+}
+
+// location returns where [pos, end) is, as a client can open it: the
+// built-in schema is written out first (Server.stdlibPath). ok is false
+// for a position in no file the client can open.
+func (s *Server) location(fset *token.FileSet, pos, end token.Pos) (protocol.Location, bool) {
+	f := fset.File(pos)
+	if f == nil {
+		return protocol.Location{}, false
+	}
+	path := f.Name()
+	if path == s.u.Lib.SchemaName {
+		if path = s.stdlibPath(); path == "" {
+			return protocol.Location{}, false
+		}
+	}
+	return protocol.Location{URI: uriOf(path), Range: rangeOf(fset, pos, end)}, true
+}

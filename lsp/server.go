@@ -1,0 +1,305 @@
+// Package lsp is stagecraft's language server: what `stagecraft lsp` runs
+// over stdio for editors. It speaks the Language Server Protocol (the
+// transport and the message types come from go.lsp.dev) and answers from
+// the same front end as the CLI: the parser, the checker's side tables
+// (Info.Defs and Info.Uses) and the printer of `fmt`, so that an editor
+// shows what `stagecraft check` prints, at the same UTF-16 ranges.
+//
+// A file belongs to the workspace that package internal/workspace finds
+// for it (the nearest folder holding workspace.rules); the whole workspace
+// is checked on every change, files not open in the editor included. Each
+// file's parse is kept until its text changes, so that an edit parses one
+// file and re-checks the workspace.
+//
+// Messages are handled one at a time, in the order they arrive: a change
+// is checked and its diagnostics are published before the next request
+// is read, so that every answer sees the text the client last sent.
+package lsp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"go.lsp.dev/jsonrpc2"
+	"go.lsp.dev/protocol"
+	"go.lsp.dev/uri"
+
+	"github.com/stagecraft/stagecraft/compiler/check"
+	"github.com/stagecraft/stagecraft/internal/compile"
+)
+
+// Options configure a Server.
+type Options struct {
+	// StdlibDir is the folder where the built-in schema (stdlib/crm.rules,
+	// compiled into the binary) is written so that go-to-definition on a
+	// built-in field has a file to open. Empty: a folder of the user's
+	// cache (os.UserCacheDir).
+	StdlibDir string
+}
+
+// Server is one client's session. Its methods are called by Serve's
+// connection, one message at a time.
+type Server struct {
+	mu      sync.Mutex
+	conn    jsonrpc2.Conn
+	opts    Options
+	u       *check.Universe
+	state   lifecycle
+	docs    map[string]*document   // open documents, by absolute path
+	spaces  map[string]*workspace  // by root (or by path, for a file in no workspace)
+	notify  func(method string, params any) error
+	stdPath string // the path crm.rules was written to, once it was
+}
+
+type lifecycle int
+
+const (
+	starting lifecycle = iota // before initialize
+	running
+	shutDown // after shutdown, waiting for exit
+	exited   // exit after shutdown
+	aborted  // exit without shutdown
+)
+
+// document is a file open in the editor: its text is the editor's, not
+// the disk's.
+type document struct {
+	path    string
+	version int32
+	text    []byte
+}
+
+// errExitWithoutShutdown is Serve's error when the client says exit
+// without asking for shutdown first: LSP's exit code 1.
+var errExitWithoutShutdown = errors.New("lsp: exit without shutdown")
+
+// Serve runs a session over rwc (stdin and stdout for `stagecraft lsp`)
+// until the client says exit or the stream ends. It returns nil after a
+// shutdown and exit, as LSP asks.
+func Serve(ctx context.Context, rwc io.ReadWriteCloser, opts Options) error {
+	s, err := NewServer(opts)
+	if err != nil {
+		return err
+	}
+	conn := jsonrpc2.NewConn(jsonrpc2.NewStream(rwc))
+	s.conn = conn
+	s.notify = func(method string, params any) error { return conn.Notify(ctx, method, params) }
+	conn.Go(ctx, s.handle)
+	select {
+	case <-conn.Done():
+	case <-ctx.Done():
+		conn.Close()
+		<-conn.Done()
+		return ctx.Err()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch s.state {
+	case exited:
+		return nil
+	case aborted:
+		return errExitWithoutShutdown
+	}
+	if err := conn.Err(); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("lsp: %w", err)
+	}
+	return errors.New("lsp: the client closed the stream without shutdown and exit")
+}
+
+// NewServer returns a server that is not connected: Serve connects one;
+// tests and benchmarks may call Handle directly.
+func NewServer(opts Options) (*Server, error) {
+	u, err := compile.Universe()
+	if err != nil {
+		return nil, err
+	}
+	return &Server{opts: opts, u: u, docs: map[string]*document{}, spaces: map[string]*workspace{},
+		notify: func(string, any) error { return nil }}, nil
+}
+
+// OnNotify sets where the server's notifications to the client go (for
+// callers of Handle; Serve sends them on its connection).
+func (s *Server) OnNotify(fn func(method string, params any) error) { s.notify = fn }
+
+// errNotInitialized is LSP's ServerNotInitialized.
+const errNotInitialized jsonrpc2.Code = -32002
+
+// Handle answers one message: the result of a request, or nil for a
+// notification. It is exported for tests and benchmarks that drive a
+// server without a stream.
+func (s *Server) Handle(ctx context.Context, method string, params json.RawMessage) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case method == "initialize":
+		if s.state != starting {
+			return nil, jsonrpc2.Errorf(jsonrpc2.InvalidRequest, "initialize was already called")
+		}
+		s.state = running
+		return s.initialize(), nil
+	case method == "exit":
+		if s.state == shutDown {
+			s.state = exited
+		} else {
+			s.state = aborted
+		}
+		if s.conn != nil {
+			s.conn.Close()
+		}
+		return nil, nil
+	case s.state == starting:
+		return nil, jsonrpc2.Errorf(errNotInitialized, "%s before initialize", method)
+	case s.state != running:
+		return nil, jsonrpc2.Errorf(jsonrpc2.InvalidRequest, "%s after shutdown", method)
+	}
+	h, ok := handlers[method]
+	if !ok {
+		return nil, errUnknownMethod
+	}
+	return h(s, ctx, params)
+}
+
+var errUnknownMethod = errors.New("unknown method")
+
+// handle adapts Handle to jsonrpc2.
+func (s *Server) handle(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc2.Request) error {
+	res, err := s.Handle(ctx, req.Method(), req.Params())
+	if errors.Is(err, errUnknownMethod) {
+		if _, isCall := req.(*jsonrpc2.Call); !isCall {
+			return nil // an unknown notification ($/setTrace, ...) is ignored, as LSP allows
+		}
+		err = jsonrpc2.Errorf(jsonrpc2.MethodNotFound, "method not supported: %s", req.Method())
+	}
+	return reply(ctx, res, err)
+}
+
+// handler answers one method. A notification's result is ignored.
+type handler func(s *Server, ctx context.Context, params json.RawMessage) (any, error)
+
+var handlers map[string]handler
+
+func init() {
+	handlers = map[string]handler{
+		"initialized": func(*Server, context.Context, json.RawMessage) (any, error) { return nil, nil },
+		"shutdown": func(s *Server, _ context.Context, _ json.RawMessage) (any, error) {
+			s.state = shutDown
+			return nil, nil
+		},
+		"textDocument/didOpen":               decoded((*Server).didOpen),
+		"textDocument/didChange":             decoded((*Server).didChange),
+		"textDocument/didSave":               decoded((*Server).didSave),
+		"textDocument/didClose":              decoded((*Server).didClose),
+		"workspace/didChangeWatchedFiles":    decoded((*Server).didChangeWatchedFiles),
+		"textDocument/hover":                 decoded((*Server).hover),
+		"textDocument/completion":            decoded((*Server).completion),
+		"textDocument/definition":            decoded((*Server).definition),
+		"textDocument/references":            decoded((*Server).references),
+		"textDocument/prepareRename":         decoded((*Server).prepareRename),
+		"textDocument/rename":                decoded((*Server).rename),
+		"textDocument/codeAction":            decoded((*Server).codeAction),
+		"textDocument/formatting":            decoded((*Server).formatting),
+		"textDocument/documentSymbol":        decoded((*Server).documentSymbol),
+		"textDocument/foldingRange":          decoded((*Server).foldingRange),
+		"workspace/didChangeWorkspaceFolders": func(*Server, context.Context, json.RawMessage) (any, error) { return nil, nil },
+	}
+}
+
+// decoded wraps a typed method: its params are decoded first, and a
+// decoding failure is LSP's InvalidParams with the reason.
+func decoded[P any, R any](fn func(*Server, *P) (R, error)) handler {
+	return func(s *Server, _ context.Context, raw json.RawMessage) (any, error) {
+		var p P
+		if len(raw) > 0 {
+			if err := json.Unmarshal(raw, &p); err != nil {
+				return nil, jsonrpc2.Errorf(jsonrpc2.InvalidParams, "invalid params: %v", err)
+			}
+		}
+		r, err := fn(s, &p)
+		if err != nil {
+			return nil, err
+		}
+		return r, nil
+	}
+}
+
+func (s *Server) initialize() *protocol.InitializeResult {
+	return &protocol.InitializeResult{
+		ServerInfo: &protocol.ServerInfo{Name: "stagecraft"},
+		Capabilities: protocol.ServerCapabilities{
+			TextDocumentSync: &protocol.TextDocumentSyncOptions{
+				OpenClose: true,
+				Change:    protocol.TextDocumentSyncKindFull,
+				Save:      &protocol.SaveOptions{IncludeText: true},
+			},
+			HoverProvider: true,
+			CompletionProvider: &protocol.CompletionOptions{
+				TriggerCharacters: []string{".", " ", "{", "\""},
+			},
+			DefinitionProvider:         true,
+			ReferencesProvider:         true,
+			RenameProvider:             &protocol.RenameOptions{PrepareProvider: true},
+			CodeActionProvider:         &protocol.CodeActionOptions{CodeActionKinds: []protocol.CodeActionKind{protocol.QuickFix, sourceFormat}},
+			DocumentFormattingProvider: true,
+			DocumentSymbolProvider:     true,
+			FoldingRangeProvider:       true,
+		},
+	}
+}
+
+// sourceFormat is the kind of the "format document" code action.
+const sourceFormat protocol.CodeActionKind = "source.format"
+
+// pathOf turns a document URI into an absolute, clean path. Only file
+// URIs name files that belong to a workspace.
+func pathOf(u protocol.DocumentURI) (string, error) {
+	s := string(u)
+	if !strings.HasPrefix(s, "file://") {
+		return "", jsonrpc2.Errorf(jsonrpc2.InvalidParams, "only file:// URIs are supported, got %q", s)
+	}
+	p := uri.URI(s).Filename()
+	if !filepath.IsAbs(p) {
+		return "", jsonrpc2.Errorf(jsonrpc2.InvalidParams, "the URI %q has no absolute path", s)
+	}
+	return filepath.Clean(p), nil
+}
+
+// uriOf is the URI of a path.
+func uriOf(path string) protocol.DocumentURI { return protocol.DocumentURI(uri.File(path)) }
+
+// stdlibPath writes the built-in schema where go-to-definition can open
+// it, once per session, and returns its path; "" if it cannot be written.
+func (s *Server) stdlibPath() string {
+	if s.stdPath != "" {
+		return s.stdPath
+	}
+	dir := s.opts.StdlibDir
+	if dir == "" {
+		cache, err := os.UserCacheDir()
+		if err != nil {
+			return ""
+		}
+		dir = filepath.Join(cache, "stagecraft", "stdlib")
+	}
+	p := filepath.Join(dir, filepath.Base(s.u.Lib.SchemaName))
+	if old, err := os.ReadFile(p); err != nil || string(old) != string(s.u.Lib.SchemaSource) {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return ""
+		}
+		if err := os.WriteFile(p, s.u.Lib.SchemaSource, 0o444); err != nil {
+			// a read-only copy from an older version: replace it
+			os.Remove(p)
+			if os.WriteFile(p, s.u.Lib.SchemaSource, 0o444) != nil {
+				return ""
+			}
+		}
+	}
+	s.stdPath = p
+	return p
+}

@@ -1,0 +1,219 @@
+package lsp
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/stagecraft/stagecraft/compiler/check"
+	ws "github.com/stagecraft/stagecraft/internal/workspace"
+	"github.com/stagecraft/stagecraft/lang/ast"
+	"github.com/stagecraft/stagecraft/lang/diag"
+	"github.com/stagecraft/stagecraft/lang/parser"
+	"github.com/stagecraft/stagecraft/lang/token"
+)
+
+// A workspace is the files checked together: those below a folder holding
+// workspace.rules (package internal/workspace decides which), or one file
+// that belongs to no workspace.
+//
+// All its files share one FileSet, and each keeps its parse until its text
+// changes: an edit adds the new text to the FileSet as a new file, parses
+// only it, and checks the workspace from the kept trees. The texts that
+// edits replaced stay in the FileSet (positions are offsets into it) until
+// they outweigh the live ones; then the FileSet is rebuilt (compact).
+type workspace struct {
+	root  string // the workspace's folder; for a lone file, the file
+	lone  bool
+	fset  *token.FileSet
+	files map[string]*source // by absolute path
+	paths []string           // sorted: the order files are checked in, as the CLI's
+
+	// What the last check found.
+	info    *check.Info
+	diags   map[string][]diag.Diagnostic // by path, sorted
+	dropped int                          // past diag.MaxDiagnostics
+	names   map[*token.File][]nameRef    // built on first use after a check (names.go)
+
+	published map[string]string // by path: a fingerprint of what was last published
+}
+
+// source is one file of a workspace.
+type source struct {
+	path  string
+	text  []byte
+	err   error // the file could not be read: reported as check reports it
+	tf    *token.File
+	file  *ast.File // nil when err is set
+	parse *diag.List
+}
+
+// garbageFactor is how many times the live sources' size the FileSet may
+// hold before it is rebuilt; compactMin is a floor, so that small
+// workspaces are never rebuilt.
+const (
+	garbageFactor = 4
+	compactMin    = 1 << 20
+)
+
+// workspaceOf returns the workspace a file belongs to, loading it from
+// disk the first time.
+func (s *Server) workspaceOf(path string) *workspace {
+	root, ok := ws.Root(path)
+	key := root
+	if !ok {
+		key = path
+	}
+	if w := s.spaces[key]; w != nil {
+		if _, in := w.files[path]; !in {
+			w.set(path, s.textOf(path)) // a new file of a known workspace
+		}
+		return w
+	}
+	w := &workspace{root: key, lone: !ok, fset: token.NewFileSet(), files: map[string]*source{}, published: map[string]string{}}
+	s.spaces[key] = w
+	if ok {
+		files, problems, err := ws.Files([]string{root})
+		if err == nil {
+			for _, p := range problems {
+				w.setErr(absPath(p.Path), p.Err)
+			}
+			for _, f := range files {
+				f = absPath(f)
+				w.set(f, s.textOf(f))
+			}
+		}
+	}
+	if _, in := w.files[path]; !in {
+		w.set(path, s.textOf(path))
+	}
+	return w
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+// loaded is the text of a file: the editor's when it is open, else the
+// disk's.
+type loaded struct {
+	text []byte
+	err  error
+}
+
+func (s *Server) textOf(path string) loaded {
+	if d := s.docs[path]; d != nil {
+		return loaded{text: d.text}
+	}
+	b, err := ws.Read(path)
+	return loaded{text: b, err: err}
+}
+
+// set replaces a file's text and parses it.
+func (w *workspace) set(path string, l loaded) {
+	if l.err != nil {
+		w.setErr(path, l.err)
+		return
+	}
+	if old := w.files[path]; old != nil && old.err == nil && string(old.text) == string(l.text) {
+		return
+	}
+	src := &source{path: path, text: l.text, tf: w.fset.AddFile(path, l.text)}
+	src.file, src.parse = parser.ParseFile(src.tf)
+	w.put(src)
+}
+
+// setErr records a file that cannot be read, as compile.Check does: an
+// error at its start, the other files still checked.
+func (w *workspace) setErr(path string, err error) {
+	src := &source{path: path, err: err, tf: w.fset.AddFile(path, nil), parse: &diag.List{}}
+	src.parse.Errorf(src.tf.Pos(0), src.tf.Pos(0), diag.EUnreadable, "cannot read the file: %v", err).Hint = "remove it, or make it a readable regular file"
+	w.put(src)
+}
+
+func (w *workspace) put(src *source) {
+	if _, in := w.files[src.path]; !in {
+		w.paths = append(w.paths, src.path)
+		sort.Strings(w.paths)
+	}
+	w.files[src.path] = src
+	w.info = nil
+}
+
+// remove drops a file that was deleted.
+func (w *workspace) remove(path string) {
+	if _, in := w.files[path]; !in {
+		return
+	}
+	delete(w.files, path)
+	i := sort.SearchStrings(w.paths, path)
+	w.paths = append(w.paths[:i], w.paths[i+1:]...)
+	w.info = nil
+}
+
+// compact rebuilds the FileSet once replaced texts outweigh the live ones.
+func (w *workspace) compact() {
+	live, total := 0, 0
+	for _, src := range w.files {
+		live += len(src.text) + 1
+	}
+	for _, f := range w.fset.Files() {
+		total += f.Size() + 1
+	}
+	if total-live < max(garbageFactor*live, compactMin) {
+		return
+	}
+	w.fset = token.NewFileSet()
+	for _, p := range w.paths {
+		old := w.files[p]
+		if old.err != nil {
+			w.setErr(p, old.err)
+			continue
+		}
+		src := &source{path: p, text: old.text, tf: w.fset.AddFile(p, old.text)}
+		src.file, src.parse = parser.ParseFile(src.tf)
+		w.files[p] = src
+	}
+	w.info = nil
+}
+
+// check checks the workspace from the kept parses, if anything changed
+// since the last check, and reports whether it did. Parse diagnostics come
+// first and the checker's after, in file order, as compile.Check lists
+// them, so that the cap on diagnostics keeps the same ones.
+func (w *workspace) check(u *check.Universe) bool {
+	if w.info != nil {
+		return false
+	}
+	w.compact()
+	var all diag.List
+	files := make([]*ast.File, 0, len(w.paths))
+	for _, p := range w.paths {
+		src := w.files[p]
+		all.Append(src.parse)
+		if src.file != nil {
+			files = append(files, src.file)
+		}
+	}
+	info, ds := check.Check(w.fset, files, u)
+	all.Append(ds)
+	w.info = info
+	w.names = nil
+	w.dropped = all.Dropped()
+	w.diags = map[string][]diag.Diagnostic{}
+	for _, d := range all.Sorted() {
+		if f := w.fset.File(d.Pos); f != nil {
+			w.diags[f.Name()] = append(w.diags[f.Name()], d)
+		}
+	}
+	return true
+}
+
+// exists reports whether a path is still a file on disk.
+func exists(path string) bool {
+	info, err := os.Stat(path)
+	return err == nil && !info.IsDir()
+}
