@@ -36,7 +36,7 @@ var allowed = map[string][]string{
 
 	"compiler/ir":    {},
 	"compiler/types": {"lang/token"},
-	"compiler/check": {"compiler/types", "lang/ast", "lang/diag", "lang/literal", "lang/parser", "lang/token", "runtime/value/ops"},
+	"compiler/check": {"compiler/types", "lang/ast", "lang/diag", "lang/format", "lang/literal", "lang/parser", "lang/token", "runtime/value/ops"},
 	"compiler/lower": {"compiler/check", "compiler/ir", "compiler/types", "lang/ast", "lang/literal", "lang/token"},
 	"compiler/plan":  {"compiler/ir", "lang/literal"},
 

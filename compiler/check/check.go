@@ -181,8 +181,7 @@ func Check(fset *token.FileSet, files []*ast.File, u *Universe) (*Info, *diag.Li
 	}
 	c := &checker{u: u, fset: fset, schema: schema, diags: &ds, info: newInfo(schema, size),
 		bound: map[*types.StageDef]map[string]*Rule{}, idents: map[string]*seenIdent{}, roots: map[string]map[string]*types.Root{}}
-	c.brokenPipeline = hasBadDecl(fset, files, "pipeline")
-	c.collect(byName(files))
+	c.collect(files)
 	c.resolveResources()
 	for _, f := range files {
 		c.lastRule = map[*types.StageDef]*Rule{}

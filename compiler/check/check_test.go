@@ -73,8 +73,35 @@ func TestGolden(t *testing.T) {
 		fset, ds := checkSources(t, u, srcs)
 		var b strings.Builder
 		diag.WriteText(&b, fset, ds.Sorted(), ds.Dropped())
-		return map[string]string{"check": b.String()}
+		out := map[string]string{"check": b.String()}
+		if golden.Section(a, "fixes") != "" || *golden.Update && hasSection(a, "fixes") {
+			out["fixes"] = fixes(fset, ds.Sorted())
+		}
+		return out
 	})
+}
+
+func hasSection(a *txtar.Archive, name string) bool {
+	for _, f := range a.Files {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// fixes renders the fixes that diagnostics carry, one a line: where the
+// diagnostic is, the span replaced and the new text. A case records them
+// when it has a fixes section.
+func fixes(fset *token.FileSet, ds []diag.Diagnostic) string {
+	var b strings.Builder
+	for _, d := range ds {
+		for _, f := range d.Fixes {
+			p, e := fset.Position(f.Pos), fset.Position(f.End)
+			fmt.Fprintf(&b, "%s:%d:%d-%d:%d: %s[%s]: %s\n", p.Filename, p.Line, p.Column, e.Line, e.Column, d.Severity, d.Code, f.Title)
+		}
+	}
+	return b.String()
 }
 
 // TestExamples: the examples workspace checks without errors or warnings.

@@ -29,8 +29,8 @@ func (c *checker) collect(files []*ast.File) {
 func (c *checker) entity(id *ast.Ident) *types.EntityDef {
 	e := c.schema.Entities[id.Name]
 	if e == nil || id.Name == "client" {
-		c.diags.Errorf(id.Pos(), id.End(), diag.EUnknownEntity, "unknown entity type %q", id.Name).Hint =
-			hintOr(didYouMean(id.Name, c.u.Lib.Entities), "entity types are deal, lead, contact, company and user")
+		hintName(c.diags.Errorf(id.Pos(), id.End(), diag.EUnknownEntity, "unknown entity type %q", id.Name),
+			id.Name, c.u.Lib.Entities, id.Pos(), id.End(), "entity types are deal, lead, contact, company and user")
 		return nil
 	}
 	c.info.Uses[id] = e
@@ -144,8 +144,8 @@ func (c *checker) fieldType(x *ast.TypeExpr) *types.Type {
 	}
 	t := simpleTypes[name]
 	if t == nil {
-		c.diags.Errorf(x.Name.Pos(), x.Name.End(), diag.EUnknownType, "unknown field type %q", name).Hint =
-			hintOr(didYouMean(name, typeNames), "field types are text, number, money, date, datetime, bool, file, url, enum, email, phone, user")
+		hintName(c.diags.Errorf(x.Name.Pos(), x.Name.End(), diag.EUnknownType, "unknown field type %q", name),
+			name, typeNames, x.Name.Pos(), x.Name.End(), "field types are text, number, money, date, datetime, bool, file, url, enum, email, phone, user")
 		return nil
 	}
 	if len(x.Args) > 0 {
@@ -200,8 +200,8 @@ func (c *checker) pipeline(d *ast.PipelineDecl) {
 			case "lost":
 				s.Kind = types.Lost
 			default:
-				c.diags.Errorf(sd.Kind.Pos(), sd.Kind.End(), diag.EBadPipeline, "unknown stage kind %q", sd.Kind.Name).Hint =
-					hintOr(didYouMean(sd.Kind.Name, []string{"won", "lost"}), "a stage is in progress unless marked won or lost")
+				hintName(c.diags.Errorf(sd.Kind.Pos(), sd.Kind.End(), diag.EBadPipeline, "unknown stage kind %q", sd.Kind.Name),
+					sd.Kind.Name, []string{"won", "lost"}, sd.Kind.Pos(), sd.Kind.End(), "a stage is in progress unless marked won or lost")
 			}
 		}
 		if s.Kind != types.InProgress {
@@ -221,9 +221,9 @@ var scopeWords = []string{"deal", "lead", "contact", "company", "client", "respo
 func (c *checker) resource(d *ast.ResourceDecl) {
 	kind := c.u.resources[d.Kind.Name]
 	if kind == nil {
-		c.diags.Errorf(d.Kind.Pos(), d.Kind.End(), diag.EUnknownResource, "unknown declaration %q", d.Kind.Name).Hint =
-			hintOr(didYouMean(d.Kind.Name, append(keys(c.u.resources), "field", "pipeline", "test")),
-				"declarations are on, move, field, pipeline, test and the resource kinds "+joinNames(keys(c.u.resources)))
+		hintName(c.diags.Errorf(d.Kind.Pos(), d.Kind.End(), diag.EUnknownResource, "unknown declaration %q", d.Kind.Name),
+			d.Kind.Name, append(keys(c.u.resources), "field", "pipeline", "test"), d.Kind.Pos(), d.Kind.End(),
+			"declarations are on, move, field, pipeline, test and the resource kinds "+joinNames(keys(c.u.resources)))
 		return
 	}
 	c.info.Uses[d.Kind] = kind
@@ -233,14 +233,14 @@ func (c *checker) resource(d *ast.ResourceDecl) {
 		return
 	}
 	if old := c.schema.Resources[name]; old != nil {
-		c.diags.Errorf(d.Name.Pos(), d.Name.End(), diag.EDuplicate, "%s %q is already declared as a %s", kind.Name, name, old.Kind).Hint =
+		c.diags.Errorf(d.Name.Pos(), d.Name.End(), diag.EDuplicate, "%s %q is already declared as %s", kind.Name, name, an(old.Kind)).Hint =
 			"the first declaration is at " + c.fset.Position(old.Pos).String()
 		return
 	}
 	r := &types.ResourceDef{Kind: kind.Name, Name: name, Pos: d.Name.Pos(), Settings: map[string]string{}}
 	if d.Value != nil {
 		if kind.Value == "" {
-			c.diags.Errorf(d.Value.Pos(), d.Value.End(), diag.ESyntax, "a %s takes no quoted value", kind.Name)
+			c.diags.Errorf(d.Value.Pos(), d.Value.End(), diag.ESyntax, "%s takes no quoted value", an(kind.Name))
 		}
 		r.Value = d.Value.Value
 	} else if kind.ValueNeeded {

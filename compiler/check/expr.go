@@ -3,6 +3,7 @@ package check
 import (
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/stagecraft/stagecraft/compiler/types"
 	"github.com/stagecraft/stagecraft/lang/ast"
@@ -140,7 +141,7 @@ func (c *checker) unknownName(id *ast.Ident, en *env) *types.Type {
 			id.Name, c.fset.Position(r.Decl.Pos()).Line).Hint = "write `then` after the stage to run this rule after the previous one"
 		return c.record(id, types.InvalidType)
 	}
-	c.diags.Errorf(id.Pos(), id.End(), diag.EUnknownName, "unknown name %q", id.Name).Hint = didYouMean(id.Name, c.names(en))
+	hintName(c.diags.Errorf(id.Pos(), id.End(), diag.EUnknownName, "unknown name %q", id.Name), id.Name, c.names(en), id.Pos(), id.End(), "")
 	return c.record(id, types.InvalidType)
 }
 
@@ -194,7 +195,7 @@ func (c *checker) literal(l *ast.BasicLit, en *env) *types.Type {
 				continue
 			}
 			if t := c.expr(p.Expr, en); !types.Printable(t) && t.Kind != types.Invalid {
-				c.diags.Errorf(p.Expr.Pos(), p.Expr.End(), diag.EBadOperand, "cannot insert a %s into a text", t).Hint =
+				c.diags.Errorf(p.Expr.Pos(), p.Expr.End(), diag.EBadOperand, "cannot insert %s into a text", an(t)).Hint =
 					"insert one of its fields, like {contact.name}"
 			}
 		}
@@ -258,8 +259,8 @@ func (c *checker) selector(e *ast.SelectorExpr, en *env) *types.Type {
 		for _, f := range xt.Fields {
 			names = append(names, f.Name)
 		}
-		c.diags.Errorf(e.Sel.Pos(), e.Sel.End(), diag.EUnknownField, "%s has no field %q", xt, name).Hint =
-			hintOr(didYouMean(name, names), "its fields are "+joinNames(names))
+		hintName(c.diags.Errorf(e.Sel.Pos(), e.Sel.End(), diag.EUnknownField, "%s has no field %q", xt, name),
+			name, names, e.Sel.Pos(), e.Sel.End(), "its fields are "+joinNames(names))
 		return types.InvalidType
 	case types.Entity:
 		ent := c.fieldsOf(xt)
@@ -270,11 +271,11 @@ func (c *checker) selector(e *ast.SelectorExpr, en *env) *types.Type {
 			}
 			return f.Type
 		}
-		c.diags.Errorf(e.Sel.Pos(), e.Sel.End(), diag.EUnknownField, "unknown field %q of %s", name, ent.Name).Hint =
-			hintOr(didYouMean(name, keys(ent.Fields)), "declare it: field "+ent.Name+"."+name+": TYPE")
+		hintName(c.diags.Errorf(e.Sel.Pos(), e.Sel.End(), diag.EUnknownField, "unknown field %q of %s", name, ent.Name),
+			name, keys(ent.Fields), e.Sel.Pos(), e.Sel.End(), "declare it: field "+ent.Name+"."+name+": TYPE")
 		return types.InvalidType
 	}
-	c.diags.Errorf(e.Sel.Pos(), e.Sel.End(), diag.ENoFields, "%s is a %s, which has no fields", exprString(e.X), xt)
+	c.diags.Errorf(e.Sel.Pos(), e.Sel.End(), diag.ENoFields, "%s is %s, which has no fields", exprString(e.X), an(xt))
 	return types.InvalidType
 }
 
@@ -291,7 +292,7 @@ func (c *checker) typeSel(e *ast.TypeSelExpr, en *env) *types.Type {
 	case xt.Kind == types.Phone && xt.Multi:
 		kinds = types.PhoneKinds
 	default:
-		c.diags.Errorf(e.Lbrack, e.End(), diag.EBadSelector, "%s is a %s; [%s] picks a value of an e-mail or phone field", exprString(e.X), xt, sel)
+		c.diags.Errorf(e.Lbrack, e.End(), diag.EBadSelector, "%s is %s; [%s] picks a value of an e-mail or phone field", exprString(e.X), an(xt), sel)
 		return types.InvalidType
 	}
 	if sel == "auto" || contains(kinds, sel) {
@@ -303,12 +304,12 @@ func (c *checker) typeSel(e *ast.TypeSelExpr, en *env) *types.Type {
 		other, otherKind, kind = types.EmailKinds, "e-mail", "phone"
 	}
 	if contains(other, sel) {
-		c.diags.Errorf(e.Type.Pos(), e.Type.End(), diag.EBadSelector, "%s is a %s type, but %s is a %s field", sel, otherKind, exprString(e.X), kind).Hint =
+		c.diags.Errorf(e.Type.Pos(), e.Type.End(), diag.EBadSelector, "%s is %s type, but %s is %s field", sel, an(otherKind), exprString(e.X), an(kind)).Hint =
 			kind + " types are " + joinNames(kinds) + " and auto"
 		return types.InvalidType
 	}
-	c.diags.Errorf(e.Type.Pos(), e.Type.End(), diag.EUnknownSelector, "unknown %s type %q", kind, sel).Hint =
-		hintOr(didYouMean(sel, append(kinds, "auto")), kind+" types are "+joinNames(kinds)+" and auto")
+	hintName(c.diags.Errorf(e.Type.Pos(), e.Type.End(), diag.EUnknownSelector, "unknown %s type %q", kind, sel),
+		sel, append(kinds, "auto"), e.Type.Pos(), e.Type.End(), kind+" types are "+joinNames(kinds)+" and auto")
 	return types.InvalidType
 }
 
@@ -324,8 +325,8 @@ func (c *checker) call(e *ast.CallExpr, en *env) *types.Type {
 		c.info.Uses[e.Fun] = f
 	}
 	if f == nil {
-		c.diags.Errorf(e.Fun.Pos(), e.Fun.End(), diag.EUnknownFunc, "unknown function %q", e.Fun.Name).Hint =
-			hintOr(didYouMean(e.Fun.Name, keys(c.u.funcs)), "functions are "+joinNames(keys(c.u.funcs)))
+		hintName(c.diags.Errorf(e.Fun.Pos(), e.Fun.End(), diag.EUnknownFunc, "unknown function %q", e.Fun.Name),
+			e.Fun.Name, keys(c.u.funcs), e.Fun.Pos(), e.Fun.End(), "functions are "+joinNames(keys(c.u.funcs)))
 		return types.InvalidType
 	}
 	if f.Arity >= 0 && len(args) != f.Arity {
@@ -424,9 +425,20 @@ func (c *checker) member(x ast.Expr, want *types.Type, en *env) (ok bool) {
 	if want.Kind == types.Enum {
 		kind = "value of " + want.String()
 	}
-	c.diags.Errorf(x.Pos(), x.End(), diag.EBadMember, "%q is not a %s", name, kind).Hint =
-		hintOr(didYouMean(name, members), "choose one of "+joinNames(quoteAll(members)))
 	c.record(x, types.InvalidType)
+	if len(members) == 0 && c.brokenPipeline {
+		return true // the pipeline that did not parse is reported
+	}
+	otherwise := "choose one of " + joinNames(quoteAll(members))
+	if len(members) == 0 {
+		otherwise = "no " + want.Entity + " pipeline is declared: pipeline " + want.Entity + " NAME { stage ... }"
+	}
+	spell := spellName // as written: a bare name stays bare where it can
+	if _, isID := x.(*ast.Ident); !isID {
+		spell = strconv.Quote
+	}
+	hintSpelled(c.diags.Errorf(x.Pos(), x.End(), diag.EBadMember, "%q is not %s", name, an(kind)),
+		name, members, x.Pos(), x.End(), otherwise, spell)
 	return true
 }
 
@@ -449,7 +461,7 @@ func (c *checker) binary(e *ast.BinaryExpr, en *env) *types.Type {
 			e ast.Expr
 		}{{x, e.X}, {y, e.Y}} {
 			if side.t.Kind != types.Bool && side.t.Kind != types.Invalid && side.t.Kind != types.Null {
-				c.diags.Errorf(side.e.Pos(), side.e.End(), diag.ENotBool, "%s needs bool operands; %s is a %s", e.Op, exprString(side.e), side.t)
+				c.diags.Errorf(side.e.Pos(), side.e.End(), diag.ENotBool, "%s needs bool operands; %s is %s", e.Op, exprString(side.e), an(side.t))
 				return types.InvalidType
 			}
 		}
@@ -573,7 +585,7 @@ func (c *checker) membership(e *ast.BinaryExpr, en *env) *types.Type {
 				if !c.member(el, x, en) {
 					t := c.expr(el, en)
 					if t.Kind != types.Invalid && !types.AssignableTo(t, x) {
-						c.diags.Errorf(el.Pos(), el.End(), diag.EMismatch, "%s is a %s, not a %s", exprString(el), t, x)
+						c.diags.Errorf(el.Pos(), el.End(), diag.EMismatch, "%s is %s, not %s", exprString(el), an(t), an(x))
 					}
 					valid = valid && t.Kind != types.Invalid && types.AssignableTo(t, x)
 				} else {
@@ -593,7 +605,7 @@ func (c *checker) membership(e *ast.BinaryExpr, en *env) *types.Type {
 		return types.InvalidType
 	}
 	if lt.Kind != types.List && !lt.Multi {
-		c.diags.Errorf(e.Y.Pos(), e.Y.End(), diag.EMismatch, "%s needs a list or a range lo..hi on its right, not a %s", e.Op, lt).Hint =
+		c.diags.Errorf(e.Y.Pos(), e.Y.End(), diag.EMismatch, "%s needs a list or a range lo..hi on its right, not %s", e.Op, an(lt)).Hint =
 			"to find a text in a text, use contains(text, part)"
 		return types.InvalidType
 	}

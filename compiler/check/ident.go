@@ -2,11 +2,14 @@ package check
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/stagecraft/stagecraft/compiler/types"
 	"github.com/stagecraft/stagecraft/lang/ast"
 	"github.com/stagecraft/stagecraft/lang/diag"
+	"github.com/stagecraft/stagecraft/lang/format"
 	"github.com/stagecraft/stagecraft/lang/token"
 )
 
@@ -75,10 +78,18 @@ func start(text string) identity {
 
 // seenIdent is the first rule or trigger that took an identity.
 type seenIdent struct {
-	what string // "rule" or "trigger"
-	pos  token.Pos
-	n    int // how many have taken it
+	what     string // "rule" or "trigger"
+	pos, end token.Pos
+	n        int // how many have taken it
+	// text is the first one's declaration as text, without label and
+	// layout: two rules with the same identity are told apart by it
+	// from a rule written twice. texts holds those seen, by text; it
+	// is filled only once a second rule wants the identity.
+	text  func() string
+	texts map[string]span
 }
+
+type span struct{ pos, end token.Pos }
 
 // claimLabel gives a label to the rule or trigger it starts and returns
 // the identity that the label pins: the label itself. A label is one name in
@@ -94,8 +105,10 @@ func (c *checker) claimLabel(l *ast.Ident, what string) string {
 		c.idents[l.Name] = &seenIdent{what: what, pos: l.Pos(), n: 1}
 		return l.Name
 	}
-	c.diags.Errorf(l.Pos(), l.End(), diag.EDuplicateLabel, "label %s already names the %s at %s", l.Name, first.what,
-		c.fset.Position(first.pos)).Hint = "a label names one rule or trigger of the workspace: choose another name"
+	r := c.diags.Errorf(l.Pos(), l.End(), diag.EDuplicateLabel, "label %s already names the %s at %s", l.Name, first.what,
+		c.fset.Position(first.pos))
+	r.Hint = "a label names one rule or trigger of the workspace: choose another name"
+	r.Relate(first.pos, first.pos+token.Pos(len(l.Name)), "the label's first use")
 	return c.number(first, l.Name) // unique still, for tools that read Info of a broken workspace
 }
 
@@ -109,16 +122,32 @@ func (c *checker) number(first *seenIdent, id string) string {
 
 // autoIdent gives a rule or trigger without a label its identity, derived
 // from where it is and what it does; from..to is what the identity says,
-// which a warning about a second one points at.
-func (c *checker) autoIdent(id, what string, from, to token.Pos) string {
+// which a diagnostic about a second one points at. text is the
+// declaration as text (declText), asked for only when the identity is
+// taken: the same text twice is the same rule written twice, an error
+// (each item would get its e-mail twice), where the same identity alone is
+// a warning.
+func (c *checker) autoIdent(id, what string, from, to token.Pos, text func() string) string {
 	first := c.idents[id]
 	if first == nil {
-		c.idents[id] = &seenIdent{what: what, pos: from, n: 1}
+		c.idents[id] = &seenIdent{what: what, pos: from, end: to, n: 1, text: text}
 		return id
 	}
 	numbered := c.number(first, id)
+	if first.texts == nil {
+		first.texts = map[string]span{first.text(): {first.pos, first.end}}
+	}
+	t := text()
+	if at, ok := first.texts[t]; ok {
+		r := c.diags.Errorf(from, to, diag.ETwice, "this %s is written twice: it is the same as the %s at %s, so it would act twice",
+			what, what, c.fset.Position(at.pos))
+		r.Hint = "remove one of them"
+		r.Relate(at.pos, at.end, "the same "+what+" here")
+		return numbered
+	}
+	first.texts[t] = span{from, to}
 	c.diags.Warnf(from, to, diag.WSameIdent, "this %s has the same identity as the %s at %s; only their order tells them apart, and this one is %q",
-		what, first.what, c.fset.Position(first.pos), numbered).Hint =
+		what, first.what, c.fset.Position(first.pos), numbered).Relate(first.pos, first.end, "the "+first.what+" with the same identity").Hint =
 		"name them with labels (NAME: " + map[string]string{"rule": "on stage", "trigger": "move to stage"}[what] +
 			" ...): pending work follows identities, and reordering these " + what + "s would swap theirs"
 	return numbered
@@ -136,7 +165,7 @@ func (c *checker) ruleIdent(r *Rule, label string) string {
 	p := r.Previous
 	if p == nil {
 		st := r.Stage
-		ident := c.autoIdent(st.Pipeline.Entity+"/"+st.Pipeline.Name+"/"+st.Name+": "+key, "rule", d.Pos(), end)
+		ident := c.autoIdent(st.Pipeline.Entity+"/"+st.Pipeline.Name+"/"+st.Name+": "+key, "rule", d.Pos(), end, func() string { return declText(d) })
 		r.id = start(ident)
 		return ident
 	}
@@ -145,7 +174,7 @@ func (c *checker) ruleIdent(r *Rule, label string) string {
 	if whole.n > MaxIdent {
 		text = whole.head + " then … then " + key + " {" + fmt.Sprintf("%016x", whole.sum) + "}"
 	}
-	ident := c.autoIdent(text, "rule", d.Pos(), end)
+	ident := c.autoIdent(text, "rule", d.Pos(), end, func() string { return declText(d) })
 	r.id = whole.extend(ident[len(text):]) // " #2" when numbered
 	return ident
 }
@@ -180,5 +209,84 @@ func (c *checker) triggerIdent(t *Trigger, label string) string {
 	}
 	st := t.Stage
 	return c.autoIdent(st.Pipeline.Entity+"/"+st.Pipeline.Name+": move to stage "+st.Name+" when "+t.Event.Name(),
-		"trigger", t.Decl.Pos(), t.Decl.Event[1].End())
+		"trigger", t.Decl.Pos(), t.Decl.Event[1].End(), func() string { return declText(t.Decl) })
+}
+
+// declText is a rule or trigger as text, without its label, comments and
+// layout: two declarations with the same text do the same thing. Settings
+// are sorted, since their order means nothing.
+func declText(d ast.Decl) string {
+	var b strings.Builder
+	settings := func(list []*ast.Setting) {
+		texts := make([]string, len(list))
+		for i, s := range list {
+			texts[i] = s.Key.Name + " "
+			if s.Name != nil {
+				texts[i] += s.Name.Name + ": "
+			}
+			texts[i] += format.Expr(s.Value)
+		}
+		sort.Strings(texts)
+		for _, t := range texts {
+			b.WriteString(" " + t)
+		}
+	}
+	stage := func(r *ast.StageRef) {
+		if r.Pipeline != nil {
+			b.WriteString(r.Pipeline.Value + ".")
+		}
+		b.WriteString(r.Stage.Value)
+	}
+	switch d := d.(type) {
+	case *ast.RuleDecl:
+		b.WriteString("on stage ")
+		stage(d.Stage)
+		if d.Then.IsValid() {
+			b.WriteString(" then")
+		}
+		if t := d.Timing; t != nil {
+			if t.After != nil {
+				b.WriteString(" after " + t.After.Raw)
+			} else {
+				b.WriteString(" at " + format.Expr(t.At))
+			}
+			for _, o := range t.Options {
+				b.WriteString(" " + o.Name)
+			}
+		}
+		if d.Cond != nil {
+			b.WriteString(" if " + format.Expr(d.Cond))
+		}
+		b.WriteString(":")
+		switch a := d.Action.(type) {
+		case *ast.LetAction:
+			b.WriteString(" let " + a.Name.Name + " = " + format.Expr(a.Value))
+			if a.Calc {
+				b.WriteString(" (calc)")
+			}
+		case *ast.UpdateAction:
+			b.WriteString(" update " + format.Expr(a.Field) + " = " + format.Expr(a.Value))
+		case *ast.CallAction:
+			b.WriteString(" " + a.Verb.Name + " " + a.Object.Name)
+			if a.Target != nil {
+				b.WriteString(" to " + format.Expr(a.Target))
+			}
+			settings(a.Settings)
+			if a.Result != nil {
+				b.WriteString(" as " + a.Result.Name)
+			}
+		}
+	case *ast.TriggerDecl:
+		b.WriteString("move to stage ")
+		stage(d.Stage)
+		b.WriteString(" when " + d.Event[0].Name + " " + d.Event[1].Name)
+		settings(d.Settings)
+		if d.Cond != nil {
+			b.WriteString(" if " + format.Expr(d.Cond))
+		}
+		if d.As != nil {
+			b.WriteString(" as " + d.As.Name)
+		}
+	}
+	return b.String()
 }

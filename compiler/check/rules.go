@@ -152,7 +152,8 @@ func (c *checker) stage(ref *ast.StageRef, entity string) *types.StageDef {
 			for _, p := range c.schema.Pipelines {
 				names = append(names, p.Name)
 			}
-			c.diags.Errorf(ref.Pipeline.Pos(), ref.Pipeline.End(), diag.EUnknownPipeline, "unknown pipeline %q", ref.Pipeline.Value).Hint = didYouMean(ref.Pipeline.Value, names)
+			hintStage(c.diags.Errorf(ref.Pipeline.Pos(), ref.Pipeline.End(), diag.EUnknownPipeline, "unknown pipeline %q", ref.Pipeline.Value),
+				ref.Pipeline.Value, names, ref.Pipeline.Pos(), ref.Pipeline.End(), "")
 			return nil
 		}
 	} else {
@@ -176,8 +177,13 @@ func (c *checker) stage(ref *ast.StageRef, entity string) *types.StageDef {
 	case 1:
 		return found[0]
 	case 0:
-		c.diags.Errorf(ref.Stage.Pos(), ref.Stage.End(), diag.EUnknownStage, "unknown stage %q", ref.Stage.Value).Hint =
-			hintOr(didYouMean(ref.Stage.Value, names), "declare it in a pipeline: stage "+ref.Stage.Raw)
+		if suggest(ref.Stage.Value, names) == "" && c.brokenPipeline {
+			// A pipeline that did not parse may declare it: that error
+			// is reported, and this one would follow from it.
+			return nil
+		}
+		hintStage(c.diags.Errorf(ref.Stage.Pos(), ref.Stage.End(), diag.EUnknownStage, "unknown stage %q", ref.Stage.Value),
+			ref.Stage.Value, names, ref.Stage.Pos(), ref.Stage.End(), "declare it in a pipeline: stage "+ref.Stage.Raw)
 		return nil
 	}
 	where := ""
@@ -220,7 +226,10 @@ func (c *checker) rule(d *ast.RuleDecl) {
 		c.timing(d.Timing, en)
 	}
 	if d.Cond != nil {
-		c.condition(d.Cond, en)
+		if why := c.condition(d.Cond, en); why != "" {
+			c.diags.Warnf(d.Cond.Pos(), d.Cond.End(), diag.WUnreachable, "this rule can never run: %s", why).Hint =
+				"check the comparisons; remove the rule if it is not needed"
+		}
 	}
 	switch a := d.Action.(type) {
 	case *ast.LetAction:
@@ -239,10 +248,17 @@ func (c *checker) rule(d *ast.RuleDecl) {
 	}
 }
 
-func (c *checker) condition(e ast.Expr, en *env) {
-	if t := c.expr(e, en); t.Kind != types.Bool && t.Kind != types.Invalid {
-		c.diags.Errorf(e.Pos(), e.End(), diag.ENotBool, "the condition is a %s, not a bool", t)
+// condition checks an if, and returns why it can never be true ("" when
+// it may be, or when it is not a valid bool: that is reported).
+func (c *checker) condition(e ast.Expr, en *env) string {
+	t := c.expr(e, en)
+	if t.Kind != types.Bool && t.Kind != types.Invalid {
+		c.diags.Errorf(e.Pos(), e.End(), diag.ENotBool, "the condition is %s, not a bool", an(t))
 	}
+	if t.Kind != types.Bool {
+		return ""
+	}
+	return neverTrue(e)
 }
 
 func (c *checker) timing(t *ast.Timing, en *env) {
@@ -253,7 +269,7 @@ func (c *checker) timing(t *ast.Timing, en *env) {
 		switch k := c.expr(t.At, en).Kind; k {
 		case types.Date, types.DateTime, types.Time, types.Invalid:
 		default:
-			c.diags.Errorf(t.At.Pos(), t.At.End(), diag.EBadTiming, "at needs a date, a datetime or a time of day, not a %s", k).Hint =
+			c.diags.Errorf(t.At.Pos(), t.At.End(), diag.EBadTiming, "at needs a date, a datetime or a time of day, not %s", an(k)).Hint =
 				"for example: at tomorrow + 14:00, at deal.close_date - 1d, at 09:00"
 		}
 	}
@@ -261,8 +277,8 @@ func (c *checker) timing(t *ast.Timing, en *env) {
 	for _, o := range t.Options {
 		switch {
 		case o.Name != "worktime" && o.Name != "keep":
-			c.diags.Errorf(o.Pos(), o.End(), diag.ESyntax, "unexpected %q after the delay", o.Name).Hint =
-				hintOr(didYouMean(o.Name, timingOptions), "only worktime and keep may follow a delay")
+			hintName(c.diags.Errorf(o.Pos(), o.End(), diag.ESyntax, "unexpected %q after the delay", o.Name),
+				o.Name, timingOptions, o.Pos(), o.End(), "only worktime and keep may follow a delay")
 		case seen[o.Name]:
 			c.diags.Errorf(o.Pos(), o.End(), diag.EDuplicate, "%s is given twice", o.Name)
 		case o.Name == "worktime" && c.calendar == nil:
@@ -299,7 +315,7 @@ func (c *checker) let(r *Rule, a *ast.LetAction, en *env) {
 	case t.Kind == types.Null:
 		c.diags.Errorf(a.Value.Pos(), a.Value.End(), diag.EBadOperand, "a variable cannot be set to null alone; its type would be unknown")
 	case a.Calc && !calcKind(t.Kind):
-		c.diags.Errorf(a.Value.Pos(), a.Value.End(), diag.EBadOperand, "calc computes a number, money, date, datetime or duration, not a %s", t).Hint =
+		c.diags.Errorf(a.Value.Pos(), a.Value.End(), diag.EBadOperand, "calc computes a number, money, date, datetime or duration, not %s", an(t)).Hint =
 			"use let to set a variable of any type"
 	}
 	if t.Untyped {
@@ -340,7 +356,7 @@ func (c *checker) update(a *ast.UpdateAction, en *env) {
 		return
 	}
 	if vt.Kind != types.Invalid && !types.AssignableTo(vt, ft) {
-		c.diags.Errorf(a.Value.Pos(), a.Value.End(), diag.EMismatch, "cannot set %s (%s) to a %s", exprString(a.Field), ft, vt)
+		c.diags.Errorf(a.Value.Pos(), a.Value.End(), diag.EMismatch, "cannot set %s (%s) to %s", exprString(a.Field), ft, an(vt))
 		return
 	}
 	if ft.Kind == types.Enum {
@@ -360,8 +376,8 @@ func (c *checker) callAction(r *Rule, a *ast.CallAction, en *env) {
 					names = append(names, n)
 				}
 			}
-			c.diags.Errorf(a.Object.Pos(), a.Object.End(), diag.EUnknownAction, "unknown custom action %q", a.Object.Name).Hint =
-				hintOr(didYouMean(a.Object.Name, names), "declare it: action "+a.Object.Name+` "module.wasm" { input NAME: TYPE }`)
+			hintName(c.diags.Errorf(a.Object.Pos(), a.Object.End(), diag.EUnknownAction, "unknown custom action %q", a.Object.Name),
+				a.Object.Name, names, a.Object.Pos(), a.Object.End(), "declare it: action "+a.Object.Name+` "module.wasm" { input NAME: TYPE }`)
 			return
 		}
 		c.info.Uses[a.Verb], c.info.Uses[a.Object] = res, res
@@ -372,8 +388,8 @@ func (c *checker) callAction(r *Rule, a *ast.CallAction, en *env) {
 		for _, x := range c.u.Lib.Actions {
 			names = append(names, x.Name())
 		}
-		c.diags.Errorf(a.Verb.Pos(), a.Object.End(), diag.EUnknownAction, "unknown action %q", name).Hint =
-			hintOr(didYouMean(name, names), "actions are "+joinNames(names)+", run NAME, let, calc and update")
+		hintName(c.diags.Errorf(a.Verb.Pos(), a.Object.End(), diag.EUnknownAction, "unknown action %q", name),
+			name, names, a.Verb.Pos(), a.Object.End(), "actions are "+joinNames(names)+", run NAME, let, calc and update")
 		return
 	}
 	r.Action = decl
@@ -449,7 +465,7 @@ func (c *checker) target(decl *types.ActionDecl, a *ast.CallAction, en *env) {
 	if t.Kind != types.Invalid && !types.AssignableTo(t, want) {
 		hint := map[types.TargetKind]string{types.EmailTarget: "for example: to client.email[work]", types.PhoneTarget: "for example: to contact.phone[mobile]",
 			types.UserTarget: "for example: to responsible.supervisor, or an employee's name"}[decl.Target]
-		c.diags.Errorf(a.Target.Pos(), a.Target.End(), diag.EBadTarget, "%s sends to %s, and %s is a %s", name, want, exprString(a.Target), t).Hint = hint
+		c.diags.Errorf(a.Target.Pos(), a.Target.End(), diag.EBadTarget, "%s sends to %s, and %s is %s", name, want, exprString(a.Target), an(t)).Hint = hint
 	}
 }
 
@@ -458,6 +474,7 @@ func (c *checker) target(decl *types.ActionDecl, a *ast.CallAction, en *env) {
 func (c *checker) settings(given []*ast.Setting, decls []*types.Setting, en *env, owner string,
 	each func(*ast.Setting, *types.Setting)) map[string]*ast.Setting {
 	out := map[string]*ast.Setting{}
+	var meant map[string]*ast.Setting // misspelled settings, by the name they likely mean
 	for _, s := range given {
 		var decl *types.Setting
 		for _, d := range decls {
@@ -466,8 +483,13 @@ func (c *checker) settings(given []*ast.Setting, decls []*types.Setting, en *env
 			}
 		}
 		if decl == nil {
-			c.diags.Errorf(s.Key.Pos(), s.Key.End(), diag.EUnknownSetting, "unknown setting %q of %s", s.Key.Name, owner).Hint =
-				hintOr(didYouMean(s.Key.Name, types.Names(decls)), settingList(decls))
+			r := c.diags.Errorf(s.Key.Pos(), s.Key.End(), diag.EUnknownSetting, "unknown setting %q of %s", s.Key.Name, owner)
+			if hintName(r, s.Key.Name, types.Names(decls), s.Key.Pos(), s.Key.End(), settingList(decls)) {
+				if meant == nil {
+					meant = map[string]*ast.Setting{}
+				}
+				meant[suggest(s.Key.Name, types.Names(decls))] = s
+			}
 			continue
 		}
 		if out[s.Key.Name] != nil {
@@ -482,6 +504,13 @@ func (c *checker) settings(given []*ast.Setting, decls []*types.Setting, en *env
 		}
 		if c.value(s.Value, decl, en, out) && each != nil {
 			each(s, decl)
+		}
+	}
+	// A misspelled setting counts as the one it likely means, so that the
+	// one mistake is not reported again as that setting missing.
+	for name, s := range meant {
+		if out[name] == nil {
+			out[name] = s
 		}
 	}
 	return out
@@ -538,11 +567,18 @@ func (c *checker) value(v ast.Expr, decl *types.Setting, en *env, given map[stri
 		return true // documents attach as files
 	}
 	if !types.AssignableTo(t, want) || t.Kind == types.Null {
-		c.diags.Errorf(v.Pos(), v.End(), diag.ESettingType, "%s needs a %s, not a %s", decl.Name, want, t)
+		c.diags.Errorf(v.Pos(), v.End(), diag.ESettingType, "%s needs %s, not %s", decl.Name, an(want), an(t))
 		return false
 	}
 	if decl.MaxLen > 0 {
-		c.textLimit(v, decl)
+		c.textLimit(v, decl, en)
+	}
+	if want.Kind == types.Duration {
+		if secs, ok := constDuration(v); ok && secs <= 0 {
+			c.diags.Errorf(v.Pos(), v.End(), diag.EBadValue, "%s is %s; it must be longer than zero", decl.Name, exprText(v)).Hint =
+				"for example: " + decl.Name + " 10m"
+			return false
+		}
 	}
 	if decl.Max > decl.Min {
 		if l, ok := v.(*ast.BasicLit); ok && l.Kind == ast.Number {
@@ -555,11 +591,18 @@ func (c *checker) value(v ast.Expr, decl *types.Setting, en *env, given map[stri
 	return true
 }
 
-// textLimit warns when a text is, or can become, longer than its limit.
-func (c *checker) textLimit(v ast.Expr, decl *types.Setting) {
+// textLimit reports a text that is longer than its limit (an error: it
+// could never be sent), and warns about one that can become longer with
+// the values inserted into it. A rule's condition may bound an inserted
+// value (if len(deal.title) <= 150), as a text(N) field is bounded.
+func (c *checker) textLimit(v ast.Expr, decl *types.Setting, en *env) {
 	l, ok := v.(*ast.BasicLit)
 	if !ok || l.Kind != ast.String {
 		return
+	}
+	var cond ast.Expr
+	if en.rule != nil {
+		cond = en.rule.Decl.Cond
 	}
 	fixed, most, bounded := 0, 0, true
 	var unbounded ast.Expr
@@ -570,9 +613,14 @@ func (c *checker) textLimit(v ast.Expr, decl *types.Setting) {
 		}
 		t := c.info.Types[p.Expr]
 		if t == nil {
-			continue
+			continue // a bad placeholder, reported
+		}
+		if t.Kind == types.Invalid {
+			return // its error is reported; a warning about its length would follow from it
 		}
 		if n := types.PrintedMax(t); n > 0 {
+			most += n
+		} else if n := lenBound(cond, exprString(p.Expr)); n >= 0 {
 			most += n
 		} else if bounded {
 			bounded, unbounded = false, p.Expr
@@ -580,20 +628,89 @@ func (c *checker) textLimit(v ast.Expr, decl *types.Setting) {
 	}
 	switch {
 	case fixed > decl.MaxLen:
-		c.diags.Warnf(l.Pos(), l.End(), diag.WTextTooLong, "%s is %d characters; the limit is %d", decl.Name, fixed, decl.MaxLen)
+		c.diags.Errorf(l.Pos(), l.End(), diag.EBadValue, "%s is %d characters; the limit is %d, so it could never be sent", decl.Name, fixed, decl.MaxLen).Hint =
+			fmt.Sprintf("shorten it by %d characters", fixed-decl.MaxLen)
 	case bounded && fixed+most > decl.MaxLen:
 		c.diags.Warnf(l.Pos(), l.End(), diag.WTextTooLong, "%s can reach %d characters with the longest field values; the limit is %d",
 			decl.Name, fixed+most, decl.MaxLen).Hint = "a longer text fails at run time and the timeline says so"
 	case !bounded:
-		c.diags.Warnf(unbounded.Pos(), unbounded.End(), diag.WTextTooLong, "%s has no length limit, so %s can exceed %d characters",
-			exprString(unbounded), decl.Name, decl.MaxLen).Hint = "declare the field as text(N) to bound it"
+		r := c.diags.Warnf(unbounded.Pos(), unbounded.End(), diag.WTextTooLong, "%s has no length limit, so %s can exceed %d characters",
+			exprString(unbounded), decl.Name, decl.MaxLen)
+		room := decl.MaxLen - fixed - most
+		guard := fmt.Sprintf("if len(%s) <= %d", exprString(unbounded), max(room, 0))
+		if f := c.fieldOf(unbounded); f != nil && !f.Builtin {
+			r.Hint = fmt.Sprintf("declare the field as text(%d), or bound it in the rule's condition: %s", max(room, 1), guard)
+		} else {
+			r.Hint = "bound it in the rule's condition: " + guard
+		}
 	}
+}
+
+// fieldOf is the field that a path like deal.title selects, or nil.
+func (c *checker) fieldOf(e ast.Expr) *types.Field {
+	if sel, ok := e.(*ast.SelectorExpr); ok {
+		f, _ := c.info.Uses[sel.Sel].(*types.Field)
+		return f
+	}
+	return nil
+}
+
+// lenBound is the bound that a condition's conjuncts put on the length of
+// the text path (len(path) <= N, len(path) < N), or -1 without one.
+func lenBound(cond ast.Expr, path string) int {
+	if cond == nil {
+		return -1
+	}
+	var conj []ast.Expr
+	conjuncts(cond, &conj)
+	best := -1
+	for _, x := range conj {
+		b, ok := x.(*ast.BinaryExpr)
+		if !ok || b.Op != "<=" && b.Op != "<" {
+			continue
+		}
+		call, ok := unparen(b.X).(*ast.CallExpr)
+		n, isNum := number(b.Y)
+		if !ok || !isNum || call.Fun.Name != "len" || len(call.Args) != 1 || exprString(call.Args[0]) != path || n < 0 {
+			continue
+		}
+		bound := int(n)
+		if b.Op == "<" && float64(bound) == n {
+			bound--
+		}
+		if best < 0 || bound < best {
+			best = max(bound, 0)
+		}
+	}
+	return best
+}
+
+// constDuration is the value in seconds of a duration literal, negated or
+// not.
+func constDuration(e ast.Expr) (int64, bool) {
+	e = unparen(e)
+	neg := false
+	if u, ok := e.(*ast.UnaryExpr); ok && u.Op == "-" {
+		neg, e = true, unparen(u.X)
+	}
+	l, ok := e.(*ast.BasicLit)
+	if !ok || l.Kind != ast.Duration {
+		return 0, false
+	}
+	secs, err := literal.Duration(l.Raw)
+	if err != nil {
+		return 0, false
+	}
+	if neg {
+		secs = -secs
+	}
+	return secs, true
 }
 
 func (c *checker) resourceValue(v ast.Expr, kind string, en *env) bool {
 	id, ok := v.(*ast.Ident)
 	if !ok {
-		c.diags.Errorf(v.Pos(), v.End(), diag.ESettingType, "expected the name of a %s, not %s", kind, exprString(v))
+		c.diags.Errorf(v.Pos(), v.End(), diag.ESettingType, "expected the name of %s, not %s", an(kind), exprString(v))
 		return false
 	}
 	r := c.schema.Resources[id.Name]
@@ -609,11 +726,11 @@ func (c *checker) resourceValue(v ast.Expr, kind string, en *env) bool {
 		}
 	}
 	if r != nil {
-		c.diags.Errorf(id.Pos(), id.End(), diag.ESettingType, "%s is a %s, not a %s", id.Name, r.Kind, kind)
+		c.diags.Errorf(id.Pos(), id.End(), diag.ESettingType, "%s is %s, not %s", id.Name, an(r.Kind), an(kind))
 		return false
 	}
-	c.diags.Errorf(id.Pos(), id.End(), diag.EUnknownResource, "unknown %s %q", kind, id.Name).Hint =
-		hintOr(didYouMean(id.Name, names), fmt.Sprintf("declare it: %s %s", kind, id.Name))
+	hintName(c.diags.Errorf(id.Pos(), id.End(), diag.EUnknownResource, "unknown %s %q", kind, id.Name),
+		id.Name, names, id.Pos(), id.End(), fmt.Sprintf("declare it: %s %s", kind, id.Name))
 	return false
 }
 
@@ -628,7 +745,7 @@ func (c *checker) pipelineValue(v ast.Expr, en *env) *types.Pipeline {
 	for _, p := range c.schema.PipelinesOf(entity) {
 		names = append(names, p.Name)
 	}
-	c.diags.Errorf(v.Pos(), v.End(), diag.EUnknownPipeline, "unknown %s pipeline %q", entity, name).Hint = didYouMean(name, names)
+	hintStage(c.diags.Errorf(v.Pos(), v.End(), diag.EUnknownPipeline, "unknown %s pipeline %q", entity, name), name, names, v.Pos(), v.End(), "")
 	return nil
 }
 
@@ -653,7 +770,8 @@ func (c *checker) stageValue(v ast.Expr, decl *types.Setting, en *env, given map
 		for _, s := range pl.Stages {
 			names = append(names, s.Name)
 		}
-		c.diags.Errorf(v.Pos(), v.End(), diag.EUnknownStage, "pipeline %q has no stage %q", pl.Name, ref.Stage.Value).Hint = didYouMean(ref.Stage.Value, names)
+		hintStage(c.diags.Errorf(v.Pos(), v.End(), diag.EUnknownStage, "pipeline %q has no stage %q", pl.Name, ref.Stage.Value),
+			ref.Stage.Value, names, ref.Stage.Pos(), ref.Stage.End(), "")
 		return false
 	}
 	s := c.stage(ref, en.entity)
@@ -688,8 +806,8 @@ func (c *checker) trigger(d *ast.TriggerDecl) {
 		for _, t := range c.u.Lib.Triggers {
 			names = append(names, t.Name())
 		}
-		c.diags.Errorf(d.Event[0].Pos(), d.Event[1].End(), diag.EUnknownEvent, "unknown trigger event %q", name).Hint =
-			hintOr(didYouMean(name, names), "events are "+joinNames(names))
+		hintName(c.diags.Errorf(d.Event[0].Pos(), d.Event[1].End(), diag.EUnknownEvent, "unknown trigger event %q", name),
+			name, names, d.Event[0].Pos(), d.Event[1].End(), "events are "+joinNames(names))
 		return
 	}
 	c.info.Uses[d.Event[0]], c.info.Uses[d.Event[1]] = ev, ev
@@ -707,8 +825,12 @@ func (c *checker) trigger(d *ast.TriggerDecl) {
 	if f := given["field"]; f != nil {
 		c.changedField(f, given["value"], en)
 	}
+	c.formKind(d, ev, given["form"])
 	if d.Cond != nil {
-		c.condition(d.Cond, en)
+		if why := c.condition(d.Cond, en); why != "" {
+			c.diags.Warnf(d.Cond.Pos(), d.Cond.End(), diag.WNeverFires, "this trigger can never fire: %s", why).Hint =
+				"check the comparisons; remove the trigger if it is not needed"
+		}
 	}
 	if d.As != nil {
 		c.resourceValue(d.As, "employee", en)
@@ -723,6 +845,44 @@ func (c *checker) trigger(d *ast.TriggerDecl) {
 		c.diags.Warnf(d.Stage.Pos(), d.Stage.End(), diag.WNeverFires, "this trigger can never fire: %q is the first stage, so moving there is always a move back", st.Name).Hint =
 			"add allow_back true, or attach the trigger to a later stage"
 	}
+}
+
+// formKinds are the trigger events raised by each kind of form: a web
+// form is submitted (T-FORM), a callback form requests a callback
+// (T-CALLBACK-FORM).
+var formKinds = map[string]string{"form submitted": "web", "callback requested": "callback"}
+
+// formKind warns about a form trigger whose form is of the other kind:
+// it can never fire, since that form never raises its event.
+func (c *checker) formKind(d *ast.TriggerDecl, ev *types.TriggerDecl, form *ast.Setting) {
+	want := formKinds[ev.Name()]
+	if want == "" || form == nil {
+		return
+	}
+	id, ok := form.Value.(*ast.Ident)
+	if !ok {
+		return
+	}
+	r := c.schema.Resources[id.Name]
+	if r == nil || r.Kind != "form" {
+		return
+	}
+	kind := r.Settings["kind"]
+	if kind == "" {
+		kind = "web"
+	}
+	if kind == want {
+		return
+	}
+	other := "form submitted"
+	if kind == "callback" {
+		other = "callback requested"
+	}
+	w := c.diags.Warnf(d.Event[0].Pos(), d.Event[1].End(), diag.WNeverFires, "this trigger can never fire: %s is %s form, which raises %s, not %s",
+		id.Name, an(kind), other, ev.Name())
+	w.Hint = "write when " + other
+	w.Replace(d.Event[0].Pos(), d.Event[1].End(), other)
+	w.Relate(r.Pos, r.Pos+tokenPos(len(r.Name)), "the form "+id.Name+" is declared here")
 }
 
 // changedField checks T-FIELD-CHANGED's field and value.
@@ -743,7 +903,7 @@ func (c *checker) changedField(f, value *ast.Setting, en *env) {
 		return
 	}
 	if vt := c.info.Types[value.Value]; vt != nil && vt.Kind != types.Invalid && !types.AssignableTo(vt, ft) {
-		c.diags.Errorf(value.Value.Pos(), value.Value.End(), diag.ESettingType, "value needs a %s, like the field %s, not a %s", ft, exprString(f.Value), vt)
+		c.diags.Errorf(value.Value.Pos(), value.Value.End(), diag.ESettingType, "value needs %s, like the field %s, not %s", an(ft), exprString(f.Value), an(vt))
 	}
 }
 

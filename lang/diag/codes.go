@@ -42,6 +42,7 @@ const (
 	ENoPrevious      Code = "E116"
 	EUnknownItem     Code = "E117"
 	EDuplicateLabel  Code = "E118"
+	ETwice           Code = "E119"
 )
 
 // Type errors.
@@ -114,6 +115,7 @@ var Codes = []struct {
 	{ENoPrevious, "`then` on a rule with no earlier rule on the same stage"},
 	{EUnknownItem, "unknown item in a test"},
 	{EDuplicateLabel, "a label that names two rules or triggers"},
+	{ETwice, "a rule or trigger written twice (the same stage, event, condition, action and settings): it would act twice"},
 	{EMismatch, "operands of mismatched types"},
 	{ESettingType, "a setting value of the wrong type"},
 	{ENotBool, "a condition that is not a bool"},
