@@ -733,4 +733,3 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
-

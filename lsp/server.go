@@ -52,8 +52,8 @@ type Server struct {
 	opts    Options
 	u       *check.Universe
 	state   lifecycle
-	docs    map[string]*document   // open documents, by absolute path
-	spaces  map[string]*workspace  // by root (or by path, for a file in no workspace)
+	docs    map[string]*document  // open documents, by absolute path
+	spaces  map[string]*workspace // by root (or by path, for a file in no workspace)
 	notify  func(method string, params any) error
 	stdPath string // the path crm.rules was written to, once it was
 }
@@ -192,21 +192,21 @@ func init() {
 			s.state = shutDown
 			return nil, nil
 		},
-		"textDocument/didOpen":               decoded((*Server).didOpen),
-		"textDocument/didChange":             decoded((*Server).didChange),
-		"textDocument/didSave":               decoded((*Server).didSave),
-		"textDocument/didClose":              decoded((*Server).didClose),
-		"workspace/didChangeWatchedFiles":    decoded((*Server).didChangeWatchedFiles),
-		"textDocument/hover":                 decoded((*Server).hover),
-		"textDocument/completion":            decoded((*Server).completion),
-		"textDocument/definition":            decoded((*Server).definition),
-		"textDocument/references":            decoded((*Server).references),
-		"textDocument/prepareRename":         decoded((*Server).prepareRename),
-		"textDocument/rename":                decoded((*Server).rename),
-		"textDocument/codeAction":            decoded((*Server).codeAction),
-		"textDocument/formatting":            decoded((*Server).formatting),
-		"textDocument/documentSymbol":        decoded((*Server).documentSymbol),
-		"textDocument/foldingRange":          decoded((*Server).foldingRange),
+		"textDocument/didOpen":                decoded((*Server).didOpen),
+		"textDocument/didChange":              decoded((*Server).didChange),
+		"textDocument/didSave":                decoded((*Server).didSave),
+		"textDocument/didClose":               decoded((*Server).didClose),
+		"workspace/didChangeWatchedFiles":     decoded((*Server).didChangeWatchedFiles),
+		"textDocument/hover":                  decoded((*Server).hover),
+		"textDocument/completion":             decoded((*Server).completion),
+		"textDocument/definition":             decoded((*Server).definition),
+		"textDocument/references":             decoded((*Server).references),
+		"textDocument/prepareRename":          decoded((*Server).prepareRename),
+		"textDocument/rename":                 decoded((*Server).rename),
+		"textDocument/codeAction":             decoded((*Server).codeAction),
+		"textDocument/formatting":             decoded((*Server).formatting),
+		"textDocument/documentSymbol":         decoded((*Server).documentSymbol),
+		"textDocument/foldingRange":           decoded((*Server).foldingRange),
 		"workspace/didChangeWorkspaceFolders": func(*Server, context.Context, json.RawMessage) (any, error) { return nil, nil },
 	}
 }

@@ -1,7 +1,6 @@
 package lsp
 
 import (
-
 	"go.lsp.dev/protocol"
 
 	"github.com/stagecraft/stagecraft/lang/ast"
@@ -116,4 +115,3 @@ func (s *Server) foldingRange(p *protocol.FoldingRangeParams) ([]protocol.Foldin
 	}
 	return out, nil
 }
-
