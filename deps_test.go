@@ -36,7 +36,8 @@ var allowed = map[string][]string{
 
 	"compiler/ir":    {},
 	"compiler/types": {"lang/token"},
-	"compiler/check": {"compiler/types", "lang/ast", "lang/diag", "lang/format", "lang/literal", "lang/parser", "lang/token", "runtime/value/ops"},
+	"compiler/check": {"compiler/types", "lang/ast", "lang/diag", "lang/format", "lang/literal", "lang/parser", "lang/token", "runtime/value/ops",
+		"runtime/wasm/manifest"},
 	"compiler/lower": {"compiler/check", "compiler/ir", "compiler/types", "lang/ast", "lang/literal", "lang/token"},
 	"compiler/plan":  {"compiler/ir", "lang/literal"},
 
@@ -50,9 +51,10 @@ var allowed = map[string][]string{
 	// which describes and links nothing) beside implementations over values.
 	"runtime/value/ops": {"compiler/types", "runtime/value"},
 	// The wasm host: the manifest is plain data (the checker may read it);
-	// the host is wazero's only importer.
+	// the host is wazero's only importer, and implements the engine's
+	// action.Custom for the IR's modules.
 	"runtime/wasm/manifest":     {},
-	"runtime/wasm":              {"runtime/value", "runtime/wasm/manifest"},
+	"runtime/wasm":              {"compiler/ir", "runtime/action", "runtime/value", "runtime/wasm/manifest"},
 	"runtime/wasm/cmd/wasmpack": {"runtime/wasm"},
 
 	"stdlib": {"compiler/types", "runtime/action", "runtime/interp", "runtime/value"},
@@ -69,10 +71,11 @@ var allowed = map[string][]string{
 	"server/tenant":   {"compiler/ir", "runtime/engine", "runtime/store", "server/auth"},
 	"server/delivery": {"runtime/engine", "runtime/store", "runtime/value", "server/tenant", "stdlib"},
 	"server/tracking": {"runtime/engine", "runtime/value", "server/auth", "server/tenant"},
+	"server/inbound":  {"compiler/ir", "runtime/engine", "runtime/store", "runtime/value", "server/delivery", "server/tenant"},
 	"server/rpc": {"compiler/ir", "compiler/lower", "compiler/plan", "gen/stagecraft/v1", "internal/compile", "lang/diag", "lang/format",
 		"lang/parser", "lang/token", "runtime/engine", "runtime/store", "runtime/value", "server/auth", "server/delivery", "server/tenant"},
-	"server": {"gen/stagecraft/v1/stagecraftv1connect", "runtime/engine", "server/auth", "server/delivery", "server/metrics", "server/rpc",
-		"server/tenant", "server/tracking", "stdlib"},
+	"server": {"gen/stagecraft/v1/stagecraftv1connect", "runtime/engine", "server/auth", "server/delivery", "server/inbound", "server/metrics",
+		"server/rpc", "server/tenant", "server/tracking", "stdlib"},
 	"server/e2e": {},
 
 	"examples":           {},
@@ -84,7 +87,7 @@ var allowed = map[string][]string{
 	"lsp": {"compiler/check", "compiler/types", "internal/compile", "internal/workspace", "lang/ast", "lang/diag", "lang/format",
 		"lang/parser", "lang/token"},
 	"cmd/stagecraft": {"compiler/ir", "compiler/lower", "compiler/plan", "examples", "internal/compile", "internal/workspace",
-		"lang/diag", "lang/format", "lang/literal", "lang/parser", "lang/token", "lsp", "runtime/engine", "runtime/store", "runtime/testrun", "server", "server/auth",
+		"lang/diag", "lang/format", "lang/literal", "lang/parser", "lang/token", "lsp", "runtime/engine", "runtime/store", "runtime/testrun", "runtime/wasm", "server", "server/auth",
 		"server/delivery", "server/tenant", "stdlib"},
 	"": {},
 }
@@ -130,6 +133,8 @@ var forbidden = []rule{
 		why: "the front end links no storage, no wasm host and no server"},
 	{from: []string{"internal/compile", "stdlib", "runtime/action"}, to: []string{pebble, wazero, connect, "runtime/store", "runtime/engine"},
 		why: "stagecraft check and fmt (internal/compile, the stdlib's declarations) link no storage"},
+	{from: []string{"runtime/engine", "runtime/action", "runtime/testrun"}, to: []string{wazero, "runtime/wasm"},
+		why: "the engine calls custom actions through action.Custom; the wasm host is wired in by the commands and the server"},
 }
 
 // pkg is one package of the build, as go list sees it.

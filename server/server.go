@@ -3,7 +3,8 @@
 // reflection (so grpcurl and buf curl work), /healthz and /readyz, over
 // the tenants of a data folder, each with its clock. It wires the parts:
 // server/auth (keys), server/tenant (stores, engines, clocks),
-// server/rpc (the services). It logs with log/slog and never logs a key,
+// server/rpc (the services), server/delivery (the outbox going out),
+// server/tracking and server/inbound (what comes back). It logs with log/slog and never logs a key,
 // a token, a credential or a message body.
 package server
 
@@ -26,6 +27,7 @@ import (
 	"github.com/stagecraft/stagecraft/runtime/engine"
 	"github.com/stagecraft/stagecraft/server/auth"
 	"github.com/stagecraft/stagecraft/server/delivery"
+	"github.com/stagecraft/stagecraft/server/inbound"
 	"github.com/stagecraft/stagecraft/server/metrics"
 	"github.com/stagecraft/stagecraft/server/rpc"
 	"github.com/stagecraft/stagecraft/server/tenant"
@@ -140,7 +142,8 @@ func Run(ctx context.Context, cfg Config) error {
 		log.Error("a tenant did not open", "err", err)
 	}
 	var ready atomic.Bool
-	h := Handler(cfg, Parts{Keys: auth.Open(cfg.Data), Tenants: reg, Delivery: dlv, Metrics: m, Tracking: tr, Ready: &ready})
+	in := &inbound.Handler{Tenants: reg, Delivery: dlv, PublicURL: cfg.PublicURL, Log: log}
+	h := Handler(cfg, Parts{Keys: auth.Open(cfg.Data), Tenants: reg, Delivery: dlv, Metrics: m, Tracking: tr, Inbound: in, Ready: &ready})
 	var protocols http.Protocols
 	protocols.SetHTTP1(true)
 	protocols.SetUnencryptedHTTP2(true)
@@ -202,6 +205,7 @@ type Parts struct {
 	Delivery *delivery.Service // nil: no delivery states
 	Metrics  *metrics.Metrics  // nil: no /metrics
 	Tracking *tracking.Tracker // nil: no tracking endpoints
+	Inbound  *inbound.Handler  // nil: no providers' webhooks
 	Ready    *atomic.Bool      // nil or false: /readyz says not ready
 }
 
@@ -249,6 +253,9 @@ func Handler(cfg Config, p Parts) http.Handler {
 	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
 	if p.Tracking != nil {
 		p.Tracking.Register(mux)
+	}
+	if p.Inbound != nil {
+		p.Inbound.Register(mux)
 	}
 	if p.Metrics != nil {
 		mux.Handle("GET /metrics", p.Metrics.Handler())

@@ -47,8 +47,13 @@ type Twilio struct {
 // Chat is where chat messages are posted (JSON), for the chat provider
 // to pass on to the client's channel.
 type Chat struct {
-	URL   string `json:"url"`
+	URL   string `json:"url,omitempty"`
 	Token string `json:"token,omitempty"` // sent as a Bearer token
+	// InboundSecret signs the chat provider's posts to the server's
+	// inbound endpoint (server/inbound: X-Stagecraft-Signature). Without
+	// it inbound chat is refused. A chat with only a secret receives and
+	// does not send.
+	InboundSecret string `json:"inbound_secret,omitempty"`
 }
 
 // Webhook bounds outgoing webhook calls.
@@ -100,7 +105,7 @@ func Load(name string) (Config, error) {
 
 // env applies STAGECRAFT_SMTP_HOST, _PORT, _USERNAME, _PASSWORD,
 // _STARTTLS; STAGECRAFT_TWILIO_URL, _SID, _TOKEN, _FROM;
-// STAGECRAFT_CHAT_URL, _TOKEN.
+// STAGECRAFT_CHAT_URL, _TOKEN, _INBOUND_SECRET.
 func (c *Config) env(get func(string) string) error {
 	if h := get("STAGECRAFT_SMTP_HOST"); h != "" {
 		if c.SMTP == nil {
@@ -131,14 +136,15 @@ func (c *Config) env(get func(string) string) error {
 		set(&c.Twilio.AuthToken, get("STAGECRAFT_TWILIO_TOKEN"))
 		set(&c.Twilio.From, get("STAGECRAFT_TWILIO_FROM"))
 	}
-	if u := get("STAGECRAFT_CHAT_URL"); u != "" {
-		if c.Chat == nil {
+	for _, k := range []string{"STAGECRAFT_CHAT_URL", "STAGECRAFT_CHAT_INBOUND_SECRET"} {
+		if get(k) != "" && c.Chat == nil {
 			c.Chat = &Chat{}
 		}
-		c.Chat.URL = u
 	}
 	if c.Chat != nil {
+		set(&c.Chat.URL, get("STAGECRAFT_CHAT_URL"))
 		set(&c.Chat.Token, get("STAGECRAFT_CHAT_TOKEN"))
+		set(&c.Chat.InboundSecret, get("STAGECRAFT_CHAT_INBOUND_SECRET"))
 	}
 	return nil
 }
@@ -164,8 +170,11 @@ func (c *Config) check() error {
 	if t := c.Twilio; t != nil && (t.AccountSID == "" || t.AuthToken == "") {
 		errs = append(errs, errors.New("twilio: account_sid and auth_token are both needed"))
 	}
-	if c.Chat != nil && c.Chat.URL == "" {
-		errs = append(errs, errors.New("chat: no url"))
+	if c.Chat != nil && c.Chat.URL == "" && c.Chat.InboundSecret == "" {
+		errs = append(errs, errors.New("chat: no url (to send) and no inbound_secret (to receive)"))
+	}
+	if c.Chat != nil && c.Chat.InboundSecret != "" && len(c.Chat.InboundSecret) < 16 {
+		errs = append(errs, errors.New("chat: inbound_secret is shorter than 16 characters"))
 	}
 	return errors.Join(errs...)
 }
@@ -202,8 +211,11 @@ func (c Config) String() string {
 	if c.Twilio != nil {
 		s += " twilio " + c.Twilio.BaseURL
 	}
-	if c.Chat != nil {
+	if c.Chat != nil && c.Chat.URL != "" {
 		s += " chat"
+	}
+	if c.Chat != nil && c.Chat.InboundSecret != "" {
+		s += " chat-inbound"
 	}
 	s += " webhooks"
 	return s

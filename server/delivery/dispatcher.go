@@ -144,6 +144,19 @@ func (s *Service) Status(t *tenant.Tenant, ef *engine.Effect) Status {
 	return st
 }
 
+// Config is the delivery config a tenant's dispatcher runs with (its own
+// delivery.json, or the server's); ok is false when it has none running
+// (its delivery.json is damaged).
+func (s *Service) Config(t *tenant.Tenant) (cfg Config, ok bool) {
+	s.mu.Lock()
+	d := s.runs[t]
+	s.mu.Unlock()
+	if d == nil {
+		return Config{}, false
+	}
+	return d.cfg, true
+}
+
 // Backlog is how many of a tenant's messages are taken for delivery and
 // not yet delivered or given up.
 func (s *Service) Backlog(t *tenant.Tenant) int {
@@ -274,7 +287,7 @@ func (d *dispatcher) can(kind string) bool {
 	case "sms", "robocall":
 		return d.cfg.Twilio != nil
 	case "chat":
-		return d.cfg.Chat != nil
+		return d.cfg.Chat != nil && d.cfg.Chat.URL != ""
 	case "webhook":
 		return true
 	}
@@ -309,6 +322,9 @@ func (d *dispatcher) take() error {
 			}
 			body, _ := json.Marshal(st)
 			b.Set(k, body)
+			if n := Number(ef.To); n != "" && (ef.Kind == "sms" || ef.Kind == "robocall") && ef.Item != "" {
+				b.Set(keyNumber(n), []byte(ef.Item))
+			}
 		}
 		cursor := got[len(got)-1].Key
 		b.Set(keyCursor, []byte(cursor))

@@ -172,6 +172,28 @@ func (r *Registry) Get(name string) (*Tenant, error) {
 	return t, nil
 }
 
+// ErrNoTenant is the error of Existing for a tenant with no folder.
+var ErrNoTenant = errors.New("no such tenant")
+
+// Existing returns the tenant if it is open or has a folder, opening it;
+// unlike Get it never creates one, for callers that hold no key (the
+// providers' inbound webhooks).
+func (r *Registry) Existing(name string) (*Tenant, error) {
+	if err := auth.ValidTenant(name); err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	t := r.tenants[name]
+	r.mu.Unlock()
+	if t != nil {
+		return t, nil
+	}
+	if fi, err := os.Stat(filepath.Join(r.dir, name)); err != nil || !fi.IsDir() {
+		return nil, ErrNoTenant
+	}
+	return r.Get(name)
+}
+
 // Close stops every tenant's clock and closes its stores.
 func (r *Registry) Close() error {
 	r.mu.Lock()
@@ -340,6 +362,9 @@ func (t *Tenant) tick() {
 	now := t.now()
 	t.gate.Unlock()
 	err = t.Engine.Advance(now, func(res *engine.Result) {
+		for _, p := range res.Parked { // damage: kept aside, never dropped (spec/storage.md)
+			t.log.Error("tick: a damaged timer was parked", "timer", p.Key, "reason", p.Reason, "seq", p.Seq)
+		}
 		if t.ticked != nil {
 			t.ticked(res)
 		}
