@@ -181,7 +181,8 @@ func Check(fset *token.FileSet, files []*ast.File, u *Universe) (*Info, *diag.Li
 	}
 	c := &checker{u: u, fset: fset, schema: schema, diags: &ds, info: newInfo(schema, size),
 		bound: map[*types.StageDef]map[string]*Rule{}, idents: map[string]*seenIdent{}, roots: map[string]map[string]*types.Root{}}
-	c.collect(files)
+	c.brokenPipeline = hasBadDecl(fset, files, "pipeline")
+	c.collect(byName(files))
 	c.resolveResources()
 	for _, f := range files {
 		c.lastRule = map[*types.StageDef]*Rule{}
@@ -215,6 +216,38 @@ type checker struct {
 	vars          []*types.Var
 	idents        map[string]*seenIdent             // identities and labels taken, by rules and triggers together
 	roots         map[string]map[string]*types.Root // by entity, then name
+	// brokenPipeline is set when a pipeline declaration did not parse:
+	// an unknown stage may then be one it declares, and is not reported
+	// unless it looks like a typo of a known one.
+	brokenPipeline bool
+}
+
+// hasBadDecl reports whether a declaration that did not parse starts with word.
+func hasBadDecl(fset *token.FileSet, files []*ast.File, word string) bool {
+	for _, f := range files {
+		for _, d := range f.Decls {
+			bad, ok := d.(*ast.BadDecl)
+			if !ok {
+				continue
+			}
+			if tf := fset.File(bad.From); tf != nil {
+				src := tf.Source()[tf.Offset(bad.From):]
+				if len(src) > len(word) && string(src[:len(word)]) == word && (src[len(word)] == ' ' || src[len(word)] == '\t') {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// byName is files in the order of their names: which of two declarations
+// of one name is the duplicate must not depend on the order that files
+// were listed in. The order of the files given is kept otherwise.
+func byName(files []*ast.File) []*ast.File {
+	out := append([]*ast.File(nil), files...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
 }
 
 // schemaIn is the universe's schema for a check whose files are in fset:
