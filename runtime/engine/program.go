@@ -69,7 +69,7 @@ func (l *loaded) plan() {
 		}
 		a := r.Action
 		if a.Target != nil {
-			pr.target = l.pl.Plan(a.Target, r.Entity)
+			pr.target = l.pl.Recipients(a.Target, r.Entity)
 		}
 		if a.Value != nil {
 			pr.value = l.pl.Plan(a.Value, r.Entity)

@@ -172,9 +172,9 @@ func (pl *Planner) Plan(x *ir.Expr, entity string) Eval {
 		return pl.unary(x, entity)
 	case ir.OpBinary:
 		return pl.binary(x, entity)
-	case ir.OpTypeSel:
+	case ir.OpTypeSel: // one value, as the checker types it; an action's `to` plans with Recipients
 		inner, sel := pl.Plan(x.X, entity), x.Sel
-		return func(env *Env) value.Value { return SelectType(inner(env), sel) }
+		return func(env *Env) value.Value { return first(SelectType(inner(env), sel)) }
 	case ir.OpList, ir.OpRange:
 		return pl.list(x, entity)
 	case ir.OpTemplate:
@@ -424,6 +424,28 @@ func (pl *Planner) Client(env *Env) *Item {
 		return nil
 	}
 	return pl.clients[env.Item.Entity](env)
+}
+
+// Recipients plans an action's `to`: for x[type], every value of the
+// type in order, since the action chooses among them (the first, or the
+// last with `use last`); anything else as Plan does.
+func (pl *Planner) Recipients(x *ir.Expr, entity string) Eval {
+	if x.Op != ir.OpTypeSel {
+		return pl.Plan(x, entity)
+	}
+	inner, sel := pl.Plan(x.X, entity), x.Sel
+	return func(env *Env) value.Value { return SelectType(inner(env), sel) }
+}
+
+// first is a list's first value (null for an empty one), or v itself.
+func first(v value.Value) value.Value {
+	if v.K != value.List {
+		return v
+	}
+	if len(v.L) == 0 {
+		return value.Value{}
+	}
+	return v.L[0]
 }
 
 // SelectType picks the values of one type (work, mobile, ...) from a list

@@ -115,3 +115,33 @@ func TestBudgets(t *testing.T) {
 		t.Errorf("template of %d bytes: %d bytes, error %v", 2*len(big.Lit), len(v.S), env.Err())
 	}
 }
+
+// x[type] is one value where the checker types it as one (a text's
+// placeholder), and every value of the type as an action's `to`, which
+// chooses the first or the last.
+func TestTypeSelectorIsOneValue(t *testing.T) {
+	src := workspace + `on stage New: send email to contact.email[work] subject "s" body "{contact.email[work]}"` + "\n"
+	p, err := compile.Program([]compile.Source{{Name: "w.rules", Src: []byte(src)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl := interp.NewPlanner(p, nil)
+	r := p.Rules[1]
+	deal := item(p, pl, "deal", "1", map[string]value.Value{"contact": value.RefOf("contact", "2")})
+	work := func(s string) value.Value { return value.TypedText("work", s) }
+	contact := item(p, pl, "contact", "2", map[string]value.Value{"email": value.ListOf(work("a@x.pl"), work("b@x.pl"))})
+	env := &interp.Env{World: world{contact}}
+	env.Reset(deal)
+	var body value.Value
+	for _, s := range r.Action.Settings {
+		if s.Name == "body" {
+			body = pl.Plan(s.Value, "deal")(env)
+		}
+	}
+	if body.S != "a@x.pl" {
+		t.Errorf("the body inserts %q, want the first work address", body.S)
+	}
+	if to := pl.Recipients(r.Action.Target, "deal")(env); to.K != value.List || len(to.L) != 2 {
+		t.Errorf("to = %v, want both work addresses for the action to choose from", to)
+	}
+}
