@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -20,6 +21,7 @@ type Config struct {
 	Twilio  *Twilio  `json:"twilio,omitempty"`
 	Chat    *Chat    `json:"chat,omitempty"`
 	Webhook *Webhook `json:"webhook,omitempty"`
+	Files   Files    `json:"files,omitempty"`
 	Retry   Retry    `json:"retry"`
 }
 
@@ -166,6 +168,12 @@ func (c *Config) check() error {
 		default:
 			errs = append(errs, fmt.Errorf("smtp: starttls is auto, always or never, not %q", s.StartTLS))
 		}
+	}
+	if c.Files.MaxBytes < 0 {
+		errs = append(errs, errors.New("files: max_bytes is negative"))
+	}
+	if u := c.Files.DocumentsURL; u != "" && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+		errs = append(errs, fmt.Errorf("files: documents_url %q is not http or https", u))
 	}
 	if t := c.Twilio; t != nil && (t.AccountSID == "" || t.AuthToken == "") {
 		errs = append(errs, errors.New("twilio: account_sid and auth_token are both needed"))

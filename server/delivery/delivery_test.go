@@ -1,10 +1,18 @@
 package delivery
 
 import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
 	"io"
 	"mime"
 	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
 	"net/mail"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -48,7 +56,7 @@ func TestMessage(t *testing.T) {
 		"body":  "Link: " + stdlib.TrackURL + "7-1/1 i " + stdlib.TrackURL + "7-1/2.",
 		"links": "https://a.example/1\nhttps://a.example/2",
 	}}
-	raw, err := message(ef, time.Unix(0, 0), fakeTracker{}, "acme")
+	raw, err := message(ef, time.Unix(0, 0), fakeTracker{}, "acme", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +92,7 @@ func TestMessage(t *testing.T) {
 	}
 
 	// Without a tracker: plain text with the original links.
-	raw, err = message(ef, time.Unix(0, 0), nil, "acme")
+	raw, err = message(ef, time.Unix(0, 0), nil, "acme", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +101,7 @@ func TestMessage(t *testing.T) {
 	}
 
 	ef.To = "jan@example.com\r\nBcc: all@example.com"
-	if _, err := message(ef, time.Unix(0, 0), nil, "acme"); err == nil {
+	if _, err := message(ef, time.Unix(0, 0), nil, "acme", nil); err == nil {
 		t.Errorf("a recipient with a line break was taken")
 	}
 }
@@ -129,5 +137,122 @@ func TestConfigEnv(t *testing.T) {
 	bad := Config{Twilio: &Twilio{AccountSID: "AC1"}}
 	if bad.check() == nil {
 		t.Errorf("twilio without a token was taken")
+	}
+}
+
+// TestAttachments: files from the drive folder and from a URL go out as
+// base64 parts of a multipart/mixed message, byte for byte, after the
+// text; a path cannot leave the drive folder; the limit holds.
+func TestAttachments(t *testing.T) {
+	drive := t.TempDir()
+	bin := make([]byte, 3000)
+	for i := range bin {
+		bin[i] = byte(i * 7)
+	}
+	if err := os.MkdirAll(filepath.Join(drive, "Katalogi"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(drive, "Katalogi", "katalog 2026 zażółć.pdf"), bin, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	doc := []byte("%PDF-1.4 faktura\x00\xff")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/docs/12-1" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/pdf")
+		w.Header().Set("Content-Disposition", `attachment; filename="faktura.pdf"`)
+		w.Write(doc)
+	}))
+	defer srv.Close()
+	cfg := Files{Drive: drive, DocumentsURL: srv.URL + "/docs/"}
+	fields := map[string]string{"attach": stdlib.DocumentURL + "12-1", "drive": "/Katalogi/katalog 2026 zażółć.pdf"}
+	atts, err := attachments(context.Background(), srv.Client(), cfg, fields)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ef := &engine.Effect{Key: "12-2", Seq: 12, Kind: "email", To: "jan@example.com",
+		Fields: map[string]string{"from": "sklep@meble.example", "subject": "Faktura", "body": "W załączniku."}}
+	raw, err := message(ef, time.Unix(0, 0), nil, "acme", atts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := mail.ReadMessage(strings.NewReader(string(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := readParts(t, m)
+	if len(got) != 3 || got[0].ctype != "text/plain" || string(got[0].data) != "W załączniku." {
+		t.Fatalf("parts: %+v", got)
+	}
+	if got[1].name != "faktura.pdf" || got[1].ctype != "application/pdf" || !bytes.Equal(got[1].data, doc) {
+		t.Errorf("the document: %q %q %q", got[1].name, got[1].ctype, got[1].data)
+	}
+	if got[2].name != "katalog 2026 zażółć.pdf" || got[2].ctype != "application/pdf" || !bytes.Equal(got[2].data, bin) {
+		t.Errorf("the drive file: %q %q, %d bytes", got[2].name, got[2].ctype, len(got[2].data))
+	}
+	for _, line := range strings.Split(string(raw), "\r\n") {
+		if len(line) > 998 {
+			t.Fatalf("a line of %d characters (SMTP takes 998)", len(line))
+		}
+	}
+
+	for _, c := range []struct {
+		cfg    Files
+		fields map[string]string
+		err    string
+		perm   bool
+	}{
+		{cfg, map[string]string{"drive": "/../../etc/passwd"}, "drive /etc/passwd: no such file", true},
+		{cfg, map[string]string{"drive": "/Katalogi"}, "not a file", true},
+		{Files{Drive: drive}, map[string]string{"attach": stdlib.DocumentURL + "12-1"}, "no files.documents_url", true},
+		{cfg, map[string]string{"attach": srv.URL + "/missing.pdf?token=s3cret"}, "HTTP 404", true},
+		{Files{Drive: drive, MaxBytes: 2999}, map[string]string{"drive": "/Katalogi/katalog 2026 zażółć.pdf"}, "pass 2999 bytes", true},
+		{cfg, map[string]string{"attach": "http://127.0.0.1:1/x.pdf"}, "connect", false},
+	} {
+		_, err := attachments(context.Background(), srv.Client(), c.cfg, c.fields)
+		var perm errPermanent
+		if err == nil || !strings.Contains(err.Error(), c.err) || errors.As(err, &perm) != c.perm {
+			t.Errorf("%v: %v (permanent %v), want %q (permanent %v)", c.fields, err, errors.As(err, &perm), c.err, c.perm)
+		}
+		if err != nil && strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("an error quotes a URL's query: %v", err)
+		}
+	}
+}
+
+type gotPart struct {
+	ctype, name string
+	data        []byte
+}
+
+// readParts reads a multipart/mixed message's parts, decoded.
+func readParts(t *testing.T, m *mail.Message) []gotPart {
+	t.Helper()
+	mt, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/mixed" {
+		t.Fatalf("Content-Type %q: %v", m.Header.Get("Content-Type"), err)
+	}
+	mr := multipart.NewReader(m.Body, params["boundary"])
+	var out []gotPart
+	for {
+		p, err := mr.NextPart() // decodes quoted-printable itself
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r io.Reader = p
+		if p.Header.Get("Content-Transfer-Encoding") == "base64" {
+			r = base64.NewDecoder(base64.StdEncoding, p)
+		}
+		b, err := io.ReadAll(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
+		out = append(out, gotPart{ctype: ct, name: p.FileName(), data: b})
 	}
 }

@@ -104,6 +104,9 @@ func (s *Service) Start(t *tenant.Tenant) {
 		}
 		cfg = c.withDefaults()
 	}
+	if cfg.Files.Drive == "" {
+		cfg.Files.Drive = filepath.Join(tenant.Dir(s.data, t.Name), "drive")
+	}
 	timeout := 10 * time.Second
 	if cfg.Webhook != nil && cfg.Webhook.Timeout > 0 {
 		timeout = time.Duration(cfg.Webhook.Timeout)
@@ -451,7 +454,7 @@ func (d *dispatcher) record(key string, st Status) error {
 func (d *dispatcher) send(ctx context.Context, ef *engine.Effect) error {
 	switch ef.Kind {
 	case "email":
-		return sendEmail(ctx, d.cfg.SMTP, d.s.Tracker, d.t.Name, ef)
+		return sendEmail(ctx, d.cfg.SMTP, d.cfg.Files, d.s.hc, d.s.Tracker, d.t.Name, ef)
 	case "sms", "robocall":
 		return sendTwilio(ctx, d.s.hc, d.cfg.Twilio, ef)
 	case "chat":

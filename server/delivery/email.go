@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	htmlpkg "html"
 	"mime"
 	"mime/quotedprintable"
 	"net"
+	"net/http"
 	"net/smtp"
 	"net/textproto"
 	"strconv"
@@ -24,12 +26,16 @@ import (
 // offers it (or as configured), AUTH PLAIN with credentials, the outbox key
 // as the Message-ID, so that a message tried twice is one message to a
 // receiver that looks.
-func sendEmail(ctx context.Context, cfg *SMTP, tr Tracker, tenantName string, ef *engine.Effect) error {
+func sendEmail(ctx context.Context, cfg *SMTP, files Files, hc *http.Client, tr Tracker, tenantName string, ef *engine.Effect) error {
 	from := ef.Fields["from"]
 	if from == "" || ef.To == "" {
 		return permanent(errors.New("an e-mail without a sender or a recipient"))
 	}
-	msg, err := message(ef, time.Now(), tr, tenantName)
+	atts, err := attachments(ctx, hc, files, ef.Fields)
+	if err != nil {
+		return err
+	}
+	msg, err := message(ef, time.Now(), tr, tenantName, atts)
 	if err != nil {
 		return permanent(err)
 	}
@@ -103,8 +109,8 @@ type Tracker interface {
 // Message-ID and in X-Stagecraft-Key. A tracked e-mail (track_clicks) has
 // its links pointing at signed click redirects, and an HTML part beside
 // the text with the open pixel; without a tracker its links are the
-// originals again.
-func message(ef *engine.Effect, now time.Time, tr Tracker, tenantName string) ([]byte, error) {
+// originals again. Attachments make it multipart/mixed, the text first.
+func message(ef *engine.Effect, now time.Time, tr Tracker, tenantName string, atts []attachment) ([]byte, error) {
 	for _, h := range []string{ef.To, ef.Fields["from"]} {
 		if strings.ContainsAny(h, "\r\n") {
 			return nil, errors.New("an address with a line break")
@@ -135,24 +141,62 @@ func message(ef *engine.Effect, now time.Time, tr Tracker, tenantName string) ([
 	hdr("Message-ID", "<"+ef.Key+"."+strconv.FormatInt(ef.Seq, 10)+"@stagecraft>")
 	hdr("X-Stagecraft-Key", ef.Key)
 	hdr("MIME-Version", "1.0")
-	if !tracked || tr == nil {
-		if err := part(&b, "text/plain", text); err != nil {
+	if len(atts) > 0 {
+		// multipart/mixed: the content first, then each file.
+		mixed := "stagecraft-mixed-" + ef.Key
+		hdr("Content-Type", `multipart/mixed; boundary="`+mixed+`"`)
+		b.WriteString("\r\n--" + mixed + "\r\n")
+		if err := content(&b, ef, text, html, tracked && tr != nil, tr, tenantName); err != nil {
 			return nil, err
 		}
+		for _, a := range atts {
+			b.WriteString("--" + mixed + "\r\n")
+			attach(&b, a)
+		}
+		b.WriteString("--" + mixed + "--\r\n")
 		return b.Bytes(), nil
+	}
+	if err := content(&b, ef, text, html, tracked && tr != nil, tr, tenantName); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// content writes the text of a message as a MIME entity (its Content-Type
+// header, a blank line, the content): plain text, or with tracking a
+// multipart/alternative of the text and an HTML part with the open pixel.
+func content(b *bytes.Buffer, ef *engine.Effect, text, html string, tracked bool, tr Tracker, tenantName string) error {
+	if !tracked {
+		return part(b, "text/plain", text)
 	}
 	html += `<img src="` + htmlpkg.EscapeString(tr.OpenURL(tenantName, ef.Key)) + `" width="1" height="1" alt="">`
 	boundary := "stagecraft-" + ef.Key
-	hdr("Content-Type", `multipart/alternative; boundary="`+boundary+`"`)
-	b.WriteString("\r\n")
+	fmt.Fprintf(b, "Content-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n", boundary)
 	for _, p := range [][2]string{{"text/plain", text}, {"text/html", "<!doctype html><html><body>" + html + "</body></html>"}} {
 		b.WriteString("--" + boundary + "\r\n")
-		if err := part(&b, p[0], p[1]); err != nil {
-			return nil, err
+		if err := part(b, p[0], p[1]); err != nil {
+			return err
 		}
 	}
 	b.WriteString("--" + boundary + "--\r\n")
-	return b.Bytes(), nil
+	return nil
+}
+
+// attach writes a file as a part: base64 in lines of 76 characters, its
+// name RFC 2231-encoded when it is not ASCII.
+func attach(b *bytes.Buffer, a attachment) {
+	ctype := mime.FormatMediaType(a.ctype, map[string]string{"name": a.name})
+	if ctype == "" { // a type FormatMediaType will not write
+		ctype = mime.FormatMediaType("application/octet-stream", map[string]string{"name": a.name})
+	}
+	fmt.Fprintf(b, "Content-Type: %s\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: %s\r\n\r\n",
+		ctype, mime.FormatMediaType("attachment", map[string]string{"filename": a.name}))
+	enc := base64.StdEncoding.EncodeToString(a.data)
+	for len(enc) > 76 {
+		b.WriteString(enc[:76] + "\r\n")
+		enc = enc[76:]
+	}
+	b.WriteString(enc + "\r\n")
 }
 
 // part writes a part's headers and its content, quoted-printable.

@@ -59,10 +59,18 @@ func callWebhook(ctx context.Context, hc *http.Client, ef *engine.Effect) (statu
 }
 
 // postChat posts a chat message for the chat provider (JSON: key, item,
-// channel, text, hidden), the outbox key in Idempotency-Key.
+// channel, text, hidden, and the attachments as the rule names them:
+// attach, links and names of files; drive, paths in the document store),
+// the outbox key in Idempotency-Key.
 func postChat(ctx context.Context, hc *http.Client, cfg *Chat, ef *engine.Effect) error {
-	body, err := json.Marshal(map[string]any{"key": ef.Key, "item": ef.Item, "channel": ef.To,
-		"text": ef.Fields["text"], "hidden": ef.Fields["hidden"] == "true"})
+	msg := map[string]any{"key": ef.Key, "item": ef.Item, "channel": ef.To,
+		"text": ef.Fields["text"], "hidden": ef.Fields["hidden"] == "true"}
+	for _, k := range []string{"attach", "drive"} {
+		if l := listOf(ef.Fields[k]); len(l) > 0 {
+			msg[k] = l
+		}
+	}
+	body, err := json.Marshal(msg)
 	if err != nil {
 		return permanent(err)
 	}
