@@ -303,6 +303,10 @@ func (c *completer) action(ts []tok, entity string, all []tok) {
 		return
 	}
 	rest := ts[2:]
+	if lastIs(rest, ".") || lastIs(rest, "[") {
+		c.expr(rest, entity, all) // a path being written: deal.  contact.email[
+		return
+	}
 	if lastIs(rest, "to") {
 		if decl.Target == types.UserTarget {
 			c.employees()
@@ -479,6 +483,9 @@ func (c *completer) trigger(ts []tok, entity string) {
 	}
 	rest := ev[2:]
 	switch {
+	case lastIs(rest, ".") || lastIs(rest, "["):
+		c.expr(rest, entity, ts)
+		return
 	case lastIs(rest, "as"):
 		c.employees()
 		return

@@ -189,7 +189,23 @@ func (c *client) do(t *testing.T, a *txtar.Archive, ws, line string) string {
 	case "hover":
 		return c.call(t, "textDocument/hover", at())
 	case "complete":
-		return c.call(t, "textDocument/completion", protocol.CompletionParams{TextDocumentPositionParams: at()})
+		res := c.call(t, "textDocument/completion", protocol.CompletionParams{TextDocumentPositionParams: at()})
+		var list protocol.CompletionList
+		if err := json.Unmarshal([]byte(res), &list); err != nil {
+			return res
+		}
+		// One line per item, to keep the transcripts readable:
+		// label, detail, and the edit when it differs from the label.
+		var b strings.Builder
+		for _, it := range list.Items {
+			fmt.Fprintf(&b, "%s | %s", it.Label, it.Detail)
+			if it.TextEdit != nil && it.TextEdit.NewText != it.Label {
+				fmt.Fprintf(&b, " | %q at %d:%d-%d:%d", it.TextEdit.NewText, it.TextEdit.Range.Start.Line, it.TextEdit.Range.Start.Character,
+					it.TextEdit.Range.End.Line, it.TextEdit.Range.End.Character)
+			}
+			b.WriteByte('\n')
+		}
+		return strings.TrimSuffix(b.String(), "\n")
 	case "definition":
 		return c.call(t, "textDocument/definition", at())
 	case "references":
