@@ -4,9 +4,7 @@ package examples
 
 import "embed"
 
-// FS holds every *.rules file of the examples, and the WebAssembly module
-// of the rabat action that they run (built from examples/actions/wat by
-// its build.sh, and kept here so that the examples run without wabt).
+// FS holds every *.rules file of the examples.
 //
-//go:embed *.rules actions/wat/rabat.wasm
+//go:embed *.rules
 var FS embed.FS

@@ -1,9 +1,13 @@
 package check
 
 import (
+	"sort"
+	"strings"
+
 	"github.com/stagecraft/stagecraft/compiler/types"
 	"github.com/stagecraft/stagecraft/lang/ast"
 	"github.com/stagecraft/stagecraft/lang/diag"
+	"github.com/stagecraft/stagecraft/lang/format"
 )
 
 // Effects a test can expect, by verb, with the actions whose settings they
@@ -18,6 +22,8 @@ var effectKinds = map[string]map[string]string{
 // in a chat.
 var (
 	countSetting    = &types.Setting{Name: "count", Type: types.NumberType, Doc: "how many were sent or created"}
+	doneSetting     = &types.Setting{Name: "done", Type: types.BoolType, Doc: "whether the activity was completed (auto_complete, on leaving the stage)"}
+	containsMatcher = &types.Builtin{Name: "contains", Doc: "in an expectation's setting: the text contains this part"}
 	pipelineSetting = &types.Setting{Name: "pipeline", Type: types.ResourceOf("pipeline"), Doc: "the pipeline the item starts in; default the first of its entity"}
 	chatReply       = &types.Builtin{Name: "chat reply", Doc: "a manager's reply in the item's chat, an input of tests (it stops T-CHAT-SLA's clock)"}
 	chatReplyParams = []*types.Setting{{Name: "channel", Type: types.ResourceOf("channel"), Doc: "the open channel of the reply"}}
@@ -26,7 +32,8 @@ var (
 func (c *checker) test(d *ast.TestDecl) {
 	c.info.Tests = append(c.info.Tests, d)
 	en := &env{items: map[string]*types.Item{}}
-	itemPipe := map[string]string{} // item -> entity with pipelines
+	itemPipe := map[string]string{}   // item -> entity with pipelines
+	named := map[string]*types.Item{} // effects named by as, for after
 	for _, s := range d.Stmts {
 		switch s := s.(type) {
 		case *ast.ItemStmt:
@@ -50,6 +57,11 @@ func (c *checker) test(d *ast.TestDecl) {
 			}
 		case *ast.SetStmt:
 			ft := c.expr(s.Field, en)
+			if ft.Kind == types.Stage && c.member(s.Value, ft, en) {
+				c.diags.Errorf(s.Field.Pos(), s.Value.End(), diag.EBadTest, "set cannot change the stage: a user moves the item").Hint =
+					"write: move " + exprString(s.Field.(*ast.SelectorExpr).X) + " to " + format.Expr(s.Value)
+				continue
+			}
 			vt := c.expr(s.Value, en)
 			if sel, ok := s.Field.(*ast.SelectorExpr); !ok || c.info.Types[sel.X] == nil || c.info.Types[sel.X].Kind != types.Entity {
 				c.diags.Errorf(s.Field.Pos(), s.Field.End(), diag.EBadTest, "set changes a field of an item, like sofa.amount")
@@ -59,7 +71,7 @@ func (c *checker) test(d *ast.TestDecl) {
 		case *ast.EventStmt:
 			c.testEvent(s, en)
 		case *ast.ExpectStmt:
-			c.expect(s, en)
+			c.expect(s, en, named, itemPipe)
 		}
 	}
 }
@@ -79,8 +91,7 @@ func (c *checker) testItem(s *ast.ItemStmt, en *env, itemPipe map[string]string)
 	if ent == nil {
 		return
 	}
-	if en.items[s.Name.Name] != nil {
-		c.diags.Errorf(s.Name.Pos(), s.Name.End(), diag.EDuplicate, "item %q is already declared in this test", s.Name.Name)
+	if !c.testName(s.Name, en, nil) {
 		return
 	}
 	var pipe *types.Pipeline
@@ -100,7 +111,7 @@ func (c *checker) testItem(s *ast.ItemStmt, en *env, itemPipe map[string]string)
 			continue
 		}
 		c.info.Uses[set.Key] = f
-		c.itemValue(set, f, ent, pipe, en)
+		c.itemValue(s.Name.Name, set, f, ent, pipe, en)
 	}
 	it := &types.Item{Name: s.Name.Name, Type: types.EntityOf(ent.Name), Pos: s.Name.Pos()}
 	en.items[it.Name] = it
@@ -109,7 +120,7 @@ func (c *checker) testItem(s *ast.ItemStmt, en *env, itemPipe map[string]string)
 
 // itemValue checks a field value of a test item. E-mails and phones are
 // written as a string or typed: mobile("+48 600 100 200").
-func (c *checker) itemValue(set *ast.Setting, f *types.Field, ent *types.EntityDef, pipe *types.Pipeline, en *env) {
+func (c *checker) itemValue(item string, set *ast.Setting, f *types.Field, ent *types.EntityDef, pipe *types.Pipeline, en *env) {
 	t := f.Type
 	switch {
 	case t.Kind == types.Stage:
@@ -124,6 +135,12 @@ func (c *checker) itemValue(set *ast.Setting, f *types.Field, ent *types.EntityD
 		}
 		if st := c.stage(ref, ent.Name); st != nil {
 			c.useName(set.Value, st)
+			// The engine puts a new item in the first stage of its pipeline,
+			// as the product does (M-SCENARIO: every request enters stage
+			// 1); a test reaches another stage as a user does, by moving.
+			c.diags.Errorf(set.Key.Pos(), set.Value.End(), diag.EBadTest,
+				"a test item starts in the first stage of its pipeline: its stage cannot be given").Hint =
+				"give it without the stage, then: move " + item + " to " + spellName(st.Name)
 		}
 		return
 	case t.Multi:
@@ -204,49 +221,219 @@ func (c *checker) testEvent(s *ast.EventStmt, en *env) {
 	}
 }
 
-func (c *checker) expect(s *ast.ExpectStmt, en *env) {
+func (c *checker) expect(s *ast.ExpectStmt, en *env, named map[string]*types.Item, itemPipe map[string]string) {
 	switch {
 	case s.Cond != nil:
+		if s.No.IsValid() {
+			c.diags.Errorf(s.No, s.No+2, diag.EBadTest, "no goes before sent, created or timeline, not before a condition").Hint =
+				"to expect a condition false, write: expect not (" + format.Expr(s.Cond) + ")"
+		}
 		c.condition(s.Cond, en)
 	case s.Timeline != nil:
 		c.testItemRef(s.Timeline.Item, en)
+		c.testTime(s.Timeline.At, en)
 	default:
-		e := s.Effect
-		kinds := effectKinds[e.Verb.Name]
-		action := kinds[e.Kind.Name]
-		if action == "" {
-			c.diags.Errorf(e.Kind.Pos(), e.Kind.End(), diag.EBadTest, "expect %s %s: unknown kind", e.Verb.Name, e.Kind.Name).Hint =
-				hintOr(didYouMean(e.Kind.Name, keys(kinds)), "kinds are "+joinNames(keys(kinds)))
-			return
-		}
-		decl := c.u.actions[action]
-		c.info.Uses[e.Kind] = decl
-		settings := append([]*types.Setting{countSetting}, decl.Settings...)
-		// What was sent or created is matched as text: names of resources too.
-		loose := make([]*types.Setting, len(settings))
-		declared := make(map[*types.Setting]*types.Setting, len(settings))
-		for i, st := range settings {
-			cp := *st
-			cp.Required = false
-			if cp.Type.Kind == types.Resource || cp.Type.Kind == types.Enum || cp.Type.Kind == types.Stage || cp.Type.Kind == types.Entity {
-				cp.Type = types.TextType
-			}
-			loose[i] = &cp
-			declared[&cp] = st
-		}
+		c.effectExpect(s.Effect, en, named, itemPipe)
+	}
+}
 
-		if e.Target != nil {
-			if t := c.expr(e.Target, en); t.Kind != types.Text && t.Kind != types.Invalid {
-				c.diags.Errorf(e.Target.Pos(), e.Target.End(), diag.EBadTest, "to needs the address, number or name as a string, not a %s", t)
-			}
+// testTime checks the time of an expectation: expect ... at 2026-11-24T14:00.
+func (c *checker) testTime(x ast.Expr, en *env) {
+	if x == nil {
+		return
+	}
+	if t := c.expr(x, en); t.Kind != types.DateTime && t.Kind != types.Date && t.Kind != types.Invalid {
+		c.diags.Errorf(x.Pos(), x.End(), diag.EBadTest, "at needs the date or datetime it happened, like 2026-11-24T14:00, not %s", an(t))
+	}
+}
+
+func (c *checker) effectExpect(e *ast.EffectExpect, en *env, named map[string]*types.Item, itemPipe map[string]string) {
+	kinds := effectKinds[e.Verb.Name]
+	action := kinds[e.Kind.Name]
+	if action == "" {
+		c.diags.Errorf(e.Kind.Pos(), e.Kind.End(), diag.EBadTest, "expect %s %s: unknown kind", e.Verb.Name, e.Kind.Name).Hint =
+			hintOr(didYouMean(e.Kind.Name, keys(kinds)), "kinds are "+joinNames(keys(kinds)))
+		return
+	}
+	decl := c.u.actions[action]
+	c.info.Uses[e.Kind] = decl
+	settings := append([]*types.Setting{countSetting}, decl.Settings...)
+	if e.Kind.Name == "activity" {
+		settings = append(settings, doneSetting)
+	}
+	// What was sent or created is matched as text: names of resources too.
+	loose := make([]*types.Setting, len(settings))
+	declared := make(map[*types.Setting]*types.Setting, len(settings))
+	for i, st := range settings {
+		cp := *st
+		cp.Required = false
+		if cp.Type.Kind == types.Resource || cp.Type.Kind == types.Enum || cp.Type.Kind == types.Stage || cp.Type.Kind == types.Entity {
+			cp.Type = types.TextType
 		}
-		c.settings(e.Settings, loose, en, "expect "+e.Verb.Name+" "+e.Kind.Name, nil)
-		for _, s := range e.Settings { // a key names the action's setting, not its loose copy
-			if st, ok := c.info.Uses[s.Key].(*types.Setting); ok && declared[st] != nil {
-				c.info.Uses[s.Key] = declared[st]
-			}
+		loose[i] = &cp
+		declared[&cp] = st
+	}
+
+	if e.Target != nil {
+		c.expectTarget(e.Target, decl, en)
+	}
+	// contains("...") matches part of a text: its argument is checked as
+	// the setting's value, and the setting must be a text.
+	given := make([]*ast.Setting, len(e.Settings))
+	partial := map[*ast.Setting]*ast.CallExpr{}
+	for i, st := range e.Settings {
+		given[i] = st
+		call, ok := st.Value.(*ast.CallExpr)
+		if !ok || call.Fun.Name != containsMatcher.Name {
+			continue
+		}
+		c.info.Uses[call.Fun] = containsMatcher
+		if d := settingNamed(loose, st.Key.Name); d != nil && d.Type.Kind != types.Text {
+			c.diags.Errorf(call.Pos(), call.End(), diag.EBadTest, "contains matches part of a text, and %s is %s", st.Key.Name, an(declared[d].Type))
+			given[i] = &ast.Setting{Key: st.Key, Value: &ast.BadExpr{From: call.Pos(), To: call.End()}}
+			continue
+		}
+		if len(call.Args) != 1 {
+			c.diags.Errorf(call.Pos(), call.End(), diag.EBadCall, "in an expectation, contains takes the part of the text to find: contains(\"...\")")
+			given[i] = &ast.Setting{Key: st.Key, Value: &ast.BadExpr{From: call.Pos(), To: call.End()}}
+			continue
+		}
+		cp := *st
+		cp.Value = call.Args[0]
+		given[i] = &cp
+		partial[&cp] = call
+	}
+	c.settings(given, loose, en, "expect "+e.Verb.Name+" "+e.Kind.Name, nil)
+	var count ast.Expr
+	for _, s := range given { // a key names the action's setting, not its loose copy
+		st, ok := c.info.Uses[s.Key].(*types.Setting)
+		if !ok || declared[st] == nil {
+			continue
+		}
+		c.info.Uses[s.Key] = declared[st]
+		if call := partial[s]; call != nil {
+			c.record(call, types.TextType)
+		}
+		if declared[st].Type.Kind == types.Entity && declared[st].Type.Entity == "user" {
+			c.employeeText(s.Value)
+		}
+		if st.Name == "count" {
+			count = s.Value
 		}
 	}
+	c.testTime(e.At, en)
+	if e.After != nil {
+		if it := named[e.After.Name]; it != nil {
+			c.info.Uses[e.After] = it
+		} else {
+			c.diags.Errorf(e.After.Pos(), e.After.End(), diag.EUnknownItem, "no expectation above is named %q", e.After.Name).Hint =
+				hintOr(didYouMean(e.After.Name, keys(named)), "name an expectation with as NAME, then write after NAME")
+		}
+	}
+	if e.As != nil {
+		c.expectAs(e, count, en, named, itemPipe)
+	}
+}
+
+// expectAs names the effect an expectation matched. A created deal or
+// lead is an item of the test from then on: its fields can be read, and
+// it can be moved. The name must then match exactly one effect.
+func (c *checker) expectAs(e *ast.EffectExpect, count ast.Expr, en *env, named map[string]*types.Item, itemPipe map[string]string) {
+	name := e.As.Name
+	switch {
+	case e.No.IsValid():
+		c.diags.Errorf(e.As.Pos(), e.As.End(), diag.EBadTest, "expect no ... matches nothing to name").Hint = "drop as " + name
+		return
+	case count != nil:
+		if lit, ok := count.(*ast.BasicLit); !ok || lit.Value != "1" {
+			c.diags.Errorf(count.Pos(), count.End(), diag.EBadTest, "as %s names one effect, so count can only be 1", name).Hint =
+				"drop the count, or drop as " + name
+			return
+		}
+	case !c.testName(e.As, en, named):
+		return
+	}
+	it := &types.Item{Name: name, Type: types.RecordOf(e.Kind.Name), Pos: e.As.Pos()}
+	if e.Verb.Name == "created" && (e.Kind.Name == "deal" || e.Kind.Name == "lead") {
+		it.Type = types.EntityOf(e.Kind.Name)
+		en.items[name] = it
+		itemPipe[name] = e.Kind.Name
+	}
+	named[name] = it
+	c.info.Defs[e.As] = it
+}
+
+// testName checks the name of a test item or a named effect: new in the
+// test, and not a name that the language gives (deal, client, now), which
+// would hide it.
+func (c *checker) testName(id *ast.Ident, en *env, named map[string]*types.Item) bool {
+	switch {
+	case contains(scopeWords, id.Name):
+		c.diags.Errorf(id.Pos(), id.End(), diag.EDuplicate, "%q is a predeclared name; choose another", id.Name).Hint =
+			"for example " + id.Name + "1"
+		return false
+	case en.items[id.Name] != nil || named[id.Name] != nil:
+		c.diags.Errorf(id.Pos(), id.End(), diag.EDuplicate, "%q is already declared in this test", id.Name)
+		return false
+	}
+	return true
+}
+
+// expectTarget checks what an expectation's to names: an address or a
+// number as a string, or an employee (notification), bare or as a string.
+func (c *checker) expectTarget(x ast.Expr, decl *types.ActionDecl, en *env) {
+	if id, ok := x.(*ast.Ident); ok && decl.Target == types.UserTarget {
+		if r := c.schema.Resources[id.Name]; r != nil && r.Kind == "employee" {
+			c.resourceValue(id, "employee", en)
+			return
+		}
+	}
+	t := c.expr(x, en)
+	if t.Kind != types.Text && t.Kind != types.Invalid {
+		c.diags.Errorf(x.Pos(), x.End(), diag.EBadTest, "to needs the address, number or name as a string, not %s", an(t))
+		return
+	}
+	if decl.Target == types.UserTarget {
+		c.employeeText(x)
+	}
+}
+
+// employeeText checks a string that stands for an employee in an
+// expectation. What an effect records is the employee's name in the rules
+// (anna), not the display name (Anna Nowak), so a string that names no
+// employee could never match.
+func (c *checker) employeeText(x ast.Expr) {
+	lit, ok := x.(*ast.BasicLit)
+	if !ok || lit.Kind != ast.String || lit.IsTemplate() {
+		return
+	}
+	if r := c.schema.Resources[lit.Value]; r != nil && r.Kind == "employee" {
+		return
+	}
+	var ids []string
+	display := ""
+	for name, r := range c.schema.Resources {
+		if r.Kind != "employee" {
+			continue
+		}
+		ids = append(ids, name)
+		if r.Value != "" && strings.EqualFold(r.Value, lit.Value) && (display == "" || name < display) {
+			display = name
+		}
+	}
+	sort.Strings(ids)
+	if display != "" {
+		d := c.diags.Errorf(lit.Pos(), lit.End(), diag.EBadTest, "%s is the display name of employee %s; an expectation names an employee as the rules do", lit.Raw, display)
+		d.Hint = "write " + quote(display)
+		d.Replace(lit.Pos(), lit.End(), quote(display))
+		return
+	}
+	d := c.diags.Errorf(lit.Pos(), lit.End(), diag.EUnknownResource, "no employee is named %s, so this could never match", lit.Raw)
+	if len(ids) == 0 {
+		d.Hint = "declare one: employee NAME \"Display Name\""
+		return
+	}
+	hintSpelled(d, lit.Value, ids, lit.Pos(), lit.End(), "employees are "+joinNames(ids), quote)
 }
 
 // addresses checks e-mail addresses or phone numbers written as a string,
@@ -278,4 +465,13 @@ func (c *checker) addresses(v ast.Expr, name string, t *types.Type, en *env) {
 			c.diags.Errorf(el.Pos(), el.End(), diag.ESettingType, "%s needs a string, not a %s", name, vt)
 		}
 	}
+}
+
+func settingNamed(ss []*types.Setting, name string) *types.Setting {
+	for _, s := range ss {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
 }

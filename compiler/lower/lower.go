@@ -97,9 +97,6 @@ func (l *lowerer) resource(d *ast.ResourceDecl) *ir.Resource {
 	if d.Value != nil {
 		r.Value = d.Value.Value
 	}
-	if d.Kind.Name == "action" {
-		return r // its signature is the manifest's, carried by each run (Action.Call)
-	}
 	for _, s := range d.Settings {
 		if decl, ok := l.info.Uses[s.Key].(*types.Setting); ok && decl.Type != nil && decl.Type.Multi &&
 			(decl.Type.Kind == types.Email || decl.Type.Kind == types.Phone) {
@@ -194,7 +191,6 @@ func (l *lowerer) rule(r *check.Rule) *ir.Rule {
 		}
 		if r.Custom != nil {
 			a.Name, a.ID, a.Custom = "run", "R-WASM", r.Custom.Name
-			a.Call = l.customCall(r.Custom.Name)
 		}
 		if act.Target != nil {
 			a.Target = l.expr(act.Target)
@@ -285,8 +281,21 @@ func (l *lowerer) test(d *ast.TestDecl) *ir.Test {
 				if e.Target != nil {
 					st.Target = l.expr(e.Target)
 				}
+				if e.At != nil {
+					st.At = l.expr(e.At)
+				}
+				if e.After != nil {
+					st.After = e.After.Name
+				}
+				if e.As != nil {
+					st.Bind = e.As.Name
+					l.items[e.As.Name] = true // a created deal or lead is an item of the test
+				}
 			case s.Timeline != nil:
-				st.Op, st.Item, st.Text = "expect-timeline", s.Timeline.Item.Name, s.Timeline.Text.Value
+				st.Op, st.Item, st.Text, st.No = "expect-timeline", s.Timeline.Item.Name, s.Timeline.Text.Value, s.Timeline.No.IsValid()
+				if s.Timeline.At != nil {
+					st.At = l.expr(s.Timeline.At)
+				}
 			default:
 				st.Op, st.Value = "expect", l.expr(s.Cond)
 			}

@@ -38,13 +38,9 @@ type Checked struct {
 	Diags diag.List // of parsing and checking, together
 }
 
-// Check parses and checks sources as one workspace, reading the modules of
-// custom actions from the operating system's files. The error is only for
+// Check parses and checks sources as one workspace. The error is only for
 // a broken standard library; the workspace's own problems are in Diags.
-func Check(srcs []Source) (*Checked, error) { return CheckWith(srcs, check.Config{}) }
-
-// CheckWith is Check with conf's way to read modules.
-func CheckWith(srcs []Source, conf check.Config) (*Checked, error) {
+func Check(srcs []Source) (*Checked, error) {
 	u, err := Universe()
 	if err != nil {
 		return nil, err
@@ -60,7 +56,7 @@ func CheckWith(srcs []Source, conf check.Config) (*Checked, error) {
 		c.Diags.Append(ds)
 		c.Files = append(c.Files, f)
 	}
-	info, ds := conf.Check(c.Fset, c.Files, u)
+	info, ds := check.Check(c.Fset, c.Files, u)
 	c.Diags.Append(ds)
 	c.Info = info
 	return c, nil
@@ -68,11 +64,8 @@ func CheckWith(srcs []Source, conf check.Config) (*Checked, error) {
 
 // Program compiles sources. With errors, it returns them rendered as text
 // (positions, carets, hints) in the error.
-func Program(srcs []Source) (*ir.Program, error) { return ProgramWith(srcs, check.Config{}) }
-
-// ProgramWith is Program with conf's way to read modules.
-func ProgramWith(srcs []Source, conf check.Config) (*ir.Program, error) {
-	c, err := CheckWith(srcs, conf)
+func Program(srcs []Source) (*ir.Program, error) {
+	c, err := Check(srcs)
 	if err != nil {
 		return nil, err
 	}
@@ -105,31 +98,11 @@ func Files(fsys fs.FS, prefix string, names ...string) ([]Source, error) {
 	return srcs, nil
 }
 
-// ProgramFiles compiles files of fsys, as Files reads them; the modules of
-// custom actions are read from fsys too (FS).
+// ProgramFiles compiles files of fsys, as Files reads them.
 func ProgramFiles(fsys fs.FS, prefix string, names ...string) (*ir.Program, error) {
 	srcs, err := Files(fsys, prefix, names...)
 	if err != nil {
 		return nil, err
 	}
-	return ProgramWith(srcs, check.Config{Modules: FS(fsys, prefix)})
-}
-
-// FS is fsys with every name given the prefix, as Files names its
-// sources: the module a rules file "examples/workspace.rules" names as
-// "actions/x.wasm" is "examples/actions/x.wasm", read from fsys as
-// "actions/x.wasm". The checker and the runtime read modules through it.
-func FS(fsys fs.FS, prefix string) fs.FS { return prefixFS{fsys, prefix} }
-
-type prefixFS struct {
-	fsys   fs.FS
-	prefix string
-}
-
-func (p prefixFS) Open(name string) (fs.File, error) {
-	rest, ok := strings.CutPrefix(name, p.prefix)
-	if !ok || !fs.ValidPath(rest) {
-		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
-	}
-	return p.fsys.Open(rest)
+	return Program(srcs)
 }

@@ -55,6 +55,7 @@ type EventStmt struct {
 // ExpectStmt states what must hold. Exactly one of Effect, Timeline, Cond is set.
 type ExpectStmt struct {
 	Expect   token.Pos
+	No       token.Pos // a no before a condition, which the checker refuses
 	Effect   *EffectExpect
 	Timeline *TimelineExpect
 	Cond     Expr
@@ -62,19 +63,46 @@ type ExpectStmt struct {
 
 // EffectExpect expects a message sent or an object created:
 // expect [no] sent sms to "+48..." text "...", expect created lead name "...".
+// A setting's value may be contains("..."), matching part of the text.
+// The clauses after the settings say when it happened (at), what it
+// follows (after NAME, an effect named before) and name what matched
+// (as NAME): a created deal or lead becomes an item of the test.
 type EffectExpect struct {
 	No       token.Pos // NoPos unless the effect must not have happened
 	Verb     *Ident    // sent or created
 	Kind     *Ident    // email, sms, ..., lead, task, ...
 	Target   Expr      // may be nil
 	Settings []*Setting
+	At       Expr   // may be nil: the time it happened
+	After    *Ident // may be nil: an effect named by an earlier as
+	As       *Ident // may be nil: names the effect that matched
 }
 
-// TimelineExpect expects an entry on an item's timeline containing a text.
+// TimelineExpect expects an entry on an item's timeline containing a text,
+// or, with no, that none contains it: expect [no] timeline sofa "..." [at T].
 type TimelineExpect struct {
+	No       token.Pos // NoPos unless no entry may contain the text
 	Timeline token.Pos
 	Item     *Ident
 	Text     *BasicLit
+	At       Expr // may be nil: the time of the entry
+}
+
+// End returns the end of the effect's last clause.
+func (e *EffectExpect) End() token.Pos {
+	switch {
+	case e.As != nil:
+		return e.As.End()
+	case e.After != nil:
+		return e.After.End()
+	case e.At != nil:
+		return e.At.End()
+	case len(e.Settings) > 0:
+		return e.Settings[len(e.Settings)-1].End()
+	case e.Target != nil:
+		return e.Target.End()
+	}
+	return e.Kind.End()
 }
 
 func (x *ItemStmt) Pos() token.Pos { return x.Entity.Pos() }
@@ -103,14 +131,11 @@ func (x *ExpectStmt) Pos() token.Pos { return x.Expect }
 func (x *ExpectStmt) End() token.Pos {
 	switch {
 	case x.Effect != nil:
-		if n := len(x.Effect.Settings); n > 0 {
-			return x.Effect.Settings[n-1].End()
-		}
-		if x.Effect.Target != nil {
-			return x.Effect.Target.End()
-		}
-		return x.Effect.Kind.End()
+		return x.Effect.End()
 	case x.Timeline != nil:
+		if x.Timeline.At != nil {
+			return x.Timeline.At.End()
+		}
 		return x.Timeline.Text.End()
 	}
 	return x.Cond.End()

@@ -295,9 +295,29 @@ func (p *printer) stmt(s ast.Stmt) {
 			if e.Target != nil {
 				head += " to " + Expr(e.Target)
 			}
-			p.block(s, ind, head, settingParts(e.Settings), "")
+			parts := settingParts(e.Settings)
+			if e.At != nil {
+				parts = append(parts, part{e.At.Pos(), e.At.End(), "at " + Expr(e.At)})
+			}
+			for _, c := range []struct {
+				kw string
+				id *ast.Ident
+			}{{"after", e.After}, {"as", e.As}} {
+				if c.id != nil {
+					parts = append(parts, part{c.id.Pos(), c.id.End(), c.kw + " " + c.id.Name})
+				}
+			}
+			p.block(s, ind, head, parts, "")
 		case s.Timeline != nil:
-			p.line(ind + "expect timeline " + s.Timeline.Item.Name + " " + s.Timeline.Text.Raw)
+			l := ind + "expect "
+			if s.Timeline.No.IsValid() {
+				l += "no "
+			}
+			l += "timeline " + s.Timeline.Item.Name + " " + s.Timeline.Text.Raw
+			if s.Timeline.At != nil {
+				l += " at " + Expr(s.Timeline.At)
+			}
+			p.line(l)
 		default:
 			p.line(ind + "expect " + Expr(s.Cond))
 		}

@@ -204,18 +204,32 @@ func (c converter) stmt(g *gStmt) ast.Stmt {
 		switch {
 		case e.Effect != nil:
 			x.Effect = &ast.EffectExpect{Verb: &ast.Ident{NamePos: c.pos(e.Effect.Verb.Pos), Name: e.Effect.Verb.Verb},
-				Kind: c.ident(e.Effect.Kind), Settings: c.settings(e.Effect.Settings)}
+				Kind: c.ident(e.Effect.Kind), Settings: c.settings(e.Effect.Settings),
+				After: c.ident(e.Effect.After), As: c.ident(e.Effect.As)}
 			if e.Effect.Target != nil {
 				x.Effect.Target = c.expr(e.Effect.Target)
 			}
-			if e.Effect.No != nil {
-				x.Effect.No = c.pos(e.Effect.No.Pos)
+			if e.Effect.At != nil {
+				x.Effect.At = c.expr(e.Effect.At)
+			}
+			if e.No != nil {
+				x.Effect.No = c.pos(e.No.Pos)
 			}
 		case e.Timeline != nil:
-			x.Timeline = &ast.TimelineExpect{Timeline: c.pos(e.Timeline.Pos), Item: c.ident(e.Timeline.Item),
-				Text: c.str(e.Timeline.Text.Pos, e.Timeline.Text.Raw)}
+			t := e.Timeline
+			x.Timeline = &ast.TimelineExpect{Timeline: c.pos(t.Timeline.Pos), Item: c.ident(t.Item),
+				Text: c.str(t.Text.Pos, t.Text.Raw)}
+			if e.No != nil {
+				x.Timeline.No = c.pos(e.No.Pos)
+			}
+			if t.At != nil {
+				x.Timeline.At = c.expr(t.At)
+			}
 		default:
 			x.Cond = c.expr(e.Cond)
+			if e.No != nil {
+				x.No = c.pos(e.No.Pos)
+			}
 		}
 		return x
 	default:

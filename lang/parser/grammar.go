@@ -280,25 +280,33 @@ type gEventStmt struct {
 	Settings gSettings `parser:"@@?"`
 }
 
+// gExpectStmt reads no before the alternatives, so that the lookahead of 2
+// decides between sent, created and timeline; no before a condition is
+// refused by the checker.
 type gExpectStmt struct {
 	Pos      lexer.Position
-	Effect   *gEffect   `parser:"'expect' ( @@"`
-	Timeline *gTimeline `parser:"         | @@"`
-	Cond     gExpr      `parser:"         | @@ )"`
+	No       *gNo       `parser:"'expect' @@?"`
+	Effect   *gEffect   `parser:"( @@"`
+	Timeline *gTimeline `parser:"| @@"`
+	Cond     gExpr      `parser:"| @@ )"`
 }
 
 type gEffect struct {
-	No       *gNo      `parser:"@@?"`
 	Verb     *gVerb    `parser:"@@"`
 	Kind     *gIdent   `parser:"@@"`
 	Target   gExpr     `parser:"('to' @@)?"`
 	Settings gSettings `parser:"@@?"`
+	At       gExpr     `parser:"('at' @@)?"`
+	After    *gIdent   `parser:"('after' @@)?"`
+	As       *gIdent   `parser:"('as' @@)?"`
 }
 
+// gTimeline is expect [no] timeline ITEM TEXT [at TIME].
 type gTimeline struct {
-	Pos  lexer.Position
-	Item *gIdent `parser:"'timeline' @@"`
-	Text *gStr   `parser:"@@"`
+	Timeline lexer.Token `parser:"@'timeline'"`
+	Item     *gIdent     `parser:"@@"`
+	Text     *gStr       `parser:"@@"`
+	At       gExpr       `parser:"('at' @@)?"`
 }
 
 type gItemStmt struct {

@@ -4,9 +4,6 @@
 package testrun
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/stagecraft/stagecraft/compiler/ir"
 	"github.com/stagecraft/stagecraft/runtime/engine"
 	"github.com/stagecraft/stagecraft/runtime/interp"
@@ -60,7 +57,7 @@ func RunOn(st *store.Store, p *ir.Program, lib engine.Library, t *ir.Test) (*Out
 	if err != nil {
 		return nil, err
 	}
-	r := &runner{p: p, eng: eng, pl: interp.NewPlanner(p, lib.Funcs), now: DefaultStart, ids: map[string]string{}, out: &Outcome{Test: t}}
+	r := &runner{p: p, eng: eng, pl: interp.NewPlanner(p, lib.Funcs), now: DefaultStart, ids: map[string]string{}, named: map[string]effectAt{}, out: &Outcome{Test: t}}
 	r.out.Names = map[string]string{}
 	for _, s := range t.Steps {
 		from, failed := len(r.out.Timeline), len(r.out.Failures)
@@ -92,8 +89,10 @@ type runner struct {
 	pl  *interp.Planner
 	now int64
 	ids map[string]string // test item name -> ID
-	out *Outcome
-	err error // a store error met while evaluating: the step fails with it
+	// named are the effects that expectations named (as NAME), for after.
+	named map[string]effectAt
+	out   *Outcome
+	err   error // a store error met while evaluating: the step fails with it
 }
 
 func (r *runner) fail(s *ir.Step, msg string) {
@@ -151,21 +150,10 @@ func (r *runner) step(s *ir.Step) error {
 		return r.apply(engine.Input{Kind: "event", Item: r.ids[s.Item], Event: s.Event, Fields: fields})
 	case "expect":
 		if !value.Truth(r.eval(s.Value, "")) {
-			r.fail(s, "condition is false"+r.explain(s.Value))
+			r.fail(s, r.explain(s.Value))
 		}
 	case "expect-timeline":
-		tl, err := r.eng.Timeline(r.ids[s.Item])
-		if err != nil {
-			return err
-		}
-		var texts []string
-		for _, e := range tl {
-			if strings.Contains(e.Text, s.Text) {
-				return nil
-			}
-			texts = append(texts, "  "+e.Text)
-		}
-		r.fail(s, fmt.Sprintf("no timeline entry of %s contains %q; it has:\n%s", s.Item, s.Text, strings.Join(texts, "\n")))
+		return r.expectTimeline(s)
 	case "expect-effect":
 		return r.expectEffect(s)
 	}
@@ -176,72 +164,6 @@ func (r *runner) step(s *ir.Step) error {
 func (r *runner) advance(to int64) error {
 	r.now = to
 	return r.eng.Advance(to, func(res *engine.Result) { r.out.Timeline = append(r.out.Timeline, res.Timeline...) })
-}
-
-func (r *runner) expectEffect(s *ir.Step) error {
-	effects, err := r.eng.Effects()
-	if err != nil {
-		return err
-	}
-	want := map[string]string{}
-	count := -1
-	for _, set := range s.Settings {
-		v := r.eval(set.Value, "")
-		if set.Name == "count" {
-			count = int(v.N)
-			continue
-		}
-		want[set.Name] = v.String()
-	}
-	if s.Target != nil {
-		want["to"] = r.eval(s.Target, "").String()
-	}
-	var matched int
-	var seen []string
-	for _, e := range effects {
-		if e.Verb != s.Verb || e.Kind != s.Kind {
-			continue
-		}
-		ok := true
-		for k, w := range want {
-			got := e.Fields[k]
-			if k == "to" {
-				got = e.To
-			}
-			if got != w {
-				ok = false
-			}
-		}
-		if ok {
-			matched++
-		}
-		seen = append(seen, fmt.Sprintf("  %s %s to %q %v (by the rule at %s)", e.Verb, e.Kind, e.To, e.Fields, e.Rule))
-	}
-	switch {
-	case s.No && matched > 0:
-		r.fail(s, fmt.Sprintf("expected no %s %s matching %v, got %d", s.Verb, s.Kind, want, matched))
-	case !s.No && count >= 0 && matched != count:
-		r.fail(s, fmt.Sprintf("expected %d %s %s matching %v, got %d", count, s.Verb, s.Kind, want, matched))
-	case !s.No && count < 0 && matched == 0:
-		r.fail(s, fmt.Sprintf("expected %s %s matching %v; actual %s %s effects:\n%s", s.Verb, s.Kind, want, s.Verb, s.Kind,
-			orNone(strings.Join(seen, "\n"))))
-	}
-	return nil
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "  (none)"
-	}
-	return s
-}
-
-// explain shows both sides of a failed comparison.
-func (r *runner) explain(x *ir.Expr) string {
-	if x.Op != ir.OpBinary || x.Name == "and" || x.Name == "or" {
-		return ""
-	}
-	return fmt.Sprintf(": left is %q, right is %q", r.eval(x.X, "").String(), r.eval(x.Y, "").String())
 }
 
 // eval evaluates a test expression: its names are the test's items.

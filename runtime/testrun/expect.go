@@ -1,0 +1,308 @@
+package testrun
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/stagecraft/stagecraft/compiler/ir"
+	"github.com/stagecraft/stagecraft/runtime/engine"
+	"github.com/stagecraft/stagecraft/runtime/value"
+)
+
+// effectAt is where an effect stands in the order of all effects: its
+// input's sequence number, then its place among that input's effects.
+type effectAt struct{ seq, n int64 }
+
+func (a effectAt) before(b effectAt) bool {
+	return a.seq < b.seq || a.seq == b.seq && a.n < b.n
+}
+
+// orderOf reads an effect's place from its key, "SEQ-N" (engine.Effect).
+func orderOf(e engine.Effect) effectAt {
+	seq, n, _ := strings.Cut(e.Key, "-")
+	a, _ := strconv.ParseInt(seq, 10, 64)
+	b, _ := strconv.ParseInt(n, 10, 64)
+	return effectAt{a, b}
+}
+
+// matcher is one setting of an expectation: the text an effect's field
+// must equal, or contain.
+type matcher struct {
+	key      string
+	want     string
+	kind     string // the expected value's type, to print it as written
+	contains bool
+}
+
+func (m matcher) match(got string, phone bool) bool {
+	switch {
+	case m.contains:
+		return strings.Contains(got, m.want)
+	case phone:
+		return samePhone(got, m.want)
+	}
+	return got == m.want
+}
+
+// String writes the setting as the expectation writes it.
+func (m matcher) String() string {
+	if m.contains {
+		return m.key + " contains(" + quoteText(m.want) + ")"
+	}
+	return m.key + " " + writeText(m.want, m.kind)
+}
+
+// phoneKinds are the effects whose to is a phone number.
+var phoneKinds = map[string]bool{"sms": true, "robocall": true}
+
+// samePhone compares two phone numbers as dialled: spaces, dashes, dots
+// and brackets do not count (+48 602 000 111 is +48602000111). A text with
+// other characters is compared as written.
+func samePhone(a, b string) bool { return phoneDigits(a) == phoneDigits(b) }
+
+func phoneDigits(s string) string {
+	var b strings.Builder
+	for i, c := range s {
+		switch {
+		case c >= '0' && c <= '9', c == '+' && i == 0:
+			b.WriteRune(c)
+		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '\u00a0':
+		default:
+			return s
+		}
+	}
+	return b.String()
+}
+
+func (r *runner) expectEffect(s *ir.Step) error {
+	all, err := r.eng.Effects()
+	if err != nil {
+		return err
+	}
+	// Effects returns messages, then records; a test reads them in the order
+	// they happened.
+	slices.SortStableFunc(all, func(a, b engine.Effect) int {
+		switch oa, ob := orderOf(a), orderOf(b); {
+		case oa.before(ob):
+			return -1
+		case ob.before(oa):
+			return 1
+		}
+		return 0
+	})
+	var ms []matcher
+	count, done := -1, ""
+	for _, set := range s.Settings {
+		x := set.Value
+		m := matcher{key: set.Name, kind: x.Kind}
+		if x.Op == ir.OpCall && x.Name == "contains" && len(x.Args) == 1 {
+			m.contains, x = true, x.Args[0]
+		}
+		v := r.eval(x, "")
+		switch set.Name {
+		case "count":
+			count = int(v.N)
+			continue
+		case "done":
+			done = v.String()
+			continue
+		}
+		m.want = v.String()
+		ms = append(ms, m)
+	}
+	if s.Target != nil {
+		ms = append([]matcher{{key: "to", want: r.eval(s.Target, "").String(), kind: "text"}}, ms...)
+	}
+	var at *value.Value
+	if s.At != nil {
+		v := r.eval(s.At, "")
+		at = &v
+	}
+	var after *effectAt
+	if s.After != "" {
+		a, ok := r.named[s.After]
+		if !ok {
+			r.fail(s, fmt.Sprintf("%s names no effect: the expectation that names it failed", s.After))
+			return nil
+		}
+		after = &a
+	}
+
+	var matched []engine.Effect
+	var seen []string
+	for _, e := range all {
+		if e.Verb != s.Verb || e.Kind != s.Kind {
+			continue
+		}
+		seen = append(seen, "  "+r.describe(e))
+		if after != nil && !after.before(orderOf(e)) || at != nil && !sameTime(e.Time, *at) {
+			continue
+		}
+		if done != "" && strconv.FormatBool(e.Done) != done {
+			continue
+		}
+		ok := true
+		for _, m := range ms {
+			got := e.Fields[m.key]
+			if m.key == "to" {
+				got = e.To
+			}
+			ok = ok && m.match(got, m.key == "to" && phoneKinds[e.Kind])
+		}
+		if ok {
+			matched = append(matched, e)
+		}
+	}
+
+	want := r.wanted(s, ms, done)
+	list := "the " + s.Verb + " " + plural(s.Kind) + " are:\n" + orNone(strings.Join(seen, "\n"))
+	switch {
+	case s.No && len(matched) > 0:
+		var got []string
+		for _, e := range matched {
+			got = append(got, "  "+r.describe(e))
+		}
+		r.fail(s, fmt.Sprintf("expected no %s; %d did:\n%s", want, len(matched), strings.Join(got, "\n")))
+	case s.No:
+	case count >= 0 && len(matched) != count:
+		r.fail(s, fmt.Sprintf("expected %d %s, got %d; %s", count, want, len(matched), list))
+	case count < 0 && len(matched) == 0:
+		r.fail(s, fmt.Sprintf("expected %s; none matched; %s", want, list))
+	case s.Bind != "" && len(matched) > 1:
+		r.fail(s, fmt.Sprintf("as %s names one effect, and %d match %s; tell them apart with a setting; %s", s.Bind, len(matched), want, list))
+	case s.Bind != "":
+		e := matched[0]
+		r.named[s.Bind] = orderOf(e)
+		if s.Verb == "created" && (s.Kind == "deal" || s.Kind == "lead") {
+			r.ids[s.Bind] = e.Fields["id"]
+		}
+	}
+	return nil
+}
+
+// sameTime says whether an effect at unix seconds t happened at the time
+// an expectation gives: within its minute for a datetime (the language
+// writes minutes), on its day for a date.
+func sameTime(t int64, at value.Value) bool {
+	switch at.K {
+	case value.Date:
+		return t >= at.Unix() && t < at.Unix()+86400
+	case value.DateTime:
+		return t-t%60 == at.Unix()-at.Unix()%60
+	}
+	return false
+}
+
+// wanted writes what an expectation asks for, as the test writes it.
+func (r *runner) wanted(s *ir.Step, ms []matcher, done string) string {
+	parts := []string{s.Verb + " " + s.Kind}
+	for _, m := range ms {
+		if m.key == "to" {
+			parts = append(parts, "to "+writeText(m.want, m.kind))
+			continue
+		}
+		parts = append(parts, m.String())
+	}
+	if done != "" {
+		parts = append(parts, "done "+done)
+	}
+	if s.At != nil {
+		parts = append(parts, "at "+r.literal(r.eval(s.At, ""), s.At.Kind))
+	}
+	if s.After != "" {
+		parts = append(parts, "after "+s.After)
+	}
+	return strings.Join(parts, " ")
+}
+
+// describe writes an effect as an expectation would match it, with when
+// it happened and the rule that made it.
+func (r *runner) describe(e engine.Effect) string {
+	var b strings.Builder
+	b.WriteString(e.Verb + " " + e.Kind)
+	if e.To != "" {
+		b.WriteString(" to " + quoteText(e.To))
+	}
+	keys := make([]string, 0, len(e.Fields))
+	for k := range e.Fields {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		b.WriteString(" " + k + " " + writeText(e.Fields[k], ""))
+	}
+	if e.Kind == "activity" {
+		b.WriteString(" done " + strconv.FormatBool(e.Done))
+	}
+	b.WriteString(" at " + value.Value{K: value.DateTime, N: float64(e.Time - e.Time%60)}.String())
+	if name := r.nameOf(e.Item); name != "" {
+		b.WriteString(" on " + name)
+	}
+	if e.Rule != "" {
+		b.WriteString(" (by the rule at " + e.Rule + ")")
+	}
+	return b.String()
+}
+
+// nameOf is the test's name of an item, or "".
+func (r *runner) nameOf(id string) string {
+	for name, x := range r.ids {
+		if x == id {
+			return name
+		}
+	}
+	return ""
+}
+
+func plural(kind string) string {
+	if strings.HasSuffix(kind, "sh") || strings.HasSuffix(kind, "ss") {
+		return kind + "es"
+	}
+	if strings.HasSuffix(kind, "y") && !strings.HasSuffix(kind, "ay") {
+		return kind[:len(kind)-1] + "ies"
+	}
+	if kind == "sms" {
+		return "sms"
+	}
+	return kind + "s"
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "  (none)"
+	}
+	return s
+}
+
+func (r *runner) expectTimeline(s *ir.Step) error {
+	tl, err := r.eng.Timeline(r.ids[s.Item])
+	if err != nil {
+		return err
+	}
+	var at *value.Value
+	if s.At != nil {
+		v := r.eval(s.At, "")
+		at = &v
+	}
+	var all, hits []string
+	for _, e := range tl {
+		line := "  " + value.Value{K: value.DateTime, N: float64(e.Time - e.Time%60)}.String() + " " + e.Text
+		all = append(all, line)
+		if strings.Contains(e.Text, s.Text) && (at == nil || sameTime(e.Time, *at)) {
+			hits = append(hits, line)
+		}
+	}
+	when := ""
+	if at != nil {
+		when = " at " + r.literal(*at, s.At.Kind)
+	}
+	switch {
+	case s.No && len(hits) > 0:
+		r.fail(s, fmt.Sprintf("expected no timeline entry of %s containing %s%s; these do:\n%s", s.Item, quoteText(s.Text), when, strings.Join(hits, "\n")))
+	case !s.No && len(hits) == 0:
+		r.fail(s, fmt.Sprintf("no timeline entry of %s contains %s%s; it has:\n%s", s.Item, quoteText(s.Text), when, orNone(strings.Join(all, "\n"))))
+	}
+	return nil
+}
