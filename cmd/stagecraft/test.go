@@ -16,7 +16,6 @@ import (
 	"github.com/stagecraft/stagecraft/runtime/engine"
 	"github.com/stagecraft/stagecraft/runtime/store"
 	"github.com/stagecraft/stagecraft/runtime/testrun"
-	"github.com/stagecraft/stagecraft/stdlib"
 )
 
 // program compiles sources; on errors it prints them and returns nil.
@@ -62,13 +61,19 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 	if p == nil {
 		return 1
 	}
+	lib, done, err := runtimeFor(p, nil)
+	if err != nil {
+		fmt.Fprintln(stderr, "stagecraft test:", err)
+		return 2
+	}
+	defer done()
 	rep := newReporter(p, *format, *verbose, stdout)
 	for _, t := range p.Tests {
 		if match != nil && !match.MatchString(t.Name) {
 			continue
 		}
 		rep.start(t)
-		out, err := testrun.Run(p, stdlib.Runtime(), t)
+		out, err := testrun.Run(p, lib, t)
 		if err != nil {
 			fmt.Fprintln(stderr, "stagecraft test:", err)
 			return 2
@@ -105,11 +110,17 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if p == nil {
 		return 1
 	}
+	lib, done, err := runtimeFor(p, nil)
+	if err != nil {
+		fmt.Fprintln(stderr, "stagecraft run:", err)
+		return 2
+	}
+	defer done()
 	for _, t := range p.Tests {
 		if match != nil && !match.MatchString(t.Name) {
 			continue
 		}
-		out, err := testrun.Run(p, stdlib.Runtime(), t)
+		out, err := testrun.Run(p, lib, t)
 		if err != nil {
 			fmt.Fprintln(stderr, "stagecraft run:", err)
 			return 2
@@ -231,7 +242,12 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	defer st.Close()
-	lib := stdlib.Runtime()
+	lib, done, err := runtimeFor(p, compile.FS(examples.FS, "examples/"))
+	if err != nil {
+		fmt.Fprintln(stderr, "stagecraft demo:", err)
+		return 2
+	}
+	defer done()
 	out, err := testrun.RunOn(st, p, lib, p.Tests[0])
 	if err != nil {
 		fmt.Fprintln(stderr, "stagecraft demo:", err)

@@ -112,6 +112,9 @@ type Info struct {
 	Rules     []*Rule
 	Triggers  []*Trigger
 	Tests     []*ast.TestDecl
+	// Custom maps each custom action's name to its declaration and the
+	// module and manifest it was checked against (custom.go).
+	Custom map[string]*CustomAction
 }
 
 // ObjectOf returns what a name declares or refers to, or nil.
@@ -173,13 +176,18 @@ func newInfo(s *types.Schema, sourceBytes int) *Info {
 // built-in schema file (Library.SchemaName) to fset, once, so that the
 // built-in fields that names resolve to have positions there.
 func Check(fset *token.FileSet, files []*ast.File, u *Universe) (*Info, *diag.List) {
+	return Config{}.Check(fset, files, u)
+}
+
+// Check is the package's Check, with conf's way to read modules.
+func (conf Config) Check(fset *token.FileSet, files []*ast.File, u *Universe) (*Info, *diag.List) {
 	var ds diag.List
 	schema := u.schemaIn(fset)
 	size := 0
 	for _, f := range files {
 		size += f.Size
 	}
-	c := &checker{u: u, fset: fset, schema: schema, diags: &ds, info: newInfo(schema, size),
+	c := &checker{u: u, conf: conf, fset: fset, schema: schema, diags: &ds, info: newInfo(schema, size),
 		bound: map[*types.StageDef]map[string]*Rule{}, idents: map[string]*seenIdent{}, roots: map[string]map[string]*types.Root{}}
 	c.brokenPipeline = hasBadDecl(fset, files, "pipeline")
 	c.collect(byName(files))
@@ -216,6 +224,8 @@ type checker struct {
 	vars          []*types.Var
 	idents        map[string]*seenIdent             // identities and labels taken, by rules and triggers together
 	roots         map[string]map[string]*types.Root // by entity, then name
+	conf          Config
+	modules       map[string]moduleRead // custom.go: module files read, by path
 	// brokenPipeline is set when a pipeline declaration did not parse:
 	// an unknown stage may then be one it declares, and is not reported
 	// unless it looks like a typo of a known one.

@@ -75,49 +75,6 @@ func (c *checker) calendarSetting(s *ast.Setting) {
 	}
 }
 
-// customAction turns `action NAME "module.wasm" { input x: T  output y: T }`
-// into an action signature: inputs become settings, outputs the result.
-func (c *checker) customAction(d *ast.ResourceDecl) *types.ActionDecl {
-	a := &types.ActionDecl{ID: "R-WASM", Verb: c.u.Lib.RunVerb, Object: d.Name.Name, Doc: "custom action " + d.Name.Name}
-	result := types.RecordOf(d.Name.Name + " result")
-	seen := map[string]bool{}
-	for _, s := range d.Settings {
-		if s.Key.Name != "input" && s.Key.Name != "output" {
-			c.diags.Errorf(s.Key.Pos(), s.Key.End(), diag.EUnknownSetting, "unknown setting %q of action %s", s.Key.Name, d.Name.Name).Hint =
-				hintOr(didYouMean(s.Key.Name, []string{"input", "output"}), "an action declares input NAME: TYPE and output NAME: TYPE")
-			continue
-		}
-		id, ok := s.Value.(*ast.Ident)
-		if s.Name == nil || !ok {
-			c.diags.Errorf(s.Pos(), s.End(), diag.EBadFieldType, "write %s NAME: TYPE, such as %s amount: money", s.Key.Name, s.Key.Name)
-			continue
-		}
-		t := c.fieldType(&ast.TypeExpr{Name: id})
-		if t == nil {
-			continue
-		}
-		key := s.Key.Name + " " + s.Name.Name
-		if seen[key] {
-			c.diags.Errorf(s.Name.Pos(), s.Name.End(), diag.EDuplicate, "%s %q is declared twice", s.Key.Name, s.Name.Name)
-			continue
-		}
-		seen[key] = true
-		if s.Key.Name == "input" {
-			in := &types.Setting{Name: s.Name.Name, Type: t, Required: true, Doc: "input of " + d.Name.Name, Pos: s.Name.Pos()}
-			a.Settings = append(a.Settings, in)
-			c.info.Defs[s.Name] = in
-		} else {
-			out := &types.Field{Name: s.Name.Name, Type: t, Pos: s.Name.Pos()}
-			result.Fields = append(result.Fields, out)
-			c.info.Defs[s.Name] = out
-		}
-	}
-	if len(result.Fields) > 0 {
-		a.Result = result
-	}
-	return a
-}
-
 // stageRef resolves a stage reference written as one and records its names.
 func (c *checker) stageRef(ref *ast.StageRef, entity string) *types.StageDef {
 	s := c.stage(ref, entity)
@@ -382,6 +339,10 @@ func (c *checker) callAction(r *Rule, a *ast.CallAction, en *env) {
 		}
 		c.info.Uses[a.Verb], c.info.Uses[a.Object] = res, res
 		r.Custom, decl = res, res.Action
+		if !c.info.Custom[res.Name].Valid() { // custom.go: its module is reported at the declaration
+			c.brokenCustom(r, a, en)
+			return
+		}
 	}
 	if decl == nil {
 		var names []string

@@ -14,9 +14,11 @@ import (
 
 // Magic starts every encoded program; Version is the format of the body.
 // Version 2: operators carry their overload (Expr.Overload).
+// Version 3: custom actions carry their module (Program.Modules, pinned by
+// hash) and their typed signature (Action.Call).
 const (
 	Magic   = "SCIR"
-	Version = 2
+	Version = 3
 )
 
 // Program is a checked workspace.
@@ -30,6 +32,36 @@ type Program struct {
 	// Vars are the names that rules bind (let, calc, as NAME); a
 	// variable's slot is its index here.
 	Vars []string
+	// Modules are the WebAssembly modules that custom actions run in,
+	// each pinned by the hash of the bytes the program was checked
+	// against; Action.Call.Module indexes them.
+	Modules []*Module `json:",omitempty"`
+}
+
+// Module is a custom actions' module (spec/wasm.md): the runtime runs it
+// only while its file still has the bytes the program was checked against.
+type Module struct {
+	Path    string // slash-separated, as the checker resolved it (the rules file's folder joined with the path written)
+	Hash    string // sha256:<hex> of the whole file
+	Name    string // the manifest's module name and version, for messages
+	Version string
+}
+
+// CustomCall is a custom action's typed signature, from the module's
+// manifest: what the runtime marshals the rule's settings into, and what
+// it checks the reply against.
+type CustomCall struct {
+	Module  int    // index in Program.Modules
+	Action  string // the manifest's action: its export is action_NAME
+	Inputs  []*Param
+	Outputs []*Param
+}
+
+// Param is one typed input or output of a custom action.
+type Param struct {
+	Name     string
+	Type     string // as the manifest writes it: text, number, money, bool, date, datetime, time, duration, list(T)
+	Optional bool   `json:",omitempty"`
 }
 
 // Pos is a source position.
@@ -115,11 +147,12 @@ type Action struct {
 	ID       string // catalogue ID
 	Target   *Expr
 	Settings []*Setting
-	Bind     string // the variable or result it sets
-	BindSlot int    // its slot in Program.Vars
-	Field    *Expr  // update: the field
-	Value    *Expr  // let, calc, update: the value
-	Custom   string // run: the action's name
+	Bind     string      // the variable or result it sets
+	BindSlot int         // its slot in Program.Vars
+	Field    *Expr       // update: the field
+	Value    *Expr       // let, calc, update: the value
+	Custom   string      // run: the action's name as declared
+	Call     *CustomCall `json:",omitempty"` // run: its module and typed signature; the settings are its inputs by name
 }
 
 // Setting is one `key value` of an action, trigger, event or test item.

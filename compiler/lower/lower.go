@@ -97,6 +97,9 @@ func (l *lowerer) resource(d *ast.ResourceDecl) *ir.Resource {
 	if d.Value != nil {
 		r.Value = d.Value.Value
 	}
+	if d.Kind.Name == "action" {
+		return r // its signature is the manifest's, carried by each run (Action.Call)
+	}
 	for _, s := range d.Settings {
 		if decl, ok := l.info.Uses[s.Key].(*types.Setting); ok && decl.Type != nil && decl.Type.Multi &&
 			(decl.Type.Kind == types.Email || decl.Type.Kind == types.Phone) {
@@ -191,6 +194,7 @@ func (l *lowerer) rule(r *check.Rule) *ir.Rule {
 		}
 		if r.Custom != nil {
 			a.Name, a.ID, a.Custom = "run", "R-WASM", r.Custom.Name
+			a.Call = l.customCall(r.Custom.Name)
 		}
 		if act.Target != nil {
 			a.Target = l.expr(act.Target)

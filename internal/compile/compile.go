@@ -38,9 +38,13 @@ type Checked struct {
 	Diags diag.List // of parsing and checking, together
 }
 
-// Check parses and checks sources as one workspace. The error is only for
+// Check parses and checks sources as one workspace, reading the modules of
+// custom actions from the operating system's files. The error is only for
 // a broken standard library; the workspace's own problems are in Diags.
-func Check(srcs []Source) (*Checked, error) {
+func Check(srcs []Source) (*Checked, error) { return CheckWith(srcs, check.Config{}) }
+
+// CheckWith is Check with conf's way to read modules.
+func CheckWith(srcs []Source, conf check.Config) (*Checked, error) {
 	u, err := Universe()
 	if err != nil {
 		return nil, err
@@ -56,7 +60,7 @@ func Check(srcs []Source) (*Checked, error) {
 		c.Diags.Append(ds)
 		c.Files = append(c.Files, f)
 	}
-	info, ds := check.Check(c.Fset, c.Files, u)
+	info, ds := conf.Check(c.Fset, c.Files, u)
 	c.Diags.Append(ds)
 	c.Info = info
 	return c, nil
@@ -64,8 +68,11 @@ func Check(srcs []Source) (*Checked, error) {
 
 // Program compiles sources. With errors, it returns them rendered as text
 // (positions, carets, hints) in the error.
-func Program(srcs []Source) (*ir.Program, error) {
-	c, err := Check(srcs)
+func Program(srcs []Source) (*ir.Program, error) { return ProgramWith(srcs, check.Config{}) }
+
+// ProgramWith is Program with conf's way to read modules.
+func ProgramWith(srcs []Source, conf check.Config) (*ir.Program, error) {
+	c, err := CheckWith(srcs, conf)
 	if err != nil {
 		return nil, err
 	}
@@ -98,11 +105,31 @@ func Files(fsys fs.FS, prefix string, names ...string) ([]Source, error) {
 	return srcs, nil
 }
 
-// ProgramFiles compiles files of fsys, as Files reads them.
+// ProgramFiles compiles files of fsys, as Files reads them; the modules of
+// custom actions are read from fsys too (FS).
 func ProgramFiles(fsys fs.FS, prefix string, names ...string) (*ir.Program, error) {
 	srcs, err := Files(fsys, prefix, names...)
 	if err != nil {
 		return nil, err
 	}
-	return Program(srcs)
+	return ProgramWith(srcs, check.Config{Modules: FS(fsys, prefix)})
+}
+
+// FS is fsys with every name given the prefix, as Files names its
+// sources: the module a rules file "examples/workspace.rules" names as
+// "actions/x.wasm" is "examples/actions/x.wasm", read from fsys as
+// "actions/x.wasm". The checker and the runtime read modules through it.
+func FS(fsys fs.FS, prefix string) fs.FS { return prefixFS{fsys, prefix} }
+
+type prefixFS struct {
+	fsys   fs.FS
+	prefix string
+}
+
+func (p prefixFS) Open(name string) (fs.File, error) {
+	rest, ok := strings.CutPrefix(name, p.prefix)
+	if !ok || !fs.ValidPath(rest) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	return p.fsys.Open(rest)
 }

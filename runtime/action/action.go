@@ -10,6 +10,8 @@
 package action
 
 import (
+	"context"
+
 	"github.com/stagecraft/stagecraft/compiler/ir"
 	"github.com/stagecraft/stagecraft/runtime/interp"
 	"github.com/stagecraft/stagecraft/runtime/value"
@@ -28,6 +30,9 @@ type Library struct {
 	// Events are the events an input may bring, each with the settings
 	// it may carry.
 	Events map[string][]string
+	// Custom runs custom actions (R-WASM); nil: a `run` rule records that
+	// this engine has no WebAssembly host.
+	Custom Custom
 }
 
 // Call is one run of a rule's action, as its implementation sees it: the
@@ -95,4 +100,27 @@ type Call interface {
 	// the outbox record key (an `answer` input) instead of starting now.
 	// Without rules after it, there is nothing to wait for.
 	AwaitAnswer(key string)
+}
+
+// Custom runs the custom actions of a program (R-WASM, spec/wasm.md). The
+// engine calls it for each `run` rule with the rule's module, pinned by the
+// hash the program was checked against, the action's typed signature and
+// the inputs, and writes what it returns, or its error, on the item's
+// timeline. runtime/wasm implements it, so the engine links no WebAssembly
+// runtime.
+//
+// An implementation must be deterministic: the same module bytes and the
+// same inputs give the same outputs, so that a replay of the log makes the
+// same state. It refuses a module whose bytes no longer have the pinned
+// hash. Its errors are typed (the implementation's), and end the rule, not
+// the input: the engine carries on.
+type Custom interface {
+	RunCustom(ctx context.Context, mod *ir.Module, call *ir.CustomCall, inputs map[string]value.Value) (CustomResult, error)
+}
+
+// CustomResult is a custom action's outputs, by name, checked against its
+// signature, and the log it wrote (kept with an error too).
+type CustomResult struct {
+	Outputs map[string]value.Value
+	Log     string
 }

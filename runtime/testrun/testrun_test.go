@@ -19,7 +19,7 @@ func run(t *testing.T, p *ir.Program) {
 		t.Fatal("no tests")
 	}
 	for _, test := range p.Tests {
-		out, err := testrun.Run(p, stdlib.Runtime(), test)
+		out, err := testrun.Run(p, testLib(t), test)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,7 +107,7 @@ func FuzzRun(f *testing.F) {
 			if test.Pos.File != "fuzz.rules" {
 				continue
 			}
-			if _, err := testrun.Run(p, stdlib.Runtime(), test); err != nil {
+			if _, err := testrun.Run(p, testLib(t), test); err != nil {
 				t.Fatal(err)
 			}
 		}

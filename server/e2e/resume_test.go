@@ -1,0 +1,115 @@
+package e2e
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+
+	v1 "github.com/stagecraft/stagecraft/gen/stagecraft/v1"
+)
+
+// TestDeliveryResumes: what the dispatcher owes is in the store, not only
+// in memory. An SMS whose provider is down is being retried when the
+// server is killed (SIGKILL); a second server over the same folder, the
+// provider back, delivers it under the same idempotency key, with its
+// attempts counted on from the first server's.
+func TestDeliveryResumes(t *testing.T) {
+	var mu sync.Mutex
+	up := false
+	var keys []string
+	tws := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		keys = append(keys, r.Header.Get("Idempotency-Key"))
+		if !up {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+	}))
+	defer tws.Close()
+	data := t.TempDir()
+	key := newKey(t, data, "acme")
+	cfg, _ := json.Marshal(map[string]any{
+		"twilio": map[string]any{"base_url": tws.URL, "account_sid": "ACtest", "auth_token": "twilio-secret", "from": "+48 22 000 00 00"},
+		"retry":  map[string]any{"base": "100ms", "max": "200ms", "attempts": 1000},
+	})
+	cfgFile := filepath.Join(t.TempDir(), "delivery.json")
+	if err := os.WriteFile(cfgFile, cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := start(t, data, "--delivery", cfgFile)
+	c := s.client(key)
+	rules := `pipeline deal P {
+    stage Nowe
+}
+provider twilio "Twilio"
+on stage Nowe: send sms to client.phone[mobile] text "Dzień dobry"
+`
+	if _, err := c.rules.Deploy(ctx(t), connect.NewRequest(&v1.DeployRequest{Files: []*v1.SourceFile{{Path: "a.rules", Content: rules}}})); err != nil {
+		t.Fatal(err)
+	}
+	ola, err := c.crm.CreateItem(ctx(t), connect.NewRequest(&v1.CreateItemRequest{Entity: "contact", Fields: map[string]*v1.Value{
+		"name": text("Ola"), "phone": address("mobile", "+48 600 000 000")}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.crm.CreateItem(ctx(t), connect.NewRequest(&v1.CreateItemRequest{Entity: "deal", Fields: map[string]*v1.Value{
+		"title": text("Sofa"), "contact": text(ola.Msg.Item.Id)}})); err != nil {
+		t.Fatal(err)
+	}
+	state := func(c clients) *v1.Message {
+		ms := messages(t, c)
+		if len(ms) != 1 {
+			t.Fatalf("%d messages, want 1", len(ms))
+		}
+		return ms[0]
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for state(c).Attempts < 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the SMS was not retried: %v", state(c))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	before := state(c)
+	if before.State != v1.DeliveryState_DELIVERY_STATE_RETRYING {
+		t.Fatalf("state %v, want RETRYING", before.State)
+	}
+	s.kill()
+	mu.Lock()
+	up = true
+	tried := len(keys)
+	mu.Unlock()
+
+	s = start(t, data, "--delivery", cfgFile)
+	c = s.client(key)
+	deadline = time.Now().Add(20 * time.Second)
+	var after *v1.Message
+	for after = state(c); after.State != v1.DeliveryState_DELIVERY_STATE_DELIVERED; after = state(c) {
+		if time.Now().After(deadline) {
+			t.Fatalf("after the restart the SMS was not delivered: %v", after)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if after.Attempts <= before.Attempts {
+		t.Errorf("attempts %d after the restart, %d before: not counted on", after.Attempts, before.Attempts)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(keys) <= tried {
+		t.Fatalf("no attempt after the restart")
+	}
+	for _, k := range keys {
+		if k != before.Key {
+			t.Errorf("an attempt with key %q, want %q every time", k, before.Key)
+		}
+	}
+}
