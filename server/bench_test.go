@@ -1,0 +1,201 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+
+	v1 "github.com/stagecraft/stagecraft/gen/stagecraft/v1"
+	"github.com/stagecraft/stagecraft/gen/stagecraft/v1/stagecraftv1connect"
+	"github.com/stagecraft/stagecraft/server"
+	"github.com/stagecraft/stagecraft/server/auth"
+)
+
+// The server's benchmarks run it in this process, over loopback HTTP/2,
+// every input a synced commit:
+//
+//	go test ./server -run '^$' -bench . -benchtime 2000x
+//
+// They report latency quantiles and throughput as metrics of their own.
+
+// serve starts a server on a free port over a new data folder and returns
+// its URL and an API key of tenant acme.
+func serve(b *testing.B) (string, string) {
+	b.Helper()
+	data := b.TempDir()
+	key, err := auth.Open(data).Create("acme")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	addr := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- server.Run(ctx, server.Config{Data: data, Addr: "127.0.0.1:0", RateLimit: -1,
+			Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Listening: func(a string) { addr <- a }})
+	}()
+	b.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			b.Error(err)
+		}
+	})
+	select {
+	case a := <-addr:
+		return "http://" + a, key
+	case err := <-done:
+		b.Fatal(err)
+	}
+	return "", ""
+}
+
+// conn is a client connection of its own (HTTP/2 without TLS).
+func conn() *http.Client {
+	var p http.Protocols
+	p.SetUnencryptedHTTP2(true)
+	return &http.Client{Transport: &http.Transport{Protocols: &p}}
+}
+
+func bearer(key string) connect.ClientOption {
+	return connect.WithInterceptors(connect.UnaryInterceptorFunc(func(next connect.UnaryFunc) connect.UnaryFunc {
+		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+			req.Header().Set("Authorization", "Bearer "+key)
+			return next(ctx, req)
+		}
+	}))
+}
+
+func exampleFiles(b *testing.B) []*v1.SourceFile {
+	names, err := filepath.Glob("../examples/*.rules")
+	if err != nil || len(names) == 0 {
+		b.Fatalf("no examples: %v", err)
+	}
+	sort.Strings(names)
+	var out []*v1.SourceFile
+	for _, n := range names {
+		src, err := os.ReadFile(n)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out = append(out, &v1.SourceFile{Path: "examples/" + filepath.Base(n), Content: string(src)})
+	}
+	return out
+}
+
+// quantiles reports p50 and p99 of latencies as metrics.
+func quantiles(b *testing.B, lat []time.Duration) {
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	q := func(p float64) float64 { return float64(lat[int(float64(len(lat)-1)*p)].Microseconds()) / 1000 }
+	b.ReportMetric(q(0.5), "p50-ms")
+	b.ReportMetric(q(0.99), "p99-ms")
+}
+
+// clients are n connections' clients of a service, used round robin.
+func clients[T any](n int, mk func(*http.Client) T) []T {
+	out := make([]T, n)
+	for i := range out {
+		out[i] = mk(conn())
+	}
+	return out
+}
+
+// BenchmarkCheck: RulesService.Check of the examples with 200 requests in
+// flight over 8 connections, the same files each time (answered from the
+// cache after the first), as an editor's keystrokes that do not change
+// the rule set are.
+func BenchmarkCheck(b *testing.B) {
+	url, key := serve(b)
+	cs := clients(8, func(hc *http.Client) stagecraftv1connect.RulesServiceClient {
+		return stagecraftv1connect.NewRulesServiceClient(hc, url, bearer(key))
+	})
+	req := &v1.CheckRequest{Files: exampleFiles(b)}
+	for _, c := range cs { // warm up: a connection each, the cache filled
+		if _, err := c.Check(context.Background(), connect.NewRequest(req)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	runConcurrent(b, 200, func(i int) error {
+		_, err := cs[i%len(cs)].Check(context.Background(), connect.NewRequest(req))
+		return err
+	})
+}
+
+// BenchmarkIngest: EventService.Ingest from 64 clients, a connection each,
+// each event a synced commit acknowledged only once durable.
+func BenchmarkIngest(b *testing.B) {
+	url, key := serve(b)
+	rules := stagecraftv1connect.NewRulesServiceClient(conn(), url, bearer(key))
+	crm := stagecraftv1connect.NewCrmServiceClient(conn(), url, bearer(key))
+	src := `pipeline deal P {
+    stage A
+    stage B
+}
+move to stage B when email opened
+`
+	ctx := context.Background()
+	if _, err := rules.Deploy(ctx, connect.NewRequest(&v1.DeployRequest{Files: []*v1.SourceFile{{Path: "a.rules", Content: src}}})); err != nil {
+		b.Fatal(err)
+	}
+	it, err := crm.CreateItem(ctx, connect.NewRequest(&v1.CreateItemRequest{Entity: "deal", Fields: map[string]*v1.Value{
+		"title": {Kind: &v1.Value_Text{Text: "x"}}}}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cs := clients(64, func(hc *http.Client) stagecraftv1connect.EventServiceClient {
+		return stagecraftv1connect.NewEventServiceClient(hc, url, bearer(key))
+	})
+	run := time.Now().UnixNano()
+	runConcurrent(b, 64, func(i int) error {
+		_, err := cs[i%64].Ingest(ctx, connect.NewRequest(&v1.IngestRequest{EventId: fmt.Sprintf("%d-%d", run, i),
+			Item: it.Msg.Item.Id, Event: "email opened"}))
+		return err
+	})
+}
+
+// runConcurrent makes b.N calls, n at a time, and reports their latency
+// quantiles and rate.
+func runConcurrent(b *testing.B, n int, call func(i int) error) {
+	lat := make([]time.Duration, b.N)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var failed atomic.Pointer[error]
+	b.ResetTimer()
+	begin := time.Now()
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= b.N || failed.Load() != nil {
+					return
+				}
+				t0 := time.Now()
+				if err := call(i); err != nil {
+					failed.Store(&err)
+					return
+				}
+				lat[i] = time.Since(t0)
+			}
+		}()
+	}
+	wg.Wait()
+	took := time.Since(begin)
+	b.StopTimer()
+	if err := failed.Load(); err != nil {
+		b.Fatal(*err)
+	}
+	quantiles(b, lat)
+	b.ReportMetric(float64(b.N)/took.Seconds(), "calls/s")
+}
