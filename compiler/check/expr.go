@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/stagecraft/stagecraft/compiler/types"
 	"github.com/stagecraft/stagecraft/lang/ast"
@@ -141,8 +142,20 @@ func (c *checker) unknownName(id *ast.Ident, en *env) *types.Type {
 			id.Name, c.fset.Position(r.Decl.Pos()).Line).Hint = "write `then` after the stage to run this rule after the previous one"
 		return c.record(id, types.InvalidType)
 	}
-	hintName(c.diags.Errorf(id.Pos(), id.End(), diag.EUnknownName, "unknown name %q", id.Name), id.Name, c.names(en), id.Pos(), id.End(), "")
+	r := c.diags.Errorf(id.Pos(), id.End(), diag.EUnknownName, "unknown name %q", id.Name)
+	if b := boolWords[strings.ToLower(id.Name)]; b != "" {
+		r.Hint = "a bool is written true or false: did you mean " + b + "?"
+		r.Replace(id.Pos(), id.End(), b)
+	} else {
+		hintName(r, id.Name, c.names(en), id.Pos(), id.End(), "")
+	}
 	return c.record(id, types.InvalidType)
+}
+
+// boolWords are what other languages and people write for true and false.
+var boolWords = map[string]string{
+	"yes": "true", "y": "true", "true": "true", "tak": "true",
+	"no": "false", "n": "false", "off": "false", "false": "false", "nie": "false",
 }
 
 // expr returns the type of e, reporting what is wrong. An operand that is

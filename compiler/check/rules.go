@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 	_ "time/tzdata" // time zones known without the system's database
 	"unicode/utf8"
@@ -498,6 +499,17 @@ func (c *checker) value(v ast.Expr, decl *types.Setting, en *env, given map[stri
 		n := c.diags.Len()
 		c.addresses(v, decl.Name, want, en)
 		return c.diags.Len() == n
+	}
+	if id, ok := v.(*ast.Ident); ok && want.Kind == types.Bool {
+		if obj, _ := c.resolve(id.Name, en); obj == nil {
+			r := c.diags.Errorf(id.Pos(), id.End(), diag.ESettingType, "%s takes true or false, not %s", decl.Name, id.Name)
+			if b := boolWords[strings.ToLower(id.Name)]; b != "" {
+				r.Hint = "did you mean " + b + "?"
+				r.Replace(id.Pos(), id.End(), b)
+			}
+			c.record(id, types.InvalidType)
+			return false
+		}
 	}
 	switch want.Kind {
 	case types.Resource:

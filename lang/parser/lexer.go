@@ -84,6 +84,8 @@ type lexError struct {
 	offset, end int
 	code        diag.Code
 	msg         string
+	hint        string
+	fix         string // when not empty, what [offset, end) should be replaced with
 }
 
 type scanner struct {
@@ -173,6 +175,8 @@ func (s *scanner) next() {
 		s.emit(tComment, n)
 	case c == '"':
 		s.scanString(rest)
+	case c == '\'':
+		s.scanSingleQuoted(rest)
 	case isDigit(c):
 		s.scanNumber(rest)
 	case c < utf8.RuneSelf && (isLetter(c) || c == '_'):
@@ -236,6 +240,44 @@ func (s *scanner) scanString(rest []byte) {
 		}
 	}
 	s.fail(len(rest), diag.EUnterminated, "string not terminated before the end of the file")
+}
+
+// scanSingleQuoted reports a string in single quotes, as other languages
+// write them, once, with the double-quoted string as its fix. When the text
+// needs no escaping the token is a string, so that the declaration is
+// still parsed and checked: the one mistake gets one error.
+func (s *scanner) scanSingleQuoted(rest []byte) {
+	end := bytes.IndexAny(rest[1:], "'\n")
+	if end < 0 || rest[1+end] != '\'' {
+		s.errs = append(s.errs, lexError{offset: s.off, end: s.off + 1, code: diag.EBadChar,
+			msg: `unexpected character '\''`, hint: `strings are written in double quotes: "text"`})
+		s.emit(tError, 1)
+		return
+	}
+	n := end + 2
+	body := rest[1 : n-1]
+	var q strings.Builder
+	q.WriteByte('"')
+	for _, b := range body {
+		if b == '"' || b == '\\' {
+			q.WriteByte('\\')
+		}
+		q.WriteByte(b)
+	}
+	q.WriteByte('"')
+	s.errs = append(s.errs, lexError{offset: s.off, end: s.off + n, code: diag.EBadChar,
+		msg: "strings are written in double quotes, not single", hint: "write " + q.String(), fix: q.String()})
+	if q.Len() != n {
+		s.emit(tError, n)
+		return
+	}
+	// The same length as the source: the token's value is the fixed string,
+	// and positions computed from it stay right.
+	p := s.pos()
+	s.toks = append(s.toks, lexer.Token{Type: tString, Value: q.String(), Pos: p})
+	s.off += n
+	s.col += utf8.RuneCount(rest[:n])
+	s.first = false
 }
 
 func isDigit(c byte) bool  { return '0' <= c && c <= '9' }

@@ -10,6 +10,7 @@
 package parser
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -98,7 +99,11 @@ func ParseFile(f *token.File) (*ast.File, *diag.List) {
 	}
 	all, lexErrs := scan(f.Name(), f.Source())
 	for _, e := range lexErrs {
-		ds.Errorf(f.Pos(e.offset), f.Pos(e.end), e.code, "%s", e.msg)
+		d := ds.Errorf(f.Pos(e.offset), f.Pos(e.end), e.code, "%s", e.msg)
+		d.Hint = e.hint
+		if e.fix != "" {
+			d.Replace(f.Pos(e.offset), f.Pos(e.end), e.fix)
+		}
 	}
 	toks := all[:0] // comments leave in place
 	for _, t := range all {
@@ -221,6 +226,8 @@ func (p *parser) parseChunk(pieces []piece) {
 	if decls, err := p.parseTokens(toks); err == nil {
 		p.decls = append(p.decls, decls...)
 		return
+	} else if !err.lexical && p.recoverBlock(toks) {
+		return
 	} else if len(pieces) > 1 {
 		decls, err1 := p.parseTokens(pieces[0])
 		if err1 == nil {
@@ -278,6 +285,9 @@ type chunkError struct {
 	tok     lexer.Token // where
 	msg     string
 	hint    string
+	fix     string // when not empty, the text that should replace tok
+	remove  bool   // the fix removes tok
+	inBlock bool   // a statement's error, found by recoverBlock: its block is closed
 	code    diag.Code
 	lexical bool // already reported by the scanner
 }
@@ -326,6 +336,10 @@ func (p *parser) parseTokens(toks []lexer.Token) ([]ast.Decl, *chunkError) {
 }
 
 func (p *parser) syntaxError(err error, first lexer.Token) *chunkError {
+	var fe *fixError
+	if errors.As(err, &fe) {
+		return &chunkError{tok: fe.tok, code: diag.ESyntax, msg: fe.msg, hint: fe.hint, fix: fe.fix, remove: fe.remove}
+	}
 	perr, ok := err.(participle.Error)
 	if !ok {
 		return &chunkError{tok: first, code: diag.ESyntax, msg: err.Error()}
@@ -390,10 +404,24 @@ func (p *parser) report(err *chunkError, toks []lexer.Token) {
 		// Point at the end of the declaration, not at the next one.
 		last := toks[len(toks)-1]
 		at := p.end(last)
-		p.diags.Errorf(at, at, err.code, "%s", err.msg).Hint = err.hint
+		d := p.diags.Errorf(at, at, err.code, "%s", err.msg)
+		d.Hint = err.hint
+		if !err.inBlock {
+			p.relateUnclosed(d, err.msg, toks, int(at)-p.base)
+		}
 		return
 	}
-	p.diags.Errorf(p.pos(t.Pos), p.end(t), err.code, "%s", err.msg).Hint = err.hint
+	d := p.diags.Errorf(p.pos(t.Pos), p.end(t), err.code, "%s", err.msg)
+	d.Hint = err.hint
+	if !err.inBlock {
+		p.relateUnclosed(d, err.msg, toks, t.Pos.Offset)
+	}
+	switch {
+	case err.remove:
+		d.Fixes = append(d.Fixes, diag.Fix{Title: fmt.Sprintf("remove %q", t.Value), Pos: p.pos(t.Pos), End: p.end(t)})
+	case err.fix != "":
+		d.Replace(p.pos(t.Pos), p.end(t), err.fix)
+	}
 }
 
 func (p *parser) pos(lp lexer.Position) token.Pos { return token.Pos(p.base + lp.Offset) }

@@ -27,7 +27,20 @@ func TestGolden(t *testing.T) {
 			fmt.Fprintf(&b, "%d:%d-%d:%d %s\n", p.Line, p.Column, e.Line, e.Column, describe(d))
 		}
 		diag.WriteText(&b, fset, ds.Sorted(), ds.Dropped())
-		return map[string]string{"parse": b.String()}
+		out := map[string]string{"parse": b.String()}
+		for _, s := range a.Files {
+			if s.Name == "fixes" { // recorded where a case has the section
+				var fx strings.Builder
+				for _, d := range ds.Sorted() {
+					for _, f := range d.Fixes {
+						p, e := fset.Position(f.Pos), fset.Position(f.End)
+						fmt.Fprintf(&fx, "%d:%d-%d:%d: %s\n", p.Line, p.Column, e.Line, e.Column, f.Title)
+					}
+				}
+				out["fixes"] = fx.String()
+			}
+		}
+		return out
 	})
 }
 

@@ -1,6 +1,8 @@
 package parser
 
 import (
+	"fmt"
+
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
 )
@@ -60,6 +62,14 @@ func readSetting(lex *lexer.PeekingLexer) (*gSetting, error) {
 		if s.Name != nil {
 			return nil, unexpected(lex.Peek(), "a value")
 		}
+		switch n := lex.Peek(); {
+		case isWord(n, tPunct, "="):
+			// Nothing takes NAME = after settings: a setting written as an assignment.
+			return nil, &fixError{tok: *n, msg: fmt.Sprintf(`unexpected "=": a setting is written %s VALUE, without =`, k.Value), remove: true}
+		case n.EOF() || isWord(n, tPunct, "}"):
+			// Nothing takes a lone name at the end: a setting without its value.
+			return nil, &fixError{tok: *k, msg: fmt.Sprintf("setting %s has no value", k.Value), hint: "write " + k.Value + " VALUE"}
+		}
 		lex.LoadCheckpoint(start)
 		return nil, nil
 	}
@@ -89,6 +99,10 @@ func readRun(lex *lexer.PeekingLexer) (*gExprRun, error) {
 		at := *lex.Peek()
 		op := binaryOp(lex)
 		if op == "" {
+			if isWord(&at, tPunct, "=") {
+				// Nothing follows an expression with =: it is a comparison written as in a spreadsheet.
+				return nil, &fixError{tok: at, msg: `unexpected "=": compare with ==`, hint: "= only sets a value, in let, calc, update and set", fix: "=="}
+			}
 			return run, nil
 		}
 		right, err := readOperand(lex)
@@ -259,6 +273,18 @@ func readPunct(lex *lexer.PeekingLexer, p string) (lexer.Token, error) {
 func isWord(t *lexer.Token, typ lexer.TokenType, v string) bool {
 	return t.Type == typ && t.Value == v
 }
+
+// fixError is a syntax error whose likely intent is known: its fix
+// replaces the token it is at.
+type fixError struct {
+	tok            lexer.Token
+	msg, hint, fix string
+	remove         bool // the fix removes tok
+}
+
+func (e *fixError) Error() string            { return e.msg }
+func (e *fixError) Message() string          { return e.msg }
+func (e *fixError) Position() lexer.Position { return e.tok.Pos }
 
 func unexpected(t *lexer.Token, expect string) error {
 	return &participle.UnexpectedTokenError{Unexpected: *t, Expect: expect}

@@ -1,0 +1,235 @@
+package parser
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/alecthomas/participle/v2/lexer"
+
+	"github.com/stagecraft/stagecraft/lang/ast"
+	"github.com/stagecraft/stagecraft/lang/diag"
+	"github.com/stagecraft/stagecraft/lang/token"
+)
+
+// Recovery inside blocks. A declaration with a block (a pipeline's stages,
+// a resource's settings, a test's statements) that does not parse is
+// parsed again a statement at a time: each line of the block, at the
+// block's own nesting level, is parsed as the block's only statement, so
+// that every bad line is reported where it is wrong (not at the next
+// keyword), and the good lines still make the declaration, which the
+// checker then knows (the stages of a pipeline whose fifth line is
+// broken). A block whose "}" is missing is closed at the end of the
+// declaration, and the error names both places: where "}" was expected
+// and the "{" it would close.
+//
+// Nothing here knows the statements of any block: a line is good when the
+// declaration's own grammar accepts it as the block's content.
+
+// block is the parts of a declaration's tokens around its first block.
+type block struct {
+	head  []lexer.Token   // up to and including "{"
+	lines [][]lexer.Token // the statements, one a line
+	close *lexer.Token    // the "}" that closes the block; nil when missing
+	tail  []lexer.Token   // after "}"
+}
+
+// splitBlock finds the first "{" outside brackets and cuts toks around
+// it, or reports false when there is none.
+func splitBlock(toks []lexer.Token) (block, bool) {
+	open := -1
+	depth := 0
+	for i, t := range toks {
+		if t.Type != tPunct {
+			continue
+		}
+		if t.Value == "{" && depth == 0 {
+			open = i
+			break
+		}
+		depth += bracketDelta(t.Value)
+	}
+	if open < 0 {
+		return block{}, false
+	}
+	b := block{head: toks[:open+1]}
+	depth = 0
+	start := open + 1
+	for i := open + 1; i < len(toks); i++ {
+		t := toks[i]
+		if depth == 0 && t.Type == tPunct && t.Value == "}" {
+			b.addLine(toks[start:i])
+			b.close = &toks[i]
+			b.tail = toks[i+1:]
+			return b, true
+		}
+		if depth == 0 && i > start && t.Pos.Line > toks[i-1].Pos.Line {
+			b.addLine(toks[start:i])
+			start = i
+		}
+		if t.Type == tPunct {
+			depth = max(depth+bracketDelta(t.Value), 0)
+		}
+	}
+	b.addLine(toks[start:])
+	return b, true
+}
+
+func (b *block) addLine(toks []lexer.Token) {
+	if len(toks) > 0 {
+		b.lines = append(b.lines, toks)
+	}
+}
+
+func bracketDelta(p string) int {
+	switch p {
+	case "(", "[", "{":
+		return 1
+	case ")", "]", "}":
+		return -1
+	}
+	return 0
+}
+
+// closing is the "}" of the block: the real one, or one made up just after
+// the last token of the declaration when it is missing.
+func (b *block) closing(toks []lexer.Token) lexer.Token {
+	if b.close != nil {
+		return *b.close
+	}
+	last := toks[len(toks)-1]
+	t := lexer.Token{Type: tPunct, Value: "}", Pos: last.Pos}
+	t.Pos.Offset += len(last.Value)
+	t.Pos.Column += token.RuneCount(last.Value)
+	return t
+}
+
+// recoverBlock parses a declaration that failed as a whole a line of its
+// block at a time (see above). It reports false, having reported nothing,
+// when the declaration is not wrong inside its block: its first error is
+// then the one to report.
+func (p *parser) recoverBlock(toks []lexer.Token) bool {
+	b, ok := splitBlock(toks)
+	if !ok || hasLexError(b.head) {
+		return false
+	}
+	rbrace := b.closing(toks)
+	var errs []*chunkError
+	var good []lexer.Token
+	for _, line := range b.lines {
+		// The line alone in the block, closed right after it.
+		end := line[len(line)-1]
+		close := lexer.Token{Type: tPunct, Value: "}", Pos: end.Pos}
+		close.Pos.Offset += len(end.Value)
+		close.Pos.Column += token.RuneCount(end.Value)
+		try := append(append(append([]lexer.Token(nil), b.head...), line...), close)
+		if _, err := p.parseTokens(try); err != nil {
+			if err.tok.Pos.Offset < line[0].Pos.Offset && !err.lexical {
+				return false // the head is wrong, not this line
+			}
+			if err.tok.Pos.Offset == close.Pos.Offset && err.tok.Value == "}" {
+				err.tok = lexer.Token{Type: tEOF, Pos: close.Pos}
+				err.msg = strings.Replace(err.msg, `unexpected "}"`, "unexpected end of line", 1)
+			}
+			err.inBlock = true
+			errs = append(errs, err)
+			continue
+		}
+		good = append(good, line...)
+	}
+	if b.close != nil && len(errs) == 0 {
+		return false // each line parses: what is wrong is around the block
+	}
+	rebuilt := append(append(append(append([]lexer.Token(nil), b.head...), good...), rbrace), b.tail...)
+	decls, err := p.parseTokens(rebuilt)
+	if err != nil {
+		return false
+	}
+	for _, e := range errs {
+		p.reportIn(e, toks, lineOf(b.lines, e.tok))
+	}
+	if b.close == nil {
+		open := b.head[len(b.head)-1]
+		at := p.pos(rbrace.Pos)
+		p.diags.Errorf(at, at, diag.ESyntax, `"{" is not closed: expected "}" before the next declaration`).
+			Relate(p.pos(open.Pos), p.end(open), `the "{" that is not closed`).Hint =
+			`close the block with "}" on a line of its own, or indent the lines that belong to it`
+		// The declaration ends at its last token, not after a "}" that is not there.
+		setRbrace(decls, at-1)
+	}
+	p.decls = append(p.decls, decls...)
+	return true
+}
+
+// lineOf is the line of the block that tok is in, for reporting an error
+// at the end of a line.
+func lineOf(lines [][]lexer.Token, tok lexer.Token) []lexer.Token {
+	for _, l := range lines {
+		if tok.Pos.Offset <= l[len(l)-1].Pos.Offset+len(l[len(l)-1].Value) && tok.Pos.Offset >= l[0].Pos.Offset {
+			return l
+		}
+	}
+	return nil
+}
+
+// setRbrace places the made-up "}" of a declaration whose block was not
+// closed, so that its End is its last token.
+func setRbrace(decls []ast.Decl, at token.Pos) {
+	for _, d := range decls {
+		switch d := d.(type) {
+		case *ast.PipelineDecl:
+			d.Rbrace = at
+		case *ast.ResourceDecl:
+			d.Rbrace = at
+		case *ast.TestDecl:
+			d.Rbrace = at
+		}
+	}
+}
+
+// reportIn reports a statement's error; one at the end of the statement
+// is placed after its last token.
+func (p *parser) reportIn(err *chunkError, toks, line []lexer.Token) {
+	if err.tok.Type == tEOF && len(line) > 0 {
+		p.report(err, line)
+		return
+	}
+	p.report(err, toks)
+}
+
+// unclosed is the innermost bracket of toks still open at offset, or nil.
+func unclosed(toks []lexer.Token, offset int) *lexer.Token {
+	var stack []int
+	for i, t := range toks {
+		if t.Pos.Offset >= offset {
+			break
+		}
+		if t.Type != tPunct {
+			continue
+		}
+		switch bracketDelta(t.Value) {
+		case 1:
+			stack = append(stack, i)
+		case -1:
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+		}
+	}
+	if len(stack) == 0 {
+		return nil
+	}
+	return &toks[stack[len(stack)-1]]
+}
+
+// closers maps an opening bracket to its closing one.
+var closers = map[string]string{"(": ")", "[": "]", "{": "}"}
+
+// relateUnclosed adds to an error that expects a closing bracket the
+// place of the bracket it would close.
+func (p *parser) relateUnclosed(d *diag.Diagnostic, msg string, toks []lexer.Token, offset int) {
+	open := unclosed(toks, offset)
+	if open == nil || !strings.Contains(msg, fmt.Sprintf("%q", closers[open.Value])) {
+		return
+	}
+	d.Relate(p.pos(open.Pos), p.end(*open), fmt.Sprintf("the %q that is not closed", open.Value))
+}
