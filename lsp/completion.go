@@ -160,8 +160,7 @@ func (c *completer) keywords() {
 // stageContext reports whether the cursor follows `stage` (a stage name
 // comes next) or `stage PIPELINE.`.
 func stageContext(ts []tok) bool {
-	return lastIs(ts, "stage") || len(ts) >= 3 && ts[len(ts)-1].text == "." && ts[len(ts)-3].text == "stage" ||
-		len(ts) >= 2 && ts[len(ts)-2].text == "to" && ts[0].text == "move" && ts[len(ts)-1].kind == tWord && false
+	return lastIs(ts, "stage") || len(ts) >= 3 && ts[len(ts)-1].text == "." && ts[len(ts)-3].text == "stage"
 }
 
 // entity is the entity whose items the declaration is about: that of the

@@ -124,15 +124,6 @@ func openPlaceholder(content []byte, base int) (string, int) {
 	return string(content[start:]), base + start
 }
 
-// words returns the texts of the tokens.
-func words(ts []tok) []string {
-	out := make([]string, len(ts))
-	for i, t := range ts {
-		out[i] = t.text
-	}
-	return out
-}
-
 // lastIs reports whether the last tokens are the given texts.
 func lastIs(ts []tok, want ...string) bool {
 	if len(ts) < len(want) {
