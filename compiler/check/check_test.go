@@ -50,7 +50,7 @@ func checkInfo(tb testing.TB, u *check.Universe, srcs map[string]string) (*token
 		all.Append(ds)
 		files = append(files, f)
 	}
-	info, ds := check.Check(fset, files, u)
+	info, ds := testConfig(tb).Check(fset, files, u)
 	all.Append(ds)
 	return fset, info, &all
 }
@@ -287,6 +287,32 @@ func TestCatalogueCoverage(t *testing.T) {
 		}
 		if !strings.Contains(spec.String(), id) {
 			t.Errorf("%s is not in spec/", id)
+		}
+	}
+}
+
+// TestDuplicateOrder: of two declarations of one resource in two files,
+// the one in the later file (by name) is the duplicate, whatever order
+// the files are given in, and the error names the first as related.
+func TestDuplicateOrder(t *testing.T) {
+	u := universe(t)
+	for _, order := range [][]string{{"a.rules", "b.rules"}, {"b.rules", "a.rules"}} {
+		fset := token.NewFileSet()
+		var files []*ast.File
+		for _, n := range order {
+			f, _ := parser.ParseFile(fset.AddFile(n, []byte("mailbox sklep \"s@x.example\"\n")))
+			files = append(files, f)
+		}
+		_, ds := check.Check(fset, files, u)
+		got := ds.Sorted()
+		if len(got) != 1 || got[0].Code != diag.EDuplicate {
+			t.Fatalf("%v: got %v", order, got)
+		}
+		if p := fset.Position(got[0].Pos); p.Filename != "b.rules" {
+			t.Errorf("%v: duplicate reported in %s, want b.rules", order, p.Filename)
+		}
+		if len(got[0].Related) != 1 || fset.Position(got[0].Related[0].Pos).Filename != "a.rules" {
+			t.Errorf("%v: related %v, want the declaration in a.rules", order, got[0].Related)
 		}
 	}
 }

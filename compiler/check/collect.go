@@ -55,7 +55,8 @@ func (c *checker) field(d *ast.FieldDecl) {
 		if old.Builtin {
 			r.Hint = "it is a built-in field; choose another name"
 		} else {
-			r.Hint = "the first declaration is at " + c.fset.Position(old.Pos).String()
+			r.Hint = "rename or remove one of them"
+			r.Relate(old.Pos, old.Pos+tokenPos(len(old.Name)), "the first declaration")
 		}
 		return
 	}
@@ -176,8 +177,9 @@ func (c *checker) pipeline(d *ast.PipelineDecl) {
 		return
 	}
 	if old := c.schema.Pipeline(e.Name, d.Name.Value); old != nil {
-		c.diags.Errorf(d.Name.Pos(), d.Name.End(), diag.EDuplicate, "pipeline %s %q is already declared", e.Name, d.Name.Value).Hint =
-			"the first declaration is at " + c.fset.Position(old.Pos).String()
+		r := c.diags.Errorf(d.Name.Pos(), d.Name.End(), diag.EDuplicate, "pipeline %s %q is already declared", e.Name, d.Name.Value)
+		r.Hint = "rename or remove one of them"
+		r.Relate(old.Pos, old.Pos+tokenPos(len(spellName(old.Name))), "the first declaration")
 		return
 	}
 	p := &types.Pipeline{Entity: e.Name, Name: d.Name.Value, Pos: d.Name.Pos()}
@@ -188,8 +190,9 @@ func (c *checker) pipeline(d *ast.PipelineDecl) {
 	c.info.Defs[d.Name] = p
 	closed := false
 	for _, sd := range d.Stages {
-		if p.Lookup(sd.Name.Value) != nil {
-			c.diags.Errorf(sd.Name.Pos(), sd.Name.End(), diag.EDuplicate, "stage %q appears twice in pipeline %q", sd.Name.Value, p.Name)
+		if old := p.Lookup(sd.Name.Value); old != nil {
+			c.diags.Errorf(sd.Name.Pos(), sd.Name.End(), diag.EDuplicate, "stage %q appears twice in pipeline %q", sd.Name.Value, p.Name).
+				Relate(old.Pos, old.Pos+tokenPos(len(spellName(old.Name))), "its first appearance")
 			continue
 		}
 		s := &types.StageDef{Pipeline: p, Name: sd.Name.Value, Index: len(p.Stages), Pos: sd.Name.Pos()}
@@ -233,8 +236,9 @@ func (c *checker) resource(d *ast.ResourceDecl) {
 		return
 	}
 	if old := c.schema.Resources[name]; old != nil {
-		c.diags.Errorf(d.Name.Pos(), d.Name.End(), diag.EDuplicate, "%s %q is already declared as %s", kind.Name, name, an(old.Kind)).Hint =
-			"the first declaration is at " + c.fset.Position(old.Pos).String()
+		r := c.diags.Errorf(d.Name.Pos(), d.Name.End(), diag.EDuplicate, "%s %q is already declared as %s", kind.Name, name, an(old.Kind))
+		r.Hint = "rename or remove one of them"
+		r.Relate(old.Pos, old.Pos+tokenPos(len(name)), "the first declaration")
 		return
 	}
 	r := &types.ResourceDef{Kind: kind.Name, Name: name, Pos: d.Name.Pos(), Settings: map[string]string{}}
@@ -248,7 +252,8 @@ func (c *checker) resource(d *ast.ResourceDecl) {
 	}
 	if kind.Name == "calendar" {
 		if c.calendar != nil {
-			c.diags.Errorf(d.Name.Pos(), d.Name.End(), diag.EDuplicate, "a workspace has one calendar; %q is already declared", c.calendar.Name)
+			c.diags.Errorf(d.Name.Pos(), d.Name.End(), diag.EDuplicate, "a workspace has one calendar; %q is already declared", c.calendar.Name).
+				Relate(c.calendar.Pos, c.calendar.Pos+tokenPos(len(c.calendar.Name)), "the workspace's calendar")
 			return
 		}
 		c.calendar = r
