@@ -57,7 +57,8 @@ func benchRules(b *testing.B, src string, n int) {
 		}
 		files = append(files, f)
 	}
-	if _, ds := check.Check(fset, files, u); ds.HasErrors() {
+	conf := testConfig(b)
+	if _, ds := conf.Check(fset, files, u); ds.HasErrors() {
 		var w strings.Builder
 		diag.WriteText(&w, fset, ds.Sorted()[:1], 0)
 		b.Fatalf("generated rules have errors:\n%s", w.String())
@@ -65,7 +66,7 @@ func benchRules(b *testing.B, src string, n int) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		check.Check(fset, files, u)
+		conf.Check(fset, files, u)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/rule")
 }

@@ -216,6 +216,7 @@ func (c *checker) declaredSignature(d *ast.ResourceDecl, act *manifest.Action) m
 			continue
 		}
 		t, ok := declaredType(s.Value)
+		c.useTypeNames(s.Value)
 		if s.Name == nil || !ok {
 			c.diags.Errorf(s.Pos(), s.End(), diag.EBadFieldType, "write %s NAME: TYPE, such as %s amount: money", kw, kw).Hint =
 				"types are text, number, money, bool, date, datetime, time, duration and list(T) of those"
@@ -286,6 +287,21 @@ func declaredType(v ast.Expr) (string, bool) {
 		return "", false
 	}
 	return t, true
+}
+
+// useTypeNames records what the type names of a declared type refer to.
+func (c *checker) useTypeNames(v ast.Expr) {
+	ids := []ast.Expr{v}
+	if call, ok := v.(*ast.CallExpr); ok {
+		ids = append([]ast.Expr{call.Fun}, call.Args...)
+	}
+	for _, x := range ids {
+		if id, ok := x.(*ast.Ident); ok {
+			if obj := typeObjects[id.Name]; obj != nil {
+				c.info.Uses[id] = obj
+			}
+		}
+	}
 }
 
 // languageType is the language's type of a manifest type.

@@ -301,7 +301,7 @@ func checkFiles(tb testing.TB, u *check.Universe, srcs map[string]string) (*toke
 		all.Append(ds)
 		files = append(files, f)
 	}
-	info, ds := check.Check(fset, files, u)
+	info, ds := testConfig(tb).Check(fset, files, u)
 	all.Append(ds)
 	return fset, files, info, &all
 }
