@@ -12,7 +12,7 @@ import (
 
 // Built-in functions of expressions. All are total: a null argument gives
 // null (len gives 0), so a missing field never stops a rule.
-var funcs = []Func{
+var funcs = append([]Func{
 	{Decl: &types.FuncDecl{Name: "lower", Doc: "text in lower case", Arity: 1, Check: textToText},
 		Run: textFunc(strings.ToLower)},
 	{Decl: &types.FuncDecl{Name: "upper", Doc: "text in upper case", Arity: 1, Check: textToText},
@@ -90,7 +90,7 @@ var funcs = []Func{
 			return nil, "days takes a duration, not " + a[0].String()
 		}},
 		Run: nullOr(func(v value.Value) value.Value { return value.NumberOf(math.Floor(v.N / 86400)) })},
-}
+}, formatFuncs...) // format.go: formatting for messages
 
 func textToText(a []*types.Type) (*types.Type, string) {
 	if a[0].Kind == types.Text || a[0].Kind == types.Enum || a[0].Kind == types.URL {

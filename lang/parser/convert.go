@@ -408,20 +408,30 @@ func (c converter) str(lp lexer.Position, raw string) *ast.BasicLit {
 }
 
 // placeholder parses the inside of {...}: a path with an optional type
-// selector, {contact.name}, {contact.phone[mobile]}.
+// selector, {contact.name}, {contact.phone[mobile]}, or a function of one,
+// {pln(deal.amount)}, which formats a value for a message.
 func (c converter) placeholder(at token.Pos, src string) ast.Expr {
 	toks, errs := scan("", []byte(src))
 	bad := func() ast.Expr {
 		c.p.diags.Errorf(at-1, at+token.Pos(len(src))+1, diag.EBadTemplate,
-			"a placeholder holds a field path, like {contact.name}; write \\{ for a literal brace")
+			"a placeholder holds a field path, like {contact.name}, or a function of one, like {pln(deal.amount)}; write \\{ for a literal brace")
 		return &ast.BadExpr{From: at - 1, To: at + token.Pos(len(src)) + 1}
 	}
 	if len(errs) > 0 || len(toks) < 2 || toks[0].Type != tIdent {
 		return bad()
 	}
 	pos := func(t lexer.Token) token.Pos { return at + token.Pos(t.Pos.Offset) }
-	var x ast.Expr = &ast.Ident{NamePos: pos(toks[0]), Name: toks[0].Value}
-	i := 1
+	var call *ast.CallExpr
+	i := 0
+	if toks[1].Value == "(" {
+		call = &ast.CallExpr{Fun: &ast.Ident{NamePos: pos(toks[0]), Name: toks[0].Value}}
+		i = 2
+		if i >= len(toks) || toks[i].Type != tIdent {
+			return bad()
+		}
+	}
+	var x ast.Expr = &ast.Ident{NamePos: pos(toks[i]), Name: toks[i].Value}
+	i++
 	for i+1 < len(toks) && toks[i].Value == "." && (toks[i+1].Type == tIdent || toks[i+1].Type == tKeyword) {
 		x = &ast.SelectorExpr{X: x, Sel: &ast.Ident{NamePos: pos(toks[i+1]), Name: toks[i+1].Value}}
 		i += 2
@@ -429,6 +439,14 @@ func (c converter) placeholder(at token.Pos, src string) ast.Expr {
 	if i+2 < len(toks) && toks[i].Value == "[" && toks[i+1].Type == tIdent && toks[i+2].Value == "]" {
 		x = &ast.TypeSelExpr{X: x, Lbrack: pos(toks[i]), Type: &ast.Ident{NamePos: pos(toks[i+1]), Name: toks[i+1].Value}, Rbrack: pos(toks[i+2])}
 		i += 3
+	}
+	if call != nil {
+		if i >= len(toks) || toks[i].Value != ")" {
+			return bad()
+		}
+		call.Args, call.Rparen = []ast.Expr{x}, pos(toks[i])
+		x = call
+		i++
 	}
 	if toks[i].Type != tEOF {
 		return bad()
