@@ -231,7 +231,11 @@ func (r *runner) describe(e engine.Effect) string {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		b.WriteString(" " + k + " " + writeText(e.Fields[k], ""))
+		kind := "" // unknown: told by how it reads
+		if k == "id" || k == "name" || k == "title" {
+			kind = "text" // an ID like 5.1 is no number
+		}
+		b.WriteString(" " + k + " " + writeText(e.Fields[k], kind))
 	}
 	if e.Kind == "activity" {
 		b.WriteString(" done " + strconv.FormatBool(e.Done))
