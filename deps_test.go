@@ -87,7 +87,7 @@ var allowed = map[string][]string{
 	"lsp": {"compiler/check", "compiler/types", "internal/compile", "internal/workspace", "lang/ast", "lang/diag", "lang/format",
 		"lang/parser", "lang/token"},
 	"cmd/stagecraft": {"compiler/ir", "compiler/lower", "compiler/plan", "examples", "internal/compile", "internal/workspace",
-		"lang/diag", "lang/format", "lang/literal", "lang/parser", "lang/token", "lsp", "runtime/engine", "runtime/store", "runtime/testrun", "runtime/wasm", "server", "server/auth",
+		"lang/diag", "lang/format", "lang/literal", "lang/parser", "lang/token", "lsp", "runtime/action", "runtime/engine", "runtime/store", "runtime/testrun", "runtime/wasm", "server", "server/auth",
 		"server/delivery", "server/tenant", "stdlib"},
 	"": {},
 }

@@ -28,7 +28,7 @@ move to stage B when invoice paid
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.HasPrefix(b, []byte("SCIR2\n")) {
+	if !bytes.HasPrefix(b, []byte("SCIR3\n")) {
 		t.Fatalf("no magic and version: %q", b[:10])
 	}
 	back, err := ir.Decode(b)
@@ -44,8 +44,8 @@ move to stage B when invoice paid
 	}
 	for _, bad := range []struct{ in, want string }{
 		{"{}", "not a stagecraft program"},
-		{"SCIR1\n{}", "format version 1; this build reads version 2"},
-		{"SCIR2\n{", "corrupt program"},
+		{"SCIR2\n{}", "format version 2; this build reads version 3"},
+		{"SCIR3\n{", "corrupt program"},
 	} {
 		if _, err := ir.Decode([]byte(bad.in)); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("Decode(%q): %v, want %q", bad.in, err, bad.want)
