@@ -91,6 +91,7 @@ type lexError struct {
 type scanner struct {
 	file  string
 	src   []byte
+	text  string // src as a string, once: token values are its substrings, not one allocation each
 	off   int
 	line  int
 	col   int // 1-based, in runes
@@ -102,7 +103,7 @@ type scanner struct {
 // scan turns source into tokens, comments included, ending with EOF. Bad
 // input never stops it: a bad character becomes an Error token and a lexError.
 func scan(file string, src []byte) ([]lexer.Token, []lexError) {
-	s := &scanner{file: file, src: src, line: 1, col: 1, first: true}
+	s := &scanner{file: file, src: src, text: string(src), line: 1, col: 1, first: true}
 	if bytes.HasPrefix(src, token.BOM) {
 		s.off = len(token.BOM) // as Go does: a leading byte-order mark is not part of the text
 	}
@@ -141,7 +142,7 @@ func (s *scanner) skipSpace() {
 // emit appends a token of n bytes starting at the current offset.
 func (s *scanner) emit(typ lexer.TokenType, n int) {
 	p := s.pos()
-	v := string(s.src[s.off : s.off+n])
+	v := s.text[s.off : s.off+n]
 	s.toks = append(s.toks, lexer.Token{Type: typ, Value: v, Pos: p})
 	s.off += n
 	s.col += utf8.RuneCountInString(v)

@@ -323,6 +323,9 @@ func (p *parser) parseTokens(toks []lexer.Token) ([]ast.Decl, *chunkError) {
 	eof := lexer.Token{Type: tEOF, Pos: last.Pos}
 	eof.Pos.Offset += len(last.Value)
 	eof.Pos.Column += token.RuneCount(last.Value)
+	if d := p.quickRule(toks, eof); d != nil {
+		return []ast.Decl{d}, nil
+	}
 	pl, err := lexer.Upgrade(&sliceLexer{toks: toks, eof: eof})
 	if err != nil {
 		return nil, &chunkError{tok: toks[0], code: diag.ESyntax, msg: err.Error()}
@@ -333,6 +336,25 @@ func (p *parser) parseTokens(toks []lexer.Token) ([]ast.Decl, *chunkError) {
 	}
 	c := converter{p: p}
 	return c.file(g), nil
+}
+
+// quickRule reads a declaration that is one rule, as participle would
+// (its first alternative is the rule, read by readRule), without
+// participle: most declarations are rules, and participle's setup for
+// each (copying the tokens, branching on the alternatives) cost more than
+// reading them. Anything else, or a rule with an error, returns nil and
+// takes participle's way, so that errors are reported as before.
+func (p *parser) quickRule(toks []lexer.Token, eof lexer.Token) ast.Decl {
+	first := &toks[0]
+	if !isWord(first, tKeyword, "on") && !startsLabel(toks) {
+		return nil
+	}
+	cur := &cursor{toks: toks, eof: eof}
+	g, err := readRuleFrom(cur)
+	if err != nil || g == nil || cur.i != len(toks) {
+		return nil
+	}
+	return converter{p: p}.decl(&gDecl{Rule: g})
 }
 
 func (p *parser) syntaxError(err error, first lexer.Token) *chunkError {

@@ -18,8 +18,73 @@ import (
 // Bracket nesting is bounded by MaxDepth before parsing starts, which bounds
 // the recursion here.
 
-// readSettings reads GSettingList = GSetting+ .
+// tokens is what the readers read from: participle's PeekingLexer when
+// participle calls them inside a production it parses (peeking), or a
+// cursor over a declaration's own tokens when the parser reads a rule
+// directly (parseTokens). participle's Upgrade copies a declaration's
+// tokens into a slice grown one append at a time, which cost more than
+// reading the rule; the cursor reads them where they are.
+type tokens interface {
+	Peek() *lexer.Token
+	Next() *lexer.Token
+	mark() int    // the position, for reset
+	reset(at int) // back to a position mark returned
+}
+
+// cursor reads a slice of tokens followed by eof, as a PeekingLexer
+// without elided tokens does: Next at the end keeps returning eof.
+type cursor struct {
+	toks []lexer.Token
+	eof  lexer.Token
+	i    int
+}
+
+func (c *cursor) Peek() *lexer.Token {
+	if c.i < len(c.toks) {
+		return &c.toks[c.i]
+	}
+	return &c.eof
+}
+
+func (c *cursor) Next() *lexer.Token {
+	t := c.Peek()
+	if c.i < len(c.toks) {
+		c.i++
+	}
+	return t
+}
+
+func (c *cursor) mark() int    { return c.i }
+func (c *cursor) reset(at int) { c.i = at }
+
+// peeking adapts participle's PeekingLexer, whose checkpoints are opaque.
+type peeking struct {
+	*lexer.PeekingLexer
+	marks []lexer.Checkpoint
+}
+
+func (p *peeking) mark() int {
+	p.marks = append(p.marks, p.MakeCheckpoint())
+	return len(p.marks) - 1
+}
+
+func (p *peeking) reset(at int) { p.LoadCheckpoint(p.marks[at]) }
+
+// The readers as participle calls them (ParseTypeWith).
 func readSettings(lex *lexer.PeekingLexer) (gSettings, error) {
+	return readSettingsFrom(&peeking{PeekingLexer: lex})
+}
+
+func readExpr(lex *lexer.PeekingLexer) (gExpr, error) {
+	return readExprFrom(&peeking{PeekingLexer: lex})
+}
+
+func readRule(lex *lexer.PeekingLexer) (gRuleDecl, error) {
+	return readRuleFrom(&peeking{PeekingLexer: lex})
+}
+
+// readSettings reads GSettingList = GSetting+ .
+func readSettingsFrom(lex tokens) (gSettings, error) {
 	var list gSettingList
 	for {
 		s, err := readSetting(lex)
@@ -40,22 +105,22 @@ func readSettings(lex *lexer.PeekingLexer) (gSettings, error) {
 // readSetting reads GSetting = GKey (GIdent ":")? GExpr . It returns nil,
 // having consumed nothing, where participle's repetition would stop: no key,
 // or a key with no value after it.
-func readSetting(lex *lexer.PeekingLexer) (*gSetting, error) {
+func readSetting(lex tokens) (*gSetting, error) {
 	k := lex.Peek()
 	if k.Type != tIdent && !isWord(k, tKeyword, "stage") {
 		return nil, nil
 	}
-	start := lex.MakeCheckpoint()
+	start := lex.mark()
 	lex.Next()
 	s := &gSetting{Key: &gKey{Pos: k.Pos, Name: k.Value}}
 	if n := lex.Peek(); n.Type == tIdent {
-		name := lex.MakeCheckpoint()
+		name := lex.mark()
 		lex.Next()
 		if isWord(lex.Peek(), tPunct, ":") {
 			lex.Next()
 			s.Name = &gIdent{Pos: n.Pos, Name: n.Value}
 		} else {
-			lex.LoadCheckpoint(name)
+			lex.reset(name)
 		}
 	}
 	if !startsOperand(lex.Peek()) {
@@ -70,7 +135,7 @@ func readSetting(lex *lexer.PeekingLexer) (*gSetting, error) {
 			// Nothing takes a lone name at the end: a setting without its value.
 			return nil, &fixError{tok: *k, msg: fmt.Sprintf("setting %s has no value", k.Value), hint: "write " + k.Value + " VALUE"}
 		}
-		lex.LoadCheckpoint(start)
+		lex.reset(start)
 		return nil, nil
 	}
 	v, err := readRun(lex)
@@ -82,14 +147,14 @@ func readSetting(lex *lexer.PeekingLexer) (*gSetting, error) {
 }
 
 // readExpr reads GExpr = GExprRun .
-func readExpr(lex *lexer.PeekingLexer) (gExpr, error) {
+func readExprFrom(lex tokens) (gExpr, error) {
 	if !startsOperand(lex.Peek()) {
 		return nil, participle.NextMatch
 	}
 	return readRun(lex)
 }
 
-func readRun(lex *lexer.PeekingLexer) (*gExprRun, error) {
+func readRun(lex tokens) (*gExprRun, error) {
 	left, err := readOperand(lex)
 	if err != nil {
 		return nil, err
@@ -115,18 +180,18 @@ func readRun(lex *lexer.PeekingLexer) (*gExprRun, error) {
 
 // binaryOp consumes a binary operator and returns it as participle captures
 // it ("notin" for `not in`), or consumes nothing and returns "".
-func binaryOp(lex *lexer.PeekingLexer) string {
+func binaryOp(lex tokens) string {
 	t := lex.Peek()
 	switch {
 	case t.Type == tKeyword && (t.Value == "or" || t.Value == "and" || t.Value == "in"):
 	case t.Type == tKeyword && t.Value == "not":
-		cp := lex.MakeCheckpoint()
+		cp := lex.mark()
 		lex.Next()
 		if in := lex.Peek(); in.Type == tKeyword && in.Value == "in" {
 			lex.Next()
 			return "notin"
 		}
-		lex.LoadCheckpoint(cp)
+		lex.reset(cp)
 		return ""
 	case t.Type == tPunct && binaryPuncts[t.Value]:
 	default:
@@ -152,7 +217,7 @@ func startsOperand(t *lexer.Token) bool {
 	return false
 }
 
-func readOperand(lex *lexer.PeekingLexer) (*gOperand, error) {
+func readOperand(lex tokens) (*gOperand, error) {
 	op := &gOperand{}
 	for t := lex.Peek(); isWord(t, tKeyword, "not") || isWord(t, tPunct, "-"); t = lex.Peek() {
 		op.Prefix = append(op.Prefix, &gPrefix{Pos: t.Pos, Op: t.Value})
@@ -191,7 +256,7 @@ func readOperand(lex *lexer.PeekingLexer) (*gOperand, error) {
 	}
 }
 
-func readPrimary(lex *lexer.PeekingLexer) (*gPrimary, error) {
+func readPrimary(lex tokens) (*gPrimary, error) {
 	t := lex.Peek()
 	switch {
 	case t.Type == tNumber || t.Type == tDuration || t.Type == tDateTime || t.Type == tDate ||
@@ -236,7 +301,7 @@ func readPrimary(lex *lexer.PeekingLexer) (*gPrimary, error) {
 // readRuns reads expressions separated by commas up to and including the
 // closing punctuation, which it returns; a list may end in a comma, a call's
 // arguments may not.
-func readRuns(lex *lexer.PeekingLexer, closing string, trailingComma bool) ([]*gExprRun, lexer.Token, error) {
+func readRuns(lex tokens, closing string, trailingComma bool) ([]*gExprRun, lexer.Token, error) {
 	var runs []*gExprRun
 	for !isWord(lex.Peek(), tPunct, closing) || len(runs) > 0 && !trailingComma {
 		e, err := readRun(lex)
@@ -253,7 +318,7 @@ func readRuns(lex *lexer.PeekingLexer, closing string, trailingComma bool) ([]*g
 	return runs, end, err
 }
 
-func readIdent(lex *lexer.PeekingLexer, expect string) (*gIdent, error) {
+func readIdent(lex tokens, expect string) (*gIdent, error) {
 	t := lex.Peek()
 	if t.Type != tIdent {
 		return nil, unexpected(t, expect)
@@ -262,7 +327,7 @@ func readIdent(lex *lexer.PeekingLexer, expect string) (*gIdent, error) {
 	return &gIdent{Pos: t.Pos, Name: t.Value}, nil
 }
 
-func readPunct(lex *lexer.PeekingLexer, p string) (lexer.Token, error) {
+func readPunct(lex tokens, p string) (lexer.Token, error) {
 	t := lex.Peek()
 	if !isWord(t, tPunct, p) {
 		return lexer.Token{}, unexpected(t, `"`+p+`"`)
@@ -292,12 +357,12 @@ func unexpected(t *lexer.Token, expect string) error {
 
 // readRule reads GRule = GLabel? "on" "stage" GStageRef GThen? GTiming? ("if" GExpr)? ":" GAction .
 // A label followed by anything but "on" is no rule: it may be a trigger's.
-func readRule(lex *lexer.PeekingLexer) (gRuleDecl, error) {
-	start := lex.MakeCheckpoint()
+func readRuleFrom(lex tokens) (gRuleDecl, error) {
+	start := lex.mark()
 	first := *lex.Peek()
 	label := readLabel(lex)
 	if !isWord(lex.Peek(), tKeyword, "on") {
-		lex.LoadCheckpoint(start)
+		lex.reset(start)
 		return nil, participle.NextMatch
 	}
 	r := &gRule{Pos: first.Pos, Label: label, On: *lex.Next()}
@@ -349,15 +414,15 @@ func readRule(lex *lexer.PeekingLexer) (gRuleDecl, error) {
 
 // readLabel reads GLabel = GIdent ":" . It returns nil, having consumed
 // nothing, where there is none.
-func readLabel(lex *lexer.PeekingLexer) *gLabel {
+func readLabel(lex tokens) *gLabel {
 	t := *lex.Peek()
 	if t.Type != tIdent {
 		return nil
 	}
-	cp := lex.MakeCheckpoint()
+	cp := lex.mark()
 	lex.Next()
 	if !isWord(lex.Peek(), tPunct, ":") {
-		lex.LoadCheckpoint(cp)
+		lex.reset(cp)
 		return nil
 	}
 	lex.Next()
@@ -365,7 +430,7 @@ func readLabel(lex *lexer.PeekingLexer) *gLabel {
 }
 
 // readStageRef reads GStageRef = GName ("." GName)? .
-func readStageRef(lex *lexer.PeekingLexer) (*gStageRef, error) {
+func readStageRef(lex tokens) (*gStageRef, error) {
 	first, err := readName(lex)
 	if err != nil {
 		return nil, err
@@ -381,7 +446,7 @@ func readStageRef(lex *lexer.PeekingLexer) (*gStageRef, error) {
 }
 
 // readName reads GName = <ident> | <string> .
-func readName(lex *lexer.PeekingLexer) (*gName, error) {
+func readName(lex tokens) (*gName, error) {
 	t := lex.Peek()
 	switch t.Type {
 	case tIdent:
@@ -395,7 +460,7 @@ func readName(lex *lexer.PeekingLexer) (*gName, error) {
 }
 
 // readAction reads GAction = GLet | GUpdate | GCall .
-func readAction(lex *lexer.PeekingLexer) (*gAction, error) {
+func readAction(lex tokens) (*gAction, error) {
 	t := lex.Peek()
 	switch {
 	case isWord(t, tKeyword, "let") || isWord(t, tKeyword, "calc"):
@@ -437,7 +502,7 @@ func readAction(lex *lexer.PeekingLexer) (*gAction, error) {
 }
 
 // readCall reads GCall = GIdent GIdent ("to" GExpr)? GSettings? ("as" GIdent)? .
-func readCall(lex *lexer.PeekingLexer) (*gAction, error) {
+func readCall(lex tokens) (*gAction, error) {
 	call := &gCall{}
 	var err error
 	if call.Verb, err = readIdent(lex, "an action"); err != nil {
@@ -452,7 +517,7 @@ func readCall(lex *lexer.PeekingLexer) (*gAction, error) {
 			return nil, err
 		}
 	}
-	settings, err := readSettings(lex)
+	settings, err := readSettingsFrom(lex)
 	switch {
 	case err == participle.NextMatch:
 	case err != nil:
@@ -470,22 +535,22 @@ func readCall(lex *lexer.PeekingLexer) (*gAction, error) {
 }
 
 // readAssigned reads "=" GExpr .
-func readAssigned(lex *lexer.PeekingLexer) (gExpr, error) {
+func readAssigned(lex tokens) (gExpr, error) {
 	if _, err := readPunct(lex, "="); err != nil {
 		return nil, err
 	}
 	return readRequiredExpr(lex)
 }
 
-func readRequiredExpr(lex *lexer.PeekingLexer) (gExpr, error) {
-	x, err := readExpr(lex)
+func readRequiredExpr(lex tokens) (gExpr, error) {
+	x, err := readExprFrom(lex)
 	if err == participle.NextMatch {
 		return nil, unexpected(lex.Peek(), "an expression")
 	}
 	return x, err
 }
 
-func readWord(lex *lexer.PeekingLexer, typ lexer.TokenType, w string) (lexer.Token, error) {
+func readWord(lex tokens, typ lexer.TokenType, w string) (lexer.Token, error) {
 	t := lex.Peek()
 	if !isWord(t, typ, w) {
 		return lexer.Token{}, unexpected(t, `"`+w+`"`)
