@@ -282,7 +282,8 @@ func join(pieces []piece) []lexer.Token {
 }
 
 type chunkError struct {
-	tok     lexer.Token // where
+	tok     lexer.Token  // where
+	end     *lexer.Token // the last token it is about, when more than tok
 	msg     string
 	hint    string
 	fix     string // when not empty, the text that should replace tok
@@ -421,6 +422,10 @@ func (p *parser) report(err *chunkError, toks []lexer.Token) {
 	if err.lexical {
 		return // the scanner's own diagnostic says it better
 	}
+	if slip := durationSlip(toks, err.tok); slip != nil {
+		slip.inBlock = err.inBlock
+		err = slip
+	}
 	t := err.tok
 	if t.Type == tEOF && len(toks) > 0 {
 		// Point at the end of the declaration, not at the next one.
@@ -433,16 +438,20 @@ func (p *parser) report(err *chunkError, toks []lexer.Token) {
 		}
 		return
 	}
-	d := p.diags.Errorf(p.pos(t.Pos), p.end(t), err.code, "%s", err.msg)
+	end := p.end(t)
+	if err.end != nil {
+		end = p.end(*err.end)
+	}
+	d := p.diags.Errorf(p.pos(t.Pos), end, err.code, "%s", err.msg)
 	d.Hint = err.hint
 	if !err.inBlock {
 		p.relateUnclosed(d, err.msg, toks, t.Pos.Offset)
 	}
 	switch {
 	case err.remove:
-		d.Fixes = append(d.Fixes, diag.Fix{Title: fmt.Sprintf("remove %q", t.Value), Pos: p.pos(t.Pos), End: p.end(t)})
+		d.Fixes = append(d.Fixes, diag.Fix{Title: fmt.Sprintf("remove %q", t.Value), Pos: p.pos(t.Pos), End: end})
 	case err.fix != "":
-		d.Replace(p.pos(t.Pos), p.end(t), err.fix)
+		d.Replace(p.pos(t.Pos), end, err.fix)
 	}
 }
 

@@ -126,6 +126,11 @@ func (p *parser) recoverBlock(toks []lexer.Token) bool {
 			if err.tok.Pos.Offset < line[0].Pos.Offset && !err.lexical {
 				return false // the head is wrong, not this line
 			}
+			if slip := countSlip(line); slip != nil {
+				err = slip
+			} else if err.tok.Pos.Offset == line[0].Pos.Offset && len(line) > 1 {
+				err = p.reblame(b.head, line, err)
+			}
 			if err.tok.Pos.Offset == close.Pos.Offset && err.tok.Value == "}" {
 				err.tok = lexer.Token{Type: tEOF, Pos: close.Pos}
 				err.msg = strings.Replace(err.msg, `unexpected "}"`, "unexpected end of line", 1)
@@ -158,6 +163,38 @@ func (p *parser) recoverBlock(toks []lexer.Token) bool {
 	}
 	p.decls = append(p.decls, decls...)
 	return true
+}
+
+// reblame finds where a statement that fails at its first word really goes
+// wrong: participle's lookahead blames the keyword that starts a statement
+// (`unexpected keyword wait`) for a mistake further on (`wait 1 day`). The
+// longest start of the line that parses as a statement ends just before
+// the token to blame; a line none of whose starts parses keeps its error.
+func (p *parser) reblame(head, line []lexer.Token, err *chunkError) *chunkError {
+	for _, t := range line[1:] {
+		if slip := durationSlip(line, t); slip != nil && t.Type == tNumber {
+			return slip
+		}
+	}
+	for n := len(line) - 1; n >= 1; n-- {
+		end := line[n-1]
+		close := lexer.Token{Type: tPunct, Value: "}", Pos: end.Pos}
+		close.Pos.Offset += len(end.Value)
+		close.Pos.Column += token.RuneCount(end.Value)
+		try := append(append(append([]lexer.Token(nil), head...), line[:n]...), close)
+		if _, e := p.parseTokens(try); e == nil {
+			if slip := durationSlip(line, line[n]); slip != nil {
+				return slip
+			}
+			var words []string
+			for _, t := range line[:n] {
+				words = append(words, t.Value)
+			}
+			return &chunkError{tok: line[n], code: diag.ESyntax,
+				msg: fmt.Sprintf("unexpected %s: the statement %q is complete before it", describe(line[n]), strings.Join(words, " "))}
+		}
+	}
+	return err
 }
 
 // lineOf is the line of the block that tok is in, for reporting an error

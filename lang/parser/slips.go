@@ -1,0 +1,77 @@
+package parser
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/alecthomas/participle/v2/lexer"
+
+	"github.com/stagecraft/stagecraft/lang/diag"
+)
+
+// Slips are mistakes with one likely intent, which an error can name (with
+// a fix where one is sure) instead of the grammar's expectation: a
+// duration written in words (`wait 1 day`, `after 2 hours`), from other
+// tools and from speech, is the common one.
+
+// unitWords maps words for units of time, in the languages of the CRM's
+// users (English, Polish, Italian), to the unit letter of a duration.
+var unitWords = map[string]string{}
+
+func init() {
+	for unit, words := range map[string]string{
+		"s":  "s sec secs second seconds sekunda sekundy sekund secondo secondi",
+		"m":  "min mins minute minutes minuta minuty minut minuto minuti",
+		"h":  "hr hrs hour hours godz godzina godziny godzin ora ore",
+		"d":  "day days dzień dzien dni dnia giorno giorni gg",
+		"w":  "wk week weeks tydzień tydzien tygodnie tygodni settimana settimane",
+		"mo": "mon month months miesiąc miesiac miesiące miesiace miesięcy miesiecy mese mesi",
+	} {
+		for _, w := range strings.Fields(words) {
+			unitWords[w] = unit
+		}
+	}
+}
+
+// durationSlip recognises a number followed by a word for a unit of time
+// around the token an error is at, and returns the error that says so,
+// with the duration as the fix.
+func durationSlip(toks []lexer.Token, at lexer.Token) *chunkError {
+	for i, t := range toks {
+		if t.Pos.Offset != at.Pos.Offset || t.Type == tEOF {
+			continue
+		}
+		num, word := i, i+1 // at the number
+		if t.Type != tNumber {
+			num, word = i-1, i // at the word
+		}
+		if num < 0 || word >= len(toks) || toks[num].Type != tNumber || strings.ContainsAny(toks[num].Value, ".eE") {
+			return nil
+		}
+		unit, ok := unitWords[strings.ToLower(toks[word].Value)]
+		if !ok || toks[word].Pos.Line != toks[num].Pos.Line {
+			return nil
+		}
+		dur := toks[num].Value + unit
+		return &chunkError{
+			tok:  toks[num],
+			end:  &toks[word],
+			code: diag.ESyntax,
+			msg:  fmt.Sprintf("a duration is written %s, not %s %s", dur, toks[num].Value, toks[word].Value),
+			hint: "units: s, m, h, d, w, mo (30 days)",
+			fix:  dur,
+		}
+	}
+	return nil
+}
+
+// countSlip recognises `expect count ...`, the order of other test tools
+// (count first); the language counts after what it counts.
+func countSlip(line []lexer.Token) *chunkError {
+	if len(line) < 3 || line[0].Value != "expect" || line[1].Value != "count" {
+		return nil
+	}
+	return &chunkError{tok: line[1], code: diag.ESyntax,
+		msg:  `count comes after what it counts`,
+		hint: "write the effect first, then how many: expect sent sms count 1"}
+}
