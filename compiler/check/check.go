@@ -144,6 +144,7 @@ type Rule struct {
 	head  *Rule
 	depth int
 	id    identity
+	file  *ast.File // the file it is in
 }
 
 // follows reports whether r runs after b in the same then chain.
@@ -181,32 +182,8 @@ func Check(fset *token.FileSet, files []*ast.File, u *Universe) (*Info, *diag.Li
 
 // Check is the package's Check, with conf's way to read modules.
 func (conf Config) Check(fset *token.FileSet, files []*ast.File, u *Universe) (*Info, *diag.List) {
-	var ds diag.List
-	schema := u.schemaIn(fset)
-	size := 0
-	for _, f := range files {
-		size += f.Size
-	}
-	c := &checker{u: u, conf: conf, fset: fset, schema: schema, diags: &ds, info: newInfo(schema, size),
-		bound: map[*types.StageDef]map[string]*Rule{}, idents: map[string]*seenIdent{}, roots: map[string]map[string]*types.Root{}}
-	c.brokenPipeline = hasBadDecl(fset, files, "pipeline")
-	c.collect(byName(files))
-	c.resolveResources()
-	for _, f := range files {
-		c.lastRule = map[*types.StageDef]*Rule{}
-		for _, d := range f.Decls {
-			switch d := d.(type) {
-			case *ast.RuleDecl:
-				c.rule(d)
-			case *ast.TriggerDecl:
-				c.trigger(d)
-			case *ast.TestDecl:
-				c.test(d)
-			}
-		}
-	}
-	c.unused()
-	return c.info, &ds
+	in := &Incremental{conf: conf, u: u}
+	return in.check(fset, files)
 }
 
 type checker struct {
@@ -221,9 +198,18 @@ type checker struct {
 	calendar      *types.ResourceDef
 	lastRule      map[*types.StageDef]*Rule            // per file: the last rule on each stage
 	bound         map[*types.StageDef]map[string]*Rule // names bound by rules of a stage, to the rule that binds each
-	vars          []*types.Var
-	idents        map[string]*seenIdent             // identities and labels taken, by rules and triggers together
-	roots         map[string]map[string]*types.Root // by entity, then name
+	vars          []*types.Var                         // per file: the variables and results its rules set
+	idents        identTable                           // identities and labels taken, by rules and triggers together
+	roots         map[string]map[string]*types.Root    // by entity, then name
+
+	// What a file's rules learn from the other files' rules, recorded so
+	// that an incremental check can tell whether a file's results still
+	// hold (incremental.go): file is the file being checked, claims its
+	// identities, imports the names it looked up among those bound by
+	// the rules of other files, exports the names its rules bind.
+	file             *ast.File
+	claims           *[]claim
+	imports, exports []binding
 	conf          Config
 	modules       map[string]moduleRead // custom.go: module files read, by path
 	// brokenPipeline is set when a pipeline declaration did not parse:

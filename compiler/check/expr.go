@@ -137,7 +137,7 @@ func (c *checker) record(e ast.Expr, t *types.Type) *types.Type {
 }
 
 func (c *checker) unknownName(id *ast.Ident, en *env) *types.Type {
-	if r := en.bound[id.Name]; r != nil {
+	if r := c.pendingBy(en, id.Name); r != nil {
 		c.diags.Errorf(id.Pos(), id.End(), diag.ENotYetSet, "%s is set by the rule at line %d, which does not run before this one",
 			id.Name, c.fset.Position(r.Decl.Pos()).Line).Hint = "write `then` after the stage to run this rule after the previous one"
 		return c.record(id, types.InvalidType)

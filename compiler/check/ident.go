@@ -100,24 +100,7 @@ func (c *checker) claimLabel(l *ast.Ident, what string) string {
 		return ""
 	}
 	c.info.Defs[l] = &types.Label{Name: l.Name, Of: what, Pos: l.Pos()}
-	first := c.idents[l.Name]
-	if first == nil {
-		c.idents[l.Name] = &seenIdent{what: what, pos: l.Pos(), n: 1}
-		return l.Name
-	}
-	r := c.diags.Errorf(l.Pos(), l.End(), diag.EDuplicateLabel, "label %s already names the %s at %s", l.Name, first.what,
-		c.fset.Position(first.pos))
-	r.Hint = "a label names one rule or trigger of the workspace: choose another name"
-	r.Relate(first.pos, first.pos+token.Pos(len(l.Name)), "the label's first use")
-	return c.number(first, l.Name) // unique still, for tools that read Info of a broken workspace
-}
-
-// number is the identity of the next rule or trigger to want id, which is
-// taken: id #2, id #3, ... No other identity ends in " #N": a label is a
-// name, and a derived identity ends in an action's or event's words.
-func (c *checker) number(first *seenIdent, id string) string {
-	first.n++
-	return id + " #" + strconv.Itoa(first.n)
+	return c.claim(claim{label: true, id: l.Name, what: what, pos: l.Pos(), end: l.End()})
 }
 
 // autoIdent gives a rule or trigger without a label its identity, derived
@@ -128,29 +111,119 @@ func (c *checker) number(first *seenIdent, id string) string {
 // (each item would get its e-mail twice), where the same identity alone is
 // a warning.
 func (c *checker) autoIdent(id, what string, from, to token.Pos, text func() string) string {
-	first := c.idents[id]
-	if first == nil {
-		c.idents[id] = &seenIdent{what: what, pos: from, end: to, n: 1, text: text}
-		return id
+	return c.claim(claim{id: id, what: what, pos: from, end: to, text: text})
+}
+
+// A claim is a rule or trigger taking an identity (a label or a derived
+// one) in the workspace's table. Identities are the one thing a file's
+// rules learn from the other files' rules as they are checked, so each
+// file records its claims with what they gave (the identity and the
+// diagnostic, if any): an incremental check replays a kept file's claims
+// on the table and keeps the file's results only if each gives the same
+// again (incremental.go).
+type claim struct {
+	label    bool
+	id, what string
+	pos, end token.Pos
+	text     func() string // for a derived identity: the declaration as text
+
+	got  string           // the identity it got
+	diag *diag.Diagnostic // a copy of what it reported, or nil
+}
+
+// claim takes cl's identity in the table, reports a taken one, records the
+// claim and returns the identity the rule or trigger gets.
+func (c *checker) claim(cl claim) string {
+	n := c.diags.Len() + c.diags.Dropped()
+	var d *diag.Diagnostic
+	cl.got, d, _ = c.idents.take(c.fset, c.diags, &cl)
+	if d != nil && c.diags.Len()+c.diags.Dropped() > n {
+		cp := *d
+		cl.diag = &cp
 	}
-	numbered := c.number(first, id)
+	if c.claims != nil {
+		*c.claims = append(*c.claims, cl)
+	}
+	return cl.got
+}
+
+// identTable is the identities and labels taken, by rules and triggers
+// together, with the first rule or trigger that took each.
+type identTable map[string]*seenIdent
+
+// undoTake is what one take changed in the table, to put it back.
+type undoTake struct {
+	id        string
+	created   bool   // the claim was the first of its identity
+	textsInit bool   // the claim made the first one's texts
+	text      string // the text the claim added to texts, if any
+}
+
+// take is a claim on the table: it returns the identity the claimer gets,
+// the diagnostic it reported to ds (nil if none) and how to undo it.
+func (t identTable) take(fset *token.FileSet, ds *diag.List, cl *claim) (string, *diag.Diagnostic, undoTake) {
+	u := undoTake{id: cl.id}
+	first := t[cl.id]
+	if first == nil {
+		u.created = true
+		if cl.label {
+			t[cl.id] = &seenIdent{what: cl.what, pos: cl.pos, n: 1}
+		} else {
+			t[cl.id] = &seenIdent{what: cl.what, pos: cl.pos, end: cl.end, n: 1, text: cl.text}
+		}
+		return cl.id, nil, u
+	}
+	if cl.label {
+		r := ds.Errorf(cl.pos, cl.end, diag.EDuplicateLabel, "label %s already names the %s at %s", cl.id, first.what,
+			fset.Position(first.pos))
+		r.Hint = "a label names one rule or trigger of the workspace: choose another name"
+		r.Relate(first.pos, first.pos+token.Pos(len(cl.id)), "the label's first use")
+		return nextNumber(first, cl.id), r, u // unique still, for tools that read Info of a broken workspace
+	}
+	numbered := nextNumber(first, cl.id)
 	if first.texts == nil {
 		first.texts = map[string]span{first.text(): {first.pos, first.end}}
+		u.textsInit = true
 	}
-	t := text()
-	if at, ok := first.texts[t]; ok {
-		r := c.diags.Errorf(from, to, diag.ETwice, "this %s is written twice: it is the same as the %s at %s, so it would act twice",
-			what, what, c.fset.Position(at.pos))
+	text := cl.text()
+	from, to, what := cl.pos, cl.end, cl.what
+	if at, ok := first.texts[text]; ok {
+		r := ds.Errorf(from, to, diag.ETwice, "this %s is written twice: it is the same as the %s at %s, so it would act twice",
+			what, what, fset.Position(at.pos))
 		r.Hint = "remove one of them"
 		r.Relate(at.pos, at.end, "the same "+what+" here")
-		return numbered
+		return numbered, r, u
 	}
-	first.texts[t] = span{from, to}
-	c.diags.Warnf(from, to, diag.WSameIdent, "this %s has the same identity as the %s at %s; only their order tells them apart, and this one is %q",
-		what, first.what, c.fset.Position(first.pos), numbered).Relate(first.pos, first.end, "the "+first.what+" with the same identity").Hint =
-		"name them with labels (NAME: " + map[string]string{"rule": "on stage", "trigger": "move to stage"}[what] +
-			" ...): pending work follows identities, and reordering these " + what + "s would swap theirs"
-	return numbered
+	first.texts[text] = span{from, to}
+	u.text = text
+	r := ds.Warnf(from, to, diag.WSameIdent, "this %s has the same identity as the %s at %s; only their order tells them apart, and this one is %q",
+		what, first.what, fset.Position(first.pos), numbered).Relate(first.pos, first.end, "the "+first.what+" with the same identity")
+	r.Hint = "name them with labels (NAME: " + map[string]string{"rule": "on stage", "trigger": "move to stage"}[what] +
+		" ...): pending work follows identities, and reordering these " + what + "s would swap theirs"
+	return numbered, r, u
+}
+
+// undo puts back what a take changed.
+func (t identTable) undo(u undoTake) {
+	if u.created {
+		delete(t, u.id)
+		return
+	}
+	first := t[u.id]
+	first.n--
+	if u.textsInit {
+		first.texts = nil
+	} else if u.text != "" {
+		delete(first.texts, u.text)
+	}
+}
+
+// number is the identity of the next rule or trigger to want id, which is
+// taken: id #2, id #3, ... No other identity ends in " #N": a label is a
+// name, and a derived identity ends in an action's or event's words.
+func nextNumber(first *seenIdent, id string) string {
+	first.n++
+	return id + " #" + strconv.Itoa(first.n)
 }
 
 // ruleIdent is a rule's identity: its label, or its stage (for a rule

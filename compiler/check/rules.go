@@ -162,7 +162,7 @@ func (c *checker) rule(d *ast.RuleDecl) {
 	if st == nil {
 		return // without its stage, nothing in the rule has a meaning to check
 	}
-	r := &Rule{Decl: d, Stage: st}
+	r := &Rule{Decl: d, Stage: st, file: c.file}
 	r.head = r
 	c.info.Rules = append(c.info.Rules, r)
 	if d.Then.IsValid() {
@@ -202,6 +202,7 @@ func (c *checker) rule(d *ast.RuleDecl) {
 			c.bound[st] = map[string]*Rule{}
 		}
 		c.bound[st][r.Binds.Name] = r
+		c.exports = append(c.exports, binding{st, r.Binds.Name, r})
 		c.vars = append(c.vars, r.Binds)
 	}
 }
@@ -257,7 +258,7 @@ func (c *checker) bind(r *Rule, id *ast.Ident, t *types.Type, en *env) {
 		c.diags.Errorf(id.Pos(), id.End(), diag.EDuplicate, "%q is already a name here; choose another", id.Name)
 		return
 	}
-	if b := c.bound[r.Stage][id.Name]; b != nil {
+	if b := c.boundBy(r.Stage, id.Name); b != nil {
 		c.diags.Errorf(id.Pos(), id.End(), diag.EDuplicate, "%q is already set by the rule at line %d of stage %q", id.Name,
 			c.fset.Position(b.Decl.Pos()).Line, r.Stage.Name)
 		return
@@ -496,9 +497,12 @@ func (c *checker) value(v ast.Expr, decl *types.Setting, en *env, given map[stri
 		return true
 	}
 	if want.Multi && (want.Kind == types.Email || want.Kind == types.Phone) { // an employee's email and phone
-		n := c.diags.Len()
+		// Dropped ones count: whether an error was found must not depend
+		// on how many diagnostics came before (a file is checked with a
+		// list of its own; incremental.go).
+		n := c.diags.Len() + c.diags.Dropped()
 		c.addresses(v, decl.Name, want, en)
-		return c.diags.Len() == n
+		return c.diags.Len()+c.diags.Dropped() == n
 	}
 	if id, ok := v.(*ast.Ident); ok && want.Kind == types.Bool {
 		if obj, _ := c.resolve(id.Name, en); obj == nil {
@@ -881,10 +885,10 @@ func (c *checker) changedField(f, value *ast.Setting, en *env) {
 }
 
 // unused warns about variables and results that no later rule reads.
-func (c *checker) unused() {
-	for _, v := range c.vars {
+func unused(ds *diag.List, vars []*types.Var) {
+	for _, v := range vars {
 		if v.Uses == 0 {
-			c.diags.Warnf(v.Pos, v.Pos+tokenPos(len(v.Name)), diag.WUnused, "%s is set but no later rule uses it", v.Name).Hint =
+			ds.Warnf(v.Pos, v.Pos+tokenPos(len(v.Name)), diag.WUnused, "%s is set but no later rule uses it", v.Name).Hint =
 				"use it in a rule that starts with then, or remove it"
 		}
 	}
