@@ -36,6 +36,10 @@ type completer struct {
 	items []protocol.CompletionItem
 	seen  map[string]bool
 	rank  int
+
+	declOff  int   // where the declaration holding the cursor starts
+	declToks []tok // its tokens before the word being completed
+	scope    []*types.Var
 }
 
 // add offers one item that replaces the word being completed with insert.
@@ -65,9 +69,18 @@ func (c *completer) run() {
 		}
 		c.start -= size
 	}
+	if inComment(text, c.off) {
+		return // prose: nothing to offer
+	}
 	declStart := declStart(text, c.start)
+	if c.start == 0 || text[c.start-1] == '\n' {
+		// A word in the first column starts a declaration (or continues
+		// one, rarely): the declarations are what to offer.
+		declStart = c.start
+	}
 	sc := scan(text[declStart:c.start])
 	ts := sc.toks
+	c.declOff, c.declToks = declStart, ts
 	entity := c.entity(ts)
 	if sc.open >= 0 {
 		if sc.tmplOff >= 0 {
@@ -124,6 +137,27 @@ func (c *completer) run() {
 			c.keywords()
 		}
 	}
+}
+
+// inComment reports whether off is inside a # comment: a # on its line
+// before it, outside a string (strings end at their line's end).
+func inComment(text []byte, off int) bool {
+	lineStart := off
+	for lineStart > 0 && text[lineStart-1] != '\n' {
+		lineStart--
+	}
+	inString := false
+	for i := lineStart; i < off; i++ {
+		switch c := text[i]; {
+		case inString && c == '\\':
+			i++
+		case c == '"':
+			inString = !inString
+		case c == '#' && !inString:
+			return true
+		}
+	}
+	return false
 }
 
 // declStart returns the offset of the start of the declaration holding
@@ -599,7 +633,7 @@ func (c *completer) expr(ts []tok, entity string, decl []tok) {
 			return
 		}
 	}
-	for _, v := range c.vars(decl) {
+	for _, v := range c.vars() {
 		c.add(v.Name, protocol.CompletionItemKindVariable, v.Type.String(), "", v.Name)
 	}
 	if entity != "" {
@@ -626,25 +660,65 @@ func (c *completer) expr(ts []tok, entity string, decl []tok) {
 	}
 }
 
-// vars are the variables and results that rules of the declaration's
-// stage bind.
-func (c *completer) vars(decl []tok) []*types.Var {
+// vars are the variables and results in scope at the cursor: those set
+// by the rules that run before the cursor's rule in its then chain (the
+// checker's Rule.Previous), nearest first. Rules of the same stage that
+// are not before it in the chain are left out: using their names is
+// E115.
+func (c *completer) vars() []*types.Var {
+	if c.scope == nil {
+		c.scope = []*types.Var{}
+		for r := c.previousRule(); r != nil; r = r.Previous {
+			if r.Binds != nil {
+				c.scope = append(c.scope, r.Binds)
+			}
+		}
+	}
+	return c.scope
+}
+
+// previousRule is the rule that the cursor's rule runs after: from the
+// last check when the rule parsed; else, in a half-typed rule written
+// then, the last checked rule of its stage above it in the file, as the
+// checker would chain it.
+func (c *completer) previousRule() *check.Rule {
 	if c.w.info == nil {
 		return nil
 	}
-	stage := ""
-	for i := 0; i+1 < len(decl); i++ {
-		if decl[i].text == "stage" {
-			stage = unquote(decl[i+1])
-		}
-	}
-	var out []*types.Var
+	cur := c.src.tf.Pos(c.off)
+	start := c.src.tf.Pos(c.declOff)
 	for _, r := range c.w.info.Rules {
-		if r.Binds != nil && r.Stage != nil && r.Stage.Name == stage {
-			out = append(out, r.Binds)
+		if r.Decl.Pos() >= start && r.Decl.Pos() <= cur && cur <= r.Decl.End() && c.w.fset.File(r.Decl.Pos()) == c.src.tf {
+			return r.Previous
 		}
 	}
-	return out
+	// Not a checked rule: read the words before its colon.
+	ts := c.declToks
+	if len(ts) >= 2 && ts[0].kind == tWord && ts[1].text == ":" {
+		ts = ts[2:] // a label
+	}
+	if len(ts) < 3 || ts[0].text != "on" || ts[1].text != "stage" {
+		return nil
+	}
+	head := ts
+	if colon := indexOf(ts, ":"); colon >= 0 {
+		head = ts[:colon]
+	}
+	if indexOf(head, "then") < 0 {
+		return nil // the rule starts a chain of its own
+	}
+	pipeline, stage := "", unquote(ts[2])
+	if len(ts) >= 5 && ts[3].text == "." {
+		pipeline, stage = stage, unquote(ts[4])
+	}
+	var last *check.Rule
+	for _, r := range c.w.info.Rules {
+		if r.Decl.End() <= start && c.w.fset.File(r.Decl.Pos()) == c.src.tf &&
+			r.Stage.Name == stage && (pipeline == "" || r.Stage.Pipeline.Name == pipeline) {
+			last = r
+		}
+	}
+	return last
 }
 
 // members offers the fields of what the dotted path ts names.
@@ -693,7 +767,7 @@ func (c *completer) pathType(ts []tok, entity string, decl []tok) *types.Type {
 	}
 	var t *types.Type
 	first := ts[i].text
-	for _, v := range c.vars(decl) {
+	for _, v := range c.vars() {
 		if v.Name == first {
 			t = v.Type
 		}

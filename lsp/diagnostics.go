@@ -15,19 +15,33 @@ import (
 // including an empty list for a file that no longer has any.
 func (s *Server) publish(w *workspace) error {
 	w.check(s.u)
-	seen := map[string]bool{}
 	for _, p := range w.paths {
-		seen[p] = true
 		if err := s.publishFile(w, p); err != nil {
 			return err
 		}
 	}
-	for p := range w.published {
-		if !seen[p] {
-			delete(w.published, p)
-			if err := s.notify("textDocument/publishDiagnostics", &protocol.PublishDiagnosticsParams{URI: uriOf(p), Diagnostics: []protocol.Diagnostic{}}); err != nil {
-				return err
+	return s.sweep()
+}
+
+// sweep clears the diagnostics of files that are in no workspace any
+// more: deleted, closed outside any workspace, or in a workspace whose
+// workspace.rules went away. What was published is kept per path for the
+// whole session, not per workspace, since a file can change workspace.
+func (s *Server) sweep() error {
+	for p := range s.published {
+		held := false
+		for _, w := range s.spaces {
+			if _, in := w.files[p]; in {
+				held = true
+				break
 			}
+		}
+		if held {
+			continue
+		}
+		delete(s.published, p)
+		if err := s.notify("textDocument/publishDiagnostics", &protocol.PublishDiagnosticsParams{URI: uriOf(p), Diagnostics: []protocol.Diagnostic{}}); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -39,10 +53,10 @@ func (s *Server) publishFile(w *workspace, path string) error {
 	if err != nil {
 		return err
 	}
-	if prev, ok := w.published[path]; ok && prev == string(b) {
+	if prev, ok := s.published[path]; ok && prev == string(b) {
 		return nil
 	}
-	w.published[path] = string(b)
+	s.published[path] = string(b)
 	params := &protocol.PublishDiagnosticsParams{URI: uriOf(path), Diagnostics: ds}
 	if d := s.docs[path]; d != nil {
 		params.Version = uint32(d.version)

@@ -1,7 +1,12 @@
 package lsp
 
 import (
+	"path/filepath"
+
+	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
+
+	ws "github.com/stagecraft/stagecraft/internal/workspace"
 )
 
 // The text synchronization notifications. Each updates a document, then
@@ -12,24 +17,66 @@ func (s *Server) didOpen(p *protocol.DidOpenTextDocumentParams) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A second open of the same document replaces the first: the client's
+	// latest text is what counts.
 	s.docs[path] = &document{path: path, version: p.TextDocument.Version, text: []byte(p.TextDocument.Text)}
 	w := s.workspaceOf(path)
-	w.set(path, loaded{text: []byte(p.TextDocument.Text)})
+	w.set(path, loaded{text: s.docs[path].text})
 	return nil, s.publish(w)
 }
 
-func (s *Server) didChange(p *protocol.DidChangeTextDocumentParams) (any, error) {
+// changeEvent is protocol.TextDocumentContentChangeEvent with a range that
+// can be told apart from none: the protocol package's Range is a value, so
+// a whole-text change would read as an insertion at 0:0.
+type changeEvent struct {
+	Range *protocol.Range `json:"range,omitempty"`
+	Text  string          `json:"text"`
+}
+
+// whole reports whether the change is the document's whole text. A range
+// of 0:0-0:0 is one too: clients written with go.lsp.dev/protocol cannot
+// leave the range out, and send that.
+func (c changeEvent) whole() bool { return c.Range == nil || *c.Range == (protocol.Range{}) }
+
+type didChangeParams struct {
+	TextDocument   protocol.VersionedTextDocumentIdentifier `json:"textDocument"`
+	ContentChanges []changeEvent                            `json:"contentChanges"`
+}
+
+func (s *Server) didChange(p *didChangeParams) (any, error) {
 	path, err := pathOf(p.TextDocument.URI)
 	if err != nil {
 		return nil, err
 	}
 	d := s.docs[path]
-	if d == nil || len(p.ContentChanges) == 0 {
-		return nil, nil // a change to a document not open: nothing to apply it to
+	if d == nil {
+		// A change to a document never opened is a client's mistake; with
+		// whole texts it can still be followed, so the diagnostics match
+		// what the user sees. A ranged change has nothing to apply to.
+		if len(p.ContentChanges) == 0 || !p.ContentChanges[0].whole() {
+			return nil, jsonrpc2.Errorf(jsonrpc2.InvalidParams, "didChange of %s, which was not opened: send didOpen first", path)
+		}
+		s.logf(protocol.MessageTypeWarning, "didChange of %s, which was not opened: taken as opened", path)
+		d = &document{path: path}
+		s.docs[path] = d
 	}
-	// The server asks for full text (TextDocumentSyncKindFull): the last
-	// change is the whole document.
-	d.text = []byte(p.ContentChanges[len(p.ContentChanges)-1].Text)
+	// The server asks for full texts (TextDocumentSyncKindFull), but a
+	// client that sends ranges anyway is followed rather than corrupted.
+	text := d.text
+	for i, c := range p.ContentChanges {
+		if c.whole() {
+			text = []byte(c.Text)
+			continue
+		}
+		start, end := offsetAt(text, c.Range.Start), offsetAt(text, c.Range.End)
+		if end < start {
+			return nil, jsonrpc2.Errorf(jsonrpc2.InvalidParams, "change %d of %s: its range ends before it starts", i+1, path)
+		}
+		next := make([]byte, 0, len(text)-(end-start)+len(c.Text))
+		next = append(append(append(next, text[:start]...), c.Text...), text[end:]...)
+		text = next
+	}
+	d.text = text
 	d.version = p.TextDocument.Version
 	w := s.workspaceOf(path)
 	w.set(path, loaded{text: d.text})
@@ -44,6 +91,11 @@ func (s *Server) didSave(p *protocol.DidSaveTextDocumentParams) (any, error) {
 	if d := s.docs[path]; d != nil && p.Text != "" {
 		d.text = []byte(p.Text)
 	}
+	if filepath.Base(path) == ws.Marker {
+		// Saving a workspace.rules may have created it: the files below
+		// it may change workspace.
+		s.rehome()
+	}
 	w := s.workspaceOf(path)
 	w.set(path, s.textOf(path))
 	return nil, s.publish(w)
@@ -54,27 +106,44 @@ func (s *Server) didClose(p *protocol.DidCloseTextDocumentParams) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.docs[path] == nil {
+		return nil, nil // closing what is not open: nothing to do
+	}
 	delete(s.docs, path)
 	w := s.workspaceOf(path)
-	if !exists(path) {
+	switch {
+	case w.lone:
+		// A file in no workspace is checked only while it is open: its
+		// diagnostics go with it, as does the memory it took.
+		delete(s.spaces, w.root)
+		return nil, s.sweep()
+	case !exists(path):
 		w.remove(path) // an unsaved new file: its diagnostics go with it
-	} else {
+	default:
 		w.set(path, s.textOf(path)) // the disk's text counts again
 	}
 	return nil, s.publish(w)
 }
 
 // didChangeWatchedFiles follows files changed outside the editor: a file
-// not open is read again, a deleted one leaves its workspace.
+// not open is read again, a deleted one leaves its workspace. A
+// workspace.rules created or deleted moves files between workspaces.
 func (s *Server) didChangeWatchedFiles(p *protocol.DidChangeWatchedFilesParams) (any, error) {
 	touched := map[*workspace]bool{}
 	for _, ev := range p.Changes {
 		path, err := pathOf(ev.URI)
-		if err != nil || s.docs[path] != nil {
+		if err != nil {
+			continue
+		}
+		if filepath.Base(path) == ws.Marker && ev.Type != protocol.FileChangeTypeChanged {
+			s.rehome()
+			return nil, nil // every workspace was reloaded from disk
+		}
+		if s.docs[path] != nil {
 			continue
 		}
 		for _, w := range s.spaces {
-			if _, in := w.files[path]; in || ev.Type == protocol.FileChangeTypeCreated && !w.lone && within(w.root, path) {
+			if _, in := w.files[path]; in || ev.Type == protocol.FileChangeTypeCreated && !w.lone && within(w.root, path) && filepath.Ext(path) == ".rules" {
 				if ev.Type == protocol.FileChangeTypeDeleted {
 					w.remove(path)
 				} else {
@@ -90,6 +159,33 @@ func (s *Server) didChangeWatchedFiles(p *protocol.DidChangeWatchedFilesParams) 
 		}
 	}
 	return nil, nil
+}
+
+// rehome reloads every workspace from disk after a workspace.rules
+// appeared or disappeared: workspaces whose marker is gone are dropped,
+// open files go to the workspace they now belong to, and files left in
+// none have their diagnostics cleared. It is rare, so it is simple.
+func (s *Server) rehome() {
+	old := s.spaces
+	s.spaces = map[string]*workspace{}
+	s.rehoming = true
+	defer func() { s.rehoming = false }()
+	for _, w := range old {
+		if !w.lone && isFile(filepath.Join(w.root, ws.Marker)) {
+			s.workspaceOf(filepath.Join(w.root, ws.Marker))
+		}
+	}
+	for path := range s.docs {
+		s.workspaceOf(path)
+	}
+	for _, w := range s.spaces {
+		if err := s.publish(w); err != nil {
+			s.logf(protocol.MessageTypeError, "publishing diagnostics: %v", err)
+		}
+	}
+	if err := s.sweep(); err != nil {
+		s.logf(protocol.MessageTypeError, "publishing diagnostics: %v", err)
+	}
 }
 
 // source returns the open or on-disk file at a URI, in its checked

@@ -1,6 +1,7 @@
 package lsp
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
 
@@ -121,6 +122,9 @@ func (s *Server) rename(p *protocol.RenameParams) (*protocol.WorkspaceEdit, erro
 	if err != nil {
 		return nil, err
 	}
+	if why := w.taken(ref.obj, p.NewName); why != "" {
+		return nil, jsonrpc2.Errorf(jsonrpc2.InvalidParams, "cannot rename %s to %s: %s", ref.obj.ObjName(), p.NewName, why)
+	}
 	edit := &protocol.WorkspaceEdit{Changes: map[protocol.DocumentURI][]protocol.TextEdit{}}
 	for _, r := range w.refsTo(ref.obj) {
 		loc, ok := s.location(w.fset, r.node.Pos(), r.node.End())
@@ -130,6 +134,70 @@ func (s *Server) rename(p *protocol.RenameParams) (*protocol.WorkspaceEdit, erro
 		edit.Changes[loc.URI] = append(edit.Changes[loc.URI], protocol.TextEdit{Range: loc.Range, NewText: newText})
 	}
 	return edit, nil
+}
+
+// taken says why name cannot be obj's new name, or "": a rename that
+// makes two declarations of one name would turn a working workspace into
+// one that does not check, so it is refused, as gopls refuses a rename
+// into a conflict.
+func (w *workspace) taken(obj types.Object, name string) string {
+	if obj.ObjName() == name {
+		return ""
+	}
+	sch := w.info.Schema
+	switch o := obj.(type) {
+	case *types.StageDef:
+		if o.Pipeline.Lookup(name) != nil {
+			return fmt.Sprintf("stage %s already exists in pipeline %s", quoteName(name), quoteName(o.Pipeline.Name))
+		}
+	case *types.Pipeline:
+		for _, p := range sch.Pipelines {
+			if p.Name == name {
+				return fmt.Sprintf("pipeline %s already exists", quoteName(name))
+			}
+		}
+	case *types.Field:
+		if ent := entityOf(sch, o); ent != "" && sch.Entities[ent].Lookup(name) != nil {
+			return fmt.Sprintf("field %s.%s already exists", ent, name)
+		}
+	case *types.ResourceDef:
+		if r := sch.Resources[name]; r != nil {
+			return fmt.Sprintf("%s %s already exists", r.Kind, name)
+		}
+	case *types.Var:
+		// Variables are per stage: another one of the name on the stage
+		// of the rule that sets this one would clash.
+		var stage *types.StageDef
+		for _, r := range w.info.Rules {
+			if r.Binds == o {
+				stage = r.Stage
+			}
+		}
+		for _, r := range w.info.Rules {
+			if r.Binds != nil && r.Binds.Name == name && r.Stage == stage {
+				return fmt.Sprintf("%s is already set by a rule on stage %s", name, quoteName(stage.Name))
+			}
+		}
+	case *types.Label:
+		for _, other := range w.info.Defs {
+			if l, ok := other.(*types.Label); ok && l.Name == name {
+				return fmt.Sprintf("the label %s already exists", name)
+			}
+		}
+	case *types.Item:
+		// Items are per test: another of the name in the same test.
+		for _, t := range w.info.Tests {
+			if t.Pos() > o.Pos || o.Pos >= t.End() {
+				continue
+			}
+			for n, other := range w.info.Defs {
+				if it, ok := other.(*types.Item); ok && it.Name == name && t.Pos() <= n.Pos() && n.Pos() < t.End() {
+					return fmt.Sprintf("the test already has an item %s", name)
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // validName checks a new name and returns it as it is to be written: a

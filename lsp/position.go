@@ -1,6 +1,7 @@
 package lsp
 
 import (
+	"bytes"
 	"unicode/utf8"
 
 	"go.lsp.dev/protocol"
@@ -12,10 +13,17 @@ import (
 // the front end counts bytes from a FileSet base. These convert.
 
 // offsetAt returns the byte offset in text of an LSP position. A character
-// past the end of its line is the line's end, and a line past the last is
-// the end of the text, as LSP asks of servers.
+// past the end of its line is the line's end (before the \r of a \r\n),
+// a line past the last is the end of the text, as LSP asks of servers,
+// and a character in the middle of a surrogate pair is after the pair:
+// an offset is never inside a rune's bytes. A leading byte-order mark is
+// not counted, as token.File.Position does not count it for the ranges
+// the server sends.
 func offsetAt(text []byte, p protocol.Position) int {
 	off := 0
+	if p.Line == 0 && bytes.HasPrefix(text, token.BOM) {
+		off = len(token.BOM)
+	}
 	for line := uint32(0); line < p.Line; line++ {
 		i := indexByte(text[off:], '\n')
 		if i < 0 {
@@ -23,7 +31,7 @@ func offsetAt(text []byte, p protocol.Position) int {
 		}
 		off += i + 1
 	}
-	for u16 := uint32(0); u16 < p.Character && off < len(text) && text[off] != '\n'; {
+	for u16 := uint32(0); u16 < p.Character && off < len(text) && text[off] != '\n' && !crlf(text, off); {
 		r, size := utf8.DecodeRune(text[off:])
 		if r >= 0x10000 {
 			u16 += 2
@@ -33,6 +41,11 @@ func offsetAt(text []byte, p protocol.Position) int {
 		off += size
 	}
 	return off
+}
+
+// crlf reports whether a \r\n line end starts at off.
+func crlf(text []byte, off int) bool {
+	return text[off] == '\r' && off+1 < len(text) && text[off+1] == '\n'
 }
 
 func indexByte(b []byte, c byte) int {

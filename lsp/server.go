@@ -24,6 +24,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 
@@ -42,6 +43,10 @@ type Options struct {
 	// built-in field has a file to open. Empty: a folder of the user's
 	// cache (os.UserCacheDir).
 	StdlibDir string
+	// MaxMessage is the largest message, in bytes, the client may send;
+	// a larger one ends the session with ErrMessageTooLarge before its
+	// body is read. 0 means DefaultMaxMessage (16 MiB).
+	MaxMessage int64
 }
 
 // Server is one client's session. Its methods are called by Serve's
@@ -56,6 +61,11 @@ type Server struct {
 	spaces  map[string]*workspace // by root (or by path, for a file in no workspace)
 	notify  func(method string, params any) error
 	stdPath string // the path crm.rules was written to, once it was
+
+	// published is, by path, a fingerprint of the diagnostics last sent,
+	// for the whole session: a file may move between workspaces.
+	published map[string]string
+	rehoming  bool // rehome is reloading the workspaces
 }
 
 type lifecycle int
@@ -88,7 +98,7 @@ func Serve(ctx context.Context, rwc io.ReadWriteCloser, opts Options) error {
 	if err != nil {
 		return err
 	}
-	conn := jsonrpc2.NewConn(jsonrpc2.NewStream(rwc))
+	conn := jsonrpc2.NewConn(newStream(rwc, opts.MaxMessage))
 	s.conn = conn
 	s.notify = func(method string, params any) error { return conn.Notify(ctx, method, params) }
 	conn.Go(ctx, s.handle)
@@ -120,7 +130,7 @@ func NewServer(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{opts: opts, u: u, docs: map[string]*document{}, spaces: map[string]*workspace{},
+	return &Server{opts: opts, u: u, docs: map[string]*document{}, spaces: map[string]*workspace{}, published: map[string]string{},
 		notify: func(string, any) error { return nil }}, nil
 }
 
@@ -128,15 +138,32 @@ func NewServer(opts Options) (*Server, error) {
 // callers of Handle; Serve sends them on its connection).
 func (s *Server) OnNotify(fn func(method string, params any) error) { s.notify = fn }
 
+// logf sends window/logMessage: what the user should be able to find in
+// the editor's log, such as why a notification was not followed.
+func (s *Server) logf(typ protocol.MessageType, format string, args ...any) {
+	s.notify("window/logMessage", &protocol.LogMessageParams{Type: typ, Message: "stagecraft: " + fmt.Sprintf(format, args...)})
+}
+
 // errNotInitialized is LSP's ServerNotInitialized.
 const errNotInitialized jsonrpc2.Code = -32002
 
 // Handle answers one message: the result of a request, or nil for a
 // notification. It is exported for tests and benchmarks that drive a
 // server without a stream.
-func (s *Server) Handle(ctx context.Context, method string, params json.RawMessage) (any, error) {
+func (s *Server) Handle(ctx context.Context, method string, params json.RawMessage) (res any, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer func() {
+		// A bug must not end the editor's session: the request fails with
+		// what happened, the stack goes to stderr, and the workspaces,
+		// which the panic may have left half-updated, are reloaded from
+		// the open documents and the disk when next needed.
+		if r := recover(); r != nil {
+			fmt.Fprintf(os.Stderr, "stagecraft lsp: panic in %s: %v\n%s", method, r, debug.Stack())
+			s.spaces = map[string]*workspace{}
+			res, err = nil, jsonrpc2.Errorf(jsonrpc2.InternalError, "internal error in %s: %v (please report it)", method, r)
+		}
+	}()
 	switch {
 	case method == "initialize":
 		if s.state != starting {
@@ -171,11 +198,20 @@ var errUnknownMethod = errors.New("unknown method")
 // handle adapts Handle to jsonrpc2.
 func (s *Server) handle(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc2.Request) error {
 	res, err := s.Handle(ctx, req.Method(), req.Params())
+	_, isCall := req.(*jsonrpc2.Call)
 	if errors.Is(err, errUnknownMethod) {
-		if _, isCall := req.(*jsonrpc2.Call); !isCall {
-			return nil // an unknown notification ($/setTrace, ...) is ignored, as LSP allows
+		if !isCall {
+			return nil // an unknown notification ($/cancelRequest, $/setTrace, ...) is ignored, as LSP allows
 		}
 		err = jsonrpc2.Errorf(jsonrpc2.MethodNotFound, "method not supported: %s", req.Method())
+	}
+	if !isCall {
+		if err != nil {
+			// A notification has no answer to carry its error: the
+			// client's log does.
+			s.logf(protocol.MessageTypeError, "%s: %v", req.Method(), err)
+		}
+		return nil
 	}
 	return reply(ctx, res, err)
 }

@@ -34,8 +34,6 @@ type workspace struct {
 	diags   map[string][]diag.Diagnostic // by path, sorted
 	dropped int                          // past diag.MaxDiagnostics
 	names   map[*token.File][]nameRef    // built on first use after a check (names.go)
-
-	published map[string]string // by path: a fingerprint of what was last published
 }
 
 // source is one file of a workspace.
@@ -70,7 +68,21 @@ func (s *Server) workspaceOf(path string) *workspace {
 		}
 		return w
 	}
-	w := &workspace{root: key, lone: !ok, fset: token.NewFileSet(), files: map[string]*source{}, published: map[string]string{}}
+	if !s.rehoming {
+		for _, other := range s.spaces {
+			if _, in := other.files[path]; in {
+				// The file was in another workspace: a workspace.rules
+				// appeared or went away and the client did not say so
+				// (not every client watches files).
+				s.rehome()
+				if w := s.spaces[key]; w != nil {
+					return w
+				}
+				break
+			}
+		}
+	}
+	w := &workspace{root: key, lone: !ok, fset: token.NewFileSet(), files: map[string]*source{}}
 	s.spaces[key] = w
 	if ok {
 		files, problems, err := ws.Files([]string{root})
@@ -213,7 +225,9 @@ func (w *workspace) check(u *check.Universe) bool {
 }
 
 // exists reports whether a path is still a file on disk.
-func exists(path string) bool {
+func exists(path string) bool { return isFile(path) }
+
+func isFile(path string) bool {
 	info, err := os.Stat(path)
 	return err == nil && !info.IsDir()
 }
