@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stagecraft/stagecraft/compiler/check"
 	"github.com/stagecraft/stagecraft/compiler/ir"
 	"github.com/stagecraft/stagecraft/examples"
 	"github.com/stagecraft/stagecraft/internal/compile"
@@ -91,15 +92,26 @@ func FuzzRun(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	modules := check.Config{Modules: examples.FS} // the workspace's custom action
+	if _, err := compile.ProgramWith(ws, modules); err != nil {
+		f.Fatal(err) // else every input would fail to compile, and the fuzzer would test nothing
+	}
 	for _, s := range []string{
 		"test \"t\" {\n    given deal d { title \"x\" amount 5 }\n    move d to Oferta\n    wait 3d\n    expect d.net == null\n}",
-		"on stage Nowe if deal.amount / 0 > 1: update deal.comments = \"{deal.amount * 2} {deal.created}\"\ntest \"t\" {\n    given deal d { amount 10 }\n    set d.amount = 11\n}",
+		"on stage Nowe if deal.amount / 0 > 1: update deal.comments = \"{deal.amount} {deal.created}\"\ntest \"t\" {\n    given deal d { amount 10 }\n    set d.amount = 11\n}",
 		"on stage Kontakt: let x = lower(deal.title) + upper(\"a\")\non stage Kontakt then: update deal.source = x\ntest \"t\" {\n    given deal d { title \"Ab\" }\n    event call outgoing on d\n    expect d.source == \"aba\"\n}",
+		// The edges of the value domain (issue 8): overflow to ±Inf in
+		// arithmetic, a literal past float64, huge durations, invalid UTF-8.
+		"on stage Kontakt: update deal.amount = deal.amount * 10000000000\ntest \"t\" {\n    given deal d { amount 1" + strings.Repeat("0", 300) + " }\n    move d to Kontakt\n    expect d.amount == null\n}",
+		"on stage Kontakt: calc z = deal.amount / (deal.amount - deal.amount) * deal.amount\non stage Kontakt then: update deal.amount = z\ntest \"t\" {\n    given deal d { amount 5 }\n    move d to Kontakt\n}",
+		"on stage Kontakt: update deal.amount = 1" + strings.Repeat("0", 300) + " * 10000000000\ntest \"t\" {\n    given deal d { amount 1 }\n    move d to Kontakt\n}",
+		"on stage Kontakt after 3652058d: update deal.title = \"x\"\ntest \"t\" {\n    given deal d { title \"\xff\xfe\" }\n    move d to Kontakt\n    wait 3652058d\n}",
+		"test \"t\" {\n    given deal d { title \"\xed\xa0\x80\" amount -1" + strings.Repeat("0", 300) + " }\n    set d.amount = d.amount * 10000000000\n}",
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
-		p, err := compile.Program(append(ws[:len(ws):len(ws)], compile.Source{Name: "fuzz.rules", Src: []byte(src)}))
+		p, err := compile.ProgramWith(append(ws[:len(ws):len(ws)], compile.Source{Name: "fuzz.rules", Src: []byte(src)}), modules)
 		if err != nil {
 			return
 		}
