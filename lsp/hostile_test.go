@@ -430,9 +430,9 @@ func TestCompletionPlaces(t *testing.T) {
 		line, char uint32
 		want       string
 	}{
-		{0, 11, ""},                     // in a comment
-		{1, 41, ""},                     // in a string
-		{1, 52, ""},                     // in a trailing comment
+		{0, 11, ""},                      // in a comment
+		{1, 41, ""},                      // in a string
+		{1, 52, ""},                      // in a trailing comment
 		{1, 0, "on stage,move to stage"}, // column 0: the declarations
 		{3, 0, "on stage,move to stage"}, // the end of the file
 	} {

@@ -117,7 +117,8 @@ func (s *stream) readFrame() ([]byte, int64, error) {
 			return nil, total, fmt.Errorf("invalid header line %q: want Name: value", text)
 		}
 		if strings.EqualFold(strings.TrimSpace(name), jsonrpc2.HdrContentLength) {
-			n, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
+			value = strings.TrimSpace(value)
+			n, err := strconv.ParseInt(value, 10, 64)
 			if err != nil || n <= 0 {
 				return nil, total, fmt.Errorf("invalid Content-Length %q: want a positive number of bytes", value)
 			}
