@@ -77,6 +77,69 @@ func (x *SourceFile) GetContent() string {
 	return ""
 }
 
+// ModuleFile is a WebAssembly module that a custom action of the rule set
+// names (`action NAME "PATH"`, spec/wasm.md), sent with the rules so that
+// the server checks and runs exactly these bytes, never a file of its own
+// disk.
+type ModuleFile struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The module's path as the checker resolves it: the folder of the rules
+	// file that names it joined with the path written there, slash-separated,
+	// relative (no leading "/", no ".." element). A rules file
+	// "examples/workspace.rules" naming "actions/wat/rabat.wasm" needs
+	// "examples/actions/wat/rabat.wasm".
+	Path string `protobuf:"bytes,1,opt,name=path,proto3" json:"path,omitempty"`
+	// The module's bytes, the manifest included (in JSON: base64). At most
+	// 16 MiB each, within the request's size limit.
+	Data          []byte `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ModuleFile) Reset() {
+	*x = ModuleFile{}
+	mi := &file_stagecraft_v1_common_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ModuleFile) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ModuleFile) ProtoMessage() {}
+
+func (x *ModuleFile) ProtoReflect() protoreflect.Message {
+	mi := &file_stagecraft_v1_common_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ModuleFile.ProtoReflect.Descriptor instead.
+func (*ModuleFile) Descriptor() ([]byte, []int) {
+	return file_stagecraft_v1_common_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ModuleFile) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *ModuleFile) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
 // Position is an LSP position: a 0-based line and a 0-based character
 // counted in UTF-16 code units, as `stagecraft check --format=json` writes.
 type Position struct {
@@ -89,7 +152,7 @@ type Position struct {
 
 func (x *Position) Reset() {
 	*x = Position{}
-	mi := &file_stagecraft_v1_common_proto_msgTypes[1]
+	mi := &file_stagecraft_v1_common_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -101,7 +164,7 @@ func (x *Position) String() string {
 func (*Position) ProtoMessage() {}
 
 func (x *Position) ProtoReflect() protoreflect.Message {
-	mi := &file_stagecraft_v1_common_proto_msgTypes[1]
+	mi := &file_stagecraft_v1_common_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -114,7 +177,7 @@ func (x *Position) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Position.ProtoReflect.Descriptor instead.
 func (*Position) Descriptor() ([]byte, []int) {
-	return file_stagecraft_v1_common_proto_rawDescGZIP(), []int{1}
+	return file_stagecraft_v1_common_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Position) GetLine() int32 {
@@ -142,7 +205,7 @@ type Range struct {
 
 func (x *Range) Reset() {
 	*x = Range{}
-	mi := &file_stagecraft_v1_common_proto_msgTypes[2]
+	mi := &file_stagecraft_v1_common_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -154,7 +217,7 @@ func (x *Range) String() string {
 func (*Range) ProtoMessage() {}
 
 func (x *Range) ProtoReflect() protoreflect.Message {
-	mi := &file_stagecraft_v1_common_proto_msgTypes[2]
+	mi := &file_stagecraft_v1_common_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -167,7 +230,7 @@ func (x *Range) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Range.ProtoReflect.Descriptor instead.
 func (*Range) Descriptor() ([]byte, []int) {
-	return file_stagecraft_v1_common_proto_rawDescGZIP(), []int{2}
+	return file_stagecraft_v1_common_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Range) GetStart() *Position {
@@ -205,7 +268,7 @@ type Diagnostic struct {
 
 func (x *Diagnostic) Reset() {
 	*x = Diagnostic{}
-	mi := &file_stagecraft_v1_common_proto_msgTypes[3]
+	mi := &file_stagecraft_v1_common_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -217,7 +280,7 @@ func (x *Diagnostic) String() string {
 func (*Diagnostic) ProtoMessage() {}
 
 func (x *Diagnostic) ProtoReflect() protoreflect.Message {
-	mi := &file_stagecraft_v1_common_proto_msgTypes[3]
+	mi := &file_stagecraft_v1_common_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -230,7 +293,7 @@ func (x *Diagnostic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Diagnostic.ProtoReflect.Descriptor instead.
 func (*Diagnostic) Descriptor() ([]byte, []int) {
-	return file_stagecraft_v1_common_proto_rawDescGZIP(), []int{3}
+	return file_stagecraft_v1_common_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Diagnostic) GetFile() string {
@@ -286,7 +349,7 @@ type CheckFailure struct {
 
 func (x *CheckFailure) Reset() {
 	*x = CheckFailure{}
-	mi := &file_stagecraft_v1_common_proto_msgTypes[4]
+	mi := &file_stagecraft_v1_common_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -298,7 +361,7 @@ func (x *CheckFailure) String() string {
 func (*CheckFailure) ProtoMessage() {}
 
 func (x *CheckFailure) ProtoReflect() protoreflect.Message {
-	mi := &file_stagecraft_v1_common_proto_msgTypes[4]
+	mi := &file_stagecraft_v1_common_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -311,7 +374,7 @@ func (x *CheckFailure) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckFailure.ProtoReflect.Descriptor instead.
 func (*CheckFailure) Descriptor() ([]byte, []int) {
-	return file_stagecraft_v1_common_proto_rawDescGZIP(), []int{4}
+	return file_stagecraft_v1_common_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *CheckFailure) GetDiagnostics() []*Diagnostic {
@@ -344,7 +407,7 @@ type Value struct {
 
 func (x *Value) Reset() {
 	*x = Value{}
-	mi := &file_stagecraft_v1_common_proto_msgTypes[5]
+	mi := &file_stagecraft_v1_common_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -356,7 +419,7 @@ func (x *Value) String() string {
 func (*Value) ProtoMessage() {}
 
 func (x *Value) ProtoReflect() protoreflect.Message {
-	mi := &file_stagecraft_v1_common_proto_msgTypes[5]
+	mi := &file_stagecraft_v1_common_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -369,7 +432,7 @@ func (x *Value) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Value.ProtoReflect.Descriptor instead.
 func (*Value) Descriptor() ([]byte, []int) {
-	return file_stagecraft_v1_common_proto_rawDescGZIP(), []int{5}
+	return file_stagecraft_v1_common_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Value) GetKind() isValue_Kind {
@@ -566,7 +629,7 @@ type ValueList struct {
 
 func (x *ValueList) Reset() {
 	*x = ValueList{}
-	mi := &file_stagecraft_v1_common_proto_msgTypes[6]
+	mi := &file_stagecraft_v1_common_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -578,7 +641,7 @@ func (x *ValueList) String() string {
 func (*ValueList) ProtoMessage() {}
 
 func (x *ValueList) ProtoReflect() protoreflect.Message {
-	mi := &file_stagecraft_v1_common_proto_msgTypes[6]
+	mi := &file_stagecraft_v1_common_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -591,7 +654,7 @@ func (x *ValueList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValueList.ProtoReflect.Descriptor instead.
 func (*ValueList) Descriptor() ([]byte, []int) {
-	return file_stagecraft_v1_common_proto_rawDescGZIP(), []int{6}
+	return file_stagecraft_v1_common_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ValueList) GetValues() []*Value {
@@ -614,7 +677,7 @@ type Ref struct {
 
 func (x *Ref) Reset() {
 	*x = Ref{}
-	mi := &file_stagecraft_v1_common_proto_msgTypes[7]
+	mi := &file_stagecraft_v1_common_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -626,7 +689,7 @@ func (x *Ref) String() string {
 func (*Ref) ProtoMessage() {}
 
 func (x *Ref) ProtoReflect() protoreflect.Message {
-	mi := &file_stagecraft_v1_common_proto_msgTypes[7]
+	mi := &file_stagecraft_v1_common_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -639,7 +702,7 @@ func (x *Ref) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ref.ProtoReflect.Descriptor instead.
 func (*Ref) Descriptor() ([]byte, []int) {
-	return file_stagecraft_v1_common_proto_rawDescGZIP(), []int{7}
+	return file_stagecraft_v1_common_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Ref) GetEntity() string {
@@ -669,7 +732,7 @@ type Address struct {
 
 func (x *Address) Reset() {
 	*x = Address{}
-	mi := &file_stagecraft_v1_common_proto_msgTypes[8]
+	mi := &file_stagecraft_v1_common_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -681,7 +744,7 @@ func (x *Address) String() string {
 func (*Address) ProtoMessage() {}
 
 func (x *Address) ProtoReflect() protoreflect.Message {
-	mi := &file_stagecraft_v1_common_proto_msgTypes[8]
+	mi := &file_stagecraft_v1_common_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -694,7 +757,7 @@ func (x *Address) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Address.ProtoReflect.Descriptor instead.
 func (*Address) Descriptor() ([]byte, []int) {
-	return file_stagecraft_v1_common_proto_rawDescGZIP(), []int{8}
+	return file_stagecraft_v1_common_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Address) GetType() string {
@@ -730,7 +793,7 @@ type TimelineEntry struct {
 
 func (x *TimelineEntry) Reset() {
 	*x = TimelineEntry{}
-	mi := &file_stagecraft_v1_common_proto_msgTypes[9]
+	mi := &file_stagecraft_v1_common_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -742,7 +805,7 @@ func (x *TimelineEntry) String() string {
 func (*TimelineEntry) ProtoMessage() {}
 
 func (x *TimelineEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_stagecraft_v1_common_proto_msgTypes[9]
+	mi := &file_stagecraft_v1_common_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -755,7 +818,7 @@ func (x *TimelineEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TimelineEntry.ProtoReflect.Descriptor instead.
 func (*TimelineEntry) Descriptor() ([]byte, []int) {
-	return file_stagecraft_v1_common_proto_rawDescGZIP(), []int{9}
+	return file_stagecraft_v1_common_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *TimelineEntry) GetTime() int64 {
@@ -808,7 +871,11 @@ const file_stagecraft_v1_common_proto_rawDesc = "" +
 	"\n" +
 	"SourceFile\x12\x12\n" +
 	"\x04path\x18\x01 \x01(\tR\x04path\x12\x18\n" +
-	"\acontent\x18\x02 \x01(\tR\acontent\"<\n" +
+	"\acontent\x18\x02 \x01(\tR\acontent\"4\n" +
+	"\n" +
+	"ModuleFile\x12\x12\n" +
+	"\x04path\x18\x01 \x01(\tR\x04path\x12\x12\n" +
+	"\x04data\x18\x02 \x01(\fR\x04data\"<\n" +
 	"\bPosition\x12\x12\n" +
 	"\x04line\x18\x01 \x01(\x05R\x04line\x12\x1c\n" +
 	"\tcharacter\x18\x02 \x01(\x05R\tcharacter\"a\n" +
@@ -867,28 +934,29 @@ func file_stagecraft_v1_common_proto_rawDescGZIP() []byte {
 	return file_stagecraft_v1_common_proto_rawDescData
 }
 
-var file_stagecraft_v1_common_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_stagecraft_v1_common_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_stagecraft_v1_common_proto_goTypes = []any{
 	(*SourceFile)(nil),    // 0: stagecraft.v1.SourceFile
-	(*Position)(nil),      // 1: stagecraft.v1.Position
-	(*Range)(nil),         // 2: stagecraft.v1.Range
-	(*Diagnostic)(nil),    // 3: stagecraft.v1.Diagnostic
-	(*CheckFailure)(nil),  // 4: stagecraft.v1.CheckFailure
-	(*Value)(nil),         // 5: stagecraft.v1.Value
-	(*ValueList)(nil),     // 6: stagecraft.v1.ValueList
-	(*Ref)(nil),           // 7: stagecraft.v1.Ref
-	(*Address)(nil),       // 8: stagecraft.v1.Address
-	(*TimelineEntry)(nil), // 9: stagecraft.v1.TimelineEntry
+	(*ModuleFile)(nil),    // 1: stagecraft.v1.ModuleFile
+	(*Position)(nil),      // 2: stagecraft.v1.Position
+	(*Range)(nil),         // 3: stagecraft.v1.Range
+	(*Diagnostic)(nil),    // 4: stagecraft.v1.Diagnostic
+	(*CheckFailure)(nil),  // 5: stagecraft.v1.CheckFailure
+	(*Value)(nil),         // 6: stagecraft.v1.Value
+	(*ValueList)(nil),     // 7: stagecraft.v1.ValueList
+	(*Ref)(nil),           // 8: stagecraft.v1.Ref
+	(*Address)(nil),       // 9: stagecraft.v1.Address
+	(*TimelineEntry)(nil), // 10: stagecraft.v1.TimelineEntry
 }
 var file_stagecraft_v1_common_proto_depIdxs = []int32{
-	1, // 0: stagecraft.v1.Range.start:type_name -> stagecraft.v1.Position
-	1, // 1: stagecraft.v1.Range.end:type_name -> stagecraft.v1.Position
-	2, // 2: stagecraft.v1.Diagnostic.range:type_name -> stagecraft.v1.Range
-	3, // 3: stagecraft.v1.CheckFailure.diagnostics:type_name -> stagecraft.v1.Diagnostic
-	6, // 4: stagecraft.v1.Value.list:type_name -> stagecraft.v1.ValueList
-	7, // 5: stagecraft.v1.Value.ref:type_name -> stagecraft.v1.Ref
-	8, // 6: stagecraft.v1.Value.address:type_name -> stagecraft.v1.Address
-	5, // 7: stagecraft.v1.ValueList.values:type_name -> stagecraft.v1.Value
+	2, // 0: stagecraft.v1.Range.start:type_name -> stagecraft.v1.Position
+	2, // 1: stagecraft.v1.Range.end:type_name -> stagecraft.v1.Position
+	3, // 2: stagecraft.v1.Diagnostic.range:type_name -> stagecraft.v1.Range
+	4, // 3: stagecraft.v1.CheckFailure.diagnostics:type_name -> stagecraft.v1.Diagnostic
+	7, // 4: stagecraft.v1.Value.list:type_name -> stagecraft.v1.ValueList
+	8, // 5: stagecraft.v1.Value.ref:type_name -> stagecraft.v1.Ref
+	9, // 6: stagecraft.v1.Value.address:type_name -> stagecraft.v1.Address
+	6, // 7: stagecraft.v1.ValueList.values:type_name -> stagecraft.v1.Value
 	8, // [8:8] is the sub-list for method output_type
 	8, // [8:8] is the sub-list for method input_type
 	8, // [8:8] is the sub-list for extension type_name
@@ -901,7 +969,7 @@ func file_stagecraft_v1_common_proto_init() {
 	if File_stagecraft_v1_common_proto != nil {
 		return
 	}
-	file_stagecraft_v1_common_proto_msgTypes[5].OneofWrappers = []any{
+	file_stagecraft_v1_common_proto_msgTypes[6].OneofWrappers = []any{
 		(*Value_Text)(nil),
 		(*Value_Number)(nil),
 		(*Value_Money)(nil),
@@ -920,7 +988,7 @@ func file_stagecraft_v1_common_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stagecraft_v1_common_proto_rawDesc), len(file_stagecraft_v1_common_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

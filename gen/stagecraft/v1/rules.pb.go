@@ -22,8 +22,10 @@ const (
 )
 
 type CheckRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Files         []*SourceFile          `protobuf:"bytes,1,rep,name=files,proto3" json:"files,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Files []*SourceFile          `protobuf:"bytes,1,rep,name=files,proto3" json:"files,omitempty"`
+	// The modules the rule set's custom actions name, by path.
+	Modules       []*ModuleFile `protobuf:"bytes,2,rep,name=modules,proto3" json:"modules,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -61,6 +63,13 @@ func (*CheckRequest) Descriptor() ([]byte, []int) {
 func (x *CheckRequest) GetFiles() []*SourceFile {
 	if x != nil {
 		return x.Files
+	}
+	return nil
+}
+
+func (x *CheckRequest) GetModules() []*ModuleFile {
+	if x != nil {
+		return x.Modules
 	}
 	return nil
 }
@@ -281,8 +290,10 @@ func (x *FormattedFile) GetChanged() bool {
 }
 
 type PlanRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Files         []*SourceFile          `protobuf:"bytes,1,rep,name=files,proto3" json:"files,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Files []*SourceFile          `protobuf:"bytes,1,rep,name=files,proto3" json:"files,omitempty"`
+	// The modules the rule set's custom actions name, by path.
+	Modules       []*ModuleFile `protobuf:"bytes,2,rep,name=modules,proto3" json:"modules,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -320,6 +331,13 @@ func (*PlanRequest) Descriptor() ([]byte, []int) {
 func (x *PlanRequest) GetFiles() []*SourceFile {
 	if x != nil {
 		return x.Files
+	}
+	return nil
+}
+
+func (x *PlanRequest) GetModules() []*ModuleFile {
+	if x != nil {
+		return x.Modules
 	}
 	return nil
 }
@@ -651,8 +669,11 @@ type DeployRequest struct {
 	// When set, the deploy is refused (FailedPrecondition) unless this is
 	// the running version: two deploys made from one plan cannot both land.
 	ExpectedVersion *int64 `protobuf:"varint,2,opt,name=expected_version,json=expectedVersion,proto3,oneof" json:"expected_version,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The modules the rule set's custom actions name, by path. Those the
+	// new version runs are kept with the tenant, by their SHA-256.
+	Modules       []*ModuleFile `protobuf:"bytes,3,rep,name=modules,proto3" json:"modules,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *DeployRequest) Reset() {
@@ -697,6 +718,13 @@ func (x *DeployRequest) GetExpectedVersion() int64 {
 		return *x.ExpectedVersion
 	}
 	return 0
+}
+
+func (x *DeployRequest) GetModules() []*ModuleFile {
+	if x != nil {
+		return x.Modules
+	}
+	return nil
 }
 
 type DeployResponse struct {
@@ -1083,9 +1111,10 @@ var File_stagecraft_v1_rules_proto protoreflect.FileDescriptor
 
 const file_stagecraft_v1_rules_proto_rawDesc = "" +
 	"\n" +
-	"\x19stagecraft/v1/rules.proto\x12\rstagecraft.v1\x1a\x1astagecraft/v1/common.proto\"?\n" +
+	"\x19stagecraft/v1/rules.proto\x12\rstagecraft.v1\x1a\x1astagecraft/v1/common.proto\"t\n" +
 	"\fCheckRequest\x12/\n" +
-	"\x05files\x18\x01 \x03(\v2\x19.stagecraft.v1.SourceFileR\x05files\"\\\n" +
+	"\x05files\x18\x01 \x03(\v2\x19.stagecraft.v1.SourceFileR\x05files\x123\n" +
+	"\amodules\x18\x02 \x03(\v2\x19.stagecraft.v1.ModuleFileR\amodules\"\\\n" +
 	"\rCheckResponse\x12;\n" +
 	"\vdiagnostics\x18\x01 \x03(\v2\x19.stagecraft.v1.DiagnosticR\vdiagnostics\x12\x0e\n" +
 	"\x02ok\x18\x02 \x01(\bR\x02ok\"@\n" +
@@ -1097,9 +1126,10 @@ const file_stagecraft_v1_rules_proto_rawDesc = "" +
 	"\rFormattedFile\x12\x12\n" +
 	"\x04path\x18\x01 \x01(\tR\x04path\x12\x18\n" +
 	"\acontent\x18\x02 \x01(\tR\acontent\x12\x18\n" +
-	"\achanged\x18\x03 \x01(\bR\achanged\">\n" +
+	"\achanged\x18\x03 \x01(\bR\achanged\"s\n" +
 	"\vPlanRequest\x12/\n" +
-	"\x05files\x18\x01 \x03(\v2\x19.stagecraft.v1.SourceFileR\x05files\"\xab\x01\n" +
+	"\x05files\x18\x01 \x03(\v2\x19.stagecraft.v1.SourceFileR\x05files\x123\n" +
+	"\amodules\x18\x02 \x03(\v2\x19.stagecraft.v1.ModuleFileR\amodules\"\xab\x01\n" +
 	"\fPlanResponse\x12'\n" +
 	"\x04plan\x18\x01 \x01(\v2\x13.stagecraft.v1.PlanR\x04plan\x12\x12\n" +
 	"\x04text\x18\x02 \x01(\tR\x04text\x12!\n" +
@@ -1127,10 +1157,11 @@ const file_stagecraft_v1_rules_proto_rawDesc = "" +
 	"\rSettingChange\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x10\n" +
 	"\x03old\x18\x02 \x01(\tR\x03old\x12\x10\n" +
-	"\x03new\x18\x03 \x01(\tR\x03new\"\x85\x01\n" +
+	"\x03new\x18\x03 \x01(\tR\x03new\"\xba\x01\n" +
 	"\rDeployRequest\x12/\n" +
 	"\x05files\x18\x01 \x03(\v2\x19.stagecraft.v1.SourceFileR\x05files\x12.\n" +
-	"\x10expected_version\x18\x02 \x01(\x03H\x00R\x0fexpectedVersion\x88\x01\x01B\x13\n" +
+	"\x10expected_version\x18\x02 \x01(\x03H\x00R\x0fexpectedVersion\x88\x01\x01\x123\n" +
+	"\amodules\x18\x03 \x03(\v2\x19.stagecraft.v1.ModuleFileR\amodulesB\x13\n" +
 	"\x11_expected_version\"\xa4\x01\n" +
 	"\x0eDeployResponse\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\x03R\aversion\x12'\n" +
@@ -1198,41 +1229,45 @@ var file_stagecraft_v1_rules_proto_goTypes = []any{
 	(*RollbackRequest)(nil),      // 15: stagecraft.v1.RollbackRequest
 	(*RollbackResponse)(nil),     // 16: stagecraft.v1.RollbackResponse
 	(*SourceFile)(nil),           // 17: stagecraft.v1.SourceFile
-	(*Diagnostic)(nil),           // 18: stagecraft.v1.Diagnostic
+	(*ModuleFile)(nil),           // 18: stagecraft.v1.ModuleFile
+	(*Diagnostic)(nil),           // 19: stagecraft.v1.Diagnostic
 }
 var file_stagecraft_v1_rules_proto_depIdxs = []int32{
 	17, // 0: stagecraft.v1.CheckRequest.files:type_name -> stagecraft.v1.SourceFile
-	18, // 1: stagecraft.v1.CheckResponse.diagnostics:type_name -> stagecraft.v1.Diagnostic
-	17, // 2: stagecraft.v1.FormatRequest.files:type_name -> stagecraft.v1.SourceFile
-	4,  // 3: stagecraft.v1.FormatResponse.files:type_name -> stagecraft.v1.FormattedFile
-	18, // 4: stagecraft.v1.FormatResponse.diagnostics:type_name -> stagecraft.v1.Diagnostic
-	17, // 5: stagecraft.v1.PlanRequest.files:type_name -> stagecraft.v1.SourceFile
-	7,  // 6: stagecraft.v1.PlanResponse.plan:type_name -> stagecraft.v1.Plan
-	18, // 7: stagecraft.v1.PlanResponse.diagnostics:type_name -> stagecraft.v1.Diagnostic
-	8,  // 8: stagecraft.v1.Plan.changes:type_name -> stagecraft.v1.Change
-	9,  // 9: stagecraft.v1.Change.settings:type_name -> stagecraft.v1.SettingChange
-	17, // 10: stagecraft.v1.DeployRequest.files:type_name -> stagecraft.v1.SourceFile
-	7,  // 11: stagecraft.v1.DeployResponse.plan:type_name -> stagecraft.v1.Plan
-	18, // 12: stagecraft.v1.DeployResponse.diagnostics:type_name -> stagecraft.v1.Diagnostic
-	14, // 13: stagecraft.v1.ListVersionsResponse.versions:type_name -> stagecraft.v1.Version
-	7,  // 14: stagecraft.v1.RollbackResponse.plan:type_name -> stagecraft.v1.Plan
-	0,  // 15: stagecraft.v1.RulesService.Check:input_type -> stagecraft.v1.CheckRequest
-	2,  // 16: stagecraft.v1.RulesService.Format:input_type -> stagecraft.v1.FormatRequest
-	5,  // 17: stagecraft.v1.RulesService.Plan:input_type -> stagecraft.v1.PlanRequest
-	10, // 18: stagecraft.v1.RulesService.Deploy:input_type -> stagecraft.v1.DeployRequest
-	12, // 19: stagecraft.v1.RulesService.ListVersions:input_type -> stagecraft.v1.ListVersionsRequest
-	15, // 20: stagecraft.v1.RulesService.Rollback:input_type -> stagecraft.v1.RollbackRequest
-	1,  // 21: stagecraft.v1.RulesService.Check:output_type -> stagecraft.v1.CheckResponse
-	3,  // 22: stagecraft.v1.RulesService.Format:output_type -> stagecraft.v1.FormatResponse
-	6,  // 23: stagecraft.v1.RulesService.Plan:output_type -> stagecraft.v1.PlanResponse
-	11, // 24: stagecraft.v1.RulesService.Deploy:output_type -> stagecraft.v1.DeployResponse
-	13, // 25: stagecraft.v1.RulesService.ListVersions:output_type -> stagecraft.v1.ListVersionsResponse
-	16, // 26: stagecraft.v1.RulesService.Rollback:output_type -> stagecraft.v1.RollbackResponse
-	21, // [21:27] is the sub-list for method output_type
-	15, // [15:21] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	18, // 1: stagecraft.v1.CheckRequest.modules:type_name -> stagecraft.v1.ModuleFile
+	19, // 2: stagecraft.v1.CheckResponse.diagnostics:type_name -> stagecraft.v1.Diagnostic
+	17, // 3: stagecraft.v1.FormatRequest.files:type_name -> stagecraft.v1.SourceFile
+	4,  // 4: stagecraft.v1.FormatResponse.files:type_name -> stagecraft.v1.FormattedFile
+	19, // 5: stagecraft.v1.FormatResponse.diagnostics:type_name -> stagecraft.v1.Diagnostic
+	17, // 6: stagecraft.v1.PlanRequest.files:type_name -> stagecraft.v1.SourceFile
+	18, // 7: stagecraft.v1.PlanRequest.modules:type_name -> stagecraft.v1.ModuleFile
+	7,  // 8: stagecraft.v1.PlanResponse.plan:type_name -> stagecraft.v1.Plan
+	19, // 9: stagecraft.v1.PlanResponse.diagnostics:type_name -> stagecraft.v1.Diagnostic
+	8,  // 10: stagecraft.v1.Plan.changes:type_name -> stagecraft.v1.Change
+	9,  // 11: stagecraft.v1.Change.settings:type_name -> stagecraft.v1.SettingChange
+	17, // 12: stagecraft.v1.DeployRequest.files:type_name -> stagecraft.v1.SourceFile
+	18, // 13: stagecraft.v1.DeployRequest.modules:type_name -> stagecraft.v1.ModuleFile
+	7,  // 14: stagecraft.v1.DeployResponse.plan:type_name -> stagecraft.v1.Plan
+	19, // 15: stagecraft.v1.DeployResponse.diagnostics:type_name -> stagecraft.v1.Diagnostic
+	14, // 16: stagecraft.v1.ListVersionsResponse.versions:type_name -> stagecraft.v1.Version
+	7,  // 17: stagecraft.v1.RollbackResponse.plan:type_name -> stagecraft.v1.Plan
+	0,  // 18: stagecraft.v1.RulesService.Check:input_type -> stagecraft.v1.CheckRequest
+	2,  // 19: stagecraft.v1.RulesService.Format:input_type -> stagecraft.v1.FormatRequest
+	5,  // 20: stagecraft.v1.RulesService.Plan:input_type -> stagecraft.v1.PlanRequest
+	10, // 21: stagecraft.v1.RulesService.Deploy:input_type -> stagecraft.v1.DeployRequest
+	12, // 22: stagecraft.v1.RulesService.ListVersions:input_type -> stagecraft.v1.ListVersionsRequest
+	15, // 23: stagecraft.v1.RulesService.Rollback:input_type -> stagecraft.v1.RollbackRequest
+	1,  // 24: stagecraft.v1.RulesService.Check:output_type -> stagecraft.v1.CheckResponse
+	3,  // 25: stagecraft.v1.RulesService.Format:output_type -> stagecraft.v1.FormatResponse
+	6,  // 26: stagecraft.v1.RulesService.Plan:output_type -> stagecraft.v1.PlanResponse
+	11, // 27: stagecraft.v1.RulesService.Deploy:output_type -> stagecraft.v1.DeployResponse
+	13, // 28: stagecraft.v1.RulesService.ListVersions:output_type -> stagecraft.v1.ListVersionsResponse
+	16, // 29: stagecraft.v1.RulesService.Rollback:output_type -> stagecraft.v1.RollbackResponse
+	24, // [24:30] is the sub-list for method output_type
+	18, // [18:24] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_stagecraft_v1_rules_proto_init() }
