@@ -210,8 +210,8 @@ type checker struct {
 	file             *ast.File
 	claims           *[]claim
 	imports, exports []binding
-	conf          Config
-	modules       map[string]moduleRead // custom.go: module files read, by path
+	conf             Config
+	modules          map[string]moduleRead // custom.go: module files read, by path
 	// brokenPipeline is set when a pipeline declaration did not parse:
 	// an unknown stage may then be one it declares, and is not reported
 	// unless it looks like a typo of a known one.
