@@ -66,13 +66,14 @@ var allowed = map[string][]string{
 	"gen/stagecraft/v1/stagecraftv1connect": {"gen/stagecraft/v1"},
 
 	// The server: the only importer of connect besides the stubs.
-	"server/auth":     {},
-	"server/metrics":  {},
-	"server/tenant":   {"compiler/ir", "runtime/engine", "runtime/store", "server/auth"},
+	"server/auth":    {},
+	"server/metrics": {},
+	"server/tenant": {"compiler/ir", "runtime/action", "runtime/engine", "runtime/store", "runtime/value", "runtime/wasm",
+		"runtime/wasm/manifest", "server/auth"},
 	"server/delivery": {"runtime/engine", "runtime/store", "runtime/value", "server/tenant", "stdlib"},
 	"server/tracking": {"runtime/engine", "runtime/value", "server/auth", "server/tenant"},
 	"server/inbound":  {"compiler/ir", "runtime/engine", "runtime/store", "runtime/value", "server/delivery", "server/tenant"},
-	"server/rpc": {"compiler/ir", "compiler/lower", "compiler/plan", "gen/stagecraft/v1", "internal/compile", "lang/diag", "lang/format",
+	"server/rpc": {"compiler/check", "compiler/ir", "compiler/lower", "compiler/plan", "gen/stagecraft/v1", "internal/compile", "lang/diag", "lang/format",
 		"lang/parser", "lang/token", "runtime/engine", "runtime/store", "runtime/value", "server/auth", "server/delivery", "server/tenant"},
 	"server": {"gen/stagecraft/v1/stagecraftv1connect", "runtime/engine", "server/auth", "server/delivery", "server/inbound", "server/metrics",
 		"server/rpc", "server/tenant", "server/tracking", "stdlib"},

@@ -119,10 +119,18 @@ func BenchmarkCheck(b *testing.B) {
 	cs := clients(8, func(hc *http.Client) stagecraftv1connect.RulesServiceClient {
 		return stagecraftv1connect.NewRulesServiceClient(hc, url, bearer(key))
 	})
-	req := &v1.CheckRequest{Files: exampleFiles(b)}
+	wasm, err := os.ReadFile("../examples/actions/wat/rabat.wasm")
+	if err != nil {
+		b.Fatal(err)
+	}
+	req := &v1.CheckRequest{Files: exampleFiles(b), Modules: []*v1.ModuleFile{{Path: "examples/actions/wat/rabat.wasm", Data: wasm}}}
 	for _, c := range cs { // warm up: a connection each, the cache filled
-		if _, err := c.Check(context.Background(), connect.NewRequest(req)); err != nil {
+		res, err := c.Check(context.Background(), connect.NewRequest(req))
+		if err != nil {
 			b.Fatal(err)
+		}
+		if !res.Msg.Ok {
+			b.Fatalf("the examples do not check: %v", res.Msg.Diagnostics)
 		}
 	}
 	runConcurrent(b, 200, func(i int) error {

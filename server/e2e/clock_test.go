@@ -50,7 +50,7 @@ func TestClock(t *testing.T) {
 	key := newKey(t, data, "acme")
 	s := start(t, data)
 	c := s.client(key)
-	if _, err := c.rules.Deploy(ctx(t), connect.NewRequest(&v1.DeployRequest{Files: soon(t)})); err != nil {
+	if _, err := c.rules.Deploy(ctx(t), connect.NewRequest(&v1.DeployRequest{Files: soon(t), Modules: rabat(t, "examples/")})); err != nil {
 		t.Fatal(err)
 	}
 	contact, err := c.crm.CreateItem(ctx(t), connect.NewRequest(&v1.CreateItemRequest{Entity: "contact", Fields: map[string]*v1.Value{

@@ -210,7 +210,7 @@ move to stage Oferta when email opened
 move to stage Dostawa when link clicked link "https://meble.example/oferta?id=` + "{deal.id}" + `"
 `
 	files := []*v1.SourceFile{{Path: "workspace.rules", Content: string(ws)}, {Path: "delivery.rules", Content: rules}}
-	if _, err := c.rules.Deploy(ctx(t), connect.NewRequest(&v1.DeployRequest{Files: files})); err != nil {
+	if _, err := c.rules.Deploy(ctx(t), connect.NewRequest(&v1.DeployRequest{Files: files, Modules: rabat(t, "")})); err != nil {
 		t.Fatal(err)
 	}
 	jan, err := c.crm.CreateItem(ctx(t), connect.NewRequest(&v1.CreateItemRequest{Entity: "contact", Fields: map[string]*v1.Value{
@@ -404,7 +404,7 @@ func TestUndelivered(t *testing.T) {
 	}
 	files := []*v1.SourceFile{{Path: "workspace.rules", Content: string(ws)},
 		{Path: "chat.rules", Content: "on stage Nowe: send chat text \"Dzień dobry\"\n"}}
-	if _, err := c.rules.Deploy(ctx(t), connect.NewRequest(&v1.DeployRequest{Files: files})); err != nil {
+	if _, err := c.rules.Deploy(ctx(t), connect.NewRequest(&v1.DeployRequest{Files: files, Modules: rabat(t, "")})); err != nil {
 		t.Fatal(err)
 	}
 	d, err := c.crm.CreateItem(ctx(t), connect.NewRequest(&v1.CreateItemRequest{Entity: "deal", Fields: map[string]*v1.Value{

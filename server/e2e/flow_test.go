@@ -15,7 +15,7 @@ import (
 // deal; it returns the deal's ID.
 func deal(t *testing.T, c clients) string {
 	t.Helper()
-	dep, err := c.rules.Deploy(ctx(t), connect.NewRequest(&v1.DeployRequest{Files: examples(t)}))
+	dep, err := c.rules.Deploy(ctx(t), connect.NewRequest(&v1.DeployRequest{Files: examples(t), Modules: rabat(t, "examples/")}))
 	if err != nil {
 		t.Fatalf("deploy the examples: %v", err)
 	}
@@ -160,7 +160,7 @@ func TestFlow(t *testing.T) {
 	// running version stays.
 	bad := examples(t)
 	bad = append(bad, &v1.SourceFile{Path: "bad.rules", Content: "on stage Nowhere: send sms text \"x\"\n"})
-	_, err = c.rules.Deploy(ctx(t), connect.NewRequest(&v1.DeployRequest{Files: bad}))
+	_, err = c.rules.Deploy(ctx(t), connect.NewRequest(&v1.DeployRequest{Files: bad, Modules: rabat(t, "examples/")}))
 	if code(err) != connect.CodeInvalidArgument {
 		t.Fatalf("a bad deploy: %v, want InvalidArgument", err)
 	}
@@ -188,7 +188,7 @@ func TestFlow(t *testing.T) {
 	}
 
 	// Check answers the same diagnostics without deploying.
-	chk, err := c.rules.Check(ctx(t), connect.NewRequest(&v1.CheckRequest{Files: bad}))
+	chk, err := c.rules.Check(ctx(t), connect.NewRequest(&v1.CheckRequest{Files: bad, Modules: rabat(t, "examples/")}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +204,7 @@ func TestFlow(t *testing.T) {
 		}
 		smaller = append(smaller, f)
 	}
-	pl, err := c.rules.Plan(ctx(t), connect.NewRequest(&v1.PlanRequest{Files: smaller}))
+	pl, err := c.rules.Plan(ctx(t), connect.NewRequest(&v1.PlanRequest{Files: smaller, Modules: rabat(t, "examples/")}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +212,7 @@ func TestFlow(t *testing.T) {
 		t.Errorf("plan against version %d:\n%s", pl.Msg.BaseVersion, pl.Msg.Text)
 	}
 	one := int64(1)
-	dep, err := c.rules.Deploy(ctx(t), connect.NewRequest(&v1.DeployRequest{Files: smaller, ExpectedVersion: &one}))
+	dep, err := c.rules.Deploy(ctx(t), connect.NewRequest(&v1.DeployRequest{Files: smaller, ExpectedVersion: &one, Modules: rabat(t, "examples/")}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +220,7 @@ func TestFlow(t *testing.T) {
 		t.Errorf("deploy: version %d; its plan\n%s\nthe plan asked before\n%s", dep.Msg.Version, dep.Msg.Text, pl.Msg.Text)
 	}
 	// The same expectation again: version 2 runs now, so it is refused.
-	if _, err := c.rules.Deploy(ctx(t), connect.NewRequest(&v1.DeployRequest{Files: smaller, ExpectedVersion: &one})); code(err) != connect.CodeFailedPrecondition {
+	if _, err := c.rules.Deploy(ctx(t), connect.NewRequest(&v1.DeployRequest{Files: smaller, ExpectedVersion: &one, Modules: rabat(t, "examples/")})); code(err) != connect.CodeFailedPrecondition {
 		t.Errorf("a deploy expecting version 1 over 2: %v", err)
 	}
 	rb, err := c.rules.Rollback(ctx(t), connect.NewRequest(&v1.RollbackRequest{Version: 1}))

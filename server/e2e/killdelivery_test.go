@@ -43,7 +43,7 @@ on stage Nowe after 1s: send sms to client.phone[mobile] text "later {deal.title
 `
 	c := s.client(key)
 	if _, err := c.rules.Deploy(ctx(t), connect.NewRequest(&v1.DeployRequest{Files: []*v1.SourceFile{
-		{Path: "workspace.rules", Content: string(ws)}, {Path: "k.rules", Content: rules}}})); err != nil {
+		{Path: "workspace.rules", Content: string(ws)}, {Path: "k.rules", Content: rules}}, Modules: rabat(t, "")})); err != nil {
 		t.Fatal(err)
 	}
 	ola, err := c.crm.CreateItem(ctx(t), connect.NewRequest(&v1.CreateItemRequest{Entity: "contact", Fields: map[string]*v1.Value{

@@ -36,7 +36,7 @@ func TestLoadCheck(t *testing.T) {
 	s := start(t, data, "--rate-limit", "0")
 	c := s.client(key)
 	files := examples(t)
-	req := &v1.CheckRequest{Files: files}
+	req := &v1.CheckRequest{Files: files, Modules: rabat(t, "examples/")}
 	for range 20 { // warm up
 		if _, err := c.rules.Check(ctx(t), connect.NewRequest(req)); err != nil {
 			t.Fatal(err)
@@ -68,7 +68,7 @@ func TestLoadCheck(t *testing.T) {
 						fs := append([]*v1.SourceFile(nil), files...)
 						last := fs[len(fs)-1]
 						fs[len(fs)-1] = &v1.SourceFile{Path: last.Path, Content: last.Content + fmt.Sprintf("\n# request %d\n", i)}
-						r = &v1.CheckRequest{Files: fs}
+						r = &v1.CheckRequest{Files: fs, Modules: req.Modules}
 					}
 					t0 := time.Now()
 					res, err := c.rules.Check(ctx(t), connect.NewRequest(r))
@@ -167,7 +167,7 @@ func TestLoadDelivery(t *testing.T) {
 on stage Nowe: send email to client.email[work] from sklep subject "Oferta {deal.title}" body "Dzień dobry {contact.name}"
 `
 	if _, err := c.rules.Deploy(ctx(t), connect.NewRequest(&v1.DeployRequest{Files: []*v1.SourceFile{
-		{Path: "workspace.rules", Content: string(ws)}, {Path: "d.rules", Content: rules}}})); err != nil {
+		{Path: "workspace.rules", Content: string(ws)}, {Path: "d.rules", Content: rules}}, Modules: rabat(t, "")})); err != nil {
 		t.Fatal(err)
 	}
 	jan, err := c.crm.CreateItem(ctx(t), connect.NewRequest(&v1.CreateItemRequest{Entity: "contact", Fields: map[string]*v1.Value{

@@ -229,6 +229,20 @@ func examples(t *testing.T) []*v1.SourceFile {
 	return out
 }
 
+// rabat is the WebAssembly module of the examples' custom action
+// (examples/actions/wat), as a request carries it: its path is the one
+// the checker resolves from a workspace.rules whose path starts with
+// prefix ("examples/" for examples(t), "" for a workspace.rules at the
+// top).
+func rabat(t *testing.T, prefix string) []*v1.ModuleFile {
+	t.Helper()
+	b, err := os.ReadFile("../../examples/actions/wat/rabat.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []*v1.ModuleFile{{Path: prefix + "actions/wat/rabat.wasm", Data: b}}
+}
+
 func ctx(t *testing.T) context.Context {
 	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)

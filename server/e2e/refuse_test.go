@@ -53,7 +53,7 @@ func TestTenants(t *testing.T) {
 	if _, err := b.events.Ingest(ctx(t), connect.NewRequest(&v1.IngestRequest{EventId: "x", Item: id, Event: "invoice paid"})); code(err) != connect.CodeFailedPrecondition {
 		t.Errorf("globex, with nothing deployed, sends an event to acme's deal: %v", err)
 	}
-	if _, err := b.rules.Deploy(ctx(t), connect.NewRequest(&v1.DeployRequest{Files: examples(t)})); err != nil {
+	if _, err := b.rules.Deploy(ctx(t), connect.NewRequest(&v1.DeployRequest{Files: examples(t), Modules: rabat(t, "examples/")})); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := b.events.Ingest(ctx(t), connect.NewRequest(&v1.IngestRequest{EventId: "x", Item: id, Event: "invoice paid"})); code(err) != connect.CodeNotFound {
@@ -192,7 +192,7 @@ func TestProtocols(t *testing.T) {
 	data := t.TempDir()
 	key := newKey(t, data, "acme")
 	s := start(t, data)
-	if _, err := s.client(key).rules.Deploy(ctx(t), connect.NewRequest(&v1.DeployRequest{Files: examples(t)})); err != nil {
+	if _, err := s.client(key).rules.Deploy(ctx(t), connect.NewRequest(&v1.DeployRequest{Files: examples(t), Modules: rabat(t, "examples/")})); err != nil {
 		t.Fatal(err)
 	}
 	for name, opts := range protocols {

@@ -36,16 +36,26 @@ func newCheckCache(max int) *checkCache {
 	return &checkCache{max: max, entries: map[[32]byte]*list.Element{}, order: list.New(), inflight: map[[32]byte]*checkCall{}}
 }
 
-// filesKey hashes the files, each path and content with its length.
-func filesKey(files []*v1.SourceFile) [32]byte {
+// filesKey hashes the files and the modules, each path and content with
+// its length, the count of files first: the same rules with other module
+// bytes are another check, and no file can pass for a module.
+func filesKey(files []*v1.SourceFile, mods []*v1.ModuleFile) [32]byte {
 	h := sha256.New()
 	var n [8]byte
+	put := func(b []byte) {
+		binary.BigEndian.PutUint64(n[:], uint64(len(b)))
+		h.Write(n[:])
+		h.Write(b)
+	}
+	binary.BigEndian.PutUint64(n[:], uint64(len(files)))
+	h.Write(n[:])
 	for _, f := range files {
-		for _, s := range []string{f.GetPath(), f.GetContent()} {
-			binary.BigEndian.PutUint64(n[:], uint64(len(s)))
-			h.Write(n[:])
-			h.Write([]byte(s))
-		}
+		put([]byte(f.GetPath()))
+		put([]byte(f.GetContent()))
+	}
+	for _, m := range mods {
+		put([]byte(m.GetPath()))
+		put(m.GetData())
 	}
 	var k [32]byte
 	h.Sum(k[:0])
@@ -54,8 +64,8 @@ func filesKey(files []*v1.SourceFile) [32]byte {
 
 // get answers from the cache or by check, once for concurrent callers of
 // the same files. Answers are shared: callers must not change them.
-func (c *checkCache) get(files []*v1.SourceFile, check func() (*v1.CheckResponse, error)) (*v1.CheckResponse, error) {
-	k := filesKey(files)
+func (c *checkCache) get(files []*v1.SourceFile, mods []*v1.ModuleFile, check func() (*v1.CheckResponse, error)) (*v1.CheckResponse, error) {
+	k := filesKey(files, mods)
 	c.mu.Lock()
 	if e, ok := c.entries[k]; ok {
 		c.order.MoveToFront(e)

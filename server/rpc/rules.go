@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"sort"
+	"strings"
 
 	"connectrpc.com/connect"
 
@@ -75,8 +77,12 @@ func (s Rules) Check(_ context.Context, req *connect.Request[v1.CheckRequest]) (
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.checks().get(req.Msg.GetFiles(), func() (*v1.CheckResponse, error) {
-		ch, err := compile.Check(srcs)
+	conf, err := checkConfig(req.Msg.GetModules())
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.checks().get(req.Msg.GetFiles(), req.Msg.GetModules(), func() (*v1.CheckResponse, error) {
+		ch, err := compile.CheckWith(srcs, conf)
 		if err != nil {
 			return nil, connect.NewError(connect.CodeInternal, err)
 		}
@@ -109,14 +115,19 @@ func (s Rules) Format(_ context.Context, req *connect.Request[v1.FormatRequest])
 	return connect.NewResponse(out), nil
 }
 
-// compileSet checks a rule set and lowers it; a rule set with errors is
-// InvalidArgument with every diagnostic as a CheckFailure detail.
-func compileSet(files []*v1.SourceFile) (*ir.Program, []*v1.Diagnostic, error) {
+// compileSet checks a rule set with the modules sent and lowers it; a rule
+// set with errors is InvalidArgument with every diagnostic as a
+// CheckFailure detail.
+func compileSet(files []*v1.SourceFile, mods []*v1.ModuleFile) (*ir.Program, []*v1.Diagnostic, error) {
 	srcs, err := sources(files)
 	if err != nil {
 		return nil, nil, err
 	}
-	ch, err := compile.Check(srcs)
+	conf, err := checkConfig(mods)
+	if err != nil {
+		return nil, nil, err
+	}
+	ch, err := compile.CheckWith(srcs, conf)
 	if err != nil {
 		return nil, nil, connect.NewError(connect.CodeInternal, err)
 	}
@@ -182,7 +193,7 @@ func (s Rules) Plan(ctx context.Context, req *connect.Request[v1.PlanRequest]) (
 	if err != nil {
 		return nil, err
 	}
-	prog, ds, err := compileSet(req.Msg.GetFiles())
+	prog, ds, err := compileSet(req.Msg.GetFiles(), req.Msg.GetModules())
 	if err != nil {
 		return nil, err
 	}
@@ -220,8 +231,10 @@ func countPending(t *tenant.Tenant, p *plan.Plan) error {
 }
 
 // deploy deploys a program over the tenant's running one, refusing it
-// when the caller expected another version to be running.
-func (s Rules) deploy(ctx context.Context, prog *ir.Program, expected *int64) (*engine.Result, error) {
+// when the caller expected another version to be running. The modules it
+// pins are stored first, from mods (a Deploy's request); a rollback sends
+// none and needs them stored already.
+func (s Rules) deploy(ctx context.Context, prog *ir.Program, expected *int64, mods []*v1.ModuleFile, rollback int64) (*engine.Result, error) {
 	t, err := s.tenantOf(ctx)
 	if err != nil {
 		return nil, err
@@ -231,6 +244,15 @@ func (s Rules) deploy(ctx context.Context, prog *ir.Program, expected *int64) (*
 	if expected != nil && *expected != t.Engine.Version() {
 		return nil, connect.NewError(connect.CodeFailedPrecondition,
 			errors.New("version "+itoa64(t.Engine.Version())+" is running, not the expected "+itoa64(*expected)+": plan again against it"))
+	}
+	if rollback > 0 {
+		if missing := t.Modules.Missing(prog); len(missing) > 0 {
+			return nil, connect.NewError(connect.CodeFailedPrecondition, fmt.Errorf(
+				"version %d runs modules the tenant does not keep: %s (it was deployed before modules were kept, or they were removed): deploy its rule set again with the modules",
+				rollback, strings.Join(missing, ", ")))
+		}
+	} else if err := storeModules(t, prog, mods); err != nil {
+		return nil, connect.NewError(connect.CodeInternal, err)
 	}
 	// Counted before the deploy, under DeployMu: a timer that fires in
 	// between is counted, as `diff --data` would have.
@@ -255,11 +277,11 @@ func (s Rules) deploy(ctx context.Context, prog *ir.Program, expected *int64) (*
 
 // Deploy checks the rule set and deploys it.
 func (s Rules) Deploy(ctx context.Context, req *connect.Request[v1.DeployRequest]) (*connect.Response[v1.DeployResponse], error) {
-	prog, ds, err := compileSet(req.Msg.GetFiles())
+	prog, ds, err := compileSet(req.Msg.GetFiles(), req.Msg.GetModules())
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.deploy(ctx, prog, req.Msg.ExpectedVersion)
+	res, err := s.deploy(ctx, prog, req.Msg.ExpectedVersion, req.Msg.GetModules(), 0)
 	if err != nil {
 		return nil, err
 	}
@@ -317,7 +339,7 @@ func (s Rules) Rollback(ctx context.Context, req *connect.Request[v1.RollbackReq
 	if v < 1 || v > int64(len(progs)) {
 		return nil, notFound("no version %d: versions 1 to %d are deployed (ListVersions)", v, len(progs))
 	}
-	res, err := s.deploy(ctx, progs[v-1], req.Msg.ExpectedVersion)
+	res, err := s.deploy(ctx, progs[v-1], req.Msg.ExpectedVersion, nil, v)
 	if err != nil {
 		return nil, err
 	}

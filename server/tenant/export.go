@@ -13,29 +13,43 @@ import (
 
 	"github.com/stagecraft/stagecraft/runtime/engine"
 	"github.com/stagecraft/stagecraft/runtime/store"
+	"github.com/stagecraft/stagecraft/runtime/wasm"
 )
 
-// A tenant's export is its input log, the state that is not in the log
-// (the dispatcher's: which messages went out), and a checksum, as JSON
-// lines:
+// A tenant's export is its input log, what its inputs need that is not
+// in the log (the modules of custom actions), the state that is not in
+// the log (the dispatcher's: which messages went out), and a checksum, as
+// JSON lines:
 //
-//	{"stagecraft":"tenant","format":1,"tenant":"acme"}
+//	{"stagecraft":"tenant","format":2,"tenant":"acme"}
+//	{"module":{"hash":"sha256:...","data":"BASE64"}}  each stored module
 //	{"input":{...}}          each acknowledged input, in order
 //	{"side":{"k":...,"v":...}} each delivery record of the side store
-//	{"end":{"inputs":N,"sides":M,"sha256":"..."}}  of every line before
+//	{"end":{"inputs":N,"sides":M,"modules":K,"sha256":"..."}}  of every line before
 //
-// Importing replays the inputs into a fresh store, with the limits they
-// ran under, which gives the engine's store byte for byte (the log is
-// enough to rebuild everything: spec/storage.md); the event-ID table is
-// rebuilt from the log as at any opening.
+// Importing stores the modules, then replays the inputs into a fresh
+// store, with the limits they ran under, which gives the engine's store
+// byte for byte (the log and the modules are enough to rebuild
+// everything: spec/storage.md; a custom action called again with the same
+// module and inputs gives the same outputs); the event-ID table is
+// rebuilt from the log as at any opening. The modules come before the
+// inputs because replaying an item's input runs them.
 
-// ExportFormat is the format of an export.
-const ExportFormat = 1
+// ExportFormat is the format of an export. Format 1, from before modules
+// were kept, has no module lines and is still imported.
+const ExportFormat = 2
+
+// exportModule is one stored module.
+type exportModule struct {
+	Hash string `json:"hash"`
+	Data []byte `json:"data"`
+}
 
 type exportLine struct {
 	Stagecraft string        `json:"stagecraft,omitempty"`
 	Format     int           `json:"format,omitempty"`
 	Tenant     string        `json:"tenant,omitempty"`
+	Module     *exportModule `json:"module,omitempty"`
 	Input      *engine.Input `json:"input,omitempty"`
 	Side       *sideKV       `json:"side,omitempty"`
 	End        *exportEnd    `json:"end,omitempty"`
@@ -47,9 +61,10 @@ type sideKV struct {
 }
 
 type exportEnd struct {
-	Inputs int    `json:"inputs"`
-	Sides  int    `json:"sides"`
-	SHA256 string `json:"sha256"`
+	Inputs  int    `json:"inputs"`
+	Sides   int    `json:"sides"`
+	Modules int    `json:"modules,omitempty"`
+	SHA256  string `json:"sha256"`
 }
 
 // Export writes a tenant of a data folder (its server stopped: the stores
@@ -88,6 +103,20 @@ func Export(data, name string, w io.Writer, lib engine.Library) (inputs int, err
 	if err := write(exportLine{Stagecraft: "tenant", Format: ExportFormat, Tenant: name}); err != nil {
 		return 0, err
 	}
+	mods := NewModules(ModulesDir(dir))
+	hashes, err := mods.List()
+	if err != nil {
+		return 0, fmt.Errorf("tenant %s: listing its modules: %w", name, err)
+	}
+	for _, h := range hashes {
+		b, err := mods.Get(h) // a damaged module fails the export, not the import
+		if err != nil {
+			return 0, fmt.Errorf("tenant %s: %w", name, err)
+		}
+		if err := write(exportLine{Module: &exportModule{Hash: h, Data: b}}); err != nil {
+			return 0, err
+		}
+	}
 	var werr error
 	err = e.LogFrom(1, func(in engine.Input) bool {
 		inputs++
@@ -106,16 +135,18 @@ func Export(data, name string, w io.Writer, lib engine.Library) (inputs int, err
 	if err := errors.Join(err, werr); err != nil {
 		return 0, err
 	}
-	b, _ := json.Marshal(exportLine{End: &exportEnd{Inputs: inputs, Sides: sides, SHA256: hex.EncodeToString(h.Sum(nil))}})
+	b, _ := json.Marshal(exportLine{End: &exportEnd{Inputs: inputs, Sides: sides, Modules: len(hashes), SHA256: hex.EncodeToString(h.Sum(nil))}})
 	if _, err := bw.Write(append(b, '\n')); err != nil {
 		return 0, err
 	}
 	return inputs, bw.Flush()
 }
 
-// Import makes a tenant of a data folder from an export, replaying its
-// inputs; the tenant must not have a store yet. A damaged or cut export
-// is refused (the stores made so far are removed).
+// Import makes a tenant of a data folder from an export, storing its
+// modules and replaying its inputs; the tenant must not have a store yet.
+// A damaged or cut export is refused (the stores made so far are
+// removed). Custom actions run on a WebAssembly host of the import's own,
+// caching compiled code where the server does, unless lib has its Custom.
 func Import(data, name string, r io.Reader, lib engine.Library, opts engine.Options) (inputs int, err error) {
 	dir := Dir(data, name)
 	if _, err := os.Stat(dir); err == nil {
@@ -139,6 +170,12 @@ func Import(data, name string, r io.Reader, lib engine.Library, opts engine.Opti
 		return 0, err
 	}
 	defer func() { err = errors.Join(err, side.Close()) }()
+	mods := NewModules(ModulesDir(dir))
+	if lib.Custom == nil {
+		host := &hostOnce{opts: wasm.Options{CacheDir: WasmCacheDir(data)}}
+		defer host.close()
+		lib.Custom = newRunner(host, mods)
+	}
 	e, err := engine.Open(st, lib, opts)
 	if err != nil {
 		return 0, err
@@ -146,7 +183,8 @@ func Import(data, name string, r io.Reader, lib engine.Library, opts engine.Opti
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
 	var h hash.Hash = sha256.New()
-	line, sides, ended := 0, 0, false
+	line, sides, modules, ended := 0, 0, 0, false
+	format := 0
 	b := side.NewBatch()
 	defer b.Discard()
 	for sc.Scan() {
@@ -160,9 +198,25 @@ func Import(data, name string, r io.Reader, lib engine.Library, opts engine.Opti
 		}
 		switch {
 		case line == 1:
-			if l.Stagecraft != "tenant" || l.Format != ExportFormat {
-				return 0, fmt.Errorf("not a tenant export of format %d", ExportFormat)
+			if l.Stagecraft != "tenant" || l.Format < 1 || l.Format > ExportFormat {
+				return 0, fmt.Errorf("not a tenant export of format 1 to %d", ExportFormat)
 			}
+			format = l.Format
+		case l.Module != nil:
+			switch {
+			case format < 2:
+				return 0, fmt.Errorf("line %d: a module in an export of format %d", line, format)
+			case inputs > 0:
+				return 0, fmt.Errorf("line %d: a module after the inputs: the inputs that run it would have replayed without it", line)
+			}
+			h, err := mods.Put(l.Module.Data)
+			if err != nil {
+				return 0, fmt.Errorf("line %d: %v", line, err)
+			}
+			if h != l.Module.Hash {
+				return 0, fmt.Errorf("line %d: the module named %s has the bytes of %s: the export is damaged", line, l.Module.Hash, h)
+			}
+			modules++
 		case l.Input != nil:
 			want := int64(inputs + 1)
 			if l.Input.Seq != want {
@@ -176,7 +230,7 @@ func Import(data, name string, r io.Reader, lib engine.Library, opts engine.Opti
 			b.Set([]byte(l.Side.K), l.Side.V)
 			sides++
 		case l.End != nil:
-			if l.End.Inputs != inputs || l.End.Sides != sides || l.End.SHA256 != hex.EncodeToString(h.Sum(nil)) {
+			if l.End.Inputs != inputs || l.End.Sides != sides || l.End.Modules != modules || l.End.SHA256 != hex.EncodeToString(h.Sum(nil)) {
 				return 0, fmt.Errorf("line %d: the export is damaged: its checksum or counts do not match", line)
 			}
 			ended = true

@@ -25,6 +25,7 @@ import (
 
 	"github.com/stagecraft/stagecraft/runtime/engine"
 	"github.com/stagecraft/stagecraft/runtime/store"
+	"github.com/stagecraft/stagecraft/runtime/wasm"
 	"github.com/stagecraft/stagecraft/server/auth"
 )
 
@@ -32,10 +33,13 @@ import (
 type Tenant struct {
 	Name   string
 	Engine *engine.Engine
-	st     *store.Store // the engine's
-	side   *store.Store // the server's own: event IDs, delivery state
-	log    *slog.Logger
-	events *events
+	// Modules holds the WebAssembly modules of its versions' custom
+	// actions, by hash: a deploy stores them before the version commits.
+	Modules *Modules
+	st      *store.Store // the engine's
+	side    *store.Store // the server's own: event IDs, delivery state
+	log     *slog.Logger
+	events  *events
 	// DeployMu orders deploys: one checks the running version and
 	// deploys over it before the next looks.
 	DeployMu sync.Mutex
@@ -85,6 +89,12 @@ type Options struct {
 	// Committed is called after each input a tenant commits (a tick's
 	// chunks included), to wake its dispatcher, say. It must not block.
 	Committed func(*Tenant)
+	// Wasm are the limits of custom actions (runtime/wasm's defaults for
+	// zero fields). One host serves every tenant: modules are shared by
+	// hash, never by name, so no tenant can run another's under its name.
+	// CacheDir defaults to DATA/cache/wasm, wazero's compiled code, so a
+	// restart does not compile every module again.
+	Wasm wasm.Options
 }
 
 // Registry is the set of open tenants of a data folder.
@@ -93,6 +103,7 @@ type Registry struct {
 	lib  engine.Library
 	opts Options
 	log  *slog.Logger
+	host *hostOnce
 
 	mu      sync.Mutex
 	tenants map[string]*Tenant
@@ -107,7 +118,11 @@ func NewRegistry(data string, lib engine.Library, opts Options, log *slog.Logger
 	if opts.Wall == nil {
 		opts.Wall = time.Now
 	}
-	return &Registry{dir: filepath.Join(data, "tenants"), lib: lib, opts: opts, log: log, tenants: map[string]*Tenant{}}
+	if opts.Wasm.CacheDir == "" {
+		opts.Wasm.CacheDir = WasmCacheDir(data)
+	}
+	return &Registry{dir: filepath.Join(data, "tenants"), lib: lib, opts: opts, log: log, tenants: map[string]*Tenant{},
+		host: &hostOnce{opts: opts.Wasm}}
 }
 
 // OpenAll opens every tenant that has a folder, so that their clocks run
@@ -160,7 +175,7 @@ func (r *Registry) Get(name string) (*Tenant, error) {
 	if t := r.tenants[name]; t != nil {
 		return t, nil
 	}
-	t, err := open(filepath.Join(r.dir, name), name, r.lib, r.opts, r.log.With("tenant", name))
+	t, err := open(filepath.Join(r.dir, name), name, r.lib, r.host, r.opts, r.log.With("tenant", name))
 	if err != nil {
 		return nil, fmt.Errorf("tenant %s: %w", name, err)
 	}
@@ -205,19 +220,29 @@ func (r *Registry) Close() error {
 	for _, t := range ts {
 		errs = append(errs, t.Close())
 	}
+	errs = append(errs, r.host.close()) // no engine calls it any more
 	return errors.Join(errs...)
 }
 
 // Dir is where a tenant of the data folder keeps its stores.
 func Dir(data, name string) string { return filepath.Join(data, "tenants", name) }
 
+// WasmCacheDir is where the WebAssembly host of a data folder caches
+// compiled modules: wazero's own files, shared by the tenants (a module is
+// compiled once whichever tenant runs it) and safe to delete.
+func WasmCacheDir(data string) string { return filepath.Join(data, "cache", "wasm") }
+
 // EngineDir and SideDir are the folders of a tenant's two stores.
 func EngineDir(tenantDir string) string { return filepath.Join(tenantDir, "engine") }
 func SideDir(tenantDir string) string   { return filepath.Join(tenantDir, "server") }
 
-func open(dir, name string, lib engine.Library, opts Options, log *slog.Logger) (*Tenant, error) {
+func open(dir, name string, lib engine.Library, host *hostOnce, opts Options, log *slog.Logger) (*Tenant, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
+	}
+	mods := NewModules(ModulesDir(dir))
+	if lib.Custom == nil { // lib is a copy: this runner is this tenant's
+		lib.Custom = newRunner(host, mods)
 	}
 	st, err := store.Open(EngineDir(dir), nil)
 	if err != nil {
@@ -234,7 +259,7 @@ func open(dir, name string, lib engine.Library, opts Options, log *slog.Logger) 
 		side.Close()
 		return nil, err
 	}
-	t := &Tenant{Name: name, Engine: e, st: st, side: side, log: log, wall: opts.Wall,
+	t := &Tenant{Name: name, Engine: e, Modules: mods, st: st, side: side, log: log, wall: opts.Wall,
 		stop: make(chan struct{}), done: make(chan struct{})}
 	if opts.Ticked != nil {
 		t.ticked = func(res *engine.Result) { opts.Ticked(name, res) }

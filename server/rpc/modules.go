@@ -1,0 +1,92 @@
+package rpc
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+	"testing/fstest"
+
+	"github.com/stagecraft/stagecraft/compiler/check"
+	"github.com/stagecraft/stagecraft/compiler/ir"
+	v1 "github.com/stagecraft/stagecraft/gen/stagecraft/v1"
+	"github.com/stagecraft/stagecraft/server/tenant"
+)
+
+// MaxModules is the most modules one request may carry; a rule set of a
+// thousand files rarely names a handful.
+const MaxModules = 100
+
+// MaxModuleBytes is the most bytes one module may have (within the
+// request's size limit, which counts every module's bytes too).
+const MaxModuleBytes = tenant.MaxModuleBytes
+
+// requestModules is the file system the checker reads a request's modules
+// from: only the bytes the request carries, by their paths, so that a rule
+// set names nothing on the server's disk (an absolute path or one that
+// climbs out with ".." in a rules file finds nothing here, E008). A
+// module's path must be one a rules file can name: relative, clean,
+// slash-separated.
+func requestModules(mods []*v1.ModuleFile) (fs.FS, error) {
+	if len(mods) > MaxModules {
+		return nil, invalid("%d modules; a request carries at most %d", len(mods), MaxModules)
+	}
+	fsys := fstest.MapFS{}
+	for i, m := range mods {
+		p := m.GetPath()
+		switch {
+		case p == "":
+			return nil, invalid("module %d has no path: give the path its custom action resolves to (the rules file's folder joined with the path it writes)", i+1)
+		case strings.HasPrefix(p, "/") || path.IsAbs(p):
+			return nil, invalid("module path %q is absolute: give it relative to the rule set, as the rules files' paths are", p)
+		case strings.Contains(p, `\`):
+			return nil, invalid("module path %q has a backslash: separate folders with /", p)
+		case !fs.ValidPath(p):
+			return nil, invalid("module path %q is not a clean relative path (no \"..\", \".\" or empty elements, no trailing /)", p)
+		case len(m.GetData()) == 0:
+			return nil, invalid("module %q has no data: send the module's bytes (base64 in JSON)", p)
+		case len(m.GetData()) > MaxModuleBytes:
+			return nil, invalid("module %q has %d bytes; a module has at most %d MiB", p, len(m.GetData()), MaxModuleBytes>>20)
+		}
+		if _, dup := fsys[p]; dup {
+			return nil, invalid("module %q is given twice", p)
+		}
+		fsys[p] = &fstest.MapFile{Data: m.GetData(), Mode: 0o444}
+	}
+	return fsys, nil
+}
+
+// checkConfig is the checker's configuration for a request's modules.
+func checkConfig(mods []*v1.ModuleFile) (check.Config, error) {
+	fsys, err := requestModules(mods)
+	if err != nil {
+		return check.Config{}, err
+	}
+	return check.Config{Modules: fsys}, nil
+}
+
+// storeModules keeps with the tenant the modules that prog pins, from the
+// request's bytes, before the version that runs them commits: a crash in
+// between leaves a module no version names, never a version without its
+// module. The checker read the same bytes, so each must have the hash the
+// program pins; anything else is the server's bug, not the caller's.
+func storeModules(t *tenant.Tenant, prog *ir.Program, mods []*v1.ModuleFile) error {
+	byPath := make(map[string][]byte, len(mods))
+	for _, m := range mods {
+		byPath[m.GetPath()] = m.GetData()
+	}
+	for _, mod := range prog.Modules {
+		b, ok := byPath[mod.Path]
+		if !ok {
+			return fmt.Errorf("module %s was checked but is not in the request", mod.Path)
+		}
+		h, err := t.Modules.Put(b)
+		if err != nil {
+			return err
+		}
+		if h != mod.Hash {
+			return fmt.Errorf("module %s: stored as %s, checked as %s", mod.Path, h, mod.Hash)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,315 @@
+package tenant
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/stagecraft/stagecraft/compiler/ir"
+	"github.com/stagecraft/stagecraft/runtime/action"
+	"github.com/stagecraft/stagecraft/runtime/value"
+	"github.com/stagecraft/stagecraft/runtime/wasm"
+	"github.com/stagecraft/stagecraft/runtime/wasm/manifest"
+)
+
+// A tenant's custom actions (R-WASM, spec/wasm.md) run the modules its
+// deployed versions pin by hash. The server never reads a module from
+// where the rules say it lies: a deploy sends the bytes, and the tenant
+// keeps every module a version runs in its module store, a folder of
+// files named by their SHA-256 (DATA/tenants/NAME/modules/HEX.wasm). A
+// file is written once, atomically, and never changed, so a version stays
+// runnable after a restart, whatever was deployed since, and a rollback
+// finds its modules; an export carries them.
+
+// MaxModuleBytes bounds one module the server takes: a request holds it
+// in memory whole, and the engine's host compiles it. The checker's own
+// limit (check.MaxModuleSize, 64 MiB) is for files on a disk.
+const MaxModuleBytes = 16 << 20
+
+// ModulesDir is the folder of a tenant's module store.
+func ModulesDir(tenantDir string) string { return filepath.Join(tenantDir, "modules") }
+
+// Modules is a tenant's module store. It is safe for concurrent use:
+// files are only ever added, each by a rename.
+type Modules struct{ dir string }
+
+// NewModules is the module store in dir (made on the first Put).
+func NewModules(dir string) *Modules { return &Modules{dir: dir} }
+
+// hexOf is the hex digits of a hash written "sha256:HEX", or an error for
+// anything else, so that a hash never names a file outside the store.
+func hexOf(hash string) (string, error) {
+	h, ok := strings.CutPrefix(hash, "sha256:")
+	if !ok || len(h) != 64 || strings.Trim(h, "0123456789abcdef") != "" {
+		return "", fmt.Errorf("%q is not a module hash (sha256: and 64 lower-case hex digits)", hash)
+	}
+	return h, nil
+}
+
+func (m *Modules) file(hash string) (string, error) {
+	h, err := hexOf(hash)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(m.dir, h+".wasm"), nil
+}
+
+// Put stores a module and returns its hash. A module already stored
+// intact is not written again; one whose file no longer has its hash
+// (damage) is replaced. The file and the folder are synced before Put
+// returns, so a deploy that follows never pins a module a crash can lose.
+func (m *Modules) Put(b []byte) (string, error) {
+	if len(b) > MaxModuleBytes {
+		return "", fmt.Errorf("a module of %d bytes: at most %d MiB", len(b), MaxModuleBytes>>20)
+	}
+	hash := manifest.Hash(b)
+	name, _ := m.file(hash)
+	if _, err := m.Get(hash); err == nil {
+		return hash, nil
+	}
+	if err := os.MkdirAll(m.dir, 0o700); err != nil {
+		return "", err
+	}
+	tmp, err := os.CreateTemp(m.dir, ".put-*")
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(tmp.Name()) // after the rename, a no-op
+	_, err = tmp.Write(b)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), name)
+	}
+	if err == nil {
+		err = syncDir(m.dir)
+	}
+	if err != nil {
+		return "", fmt.Errorf("storing module %s: %w", hash, err)
+	}
+	return hash, nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	return errors.Join(err, d.Close())
+}
+
+// HashError is a stored module whose bytes are not those of its name.
+type HashError struct{ Want, Found string }
+
+func (e *HashError) Error() string {
+	return fmt.Sprintf("the stored module %s is damaged: its bytes hash to %s", e.Want, e.Found)
+}
+
+// Get reads a module by its hash, refusing a file whose bytes do not have
+// it (*HashError). A module not stored is fs.ErrNotExist.
+func (m *Modules) Get(hash string) ([]byte, error) {
+	name, err := m.file(hash)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxModuleBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if found := manifest.Hash(b); found != hash {
+		return nil, &HashError{Want: hash, Found: found}
+	}
+	return b, nil
+}
+
+// Has reports whether a module is stored (without reading it).
+func (m *Modules) Has(hash string) bool {
+	name, err := m.file(hash)
+	if err != nil {
+		return false
+	}
+	fi, err := os.Stat(name)
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// List is the hashes of the stored modules, sorted.
+func (m *Modules) List() ([]string, error) {
+	ents, err := os.ReadDir(m.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range ents {
+		h, ok := strings.CutSuffix(e.Name(), ".wasm")
+		if !ok || !e.Type().IsRegular() {
+			continue // a temporary file of a Put cut short by a crash
+		}
+		if _, err := hexOf("sha256:" + h); err == nil {
+			out = append(out, "sha256:"+h)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// Missing is the modules of p not in the store, as "PATH (HASH)".
+func (m *Modules) Missing(p *ir.Program) []string {
+	var out []string
+	for _, mod := range p.Modules {
+		if mod != nil && !m.Has(mod.Hash) {
+			out = append(out, fmt.Sprintf("%s (%s)", mod.Path, mod.Hash))
+		}
+	}
+	return out
+}
+
+// hostOnce is a WebAssembly host made on first use: a tenant that runs no
+// custom action never compiles anything, and a server whose tenants run
+// none starts no wazero runtime.
+type hostOnce struct {
+	opts wasm.Options
+	once sync.Once
+	host *wasm.Host
+	err  error
+}
+
+func (o *hostOnce) get(ctx context.Context) (*wasm.Host, error) {
+	o.once.Do(func() {
+		o.host, o.err = wasm.New(ctx, o.opts)
+		if o.err != nil && o.opts.CacheDir != "" {
+			// An unusable cache folder costs compile time, not the actions.
+			opts := o.opts
+			opts.CacheDir = ""
+			o.host, o.err = wasm.New(ctx, opts)
+		}
+	})
+	return o.host, o.err
+}
+
+func (o *hostOnce) close() error {
+	o.once.Do(func() { o.err = errors.New("closed") }) // none made: none made after this either
+	if o.host == nil {
+		return nil
+	}
+	return o.host.Close(context.Background())
+}
+
+// runner runs a tenant's custom actions: the engine's action.Custom. It
+// loads a module by the hash the program pins from the tenant's module
+// store, never by the path the rules wrote, and refuses bytes that do not
+// have that hash.
+type runner struct {
+	host *hostOnce
+	mods *Modules
+
+	mu     sync.Mutex
+	loaded map[string]loadedModule // by hash
+}
+
+// loadedModule is a module as the host took it, or the host's refusal:
+// the same bytes are refused again, so the refusal is kept rather than
+// compiling a bad module at every call.
+type loadedModule struct {
+	mod *wasm.Module
+	err error
+}
+
+var _ action.Custom = (*runner)(nil)
+
+func newRunner(host *hostOnce, mods *Modules) *runner {
+	return &runner{host: host, mods: mods, loaded: map[string]loadedModule{}}
+}
+
+// RunCustom runs one action of a pinned module. Its errors are those of
+// wasm.Runner: a module missing or damaged is a *wasm.ChangedError, then
+// the host's load errors and Module.Invoke's.
+func (r *runner) RunCustom(ctx context.Context, mod *ir.Module, call *ir.CustomCall, inputs map[string]value.Value) (action.CustomResult, error) {
+	m, err := r.module(ctx, mod)
+	if err != nil {
+		return action.CustomResult{}, err
+	}
+	if err := sameSignature(m.Manifest().Action(call.Action), call); err != nil {
+		return action.CustomResult{}, err
+	}
+	res, err := m.Invoke(ctx, call.Action, inputs)
+	return action.CustomResult{Outputs: res.Outputs, Log: res.Log}, err
+}
+
+func (r *runner) module(ctx context.Context, mod *ir.Module) (*wasm.Module, error) {
+	r.mu.Lock()
+	l, ok := r.loaded[mod.Hash]
+	r.mu.Unlock()
+	if ok {
+		return l.mod, l.err
+	}
+	b, err := r.mods.Get(mod.Hash)
+	if err != nil {
+		// Not kept: a deploy may store the module (or mend it) later.
+		ce := &wasm.ChangedError{Path: mod.Path, Pinned: mod.Hash}
+		var he *HashError
+		switch {
+		case errors.As(err, &he):
+			ce.Found = he.Found
+		case errors.Is(err, fs.ErrNotExist):
+			ce.Reason = "it is not in the tenant's module store (deploy the rule set again with its modules)"
+		default:
+			ce.Reason = err.Error()
+		}
+		return nil, ce
+	}
+	host, err := r.host.get(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("no WebAssembly host: %w", err)
+	}
+	l.mod, l.err = host.Load(ctx, b)
+	if l.err != nil && ctx.Err() != nil {
+		return nil, l.err // the caller gave up: not the module's fault, not kept
+	}
+	r.mu.Lock()
+	r.loaded[mod.Hash] = l
+	r.mu.Unlock()
+	return l.mod, l.err
+}
+
+// sameSignature refuses a call whose signature is not the manifest's:
+// with the hash pinned this takes an IR edited by hand.
+func sameSignature(a *manifest.Action, call *ir.CustomCall) error {
+	if a == nil {
+		return &wasm.InputError{Action: call.Action, Reason: "the module has no such action"}
+	}
+	same := func(ps []manifest.Param, qs []*ir.Param) bool {
+		if len(ps) != len(qs) {
+			return false
+		}
+		for i := range ps {
+			if ps[i].Name != qs[i].Name || ps[i].Type.String() != qs[i].Type || ps[i].Optional != qs[i].Optional {
+				return false
+			}
+		}
+		return true
+	}
+	if !same(a.Inputs, call.Inputs) || !same(a.Outputs, call.Outputs) {
+		return &wasm.InputError{Action: call.Action, Reason: "the program's signature of the action is not the module's manifest"}
+	}
+	return nil
+}
