@@ -123,4 +123,29 @@ type Custom interface {
 type CustomResult struct {
 	Outputs map[string]value.Value
 	Log     string
+	// MachineDependent marks a failure that is not a function of the
+	// module's bytes and the inputs but of the machine that made the call:
+	// a wall-clock time limit, a module file missing or changed on this
+	// disk, a caller that gave up. The engine records such an outcome with
+	// the input in its log, and a replay of that input uses the record
+	// instead of calling (spec/semantics.md, "Custom actions").
+	MachineDependent bool
+}
+
+type replayKey struct{}
+
+// Replaying marks the context of a call made while the engine replays a
+// logged input, whose original run completed this call with an outcome
+// that is a function of the module's bytes and the inputs (a machine-
+// dependent one would have been recorded and not called again). A Custom
+// should then not hold it to a wall-clock limit tighter than what a slower
+// machine needs to finish it (runtime/wasm gives it Options.ReplayTimeout).
+func Replaying(ctx context.Context) context.Context {
+	return context.WithValue(ctx, replayKey{}, true)
+}
+
+// IsReplaying reports whether ctx is a replay's (Replaying).
+func IsReplaying(ctx context.Context) bool {
+	b, _ := ctx.Value(replayKey{}).(bool)
+	return b
 }

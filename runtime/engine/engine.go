@@ -92,6 +92,11 @@ type Input struct {
 	Fields   map[string]value.Value `json:"fields,omitempty"`
 	Limit    int                    `json:"limit,omitempty"`   // tick: the most timers it fires; set by the engine
 	Program  []byte                 `json:"program,omitempty"` // deploy: the encoded program (ir.Encode)
+	// Set by the engine (recorded.go): the custom action calls the input
+	// made, and the outcomes of those the machine decided (a time limit),
+	// which a replay of the input uses instead of calling.
+	Calls    int       `json:"calls,omitempty"`
+	Outcomes []Outcome `json:"outcomes,omitempty"`
 }
 
 // Result is what an acknowledged input did.
@@ -314,6 +319,9 @@ func (e *Engine) run(ctx context.Context, in Input) (b *store.Batch, t *tx, err 
 		err = t.err
 	}
 	if err == nil {
+		err = t.endCustom()
+	}
+	if err == nil {
 		err = t.flush()
 	}
 	if err == nil && ctx.Err() != nil { // the last moment a cancellation can refuse it whole
@@ -427,6 +435,8 @@ type tx struct {
 	err      error           // the first error of a step that cannot return one: the input fails
 	until    []byte          // tick: the first timer key after those due
 	rescan   bool            // tick: a due timer was written or deleted since they were read
+	replay   replaying       // a replayed input's custom action calls (recorded.go)
+	logged   []byte          // the input's log record, written by endCustom
 }
 
 // fail makes the input fail with err (the first one wins) once its
@@ -438,6 +448,9 @@ func (t *tx) fail(err error) {
 }
 
 func (t *tx) run() error {
+	if err := t.beginCustom(); err != nil {
+		return err
+	}
 	in := &t.in
 	if in.Time < 0 {
 		return fmt.Errorf("input time %d is before 1970-01-01T00:00: times are seconds since then on the workspace's clock", in.Time)
@@ -516,7 +529,7 @@ func (t *tx) logInput() error {
 	if t.in.Kind != "deploy" && len(body) > MaxInputBytes { // a deploy is as large as its program
 		return fmt.Errorf("the input is %d bytes; at most %d are taken", len(body), MaxInputBytes)
 	}
-	t.b.Set(keyLog(t.in.Seq), body)
+	t.logged = body // written once the input's custom action calls are known (endCustom)
 	return nil
 }
 

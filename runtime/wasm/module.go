@@ -11,6 +11,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/sys"
 
+	"github.com/stagecraft/stagecraft/runtime/action"
 	"github.com/stagecraft/stagecraft/runtime/value"
 	"github.com/stagecraft/stagecraft/runtime/wasm/manifest"
 )
@@ -24,7 +25,14 @@ type Options struct {
 	MaxInput    int           // the inputs' JSON, bytes; default 64 KiB
 	MaxOutput   int           // the reply's JSON, bytes; default 64 KiB
 	MaxLog      int           // a call's log, bytes; default 16 KiB
-	CacheDir    string        // wazero's compilation cache on disk; "" keeps it in memory only
+	// ReplayTimeout replaces CallTimeout and InitTimeout (when longer) for
+	// a call made by a replay (action.Replaying): its original run
+	// finished it within the limit on its machine, and a replay must not
+	// decide otherwise because this machine is slower or busier; default
+	// 100 times CallTimeout. A call that did hit the limit was recorded
+	// and is not made again.
+	ReplayTimeout time.Duration
+	CacheDir      string // wazero's compilation cache on disk; "" keeps it in memory only
 }
 
 // Defaults.
@@ -56,6 +64,9 @@ func (o Options) withDefaults() Options {
 	if o.MaxLog == 0 {
 		o.MaxLog = DefaultMaxLog
 	}
+	if o.ReplayTimeout == 0 {
+		o.ReplayTimeout = 100 * o.CallTimeout
+	}
 	return o
 }
 
@@ -64,6 +75,7 @@ func (o Options) withDefaults() Options {
 // It is safe for concurrent use.
 type Host struct {
 	opts     Options
+	replay   Options // opts with the replay's time limits (limits)
 	rt       wazero.Runtime
 	cache    wazero.CompilationCache
 	hostDefs map[string]map[string]api.FunctionDefinition
@@ -96,7 +108,18 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 		rt.Close(ctx)
 		return nil, fmt.Errorf("wasm: host modules: %w", err)
 	}
-	return &Host{opts: opts, rt: rt, cache: cache, hostDefs: defs, modules: map[string]*Module{}}, nil
+	replay := opts
+	replay.CallTimeout, replay.InitTimeout = opts.ReplayTimeout, max(opts.InitTimeout, opts.ReplayTimeout)
+	return &Host{opts: opts, replay: replay, rt: rt, cache: cache, hostDefs: defs, modules: map[string]*Module{}}, nil
+}
+
+// limits are the limits of a call made under ctx: a replay's time limits
+// are Options.ReplayTimeout (action.Replaying).
+func (h *Host) limits(ctx context.Context) *Options {
+	if action.IsReplaying(ctx) {
+		return &h.replay
+	}
+	return &h.opts
 }
 
 // Close releases every module and the compilation cache (the files of a
@@ -259,7 +282,7 @@ func (m *Module) Call(ctx context.Context, action string, inputs map[string]valu
 // mistyped input), *LimitError, *TrapError, *OutputError, *ActionError;
 // or the caller's context error when ctx was done first.
 func (m *Module) Invoke(ctx context.Context, action string, inputs map[string]value.Value) (Result, error) {
-	opts := &m.host.opts
+	opts := m.host.limits(ctx)
 	a := m.man.Action(action)
 	if a == nil {
 		return Result{}, &InputError{Action: action, Reason: fmt.Sprintf("module %s has no such action", m.man.Name)}

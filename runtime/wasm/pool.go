@@ -145,7 +145,7 @@ func (inst *instance) restore(s *snapshot, globals []uint32) error {
 // instantiate makes a new instance, running the start functions given,
 // within Options.InitTimeout.
 func (m *Module) instantiate(ctx context.Context, start []string) (*instance, error) {
-	opts := &m.host.opts
+	opts := m.host.limits(ctx)
 	inst := &instance{mem: &linearMemory{limit: uint64(opts.MemoryPages) << 16}, box: &sandbox{}}
 	st := &callState{maxLog: opts.MaxLog}
 	ictx, cancel := context.WithTimeout(ctx, opts.InitTimeout)

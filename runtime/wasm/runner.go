@@ -95,16 +95,42 @@ func short(h string) string {
 // *ChangedError, the load errors of Host.Load, and those of Module.Invoke;
 // a signature that is not the manifest's (which the hash rules out) is an
 // *InputError.
+//
+// A call made under action.Replaying has Options.ReplayTimeout as its time
+// limit. The result is MachineDependent when the error is (MachineDependent).
 func (r *Runner) RunCustom(ctx context.Context, mod *ir.Module, call *ir.CustomCall, inputs map[string]value.Value) (action.CustomResult, error) {
 	m, err := r.module(ctx, mod)
 	if err != nil {
-		return action.CustomResult{}, err
+		return action.CustomResult{MachineDependent: MachineDependent(err)}, err
 	}
 	if err := sameSignature(m.Manifest().Action(call.Action), call); err != nil {
 		return action.CustomResult{}, err
 	}
 	res, err := m.Invoke(ctx, call.Action, inputs)
-	return action.CustomResult{Outputs: res.Outputs, Log: res.Log}, err
+	return action.CustomResult{Outputs: res.Outputs, Log: res.Log, MachineDependent: MachineDependent(err)}, err
+}
+
+// MachineDependent reports whether an error of a call is not a function of
+// the module's bytes and the inputs (with the workspace's limits), so that
+// calling again elsewhere could end otherwise: a time limit, measured on
+// the wall clock (a call's, or _initialize's); a module file that cannot
+// be read or changed on this machine's disk (*ChangedError); the caller's
+// own context. A memory, input, output or log limit, a trap, a bad reply,
+// the action's own error and a module refused at load are functions of
+// the bytes and inputs, and a replay reproduces them by calling again
+// (spec/semantics.md, "Custom actions").
+func MachineDependent(err error) bool {
+	var le *LimitError
+	var ce *ChangedError
+	switch {
+	case err == nil:
+		return false
+	case errors.As(err, &le):
+		return le.Limit == LimitTime
+	case errors.As(err, &ce):
+		return true
+	}
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // module is mod's loaded module, if its file still has the pinned hash.
