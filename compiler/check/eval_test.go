@@ -22,7 +22,7 @@ func evaluate(t *testing.T, p *ir.Program) {
 	w := &filled{p: p, pl: pl, items: map[string]*interp.Item{}}
 	check := func(x *ir.Expr, entity string) {
 		walk(x, func(x *ir.Expr) {
-			want := kindType(x.Kind)
+			want := kindType(string(x.Kind))
 			env := &interp.Env{World: w, Now: 1795424400} // 2026-11-23T09:00
 			env.Reset(w.item(entity))
 			got := pl.Plan(x, entity)(env)

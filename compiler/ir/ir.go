@@ -16,9 +16,12 @@ import (
 // Version 2: operators carry their overload (Expr.Overload).
 // Version 3: custom actions carry their module (Program.Modules, pinned by
 // hash) and their typed signature (Action.Call).
+// Version 4: fields carry their root (Expr.Root) and the clock's values
+// their builtin (Expr.Builtin), as the checker resolved them; kinds are
+// typed (Kind). Decode still reads version 3, upgrading it (upgrade.go).
 const (
 	Magic   = "SCIR"
-	Version = 3
+	Version = 4
 )
 
 // Program is a checked workspace.
@@ -81,7 +84,7 @@ type Entity struct {
 // Field is a field of an entity.
 type Field struct {
 	Name     string
-	Kind     string   // the type's kind: text, money, emails, entity, ...
+	Kind     Kind     // the type's kind: text, money, emails, entity, ...
 	Ref      string   // for an entity-valued field (or a list of them): the entity
 	MaxLen   int      `json:",omitempty"` // text: the longest value in characters
 	Values   []string `json:",omitempty"` // enum: the members
@@ -199,17 +202,23 @@ func findSetting(ss []*Setting, name string) *Setting {
 type Expr struct {
 	Op   Op
 	Pos  Pos
-	Kind string // the static type's kind
+	Kind Kind // the static type's kind
 	// Lit: the literal as written (Text: its value); Name: a builtin
-	// (now, today, tomorrow), an operator, a function, a variable, a test
-	// item or a root entity.
+	// (now, today, tomorrow), an operator, a function, a variable, or a
+	// field's first name, as written. The runtime reads it only where it is
+	// a reference: a function, a test item, an entity (Root).
 	Lit  string
 	Name string
-	Path []string // Field: the field names after the root; Var: the record's fields
-	Slot int      `json:",omitempty"` // Var: the variable's slot in Program.Vars
-	Sel  string   // TypeSel: the e-mail or phone type
-	X, Y *Expr
-	Args []*Expr // Call, List; Template: its parts (Lit text or expressions)
+	// Root: Field without X: what the first name is, which the runtime
+	// finds the item by.
+	Root Root `json:",omitempty"`
+	// Builtin: Builtin: the clock's value the name stands for.
+	Builtin Builtin  `json:",omitempty"`
+	Path    []string // Field: the field names after the root; Var: the record's fields
+	Slot    int      `json:",omitempty"` // Var: the variable's slot in Program.Vars
+	Sel     string   // TypeSel: the e-mail or phone type
+	X, Y    *Expr
+	Args    []*Expr // Call, List; Template: its parts (Lit text or expressions)
 	// Overload: Unary, Binary: the ID of the overload in the table of
 	// operators (runtime/value/ops) that the checker resolved the operator
 	// to, which the runtime runs; Name keeps the operator as written.
@@ -221,8 +230,8 @@ type Op string
 
 const (
 	OpLit      Op = "lit"      // Lit of Kind
-	OpBuiltin  Op = "builtin"  // Name: now, today, tomorrow
-	OpField    Op = "field"    // Name (an entity: deal, contact, client, ...; or a test item) . Path
+	OpBuiltin  Op = "builtin"  // Builtin (Name as written)
+	OpField    Op = "field"    // Root (Name as written) . Path; or X . Path
 	OpVar      Op = "var"      // Name . Path: a variable or action result
 	OpUnary    Op = "unary"    // Name X, by Overload
 	OpBinary   Op = "binary"   // X Name Y, by Overload
@@ -272,17 +281,27 @@ func Encode(p *Program) ([]byte, error) {
 	return append([]byte(fmt.Sprintf("%s%d\n", Magic, Version)), body...), nil
 }
 
-// Decode reads an encoded program, refusing another format or version.
+// Decode reads an encoded program, refusing another format: version 3,
+// still kept in stores and input logs, is upgraded (upgrade3); a newer
+// version, or a body whose enums hold a word this build does not know, is
+// refused.
 func Decode(b []byte) (*Program, error) {
 	head, body, ok := bytes.Cut(b, []byte("\n"))
 	if !ok || !bytes.HasPrefix(head, []byte(Magic)) {
 		return nil, fmt.Errorf("not a stagecraft program (no %s header)", Magic)
 	}
-	if v := string(head[len(Magic):]); v != fmt.Sprint(Version) {
-		return nil, fmt.Errorf("program format version %s; this build reads version %d", v, Version)
+	v := string(head[len(Magic):])
+	if v != fmt.Sprint(Version) && v != "3" {
+		return nil, fmt.Errorf("program format version %s; this build reads versions 3 to %d", v, Version)
 	}
 	var p Program
 	if err := json.Unmarshal(body, &p); err != nil {
+		return nil, fmt.Errorf("corrupt program: %v", err)
+	}
+	if v == "3" {
+		upgrade3(&p)
+	}
+	if err := p.validate(); err != nil {
 		return nil, fmt.Errorf("corrupt program: %v", err)
 	}
 	return &p, nil

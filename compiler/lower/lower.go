@@ -7,8 +7,8 @@
 package lower
 
 import (
+	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/stagecraft/stagecraft/compiler/check"
 	"github.com/stagecraft/stagecraft/compiler/ir"
@@ -18,9 +18,22 @@ import (
 	"github.com/stagecraft/stagecraft/lang/token"
 )
 
-// Lower turns a workspace that checked without errors into a Program.
-func Lower(fset *token.FileSet, files []*ast.File, info *check.Info) *ir.Program {
+// Program turns a workspace that checked without errors into a Program.
+// Every name is lowered from what the checker recorded for it (Info.Uses,
+// or for the few words it records no object for, Info.Types and the node
+// the name stands in); a name it recorded nothing for is an internal error,
+// naming its position, never a guess.
+func Program(fset *token.FileSet, files []*ast.File, info *check.Info) (p *ir.Program, err error) {
 	l := &lowerer{fset: fset, info: info, p: &ir.Program{}, rules: map[*check.Rule]int{}}
+	defer func() {
+		if e := recover(); e != nil {
+			ie, ok := e.(internalError)
+			if !ok {
+				panic(e)
+			}
+			p, err = nil, ie
+		}
+	}()
 	l.schema(files)
 	l.vars = map[string]int{}
 	for i, r := range info.Rules {
@@ -41,7 +54,31 @@ func Lower(fset *token.FileSet, files []*ast.File, info *check.Info) *ir.Program
 	for _, t := range info.Tests {
 		l.p.Tests = append(l.p.Tests, l.test(t))
 	}
-	return l.p
+	return l.p, nil
+}
+
+// Lower is Program for callers that hold a workspace known to have
+// checked: an internal error, which only a checker that left a name
+// unrecorded can cause, panics with its position.
+func Lower(fset *token.FileSet, files []*ast.File, info *check.Info) *ir.Program {
+	p, err := Program(fset, files, info)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+// internalError is a name of a checked workspace that lowering cannot
+// lower from the checker's side tables: a fault of the checker, not of the
+// rules. It unwinds the lowering (a panic that Program recovers), as deep
+// in an expression as it is found.
+type internalError struct{ msg string }
+
+func (e internalError) Error() string { return e.msg }
+
+// fail stops the lowering with an internal error at pos.
+func (l *lowerer) fail(pos token.Pos, format string, args ...any) {
+	panic(internalError{fmt.Sprintf("%s: internal error: lowering: ", l.pos(pos)) + fmt.Sprintf(format, args...)})
 }
 
 type lowerer struct {
@@ -49,8 +86,7 @@ type lowerer struct {
 	info  *check.Info
 	p     *ir.Program
 	rules map[*check.Rule]int
-	vars  map[string]int  // variable name -> slot
-	items map[string]bool // the current test's items
+	vars  map[string]int // variable name -> slot
 }
 
 func (l *lowerer) pos(p token.Pos) ir.Pos {
@@ -150,15 +186,34 @@ func literalText(e ast.Expr) string {
 	return ""
 }
 
-func kindOf(t *types.Type) string {
-	if t == nil {
-		return ""
+// kinds are the IR's kinds of the checker's, written out rather than
+// derived from types.Kind.String, so that renaming a kind in the checker
+// cannot change the programs it stores.
+var kinds = [...]ir.Kind{types.Invalid: ir.KindInvalid, types.Null: ir.KindNull, types.Text: ir.KindText,
+	types.Number: ir.KindNumber, types.Money: ir.KindMoney, types.Date: ir.KindDate, types.DateTime: ir.KindDateTime,
+	types.Time: ir.KindTime, types.Duration: ir.KindDuration, types.Bool: ir.KindBool, types.File: ir.KindFile,
+	types.URL: ir.KindURL, types.Enum: ir.KindEnum, types.Email: ir.KindEmail, types.Phone: ir.KindPhone,
+	types.Stage: ir.KindStage, types.Entity: ir.KindEntity, types.Record: ir.KindRecord, types.List: ir.KindList,
+	types.Resource: ir.KindResource}
+
+// kindOf is the IR's kind of a type; KindNone for no type.
+func kindOf(t *types.Type) ir.Kind {
+	switch {
+	case t == nil:
+		return ir.KindNone
+	case t.Multi && t.Kind == types.Email:
+		return ir.KindEmails
+	case t.Multi && t.Kind == types.Phone:
+		return ir.KindPhones
+	case int(t.Kind) < len(kinds) && kinds[t.Kind] != "":
+		return kinds[t.Kind]
 	}
-	if t.Multi {
-		return t.Kind.String() + "s"
-	}
-	return t.Kind.String()
+	return ir.KindInvalid // a kind added to the checker but not here: TestKinds fails
 }
+
+// litKinds are the kinds of literals, by how they are written.
+var litKinds = map[ast.LitKind]ir.Kind{ast.Number: ir.KindNumber, ast.Duration: ir.KindDuration, ast.Date: ir.KindDate,
+	ast.DateTime: ir.KindDateTime, ast.Clock: ir.KindTime, ast.String: ir.KindText, ast.Bool: ir.KindBool, ast.Null: ir.KindNull}
 
 func (l *lowerer) rule(r *check.Rule) *ir.Rule {
 	d := r.Decl
@@ -220,7 +275,7 @@ func (l *lowerer) settings(ss []*ast.Setting) []*ir.Setting {
 	var out []*ir.Setting
 	for _, s := range ss {
 		st := &ir.Setting{Name: s.Key.Name}
-		if id, ok := s.Value.(*ast.Ident); ok && id.Name == "auto" && l.info.Uses[id] == nil {
+		if l.auto(s) {
 			st.Auto = true
 		} else {
 			st.Value = l.expr(s.Value)
@@ -228,6 +283,18 @@ func (l *lowerer) settings(ss []*ast.Setting) []*ir.Setting {
 		out = append(out, st)
 	}
 	return out
+}
+
+// auto reports whether a setting's value is the keyword auto, its default:
+// the checker accepts it where the setting's declaration allows it, and
+// records no object for it, as for no keyword.
+func (l *lowerer) auto(s *ast.Setting) bool {
+	id, ok := s.Value.(*ast.Ident)
+	if !ok || id.Name != "auto" || l.info.Uses[id] != nil {
+		return false
+	}
+	decl, _ := l.info.Uses[s.Key].(*types.Setting)
+	return decl != nil && decl.Auto
 }
 
 func (l *lowerer) trigger(i int, t *check.Trigger) *ir.Trigger {
@@ -255,12 +322,10 @@ func (l *lowerer) trigger(i int, t *check.Trigger) *ir.Trigger {
 
 func (l *lowerer) test(d *ast.TestDecl) *ir.Test {
 	t := &ir.Test{Name: d.Name.Value, Pos: l.pos(d.Pos())}
-	l.items = map[string]bool{}
 	for _, s := range d.Stmts {
 		st := &ir.Step{Pos: l.pos(s.Pos())}
 		switch s := s.(type) {
 		case *ast.ItemStmt:
-			l.items[s.Name.Name] = true
 			st.Op, st.Entity, st.Item, st.Settings = "given", s.Entity.Name, s.Name.Name, l.settings(s.Settings)
 		case *ast.AtStmt:
 			st.Op, st.Value = "at", l.expr(s.Time)
@@ -293,7 +358,6 @@ func (l *lowerer) test(d *ast.TestDecl) *ir.Test {
 				}
 				if e.As != nil {
 					st.Bind = e.As.Name
-					l.items[e.As.Name] = true // a created deal or lead is an item of the test
 				}
 			case s.Timeline != nil:
 				st.Op, st.Item, st.Text, st.No = "expect-timeline", s.Timeline.Item.Name, s.Timeline.Text.Value, s.Timeline.No.IsValid()
@@ -306,7 +370,6 @@ func (l *lowerer) test(d *ast.TestDecl) *ir.Test {
 		}
 		t.Steps = append(t.Steps, st)
 	}
-	l.items = nil
 	return t
 }
 
@@ -317,16 +380,14 @@ func (l *lowerer) expr(e ast.Expr) *ir.Expr {
 	case *ast.ParenExpr:
 		return l.expr(e.X)
 	case *ast.BasicLit:
-		x.Op, x.Lit = ir.OpLit, e.Value
-		x.Kind = map[ast.LitKind]string{ast.Number: "number", ast.Duration: "duration", ast.Date: "date",
-			ast.DateTime: "datetime", ast.Clock: "time", ast.String: "text", ast.Bool: "bool", ast.Null: "null"}[e.Kind]
+		x.Op, x.Lit, x.Kind = ir.OpLit, e.Value, litKinds[e.Kind]
 		if e.IsTemplate() {
 			x.Op = ir.OpTemplate
 			for _, p := range e.Parts {
 				if p.Expr != nil {
 					x.Args = append(x.Args, l.expr(p.Expr))
 				} else {
-					x.Args = append(x.Args, &ir.Expr{Op: ir.OpLit, Kind: "text", Lit: p.Text})
+					x.Args = append(x.Args, &ir.Expr{Op: ir.OpLit, Kind: ir.KindText, Lit: p.Text})
 				}
 			}
 		}
@@ -371,42 +432,82 @@ func (l *lowerer) overload(e ast.Expr) string {
 	return "" // not checked: Lower takes only workspaces without errors
 }
 
-// ident lowers a name: an entity (deal, contact, ...), a variable, a test
-// item, a builtin, or a member written bare (a stage, an enum value, a
-// resource), which becomes its text.
+// ident lowers a name by what the checker resolved it to: a variable, the
+// item or one of its relations, a test's item, the clock, or a member
+// written bare (a stage, a resource, an enum's value), which becomes its
+// text. The names of the clock and of the roots are read from the
+// checker's objects, whose names are the checker's decision (a closed set
+// of predeclared words), not from the name written.
 func (l *lowerer) ident(id *ast.Ident, x *ir.Expr) *ir.Expr {
 	switch obj := l.info.Uses[id].(type) {
 	case *types.Var:
-		x.Op, x.Name, x.Slot = ir.OpVar, id.Name, l.vars[id.Name]
-		return x
-	case *types.EntityDef:
-		x.Op, x.Name = ir.OpField, id.Name
+		x.Op, x.Name, x.Slot = ir.OpVar, id.Name, l.vars[obj.Name]
 		return x
 	case *types.Root:
-		x.Op, x.Name = ir.OpField, id.Name
-		if obj.Name == "responsible" && obj.Entity != nil { // the item's field: deal.responsible
+		x.Op, x.Name, x.Root = ir.OpField, id.Name, l.root(id, obj)
+		if obj.Name == "responsible" { // the item's field: deal.responsible
 			x.Name, x.Path = obj.Entity.Name, []string{"responsible"}
 		}
 		return x
+	case *types.Item: // a test's item, given or named by an expectation's as
+		x.Op, x.Name, x.Root = ir.OpField, obj.Name, ir.RootTestItem
+		return x
+	case *types.EntityDef:
+		x.Op, x.Name, x.Root = ir.OpField, obj.Name, ir.RootEntity
+		return x
+	case *types.Builtin:
+		x.Op, x.Name, x.Builtin = ir.OpBuiltin, id.Name, l.builtin(id, obj)
+		return x
 	case *types.StageDef:
-		x.Op, x.Lit, x.Kind = ir.OpLit, obj.Name, "text"
+		x.Op, x.Lit, x.Kind = ir.OpLit, obj.Name, ir.KindText
+		return x
+	case *types.Pipeline: // copy deal's pipeline: its name
+		x.Op, x.Lit, x.Kind = ir.OpLit, obj.Name, ir.KindText
 		return x
 	case *types.ResourceDef:
-		x.Op, x.Lit, x.Kind = ir.OpLit, obj.Name, "text"
+		x.Op, x.Lit, x.Kind = ir.OpLit, obj.Name, ir.KindText
 		if obj.Kind == "employee" {
-			x.Kind = "ref"
+			x.Kind = ir.KindRef
 		}
 		return x
-	}
-	switch {
-	case l.items[id.Name]:
-		x.Op, x.Name = ir.OpField, id.Name
-	case id.Name == "now" || id.Name == "today" || id.Name == "tomorrow":
-		x.Op, x.Name = ir.OpBuiltin, id.Name
-	case l.info.Schema.Entities[id.Name] != nil && !strings.Contains(x.Kind, "stage"):
-		x.Op, x.Name = ir.OpField, id.Name
+	case nil:
+		// The checker records no object for a member of an enum written
+		// bare (deal.category == Express): it types it as the enum.
+		if t := l.info.Types[id]; t != nil && t.Kind == types.Enum {
+			x.Op, x.Lit, x.Kind = ir.OpLit, id.Name, ir.KindText
+			return x
+		}
+		l.fail(id.Pos(), "the checker recorded nothing for the name %q", id.Name)
 	default:
-		x.Op, x.Lit, x.Kind = ir.OpLit, id.Name, "text"
+		l.fail(id.Pos(), "the name %q refers to a %T, which is not a value", id.Name, obj)
 	}
-	return x
+	return nil
+}
+
+// root is the IR's root of a root object: the item itself (deal, lead,
+// responsible, which is its field), or the relation the checker resolved.
+func (l *lowerer) root(id *ast.Ident, obj *types.Root) ir.Root {
+	switch {
+	case obj.Entity == nil:
+		l.fail(id.Pos(), "the root %q has no entity", id.Name)
+	case obj.Name == obj.Entity.Name, obj.Name == "responsible":
+		return ir.RootSelf
+	case obj.Name == "contact":
+		return ir.RootContact
+	case obj.Name == "company":
+		return ir.RootCompany
+	case obj.Name == "client":
+		return ir.RootClient
+	}
+	l.fail(id.Pos(), "the checker resolved %q to an unknown root %q", id.Name, obj.Name)
+	return ir.RootNone
+}
+
+// builtin is the clock's value a predeclared object stands for.
+func (l *lowerer) builtin(id *ast.Ident, obj *types.Builtin) ir.Builtin {
+	if b := ir.Builtin(obj.Name); b.Valid() {
+		return b
+	}
+	l.fail(id.Pos(), "the name %q refers to the builtin %q, which is not a value", id.Name, obj.Name)
+	return ""
 }

@@ -21,7 +21,7 @@ func (t *tx) conform(entity string, f *ir.Field, v value.Value) (value.Value, er
 		return v, nil
 	}
 	switch f.Kind {
-	case "text", "url", "file":
+	case ir.KindText, ir.KindURL, ir.KindFile:
 		if v.K != value.Text {
 			return bad("a text")
 		}
@@ -41,13 +41,13 @@ func (t *tx) conform(entity string, f *ir.Field, v value.Value) (value.Value, er
 			return bad("an amount")
 		}
 		v = value.MoneyOf(v.N)
-	case "bool", "date", "datetime", "time", "duration":
-		want := map[string]value.Kind{"bool": value.Bool, "date": value.Date, "datetime": value.DateTime, "time": value.Time, "duration": value.Duration}[f.Kind]
+	case ir.KindBool, ir.KindDate, ir.KindDateTime, ir.KindTime, ir.KindDuration:
+		want := map[ir.Kind]value.Kind{ir.KindBool: value.Bool, ir.KindDate: value.Date, ir.KindDateTime: value.DateTime, ir.KindTime: value.Time, ir.KindDuration: value.Duration}[f.Kind]
 		if v.K == value.Date && want == value.DateTime {
 			v.K = value.DateTime
 		}
 		if v.K != want {
-			return bad("a " + f.Kind)
+			return bad("a " + string(f.Kind))
 		}
 	case "emails", "phones", "email", "phone":
 		if v.K == value.Text {

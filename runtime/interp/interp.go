@@ -156,7 +156,7 @@ func (pl *Planner) Plan(x *ir.Expr, entity string) Eval {
 		v := pl.literal(x)
 		return func(*Env) value.Value { return v }
 	case ir.OpBuiltin:
-		return builtin(x.Name)
+		return builtin(x)
 	case ir.OpField:
 		return pl.field(x, entity)
 	case ir.OpVar:
@@ -218,18 +218,20 @@ func readLiteral(x *ir.Expr) (value.Value, error) {
 	return v, nil
 }
 
-func builtin(name string) Eval {
-	switch name {
-	case "now":
+func builtin(x *ir.Expr) Eval {
+	switch x.Builtin {
+	case ir.BuiltinNow:
 		return func(env *Env) value.Value { return value.Value{K: value.DateTime, N: float64(env.Now)} }
-	case "today":
+	case ir.BuiltinToday:
 		return func(env *Env) value.Value {
 			return value.Value{K: value.Date, N: float64(env.Now - mod(env.Now, 86400))}
 		}
+	case ir.BuiltinTomorrow:
+		return func(env *Env) value.Value {
+			return value.Value{K: value.Date, N: float64(env.Now - mod(env.Now, 86400) + 86400)}
+		}
 	}
-	return func(env *Env) value.Value {
-		return value.Value{K: value.Date, N: float64(env.Now - mod(env.Now, 86400) + 86400)}
-	}
+	panic(fmt.Sprintf("interp: unknown builtin %q at %s", x.Builtin, x.Pos)) // ir.Decode refuses it
 }
 
 func mod(a, b int64) int64 { return (a%b + b) % b }
@@ -242,8 +244,8 @@ const (
 )
 
 // field plans Root.Path: the root is the item itself, a related item
-// (contact, company, client), or a test's named item; each field of the path
-// that refers to another item loads it.
+// (contact, company, client), or a test's named item, as the IR's Root
+// says; each field of the path that refers to another item loads it.
 func (pl *Planner) field(x *ir.Expr, entity string) Eval {
 	if x.X != nil { // a field of a computed record
 		inner, path := pl.Plan(x.X, entity), x.Path
@@ -255,8 +257,8 @@ func (pl *Planner) field(x *ir.Expr, entity string) Eval {
 			return v
 		}
 	}
-	root, rootEntity := pl.root(x.Name, entity)
-	if rootEntity == "client" && len(x.Path) == 1 { // a contact or a company: both slots found now
+	root, rootEntity := pl.root(x, entity)
+	if x.Root == ir.RootClient && len(x.Path) == 1 { // a contact or a company: both slots found now
 		contact, company := pl.Slot("contact", x.Path[0]), pl.Slot("company", x.Path[0])
 		return func(env *Env) value.Value {
 			it := root(env)
@@ -270,7 +272,7 @@ func (pl *Planner) field(x *ir.Expr, entity string) Eval {
 			return it.Fields[slot]
 		}
 	}
-	if rootEntity == "" || rootEntity == "client" { // a test's item, or a longer path from the client: the entity is known only at run time
+	if rootEntity == "" { // a test's item, or a longer path from the client: the entity is known only at run time
 		path := x.Path
 		return func(env *Env) value.Value {
 			it := root(env)
@@ -338,27 +340,32 @@ func (pl *Planner) field(x *ir.Expr, entity string) Eval {
 	}
 }
 
-// root plans the item a path starts from, and gives its entity.
-func (pl *Planner) root(name, entity string) (func(*Env) *Item, string) {
-	switch {
-	case name == entity:
+// root plans the item a field's path starts from, by the root the checker
+// resolved, and gives its entity: "" when only the run knows it (a test's
+// item; the client, a contact or a company).
+func (pl *Planner) root(x *ir.Expr, entity string) (func(*Env) *Item, string) {
+	switch x.Root {
+	case ir.RootSelf:
 		return func(env *Env) *Item { return env.Item }, entity
-	case name == "contact":
+	case ir.RootContact:
 		return pl.related(roleContact, entity), "contact"
-	case name == "company":
+	case ir.RootCompany:
 		return pl.related(roleCompany, entity), "company"
-	case name == "client":
-		return pl.related(roleClient, entity), "client"
-	case pl.slots[name] != nil:
+	case ir.RootClient:
+		return pl.related(roleClient, entity), ""
+	case ir.RootEntity:
+		name := x.Name
 		return func(env *Env) *Item {
 			if env.Item != nil && env.Item.Entity == name {
 				return env.Item
 			}
 			return nil
 		}, name
+	case ir.RootTestItem:
+		name := x.Name
+		return func(env *Env) *Item { return env.World.Named(name) }, ""
 	}
-	// A test's item: its entity is known only when it is given.
-	return func(env *Env) *Item { return env.World.Named(name) }, ""
+	panic(fmt.Sprintf("interp: field %s at %s has no root (%q)", x.Name, x.Pos, x.Root)) // ir.Decode refuses it
 }
 
 // related plans the contact, company or client (the contact, or the company

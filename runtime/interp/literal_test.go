@@ -14,7 +14,8 @@ import (
 func TestLiteralOutOfRange(t *testing.T) {
 	pos := ir.Pos{File: "w.rules", Line: 3, Col: 14}
 	for _, c := range []struct {
-		kind, lit, want string
+		kind      ir.Kind
+		lit, want string
 	}{
 		{"number", "1" + strings.Repeat("0", 400), "w.rules:3:14: number literal: number 10000000000000000000… (401 characters) is beyond the largest number"},
 		{"money", "-1e309", "money literal: number -1e309 is beyond the largest number"},

@@ -118,7 +118,7 @@ func (pl *Planner) ref(x *ir.Expr, entity string) func(*Env) *value.Value {
 		v := pl.literal(x)
 		return func(*Env) *value.Value { return &v }
 	case x.Op == ir.OpField && x.X == nil && len(x.Path) == 1:
-		if x.Name == entity { // the item's own field: no root to find
+		if x.Root == ir.RootSelf { // the item's own field: no root to find
 			slot := pl.Slot(entity, x.Path[0])
 			return func(env *Env) *value.Value {
 				if it := env.Item; it != nil && slot >= 0 && slot < len(it.Fields) {
@@ -127,8 +127,8 @@ func (pl *Planner) ref(x *ir.Expr, entity string) func(*Env) *value.Value {
 				return &null
 			}
 		}
-		root, rootEntity := pl.root(x.Name, entity)
-		if rootEntity == "" || rootEntity == "client" {
+		root, rootEntity := pl.root(x, entity)
+		if rootEntity == "" { // known only at run time: the client, a test's item
 			return nil
 		}
 		slot := pl.Slot(rootEntity, x.Path[0])

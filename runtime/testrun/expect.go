@@ -32,7 +32,7 @@ func orderOf(e engine.Effect) effectAt {
 type matcher struct {
 	key      string
 	want     string
-	kind     string // the expected value's type, to print it as written
+	kind     ir.Kind // the expected value's type, to print it as written
 	contains bool
 }
 
@@ -231,9 +231,9 @@ func (r *runner) describe(e engine.Effect) string {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		kind := "" // unknown: told by how it reads
+		kind := ir.KindNone // unknown: told by how it reads
 		if k == "id" || k == "name" || k == "title" {
-			kind = "text" // an ID like 5.1 is no number
+			kind = ir.KindText // an ID like 5.1 is no number
 		}
 		b.WriteString(" " + k + " " + writeText(e.Fields[k], kind))
 	}

@@ -41,7 +41,7 @@ func (r *runner) explain(x *ir.Expr) string {
 
 // literal writes a value as the language writes it; kind is its static
 // type's kind (ir.Expr.Kind), which tells a stage from a text.
-func (r *runner) literal(v value.Value, kind string) string {
+func (r *runner) literal(v value.Value, kind ir.Kind) string {
 	switch v.K {
 	case value.Null:
 		return "null"
@@ -118,7 +118,7 @@ func writeName(s string) string {
 // language would write it: kind is the type the expectation gave it; ""
 // when unknown, and then a text that reads as a number, date, datetime or
 // bool is written as one (a deadline is 2026-11-23T13:00, not a string).
-func writeText(s, kind string) string {
+func writeText(s string, kind ir.Kind) string {
 	switch kind {
 	case "text", "url", "stage", "enum", "email", "phone", "resource", "ref":
 		return quoteText(s)

@@ -1,0 +1,55 @@
+package ir
+
+// upgrade3 turns a version 3 program into the current format. Version 3
+// had no Expr.Root and no Expr.Builtin: the runtime worked them out of
+// Expr.Name each time it planned a program. Stores keep deployed programs
+// and the input log keeps each deploy's program bytes, so those programs
+// are read on every open and every replay; they are given the roots and
+// builtins that the version 3 runtime derived, by its very rules, so that
+// they run as they ran.
+//
+// This is the only place where names are interpreted: a current program
+// carries what the checker resolved, and nothing reads a meaning out of a
+// name. Kinds need no upgrade: version 3 wrote the same words, untyped.
+func upgrade3(p *Program) {
+	entities := map[string]bool{}
+	for _, e := range p.Entities {
+		entities[e.Name] = true
+	}
+	_ = p.eachExpr(func(x *Expr, entity string) error {
+		switch {
+		case x.Op == OpField && x.X == nil:
+			x.Root = rootOf3(x.Name, entity, entities)
+		case x.Op == OpBuiltin:
+			switch x.Name {
+			case "now":
+				x.Builtin = BuiltinNow
+			case "today":
+				x.Builtin = BuiltinToday
+			default: // the version 3 runtime read any other name as tomorrow
+				x.Builtin = BuiltinTomorrow
+			}
+		}
+		return nil
+	})
+}
+
+// rootOf3 is the root that the version 3 runtime (interp.Planner.root)
+// gave the first name of a path over an item of entity ("" in a test), in
+// its order: the item itself, a relation, an entity of the schema, else a
+// test's item.
+func rootOf3(name, entity string, entities map[string]bool) Root {
+	switch {
+	case name == entity:
+		return RootSelf
+	case name == "contact":
+		return RootContact
+	case name == "company":
+		return RootCompany
+	case name == "client":
+		return RootClient
+	case entities[name]:
+		return RootEntity
+	}
+	return RootTestItem
+}

@@ -1,0 +1,103 @@
+package lower_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/rogpeppe/go-internal/txtar"
+
+	"github.com/stagecraft/stagecraft/compiler/ir"
+	"github.com/stagecraft/stagecraft/examples"
+	"github.com/stagecraft/stagecraft/internal/compile"
+	"github.com/stagecraft/stagecraft/internal/golden"
+)
+
+// TestDecodeVersion3: a program that a version 3 build encoded (stores and
+// input logs keep them) decodes to the program that lowering gives today:
+// the roots and builtins that ir's upgrade derives from names, as the
+// version 3 runtime did, are those the checker resolves.
+//
+// testdata/v3/roots.scir is what the last version 3 build (commit 5b1de90)
+// encoded from testdata/roots.txtar's in.rules; it is not rewritten by
+// -update.
+func TestDecodeVersion3(t *testing.T) {
+	a, err := txtar.ParseFile("testdata/roots.txtar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := compile.Program([]compile.Source{{Name: "in.rules", Src: []byte(golden.Section(a, "in.rules"))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v3, err := os.ReadFile("testdata/v3/roots.scir")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ir.Decode(v3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("roots.scir (-lowered +upgraded):\n%s", diff)
+	}
+}
+
+// TestUpgradeExamples: the examples' program written as version 3 (the
+// current encoding without the fields version 4 added) decodes to the
+// program itself.
+func TestUpgradeExamples(t *testing.T) {
+	p, err := compile.ProgramFiles(examples.FS, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ir.Encode(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body, _ := bytes.Cut(b, []byte("\n"))
+	var tree any
+	if err := json.Unmarshal(body, &tree); err != nil {
+		t.Fatal(err)
+	}
+	removed := strip(tree)
+	if removed == 0 {
+		t.Fatal("the examples have no roots or builtins")
+	}
+	body, err = json.Marshal(tree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ir.Decode(append([]byte("SCIR3\n"), body...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(p, got); diff != "" {
+		t.Errorf("examples (-lowered +upgraded):\n%s", diff)
+	}
+}
+
+// strip deletes the members that version 4 added (Root, Builtin) from a
+// decoded JSON tree, and counts them.
+func strip(v any) int {
+	n := 0
+	switch v := v.(type) {
+	case map[string]any:
+		for _, k := range []string{"Root", "Builtin"} {
+			if _, ok := v[k]; ok {
+				delete(v, k)
+				n++
+			}
+		}
+		for _, e := range v {
+			n += strip(e)
+		}
+	case []any:
+		for _, e := range v {
+			n += strip(e)
+		}
+	}
+	return n
+}
