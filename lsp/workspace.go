@@ -21,7 +21,8 @@ import (
 // changes: an edit adds the new text to the FileSet as a new file, parses
 // only it, and checks the workspace from the kept trees. The texts that
 // edits replaced stay in the FileSet (positions are offsets into it) until
-// they outweigh the live ones; then the FileSet is rebuilt (compact).
+// they outweigh the live ones; then the FileSet is rebuilt, in the
+// background (compact.go).
 type workspace struct {
 	root  string // the workspace's folder; for a lone file, the file
 	lone  bool
@@ -29,11 +30,19 @@ type workspace struct {
 	files map[string]*source // by absolute path
 	paths []string           // sorted: the order files are checked in, as the CLI's
 
-	// What the last check found.
+	// inc keeps what the last check found per file, so that a check after
+	// an edit re-checks the edited file (and the files whose results
+	// depended on it) only. It needs the kept parses and the same FileSet.
+	inc *check.Incremental
+
+	// What the last check found. info is inc's own: updated in place by
+	// the next check, so nothing derived from it (names) outlives one.
 	info    *check.Info
 	diags   map[string][]diag.Diagnostic // by path, sorted
 	dropped int                          // past diag.MaxDiagnostics
 	names   map[*token.File][]nameRef    // built on first use after a check (names.go)
+
+	rebuild *rebuild // a FileSet being rebuilt in the background, if one is
 }
 
 // source is one file of a workspace.
@@ -45,14 +54,6 @@ type source struct {
 	file  *ast.File // nil when err is set
 	parse *diag.List
 }
-
-// garbageFactor is how many times the live sources' size the FileSet may
-// hold before it is rebuilt; compactMin is a floor, so that small
-// workspaces are never rebuilt.
-const (
-	garbageFactor = 4
-	compactMin    = 1 << 20
-)
 
 // workspaceOf returns the workspace a file belongs to, loading it from
 // disk the first time.
@@ -133,17 +134,24 @@ func (w *workspace) set(path string, l loaded) {
 	if old := w.files[path]; old != nil && old.err == nil && string(old.text) == string(l.text) {
 		return
 	}
-	src := &source{path: path, text: l.text, tf: w.fset.AddFile(path, l.text)}
-	src.file, src.parse = parser.ParseFile(src.tf)
-	w.put(src)
+	w.put(newSource(w.fset, path, l))
 }
 
-// setErr records a file that cannot be read, as compile.Check does: an
-// error at its start, the other files still checked.
-func (w *workspace) setErr(path string, err error) {
-	src := &source{path: path, err: err, tf: w.fset.AddFile(path, nil), parse: &diag.List{}}
-	src.parse.Errorf(src.tf.Pos(0), src.tf.Pos(0), diag.EUnreadable, "cannot read the file: %v", err).Hint = "remove it, or make it a readable regular file"
-	w.put(src)
+// setErr records a file that cannot be read.
+func (w *workspace) setErr(path string, err error) { w.put(newSource(w.fset, path, loaded{err: err})) }
+
+// newSource adds a file to fset and parses it. A file that cannot be read
+// is recorded as compile.Check records it: an error at its start, the
+// other files still checked.
+func newSource(fset *token.FileSet, path string, l loaded) *source {
+	if l.err != nil {
+		src := &source{path: path, err: l.err, tf: fset.AddFile(path, nil), parse: &diag.List{}}
+		src.parse.Errorf(src.tf.Pos(0), src.tf.Pos(0), diag.EUnreadable, "cannot read the file: %v", l.err).Hint = "remove it, or make it a readable regular file"
+		return src
+	}
+	src := &source{path: path, text: l.text, tf: fset.AddFile(path, l.text)}
+	src.file, src.parse = parser.ParseFile(src.tf)
+	return src
 }
 
 func (w *workspace) put(src *source) {
@@ -166,32 +174,6 @@ func (w *workspace) remove(path string) {
 	w.info = nil
 }
 
-// compact rebuilds the FileSet once replaced texts outweigh the live ones.
-func (w *workspace) compact() {
-	live, total := 0, 0
-	for _, src := range w.files {
-		live += len(src.text) + 1
-	}
-	for _, f := range w.fset.Files() {
-		total += f.Size() + 1
-	}
-	if total-live < max(garbageFactor*live, compactMin) {
-		return
-	}
-	w.fset = token.NewFileSet()
-	for _, p := range w.paths {
-		old := w.files[p]
-		if old.err != nil {
-			w.setErr(p, old.err)
-			continue
-		}
-		src := &source{path: p, text: old.text, tf: w.fset.AddFile(p, old.text)}
-		src.file, src.parse = parser.ParseFile(src.tf)
-		w.files[p] = src
-	}
-	w.info = nil
-}
-
 // check checks the workspace from the kept parses, if anything changed
 // since the last check, and reports whether it did. Parse diagnostics come
 // first and the checker's after, in file order, as compile.Check lists
@@ -200,7 +182,7 @@ func (w *workspace) check(u *check.Universe) bool {
 	if w.info != nil {
 		return false
 	}
-	w.compact()
+	w.compact(u)
 	var all diag.List
 	files := make([]*ast.File, 0, len(w.paths))
 	for _, p := range w.paths {
@@ -210,7 +192,10 @@ func (w *workspace) check(u *check.Universe) bool {
 			files = append(files, src.file)
 		}
 	}
-	info, ds := check.Check(w.fset, files, u)
+	if w.inc == nil {
+		w.inc = check.NewIncremental(check.Config{}, u)
+	}
+	info, ds := w.inc.Check(w.fset, files)
 	all.Append(ds)
 	w.info = info
 	w.names = nil
