@@ -87,7 +87,7 @@ func (b Builtin) Valid() bool {
 }
 
 var opsKnown = map[Op]bool{OpLit: true, OpBuiltin: true, OpField: true, OpVar: true, OpUnary: true, OpBinary: true,
-	OpRange: true, OpCall: true, OpList: true, OpTemplate: true, OpTypeSel: true}
+	OpRange: true, OpCall: true, OpList: true, OpTemplate: true, OpTypeSel: true, OpAddress: true}
 
 // Valid reports whether o is one of the constants.
 func (o Op) Valid() bool { return opsKnown[o] }

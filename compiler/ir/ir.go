@@ -18,7 +18,8 @@ import (
 // hash) and their typed signature (Action.Call).
 // Version 4: fields carry their root (Expr.Root) and the clock's values
 // their builtin (Expr.Builtin), as the checker resolved them; kinds are
-// typed (Kind). Decode still reads version 3, upgrading it (upgrade.go).
+// typed (Kind); a typed address is an OpAddress, not a call named by its
+// type. Decode still reads version 3, upgrading it (upgrade.go).
 const (
 	Magic   = "SCIR"
 	Version = 4
@@ -216,7 +217,7 @@ type Expr struct {
 	Builtin Builtin  `json:",omitempty"`
 	Path    []string // Field: the field names after the root; Var: the record's fields
 	Slot    int      `json:",omitempty"` // Var: the variable's slot in Program.Vars
-	Sel     string   // TypeSel: the e-mail or phone type
+	Sel     string   // TypeSel, Address: the e-mail or phone type
 	X, Y    *Expr
 	Args    []*Expr // Call, List; Template: its parts (Lit text or expressions)
 	// Overload: Unary, Binary: the ID of the overload in the table of
@@ -240,6 +241,7 @@ const (
 	OpList     Op = "list"     // [Args]
 	OpTemplate Op = "template" // text with inserted Args
 	OpTypeSel  Op = "typesel"  // X[Sel]
+	OpAddress  Op = "address"  // Sel(X): a typed e-mail address or phone number, mobile("+48 ...")
 )
 
 // Test is a `test` block.

@@ -1,8 +1,8 @@
 package ir
 
 // upgrade3 turns a version 3 program into the current format. Version 3
-// had no Expr.Root and no Expr.Builtin: the runtime worked them out of
-// Expr.Name each time it planned a program. Stores keep deployed programs
+// had no Expr.Root, no Expr.Builtin and no OpAddress: the runtime worked
+// them out of Expr.Name each time it planned a program. Stores keep deployed programs
 // and the input log keeps each deploy's program bytes, so those programs
 // are read on every open and every replay; they are given the roots and
 // builtins that the version 3 runtime derived, by its very rules, so that
@@ -29,10 +29,16 @@ func upgrade3(p *Program) {
 			default: // the version 3 runtime read any other name as tomorrow
 				x.Builtin = BuiltinTomorrow
 			}
+		case x.Op == OpCall && addressTypes3[x.Name] && len(x.Args) == 1:
+			x.Op, x.Sel, x.X, x.Name, x.Args = OpAddress, x.Name, x.Args[0], "", nil
 		}
 		return nil
 	})
 }
+
+// addressTypes3 are the calls that the version 3 runtime read as a typed
+// address (mobile("+48 ...")) rather than as a function.
+var addressTypes3 = map[string]bool{"work": true, "home": true, "mobile": true, "mailing": true, "other": true}
 
 // rootOf3 is the root that the version 3 runtime (interp.Planner.root)
 // gave the first name of a path over an item of entity ("" in a test), in

@@ -91,6 +91,8 @@ func (p *Program) validate() error {
 			return fmt.Errorf("%s: unknown builtin %q", x.Pos, x.Builtin)
 		case x.Op != OpBuiltin && x.Builtin != "":
 			return fmt.Errorf("%s: a builtin (%s) on a %s expression", x.Pos, x.Builtin, x.Op)
+		case x.Op == OpAddress && (x.X == nil || x.Sel == ""):
+			return fmt.Errorf("%s: an address without its text or type", x.Pos)
 		}
 		return nil
 	})

@@ -8,6 +8,7 @@ package lower
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/stagecraft/stagecraft/compiler/check"
@@ -410,6 +411,10 @@ func (l *lowerer) expr(e ast.Expr) *ir.Expr {
 	case *ast.RangeExpr:
 		x.Op, x.X, x.Y = ir.OpRange, l.expr(e.Lo), l.expr(e.Hi)
 	case *ast.CallExpr:
+		if l.address(e) {
+			x.Op, x.Sel, x.X = ir.OpAddress, e.Fun.Name, l.expr(e.Args[0])
+			return x
+		}
 		x.Op, x.Name = ir.OpCall, e.Fun.Name
 		for _, a := range e.Args {
 			x.Args = append(x.Args, l.expr(a))
@@ -421,6 +426,20 @@ func (l *lowerer) expr(e ast.Expr) *ir.Expr {
 		}
 	}
 	return x
+}
+
+// address reports whether a call is a typed e-mail address or phone number
+// (a test item's mobile("+48 ...")): the checker records no object for its
+// type, which it checks against the types of addresses; any other call's
+// name refers to a function (or a test's matcher).
+func (l *lowerer) address(e *ast.CallExpr) bool {
+	if l.info.Uses[e.Fun] != nil {
+		return false
+	}
+	if len(e.Args) != 1 || !slices.Contains(types.EmailKinds, e.Fun.Name) && !slices.Contains(types.PhoneKinds, e.Fun.Name) {
+		l.fail(e.Fun.Pos(), "the checker recorded nothing for the call %q", e.Fun.Name)
+	}
+	return true
 }
 
 // overload is the ID of the overload that the checker resolved an operator

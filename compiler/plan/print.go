@@ -122,6 +122,8 @@ func (p *printer) expr(e *ir.Expr) string {
 		return p.operand(e.X, precRange+1) + ".." + p.operand(e.Y, precRange+1)
 	case ir.OpCall:
 		return e.Name + "(" + p.list(e.Args) + ")"
+	case ir.OpAddress:
+		return e.Sel + "(" + p.expr(e.X) + ")"
 	case ir.OpList:
 		return "[" + p.list(e.Args) + "]"
 	case ir.OpTemplate:

@@ -91,9 +91,6 @@ func (pl *Planner) list(x *ir.Expr, entity string) Eval {
 	}
 }
 
-// typedKinds are the calls that make a typed e-mail or phone: mobile("+48...").
-var typedKinds = map[string]bool{"work": true, "home": true, "mobile": true, "mailing": true, "other": true}
-
 // Func implements a function of expressions (stdlib/functions.go). It is
 // given valid argument types, and must be total: null in, null out.
 type Func func(args []value.Value) value.Value
@@ -102,10 +99,6 @@ func (pl *Planner) call(x *ir.Expr, entity string) Eval {
 	args := make([]Eval, len(x.Args))
 	for i, a := range x.Args {
 		args[i] = pl.Plan(a, entity)
-	}
-	if typedKinds[x.Name] && len(args) == 1 {
-		kind := x.Name
-		return func(env *Env) value.Value { return value.TypedText(kind, args[0](env).S) }
 	}
 	f := pl.funcs[x.Name]
 	return func(env *Env) value.Value {

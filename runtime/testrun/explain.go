@@ -164,6 +164,8 @@ func exprText(x *ir.Expr) string {
 		return strings.Join(append([]string{x.Name}, x.Path...), ".")
 	case ir.OpTypeSel:
 		return exprText(x.X) + "[" + x.Sel + "]"
+	case ir.OpAddress:
+		return x.Sel + "(" + exprText(x.X) + ")"
 	case ir.OpUnary:
 		if x.Name == "not" {
 			return "not " + operand(x.X, 3)
