@@ -5,7 +5,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/stagecraft/stagecraft/compiler/lower"
+	"github.com/stagecraft/stagecraft/compiler/types"
 	"github.com/stagecraft/stagecraft/internal/compile"
+	"github.com/stagecraft/stagecraft/lang/ast"
 )
 
 // TestIdentity: lowering carries the identities and labels the checker
@@ -46,5 +49,35 @@ move to stage B when email opened
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("identities (-want +got):\n%s", diff)
+	}
+}
+
+// TestUnrecordedName: a name the checker recorded nothing for is an
+// internal error naming its position, never lowered by a guess at what it
+// might mean.
+func TestUnrecordedName(t *testing.T) {
+	c, err := compile.Check([]compile.Source{{Name: "w.rules", Src: []byte(`
+pipeline deal P {
+    stage A
+}
+provider sms "SMS"
+on stage A if contact.city == "Warsaw": send sms text "a"
+`)}})
+	if err != nil || c.Diags.HasErrors() {
+		t.Fatal(err, c.Diags.Sorted())
+	}
+	if _, err := lower.Program(c.Fset, c.Files, c.Info); err != nil {
+		t.Fatal(err)
+	}
+	for n, obj := range c.Info.Uses {
+		if id, ok := n.(*ast.Ident); ok && id.Name == "contact" {
+			if _, isRoot := obj.(*types.Root); isRoot {
+				delete(c.Info.Uses, n)
+			}
+		}
+	}
+	_, err = lower.Program(c.Fset, c.Files, c.Info)
+	if want := `w.rules:6:15: internal error: lowering: the checker recorded nothing for the name "contact"`; err == nil || err.Error() != want {
+		t.Errorf("got %v, want %s", err, want)
 	}
 }

@@ -145,3 +145,33 @@ func TestTypeSelectorIsOneValue(t *testing.T) {
 		t.Errorf("to = %v, want both work addresses for the action to choose from", to)
 	}
 }
+
+// namedWorld serves one test item, whatever its name.
+type namedWorld struct{ it *interp.Item }
+
+func (w namedWorld) Load(string, string) *interp.Item { return nil }
+func (w namedWorld) Named(string) *interp.Item        { return w.it }
+func (namedWorld) Var(int) value.Value                { return value.Value{} }
+
+// TestRootNotName: the item a field starts from is the one its Root names,
+// whatever the name written: a test's item called contact is that item,
+// not a contact of the running one.
+func TestRootNotName(t *testing.T) {
+	p, err := compile.Program([]compile.Source{{Name: "w.rules", Src: []byte(workspace)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl := interp.NewPlanner(p, nil)
+	contact := item(p, pl, "contact", "7", map[string]value.Value{"city": value.TextOf("Gdańsk")})
+	env := &interp.Env{World: namedWorld{contact}}
+	env.Reset(nil)
+	x := &ir.Expr{Op: ir.OpField, Kind: ir.KindText, Root: ir.RootTestItem, Name: "contact", Path: []string{"city"}}
+	if v := pl.Plan(x, ""); v(env).S != "Gdańsk" {
+		t.Errorf("a test item named contact: %v", v(env))
+	}
+	x = &ir.Expr{Op: ir.OpField, Kind: ir.KindText, Root: ir.RootSelf, Name: "anything", Path: []string{"city"}}
+	env.Reset(contact)
+	if v := pl.Plan(x, "contact"); v(env).S != "Gdańsk" {
+		t.Errorf("the item itself, named otherwise: %v", v(env))
+	}
+}
