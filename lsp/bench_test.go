@@ -21,6 +21,51 @@ import (
 //
 //	go test -run '^$' -bench Edit -benchtime 200x ./lsp/
 func BenchmarkEdit(b *testing.B) {
+	s, change, _, check := benchWorkspace(b)
+	times := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		change(i)
+		times = append(times, time.Since(start))
+	}
+	b.StopTimer()
+	reportPercentiles(b, times)
+	check(s)
+}
+
+// BenchmarkHoverAfterEdit measures the first hover after a keystroke in
+// the same workspace: it finds the name under the cursor in what the
+// checker resolved after the edit.
+//
+//	go test -run '^$' -bench HoverAfterEdit -benchtime 200x ./lsp/
+func BenchmarkHoverAfterEdit(b *testing.B) {
+	s, change, hover, check := benchWorkspace(b)
+	times := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		change(i)
+		b.StartTimer()
+		start := time.Now()
+		hover()
+		times = append(times, time.Since(start))
+	}
+	b.StopTimer()
+	reportPercentiles(b, times)
+	check(s)
+}
+
+func reportPercentiles(b *testing.B, times []time.Duration) {
+	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+	b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(times[len(times)*99/100].Microseconds())/1000, "p99-ms")
+}
+
+// benchWorkspace writes 10 files of 500 rules and opens one: change(i)
+// replaces its text (alternating between two), hover asks about a stage
+// name in it, check verifies that every rule was checked.
+func benchWorkspace(b *testing.B) (s *Server, change func(int), hover func(), check func(*Server)) {
 	const files, perFile = 10, 500
 	dir := b.TempDir()
 	var ws strings.Builder
@@ -44,38 +89,40 @@ func BenchmarkEdit(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	published := 0
-	s.OnNotify(func(string, any) error { published++; return nil })
+	s.OnNotify(func(string, any) error { return nil })
 	ctx := context.Background()
-	call := func(method string, params any) {
+	call := func(method string, params any) any {
 		raw, err := json.Marshal(params)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := s.Handle(ctx, method, raw); err != nil {
+		res, err := s.Handle(ctx, method, raw)
+		if err != nil {
 			b.Fatal(err)
 		}
+		return res
 	}
 	call("initialize", map[string]any{})
-	doc := uriOf(filepath.Join(dir, "r00.rules"))
+	path := filepath.Join(dir, "r00.rules")
+	doc := uriOf(path)
 	texts := [2]string{rules(0, "!"), rules(0, "?")}
 	call("textDocument/didOpen", protocol.DidOpenTextDocumentParams{TextDocument: protocol.TextDocumentItem{URI: doc, Version: 1, Text: texts[1]}})
-	times := make([]time.Duration, 0, b.N)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		start := time.Now()
-		call("textDocument/didChange", protocol.DidChangeTextDocumentParams{
-			TextDocument:   protocol.VersionedTextDocumentIdentifier{TextDocumentIdentifier: protocol.TextDocumentIdentifier{URI: doc}, Version: int32(i + 2)},
-			ContentChanges: []protocol.TextDocumentContentChangeEvent{{Text: texts[i%2]}}})
-		times = append(times, time.Since(start))
+	change = func(i int) {
+		// As an editor sends a whole text: no range.
+		call("textDocument/didChange", map[string]any{"textDocument": map[string]any{"uri": doc, "version": i + 2},
+			"contentChanges": []map[string]any{{"text": texts[i%2]}}})
 	}
-	b.StopTimer()
-	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
-	b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(times[len(times)*99/100].Microseconds())/1000, "p99-ms")
-	if w := s.workspaceOf(filepath.Join(dir, "r00.rules")); len(w.info.Rules) != files*perFile {
-		b.Fatalf("checked %d rules, want %d", len(w.info.Rules), files*perFile)
+	hover = func() {
+		if h, ok := call("textDocument/hover", at(path, 250, 20)).(*protocol.Hover); !ok || h == nil {
+			b.Fatal("no hover on a stage name")
+		}
 	}
+	check = func(s *Server) {
+		if w := s.workspaceOf(path); len(w.info.Rules) != files*perFile {
+			b.Fatalf("checked %d rules, want %d", len(w.info.Rules), files*perFile)
+		}
+	}
+	return s, change, hover, check
 }
 
 func write(tb testing.TB, path, text string) {

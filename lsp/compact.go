@@ -111,7 +111,7 @@ func (w *workspace) adopt(r *rebuild) {
 		files[p] = newSource(r.fset, p, loaded{text: cur.text, err: cur.err})
 	}
 	w.fset, w.files, w.inc = r.fset, files, r.inc
-	w.info, w.names = nil, nil
+	w.info, w.names, w.allNames = nil, nil, false
 }
 
 // sameText reports whether two sources of a path hold the same text (or

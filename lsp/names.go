@@ -19,10 +19,10 @@ type nameRef struct {
 // index sorts the checker's names by file and position, once per check,
 // so that the name under the cursor is a binary search away.
 func (w *workspace) index() map[*token.File][]nameRef {
-	if w.names != nil {
+	if w.allNames {
 		return w.names
 	}
-	w.names = map[*token.File][]nameRef{}
+	w.names, w.allNames = map[*token.File][]nameRef{}, true
 	add := func(m map[ast.Node]types.Object, def bool) {
 		for n, obj := range m {
 			if f := w.fset.File(n.Pos()); f != nil {
@@ -38,10 +38,40 @@ func (w *workspace) index() map[*token.File][]nameRef {
 	return w.names
 }
 
+// namesIn returns the checker's names in one file, sorted: what hover,
+// definition and rename look the cursor up in. Unlike index, it keeps
+// only the file's names, compared by position range rather than found
+// with FileSet.File for each, so that the first request after an edit in
+// a large workspace does not index every file (see
+// BenchmarkHoverAfterEdit).
+func (w *workspace) namesIn(tf *token.File) []nameRef {
+	if w.names != nil {
+		if refs, ok := w.names[tf]; ok || w.allNames {
+			return refs
+		}
+	} else {
+		w.names = map[*token.File][]nameRef{}
+	}
+	lo, hi := token.Pos(tf.Base()), token.Pos(tf.Base()+tf.Size())
+	var refs []nameRef
+	add := func(m map[ast.Node]types.Object, def bool) {
+		for n, obj := range m {
+			if p := n.Pos(); lo <= p && p <= hi {
+				refs = append(refs, nameRef{node: n, obj: obj, def: def})
+			}
+		}
+	}
+	add(w.info.Defs, true)
+	add(w.info.Uses, false)
+	sort.Slice(refs, func(i, j int) bool { return refs[i].node.Pos() < refs[j].node.Pos() })
+	w.names[tf] = refs
+	return refs
+}
+
 // nameAt returns the name at a byte offset of a file: the one that
 // contains it, or ends right at it (the cursor just after a word).
 func (w *workspace) nameAt(src *source, off int) (nameRef, bool) {
-	refs := w.index()[src.tf]
+	refs := w.namesIn(src.tf)
 	p := src.tf.Pos(off)
 	i := sort.Search(len(refs), func(i int) bool { return refs[i].node.End() >= p })
 	for ; i < len(refs) && refs[i].node.Pos() <= p; i++ {
