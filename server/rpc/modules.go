@@ -1,15 +1,21 @@
 package rpc
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
 	"path"
+	"sort"
 	"strings"
 	"testing/fstest"
+
+	"connectrpc.com/connect"
 
 	"github.com/stagecraft/stagecraft/compiler/check"
 	"github.com/stagecraft/stagecraft/compiler/ir"
 	v1 "github.com/stagecraft/stagecraft/gen/stagecraft/v1"
+	"github.com/stagecraft/stagecraft/internal/compile"
+	"github.com/stagecraft/stagecraft/lang/diag"
 	"github.com/stagecraft/stagecraft/server/tenant"
 )
 
@@ -87,6 +93,57 @@ func storeModules(t *tenant.Tenant, prog *ir.Program, mods []*v1.ModuleFile) err
 		if h != mod.Hash {
 			return fmt.Errorf("module %s: stored as %s, checked as %s", mod.Path, h, mod.Hash)
 		}
+	}
+	return nil
+}
+
+// hostCheck loads every module the rule set's custom actions name with
+// load (the tenant's WebAssembly host), and adds an error at each
+// declaration whose module the host refuses: the checker reads only the
+// manifest, and a module with a valid one may still be refused at load
+// (an import not granted, code that does not validate, no export of an
+// action), which would otherwise fail every run of it on the timelines.
+// Plan and Deploy do this, so a deploy is refused with diagnostics;
+// Check answers what `stagecraft check` does. The caller's deadline
+// bounds the loads (a Go module compiles in seconds, once per server).
+func hostCheck(ctx context.Context, ch *compile.Checked, mods []*v1.ModuleFile, load func(context.Context, []byte) error) error {
+	byPath := make(map[string][]byte, len(mods))
+	for _, m := range mods {
+		byPath[m.GetPath()] = m.GetData()
+	}
+	names := make([]string, 0, len(ch.Info.Custom))
+	for n, ca := range ch.Info.Custom {
+		if ca.Module != nil {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	refused := map[string]error{}
+	for _, n := range names {
+		ca := ch.Info.Custom[n]
+		p := ca.Module.Path
+		err, done := refused[p]
+		if !done {
+			err = load(ctx, byPath[p])
+			if cerr := ctx.Err(); cerr != nil {
+				code := connect.CodeCanceled
+				if cerr == context.DeadlineExceeded {
+					code = connect.CodeDeadlineExceeded
+				}
+				return connect.NewError(code, fmt.Errorf("loading module %s: %w", p, cerr))
+			}
+			refused[p] = err
+		}
+		if err == nil {
+			continue
+		}
+		d := ca.Decl
+		at, end := d.Pos(), d.End()
+		if d.Value != nil {
+			at, end = d.Value.Pos(), d.Value.End()
+		}
+		ch.Diags.Errorf(at, end, diag.EBadValue, "module %s is refused by the WebAssembly host: %v", p, err).Hint =
+			"spec/wasm.md says what a module must export and may import; wasmpack -check shows what the host says"
 	}
 	return nil
 }

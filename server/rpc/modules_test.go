@@ -14,6 +14,7 @@ import (
 	"connectrpc.com/connect"
 
 	v1 "github.com/stagecraft/stagecraft/gen/stagecraft/v1"
+	"github.com/stagecraft/stagecraft/runtime/wasm/manifest"
 	"github.com/stagecraft/stagecraft/server/auth"
 	"github.com/stagecraft/stagecraft/server/tenant"
 	"github.com/stagecraft/stagecraft/stdlib"
@@ -138,12 +139,43 @@ func TestDeployKeepsModules(t *testing.T) {
 	wasm := rabatWasm(t)
 	mods := []*v1.ModuleFile{{Path: "shop/rabat.wasm", Data: wasm}}
 
-	// Refused: the module missing, then not WebAssembly; nothing stored.
-	for _, ms := range [][]*v1.ModuleFile{nil, {{Path: "shop/rabat.wasm", Data: []byte("nope")}}} {
-		_, err := Rules{s}.Deploy(ctx, connect.NewRequest(&v1.DeployRequest{Files: rabatRules("rabat.wasm"), Modules: ms}))
-		var ce *connect.Error
-		if !errors.As(err, &ce) || ce.Code() != connect.CodeInvalidArgument || len(ce.Details()) != 1 {
-			t.Fatalf("a deploy with modules %v: %v", ms, err)
+	// Refused: the module missing, not WebAssembly, or with a valid
+	// manifest but refused by the host (no memory, no exports); nothing
+	// stored. Plan says the same.
+	manifestJSON, err := os.ReadFile("../../examples/actions/wat/manifest.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hollow, err := manifest.Embed([]byte("\x00asm\x01\x00\x00\x00"), manifestJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		mods []*v1.ModuleFile
+		want string
+	}{
+		{nil, "E008 cannot read module shop/rabat.wasm"},
+		{[]*v1.ModuleFile{{Path: "shop/rabat.wasm", Data: []byte("nope")}}, "E306 module shop/rabat.wasm has no valid manifest"},
+		{[]*v1.ModuleFile{{Path: "shop/rabat.wasm", Data: hollow}}, "E306 module shop/rabat.wasm is refused by the WebAssembly host: " +
+			`bad module: the module must export its memory as "memory"`},
+	} {
+		_, derr := Rules{s}.Deploy(ctx, connect.NewRequest(&v1.DeployRequest{Files: rabatRules("rabat.wasm"), Modules: tc.mods}))
+		_, perr := Rules{s}.Plan(ctx, connect.NewRequest(&v1.PlanRequest{Files: rabatRules("rabat.wasm"), Modules: tc.mods}))
+		for _, err := range []error{derr, perr} {
+			var ce *connect.Error
+			if !errors.As(err, &ce) || ce.Code() != connect.CodeInvalidArgument || len(ce.Details()) != 1 {
+				t.Fatalf("modules %v: %v", tc.mods, err)
+			}
+			m, _ := ce.Details()[0].Value()
+			var ds []*v1.Diagnostic // the errors (a warning says wynik is unused)
+			for _, d := range m.(*v1.CheckFailure).Diagnostics {
+				if d.Severity == 1 {
+					ds = append(ds, d)
+				}
+			}
+			if len(ds) != 1 || ds[0].File != "shop/a.rules" || !strings.HasPrefix(ds[0].Code+" "+ds[0].Message, tc.want) {
+				t.Errorf("modules %v: %v, want %q", tc.mods, ds, tc.want)
+			}
 		}
 	}
 	ten, err := reg.Get("acme")

@@ -117,8 +117,9 @@ func (s Rules) Format(_ context.Context, req *connect.Request[v1.FormatRequest])
 
 // compileSet checks a rule set with the modules sent and lowers it; a rule
 // set with errors is InvalidArgument with every diagnostic as a
-// CheckFailure detail.
-func compileSet(files []*v1.SourceFile, mods []*v1.ModuleFile) (*ir.Program, []*v1.Diagnostic, error) {
+// CheckFailure detail. With load, each module a custom action names is
+// also loaded as the engine will run it (hostCheck).
+func compileSet(ctx context.Context, files []*v1.SourceFile, mods []*v1.ModuleFile, load func(context.Context, []byte) error) (*ir.Program, []*v1.Diagnostic, error) {
 	srcs, err := sources(files)
 	if err != nil {
 		return nil, nil, err
@@ -130,6 +131,11 @@ func compileSet(files []*v1.SourceFile, mods []*v1.ModuleFile) (*ir.Program, []*
 	ch, err := compile.CheckWith(srcs, conf)
 	if err != nil {
 		return nil, nil, connect.NewError(connect.CodeInternal, err)
+	}
+	if load != nil && !ch.Diags.HasErrors() {
+		if err := hostCheck(ctx, ch, mods, load); err != nil {
+			return nil, nil, err
+		}
 	}
 	ds := diagnostics(ch.Fset, ch.Diags.Sorted())
 	if ch.Diags.HasErrors() {
@@ -193,7 +199,7 @@ func (s Rules) Plan(ctx context.Context, req *connect.Request[v1.PlanRequest]) (
 	if err != nil {
 		return nil, err
 	}
-	prog, ds, err := compileSet(req.Msg.GetFiles(), req.Msg.GetModules())
+	prog, ds, err := compileSet(ctx, req.Msg.GetFiles(), req.Msg.GetModules(), t.LoadModule)
 	if err != nil {
 		return nil, err
 	}
@@ -277,7 +283,11 @@ func (s Rules) deploy(ctx context.Context, prog *ir.Program, expected *int64, mo
 
 // Deploy checks the rule set and deploys it.
 func (s Rules) Deploy(ctx context.Context, req *connect.Request[v1.DeployRequest]) (*connect.Response[v1.DeployResponse], error) {
-	prog, ds, err := compileSet(req.Msg.GetFiles(), req.Msg.GetModules())
+	t, err := s.tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	prog, ds, err := compileSet(ctx, req.Msg.GetFiles(), req.Msg.GetModules(), t.LoadModule)
 	if err != nil {
 		return nil, err
 	}

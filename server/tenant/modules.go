@@ -183,6 +183,22 @@ func (m *Modules) Missing(p *ir.Program) []string {
 	return out
 }
 
+// LoadModule loads a module with the host the tenant's custom actions run
+// on, so that a deploy refuses a module the host would refuse at every
+// run (an import not granted, code that does not validate, a memory over
+// the limit, an action without its export), which the checker, reading
+// only the manifest, lets through. The host keeps what it loaded, by
+// hash, so the first run does not compile it again. Errors are those of
+// wasm.Host.Load, or the caller's ctx's.
+func (t *Tenant) LoadModule(ctx context.Context, b []byte) error {
+	host, err := t.host.get(ctx)
+	if err != nil {
+		return fmt.Errorf("no WebAssembly host: %w", err)
+	}
+	_, err = host.Load(ctx, b)
+	return err
+}
+
 // hostOnce is a WebAssembly host made on first use: a tenant that runs no
 // custom action never compiles anything, and a server whose tenants run
 // none starts no wazero runtime.

@@ -36,6 +36,7 @@ type Tenant struct {
 	// Modules holds the WebAssembly modules of its versions' custom
 	// actions, by hash: a deploy stores them before the version commits.
 	Modules *Modules
+	host    *hostOnce
 	st      *store.Store // the engine's
 	side    *store.Store // the server's own: event IDs, delivery state
 	log     *slog.Logger
@@ -259,7 +260,7 @@ func open(dir, name string, lib engine.Library, host *hostOnce, opts Options, lo
 		side.Close()
 		return nil, err
 	}
-	t := &Tenant{Name: name, Engine: e, Modules: mods, st: st, side: side, log: log, wall: opts.Wall,
+	t := &Tenant{Name: name, Engine: e, Modules: mods, host: host, st: st, side: side, log: log, wall: opts.Wall,
 		stop: make(chan struct{}), done: make(chan struct{})}
 	if opts.Ticked != nil {
 		t.ticked = func(res *engine.Result) { opts.Ticked(name, res) }
