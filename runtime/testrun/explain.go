@@ -7,7 +7,21 @@ import (
 
 	"github.com/stagecraft/stagecraft/compiler/ir"
 	"github.com/stagecraft/stagecraft/runtime/value"
+	"github.com/stagecraft/stagecraft/runtime/value/ops"
 )
+
+// opOf is the operator an expression's overload runs (the one the checker
+// resolved it to), or 0 when it is no operator: the explanation
+// follows what the condition did, not how the operator is spelled.
+func opOf(x *ir.Expr) ops.Op {
+	if x.Op != ir.OpBinary && x.Op != ir.OpUnary {
+		return 0
+	}
+	if ov := ops.Lookup(x.Overload); ov != nil {
+		return ov.Op
+	}
+	return 0
+}
 
 // A failed expectation is reported in the language's own words: the
 // expression as the test writes it, and each value as a literal of the
@@ -19,13 +33,13 @@ import (
 func (r *runner) explain(x *ir.Expr) string {
 	src := exprText(x)
 	switch {
-	case x.Op == ir.OpBinary && x.Name == "and":
+	case opOf(x) == ops.And:
 		for _, y := range []*ir.Expr{x.X, x.Y} {
 			if !value.Truth(r.eval(y, "")) {
 				return r.explain(y)
 			}
 		}
-	case x.Op == ir.OpBinary && x.Name == "or":
+	case opOf(x) == ops.Or:
 		return src + ": neither holds: " + r.explain(x.X) + "; " + r.explain(x.Y)
 	case x.Op == ir.OpBinary:
 		msg := src + ": left is " + r.literal(r.eval(x.X, ""), x.X.Kind)
@@ -33,7 +47,7 @@ func (r *runner) explain(x *ir.Expr) string {
 			msg += ", right is " + r.literal(r.eval(x.Y, ""), x.Y.Kind)
 		}
 		return msg
-	case x.Op == ir.OpUnary && x.Name == "not":
+	case opOf(x) == ops.Not:
 		return src + ": " + exprText(x.X) + " is true"
 	}
 	return src + " is " + r.literal(r.eval(x, ""), x.Kind)
