@@ -97,7 +97,9 @@ func loadSide(path string) (*side, error) {
 	}
 	s := &side{path: path, ch: ch}
 	if !ch.Diags.HasErrors() {
-		s.prog = lower.Lower(ch.Fset, ch.Files, ch.Info)
+		if s.prog, err = lower.Program(ch.Fset, ch.Files, ch.Info); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }

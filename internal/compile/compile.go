@@ -81,7 +81,7 @@ func ProgramWith(srcs []Source, conf check.Config) (*ir.Program, error) {
 		diag.WriteText(&b, c.Fset, c.Diags.Sorted(), c.Diags.Dropped())
 		return nil, errors.New(b.String())
 	}
-	return lower.Lower(c.Fset, c.Files, c.Info), nil
+	return lower.Program(c.Fset, c.Files, c.Info)
 }
 
 // Files reads the named files of fsys as sources, or with no names every
