@@ -163,7 +163,7 @@ func (r *Runner) module(ctx context.Context, mod *ir.Module) (*Module, error) {
 		}
 		mf = &moduleFile{size: st.Size(), modTime: st.ModTime(), hash: manifest.Hash(b)}
 		if mf.hash == mod.Hash {
-			mf.mod, mf.err = r.host.Load(ctx, b)
+			mf.mod, mf.err = r.host.load(ctx, b, mf.hash)
 			if mf.err != nil && ctx.Err() != nil {
 				return nil, mf.err // the caller gave up: not the module's fault, not kept
 			}
