@@ -103,8 +103,17 @@ func (c *checker) root(entity, name string) *types.Root {
 	if name != entity && name != "client" && e != nil {
 		r.Field = e.Lookup(name)
 	}
-	if name == "responsible" {
-		r.Type = types.UserType
+	switch name { // the language's words for the relations: the one place they are read
+	case entity:
+		r.Role = types.RoleItem
+	case "contact":
+		r.Role = types.RoleContact
+	case "company":
+		r.Role = types.RoleCompany
+	case "client":
+		r.Role = types.RoleClient
+	case "responsible":
+		r.Role, r.Type = types.RoleResponsible, types.UserType
 	}
 	byName[name] = r
 	return r

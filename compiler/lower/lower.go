@@ -464,7 +464,7 @@ func (l *lowerer) ident(id *ast.Ident, x *ir.Expr) *ir.Expr {
 		return x
 	case *types.Root:
 		x.Op, x.Name, x.Root = ir.OpField, id.Name, l.root(id, obj)
-		if obj.Name == "responsible" { // the item's field: deal.responsible
+		if obj.Role == types.RoleResponsible { // the item's field: deal.responsible
 			x.Name, x.Path = obj.Entity.Name, []string{"responsible"}
 		}
 		return x
@@ -506,19 +506,20 @@ func (l *lowerer) ident(id *ast.Ident, x *ir.Expr) *ir.Expr {
 // root is the IR's root of a root object: the item itself (deal, lead,
 // responsible, which is its field), or the relation the checker resolved.
 func (l *lowerer) root(id *ast.Ident, obj *types.Root) ir.Root {
-	switch {
-	case obj.Entity == nil:
+	if obj.Entity == nil {
 		l.fail(id.Pos(), "the root %q has no entity", id.Name)
-	case obj.Name == obj.Entity.Name, obj.Name == "responsible":
+	}
+	switch obj.Role {
+	case types.RoleItem, types.RoleResponsible: // responsible reads the item's field
 		return ir.RootSelf
-	case obj.Name == "contact":
+	case types.RoleContact:
 		return ir.RootContact
-	case obj.Name == "company":
+	case types.RoleCompany:
 		return ir.RootCompany
-	case obj.Name == "client":
+	case types.RoleClient:
 		return ir.RootClient
 	}
-	l.fail(id.Pos(), "the checker resolved %q to an unknown root %q", id.Name, obj.Name)
+	l.fail(id.Pos(), "the checker resolved %q to a root without a role", id.Name)
 	return ir.RootNone
 }
 

@@ -24,10 +24,22 @@ type Object interface {
 // contact, or its company when it has none).
 type Root struct {
 	Name   string
+	Role   Role // what the name stands for, so that no later stage reads it from the name
 	Type   *Type
 	Entity *EntityDef // the item's entity
 	Field  *Field     // the item's field the name reads; nil for the item itself and for client
 }
+
+// Role is what a root stands for.
+type Role uint8
+
+const (
+	RoleItem        Role = iota + 1 // the item itself: deal, lead, ...
+	RoleContact                     // its contact
+	RoleCompany                     // its company
+	RoleClient                      // its first contact, or its company when it has none
+	RoleResponsible                 // its responsible employee (a field of the item)
+)
 
 // ObjPos is the declaration of the field the root reads, or of the item's
 // entity; client has none.
