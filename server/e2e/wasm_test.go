@@ -71,6 +71,12 @@ func TestCustomAction(t *testing.T) {
 		t.Errorf("a module path with ..: %v", err)
 	}
 
+	// Module bytes count toward the request's size (4 MiB by default).
+	huge := []*v1.ModuleFile{{Path: "examples/actions/wat/rabat.wasm", Data: make([]byte, 4<<20)}}
+	if _, err := c.rules.Check(ctx(t), connect.NewRequest(&v1.CheckRequest{Files: examples(t), Modules: huge})); code(err) != connect.CodeResourceExhausted {
+		t.Errorf("a module of 4 MiB: %v, want ResourceExhausted", err)
+	}
+
 	deal(t, c) // deploys the examples with rabat.wasm
 	kitchen := func(c clients) string {
 		t.Helper()
