@@ -15,8 +15,10 @@ const tenantUsage = `usage: stagecraft tenant export --data DIR --tenant NAME [-
        stagecraft tenant import --data DIR --tenant NAME [-i FILE]`
 
 // cmdTenant moves a tenant between data folders: export writes its input
-// log and delivery state (the server stopped), import replays them into a
-// new tenant, which gives the same stores byte for byte.
+// log, the modules of its custom actions and its delivery state (the
+// server stopped), import stores the modules and replays the inputs into a
+// new tenant, running the custom actions again, which gives the same
+// stores byte for byte.
 func cmdTenant(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		if len(args) == 0 {
