@@ -91,9 +91,9 @@ func (s *Server) didSave(p *protocol.DidSaveTextDocumentParams) (any, error) {
 	if d := s.docs[path]; d != nil && p.Text != "" {
 		d.text = []byte(p.Text)
 	}
-	if filepath.Base(path) == ws.Marker {
-		// Saving a workspace.rules may have created it: the files below
-		// it may change workspace.
+	if s.markerMoved(path) {
+		// Saving a workspace.rules created it: the files below it
+		// change workspace.
 		s.rehome()
 	}
 	w := s.workspaceOf(path)
@@ -135,7 +135,7 @@ func (s *Server) didChangeWatchedFiles(p *protocol.DidChangeWatchedFilesParams) 
 		if err != nil {
 			continue
 		}
-		if filepath.Base(path) == ws.Marker && ev.Type != protocol.FileChangeTypeChanged {
+		if s.markerMoved(path) {
 			s.rehome()
 			return nil, nil // every workspace was reloaded from disk
 		}
@@ -159,6 +159,20 @@ func (s *Server) didChangeWatchedFiles(p *protocol.DidChangeWatchedFilesParams) 
 		}
 	}
 	return nil, nil
+}
+
+// markerMoved reports whether path is a workspace.rules that appeared or
+// went away: one on disk without its workspace, or a workspace without
+// one on disk. The event's kind is not trusted: editors that save by
+// writing a new file and renaming it report a delete and a create for a
+// file that merely changed, and reloading every workspace on each save
+// of the schema would cost a full check.
+func (s *Server) markerMoved(path string) bool {
+	if filepath.Base(path) != ws.Marker {
+		return false
+	}
+	w := s.spaces[filepath.Dir(path)]
+	return isFile(path) != (w != nil && !w.lone)
 }
 
 // rehome reloads every workspace from disk after a workspace.rules

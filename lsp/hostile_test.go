@@ -539,3 +539,40 @@ func TestPanicRecovered(t *testing.T) {
 		t.Fatalf("after a panic, a change is checked: %v %s", ok, codes(ds))
 	}
 }
+
+// Saving workspace.rules, or an editor's save that reports a delete and a
+// create of it, re-reads it in its workspace: the workspaces are not
+// reloaded from disk (a full parse and check of every file).
+func TestMarkerSaveKeepsWorkspace(t *testing.T) {
+	s, err := NewServer(Options{StdlibDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	marker := filepath.Join(dir, "workspace.rules")
+	write(t, marker, hostileSchema)
+	a := filepath.Join(dir, "a.rules")
+	write(t, a, "on stage Won: send sms text \"hi\"\n")
+	call := func(method string, params any) {
+		raw, _ := json.Marshal(params)
+		if _, err := s.Handle(context.Background(), method, raw); err != nil {
+			t.Fatalf("%s: %v", method, err)
+		}
+	}
+	call("initialize", map[string]any{})
+	call("textDocument/didOpen", protocol.DidOpenTextDocumentParams{TextDocument: protocol.TextDocumentItem{URI: uriOf(marker), Version: 1, Text: hostileSchema}})
+	w := s.workspaceOf(marker)
+	renamed := strings.Replace(hostileSchema, "stage Won won", "stage Won2 won", 1)
+	write(t, marker, renamed)
+	call("textDocument/didSave", protocol.DidSaveTextDocumentParams{TextDocument: protocol.TextDocumentIdentifier{URI: uriOf(marker)}, Text: renamed})
+	call("workspace/didChangeWatchedFiles", protocol.DidChangeWatchedFilesParams{Changes: []*protocol.FileEvent{
+		{URI: uriOf(marker), Type: protocol.FileChangeTypeDeleted}, {URI: uriOf(marker), Type: protocol.FileChangeTypeCreated}}})
+	if s.workspaceOf(marker) != w {
+		t.Fatal("saving workspace.rules reloaded the workspaces")
+	}
+	// The closed file sees the saved schema: its stage is gone.
+	w.check(s.u)
+	if ds := w.diags[a]; len(ds) != 1 || ds[0].Code != "E102" {
+		t.Fatalf("a.rules after the schema changed: %v", ds)
+	}
+}
