@@ -322,6 +322,7 @@ type instance struct {
 	mem     *linearMemory
 	box     *sandbox
 	actions map[string]api.Function
+	in      inputBuffer // set by reserveInput or restore
 }
 
 // run passes the inputs, calls the action and copies the reply out.
@@ -338,15 +339,18 @@ func (inst *instance) run(ctx context.Context, st *callState, a *manifest.Action
 		}
 		return nil, classifyCall(a.Name, err, cctx, st, inst.mem, opts)
 	}
-	r, err := inst.alloc.Call(cctx, uint64(len(in)))
-	if err != nil {
-		return fail(err)
+	ptr := inst.in.ptr
+	if uint64(len(in)) > uint64(inst.in.cap) {
+		r, err := inst.alloc.Call(cctx, uint64(len(in)))
+		if err != nil {
+			return fail(err)
+		}
+		ptr = api.DecodeU32(r[0])
 	}
-	ptr := api.DecodeU32(r[0])
 	if !inst.mod.Memory().Write(ptr, in) {
 		return nil, &OutputError{Action: a.Name, Reason: fmt.Sprintf("stagecraft_alloc(%d) returned %d, out of the memory's bounds", len(in), ptr)}
 	}
-	r, err = inst.actions[a.Name].Call(cctx, uint64(ptr), uint64(len(in)))
+	r, err := inst.actions[a.Name].Call(cctx, uint64(ptr), uint64(len(in)))
 	if err != nil {
 		return fail(err)
 	}

@@ -24,7 +24,22 @@ type snapshot struct {
 	mem     []byte
 	globals []uint64
 	box     [2]uint64 // the sandbox's clock and random stream
+	in      inputBuffer
 }
+
+// inputBuffer is a buffer stagecraft_alloc returned while the snapshot was
+// taken: it is part of the snapshot's memory, so after every reset it is
+// allocated again and free for the next call's inputs, and a call whose
+// inputs fit needs one export call (the action) instead of two. Every
+// export call under WithCloseOnContextDone costs wazero a goroutine, more
+// than a small module's whole action. cap 0: none.
+type inputBuffer struct{ ptr, cap uint32 }
+
+// inputReserve is the size of the buffer asked for with the snapshot. It
+// is a constant, not a fraction of Options.MaxInput: the state a call
+// starts from must not depend on the host's settings, so that a replay
+// elsewhere calls the module in the same state.
+const inputReserve = 4096
 
 type pool struct {
 	mu   sync.Mutex
@@ -50,11 +65,19 @@ func (m *Module) acquire(ctx context.Context) (*instance, error) {
 	snap := m.pool.snap
 	m.pool.mu.Unlock()
 	if snap == nil {
-		// The first instance is initialised as usual, and its state is
-		// the snapshot.
+		// The first instance is initialised as usual, asked for the input
+		// buffer, and its state is the snapshot. A module that cannot
+		// give a buffer that large is initialised again without one: its
+		// calls ask for one each, as without a snapshot.
 		inst, err := m.instantiate(ctx, m.start)
 		if err != nil {
 			return nil, err
+		}
+		if err := inst.reserveInput(ctx, m.host.limits(ctx)); err != nil {
+			inst.mod.Close(context.Background())
+			if inst, err = m.instantiate(ctx, m.start); err != nil {
+				return nil, err
+			}
 		}
 		s, err := inst.snapshot(m.scan.globals)
 		if err != nil {
@@ -103,7 +126,7 @@ func (inst *instance) snapshot(globals []uint32) (*snapshot, error) {
 	if !ok {
 		return nil, fmt.Errorf("snapshot: memory unreadable")
 	}
-	s := &snapshot{mem: append([]byte(nil), b...), box: inst.box.init}
+	s := &snapshot{mem: append([]byte(nil), b...), box: inst.box.init, in: inst.in}
 	for _, g := range globals {
 		x := inst.mod.ExportedGlobal(globalExport(g))
 		if x == nil {
@@ -128,7 +151,7 @@ func (inst *instance) restore(s *snapshot, globals []uint32) error {
 	if mem.Size() != size {
 		return fmt.Errorf("restore: memory grew to %d bytes", mem.Size())
 	}
-	inst.box.init = s.box
+	inst.box.init, inst.in = s.box, s.in
 	if !mem.Write(0, s.mem) {
 		return fmt.Errorf("restore: memory unwritable")
 	}
@@ -139,6 +162,28 @@ func (inst *instance) restore(s *snapshot, globals []uint32) error {
 		}
 		x.Set(s.globals[i])
 	}
+	return nil
+}
+
+// reserveInput asks a new instance for the input buffer, under
+// Options.InitTimeout: it is part of making the instance ready.
+func (inst *instance) reserveInput(ctx context.Context, opts *Options) error {
+	st := &callState{maxLog: opts.MaxLog}
+	ictx, cancel := context.WithTimeout(ctx, opts.InitTimeout)
+	defer cancel()
+	st.ctx = ictx
+	inst.box.state = st // the clock and random stream go on from _initialize
+	r, err := inst.alloc.Call(context.WithValue(ictx, stateKey{}, st), inputReserve)
+	inst.box.state = nil
+	if err != nil {
+		return err
+	}
+	ptr := api.DecodeU32(r[0])
+	if uint64(ptr)+inputReserve > uint64(inst.mod.Memory().Size()) {
+		return fmt.Errorf("stagecraft_alloc(%d) returned %d, out of the memory's bounds", inputReserve, ptr)
+	}
+	inst.in = inputBuffer{ptr: ptr, cap: inputReserve}
+	inst.box.initialised()
 	return nil
 }
 

@@ -331,3 +331,36 @@ func TestConcurrentCallsOnResetInstances(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestInputBuffer: a module's first instance is asked for an input buffer
+// of inputReserve bytes before its snapshot, and a call whose inputs fit
+// writes them there (one export call); larger inputs ask stagecraft_alloc
+// as before. A module whose allocator refuses the reserve (echosmall
+// traps above 1000 bytes) is snapshotted without one and asks every call.
+// Either way every call echoes its own input, whatever came before it.
+func TestInputBuffer(t *testing.T) {
+	h := newHost(t, Options{})
+	for _, c := range []struct {
+		name    string
+		reserve uint32
+		sizes   []int
+	}{
+		{"echo", inputReserve, []int{3, inputReserve - 8, inputReserve, 3 * inputReserve, 5, 40000, 2}},
+		{"echosmall", 0, []int{3, 900, 2}},
+	} {
+		m := load(t, h, wat(t, c.name))
+		for i, n := range c.sizes {
+			s := strings.Repeat(string(rune('a'+i)), n)
+			out, err := m.Call(context.Background(), "echo", map[string]value.Value{"s": value.TextOf(s)})
+			if err != nil {
+				t.Fatalf("%s, %d bytes: %v", c.name, n, err)
+			}
+			if out["s"].S != s {
+				t.Fatalf("%s, %d bytes: echoed %d bytes %.20q…", c.name, n, len(out["s"].S), out["s"].S)
+			}
+		}
+		if got := m.pool.snap.in.cap; got != c.reserve {
+			t.Errorf("%s: input buffer of %d bytes, want %d", c.name, got, c.reserve)
+		}
+	}
+}
