@@ -141,6 +141,35 @@ func decodeReply(a *manifest.Action, raw []byte) (map[string]value.Value, error)
 	if !utf8.Valid(raw) {
 		return nil, bad("", "not valid UTF-8")
 	}
+	var buf [8]rawMember
+	members, ok := scanOutputs(raw, buf[:0])
+	if !ok {
+		return decodeReplySlow(a, raw, bad)
+	}
+	for i, m := range members {
+		if a.Output(m.name) == nil {
+			return nil, bad(m.name, "not declared in the manifest")
+		}
+		for _, o := range members[:i] {
+			if o.name == m.name {
+				// encoding/json keeps the last; the slow path says so.
+				return decodeReplySlow(a, raw, bad)
+			}
+		}
+	}
+	return decodeOutputs(a, bad, func(name string) ([]byte, bool) {
+		for _, m := range members {
+			if m.name == name {
+				return m.val, true
+			}
+		}
+		return nil, false
+	})
+}
+
+// decodeReplySlow is decodeReply with encoding/json, for the replies
+// scanOutputs leaves to it: errors, escapes, lists, anything unusual.
+func decodeReplySlow(a *manifest.Action, raw []byte, bad func(output, reason string) error) (map[string]value.Value, error) {
 	var reply map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &reply); err != nil {
 		return nil, bad("", "not a JSON object: "+firstLine(err.Error()))
@@ -165,10 +194,19 @@ func decodeReply(a *manifest.Action, raw []byte) (map[string]value.Value, error)
 			return nil, bad(name, "not declared in the manifest")
 		}
 	}
+	return decodeOutputs(a, bad, func(name string) ([]byte, bool) {
+		m, ok := members[name]
+		return m, ok
+	})
+}
+
+// decodeOutputs checks and converts the outputs' values; member gives an
+// output's JSON, valid, as the reply has it.
+func decodeOutputs(a *manifest.Action, bad func(output, reason string) error, member func(string) ([]byte, bool)) (map[string]value.Value, error) {
 	res := make(map[string]value.Value, len(a.Outputs))
 	for i := range a.Outputs {
 		p := &a.Outputs[i]
-		m, ok := members[p.Name]
+		m, ok := member(p.Name)
 		if !ok || bytes.Equal(m, null) {
 			if !p.Optional {
 				return nil, bad(p.Name, "required, and missing or null")
@@ -183,6 +221,155 @@ func decodeReply(a *manifest.Action, raw []byte) (map[string]value.Value, error)
 		res[p.Name] = v
 	}
 	return res, nil
+}
+
+// rawMember is one member of a reply's outputs: its name, and its value's
+// JSON.
+type rawMember struct {
+	name string
+	val  []byte
+}
+
+// scanOutputs reads the common reply in one pass, without encoding/json
+// (which read it three times over, a third of a small module's call):
+// {"outputs":{...}} whose member names have no escapes and whose values
+// are strings without escapes, numbers, true, false or null, with any JSON
+// whitespace between. It validates what it accepts as JSON does; for
+// anything else (an error, an escape, a list, bad JSON) it returns false
+// and decodeReplySlow decides, so that both give the same answer.
+func scanOutputs(b []byte, out []rawMember) ([]rawMember, bool) {
+	i := skipSpace(b, 0)
+	const head = `"outputs"`
+	if i >= len(b) || b[i] != '{' {
+		return nil, false
+	}
+	i = skipSpace(b, i+1)
+	if !bytes.HasPrefix(b[i:], []byte(head)) {
+		return nil, false
+	}
+	i = skipSpace(b, i+len(head))
+	if i >= len(b) || b[i] != ':' {
+		return nil, false
+	}
+	i = skipSpace(b, i+1)
+	if i >= len(b) || b[i] != '{' {
+		return nil, false
+	}
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		i++
+	} else {
+		for {
+			end := scanPlainString(b, i)
+			if end < 0 {
+				return nil, false
+			}
+			name := string(b[i+1 : end-1])
+			i = skipSpace(b, end)
+			if i >= len(b) || b[i] != ':' {
+				return nil, false
+			}
+			i = skipSpace(b, i+1)
+			end = scanScalar(b, i)
+			if end < 0 {
+				return nil, false
+			}
+			out = append(out, rawMember{name: name, val: b[i:end]})
+			i = skipSpace(b, end)
+			if i < len(b) && b[i] == ',' {
+				i = skipSpace(b, i+1)
+				continue
+			}
+			if i < len(b) && b[i] == '}' {
+				i++
+				break
+			}
+			return nil, false
+		}
+	}
+	i = skipSpace(b, i)
+	if i >= len(b) || b[i] != '}' {
+		return nil, false
+	}
+	return out, skipSpace(b, i+1) == len(b)
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// scanPlainString returns the end of a string at i that has no escapes
+// and no control characters, or -1.
+func scanPlainString(b []byte, i int) int {
+	if i >= len(b) || b[i] != '"' {
+		return -1
+	}
+	for j := i + 1; j < len(b); j++ {
+		switch c := b[j]; {
+		case c == '"':
+			return j + 1
+		case c == '\\' || c < 0x20:
+			return -1
+		}
+	}
+	return -1
+}
+
+// scanScalar returns the end of a plain string, a number, true, false or
+// null at i, or -1.
+func scanScalar(b []byte, i int) int {
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case '"':
+		return scanPlainString(b, i)
+	case 't', 'f', 'n':
+		for _, w := range [...]string{"true", "false", "null"} {
+			if bytes.HasPrefix(b[i:], []byte(w)) {
+				return i + len(w)
+			}
+		}
+		return -1
+	}
+	// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+	digits := func(j int) int {
+		k := j
+		for k < len(b) && b[k] >= '0' && b[k] <= '9' {
+			k++
+		}
+		if k == j {
+			return -1
+		}
+		return k
+	}
+	j := i
+	if b[j] == '-' {
+		j++
+	}
+	if j < len(b) && b[j] == '0' {
+		j++
+	} else if j = digits(j); j < 0 {
+		return -1
+	}
+	if j < len(b) && b[j] == '.' {
+		if j = digits(j + 1); j < 0 {
+			return -1
+		}
+	}
+	if j < len(b) && (b[j] == 'e' || b[j] == 'E') {
+		j++
+		if j < len(b) && (b[j] == '+' || b[j] == '-') {
+			j++
+		}
+		if j = digits(j); j < 0 {
+			return -1
+		}
+	}
+	return j
 }
 
 func decodeValue(t manifest.Type, m json.RawMessage) (value.Value, string) {
@@ -211,8 +398,10 @@ func decodeValue(t manifest.Type, m json.RawMessage) (value.Value, string) {
 		if m[0] != '-' && (m[0] < '0' || m[0] > '9') {
 			return mismatch()
 		}
-		var f float64
-		if err := json.Unmarshal(m, &f); err != nil {
+		// m is a JSON number (the reply was validated): encoding/json
+		// would parse it with strconv too, and refuse what overflows.
+		f, err := strconv.ParseFloat(string(m), 64)
+		if err != nil {
 			return value.Value{}, "not a finite number: " + string(m)
 		}
 		switch t.Kind {
@@ -226,14 +415,18 @@ func decodeValue(t manifest.Type, m json.RawMessage) (value.Value, string) {
 		}
 		return value.NumberOf(f), ""
 	case manifest.Bool:
-		var x bool
-		if json.Unmarshal(m, &x) != nil {
+		if m[0] != 't' && m[0] != 'f' {
 			return mismatch()
 		}
-		return value.BoolOf(x), ""
+		return value.BoolOf(m[0] == 't'), ""
+	}
+	if m[0] != '"' {
+		return mismatch()
 	}
 	var s string
-	if m[0] != '"' || json.Unmarshal(m, &s) != nil {
+	if bytes.IndexByte(m, '\\') < 0 {
+		s = string(m[1 : len(m)-1]) // valid JSON and UTF-8: no escapes, the text itself
+	} else if json.Unmarshal(m, &s) != nil {
 		return mismatch()
 	}
 	switch t.Kind {
