@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/stagecraft/stagecraft/compiler/ir"
@@ -90,9 +91,10 @@ func touches(c *plan.Change) bool {
 
 // pendingTimer is a stored timer the plan touches.
 type pendingTimer struct {
-	key string
-	tm  timer
-	c   *plan.Change
+	key  string
+	body []byte // as stored, for parking
+	tm   timer
+	c    *plan.Change
 }
 
 // replanTimers applies the plan to the pending timers: those of removed
@@ -115,7 +117,7 @@ func (t *tx) replanTimers(p *plan.Plan, version int64) error {
 			what, ident = "trigger", tm.Trigger
 		}
 		if c := p.Of(what, ident); touches(c) {
-			touched = append(touched, pendingTimer{string(k), tm, c})
+			touched = append(touched, pendingTimer{string(k), bytes.Clone(v), tm, c})
 		}
 		return true
 	})
@@ -123,13 +125,16 @@ func (t *tx) replanTimers(p *plan.Plan, version int64) error {
 		return fmt.Errorf("deploy: reading pending timers: %v", err)
 	}
 	for _, pt := range touched {
-		it := t.load(pt.tm.Item)
-		if it == nil && t.err != nil {
-			return fmt.Errorf("deploy: timer %q: %v", pt.key, t.err)
-		}
-		if it == nil {
-			body, _ := json.Marshal(pt.tm)
-			t.park([]byte(pt.key), body, fmt.Sprintf("its item %q is not in the store", pt.tm.Item))
+		it, err := t.read(pt.tm.Item)
+		var damaged *damagedError
+		switch {
+		case errors.As(err, &damaged):
+			t.park([]byte(pt.key), pt.body, damaged.Error())
+			continue
+		case err != nil:
+			return fmt.Errorf("deploy: timer %q: %v", pt.key, err)
+		case it == nil:
+			t.park([]byte(pt.key), pt.body, fmt.Sprintf("its item %q is not in the store", pt.tm.Item))
 			continue
 		}
 		old := dueOfTimerKey([]byte(pt.key))

@@ -72,35 +72,51 @@ func (t *tx) touch(it *item) {
 }
 
 // load returns an item, from this input's cache or the store; nil if none.
+// An item that cannot be read fails the input.
 func (t *tx) load(id string) *item {
+	it, err := t.read(id)
+	if err != nil {
+		t.fail(err)
+	}
+	return it
+}
+
+// damagedError is an item whose stored record cannot be taken for an item:
+// damage of the record itself, which reading again will not mend, unlike
+// an error of the store.
+type damagedError struct{ err error }
+
+func (e *damagedError) Error() string { return e.err.Error() }
+func (e *damagedError) Unwrap() error { return e.err }
+
+// read is load without failing the input: nil and no error when there is
+// no such item; a *damagedError when its record is damaged.
+func (t *tx) read(id string) (*item, error) {
 	if id == "" {
-		return nil
+		return nil, nil
 	}
 	if it, ok := t.items[id]; ok {
-		return it
+		return it, nil
 	}
 	if c, ok := t.e.cache[id]; ok {
 		it := c.clone()
 		t.items[id] = it
-		return it
+		return it, nil
 	}
 	raw, ok, err := t.b.Get(keyItem(id))
 	if err != nil {
-		t.fail(fmt.Errorf("reading item %q: %w", id, err))
-		return nil
+		return nil, fmt.Errorf("reading item %q: %w", id, err)
 	}
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	var s stored
 	if err := json.Unmarshal(raw, &s); err != nil {
-		t.fail(fmt.Errorf("item %q is stored damaged: %v", id, err))
-		return nil
+		return nil, &damagedError{fmt.Errorf("item %q is stored damaged: %v", id, err)}
 	}
 	en := t.e.entities[s.Entity]
 	if en == nil {
-		t.fail(fmt.Errorf("item %q is of entity %q, which the running program does not declare", id, s.Entity))
-		return nil
+		return nil, &damagedError{fmt.Errorf("item %q is of entity %q, which the running program does not declare", id, s.Entity)}
 	}
 	it := &item{Item: interp.Item{ID: s.ID, Entity: s.Entity, Pipeline: s.Pipeline, Fields: make([]value.Value, len(en.Fields))},
 		Entered: s.Entered, Channel: s.Channel, Timers: s.Timers, Activities: s.Acts, Awaiting: s.Awaiting}
@@ -114,7 +130,7 @@ func (t *tx) load(id string) *item {
 		it.Fields[i] = s.Fields[f.Name]
 	}
 	t.items[id] = it
-	return it
+	return it, nil
 }
 
 // bind sets a variable of the item (M-AUX).

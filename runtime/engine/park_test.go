@@ -10,9 +10,10 @@ import (
 )
 
 // A damaged record parks its timer instead of stopping the clock: the
-// first deal's item is gone and the second deal's timer does not decode;
-// the third deal's timer still fires, the two others are kept aside with
-// why, and later ticks and deploys go on.
+// first deal's item is gone, the second deal's timer does not decode (nor
+// is it UTF-8), the third deal's item record does not decode; the fourth
+// deal's timer still fires, the three others are kept aside byte for byte
+// with why, and later ticks and deploys go on.
 func TestDamagedTimersAreParked(t *testing.T) {
 	p := programFile(t, "input_fuzz.rules")
 	st := openMem(t)
@@ -21,7 +22,7 @@ func TestDamagedTimersAreParked(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ids []string
-	for i := range 3 {
+	for i := range 4 {
 		r, err := e.Apply(engine.Input{Time: t0, Kind: "create", Entity: "deal", Fields: map[string]value.Value{
 			"title":         value.TextOf("D"),
 			"delivery_date": {K: value.DateTime, N: float64(t0 + 3600*int64(i+1))},
@@ -38,12 +39,13 @@ func TestDamagedTimersAreParked(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if len(timerKeys) != 3 {
+	if len(timerKeys) != 4 {
 		t.Fatalf("want a timer per deal, have %q", timerKeys)
 	}
 	b := st.NewBatch()
 	b.Delete([]byte("2/item/" + ids[0]))
-	b.Set([]byte(timerKeys[1]), []byte("{"))
+	b.Set([]byte(timerKeys[1]), []byte("\xff{"))
+	b.Set([]byte("2/item/"+ids[2]), []byte("\xff{"))
 	if err := b.Apply(); err != nil {
 		t.Fatal(err)
 	}
@@ -55,14 +57,15 @@ func TestDamagedTimersAreParked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := e.Apply(engine.Input{Time: t0 + 4*3600, Kind: "tick"})
+	r, err := e.Apply(engine.Input{Time: t0 + 5*3600, Kind: "tick"})
 	if err != nil {
 		t.Fatalf("the tick failed, so every item's clock stops: %v", err)
 	}
-	if len(r.Parked) != 2 || !strings.Contains(r.Parked[0].Reason, ids[0]) || !strings.Contains(r.Parked[1].Reason, "does not decode") {
+	if len(r.Parked) != 3 || !strings.Contains(r.Parked[0].Reason, ids[0]) || !strings.Contains(r.Parked[1].Reason, "does not decode") ||
+		!strings.Contains(r.Parked[2].Reason, "stored damaged") {
 		t.Fatalf("parked %+v", r.Parked)
 	}
-	tl, err := e.Timeline(ids[2])
+	tl, err := e.Timeline(ids[3])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,13 +73,13 @@ func TestDamagedTimersAreParked(t *testing.T) {
 		t.Errorf("the intact deal's rule did not run:\n%s", entries(tl))
 	}
 	parked, err := engine.ParkedTimers(st)
-	if err != nil || len(parked) != 2 || parked[0].Key != timerKeys[0] || parked[1].Timer != "{" {
+	if err != nil || len(parked) != 3 || parked[0].Key != timerKeys[0] || string(parked[1].Timer) != "\xff{" {
 		t.Fatalf("ParkedTimers = %+v, %v", parked, err)
 	}
-	if r, err := e.Apply(engine.Input{Time: t0 + 5*3600, Kind: "tick"}); err != nil || len(r.Parked) != 0 {
+	if r, err := e.Apply(engine.Input{Time: t0 + 6*3600, Kind: "tick"}); err != nil || len(r.Parked) != 0 {
 		t.Fatalf("the next tick: %+v, %v", r, err)
 	}
-	if _, err := e.Deploy(p, t0+5*3600); err != nil {
+	if _, err := e.Deploy(p, t0+6*3600); err != nil {
 		t.Fatalf("a deploy after parking: %v", err)
 	}
 }

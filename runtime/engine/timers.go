@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -225,11 +227,15 @@ func (t *tx) dueTimers(n int) ([][2][]byte, error) {
 
 // fireTimer runs a due timer and deletes it, in the same batch.
 func (t *tx) fireTimer(key string, body []byte, tm timer) error {
-	it := t.load(tm.Item)
-	if it == nil {
-		if t.err != nil { // the item is there but cannot be read now: refuse the tick, lose nothing
-			return fmt.Errorf("timer %q: %v", key, t.err)
-		}
+	it, err := t.read(tm.Item)
+	var damaged *damagedError
+	switch {
+	case errors.As(err, &damaged):
+		t.park([]byte(key), body, damaged.Error())
+		return nil
+	case err != nil: // the store cannot read it now: refuse the tick, lose nothing
+		return fmt.Errorf("timer %q: %v", key, err)
+	case it == nil:
 		t.park([]byte(key), body, fmt.Sprintf("its item %q is not in the store", tm.Item))
 		return nil
 	}
@@ -295,17 +301,17 @@ func (t *tx) followDates(it *item) {
 // ParkedTimer is a due timer a tick could not run, kept aside with why.
 type ParkedTimer struct {
 	Key    string `json:"key"`    // its key in the timer space
-	Timer  string `json:"timer"`  // its record, as it was stored
+	Timer  []byte `json:"timer"`  // its record, byte for byte as it was stored (damaged records need not be UTF-8)
 	Reason string `json:"reason"` // what is damaged
 	Seq    int64  `json:"seq"`    // the tick that parked it
 }
 
 // park moves a due timer that cannot run out of the timer space, with the
 // reason, in the tick's batch. Only damage parks a timer (a record that does
-// not decode, an item that is gone while its timer is not); failing the tick
+// not decode, an item that is gone or whose record does not decode); failing the tick
 // instead would stop every other item's clock at this timer, for good.
 func (t *tx) park(key, body []byte, reason string) {
-	p := ParkedTimer{Key: string(key), Timer: string(body), Reason: reason, Seq: t.in.Seq}
+	p := ParkedTimer{Key: string(key), Timer: bytes.Clone(body), Reason: reason, Seq: t.in.Seq}
 	b, _ := json.Marshal(p) // strings only: cannot fail
 	t.b.Delete(key)
 	t.b.Set(keyParkedOf(key), b)
