@@ -324,7 +324,8 @@ func (p *parser) parseTokens(toks []lexer.Token) ([]ast.Decl, *chunkError) {
 	eof := lexer.Token{Type: tEOF, Pos: last.Pos}
 	eof.Pos.Offset += len(last.Value)
 	eof.Pos.Column += token.RuneCount(last.Value)
-	if d := p.quickRule(toks, eof); d != nil {
+	d, rest := p.quickRule(toks, eof)
+	if d != nil {
 		return []ast.Decl{d}, nil
 	}
 	pl, err := lexer.Upgrade(&sliceLexer{toks: toks, eof: eof})
@@ -333,7 +334,14 @@ func (p *parser) parseTokens(toks []lexer.Token) ([]ast.Decl, *chunkError) {
 	}
 	g, err := grammar().ParseFromLexer(pl)
 	if err != nil {
-		return nil, p.syntaxError(err, toks[0])
+		ce := p.syntaxError(err, toks[0])
+		if rest > 0 && (ce.tok.Type == tEOF || ce.tok.Pos.Offset >= toks[rest].Pos.Offset) && ce.fix == "" && !ce.remove {
+			// A whole rule, then words that start nothing: they are what is wrong, not the end.
+			ce = &chunkError{tok: toks[rest], code: diag.ESyntax,
+				msg:  fmt.Sprintf("unexpected %s: the rule is complete before it", describe(toks[rest])),
+				hint: "a rule does one action; its settings are written key value"}
+		}
+		return nil, ce
 	}
 	c := converter{p: p}
 	return c.file(g), nil
@@ -345,23 +353,28 @@ func (p *parser) parseTokens(toks []lexer.Token) ([]ast.Decl, *chunkError) {
 // each (copying the tokens, branching on the alternatives) cost more than
 // reading them. Anything else, or a rule with an error, returns nil and
 // takes participle's way, so that errors are reported as before.
-func (p *parser) quickRule(toks []lexer.Token, eof lexer.Token) ast.Decl {
+//
+// rest is where a rule read without error ended before the last token, or 0.
+func (p *parser) quickRule(toks []lexer.Token, eof lexer.Token) (d ast.Decl, rest int) {
 	first := &toks[0]
 	if !isWord(first, tKeyword, "on") && !startsLabel(toks) {
-		return nil
+		return nil, 0
 	}
 	cur := &cursor{toks: toks, eof: eof}
 	g, err := readRuleFrom(cur)
-	if err != nil || g == nil || cur.i != len(toks) {
-		return nil
+	if err != nil || g == nil {
+		return nil, 0
 	}
-	return converter{p: p}.decl(&gDecl{Rule: g})
+	if cur.i != len(toks) {
+		return nil, cur.i
+	}
+	return converter{p: p}.decl(&gDecl{Rule: g}), 0
 }
 
 func (p *parser) syntaxError(err error, first lexer.Token) *chunkError {
 	var fe *fixError
 	if errors.As(err, &fe) {
-		return &chunkError{tok: fe.tok, code: diag.ESyntax, msg: fe.msg, hint: fe.hint, fix: fe.fix, remove: fe.remove}
+		return &chunkError{tok: fe.tok, end: fe.end, code: diag.ESyntax, msg: fe.msg, hint: fe.hint, fix: fe.fix, remove: fe.remove}
 	}
 	perr, ok := err.(participle.Error)
 	if !ok {
@@ -385,14 +398,18 @@ func expectation(msg string) string {
 	if i < 0 || !strings.HasSuffix(msg, ")") {
 		return ""
 	}
-	exp := readable.Replace(msg[i+len("(expected ") : len(msg)-1])
-	if len(exp) > 60 || grammarName.MatchString(exp) {
-		return ""
+	raw := msg[i+len("(expected ") : len(msg)-1]
+	exp := readable.Replace(raw)
+	if len(exp) > 60 || grammarName.MatchString(exp) || strings.ContainsAny(quoted.ReplaceAllString(raw, ""), "?*+|") {
+		return "" // participle's grammar notation (a name a string? ("{" ...)?) says nothing to a user
 	}
 	return exp
 }
 
-var grammarName = regexp.MustCompile(`\bG[A-Z]`)
+var (
+	grammarName = regexp.MustCompile(`\bG[A-Z]`)
+	quoted      = regexp.MustCompile(`"[^"]*"`)
+)
 
 // readable names participle's grammar types in words.
 var readable = strings.NewReplacer(

@@ -2,6 +2,7 @@ package parser
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
@@ -159,6 +160,9 @@ func readRun(lex tokens) (*gExprRun, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := unitWordAfter(lex, left); err != nil {
+		return nil, err
+	}
 	run := &gExprRun{Left: left}
 	for {
 		at := *lex.Peek()
@@ -174,8 +178,33 @@ func readRun(lex tokens) (*gExprRun, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := unitWordAfter(lex, right); err != nil {
+			return nil, err
+		}
 		run.Rest = append(run.Rest, &gBinary{Pos: at.Pos, Op: op, Right: right})
 	}
+}
+
+// unitWordAfter reports a duration written in words (`now + 2 days`,
+// `deal.visit_date - 1 day`): a whole number operand followed, on its line,
+// by a word for a unit of time. Nothing else puts a name right after a
+// number, but a setting's key after a setting's value (`hours [...]`):
+// a word followed by a value is taken for that.
+func unitWordAfter(lex tokens, x *gOperand) error {
+	num := x.X.Lit
+	if num.Type != tNumber || len(x.Ops) > 0 || strings.ContainsAny(num.Value, ".eE") {
+		return nil
+	}
+	at := lex.mark()
+	defer lex.reset(at)
+	word := *lex.Next()
+	if word.Type != tIdent || word.Pos.Line != num.Pos.Line || unitWords[strings.ToLower(word.Value)] == "" {
+		return nil
+	}
+	if n := lex.Peek(); startsOperand(n) && n.Type != tIdent {
+		return nil
+	}
+	return durationError(num, word)
 }
 
 // binaryOp consumes a binary operator and returns it as participle captures
@@ -343,6 +372,7 @@ func isWord(t *lexer.Token, typ lexer.TokenType, v string) bool {
 // replaces the token it is at.
 type fixError struct {
 	tok            lexer.Token
+	end            *lexer.Token // the last token it is about, when more than tok
 	msg, hint, fix string
 	remove         bool // the fix removes tok
 }

@@ -48,21 +48,24 @@ func durationSlip(toks []lexer.Token, at lexer.Token) *chunkError {
 		if num < 0 || word >= len(toks) || toks[num].Type != tNumber || strings.ContainsAny(toks[num].Value, ".eE") {
 			return nil
 		}
-		unit, ok := unitWords[strings.ToLower(toks[word].Value)]
-		if !ok || toks[word].Pos.Line != toks[num].Pos.Line {
+		if _, ok := unitWords[strings.ToLower(toks[word].Value)]; !ok || toks[word].Pos.Line != toks[num].Pos.Line {
 			return nil
 		}
-		dur := toks[num].Value + unit
-		return &chunkError{
-			tok:  toks[num],
-			end:  &toks[word],
-			code: diag.ESyntax,
-			msg:  fmt.Sprintf("a duration is written %s, not %s %s", dur, toks[num].Value, toks[word].Value),
-			hint: "units: s, m, h, d, w, mo (30 days)",
-			fix:  dur,
-		}
+		e := durationError(toks[num], toks[word])
+		return &chunkError{tok: e.tok, end: e.end, code: diag.ESyntax, msg: e.msg, hint: e.hint, fix: e.fix}
 	}
 	return nil
+}
+
+// durationError is the error of a duration written in words, num word,
+// with the duration as the fix.
+func durationError(num, word lexer.Token) *fixError {
+	dur := num.Value + unitWords[strings.ToLower(word.Value)]
+	return &fixError{tok: num, end: &word,
+		msg:  fmt.Sprintf("a duration is written %s, not %s %s", dur, num.Value, word.Value),
+		hint: "units: s, m, h, d, w, mo (30 days)",
+		fix:  dur,
+	}
 }
 
 // countSlip recognises `expect count ...`, the order of other test tools
