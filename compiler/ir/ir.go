@@ -19,7 +19,7 @@ import (
 // Version 4: fields carry their root (Expr.Root) and the clock's values
 // their builtin (Expr.Builtin), as the checker resolved them; kinds are
 // typed (Kind); a typed address is an OpAddress, not a call named by its
-// type. Decode still reads version 3, upgrading it (upgrade.go).
+// type. Decode still reads versions 2 and 3, upgrading them (upgrade.go).
 const (
 	Magic   = "SCIR"
 	Version = 4
@@ -283,24 +283,24 @@ func Encode(p *Program) ([]byte, error) {
 	return append([]byte(fmt.Sprintf("%s%d\n", Magic, Version)), body...), nil
 }
 
-// Decode reads an encoded program, refusing another format: version 3,
-// still kept in stores and input logs, is upgraded (upgrade3); a newer
-// version, or a body whose enums hold a word this build does not know, is
-// refused.
+// Decode reads an encoded program, refusing another format: versions 2
+// and 3, still kept in stores and input logs, are upgraded (upgrade3); a
+// newer version, or a body whose enums hold a word this build does not
+// know, is refused.
 func Decode(b []byte) (*Program, error) {
 	head, body, ok := bytes.Cut(b, []byte("\n"))
 	if !ok || !bytes.HasPrefix(head, []byte(Magic)) {
 		return nil, fmt.Errorf("not a stagecraft program (no %s header)", Magic)
 	}
 	v := string(head[len(Magic):])
-	if v != fmt.Sprint(Version) && v != "3" {
-		return nil, fmt.Errorf("program format version %s; this build reads versions 3 to %d", v, Version)
+	if v != fmt.Sprint(Version) && v != "3" && v != "2" {
+		return nil, fmt.Errorf("program format version %s; this build reads versions 2 to %d", v, Version)
 	}
 	var p Program
 	if err := json.Unmarshal(body, &p); err != nil {
 		return nil, fmt.Errorf("corrupt program: %v", err)
 	}
-	if v == "3" {
+	if v == "2" || v == "3" { // version 3 only added what version 2 could not carry (custom actions' modules)
 		upgrade3(&p)
 	}
 	if err := p.validate(); err != nil {

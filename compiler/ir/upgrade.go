@@ -1,6 +1,12 @@
 package ir
 
-// upgrade3 turns a version 3 program into the current format. Version 3
+// upgrade3 turns a version 3 (or 2) program into the current format.
+// Version 2 differs from 3 only by what it could not carry: a custom
+// action's module and typed signature (Action.Call), without which the
+// engine writes that the action did not run, as the version 2 engine did
+// (with other words); and x[type] outside an action's to, which the
+// version 2 runtime evaluated to the list of that type's values, against
+// the single value the checker typed: it is the first one now. Version 3
 // had no Expr.Root, no Expr.Builtin and no OpAddress: the runtime worked
 // them out of Expr.Name each time it planned a program. Stores keep deployed programs
 // and the input log keeps each deploy's program bytes, so those programs

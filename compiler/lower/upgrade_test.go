@@ -101,3 +101,32 @@ func strip(v any) int {
 	}
 	return n
 }
+
+// TestDecodeVersion2: a program encoded by the build of version 2 (the
+// format stores kept before custom actions carried their modules),
+// testdata/v2/roots.scir from testdata/v2/roots.rules, decodes to the
+// program today's lowering gives for the same source.
+func TestDecodeVersion2(t *testing.T) {
+	src, err := os.ReadFile("testdata/v2/roots.rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := compile.Program([]compile.Source{{Name: "in.rules", Src: src}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2, err := os.ReadFile("testdata/v2/roots.scir")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(v2, []byte("SCIR2\n")) {
+		t.Fatal("the fixture is not a version 2 program")
+	}
+	got, err := ir.Decode(v2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("v2/roots.scir (-lowered +upgraded):\n%s", diff)
+	}
+}
