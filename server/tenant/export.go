@@ -172,7 +172,7 @@ func Import(data, name string, r io.Reader, lib engine.Library, opts engine.Opti
 	defer func() { err = errors.Join(err, side.Close()) }()
 	mods := NewModules(ModulesDir(dir))
 	if lib.Custom == nil {
-		host := &hostOnce{opts: wasm.Options{CacheDir: WasmCacheDir(data)}}
+		host := &lazyHost{opts: wasm.Options{CacheDir: WasmCacheDir(data)}}
 		defer host.close()
 		lib.Custom = newRunner(host, mods)
 	}

@@ -193,41 +193,68 @@ func (m *Modules) Missing(p *ir.Program) []string {
 func (t *Tenant) LoadModule(ctx context.Context, b []byte) error {
 	host, err := t.host.get(ctx)
 	if err != nil {
-		return fmt.Errorf("no WebAssembly host: %w", err)
+		return err
 	}
 	_, err = host.Load(ctx, b)
 	return err
 }
 
-// hostOnce is a WebAssembly host made on first use: a tenant that runs no
-// custom action never compiles anything, and a server whose tenants run
-// none starts no wazero runtime.
-type hostOnce struct {
+// lazyHost is a WebAssembly host made on first use: a tenant that runs
+// no custom action never compiles anything, and a server whose tenants
+// run none starts no wazero runtime. A failure to make it is not kept:
+// the next call tries again, so one bad moment (a request cancelled, a
+// cache folder not writable yet, memory short) does not disable custom
+// actions for every tenant until a restart. The host outlives the call
+// that made it, so it is made under a context that is never cancelled.
+type lazyHost struct {
 	opts wasm.Options
-	once sync.Once
-	host *wasm.Host
-	err  error
+
+	mu     sync.Mutex
+	host   *wasm.Host
+	closed bool
 }
 
-func (o *hostOnce) get(ctx context.Context) (*wasm.Host, error) {
-	o.once.Do(func() {
-		o.host, o.err = wasm.New(ctx, o.opts)
-		if o.err != nil && o.opts.CacheDir != "" {
-			// An unusable cache folder costs compile time, not the actions.
-			opts := o.opts
-			opts.CacheDir = ""
-			o.host, o.err = wasm.New(ctx, opts)
-		}
-	})
-	return o.host, o.err
+// errNoHost marks a call that found no host to run on: a fact about this
+// machine at this moment, never about the module or the inputs.
+type errNoHost struct{ err error }
+
+func (e *errNoHost) Error() string { return "no WebAssembly host: " + e.err.Error() }
+func (e *errNoHost) Unwrap() error { return e.err }
+
+func (o *lazyHost) get(ctx context.Context) (*wasm.Host, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed {
+		return nil, &errNoHost{errors.New("the tenants are closed")}
+	}
+	if o.host != nil {
+		return o.host, nil
+	}
+	ctx = context.WithoutCancel(ctx)
+	host, err := wasm.New(ctx, o.opts)
+	if err != nil && o.opts.CacheDir != "" {
+		// An unusable cache folder costs compile time, not the actions.
+		opts := o.opts
+		opts.CacheDir = ""
+		host, err = wasm.New(ctx, opts)
+	}
+	if err != nil {
+		return nil, &errNoHost{err}
+	}
+	o.host = host
+	return host, nil
 }
 
-func (o *hostOnce) close() error {
-	o.once.Do(func() { o.err = errors.New("closed") }) // none made: none made after this either
+func (o *lazyHost) close() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.closed = true // none made after this
 	if o.host == nil {
 		return nil
 	}
-	return o.host.Close(context.Background())
+	h := o.host
+	o.host = nil
+	return h.Close(context.Background())
 }
 
 // runner runs a tenant's custom actions: the engine's action.Custom. It
@@ -235,7 +262,7 @@ func (o *hostOnce) close() error {
 // store, never by the path the rules wrote, and refuses bytes that do not
 // have that hash.
 type runner struct {
-	host *hostOnce
+	host *lazyHost
 	mods *Modules
 
 	mu     sync.Mutex
@@ -244,7 +271,9 @@ type runner struct {
 
 // loadedModule is a module as the host took it, or the host's refusal:
 // the same bytes are refused again, so the refusal is kept rather than
-// compiling a bad module at every call.
+// compiling a bad module at every call. A refusal another machine or
+// moment could reverse (wasm.MachineDependent: _initialize out of time,
+// the caller gone) is not kept.
 type loadedModule struct {
 	mod *wasm.Module
 	err error
@@ -252,23 +281,33 @@ type loadedModule struct {
 
 var _ action.Custom = (*runner)(nil)
 
-func newRunner(host *hostOnce, mods *Modules) *runner {
+func newRunner(host *lazyHost, mods *Modules) *runner {
 	return &runner{host: host, mods: mods, loaded: map[string]loadedModule{}}
 }
 
 // RunCustom runs one action of a pinned module. Its errors are those of
 // wasm.Runner: a module missing or damaged is a *wasm.ChangedError, then
-// the host's load errors and Module.Invoke's.
+// the host's load errors and Module.Invoke's; or no host at all. The
+// result is MachineDependent as wasm.Runner's is (wasm.MachineDependent),
+// and when there is no host, so that the engine records the outcome with
+// the input and a replay (tenant import, with its long ReplayTimeout)
+// uses the record instead of calling again and deciding otherwise.
 func (r *runner) RunCustom(ctx context.Context, mod *ir.Module, call *ir.CustomCall, inputs map[string]value.Value) (action.CustomResult, error) {
 	m, err := r.module(ctx, mod)
 	if err != nil {
-		return action.CustomResult{}, err
+		return action.CustomResult{MachineDependent: machineDependent(err)}, err
 	}
 	if err := sameSignature(m.Manifest().Action(call.Action), call); err != nil {
 		return action.CustomResult{}, err
 	}
 	res, err := m.Invoke(ctx, call.Action, inputs)
-	return action.CustomResult{Outputs: res.Outputs, Log: res.Log}, err
+	return action.CustomResult{Outputs: res.Outputs, Log: res.Log, MachineDependent: machineDependent(err)}, err
+}
+
+// machineDependent is wasm.MachineDependent, and a call that found no host.
+func machineDependent(err error) bool {
+	var nh *errNoHost
+	return errors.As(err, &nh) || wasm.MachineDependent(err)
 }
 
 func (r *runner) module(ctx context.Context, mod *ir.Module) (*wasm.Module, error) {
@@ -295,11 +334,11 @@ func (r *runner) module(ctx context.Context, mod *ir.Module) (*wasm.Module, erro
 	}
 	host, err := r.host.get(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("no WebAssembly host: %w", err)
+		return nil, err
 	}
 	l.mod, l.err = host.Load(ctx, b)
-	if l.err != nil && ctx.Err() != nil {
-		return nil, l.err // the caller gave up: not the module's fault, not kept
+	if l.err != nil && wasm.MachineDependent(l.err) {
+		return nil, l.err // the caller gave up, or _initialize ran out of time: not kept
 	}
 	r.mu.Lock()
 	r.loaded[mod.Hash] = l

@@ -36,7 +36,7 @@ type Tenant struct {
 	// Modules holds the WebAssembly modules of its versions' custom
 	// actions, by hash: a deploy stores them before the version commits.
 	Modules *Modules
-	host    *hostOnce
+	host    *lazyHost
 	st      *store.Store // the engine's
 	side    *store.Store // the server's own: event IDs, delivery state
 	log     *slog.Logger
@@ -104,7 +104,7 @@ type Registry struct {
 	lib  engine.Library
 	opts Options
 	log  *slog.Logger
-	host *hostOnce
+	host *lazyHost
 
 	mu      sync.Mutex
 	tenants map[string]*Tenant
@@ -123,7 +123,7 @@ func NewRegistry(data string, lib engine.Library, opts Options, log *slog.Logger
 		opts.Wasm.CacheDir = WasmCacheDir(data)
 	}
 	return &Registry{dir: filepath.Join(data, "tenants"), lib: lib, opts: opts, log: log, tenants: map[string]*Tenant{},
-		host: &hostOnce{opts: opts.Wasm}}
+		host: &lazyHost{opts: opts.Wasm}}
 }
 
 // OpenAll opens every tenant that has a folder, so that their clocks run
@@ -237,7 +237,7 @@ func WasmCacheDir(data string) string { return filepath.Join(data, "cache", "was
 func EngineDir(tenantDir string) string { return filepath.Join(tenantDir, "engine") }
 func SideDir(tenantDir string) string   { return filepath.Join(tenantDir, "server") }
 
-func open(dir, name string, lib engine.Library, host *hostOnce, opts Options, log *slog.Logger) (*Tenant, error) {
+func open(dir, name string, lib engine.Library, host *lazyHost, opts Options, log *slog.Logger) (*Tenant, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
