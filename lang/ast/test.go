@@ -15,6 +15,10 @@ type ItemStmt struct {
 	Name     *Ident
 	Settings []*Setting
 	Rbrace   token.Pos
+	// Broken is set when the item's block did not parse (an error says
+	// why): the item is declared, with what its settings would have been
+	// unknown.
+	Broken bool
 }
 
 // AtStmt sets the test clock: at 2026-11-23T09:00. Time only moves forward.

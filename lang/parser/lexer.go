@@ -195,7 +195,14 @@ func (s *scanner) next() {
 			case "==", "!=", "<=", ">=", "..":
 				s.emit(tPunct, 2)
 				return
+			case "&&", "||":
+				s.otherOperator(rest[:2])
+				return
 			}
+		}
+		if c == '!' && len(rest) > 1 && (isLetter(rest[1]) || rest[1] == '(' || rest[1] == '_') {
+			s.otherOperator(rest[:1])
+			return
 		}
 		if strings.IndexByte("<>+-*/%=.,:[](){}", c) >= 0 {
 			s.emit(tPunct, 1)
@@ -278,6 +285,28 @@ func (s *scanner) scanSingleQuoted(rest []byte) {
 	s.toks = append(s.toks, lexer.Token{Type: tString, Value: q.String(), Pos: p})
 	s.off += n
 	s.col += utf8.RuneCount(rest[:n])
+	s.first = false
+}
+
+// wordOperators are the words for other languages' logical operators.
+var wordOperators = map[string]string{"&&": "and", "||": "or", "!": "not"}
+
+// otherOperator reports a logical operator of other languages (&&, ||, !)
+// with the word as its fix. The token is the word, so that the
+// declaration is still parsed and checked: the one mistake gets one
+// error. (Its value is longer than its source; nothing ends at an
+// operator.)
+func (s *scanner) otherOperator(op []byte) {
+	word := wordOperators[string(op)]
+	fix := word
+	if word == "not" {
+		fix += " " // !x is not x
+	}
+	s.errs = append(s.errs, lexError{offset: s.off, end: s.off + len(op), code: diag.EBadChar,
+		msg: fmt.Sprintf("unexpected %q: the language writes %s", op, word), hint: "write " + word, fix: fix})
+	s.toks = append(s.toks, lexer.Token{Type: tKeyword, Value: word, Pos: s.pos()})
+	s.off += len(op)
+	s.col += len(op)
 	s.first = false
 }
 

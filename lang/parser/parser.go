@@ -442,6 +442,9 @@ func (p *parser) report(err *chunkError, toks []lexer.Token) {
 	if slip := durationSlip(toks, err.tok); slip != nil {
 		slip.inBlock = err.inBlock
 		err = slip
+	} else if slip := commaSlip(toks, err.tok); slip != nil {
+		slip.inBlock = err.inBlock
+		err = slip
 	}
 	t := err.tok
 	if t.Type == tEOF && len(toks) > 0 {

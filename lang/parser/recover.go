@@ -31,7 +31,15 @@ type block struct {
 	lines [][]lexer.Token // the statements, one a line
 	close *lexer.Token    // the "}" that closes the block; nil when missing
 	tail  []lexer.Token   // after "}"
+	// open is, by line, a "{" the line opens and does not close before
+	// the next line starts a statement (given d { title "A" without "}").
+	open map[int]*lexer.Token
 }
+
+// statementWords start a statement of a block. A line inside a nested
+// "{ ... }" never starts with one (settings start with a name), so a line
+// that does closes what is still open.
+var statementWords = map[string]bool{"at": true, "wait": true, "move": true, "set": true, "event": true, "expect": true, "given": true}
 
 // splitBlock finds the first "{" outside brackets and cuts toks around
 // it, or reports false when there is none.
@@ -52,22 +60,37 @@ func splitBlock(toks []lexer.Token) (block, bool) {
 		return block{}, false
 	}
 	b := block{head: toks[:open+1]}
-	depth = 0
+	var stack []int // the open brackets of the current line
 	start := open + 1
 	for i := open + 1; i < len(toks); i++ {
 		t := toks[i]
-		if depth == 0 && t.Type == tPunct && t.Value == "}" {
+		if len(stack) == 0 && t.Type == tPunct && t.Value == "}" {
 			b.addLine(toks[start:i])
 			b.close = &toks[i]
 			b.tail = toks[i+1:]
 			return b, true
 		}
-		if depth == 0 && i > start && t.Pos.Line > toks[i-1].Pos.Line {
+		newLine := i > start && t.Pos.Line > toks[i-1].Pos.Line
+		if newLine && len(stack) > 0 && t.Type == tKeyword && statementWords[t.Value] && toks[stack[len(stack)-1]].Value == "{" {
+			if b.open == nil {
+				b.open = map[int]*lexer.Token{}
+			}
+			b.open[len(b.lines)] = &toks[stack[len(stack)-1]]
+			stack = stack[:0]
+		}
+		if len(stack) == 0 && newLine {
 			b.addLine(toks[start:i])
 			start = i
 		}
 		if t.Type == tPunct {
-			depth = max(depth+bracketDelta(t.Value), 0)
+			switch bracketDelta(t.Value) {
+			case 1:
+				stack = append(stack, i)
+			case -1:
+				if len(stack) > 0 {
+					stack = stack[:len(stack)-1]
+				}
+			}
 		}
 	}
 	b.addLine(toks[start:])
@@ -115,16 +138,26 @@ func (p *parser) recoverBlock(toks []lexer.Token) bool {
 	rbrace := b.closing(toks)
 	var errs []*chunkError
 	var good []lexer.Token
-	for _, line := range b.lines {
+	var unclosedLines []unclosedLine
+	salvaged := map[token.Pos]bool{}
+	for i, line := range b.lines {
+		if open := b.open[i]; open != nil {
+			line = append(append([]lexer.Token(nil), line...), after(line[len(line)-1], "}"))
+			unclosedLines = append(unclosedLines, unclosedLine{open: *open, end: line[len(line)-2]})
+		}
 		// The line alone in the block, closed right after it.
-		end := line[len(line)-1]
-		close := lexer.Token{Type: tPunct, Value: "}", Pos: end.Pos}
-		close.Pos.Offset += len(end.Value)
-		close.Pos.Column += token.RuneCount(end.Value)
+		close := after(line[len(line)-1], "}")
 		try := append(append(append([]lexer.Token(nil), b.head...), line...), close)
 		if _, err := p.parseTokens(try); err != nil {
 			if err.tok.Pos.Offset < line[0].Pos.Offset && !err.lexical {
 				return false // the head is wrong, not this line
+			}
+			if part := p.salvage(b.head, line); part != nil {
+				// What the line declares is still declared (given d { ...
+				// with a bad setting: the item d), so that nothing that
+				// uses it gets an error that follows from this one.
+				good = append(good, part...)
+				salvaged[p.pos(line[0].Pos)] = true
 			}
 			if slip := countSlip(line); slip != nil {
 				err = slip
@@ -141,7 +174,7 @@ func (p *parser) recoverBlock(toks []lexer.Token) bool {
 		}
 		good = append(good, line...)
 	}
-	if b.close != nil && len(errs) == 0 {
+	if b.close != nil && len(errs) == 0 && len(unclosedLines) == 0 {
 		return false // each line parses: what is wrong is around the block
 	}
 	rebuilt := append(append(append(append([]lexer.Token(nil), b.head...), good...), rbrace), b.tail...)
@@ -152,6 +185,14 @@ func (p *parser) recoverBlock(toks []lexer.Token) bool {
 	for _, e := range errs {
 		p.reportIn(e, toks, lineOf(b.lines, e.tok))
 	}
+	for _, u := range unclosedLines {
+		at := p.end(u.end)
+		d := p.diags.Errorf(at, at, diag.ESyntax, `"{" is not closed: expected "}" at the end of the line`)
+		d.Relate(p.pos(u.open.Pos), p.end(u.open), `the "{" that is not closed`)
+		d.Hint = `close it with "}" on the line it opens`
+		d.Replace(at, at, " }")
+	}
+	markSalvaged(decls, salvaged)
 	if b.close == nil {
 		open := b.head[len(b.head)-1]
 		at := p.pos(rbrace.Pos)
@@ -163,6 +204,53 @@ func (p *parser) recoverBlock(toks []lexer.Token) bool {
 	}
 	p.decls = append(p.decls, decls...)
 	return true
+}
+
+// unclosedLine is a line of a block whose "{" is not closed on it.
+type unclosedLine struct{ open, end lexer.Token }
+
+// after is a made-up token of punctuation p just after t.
+func after(t lexer.Token, p string) lexer.Token {
+	a := lexer.Token{Type: tPunct, Value: p, Pos: t.Pos}
+	a.Pos.Offset += len(t.Value)
+	a.Pos.Column += token.RuneCount(t.Value)
+	return a
+}
+
+// salvage is the start of a bad line up to its own "{", closed at once,
+// when that is a statement of the block (given d { with a bad setting),
+// or nil.
+func (p *parser) salvage(head, line []lexer.Token) []lexer.Token {
+	for i, t := range line {
+		if t.Type == tPunct && bracketDelta(t.Value) != 0 && t.Value != "{" {
+			return nil
+		}
+		if isWord(&t, tPunct, "{") {
+			part := append(append([]lexer.Token(nil), line[:i+1]...), after(t, "}"))
+			try := append(append(append([]lexer.Token(nil), head...), part...), after(part[len(part)-1], "}"))
+			if _, err := p.parseTokens(try); err != nil {
+				return nil
+			}
+			return part
+		}
+	}
+	return nil
+}
+
+// markSalvaged marks the test items whose lines salvage kept.
+func markSalvaged(decls []ast.Decl, at map[token.Pos]bool) {
+	if len(at) == 0 {
+		return
+	}
+	for _, d := range decls {
+		if t, ok := d.(*ast.TestDecl); ok {
+			for _, s := range t.Stmts {
+				if it, ok := s.(*ast.ItemStmt); ok && at[it.Given] {
+					it.Broken = true
+				}
+			}
+		}
+	}
 }
 
 // reblame finds where a statement that fails at its first word really goes

@@ -78,3 +78,24 @@ func countSlip(line []lexer.Token) *chunkError {
 		msg:  `count comes after what it counts`,
 		hint: "write the effect first, then how many: expect sent sms count 1"}
 }
+
+// commaSlip recognises a decimal comma (800,50, as Polish and Italian
+// write it) where the error is at the comma: the number with a dot is the
+// fix.
+func commaSlip(toks []lexer.Token, at lexer.Token) *chunkError {
+	for i := 1; i+1 < len(toks); i++ {
+		comma, num, frac := toks[i], toks[i-1], toks[i+1]
+		if comma.Pos.Offset != at.Pos.Offset || !isWord(&comma, tPunct, ",") {
+			continue
+		}
+		if num.Type != tNumber || frac.Type != tNumber || strings.ContainsAny(num.Value+frac.Value, ".eE") ||
+			num.Pos.Offset+len(num.Value) != comma.Pos.Offset || comma.Pos.Offset+1 != frac.Pos.Offset {
+			return nil
+		}
+		fixed := num.Value + "." + frac.Value
+		return &chunkError{tok: num, end: &frac, code: diag.ESyntax,
+			msg:  fmt.Sprintf(`unexpected "," in %s,%s: decimals are written with a dot`, num.Value, frac.Value),
+			hint: "write " + fixed, fix: fixed}
+	}
+	return nil
+}
