@@ -49,12 +49,15 @@ type replaying struct {
 
 // beginCustom takes the calls and outcomes a replayed input carries out
 // of it (the run counts and records them again, so that the log record
-// comes out the same) and checks them.
+// comes out the same) and checks them. A replayed input is one that
+// carries the program version it ran under, which the engine sets and a
+// new input never has: so a replay whose original run made no call, and
+// which now makes one, is caught too (endCustom).
 func (t *tx) beginCustom() error {
 	in := &t.in
-	r := replaying{on: in.Calls > 0, calls: in.Calls, outcomes: in.Outcomes}
+	r := replaying{on: in.Version != 0, calls: in.Calls, outcomes: in.Outcomes}
 	in.Calls, in.Outcomes = 0, nil
-	if r.calls < 0 || (!r.on && len(r.outcomes) > 0) {
+	if r.calls < 0 || (!r.on && (r.calls > 0 || len(r.outcomes) > 0)) {
 		return fmt.Errorf("the input carries %d custom action calls and %d recorded outcomes: the engine sets both, for a replay", r.calls, len(r.outcomes))
 	}
 	for i, o := range r.outcomes {

@@ -176,8 +176,9 @@ func TestReplayFinished(t *testing.T) {
 }
 
 // TestReplayForgedOutcomes: recorded outcomes are the engine's; an input
-// that brings them without calls, out of order, or naming another action
-// than the rules call is refused whole.
+// that brings them without calls, out of order, naming another action
+// than the rules call, or without being a replay is refused whole; so is
+// a replay whose original run made no call where this one makes one.
 func TestReplayForgedOutcomes(t *testing.T) {
 	p := slowProgram(t, "stuck")
 	lib, _ := slowLib(t, wasm.Options{CallTimeout: 20 * time.Millisecond})
@@ -187,7 +188,9 @@ func TestReplayForgedOutcomes(t *testing.T) {
 		change func(*engine.Input)
 		want   string
 	}{
-		{"without calls", func(in *engine.Input) { in.Calls = 0 }, "the engine sets both"},
+		{"without calls", func(in *engine.Input) { in.Calls = 0 }, "want calls in order"},
+		{"not a replay", func(in *engine.Input) { in.Version = 0 }, "the engine sets both"},
+		{"none made then", func(in *engine.Input) { in.Calls, in.Outcomes = 0, nil }, "does not replay"},
 		{"beyond the calls", func(in *engine.Input) { in.Outcomes[0].Call = 1 }, "want calls in order"},
 		{"another action", func(in *engine.Input) { in.Outcomes[0].Action = "slow" }, "does not replay"},
 		{"more calls", func(in *engine.Input) { in.Calls = 2 }, "made 2 custom action calls, this one 1"},
