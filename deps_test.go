@@ -41,12 +41,17 @@ var allowed = map[string][]string{
 	"compiler/lower": {"compiler/check", "compiler/ir", "compiler/types", "lang/ast", "lang/literal", "lang/token"},
 	"compiler/plan":  {"compiler/ir", "lang/literal"},
 
-	"runtime/value":   {"lang/literal"},
-	"runtime/interp":  {"compiler/ir", "runtime/value", "runtime/value/ops"},
-	"runtime/action":  {"compiler/ir", "runtime/interp", "runtime/value"},
-	"runtime/store":   {},
-	"runtime/engine":  {"compiler/ir", "compiler/plan", "runtime/action", "runtime/interp", "runtime/store", "runtime/value"},
-	"runtime/testrun": {"compiler/ir", "runtime/engine", "runtime/interp", "runtime/store", "runtime/value", "runtime/value/ops"}, // ops: a failed expectation is explained by the overload the checker chose
+	"runtime/value":  {"lang/literal"},
+	"runtime/interp": {"compiler/ir", "runtime/value", "runtime/value/ops"},
+	"runtime/action": {"compiler/ir", "runtime/interp", "runtime/value"},
+	"runtime/store":  {},
+	// engine: lang/literal writes a duration in a timeline's explanation; ops: a
+	// skipped rule's condition is explained by the overload the checker chose.
+	"runtime/engine": {"compiler/ir", "compiler/plan", "lang/literal", "runtime/action", "runtime/interp", "runtime/store", "runtime/value",
+		"runtime/value/ops"},
+	// testrun: a failed expectation is explained by the engine's Explainer, its expression
+	// written by compiler/plan as the timeline writes a condition.
+	"runtime/testrun": {"compiler/ir", "compiler/plan", "runtime/engine", "runtime/interp", "runtime/store", "runtime/value"},
 	// The table of operators: declarations for the checker (compiler/types,
 	// which describes and links nothing) beside implementations over values.
 	"runtime/value/ops": {"compiler/types", "runtime/value"},

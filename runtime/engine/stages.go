@@ -104,7 +104,7 @@ func (t *tx) runRule(it *item, r *plannedRule) {
 	}
 	env := t.env(it)
 	if !r.cond(env) {
-		t.timeline(it, r.Pos.String(), "rule skipped: "+t.explain(r.Cond, env))
+		t.timeline(it, r.Pos.String(), "rule skipped: "+t.explainer(env).Condition(r.Cond))
 	} else if !t.act(it, r, env) {
 		return // the rules after it start when its answer comes
 	}
@@ -125,15 +125,14 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
-// explain says why a condition is false, with its operands' values where
-// it compares two (the condition deal.amount > 1000 is false: 999 > 1000).
-// It is the slow path of a skipped rule: the operands are planned here.
-func (t *tx) explain(cond *ir.Expr, env *interp.Env) string {
-	text := fmt.Sprintf("its condition %s is false", plan.Source(t.e.prog, cond))
-	if cond.Op != ir.OpBinary || cond.Name == "and" || cond.Name == "or" {
-		return text
-	}
+// explainer explains a rule's condition or time for the timeline, over
+// the item's environment. It is the slow path of a skipped rule: the
+// operands are planned here.
+func (t *tx) explainer(env *interp.Env) Explainer {
 	ent := env.Item.Entity
-	x, y := t.e.pl.Plan(cond.X, ent)(env), t.e.pl.Plan(cond.Y, ent)(env)
-	return fmt.Sprintf("%s: %s %s %s", text, quote(x), cond.Name, quote(y))
+	return Explainer{
+		Source:  func(x *ir.Expr) string { return plan.Source(t.e.prog, x) },
+		Eval:    func(x *ir.Expr) value.Value { return t.e.pl.Plan(x, ent)(env) },
+		Literal: timelineLiteral,
+	}
 }

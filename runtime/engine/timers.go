@@ -58,12 +58,27 @@ func (t *tx) due(it *item, r *plannedRule, base int64) (int64, bool) {
 	return due, ok
 }
 
+// emptyTime says why a rule's time is empty (its at has no date, datetime
+// or time of day); "" when it is not.
+func (t *tx) emptyTime(it *item, r *plannedRule) string {
+	if r.at == nil || r.At == nil {
+		return ""
+	}
+	switch v := r.at(t.env(it)); v.K {
+	case value.DateTime, value.Date, value.Time:
+		return ""
+	}
+	return t.explainer(t.env(it)).EmptyTime(r.At)
+}
+
 // start starts a rule from base: at once, or by a timer. An item that
 // reaches the stage after the rule's time runs it at once.
 func (t *tx) start(it *item, r *plannedRule, base int64) {
 	due, ok := t.due(it, r, base)
 	if !ok {
-		t.timeline(it, r.Pos.String(), "rule not run: its time is empty")
+		if why := t.emptyTime(it, r); why != "" { // else the calendar said why
+			t.timeline(it, r.Pos.String(), "rule not run: "+why)
+		}
 		return
 	}
 	if due <= t.now {
@@ -289,7 +304,11 @@ func (t *tx) followDates(it *item) {
 		}
 		t.unschedule(it, k)
 		if !ok {
-			t.timeline(it, r.Pos.String(), "pending rule cancelled: its time is now empty")
+			why := t.emptyTime(it, r)
+			if why == "" {
+				why = "the calendar has no working moment for it"
+			}
+			t.timeline(it, r.Pos.String(), "pending rule cancelled: "+why)
 			continue
 		}
 		t.schedule(due, timerKind(k), tm)

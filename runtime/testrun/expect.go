@@ -76,6 +76,27 @@ func phoneDigits(s string) string {
 	return b.String()
 }
 
+// countryCodeHint says, when an expectation's phone number has no
+// country code and a number of that kind was sent with one that ends in
+// it, that the number is compared with its country code; "" otherwise.
+func countryCodeHint(s *ir.Step, ms []matcher, all []engine.Effect) string {
+	if !phoneKinds[s.Kind] || len(ms) == 0 || ms[0].key != "to" || ms[0].contains {
+		return ""
+	}
+	want := phoneDigits(ms[0].want)
+	if want == "" || strings.Trim(want, "0123456789") != "" { // a country code's + too
+		return ""
+	}
+	for _, e := range all {
+		got := phoneDigits(e.To)
+		if e.Verb == s.Verb && e.Kind == s.Kind && strings.HasPrefix(got, "+") && strings.HasSuffix(got, strings.TrimLeft(want, "0")) {
+			return fmt.Sprintf("\n  hint: %s has no country code, and the %s went to %s: numbers are compared as dialled, country code included",
+				quoteText(ms[0].want), s.Kind, quoteText(e.To))
+		}
+	}
+	return ""
+}
+
 func (r *runner) expectEffect(s *ir.Step) error {
 	all, err := r.eng.Effects()
 	if err != nil {
@@ -169,7 +190,7 @@ func (r *runner) expectEffect(s *ir.Step) error {
 	case count >= 0 && len(matched) != count:
 		r.fail(s, fmt.Sprintf("expected %d %s, got %d; %s", count, want, len(matched), list))
 	case count < 0 && len(matched) == 0:
-		r.fail(s, fmt.Sprintf("expected %s; none matched; %s", want, list))
+		r.fail(s, fmt.Sprintf("expected %s; none matched; %s%s", want, list, countryCodeHint(s, ms, all)))
 	case s.Bind != "" && len(matched) > 1:
 		r.fail(s, fmt.Sprintf("as %s names one effect, and %d match %s; tell them apart with a setting; %s", s.Bind, len(matched), want, list))
 	case s.Bind != "":
@@ -226,7 +247,10 @@ func (r *runner) describe(e engine.Effect) string {
 		b.WriteString(" to " + quoteText(e.To))
 	}
 	keys := make([]string, 0, len(e.Fields))
-	for k := range e.Fields {
+	for k, v := range e.Fields {
+		if v == "" && engine.Internal(k) { // nothing to see: no links were tracked
+			continue
+		}
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
