@@ -216,6 +216,16 @@ type checker struct {
 	// an unknown stage may then be one it declares, and is not reported
 	// unless it looks like a typo of a known one.
 	brokenPipeline bool
+	// sites are where the rules of the workspace set names, and
+	// siteLookups the names this file's rules looked up there (sites.go).
+	sites       map[string][]site
+	siteLookups []siteLookup
+	// misused are the places of the names set whose use is E115: their
+	// rule is not told that nothing uses them (W003), which follows.
+	misused []token.Pos
+	// brokenLast is set for a stage whose last rule in this file did not
+	// parse: a then rule after it gets no error for having no rule before it.
+	brokenLast map[*types.StageDef]bool
 }
 
 // hasBadDecl reports whether a declaration that did not parse starts with word.

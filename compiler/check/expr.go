@@ -149,6 +149,12 @@ func (c *checker) unknownName(id *ast.Ident, en *env) *types.Type {
 	if r := c.pendingBy(en, id.Name); r != nil {
 		c.diags.Errorf(id.Pos(), id.End(), diag.ENotYetSet, "%s is set by the rule at line %d, which does not run before this one",
 			id.Name, c.fset.Position(r.Decl.Pos()).Line).Hint = "write `then` after the stage to run this rule after the previous one"
+		if r.Binds != nil {
+			c.misused = append(c.misused, r.Binds.Pos)
+		}
+		return c.record(id, types.InvalidType)
+	}
+	if en.rule != nil && c.notInScope(id, en.rule) {
 		return c.record(id, types.InvalidType)
 	}
 	r := c.diags.Errorf(id.Pos(), id.End(), diag.EUnknownName, "unknown name %q", id.Name)

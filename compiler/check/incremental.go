@@ -60,6 +60,7 @@ type Incremental struct {
 
 	fset  *token.FileSet
 	decls *declSummary
+	sites map[string][]site // where the rules of the workspace set names (sites.go)
 	files map[*ast.File]*fileResult
 	info  *Info // every file's side tables together
 }
@@ -106,6 +107,9 @@ type fileResult struct {
 	diags    *diag.List
 	claims   []claim
 	imports  []binding // bound names looked up in other files (rule is what was found, or nil)
+	// names looked up among the sites where rules set names
+	siteLookups []siteLookup
+	misused     []token.Pos // checker.misused
 	exports  []binding // names its rules bind
 }
 
@@ -115,12 +119,13 @@ func (in *Incremental) check(fset *token.FileSet, files []*ast.File) (*Info, *di
 	if d := in.decls; d == nil || in.fset != fset || d.broken != broken || !sameFiles(d.declaring, declaring) {
 		in.collect(fset, files, declaring, broken)
 	}
+	in.sites = bindingSites(files)
 	bound := map[*types.StageDef]map[string]*Rule{}
 	idents := identTable{}
 	results := make([]*fileResult, len(files))
 	var fresh []*fileResult
 	for i, f := range files {
-		if r := in.files[f]; r != nil && in.holds(r, bound, idents) {
+		if r := in.files[f]; r != nil && sitesHold(r, in.sites) && in.holds(r, bound, idents) {
 			results[i] = r
 			continue
 		}
@@ -154,8 +159,14 @@ func (in *Incremental) check(fset *token.FileSet, files []*ast.File) (*Info, *di
 	for _, r := range results {
 		ds.Append(r.diags)
 	}
+	misused := map[token.Pos]bool{}
 	for _, r := range results {
-		unused(&ds, r.vars)
+		for _, p := range r.misused {
+			misused[p] = true
+		}
+	}
+	for _, r := range results {
+		unused(&ds, r.vars, misused)
 	}
 	return info, &ds
 }
@@ -213,7 +224,8 @@ func (in *Incremental) collect(fset *token.FileSet, files, declaring []*ast.File
 func (in *Incremental) checkFile(f *ast.File, bound map[*types.StageDef]map[string]*Rule, idents identTable) *fileResult {
 	d := in.decls
 	c := &checker{u: in.u, conf: in.conf, fset: in.fset, schema: d.schema, diags: &diag.List{}, info: in.info,
-		calendar: d.calendar, bound: bound, idents: idents, roots: d.roots, brokenPipeline: d.broken, file: f}
+		calendar: d.calendar, bound: bound, idents: idents, roots: d.roots, brokenPipeline: d.broken, file: f,
+		sites: in.sites, brokenLast: map[*types.StageDef]bool{}}
 	r := &fileResult{file: f, diags: c.diags}
 	if in.keep {
 		c.info = newInfo(d.schema, f.Size)
@@ -230,11 +242,13 @@ func (in *Incremental) checkFile(f *ast.File, bound map[*types.StageDef]map[stri
 			c.trigger(d)
 		case *ast.TestDecl:
 			c.test(d)
+		case *ast.BadDecl:
+			c.badRule(d)
 		}
 	}
 	r.info = c.info
 	r.rules, r.triggers, r.tests = c.info.Rules[nr:], c.info.Triggers[nt:], c.info.Tests[ns:]
-	r.vars, r.imports, r.exports = c.vars, c.imports, c.exports
+	r.vars, r.imports, r.exports, r.siteLookups, r.misused = c.vars, c.imports, c.exports, c.siteLookups, c.misused
 	return r
 }
 

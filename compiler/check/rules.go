@@ -13,6 +13,7 @@ import (
 	"github.com/stagecraft/stagecraft/lang/ast"
 	"github.com/stagecraft/stagecraft/lang/diag"
 	"github.com/stagecraft/stagecraft/lang/literal"
+	"github.com/stagecraft/stagecraft/lang/token"
 )
 
 // resolveResources checks resource settings once every resource is known, so
@@ -168,14 +169,17 @@ func (c *checker) rule(d *ast.RuleDecl) {
 	if d.Then.IsValid() {
 		r.Previous = c.lastRule[st]
 		if r.Previous == nil {
-			c.diags.Errorf(d.Then, d.Then+4, diag.ENoPrevious, "then: no earlier rule on stage %q in this file", st.Name).Hint =
-				"remove then, or move this rule after the rule it should follow"
+			if !c.brokenLast[st] { // after a rule that did not parse, this would follow from its error
+				c.diags.Errorf(d.Then, d.Then+4, diag.ENoPrevious, "then: no earlier rule on stage %q in this file", st.Name).Hint =
+					"remove then, or move this rule after the rule it should follow"
+			}
 		} else {
 			r.head, r.depth = r.Previous.head, r.Previous.depth+1
 		}
 	}
 	r.Ident = c.ruleIdent(r, label)
 	c.lastRule[st] = r
+	delete(c.brokenLast, st)
 	// Names set by earlier rules of the same chain are in scope; those set
 	// by other rules of the stage are pending: using one is an error that
 	// says why. Both are looked up in the one map of the stage's names.
@@ -204,6 +208,29 @@ func (c *checker) rule(d *ast.RuleDecl) {
 		c.bound[st][r.Binds.Name] = r
 		c.exports = append(c.exports, binding{st, r.Binds.Name, r})
 		c.vars = append(c.vars, r.Binds)
+	}
+}
+
+// badRule notes a rule that did not parse (its error is reported): a
+// then rule after it on its stage is not told that no rule comes before.
+func (c *checker) badRule(d *ast.BadDecl) {
+	if d.Stage == nil || c.brokenLast == nil {
+		return
+	}
+	var found *types.StageDef
+	for _, p := range c.schema.Pipelines {
+		if d.Stage.Pipeline != nil && p.Name != d.Stage.Pipeline.Value {
+			continue
+		}
+		if s := p.Lookup(d.Stage.Stage.Value); s != nil {
+			if found != nil {
+				return // ambiguous: nothing to say
+			}
+			found = s
+		}
+	}
+	if found != nil {
+		c.brokenLast[found] = true
 	}
 }
 
@@ -885,9 +912,9 @@ func (c *checker) changedField(f, value *ast.Setting, en *env) {
 }
 
 // unused warns about variables and results that no later rule reads.
-func unused(ds *diag.List, vars []*types.Var) {
+func unused(ds *diag.List, vars []*types.Var, misused map[token.Pos]bool) {
 	for _, v := range vars {
-		if v.Uses == 0 {
+		if v.Uses == 0 && !misused[v.Pos] {
 			ds.Warnf(v.Pos, v.Pos+tokenPos(len(v.Name)), diag.WUnused, "%s is set but no later rule uses it", v.Name).Hint =
 				"use it in a rule that starts with then, or remove it"
 		}

@@ -134,6 +134,14 @@ type TestDecl struct {
 // BadDecl stands for source that did not parse.
 type BadDecl struct {
 	From, To token.Pos
+	// What a rule that did not parse still says, read from its tokens,
+	// so that the checker reports nothing that follows from its error: the
+	// stage it is on (nil when it is no rule or that is unreadable),
+	// whether it is written then, and the name it would set (let NAME =,
+	// calc NAME =, as NAME), or nil.
+	Stage *StageRef
+	Then  token.Pos
+	Binds *Ident
 }
 
 func (x *FieldDecl) Pos() token.Pos { return x.Field }

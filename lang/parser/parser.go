@@ -234,14 +234,60 @@ func (p *parser) parseChunk(pieces []piece) {
 			p.decls = append(p.decls, decls...)
 		} else {
 			p.report(err1, pieces[0])
-			p.decls = append(p.decls, &ast.BadDecl{From: p.pos(pieces[0][0].Pos), To: p.end(pieces[0][len(pieces[0])-1])})
+			p.decls = append(p.decls, p.badDecl(pieces[0]))
 		}
 		p.reportStray(join(pieces[1:]))
 		return
 	} else {
 		p.report(err, toks)
 	}
-	p.decls = append(p.decls, &ast.BadDecl{From: p.pos(toks[0].Pos), To: p.end(toks[len(toks)-1])})
+	p.decls = append(p.decls, p.badDecl(toks))
+}
+
+// badDecl is the BadDecl of toks, with what a rule's tokens still say:
+// its stage, then, and the name it sets (see ast.BadDecl).
+func (p *parser) badDecl(toks []lexer.Token) *ast.BadDecl {
+	bad := &ast.BadDecl{From: p.pos(toks[0].Pos), To: p.end(toks[len(toks)-1])}
+	cur := &cursor{toks: toks, eof: lexer.Token{Type: tEOF}}
+	readLabel(cur)
+	if !isWord(cur.Peek(), tKeyword, "on") {
+		return bad
+	}
+	cur.Next()
+	if !isWord(cur.Peek(), tKeyword, "stage") {
+		return bad
+	}
+	cur.Next()
+	ref, err := readStageRef(cur)
+	if err != nil {
+		return bad
+	}
+	c := converter{p: p}
+	bad.Stage = c.stageRef(ref)
+	if t := cur.Peek(); isWord(t, tKeyword, "then") {
+		bad.Then = p.pos(t.Pos)
+	}
+	// The action starts after the first ":" outside brackets; a name it sets is
+	// let|calc NAME = at its start, or as NAME at its end.
+	rest := toks[cur.i:]
+	depth := 0
+	for i, t := range rest {
+		if t.Type == tPunct {
+			depth += bracketDelta(t.Value)
+		}
+		if depth != 0 || !isWord(&rest[i], tPunct, ":") {
+			continue
+		}
+		action := rest[i+1:]
+		switch n := len(action); {
+		case n >= 3 && (isWord(&action[0], tKeyword, "let") || isWord(&action[0], tKeyword, "calc")) && action[1].Type == tIdent && isWord(&action[2], tPunct, "="):
+			bad.Binds = c.ident(&gIdent{Pos: action[1].Pos, Name: action[1].Value})
+		case n >= 2 && isWord(&action[n-2], tKeyword, "as") && action[n-1].Type == tIdent:
+			bad.Binds = c.ident(&gIdent{Pos: action[n-1].Pos, Name: action[n-1].Value})
+		}
+		break
+	}
+	return bad
 }
 
 // reportStray reports lines that belong to no declaration.
