@@ -110,7 +110,7 @@ type fileResult struct {
 	// names looked up among the sites where rules set names
 	siteLookups []siteLookup
 	misused     []token.Pos // checker.misused
-	exports  []binding // names its rules bind
+	exports     []binding   // names its rules bind
 }
 
 func (in *Incremental) check(fset *token.FileSet, files []*ast.File) (*Info, *diag.List) {
