@@ -322,16 +322,28 @@ type instance struct {
 	mem     *linearMemory
 	box     *sandbox
 	actions map[string]api.Function
-	in      inputBuffer // set by reserveInput or restore
+	in      inputBuffer         // set by reserveInput or restore
+	globals []api.MutableGlobal // the exported mutable globals, for restore
+	cctx    *callContext        // the context of its calls, armed for each
 }
 
 // run passes the inputs, calls the action and copies the reply out.
 func (inst *instance) run(ctx context.Context, st *callState, a *manifest.Action, in []byte, opts *Options) ([]byte, error) {
-	cctx, cancel := context.WithTimeout(ctx, opts.CallTimeout)
-	defer cancel()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if inst.cctx == nil {
+		inst.cctx = newCallContext()
+	}
+	cctx := inst.cctx
+	cctx.arm(ctx, opts.CallTimeout, st)
+	defer func() {
+		if !cctx.finish() {
+			inst.cctx = nil
+		}
+	}()
 	st.ctx = cctx
 	inst.box.reset(st)
-	cctx = context.WithValue(cctx, stateKey{}, st)
 	inst.mem.refused = false
 	fail := func(err error) ([]byte, error) {
 		if ctx.Err() != nil {

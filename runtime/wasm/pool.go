@@ -155,11 +155,19 @@ func (inst *instance) restore(s *snapshot, globals []uint32) error {
 	if !mem.Write(0, s.mem) {
 		return fmt.Errorf("restore: memory unwritable")
 	}
-	for i, g := range globals {
-		x, ok := inst.mod.ExportedGlobal(globalExport(g)).(api.MutableGlobal)
-		if !ok {
-			return fmt.Errorf("restore: global %d not mutable", g)
+	if inst.globals == nil {
+		// Looked up once per instance: the names are built with Sprintf
+		// and found in a map, a cost per global per call otherwise.
+		inst.globals = make([]api.MutableGlobal, len(globals))
+		for i, g := range globals {
+			x, ok := inst.mod.ExportedGlobal(globalExport(g)).(api.MutableGlobal)
+			if !ok {
+				return fmt.Errorf("restore: global %d not mutable", g)
+			}
+			inst.globals[i] = x
 		}
+	}
+	for i, x := range inst.globals {
 		x.Set(s.globals[i])
 	}
 	return nil

@@ -364,3 +364,43 @@ func TestInputBuffer(t *testing.T) {
 		}
 	}
 }
+
+// TestCallContextReuse: an instance arms one context per call, reused
+// while its calls end in time: with the caller's own context (with or
+// without a Done channel), after a call the caller gave up on, and after
+// time limits, every call gets its own deadline and its own answer.
+func TestCallContextReuse(t *testing.T) {
+	m := load(t, newHost(t, Options{CallTimeout: 5 * time.Second}), wat(t, "slow"))
+	calls := func(ctx context.Context, n int) {
+		t.Helper()
+		for i := 0; i < n; i++ {
+			if _, err := m.Call(ctx, "slow", nil); err != nil {
+				t.Fatalf("call %d: %v", i+1, err)
+			}
+		}
+	}
+	calls(context.Background(), 2)
+	ctx, cancel := context.WithCancel(context.Background())
+	calls(ctx, 2)
+	cancel()
+	if _, err := m.Call(ctx, "slow", nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a call with a canceled context: %v", err)
+	}
+	ctx, cancel = context.WithTimeout(context.Background(), 20*time.Millisecond)
+	start := time.Now()
+	_, err := m.Call(ctx, "stuck", nil)
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > time.Second {
+		t.Fatalf("stuck under a caller's 20 ms: %v after %v", err, time.Since(start))
+	}
+	calls(context.Background(), 2)
+
+	m = load(t, newHost(t, Options{CallTimeout: time.Millisecond}), wat(t, "slow"))
+	for i := 0; i < 3; i++ {
+		_, err := m.Call(context.Background(), "slow", nil)
+		var le *LimitError
+		if !errors.As(err, &le) || le.Limit != LimitTime {
+			t.Fatalf("call %d over 1 ms: %v, want a time limit", i+1, err)
+		}
+	}
+}
