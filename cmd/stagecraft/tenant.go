@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -12,13 +13,16 @@ import (
 )
 
 const tenantUsage = `usage: stagecraft tenant export --data DIR --tenant NAME [-o FILE]
-       stagecraft tenant import --data DIR --tenant NAME [-i FILE]`
+       stagecraft tenant import --data DIR --tenant NAME [-i FILE]
+       stagecraft tenant unmatched --data DIR --tenant NAME`
 
 // cmdTenant moves a tenant between data folders: export writes its input
 // log, the modules of its custom actions and its delivery state (the
 // server stopped), import stores the modules and replays the inputs into a
 // new tenant, running the custom actions again, which gives the same
-// stores byte for byte.
+// stores byte for byte. unmatched lists the inbound webhooks the server
+// kept without applying them (an SMS from a number no item wrote to, an
+// event the engine refused), one JSON object a line.
 func cmdTenant(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		if len(args) == 0 {
@@ -29,7 +33,7 @@ func cmdTenant(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	sub := args[0]
-	if sub != "export" && sub != "import" {
+	if sub != "export" && sub != "import" && sub != "unmatched" {
 		fmt.Fprintf(stderr, "stagecraft tenant: unknown subcommand %q\n%s\n", sub, tenantUsage)
 		return 2
 	}
@@ -37,9 +41,10 @@ func cmdTenant(args []string, stdout, stderr io.Writer) int {
 	data := c.fl.String("data", "./stagecraft-data", "the server's data `folder`")
 	name := c.fl.String("tenant", "", "the `tenant`")
 	file := "-"
-	if sub == "export" {
+	switch sub {
+	case "export":
 		c.fl.StringVar(&file, "o", "-", "write the export to `FILE` (- for standard output)")
-	} else {
+	case "import":
 		c.fl.StringVar(&file, "i", "-", "read the export from `FILE` (- for standard input)")
 	}
 	paths, code, ok := c.parse(args[1:])
@@ -51,6 +56,23 @@ func cmdTenant(args []string, stdout, stderr io.Writer) int {
 	}
 	if err := auth.ValidTenant(*name); err != nil {
 		return c.fail("--tenant: %v", err)
+	}
+	if sub == "unmatched" {
+		us, err := tenant.ListUnmatched(*data, *name)
+		if err != nil {
+			fmt.Fprintln(stderr, "stagecraft tenant unmatched:", err)
+			return 1
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetEscapeHTML(false)
+		for _, u := range us {
+			if err := enc.Encode(u); err != nil {
+				fmt.Fprintln(stderr, "stagecraft tenant unmatched:", err)
+				return 1
+			}
+		}
+		fmt.Fprintf(stderr, "tenant %s: %d unmatched inbound webhooks\n", *name, len(us))
+		return 0
 	}
 	if sub == "export" {
 		w := stdout

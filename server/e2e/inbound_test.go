@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -218,7 +219,8 @@ move to stage Przegrany when call missed allow_back true
 	if n := events(d1, "chat message"); n != 1 {
 		t.Errorf("one SMS applied %d times", n)
 	}
-	// From a number no item wrote to: answered, nothing applied.
+	// From a number no item wrote to: answered, nothing applied, kept
+	// for the operator (listed below, once the server stops).
 	sms.Set("MessageSid", "SM2")
 	sms.Set("From", "+1 555 0100")
 	if code, _ := postTwilio(t, s, "/in/acme/twilio/sms", "twilio-secret", "", sms); code != http.StatusOK {
@@ -281,5 +283,21 @@ move to stage Przegrany when call missed allow_back true
 	}
 	if n := strings.Count(logs, `"msg":"inbound refused"`); n < 9 {
 		t.Errorf("%d refusals logged, want at least 9", n)
+	}
+	// Started with Twilio and without --public-url: the log says inbound
+	// Twilio webhooks cannot be verified.
+	if !strings.Contains(logs, "Twilio is configured without --public-url") {
+		t.Errorf("no startup error about --public-url")
+	}
+
+	// The SMS no item matched, and the chat about no item, are listed.
+	s.stop()
+	out, err := exec.Command(bin, "tenant", "unmatched", "--data", data, "--tenant", "acme").Output()
+	if err != nil {
+		t.Fatalf("tenant unmatched: %v", err)
+	}
+	if !strings.Contains(string(out), `"id":"twilio:SM2"`) || !strings.Contains(string(out), "+1 555 0100") ||
+		!strings.Contains(string(out), `"id":"chat:m-2"`) || strings.Contains(string(out), `"id":"twilio:SM1"`) {
+		t.Errorf("tenant unmatched:\n%s", out)
 	}
 }

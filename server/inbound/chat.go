@@ -152,9 +152,14 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
 	if ev.Text != "" {
 		fields["text"] = value.TextOf(ev.Text)
 	}
+	q.raw = map[string][]string{"body": {string(body)}}
 	out, err := q.ingest("chat:"+ev.ID, ev.Item, engine.Input{Event: event, Fields: fields})
 	if err != nil {
 		chatError(w, http.StatusServiceUnavailable, "the server could not apply it now: send it again")
+		return
+	}
+	if out.transient {
+		chatError(w, http.StatusServiceUnavailable, "no rules are deployed yet: send it again later")
 		return
 	}
 	if out.refusal != nil {

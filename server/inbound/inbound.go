@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/stagecraft/stagecraft/compiler/ir"
 	"github.com/stagecraft/stagecraft/runtime/engine"
@@ -58,6 +59,9 @@ type request struct {
 	provider string
 	t        *tenant.Tenant
 	cfg      delivery.Config
+	// raw is the provider's fields as they came, kept with a webhook
+	// that is not applied (tenant.Unmatched).
+	raw map[string][]string
 }
 
 // begin finds the tenant and its delivery config; false: refused (403).
@@ -100,27 +104,55 @@ type outcome struct {
 	duplicate bool
 	seq       int64
 	refusal   error // the engine refused the event (unknown item, nothing deployed)
+	// transient: the refusal is the tenant's state of the moment (no
+	// program deployed yet), so the provider should send the webhook
+	// again (503) rather than be told it is done.
+	transient bool
 }
 
 // ingest applies an event once per provider ID. An error is the server's
 // own failure (a store failed, the tenant is closing): the provider
 // should send the webhook again. The engine refusing the event is not an
-// error here but an outcome: sending it again would not help.
+// error here but an outcome, and the webhook is kept (keep) so that the
+// client's message is not lost when the provider is answered.
 func (q *request) ingest(id, item string, in engine.Input) (outcome, error) {
 	in.Item = item
+	transient := q.t.Engine.Program() == nil
 	out, dup, err := q.t.Ingest(id, in)
 	switch {
 	case err == nil:
 		q.h.Log.Info("inbound event", "tenant", q.t.Name, "provider", q.provider, "event", in.Event, "item", item,
 			"seq", out.Seq, "duplicate", dup)
+		if err := q.t.ForgetUnmatched(id); err != nil { // kept by an earlier try
+			q.h.Log.Error("inbound event applied, its unmatched record not removed", "tenant", q.t.Name, "id", id, "err", err)
+		}
 		return outcome{applied: true, duplicate: dup, seq: out.Seq}, nil
 	case errors.Is(err, store.ErrFailed) || errors.Is(err, store.ErrClosed) || errors.Is(err, tenant.ErrClosed):
 		q.h.Log.Error("inbound event not applied", "tenant", q.t.Name, "provider", q.provider, "event", in.Event, "err", err)
 		return outcome{}, err
 	}
-	q.h.Log.Info("inbound event refused by the engine", "tenant", q.t.Name, "provider", q.provider, "event", in.Event,
-		"item", item, "err", err)
-	return outcome{refusal: err}, nil
+	reason := "refused by the engine: " + err.Error()
+	if kerr := q.keep(id, item, in.Event, reason); kerr != nil {
+		return outcome{}, kerr
+	}
+	return outcome{refusal: err, transient: transient}, nil
+}
+
+// keep stores a webhook that is not applied in the tenant's side store
+// (tenant.Unmatched), with the provider's raw fields, and logs it at Warn.
+// An error (the store's) means it is not kept: answer so that the
+// provider sends it again.
+func (q *request) keep(id, item, event, reason string) error {
+	err := q.t.KeepUnmatched(tenant.Unmatched{ID: id, Provider: q.provider, At: time.Now().UTC(), Reason: reason,
+		Item: item, Event: event, Fields: q.raw})
+	if err != nil {
+		q.h.Log.Error("inbound webhook not applied and not kept", "tenant", q.t.Name, "provider", q.provider, "id", id,
+			"reason", reason, "err", err)
+		return err
+	}
+	q.h.Log.Warn("inbound webhook not applied: kept as unmatched (stagecraft tenant unmatched)", "tenant", q.t.Name,
+		"provider", q.provider, "id", id, "event", event, "item", item, "reason", reason)
+	return nil
 }
 
 // resource is the name of the deployed program's resource of a kind whose

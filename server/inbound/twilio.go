@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"net/url"
 	"sort"
@@ -55,7 +56,21 @@ func (h *Handler) twilio(w http.ResponseWriter, r *http.Request) (*request, url.
 		return nil, nil, false
 	}
 	if err := r.ParseForm(); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			h.Log.Info("inbound refused", "tenant", q.t.Name, "provider", "twilio", "reason", "body too large")
+			http.Error(w, "the body is larger than 64 KiB", http.StatusRequestEntityTooLarge)
+			return nil, nil, false
+		}
 		q.refuse("a body that is not a form")
+		return nil, nil, false
+	}
+	if h.PublicURL == "" {
+		// Twilio signs the URL it called: without the server's public URL
+		// no signature can be checked, and every webhook is refused.
+		h.Log.Error("inbound Twilio webhook refused: the server has no public URL (serve --public-url, the URL Twilio calls)",
+			"tenant", q.t.Name)
+		http.Error(w, "forbidden", http.StatusForbidden)
 		return nil, nil, false
 	}
 	full := strings.TrimRight(h.PublicURL, "/") + r.URL.RequestURI()
@@ -63,6 +78,7 @@ func (h *Handler) twilio(w http.ResponseWriter, r *http.Request) (*request, url.
 		q.refuse("X-Twilio-Signature does not match (is --public-url the URL Twilio calls?)")
 		return nil, nil, false
 	}
+	q.raw = r.PostForm
 	return q, r.PostForm, true
 }
 
@@ -106,8 +122,14 @@ func (h *Handler) twilioSMS(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
+	id := "twilio:" + sid
 	if item == "" {
-		h.Log.Info("inbound SMS from a number no item wrote to: not applied", "tenant", q.t.Name, "sid", sid)
+		// Not lost: kept for an operator, since Twilio never sends a
+		// webhook answered 200 again.
+		if err := q.keep(id, "", "chat message", "no item wrote to the number it came from"); err != nil {
+			http.Error(w, "unavailable", http.StatusServiceUnavailable)
+			return
+		}
 		twiml(w)
 		return
 	}
@@ -115,8 +137,17 @@ func (h *Handler) twilioSMS(w http.ResponseWriter, r *http.Request) {
 	if ch := resource(q.t, "channel", form.Get("To")); ch != "" {
 		fields["channel"] = value.TextOf(ch)
 	}
-	if _, err := q.ingest("twilio:"+sid, item, engine.Input{Event: "chat message", Fields: fields}); err != nil {
-		http.Error(w, "unavailable", http.StatusServiceUnavailable)
+	out, err := q.ingest(id, item, engine.Input{Event: "chat message", Fields: fields})
+	answer(w, out, err)
+}
+
+// answer answers Twilio after an ingest: 503 when the server failed or
+// the refusal is transient (nothing deployed yet), so that the provider
+// sends the webhook again; otherwise an empty TwiML response (a refused
+// event is kept as unmatched).
+func answer(w http.ResponseWriter, out outcome, err error) {
+	if err != nil || out.transient {
+		http.Error(w, "unavailable: send it again later", http.StatusServiceUnavailable)
 		return
 	}
 	twiml(w)
@@ -165,8 +196,12 @@ func (h *Handler) twilioCall(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
+	id := "twilio:" + sid + ":" + strings.TrimPrefix(event, "call ")
 	if item == "" {
-		h.Log.Info("a call with a number no item wrote to: not applied", "tenant", q.t.Name, "sid", sid, "event", event)
+		if err := q.keep(id, "", event, "no item wrote to the client's number"); err != nil {
+			http.Error(w, "unavailable", http.StatusServiceUnavailable)
+			return
+		}
 		twiml(w)
 		return
 	}
@@ -176,10 +211,6 @@ func (h *Handler) twilioCall(w http.ResponseWriter, r *http.Request) {
 			fields = map[string]value.Value{"number": value.TextOf(line)}
 		}
 	}
-	id := "twilio:" + sid + ":" + strings.TrimPrefix(event, "call ")
-	if _, err := q.ingest(id, item, engine.Input{Event: event, Fields: fields}); err != nil {
-		http.Error(w, "unavailable", http.StatusServiceUnavailable)
-		return
-	}
-	twiml(w)
+	out, err := q.ingest(id, item, engine.Input{Event: event, Fields: fields})
+	answer(w, out, err)
 }
