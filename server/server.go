@@ -219,7 +219,7 @@ func Handler(cfg Config, p Parts) http.Handler {
 	if p.Delivery != nil {
 		s.Delivery = p.Delivery
 	}
-	opts := []connect.HandlerOption{
+	opts := append(jsonCodecs(),
 		connect.WithReadMaxBytes(int(cfg.MaxRequestBytes)),
 		// Small answers go uncompressed: gzip costs more CPU than it saves
 		// on loopback and LAN for a few hundred bytes.
@@ -229,7 +229,7 @@ func Handler(cfg Config, p Parts) http.Handler {
 			log.Error("panic in a call", "procedure", spec.Procedure, "tenant", auth.Tenant(ctx), "panic", fmt.Sprint(p))
 			return connect.NewError(connect.CodeInternal, errors.New("internal error"))
 		}),
-	}
+	)
 	api := http.NewServeMux()
 	api.Handle(stagecraftv1connect.NewRulesServiceHandler(rpc.Rules{Server: s}, opts...))
 	api.Handle(stagecraftv1connect.NewCrmServiceHandler(rpc.Crm{Server: s}, opts...))

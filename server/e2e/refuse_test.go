@@ -143,6 +143,19 @@ func TestRefusals(t *testing.T) {
 	if st, body := post("/stagecraft.v1.RulesService/Check", "application/json", key, []byte(`{"filez": []}`)); st != http.StatusBadRequest {
 		t.Errorf("an unknown field: HTTP %d %s", st, body)
 	}
+	// An unknown field is refused, not dropped: a typo would otherwise
+	// act as if the field were left out (an item created with no fields).
+	for _, c := range []struct{ path, body, field string }{
+		{"/stagecraft.v1.RulesService/Check", `{"files": [{"path": "a.rules", "content": ""}], "bogus": 1}`, "bogus"},
+		{"/stagecraft.v1.CrmService/CreateItem", `{"entity": "deal", "feilds": {"title": {"text": "x"}}}`, "feilds"},
+		{"/stagecraft.v1.CrmService/CreateItem", `{"entity": "deal", "fields": {"title": {"txt": "x"}}}`, "txt"},
+	} {
+		for _, ctype := range []string{"application/json", "application/json; charset=utf-8"} {
+			if st, body := post(c.path, ctype, key, []byte(c.body)); st != http.StatusBadRequest || !strings.Contains(body, "invalid_argument") || !strings.Contains(body, c.field) {
+				t.Errorf("%s %s with an unknown field %s: HTTP %d %s", c.path, ctype, c.field, st, body)
+			}
+		}
+	}
 	if st, _ := post("/stagecraft.v1.RulesService/Nothing", "application/json", key, []byte(`{}`)); st != http.StatusNotFound {
 		t.Errorf("an unknown method: HTTP %d", st)
 	}
