@@ -223,7 +223,7 @@ func Handler(cfg Config, p Parts) http.Handler {
 		connect.WithReadMaxBytes(int(cfg.MaxRequestBytes)),
 		// Small answers go uncompressed: gzip costs more CPU than it saves
 		// on loopback and LAN for a few hundred bytes.
-		connect.WithCompressMinBytes(4 << 10),
+		connect.WithCompressMinBytes(4<<10),
 		connect.WithInterceptors(logCalls(log)),
 		connect.WithRecover(func(ctx context.Context, spec connect.Spec, _ http.Header, p any) error {
 			log.Error("panic in a call", "procedure", spec.Procedure, "tenant", auth.Tenant(ctx), "panic", fmt.Sprint(p))
