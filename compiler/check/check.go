@@ -226,6 +226,20 @@ type checker struct {
 	// brokenLast is set for a stage whose last rule in this file did not
 	// parse: a then rule after it gets no error for having no rule before it.
 	brokenLast map[*types.StageDef]bool
+	// brokenFields are the fields whose declaration is an error (declSummary).
+	brokenFields map[string]map[string]bool
+}
+
+// brokenField reports whether entity's field name is declared by a
+// declaration that is an error: its uses are not errors of their own.
+func (c *checker) brokenField(entity, name string) bool {
+	return c.brokenFields[entity][name] || c.brokenFields[""][name]
+}
+
+// brokenNames are the names of entity's fields whose declaration is an
+// error, for did-you-mean.
+func (c *checker) brokenNames(entity string) []string {
+	return append(keys(c.brokenFields[entity]), keys(c.brokenFields[""])...)
 }
 
 // hasBadDecl reports whether a declaration that did not parse starts with word.

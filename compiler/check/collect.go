@@ -48,6 +48,17 @@ func (c *checker) field(d *ast.FieldDecl) {
 	e := c.entity(d.Entity)
 	t := c.fieldType(d.Type)
 	if e == nil || t == nil {
+		entity := ""
+		if e != nil {
+			entity = e.Name
+		}
+		if c.brokenFields == nil {
+			c.brokenFields = map[string]map[string]bool{}
+		}
+		if c.brokenFields[entity] == nil {
+			c.brokenFields[entity] = map[string]bool{}
+		}
+		c.brokenFields[entity][d.Name.Name] = true
 		return
 	}
 	if old := e.Fields[d.Name.Name]; old != nil {

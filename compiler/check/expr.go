@@ -299,8 +299,11 @@ func (c *checker) selector(e *ast.SelectorExpr, en *env) *types.Type {
 			}
 			return f.Type
 		}
+		if c.brokenField(ent.Name, name) {
+			return types.InvalidType // its declaration is the error
+		}
 		hintName(c.diags.Errorf(e.Sel.Pos(), e.Sel.End(), diag.EUnknownField, "unknown field %q of %s", name, ent.Name),
-			name, keys(ent.Fields), e.Sel.Pos(), e.Sel.End(), "declare it: field "+ent.Name+"."+name+": TYPE")
+			name, append(keys(ent.Fields), c.brokenNames(ent.Name)...), e.Sel.Pos(), e.Sel.End(), "declare it: field "+ent.Name+"."+name+": TYPE")
 		return types.InvalidType
 	}
 	c.diags.Errorf(e.Sel.Pos(), e.Sel.End(), diag.ENoFields, "%s is %s, which has no fields", exprString(e.X), an(xt))

@@ -87,6 +87,10 @@ type declSummary struct {
 	custom    map[string]*CustomAction
 	roots     map[string]map[string]*types.Root
 	diags     *diag.List
+	// brokenFields are the fields whose declaration is an error, by
+	// entity ("" when the entity is unknown), then name: they are known by
+	// name, and their uses get no errors that would follow.
+	brokenFields map[string]map[string]bool
 }
 
 // binding is a name that a rule binds on a stage.
@@ -214,7 +218,7 @@ func (in *Incremental) collect(fset *token.FileSet, files, declaring []*ast.File
 	c.resolveResources()
 	in.fset = fset
 	in.decls = &declSummary{declaring: declaring, broken: broken, schema: schema, calendar: c.calendar,
-		custom: c.info.Custom, roots: map[string]map[string]*types.Root{}, diags: ds}
+		custom: c.info.Custom, roots: map[string]map[string]*types.Root{}, diags: ds, brokenFields: c.brokenFields}
 	in.info = c.info
 	in.files = nil
 }
@@ -225,7 +229,7 @@ func (in *Incremental) checkFile(f *ast.File, bound map[*types.StageDef]map[stri
 	d := in.decls
 	c := &checker{u: in.u, conf: in.conf, fset: in.fset, schema: d.schema, diags: &diag.List{}, info: in.info,
 		calendar: d.calendar, bound: bound, idents: idents, roots: d.roots, brokenPipeline: d.broken, file: f,
-		sites: in.sites, brokenLast: map[*types.StageDef]bool{}}
+		sites: in.sites, brokenLast: map[*types.StageDef]bool{}, brokenFields: d.brokenFields}
 	r := &fileResult{file: f, diags: c.diags}
 	if in.keep {
 		c.info = newInfo(d.schema, f.Size)

@@ -106,6 +106,9 @@ func (c *checker) testItem(s *ast.ItemStmt, en *env, itemPipe map[string]string)
 			continue
 		}
 		f := ent.Lookup(key)
+		if f == nil && c.brokenField(ent.Name, key) {
+			continue // its declaration is the error
+		}
 		if f == nil {
 			c.diags.Errorf(set.Key.Pos(), set.Key.End(), diag.EUnknownField, "unknown field %q of %s", key, ent.Name).Hint = didYouMean(key, keys(ent.Fields))
 			continue
