@@ -7,12 +7,16 @@ import (
 	"io"
 	"io/fs"
 	"mime"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/stagecraft/stagecraft/stdlib"
 )
@@ -32,6 +36,17 @@ type Files struct {
 	// (25 MB is the common limit of receiving servers, after base64's
 	// third more).
 	MaxBytes int64 `json:"max_bytes,omitempty"`
+	// AllowHosts are the hosts ("files.example.com", or with a port) an
+	// http(s) link in a file field (CRM user data) may be fetched from,
+	// beside DocumentsURL's host. A link to any other host fails the
+	// e-mail: the server would otherwise fetch whatever a user typed
+	// (SSRF) and mail it out.
+	AllowHosts []string `json:"allow_hosts,omitempty"`
+	// AllowPrivate lets a file field's link reach loopback, private,
+	// link-local and other non-public addresses, refused by default when
+	// the connection is made (whatever the name resolved to). For tests
+	// on 127.0.0.1, or an allowed host on the local network.
+	AllowPrivate bool `json:"allow_private,omitempty"`
 }
 
 // DefaultMaxAttachments is Files.MaxBytes's default.
@@ -65,17 +80,18 @@ func listOf(s string) []string {
 // again with the message.
 func attachments(ctx context.Context, hc *http.Client, cfg Files, fields map[string]string) ([]attachment, error) {
 	var out []attachment
-	left := cfg.MaxBytes
-	if left <= 0 {
-		left = DefaultMaxAttachments
+	limit := cfg.MaxBytes
+	if limit <= 0 {
+		limit = DefaultMaxAttachments
 	}
+	left := limit
 	add := func(a attachment, err error) error {
 		if err != nil {
 			return err
 		}
 		left -= int64(len(a.data))
 		if left < 0 {
-			return permanent(fmt.Errorf("the attachments pass %d bytes (files.max_bytes)", cfg.MaxBytes))
+			return permanent(fmt.Errorf("the attachments pass %d bytes (files.max_bytes)", limit))
 		}
 		if a.ctype == "" {
 			a.ctype = mime.TypeByExtension(path.Ext(a.name))
@@ -95,9 +111,13 @@ func attachments(ctx context.Context, hc *http.Client, cfg Files, fields map[str
 				err = permanent(fmt.Errorf("document %s: no files.documents_url to fetch it from", id))
 				break
 			}
-			err = add(fetch(ctx, hc, strings.TrimRight(cfg.DocumentsURL, "/")+"/"+url.PathEscape(id), left))
+			// The operator's own service, wherever it lies: not checked.
+			err = add(fetch(ctx, fileClient(hc, true), strings.TrimRight(cfg.DocumentsURL, "/")+"/"+url.PathEscape(id), left))
 		case strings.HasPrefix(ref, "http://") || strings.HasPrefix(ref, "https://"):
-			err = add(fetch(ctx, hc, ref, left))
+			var trusted bool
+			if trusted, err = cfg.allowed(ref); err == nil {
+				err = add(fetch(ctx, fileClient(hc, trusted || cfg.AllowPrivate), ref, left))
+			}
 		default: // a file field naming a file of the document store
 			err = add(readDrive(cfg.Drive, ref, left))
 		}
@@ -112,6 +132,81 @@ func attachments(ctx context.Context, hc *http.Client, cfg Files, fields map[str
 	}
 	return out, nil
 }
+
+// allowed says whether a file field's link may be fetched: its host is
+// DocumentsURL's (trusted: the operator named it, so its address is not
+// checked) or one of AllowHosts (its address checked when connecting).
+func (cfg Files) allowed(ref string) (trusted bool, err error) {
+	u, err := url.Parse(ref)
+	if err != nil || u.Host == "" {
+		return false, permanent(fmt.Errorf("attachment %s: not a URL", redact(ref)))
+	}
+	if d, err := url.Parse(cfg.DocumentsURL); err == nil && cfg.DocumentsURL != "" && strings.EqualFold(d.Host, u.Host) {
+		return true, nil
+	}
+	for _, h := range cfg.AllowHosts {
+		if strings.EqualFold(h, u.Host) || strings.EqualFold(h, u.Hostname()) {
+			return false, nil
+		}
+	}
+	return false, permanent(fmt.Errorf("attachment %s: the host %s is neither files.documents_url's nor in files.allow_hosts", redact(ref), u.Host))
+}
+
+// errAddress is a connection refused for its address.
+var errAddress = errors.New("a non-public address (files.allow_private allows it)")
+
+// publicOnly is a dialer's Control refusing loopback, private, link-local,
+// shared (100.64/10), unspecified and multicast addresses: checked on the
+// address dialled, so a name that resolves to one, or rebinds to one, is
+// refused too.
+func publicOnly(network, address string, _ syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return err
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return err
+	}
+	ip = ip.Unmap()
+	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
+		ip.IsInterfaceLocalMulticast() || ip.IsMulticast() || ip.IsUnspecified() ||
+		netip.MustParsePrefix("100.64.0.0/10").Contains(ip) || netip.MustParsePrefix("0.0.0.0/8").Contains(ip) {
+		return fmt.Errorf("%s: %w", ip, errAddress)
+	}
+	return nil
+}
+
+// fileClient is hc for fetching attachments: no redirect to another host,
+// no proxy, no kept connections, and unless anyAddress only public
+// addresses dialled.
+func fileClient(hc *http.Client, anyAddress bool) *http.Client {
+	var tr *http.Transport
+	if t, ok := hc.Transport.(*http.Transport); ok && t != nil {
+		tr = t.Clone()
+	} else {
+		tr = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	tr.Proxy = nil
+	tr.DisableKeepAlives = true
+	d := &net.Dialer{Timeout: 30 * time.Second}
+	if !anyAddress {
+		d.Control = publicOnly
+	}
+	tr.DialContext = d.DialContext
+	return &http.Client{Transport: tr, Timeout: hc.Timeout, Jar: nil,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) >= 10 {
+				return errors.New("more than 10 redirects")
+			}
+			if !strings.EqualFold(req.URL.Host, via[0].URL.Host) {
+				return fmt.Errorf("a redirect to another host (%s): %w", req.URL.Host, errRedirect)
+			}
+			return nil
+		}}
+}
+
+var errRedirect = errors.New("not followed")
 
 // readDrive reads a path of the document store; the path cannot leave it.
 func readDrive(dir, p string, limit int64) (attachment, error) {
@@ -147,6 +242,9 @@ func fetch(ctx context.Context, hc *http.Client, u string, limit int64) (attachm
 	req.Header.Set("User-Agent", "stagecraft")
 	res, err := hc.Do(req)
 	if err != nil {
+		if errors.Is(err, errAddress) || errors.Is(err, errRedirect) {
+			return attachment{}, permanent(fmt.Errorf("attachment %s: %w", redact(u), unwrapURL(err)))
+		}
 		return attachment{}, err
 	}
 	defer res.Body.Close()
@@ -169,6 +267,16 @@ func fetch(ctx context.Context, hc *http.Client, u string, limit int64) (attachm
 		a.name = "attachment"
 	}
 	return a, nil
+}
+
+// unwrapURL is a client's error without the url.Error around it, which
+// quotes the URL with its query.
+func unwrapURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }
 
 // redact is a URL without its query, which may carry a token, for errors.

@@ -156,7 +156,15 @@ func TestAttachments(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc := []byte("%PDF-1.4 faktura\x00\xff")
+	var away string // another host's URL, where /away redirects
+	if f, err := os.Create(filepath.Join(drive, "big.bin")); err != nil || f.Truncate(DefaultMaxAttachments+1) != nil || f.Close() != nil {
+		t.Fatal("a big file:", err)
+	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/away" {
+			http.Redirect(w, r, away, http.StatusFound)
+			return
+		}
 		if r.URL.Path != "/docs/12-1" {
 			http.NotFound(w, r)
 			return
@@ -166,6 +174,9 @@ func TestAttachments(t *testing.T) {
 		w.Write(doc)
 	}))
 	defer srv.Close()
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("secret")) }))
+	defer other.Close()
+	away = strings.Replace(other.URL, "127.0.0.1", "localhost", 1) + "/x.pdf"
 	cfg := Files{Drive: drive, DocumentsURL: srv.URL + "/docs/"}
 	fields := map[string]string{"attach": stdlib.DocumentURL + "12-1", "drive": "/Katalogi/katalog 2026 zażółć.pdf"}
 	atts, err := attachments(context.Background(), srv.Client(), cfg, fields)
@@ -209,7 +220,14 @@ func TestAttachments(t *testing.T) {
 		{Files{Drive: drive}, map[string]string{"attach": stdlib.DocumentURL + "12-1"}, "no files.documents_url", true},
 		{cfg, map[string]string{"attach": srv.URL + "/missing.pdf?token=s3cret"}, "HTTP 404", true},
 		{Files{Drive: drive, MaxBytes: 2999}, map[string]string{"drive": "/Katalogi/katalog 2026 zażółć.pdf"}, "pass 2999 bytes", true},
-		{cfg, map[string]string{"attach": "http://127.0.0.1:1/x.pdf"}, "connect", false},
+		{Files{Drive: drive}, map[string]string{"drive": "/big.bin"}, "pass 10485760 bytes (files.max_bytes)", true}, // the default in force
+		{Files{AllowHosts: []string{"127.0.0.1:1"}, AllowPrivate: true}, map[string]string{"attach": "http://127.0.0.1:1/x.pdf"}, "connect", false},
+		// SSRF: a file field's link to a host not allowed, to a loopback
+		// address without allow_private, or redirected to another host.
+		{cfg, map[string]string{"attach": "http://169.254.169.254/latest/meta-data/?t=s3cret"}, "neither files.documents_url's nor in files.allow_hosts", true},
+		{Files{AllowHosts: []string{"127.0.0.1"}}, map[string]string{"attach": other.URL + "/x.pdf"}, "non-public address", true},
+		{Files{AllowHosts: []string{"localhost"}}, map[string]string{"attach": strings.Replace(other.URL, "127.0.0.1", "localhost", 1) + "/x.pdf"}, "non-public address", true},
+		{cfg, map[string]string{"attach": srv.URL + "/away?token=s3cret"}, "a redirect to another host", true},
 	} {
 		_, err := attachments(context.Background(), srv.Client(), c.cfg, c.fields)
 		var perm errPermanent
