@@ -55,6 +55,11 @@ func messages(t *testing.T, c clients) []*v1.Message {
 		if err != nil {
 			t.Fatalf("list messages: %v", err)
 		}
+		for _, m := range res.Msg.Messages {
+			if v, ok := m.Fields["links"]; ok && v == "" {
+				t.Errorf("message %s shows the empty internal field links", m.Key)
+			}
+		}
 		out = append(out, res.Msg.Messages...)
 		if res.Msg.NextCursor == cursor {
 			return out
@@ -178,6 +183,11 @@ func TestFlow(t *testing.T) {
 	}
 	if len(diags) == 0 || diags[0].File != "bad.rules" || diags[0].Severity != 1 || diags[0].Code == "" {
 		t.Fatalf("the refusal's diagnostics: %v", diags)
+	}
+	// The message reads alone (a curl user sees the detail as base64): each
+	// error as check prints its first line, file:line:col first.
+	if msg := ce.Message(); !strings.Contains(msg, "\nbad.rules:1:10: error[E102]: unknown stage \"Nowhere\"") {
+		t.Errorf("the refusal's message names no position: %q", msg)
 	}
 	vs, err := c.rules.ListVersions(ctx(t), connect.NewRequest(&v1.ListVersionsRequest{}))
 	if err != nil {

@@ -33,10 +33,12 @@ func TestTenants(t *testing.T) {
 	a, b := s.client(keyA), s.client(keyB)
 	id := deal(t, a)
 
-	if _, err := b.crm.GetItem(ctx(t), connect.NewRequest(&v1.GetItemRequest{Id: id})); code(err) != connect.CodeNotFound {
+	// Before globex deploys, its CRM has nothing: FailedPrecondition, as
+	// for an input; after, acme's item is NotFound (below).
+	if _, err := b.crm.GetItem(ctx(t), connect.NewRequest(&v1.GetItemRequest{Id: id})); code(err) != connect.CodeFailedPrecondition {
 		t.Errorf("globex reads acme's deal: %v", err)
 	}
-	if _, err := b.crm.GetTimeline(ctx(t), connect.NewRequest(&v1.GetTimelineRequest{Id: id})); code(err) != connect.CodeNotFound {
+	if _, err := b.crm.GetTimeline(ctx(t), connect.NewRequest(&v1.GetTimelineRequest{Id: id})); code(err) != connect.CodeFailedPrecondition {
 		t.Errorf("globex reads acme's timeline: %v", err)
 	}
 	items, err := b.crm.ListItems(ctx(t), connect.NewRequest(&v1.ListItemsRequest{}))
@@ -61,6 +63,12 @@ func TestTenants(t *testing.T) {
 	}
 	if _, err := b.crm.MoveItem(ctx(t), connect.NewRequest(&v1.MoveItemRequest{Id: id, Stage: "Oferta"})); code(err) != connect.CodeNotFound {
 		t.Errorf("globex moves acme's deal: %v", err)
+	}
+	if _, err := b.crm.GetItem(ctx(t), connect.NewRequest(&v1.GetItemRequest{Id: id})); code(err) != connect.CodeNotFound {
+		t.Errorf("globex, deployed, reads acme's deal: %v", err)
+	}
+	if _, err := b.crm.GetTimeline(ctx(t), connect.NewRequest(&v1.GetTimelineRequest{Id: id})); code(err) != connect.CodeNotFound {
+		t.Errorf("globex, deployed, reads acme's timeline: %v", err)
 	}
 	got, err := a.crm.GetItem(ctx(t), connect.NewRequest(&v1.GetItemRequest{Id: id}))
 	if err != nil || got.Msg.Item.Stage != "Nowe" {

@@ -95,6 +95,9 @@ func (s Crm) GetItem(ctx context.Context, req *connect.Request[v1.GetItemRequest
 	if err != nil {
 		return nil, err
 	}
+	if err := deployed(t); err != nil { // no item exists before a deploy
+		return nil, err
+	}
 	it, err := item(t, req.Msg.GetId())
 	if err != nil {
 		return nil, err
@@ -185,6 +188,9 @@ func (s Crm) MoveItem(ctx context.Context, req *connect.Request[v1.MoveItemReque
 func (s Crm) GetTimeline(ctx context.Context, req *connect.Request[v1.GetTimelineRequest]) (*connect.Response[v1.GetTimelineResponse], error) {
 	t, err := s.tenantOf(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if err := deployed(t); err != nil { // no item exists before a deploy
 		return nil, err
 	}
 	it, err := item(t, req.Msg.GetId())

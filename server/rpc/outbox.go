@@ -48,7 +48,7 @@ func (s Outbox) ListMessages(ctx context.Context, req *connect.Request[v1.ListMe
 			return true
 		}
 		msg := &v1.Message{Key: ef.Key, Seq: ef.Seq, Time: ef.Time, Kind: ef.Kind, Item: ef.Item, Rule: ef.Rule, To: ef.To,
-			Fields: ef.Fields, State: v1.DeliveryState_DELIVERY_STATE_PENDING}
+			Fields: shownFields(ef.Fields), State: v1.DeliveryState_DELIVERY_STATE_PENDING}
 		if s.Delivery != nil {
 			st := s.Delivery.Status(t, &ef)
 			msg.State = states[st.State]
@@ -62,4 +62,21 @@ func (s Outbox) ListMessages(ctx context.Context, req *connect.Request[v1.ListMe
 		return nil, readErr(err)
 	}
 	return connect.NewResponse(out), nil
+}
+
+// shownFields are a message's fields without the empty internal ones
+// (engine.Internal: links of an e-mail with no link to track).
+func shownFields(fs map[string]string) map[string]string {
+	for k, v := range fs {
+		if v == "" && engine.Internal(k) {
+			out := make(map[string]string, len(fs))
+			for k, v := range fs {
+				if v != "" || !engine.Internal(k) {
+					out[k] = v
+				}
+			}
+			return out
+		}
+	}
+	return fs
 }

@@ -137,25 +137,55 @@ func compileSet(ctx context.Context, files []*v1.SourceFile, mods []*v1.ModuleFi
 			return nil, nil, err
 		}
 	}
-	ds := diagnostics(ch.Fset, ch.Diags.Sorted())
+	sorted := ch.Diags.Sorted()
+	ds := diagnostics(ch.Fset, sorted)
 	if ch.Diags.HasErrors() {
-		n := 0
-		first := ""
-		for _, d := range ds {
-			if d.Severity == 1 {
-				if n == 0 {
-					first = d.File + ": " + d.Message
-				}
-				n++
-			}
-		}
-		cerr := connect.NewError(connect.CodeInvalidArgument, errors.New(plural(n, "error")+" in the rule set, the first: "+first+"; the running version stays"))
+		cerr := connect.NewError(connect.CodeInvalidArgument, errors.New(refusal(ch.Fset, sorted)))
 		if detail, derr := connect.NewErrorDetail(&v1.CheckFailure{Diagnostics: ds}); derr == nil {
 			cerr.AddDetail(detail)
 		}
 		return nil, nil, cerr
 	}
 	return lower.Lower(ch.Fset, ch.Files, ch.Info), ds, nil
+}
+
+// Bounds of a refusal's message: the errors it lists, and its bytes.
+const (
+	refusalErrors = 20
+	refusalBytes  = 4 << 10
+)
+
+// refusal is the message of a rule set refused for its errors: how many,
+// then each as `stagecraft check` prints its first line
+// (file:line:col: error[CODE]: message, columns in runes, 1-based), at
+// most refusalErrors of them and refusalBytes in all. A client that reads
+// only the message (curl, where the CheckFailure detail is base64
+// protobuf) sees where to look; the detail has every diagnostic.
+func refusal(fset *token.FileSet, ds []diag.Diagnostic) string {
+	n := 0
+	for _, d := range ds {
+		if d.Severity == diag.Error {
+			n++
+		}
+	}
+	var b strings.Builder
+	b.WriteString(plural(n, "error") + " in the rule set; the running version stays:")
+	shown := 0
+	for _, d := range ds {
+		if d.Severity != diag.Error {
+			continue
+		}
+		line := fmt.Sprintf("\n%s: error[%s]: %s", fset.Position(d.Pos), d.Code, d.Message)
+		if shown == refusalErrors || b.Len()+len(line) > refusalBytes {
+			break
+		}
+		b.WriteString(line)
+		shown++
+	}
+	if shown < n {
+		fmt.Fprintf(&b, "\n... and %d more (the CheckFailure detail has them all)", n-shown)
+	}
+	return b.String()
 }
 
 func plural(n int, what string) string {
