@@ -3,6 +3,9 @@ package wasm
 import (
 	"context"
 	"os"
+	"path/filepath"
+	"syscall"
+	"time"
 	"testing"
 
 	"github.com/tetratelabs/wazero"
@@ -39,6 +42,7 @@ func BenchmarkCall(b *testing.B) {
 		b.Run(c.dir, func(b *testing.B) {
 			m := load(b, newHost(b, Options{}), example(b, c.dir))
 			in := c.in()
+			defer cpuPerOp(b)()
 			for b.Loop() {
 				if _, err := m.Call(context.Background(), c.action, in); err != nil {
 					b.Fatal(err)
@@ -73,6 +77,7 @@ func benchRaw(b *testing.B, deadline bool) {
 			a := load(b, h, example(b, c.dir)).Manifest().Action(c.action)
 			in, _ := encodeInputs(nil, a, c.in())
 			alloc, fn := mod.ExportedFunction("stagecraft_alloc"), mod.ExportedFunction(a.Export())
+			defer cpuPerOp(b)()
 			for b.Loop() {
 				if deadline {
 					cctx, cancel := context.WithTimeout(ctx, DefaultCallTimeout)
@@ -97,6 +102,7 @@ func BenchmarkRawFresh(b *testing.B) {
 			a := load(b, newHost(b, Options{}), example(b, c.dir)).Manifest().Action(c.action)
 			in, _ := encodeInputs(nil, a, c.in())
 			cfg := rawConfig(compiled)
+			defer cpuPerOp(b)()
 			for b.Loop() {
 				mod, err := rt.InstantiateModule(ctx, compiled, cfg)
 				if err != nil {
@@ -111,7 +117,14 @@ func BenchmarkRawFresh(b *testing.B) {
 
 func rawRuntime(b *testing.B, bin []byte, deadline bool) (wazero.Runtime, wazero.CompiledModule) {
 	ctx := context.Background()
-	cache, err := wazero.NewCompilationCacheWithDir(cacheDir())
+	// wazero's cache key leaves WithCloseOnContextDone out: code compiled
+	// without its exit checks, cached where the hosts look, would give
+	// them loops that no deadline stops. Raw compiles into its own.
+	dir := cacheDir()
+	if !deadline {
+		dir = filepath.Join(dir, "raw")
+	}
+	cache, err := wazero.NewCompilationCacheWithDir(dir)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -193,4 +206,25 @@ func BenchmarkFirstCallGo(b *testing.B) {
 			first(b, dir)
 		}
 	})
+}
+
+// cpuPerOp reports the process's CPU time per call (cpu-µs/op), user and
+// system, every thread: on 2 cores shared with other work, ns/op counts
+// the waits for a core too, and varies several times from run to run.
+// Call it before b.Loop and defer what it returns.
+func cpuPerOp(b *testing.B) func() {
+	start := cpuTime()
+	return func() {
+		if b.N > 0 {
+			b.ReportMetric(float64(cpuTime()-start)/float64(time.Microsecond)/float64(b.N), "cpu-µs/op")
+		}
+	}
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
