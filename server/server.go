@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -40,8 +41,12 @@ const (
 	DefaultData            = "./stagecraft-data"
 	DefaultAddr            = "127.0.0.1:8080"
 	DefaultMaxRequestBytes = 4 << 20
-	DefaultShutdown        = 30 * time.Second
-	DefaultRateLimit       = 5000
+	// DefaultMaxRulesRequestBytes is RulesService's: a Check or Deploy
+	// carries the modules of custom actions, and a Go module (~3.5 MB) is
+	// ~4.6 MB as base64 in Connect JSON (grpcurl, buf curl).
+	DefaultMaxRulesRequestBytes = 64 << 20
+	DefaultShutdown             = 30 * time.Second
+	DefaultRateLimit            = 5000
 )
 
 // Config is how the server runs; zero values take the defaults.
@@ -49,6 +54,9 @@ type Config struct {
 	Data            string // the data folder: keys/ and tenants/NAME/
 	Addr            string // host:port to listen on; port 0 picks a free one
 	MaxRequestBytes int64  // the largest request body (and message) taken
+	// MaxRulesRequestBytes is the same for RulesService (rule sets with
+	// their modules); default DefaultMaxRulesRequestBytes.
+	MaxRulesRequestBytes int64
 	// RateLimit is each tenant's limit of requests a second, with bursts
 	// of RateBurst (default twice the rate); negative: none. Default
 	// DefaultRateLimit.
@@ -80,6 +88,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxRequestBytes <= 0 {
 		c.MaxRequestBytes = DefaultMaxRequestBytes
+	}
+	if c.MaxRulesRequestBytes <= 0 {
+		c.MaxRulesRequestBytes = DefaultMaxRulesRequestBytes
 	}
 	if c.RateLimit == 0 {
 		c.RateLimit = DefaultRateLimit
@@ -231,12 +242,21 @@ func Handler(cfg Config, p Parts) http.Handler {
 		}),
 	)
 	api := http.NewServeMux()
-	api.Handle(stagecraftv1connect.NewRulesServiceHandler(rpc.Rules{Server: s}, opts...))
+	rulesPath, rulesHandler := stagecraftv1connect.NewRulesServiceHandler(rpc.Rules{Server: s},
+		// The last WithReadMaxBytes wins: RulesService takes its own limit.
+		append(append([]connect.HandlerOption(nil), opts...), connect.WithReadMaxBytes(int(cfg.MaxRulesRequestBytes)))...)
+	api.Handle(rulesPath, limitBody(cfg.MaxRulesRequestBytes, rulesHandler))
 	api.Handle(stagecraftv1connect.NewCrmServiceHandler(rpc.Crm{Server: s}, opts...))
 	api.Handle(stagecraftv1connect.NewEventServiceHandler(rpc.Events{Server: s}, opts...))
 	api.Handle(stagecraftv1connect.NewOutboxServiceHandler(rpc.Outbox{Server: s}, opts...))
 
-	var limited http.Handler = limitBody(cfg.MaxRequestBytes, api)
+	var limited http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, rulesPath) {
+			api.ServeHTTP(w, r) // its own limit
+			return
+		}
+		limitBody(cfg.MaxRequestBytes, api).ServeHTTP(w, r)
+	})
 	if cfg.RateLimit > 0 {
 		var count func(string)
 		if p.Metrics != nil {
@@ -299,7 +319,7 @@ func limitBody(max int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > max {
 			err := connect.NewError(connect.CodeResourceExhausted,
-				fmt.Errorf("the request is %d bytes; at most %d are taken (serve --max-request-bytes)", r.ContentLength, max))
+				fmt.Errorf("the request is %d bytes; at most %d are taken (serve --max-request-bytes, or --max-rules-request-bytes for RulesService)", r.ContentLength, max))
 			if ew.IsSupported(r) {
 				_ = ew.Write(w, r, err)
 			} else {

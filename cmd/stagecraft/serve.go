@@ -19,6 +19,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	data := c.fl.String("data", server.DefaultData, "the data `folder`: API keys and each tenant's stores")
 	addr := c.fl.String("addr", server.DefaultAddr, "the `address` to listen on (port 0: any free port; the log says which)")
 	maxBytes := c.fl.Int64("max-request-bytes", server.DefaultMaxRequestBytes, "the largest request taken, in `bytes`")
+	maxRules := c.fl.Int64("max-rules-request-bytes", server.DefaultMaxRulesRequestBytes, "the largest RulesService request (rule sets with their WebAssembly modules), in `bytes`")
 	rate := c.fl.Float64("rate-limit", server.DefaultRateLimit, "each tenant's `requests` a second at most (0: no limit)")
 	burst := c.fl.Int("rate-burst", 0, "requests a tenant may send at once over its rate (default twice the rate)")
 	logFormat := c.fl.String("log-format", "text", "log `format`: text or json")
@@ -37,8 +38,8 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	if !c.oneOf("log-format", *logFormat, "text", "json") || !c.oneOf("log-level", *logLevel, "debug", "info", "warn", "error") {
 		return 2
 	}
-	if *maxBytes <= 0 {
-		return c.fail("--max-request-bytes must be positive")
+	if *maxBytes <= 0 || *maxRules <= 0 {
+		return c.fail("--max-request-bytes and --max-rules-request-bytes must be positive")
 	}
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(*logLevel))
@@ -59,16 +60,17 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err = server.Run(ctx, server.Config{
-		Delivery:        dcfg,
-		PublicURL:       *public,
-		DebugAddr:       *debug,
-		RateLimit:       rateOrNone(*rate),
-		RateBurst:       *burst,
-		Data:            *data,
-		Addr:            *addr,
-		MaxRequestBytes: *maxBytes,
-		Shutdown:        *shutdown,
-		Log:             slog.New(h),
+		Delivery:             dcfg,
+		PublicURL:            *public,
+		DebugAddr:            *debug,
+		RateLimit:            rateOrNone(*rate),
+		RateBurst:            *burst,
+		Data:                 *data,
+		Addr:                 *addr,
+		MaxRequestBytes:      *maxBytes,
+		MaxRulesRequestBytes: *maxRules,
+		Shutdown:             *shutdown,
+		Log:                  slog.New(h),
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "stagecraft serve:", err)

@@ -71,10 +71,21 @@ func TestCustomAction(t *testing.T) {
 		t.Errorf("a module path with ..: %v", err)
 	}
 
-	// Module bytes count toward the request's size (4 MiB by default).
-	huge := []*v1.ModuleFile{{Path: "examples/actions/wat/rabat.wasm", Data: make([]byte, 4<<20)}}
+	// RulesService takes 64 MiB by default (a Go module of ~3.5 MB is
+	// ~4.6 MB as base64 in Connect JSON, as grpcurl sends it); module
+	// bytes count toward it. The other services keep 4 MiB.
+	js := s.client(key, connect.WithProtoJSON())
+	big := []*v1.ModuleFile{{Path: "examples/actions/wat/rabat.wasm", Data: make([]byte, 4<<20)}}
+	if _, err := js.rules.Check(ctx(t), connect.NewRequest(&v1.CheckRequest{Files: examples(t), Modules: big})); code(err) == connect.CodeResourceExhausted {
+		t.Errorf("a module of 4 MiB in JSON: %v, want it taken", err)
+	}
+	huge := []*v1.ModuleFile{{Path: "examples/actions/wat/rabat.wasm", Data: make([]byte, 64<<20)}}
 	if _, err := c.rules.Check(ctx(t), connect.NewRequest(&v1.CheckRequest{Files: examples(t), Modules: huge})); code(err) != connect.CodeResourceExhausted {
-		t.Errorf("a module of 4 MiB: %v, want ResourceExhausted", err)
+		t.Errorf("a module of 64 MiB: %v, want ResourceExhausted", err)
+	}
+	long := text(strings.Repeat("x", 4<<20))
+	if _, err := js.crm.CreateItem(ctx(t), connect.NewRequest(&v1.CreateItemRequest{Entity: "deal", Fields: map[string]*v1.Value{"title": long}})); code(err) != connect.CodeResourceExhausted {
+		t.Errorf("a CrmService request over 4 MiB: %v, want ResourceExhausted", err)
 	}
 
 	deal(t, c) // deploys the examples with rabat.wasm
