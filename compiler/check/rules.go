@@ -450,6 +450,12 @@ func (c *checker) target(decl *types.ActionDecl, a *ast.CallAction, en *env) {
 		c.diags.Errorf(a.Target.Pos(), a.Target.End(), diag.EBadTarget, "%s takes no to", name)
 		return
 	}
+	if id, ok := a.Target.(*ast.Ident); ok && decl.Target == types.UserTarget {
+		if obj, _ := c.resolve(id.Name, en); obj == nil {
+			c.resourceValue(id, "employee", en) // an unknown employee: E105, as any resource
+			return
+		}
+	}
 	t := c.expr(a.Target, en)
 	want := map[types.TargetKind]*types.Type{types.EmailTarget: types.EmailType, types.PhoneTarget: types.PhoneType, types.UserTarget: types.UserType}[decl.Target]
 	if t.Kind != types.Invalid && !types.AssignableTo(t, want) {
@@ -542,6 +548,11 @@ func (c *checker) value(v ast.Expr, decl *types.Setting, en *env, given map[stri
 			return false
 		}
 	}
+	if id, ok := v.(*ast.Ident); ok && want.Kind == types.Entity && want.Entity == "user" {
+		if obj, _ := c.resolve(id.Name, en); obj == nil {
+			return c.resourceValue(id, "employee", en) // an unknown employee: E105, as any resource
+		}
+	}
 	switch want.Kind {
 	case types.Resource:
 		if want.Name == "pipeline" {
@@ -571,7 +582,14 @@ func (c *checker) value(v ast.Expr, decl *types.Setting, en *env, given map[stri
 		return true // documents attach as files
 	}
 	if !types.AssignableTo(t, want) || t.Kind == types.Null {
-		c.diags.Errorf(v.Pos(), v.End(), diag.ESettingType, "%s needs %s, not %s", decl.Name, an(want), an(t))
+		d := c.diags.Errorf(v.Pos(), v.End(), diag.ESettingType, "%s needs %s, not %s", decl.Name, an(want), an(t))
+		if l, ok := v.(*ast.BasicLit); ok && want.Kind == types.Bool && l.Kind == ast.String && !l.IsTemplate() {
+			d.Hint = "a bool is written true or false, without quotes"
+			if b := boolWords[strings.ToLower(l.Value)]; b != "" {
+				d.Hint += ": did you mean " + b + "?"
+				d.Replace(l.Pos(), l.End(), b)
+			}
+		}
 		return false
 	}
 	if decl.MaxLen > 0 {

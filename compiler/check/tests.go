@@ -286,6 +286,15 @@ func (c *checker) effectExpect(e *ast.EffectExpect, en *env, named map[string]*t
 	partial := map[*ast.Setting]*ast.CallExpr{}
 	for i, st := range e.Settings {
 		given[i] = st
+		if kind := resourceKind(settingNamed(settings, st.Key.Name)); kind != "" {
+			if id, ok := st.Value.(*ast.Ident); ok {
+				// A resource or an employee is named bare, as the rules name
+				// it (template oferta, responsible marek), or as a string.
+				c.resourceValue(id, kind, en)
+				given[i] = &ast.Setting{Key: st.Key, Value: &ast.BadExpr{From: id.Pos(), To: id.End()}}
+				continue
+			}
+		}
 		call, ok := st.Value.(*ast.CallExpr)
 		if !ok || call.Fun.Name != containsMatcher.Name {
 			continue
@@ -336,6 +345,19 @@ func (c *checker) effectExpect(e *ast.EffectExpect, en *env, named map[string]*t
 	if e.As != nil {
 		c.expectAs(e, count, en, named, itemPipe)
 	}
+}
+
+// resourceKind is the kind of resource that a setting names (employee for
+// a user), or "".
+func resourceKind(s *types.Setting) string {
+	switch {
+	case s == nil:
+	case s.Type.Kind == types.Resource && s.Type.Name != "pipeline":
+		return s.Type.Name
+	case s.Type.Kind == types.Entity && s.Type.Entity == "user":
+		return "employee"
+	}
+	return ""
 }
 
 // expectAs names the effect an expectation matched. A created deal or
