@@ -164,6 +164,13 @@ func TestRefusals(t *testing.T) {
 			}
 		}
 	}
+	// A refused rule set read with curl: its errors by position in the
+	// message, its diagnostics as JSON in the detail's debug.
+	bad := `{"files": [{"path": "a.rules", "content": "pipeline deal P {\n    stage A\n}\non stage Nowhere: update deal.title = \"x\"\n"}]}`
+	if st, body := post("/stagecraft.v1.RulesService/Deploy", "application/json", key, []byte(bad)); st != http.StatusBadRequest ||
+		!strings.Contains(body, `a.rules:4:10: error[E102]: unknown stage \"Nowhere\"`) || !strings.Contains(body, `"debug":{"diagnostics":[{"file":"a.rules"`) {
+		t.Errorf("a refused deploy in JSON: HTTP %d %s", st, body)
+	}
 	if st, _ := post("/stagecraft.v1.RulesService/Nothing", "application/json", key, []byte(`{}`)); st != http.StatusNotFound {
 		t.Errorf("an unknown method: HTTP %d", st)
 	}

@@ -157,10 +157,11 @@ const (
 
 // refusal is the message of a rule set refused for its errors: how many,
 // then each as `stagecraft check` prints its first line
-// (file:line:col: error[CODE]: message, columns in runes, 1-based), at
-// most refusalErrors of them and refusalBytes in all. A client that reads
-// only the message (curl, where the CheckFailure detail is base64
-// protobuf) sees where to look; the detail has every diagnostic.
+// (file:line:col: error[CODE]: message, columns in runes, 1-based; the
+// hint in brackets, as the detail's message has it), at most
+// refusalErrors of them and refusalBytes in all. A client that reads only
+// the message (a gRPC client's status line, a log) sees where to look; the
+// CheckFailure detail has every diagnostic.
 func refusal(fset *token.FileSet, ds []diag.Diagnostic) string {
 	n := 0
 	for _, d := range ds {
@@ -176,6 +177,9 @@ func refusal(fset *token.FileSet, ds []diag.Diagnostic) string {
 			continue
 		}
 		line := fmt.Sprintf("\n%s: error[%s]: %s", fset.Position(d.Pos), d.Code, d.Message)
+		if d.Hint != "" { // as the detail's message has it (diag.ToLSP)
+			line += " (" + d.Hint + ")"
+		}
 		if shown == refusalErrors || b.Len()+len(line) > refusalBytes {
 			break
 		}
