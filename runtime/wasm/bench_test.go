@@ -18,6 +18,7 @@ import (
 // Run with (spec/wasm.md, Performance):
 //
 //	go test ./runtime/wasm -run '^$' -bench '^(BenchmarkCall|BenchmarkRaw|BenchmarkRawDeadline|BenchmarkRawFresh)$' -benchtime 3000x
+//	go test ./runtime/wasm -run '^$' -bench BenchmarkReset -benchtime 3000x
 //	go test ./runtime/wasm -run '^$' -bench BenchmarkFirstCallGo -benchtime 5x
 
 var benchCases = []struct {
@@ -227,4 +228,29 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkReset is the reset alone, memory and globals set back to the
+// snapshot, on an instance whose call changed nothing: the part of Call
+// that grows with the module's memory (snapshot-bytes).
+func BenchmarkReset(b *testing.B) {
+	for _, c := range benchCases {
+		b.Run(c.dir, func(b *testing.B) {
+			m := load(b, newHost(b, Options{}), example(b, c.dir))
+			inst, err := m.acquire(context.Background())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer m.release(inst, false)
+			snap := m.pool.snap
+			report := cpuPerOp(b)
+			for b.Loop() {
+				if err := inst.restore(snap, m.scan.globals); err != nil {
+					b.Fatal(err)
+				}
+			}
+			report()
+			b.ReportMetric(float64(len(snap.mem)), "snapshot-bytes")
+		})
+	}
 }
