@@ -86,7 +86,7 @@ func TestTenants(t *testing.T) {
 func TestRefusals(t *testing.T) {
 	data := t.TempDir()
 	key := newKey(t, data, "acme")
-	s := start(t, data, "--max-request-bytes", "65536")
+	s := start(t, data, "--max-request-bytes", "65536", "--max-rules-request-bytes", "65536")
 	for name, opts := range protocols {
 		for _, k := range []string{"", "sck_" + strings.Repeat("A", 43), "not-a-key"} {
 			c := s.client(k, opts...)
