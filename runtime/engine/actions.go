@@ -107,7 +107,11 @@ func (t *tx) completeActivities(it *item) {
 			return
 		}
 		t.b.Set([]byte(k), body)
-		t.timeline(it, "", "activity completed: "+e.Fields["subject"])
+		if subject := e.Fields["subject"]; subject != "" {
+			t.timeline(it, "", "activity completed: "+subject)
+		} else {
+			t.timeline(it, "", "activity completed (it has no subject)")
+		}
 	}
 	if len(it.Activities) > 0 {
 		it.Activities = nil

@@ -67,6 +67,9 @@ func textsFit(v value.Value) error {
 // quote is a value as a timeline line shows it: cut short, so that a long
 // text is stored once, in its item, not again on every line about it.
 func quote(v value.Value) string {
+	if v.IsNull() {
+		return "null" // as the language writes it: an empty value is not nothing
+	}
 	s := v.String()
 	if utf8.RuneCountInString(s) <= maxQuote {
 		return s
