@@ -193,7 +193,7 @@ func describeStep(p *ir.Program, s *ir.Step) string {
 		if s.By != "" {
 			by = " by " + s.By
 		}
-		return fmt.Sprintf("move %s to %s%s", s.Item, s.Stage, by)
+		return fmt.Sprintf("move %s to %s%s", s.Item, plan.QuoteName(s.Stage), by)
 	case "set":
 		return fmt.Sprintf("set %s.%s = %s", s.Item, s.Field, src(s.Value))
 	case "event":

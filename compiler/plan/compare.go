@@ -159,7 +159,7 @@ func (c *comparer) triggers(p *ir.Program) []*entry {
 	for i, t := range p.Triggers {
 		e := &entry{what: "trigger", ident: t.Ident, label: t.Label, entity: t.Entity, pipeline: t.Pipeline,
 			stage: t.Stage, prev: -1, index: i}
-		e.title = "move to stage " + quoteName(t.Stage) + " when " + t.Event
+		e.title = "move to stage " + QuoteName(t.Stage) + " when " + t.Event
 		if t.Label != "" {
 			e.title = t.Label + " (" + e.title + ")"
 		} else {

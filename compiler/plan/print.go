@@ -191,9 +191,9 @@ func escape(s string) string {
 	return b.String()
 }
 
-// quoteName writes a stage or pipeline name bare when it can be, quoted
+// QuoteName writes a stage or pipeline name bare when it can be, quoted
 // otherwise, as `stagecraft fmt` does.
-func quoteName(s string) string {
+func QuoteName(s string) string {
 	if bare(s) {
 		return s
 	}

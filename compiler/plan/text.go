@@ -41,11 +41,11 @@ func (p *Plan) WriteText(w io.Writer) error {
 				b.WriteString("\n")
 			}
 			pipe, group = pk, ""
-			fmt.Fprintf(&b, "pipeline %s (%s)\n", quoteName(c.Pipeline), c.Entity)
+			fmt.Fprintf(&b, "pipeline %s (%s)\n", QuoteName(c.Pipeline), c.Entity)
 		}
 		g := "  triggers:\n"
 		if c.What == "rule" {
-			g = "  stage " + quoteName(c.Stage) + ":\n"
+			g = "  stage " + QuoteName(c.Stage) + ":\n"
 		}
 		if g != group {
 			group = g
@@ -74,7 +74,7 @@ func writeChange(b *strings.Builder, c *Change) {
 		}
 		return
 	case Moved:
-		fmt.Fprintf(b, "%s> %s: moved from stage %s%s\n", ind, c.Title, quoteName(c.FromStage), paren(note))
+		fmt.Fprintf(b, "%s> %s: moved from stage %s%s\n", ind, c.Title, QuoteName(c.FromStage), paren(note))
 		note = ""
 	}
 	// The note goes on the first line that is about timing when timing
