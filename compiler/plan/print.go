@@ -171,6 +171,9 @@ func (p *printer) lit(e *ir.Expr) string {
 	return e.Lit
 }
 
+// QuoteText writes a text as a string literal of the language.
+func QuoteText(s string) string { return `"` + escape(s) + `"` }
+
 // escape writes text as the inside of a string literal: quotes, backslashes,
 // braces (a literal brace is \{), newlines and tabs escaped.
 func escape(s string) string {

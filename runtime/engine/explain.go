@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"github.com/stagecraft/stagecraft/compiler/plan"
 	"strconv"
 	"strings"
 	"unicode"
@@ -190,27 +191,9 @@ func Literal(v value.Value, kind ir.Kind, name func(id string) string) string {
 	return v.String()
 }
 
-// QuoteText writes a string literal: the escapes of the language, braces
-// escaped so that the literal is not a template.
-func QuoteText(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, c := range s {
-		switch c {
-		case '"', '\\', '{', '}':
-			b.WriteByte('\\')
-			b.WriteRune(c)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\t':
-			b.WriteString(`\t`)
-		default:
-			b.WriteRune(c)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
+// QuoteText writes a string literal as the language does (plan's printer,
+// the one place its escapes are written).
+func QuoteText(s string) string { return plan.QuoteText(s) }
 
 // WriteName writes a stage or employee name bare when it is a plain name,
 // quoted otherwise ("Zamknięty wygrany").
