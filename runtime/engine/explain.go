@@ -1,13 +1,13 @@
 package engine
 
 import (
-	"github.com/stagecraft/stagecraft/compiler/plan"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/stagecraft/stagecraft/compiler/ir"
+	"github.com/stagecraft/stagecraft/compiler/plan"
 	"github.com/stagecraft/stagecraft/lang/literal"
 	"github.com/stagecraft/stagecraft/runtime/value"
 	"github.com/stagecraft/stagecraft/runtime/value/ops"
