@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -93,7 +94,11 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 	}
 	var cache wazero.CompilationCache
 	if opts.CacheDir != "" {
-		c, err := wazero.NewCompilationCacheWithDir(opts.CacheDir)
+		// wazero's cache key leaves out WithCloseOnContextDone: code compiled
+		// without the time-limit checks, by another program sharing the
+		// folder, would run here with no time limit. A folder of our own,
+		// named for the setting, keeps only code compiled with them.
+		c, err := wazero.NewCompilationCacheWithDir(filepath.Join(opts.CacheDir, "close-on-context-done"))
 		if err != nil {
 			return nil, fmt.Errorf("wasm: compilation cache: %w", err)
 		}
