@@ -103,6 +103,13 @@ func (r *Runner) RunCustom(ctx context.Context, mod *ir.Module, call *ir.CustomC
 	if err != nil {
 		return action.CustomResult{MachineDependent: MachineDependent(err)}, err
 	}
+	return m.Run(ctx, call, inputs)
+}
+
+// Run runs call's action of a loaded module as action.Custom does, for
+// every runner whatever it finds modules by: the program's signature must
+// be the manifest's, and the result is MachineDependent as the error is.
+func (m *Module) Run(ctx context.Context, call *ir.CustomCall, inputs map[string]value.Value) (action.CustomResult, error) {
 	if err := sameSignature(m.Manifest().Action(call.Action), call); err != nil {
 		return action.CustomResult{}, err
 	}
