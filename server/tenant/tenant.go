@@ -13,6 +13,7 @@
 package tenant
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -56,6 +57,11 @@ type Tenant struct {
 
 	stop chan struct{}
 	done chan struct{}
+	// life ends when Close starts: a drain in progress stops between its
+	// chunks (what is committed stays; the next start goes on from there)
+	// instead of holding the shutdown for the whole backlog.
+	life    context.Context
+	endLife context.CancelFunc
 	// Ticked, if set, is called after each durable chunk of a tick.
 	ticked  func(*engine.Result)
 	closing atomic.Bool
@@ -262,6 +268,7 @@ func open(dir, name string, lib engine.Library, host *lazyHost, opts Options, lo
 	}
 	t := &Tenant{Name: name, Engine: e, Modules: mods, host: host, st: st, side: side, log: log, wall: opts.Wall,
 		stop: make(chan struct{}), done: make(chan struct{})}
+	t.life, t.endLife = context.WithCancel(context.Background())
 	if opts.Ticked != nil {
 		t.ticked = func(res *engine.Result) { opts.Ticked(name, res) }
 	}
@@ -290,6 +297,7 @@ func (t *Tenant) Close() error {
 	}
 	t.closed.Store(true)
 	close(t.stop)
+	t.endLife()
 	<-t.done
 	t.gate.Lock() // no input in flight
 	defer t.gate.Unlock()
@@ -328,6 +336,9 @@ func (t *Tenant) Deploy(do func(at int64) (*engine.Result, error)) (*engine.Resu
 	res, err := do(t.now())
 	if t.observe != nil {
 		t.observe(t.Name, "deploy", time.Since(start), err)
+	}
+	if res != nil {
+		t.logParked("deploy", res)
 	}
 	t.setZone() // the calendar may have changed, even if the deploy failed midway
 	if err == nil && t.committed != nil {
@@ -387,10 +398,8 @@ func (t *Tenant) tick() {
 	t.gate.Lock()
 	now := t.now()
 	t.gate.Unlock()
-	err = t.Engine.Advance(now, func(res *engine.Result) {
-		for _, p := range res.Parked { // damage: kept aside, never dropped (spec/storage.md)
-			t.log.Error("tick: a damaged timer was parked", "timer", p.Key, "reason", p.Reason, "seq", p.Seq)
-		}
+	err = t.Engine.AdvanceContext(t.life, now, func(res *engine.Result) {
+		t.logParked("tick", res)
 		if t.ticked != nil {
 			t.ticked(res)
 		}
@@ -398,8 +407,19 @@ func (t *Tenant) tick() {
 			t.committed(t)
 		}
 	})
-	if err != nil {
+	switch {
+	case err != nil && t.life.Err() != nil && errors.Is(err, context.Canceled):
+		t.log.Info("tick: stopped by the shutdown; the due timers left drain at the next start", "err", err)
+	case err != nil:
 		t.log.Error("tick", "err", err)
+	}
+}
+
+// logParked says what an input parked: damage, kept aside and never
+// dropped (spec/storage.md), which an operator must see.
+func (t *Tenant) logParked(what string, res *engine.Result) {
+	for _, p := range res.Parked {
+		t.log.Error(what+": a damaged timer was parked", "timer", p.Key, "reason", p.Reason, "seq", p.Seq)
 	}
 }
 
