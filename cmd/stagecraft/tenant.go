@@ -14,7 +14,8 @@ import (
 
 const tenantUsage = `usage: stagecraft tenant export --data DIR --tenant NAME [-o FILE]
        stagecraft tenant import --data DIR --tenant NAME [-i FILE]
-       stagecraft tenant unmatched --data DIR --tenant NAME`
+       stagecraft tenant unmatched --data DIR --tenant NAME
+       stagecraft tenant parked --data DIR --tenant NAME`
 
 // cmdTenant moves a tenant between data folders: export writes its input
 // log, the modules of its custom actions and its delivery state (the
@@ -22,7 +23,8 @@ const tenantUsage = `usage: stagecraft tenant export --data DIR --tenant NAME [-
 // new tenant, running the custom actions again, which gives the same
 // stores byte for byte. unmatched lists the inbound webhooks the server
 // kept without applying them (an SMS from a number no item wrote to, an
-// event the engine refused), one JSON object a line.
+// event the engine refused), one JSON object a line; parked lists the
+// timers the engine parked because a record was damaged, likewise.
 func cmdTenant(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		if len(args) == 0 {
@@ -33,7 +35,7 @@ func cmdTenant(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	sub := args[0]
-	if sub != "export" && sub != "import" && sub != "unmatched" {
+	if sub != "export" && sub != "import" && sub != "unmatched" && sub != "parked" {
 		fmt.Fprintf(stderr, "stagecraft tenant: unknown subcommand %q\n%s\n", sub, tenantUsage)
 		return 2
 	}
@@ -57,22 +59,13 @@ func cmdTenant(args []string, stdout, stderr io.Writer) int {
 	if err := auth.ValidTenant(*name); err != nil {
 		return c.fail("--tenant: %v", err)
 	}
-	if sub == "unmatched" {
+	switch sub {
+	case "unmatched":
 		us, err := tenant.ListUnmatched(*data, *name)
-		if err != nil {
-			fmt.Fprintln(stderr, "stagecraft tenant unmatched:", err)
-			return 1
-		}
-		enc := json.NewEncoder(stdout)
-		enc.SetEscapeHTML(false)
-		for _, u := range us {
-			if err := enc.Encode(u); err != nil {
-				fmt.Fprintln(stderr, "stagecraft tenant unmatched:", err)
-				return 1
-			}
-		}
-		fmt.Fprintf(stderr, "tenant %s: %d unmatched inbound webhooks\n", *name, len(us))
-		return 0
+		return jsonLines(sub, us, err, fmt.Sprintf("tenant %s: %d unmatched inbound webhooks", *name, len(us)), stdout, stderr)
+	case "parked":
+		ps, err := tenant.ListParked(*data, *name)
+		return jsonLines(sub, ps, err, fmt.Sprintf("tenant %s: %d parked timers", *name, len(ps)), stdout, stderr)
 	}
 	if sub == "export" {
 		w := stdout
@@ -109,5 +102,24 @@ func cmdTenant(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintf(stdout, "imported tenant %s: %d inputs replayed\n", *name, n)
+	return 0
+}
+
+// jsonLines prints what a listing subcommand read, one JSON object a line,
+// and its count on standard error.
+func jsonLines[T any](sub string, items []T, err error, count string, stdout, stderr io.Writer) int {
+	if err != nil {
+		fmt.Fprintf(stderr, "stagecraft tenant %s: %v\n", sub, err)
+		return 1
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false)
+	for _, it := range items {
+		if err := enc.Encode(it); err != nil {
+			fmt.Fprintf(stderr, "stagecraft tenant %s: %v\n", sub, err)
+			return 1
+		}
+	}
+	fmt.Fprintln(stderr, count)
 	return 0
 }
