@@ -1,6 +1,7 @@
 package stdlib
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -85,6 +86,7 @@ func sendEmail(c action.Call) {
 		return
 	}
 	fields := c.Fields()
+	fileLists(c, fields)
 	fields["from"] = from
 	if value.Truth(c.Set("track_clicks")) {
 		fields["body"], fields["links"] = track(fields["body"], c.NextKey())
@@ -143,11 +145,7 @@ func sendRobocall(c action.Call) {
 // chat, addressed to no channel, and the timeline says so.
 func sendChat(c action.Call) {
 	fields := map[string]string{"text": c.Text("text"), "hidden": fmt.Sprint(value.Truth(c.Set("hidden")))}
-	for _, k := range []string{"attach", "drive"} {
-		if v := c.Text(k); v != "" {
-			fields[k] = v
-		}
-	}
+	fileLists(c, fields)
 	if c.Channel() == "" && fields["hidden"] == "false" {
 		c.Note("the client has written from no open channel yet: the message waits in the item's chat")
 	}
@@ -176,4 +174,30 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// fileLists writes the files of attach and drive as a JSON array of texts,
+// not as a list rendered for reading ("a, b"), which delivery would have
+// to split again: a file named "Oferta, v2.pdf" is one file. An empty
+// list writes nothing.
+func fileLists(c action.Call, fields map[string]string) {
+	for _, k := range []string{"attach", "drive"} {
+		delete(fields, k)
+		v := c.Set(k)
+		var files []string
+		switch {
+		case v.K == value.List:
+			for _, e := range v.L {
+				if !e.IsNull() && e.String() != "" {
+					files = append(files, e.String())
+				}
+			}
+		case !v.IsNull() && v.String() != "":
+			files = []string{v.String()}
+		}
+		if len(files) > 0 {
+			b, _ := json.Marshal(files) // texts only: cannot fail
+			fields[k] = string(b)
+		}
+	}
 }

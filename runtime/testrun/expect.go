@@ -1,6 +1,7 @@
 package testrun
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -32,12 +33,21 @@ func orderOf(e engine.Effect) effectAt {
 type matcher struct {
 	key      string
 	want     string
-	kind     ir.Kind // the expected value's type, to print it as written
+	list     []string // the expected value's elements, when it is a list
+	kind     ir.Kind  // the expected value's type, to print it as written
 	contains bool
 }
 
 func (m matcher) match(got string, phone bool) bool {
 	switch {
+	case m.list != nil && !m.contains:
+		// A file list is kept as a JSON array of texts (attach, drive), so
+		// that a name with ", " in it is one element; other lists read as
+		// the language renders them.
+		if l, ok := jsonList(got); ok {
+			return slices.Equal(l, m.list)
+		}
+		return got == strings.Join(m.list, ", ")
 	case m.contains:
 		return strings.Contains(got, m.want)
 	case phone:
@@ -51,7 +61,31 @@ func (m matcher) String() string {
 	if m.contains {
 		return m.key + " contains(" + quoteText(m.want) + ")"
 	}
+	if m.list != nil {
+		return m.key + " " + listLiteral(m.list)
+	}
 	return m.key + " " + writeText(m.want, m.kind)
+}
+
+// jsonList reads a JSON array of texts, as file lists are kept.
+func jsonList(s string) ([]string, bool) {
+	if !strings.HasPrefix(s, "[") {
+		return nil, false
+	}
+	var l []string
+	if json.Unmarshal([]byte(s), &l) != nil {
+		return nil, false
+	}
+	return l, true
+}
+
+// listLiteral writes texts as the language writes a list of them.
+func listLiteral(l []string) string {
+	q := make([]string, len(l))
+	for i, s := range l {
+		q[i] = quoteText(s)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
 }
 
 // phoneKinds are the effects whose to is a phone number.
@@ -131,6 +165,12 @@ func (r *runner) expectEffect(s *ir.Step) error {
 			continue
 		}
 		m.want = v.String()
+		if v.K == value.List {
+			m.list = []string{}
+			for _, e := range v.L {
+				m.list = append(m.list, e.String())
+			}
+		}
 		ms = append(ms, m)
 	}
 	if s.Target != nil {
@@ -258,6 +298,10 @@ func (r *runner) describe(e engine.Effect) string {
 		kind := ir.KindNone // unknown: told by how it reads
 		if k == "id" || k == "name" || k == "title" {
 			kind = ir.KindText // an ID like 5.1 is no number
+		}
+		if l, ok := jsonList(e.Fields[k]); ok {
+			b.WriteString(" " + k + " " + listLiteral(l))
+			continue
 		}
 		b.WriteString(" " + k + " " + writeText(e.Fields[k], kind))
 	}

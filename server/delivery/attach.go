@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -58,11 +59,19 @@ type attachment struct {
 	data        []byte
 }
 
-// listOf splits a setting rendered as text: a list's elements are joined
-// by ", " (value.String).
+// listOf reads a file list of an effect: a JSON array of texts, as the
+// standard library writes attach and drive; an outbox record written
+// before it has the list rendered for reading, its elements joined by
+// ", ", which is split again.
 func listOf(s string) []string {
 	if strings.TrimSpace(s) == "" {
 		return nil
+	}
+	if strings.HasPrefix(s, "[") {
+		var files []string
+		if json.Unmarshal([]byte(s), &files) == nil {
+			return files
+		}
 	}
 	var out []string
 	for _, p := range strings.Split(s, ", ") {

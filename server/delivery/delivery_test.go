@@ -13,6 +13,7 @@ import (
 	"net/mail"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -272,5 +273,32 @@ func readParts(t *testing.T, m *mail.Message) []gotPart {
 		}
 		ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
 		out = append(out, gotPart{ctype: ct, name: p.FileName(), data: b})
+	}
+}
+
+// A file list is a JSON array of texts, as the standard library writes
+// attach and drive, so a name with ", " in it is one file; an outbox record
+// written before that has the list rendered for reading, split again.
+func TestFileLists(t *testing.T) {
+	drive := t.TempDir()
+	if err := os.WriteFile(filepath.Join(drive, "Oferta, v2.pdf"), []byte("oferta"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fields := map[string]string{"drive": `["/Oferta, v2.pdf"]`}
+	atts, err := attachments(context.Background(), http.DefaultClient, Files{Drive: drive}, fields)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(atts) != 1 || atts[0].name != "Oferta, v2.pdf" || string(atts[0].data) != "oferta" {
+		t.Fatalf("attachments: %+v", atts)
+	}
+	for in, want := range map[string][]string{
+		`["a, b.pdf","c.pdf"]`: {"a, b.pdf", "c.pdf"},
+		"a.pdf, c.pdf":         {"a.pdf", "c.pdf"}, // an older record
+		"":                     nil,
+	} {
+		if got := listOf(in); !slices.Equal(got, want) {
+			t.Errorf("listOf(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
