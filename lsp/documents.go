@@ -127,7 +127,8 @@ func (s *Server) didClose(p *protocol.DidCloseTextDocumentParams) (any, error) {
 
 // didChangeWatchedFiles follows files changed outside the editor: a file
 // not open is read again, a deleted one leaves its workspace. A
-// workspace.rules created or deleted moves files between workspaces.
+// workspace.rules created or deleted moves files between workspaces; a
+// changed .wasm module is read again by a full check of its workspace.
 func (s *Server) didChangeWatchedFiles(p *protocol.DidChangeWatchedFilesParams) (any, error) {
 	touched := map[*workspace]bool{}
 	for _, ev := range p.Changes {
@@ -140,6 +141,18 @@ func (s *Server) didChangeWatchedFiles(p *protocol.DidChangeWatchedFilesParams) 
 			return nil, nil // every workspace was reloaded from disk
 		}
 		if s.docs[path] != nil {
+			continue
+		}
+		if filepath.Ext(path) == ".wasm" {
+			// A custom action's module changed (rebuilt, say): the checker
+			// reads manifests only when it collects the declarations, so the
+			// workspaces under it start over from a full check.
+			for _, w := range s.spaces {
+				if within(w.root, path) {
+					w.inc, w.info = nil, nil
+					touched[w] = true
+				}
+			}
 			continue
 		}
 		for _, w := range s.spaces {

@@ -576,3 +576,31 @@ func TestMarkerSaveKeepsWorkspace(t *testing.T) {
 		t.Fatalf("a.rules after the schema changed: %v", ds)
 	}
 }
+
+// A custom action's module built (or rebuilt) after the workspace was
+// checked: the watched-file event makes the workspace read it again, so
+// its E008 goes, although no rules file changed.
+func TestModuleRebuilt(t *testing.T) {
+	mod, err := os.ReadFile("../examples/actions/wat/rabat.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSession(t, Options{})
+	schema := hostileSchema + "action rabat \"m.wasm\"\n"
+	p := s.write("workspace.rules", schema)
+	s.open(p, schema)
+	if ds, _ := s.diags(p); !strings.Contains(codes(ds), "E008") {
+		t.Fatalf("a missing module: %s", codes(ds))
+	}
+	m := filepath.Join(s.dir, "m.wasm")
+	if err := os.WriteFile(m, mod, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.notify("workspace/didChangeWatchedFiles", protocol.DidChangeWatchedFilesParams{Changes: []*protocol.FileEvent{{URI: uriOf(m), Type: protocol.FileChangeTypeCreated}}})
+	if _, err := s.request("textDocument/hover", at(p, 0, 0)); err != nil { // answered in order: the event is done
+		t.Fatal(err)
+	}
+	if ds, ok := s.diags(p); !ok || strings.Contains(codes(ds), "E008") {
+		t.Fatalf("the module built: %v %s", ok, codes(ds))
+	}
+}
