@@ -39,6 +39,10 @@ func (c *Call) runCustom() {
 	if err := c.env.Err(); err != nil {
 		return // the evaluation error goes on the timeline after the action
 	}
+	if len(t.in.Outcomes) >= MaxOutcomes { // the log record stays bounded; a replay stops here too
+		c.Note(fmt.Sprintf("%s not run: this input already recorded %d outcomes the machine decided (the limit of one input)", name, MaxOutcomes))
+		return
+	}
 	n := t.in.Calls
 	t.in.Calls++
 	if o, err := t.recorded(n, call.Action); err != nil {

@@ -34,6 +34,13 @@ type Outcome struct {
 	Log string `json:"log,omitempty"`
 }
 
+// MaxOutcomes bounds the outcomes one input records (each at most three
+// texts of maxOutcomeText), so that its log record stays bounded: a custom
+// action the input would call past it is not run, and the timeline says
+// so. The count is a function of the outcomes recorded before, so a
+// replay stops at the same call.
+const MaxOutcomes = 64
+
 // maxOutcomeText bounds a recorded text that a replayed input brings: the
 // engine records an error message and a quoted log line, both short.
 const maxOutcomeText = 4 << 10
@@ -59,6 +66,9 @@ func (t *tx) beginCustom() error {
 	in.Calls, in.Outcomes = 0, nil
 	if r.calls < 0 || (!r.on && (r.calls > 0 || len(r.outcomes) > 0)) {
 		return fmt.Errorf("the input carries %d custom action calls and %d recorded outcomes: the engine sets both, for a replay", r.calls, len(r.outcomes))
+	}
+	if len(r.outcomes) > MaxOutcomes {
+		return fmt.Errorf("the input carries %d recorded outcomes; an input records at most %d", len(r.outcomes), MaxOutcomes)
 	}
 	for i, o := range r.outcomes {
 		switch {

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -211,5 +212,45 @@ func TestReplayForgedOutcomes(t *testing.T) {
 	if !wasm.MachineDependent(&wasm.LimitError{Limit: wasm.LimitTime}) || wasm.MachineDependent(&wasm.LimitError{Limit: wasm.LimitMemory}) ||
 		!wasm.MachineDependent(&wasm.ChangedError{}) || wasm.MachineDependent(&wasm.TrapError{}) {
 		t.Error("MachineDependent classifies errors otherwise than spec/semantics.md says")
+	}
+}
+
+// TestOutcomesBounded: an input records at most MaxOutcomes outcomes the
+// machine decided; the calls past it are not run and the timeline says
+// so, and a replay stops at the same call, to the same bytes.
+func TestOutcomesBounded(t *testing.T) {
+	dir := t.TempDir()
+	hostile(t, dir, "slow")
+	var src strings.Builder
+	src.WriteString(customWorkspace + "action stuck \"slow.wasm\"\n")
+	for i := range engine.MaxOutcomes + 2 {
+		fmt.Fprintf(&src, "on stage Oferta: run stuck as r%d\n", i) // each its own rule
+	}
+	ws := filepath.Join(dir, "ws.rules")
+	if err := os.WriteFile(ws, []byte(src.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := compile.ProgramWith([]compile.Source{{Name: filepath.ToSlash(ws), Src: []byte(src.String())}}, check.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib, _ := slowLib(t, wasm.Options{CallTimeout: time.Millisecond})
+	want, log, tl := runOriginal(t, p, lib)
+	move := log[len(log)-1]
+	if len(move.Outcomes) != engine.MaxOutcomes || move.Calls != engine.MaxOutcomes {
+		t.Fatalf("the move recorded %d outcomes of %d calls, want %d", len(move.Outcomes), move.Calls, engine.MaxOutcomes)
+	}
+	skipped := 0
+	for _, e := range tl {
+		if strings.Contains(e.Text, "not run: this input already recorded") {
+			skipped++
+		}
+	}
+	if skipped != 2 {
+		t.Errorf("%d calls said they were not run, want 2", skipped)
+	}
+	slow, _ := slowLib(t, wasm.Options{CallTimeout: time.Millisecond})
+	if got, err := replayOn(t, slow, log); err != nil || got != want {
+		t.Fatalf("the replay: %v (same bytes: %v)", err, got == want)
 	}
 }
