@@ -24,8 +24,8 @@ import (
 // that no longer fits.
 
 // MaxModuleSize bounds a custom action's module file: the checker reads it
-// whole to hash it.
-const MaxModuleSize = 64 << 20
+// whole to hash it, with the runner's limit.
+const MaxModuleSize = manifest.MaxModuleSize
 
 // Config is how a check reaches what lies outside the rules files.
 type Config struct {

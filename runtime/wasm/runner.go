@@ -18,8 +18,8 @@ import (
 )
 
 // MaxModuleSize bounds a module file the runner reads: it is read whole to
-// be hashed. The checker has the same limit (check.MaxModuleSize).
-const MaxModuleSize = 64 << 20
+// be hashed. The checker has the same limit: both are the manifest's.
+const MaxModuleSize = manifest.MaxModuleSize
 
 // Runner runs the custom actions of programs: the engine's action.Custom.
 // It finds a module's file by the path the program records, in its file

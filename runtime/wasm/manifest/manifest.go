@@ -25,6 +25,11 @@ const ABI = 1
 // MaxSize bounds a manifest's JSON.
 const MaxSize = 64 << 10
 
+// MaxModuleSize bounds a module file that is read to be checked or run:
+// it is read whole to be hashed. The checker and the runner both read
+// module files, and refuse the same sizes.
+const MaxModuleSize = 64 << 20
+
 // Manifest is what a module declares about itself.
 type Manifest struct {
 	ABI     int      `json:"abi"`
