@@ -28,11 +28,7 @@ func runtimeFor(p *ir.Program, fsys fs.FS) (action.Library, func(), error) {
 		opts.CacheDir = filepath.Join(dir, "stagecraft", "wasm")
 	}
 	ctx := context.Background()
-	host, err := wasm.New(ctx, opts)
-	if err != nil && opts.CacheDir != "" {
-		opts.CacheDir = "" // an unwritable cache folder: compile in memory
-		host, err = wasm.New(ctx, opts)
-	}
+	host, err := wasm.New(ctx, opts) // an unusable cache folder: compiled in memory (host.CacheErr)
 	if err != nil {
 		return lib, nil, err
 	}

@@ -83,7 +83,15 @@ type Host struct {
 
 	mu      sync.Mutex
 	modules map[string]*Module
+
+	cacheErr error // why Options.CacheDir could not be used; compiled code is then kept in memory
 }
+
+// CacheErr says why the host keeps compiled code in memory only although
+// Options.CacheDir was set (a folder that cannot be made or written), or
+// nil: an unusable cache costs compile time, never the actions, and the
+// caller says so where its operator reads.
+func (h *Host) CacheErr() error { return h.cacheErr }
 
 // New starts a host (compiler mode, calls stopped when their context is
 // done).
@@ -93,6 +101,7 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 		return nil, fmt.Errorf("wasm: MemoryPages %d: at most 65536 (4 GiB)", opts.MemoryPages)
 	}
 	var cache wazero.CompilationCache
+	var cacheErr error
 	if opts.CacheDir != "" {
 		// wazero's cache key leaves out WithCloseOnContextDone: code compiled
 		// without the time-limit checks, by another program sharing the
@@ -100,10 +109,11 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 		// named for the setting, keeps only code compiled with them.
 		c, err := wazero.NewCompilationCacheWithDir(filepath.Join(opts.CacheDir, "close-on-context-done"))
 		if err != nil {
-			return nil, fmt.Errorf("wasm: compilation cache: %w", err)
+			cacheErr = fmt.Errorf("wasm: compilation cache in %s: %w", opts.CacheDir, err)
 		}
 		cache = c
-	} else {
+	}
+	if cache == nil {
 		cache = wazero.NewCompilationCache()
 	}
 	cfg := wazero.NewRuntimeConfigCompiler().WithCloseOnContextDone(true).WithCompilationCache(cache)
@@ -115,7 +125,7 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 	}
 	replay := opts
 	replay.CallTimeout, replay.InitTimeout = opts.ReplayTimeout, max(opts.InitTimeout, opts.ReplayTimeout)
-	return &Host{opts: opts, replay: replay, rt: rt, cache: cache, hostDefs: defs, modules: map[string]*Module{}}, nil
+	return &Host{opts: opts, replay: replay, rt: rt, cache: cache, hostDefs: defs, modules: map[string]*Module{}, cacheErr: cacheErr}, nil
 }
 
 // limits are the limits of a call made under ctx: a replay's time limits

@@ -404,3 +404,21 @@ func TestCallContextReuse(t *testing.T) {
 		}
 	}
 }
+
+// A cache folder that cannot be used costs compile time, never the
+// actions: the host keeps compiled code in memory and says why.
+func TestUnusableCacheDir(t *testing.T) {
+	file := t.TempDir() + "/not-a-folder"
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := newHost(t, Options{CacheDir: file})
+	if h.CacheErr() == nil {
+		t.Error("no word of the unusable cache folder")
+	}
+	m := load(t, h, wat(t, "loop"))
+	var le *LimitError
+	if _, err := m.Call(context.Background(), "run", nil); !errors.As(err, &le) {
+		t.Fatalf("a module of a host without its cache folder: %v", err)
+	}
+}

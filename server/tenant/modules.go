@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -208,6 +209,7 @@ func (t *Tenant) LoadModule(ctx context.Context, b []byte) error {
 // that made it, so it is made under a context that is never cancelled.
 type lazyHost struct {
 	opts wasm.Options
+	log  *slog.Logger // where an unusable cache folder is said; nil says nothing
 
 	mu     sync.Mutex
 	host   *wasm.Host
@@ -232,11 +234,8 @@ func (o *lazyHost) get(ctx context.Context) (*wasm.Host, error) {
 	}
 	ctx = context.WithoutCancel(ctx)
 	host, err := wasm.New(ctx, o.opts)
-	if err != nil && o.opts.CacheDir != "" {
-		// An unusable cache folder costs compile time, not the actions.
-		opts := o.opts
-		opts.CacheDir = ""
-		host, err = wasm.New(ctx, opts)
+	if err == nil && host.CacheErr() != nil && o.log != nil {
+		o.log.Warn("custom actions compile in memory only", "err", host.CacheErr())
 	}
 	if err != nil {
 		return nil, &errNoHost{err}

@@ -129,7 +129,7 @@ func NewRegistry(data string, lib engine.Library, opts Options, log *slog.Logger
 		opts.Wasm.CacheDir = WasmCacheDir(data)
 	}
 	return &Registry{dir: filepath.Join(data, "tenants"), lib: lib, opts: opts, log: log, tenants: map[string]*Tenant{},
-		host: &lazyHost{opts: opts.Wasm}}
+		host: &lazyHost{opts: opts.Wasm, log: log}}
 }
 
 // OpenAll opens every tenant that has a folder, so that their clocks run
