@@ -18,7 +18,7 @@ import (
 func TestCompaction(t *testing.T) {
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "workspace.rules"), hostileSchema)
-	// About 100 KB: compactMin (1 MiB) of garbage comes after about ten edits.
+	// About 100 KB: garbageFactor times it (1.6 MB) comes after about sixteen edits.
 	text := func(i int) string {
 		var b strings.Builder
 		for r := 0; r < 2000; r++ {
