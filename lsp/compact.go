@@ -21,9 +21,9 @@ import (
 // garbageFactor is how many times the live sources' size the FileSet may
 // hold before it is rebuilt; compactMin is a floor, so that small
 // workspaces are never rebuilt. A rebuild competes with the edits for the
-// CPU (on two cores, the edits' p99 was 34 ms at 4 against 24 ms at 16,
-// BenchmarkEdit), so old texts are kept longer: 16 times 450 KB for 5,000
-// rules is about 7 MB.
+// CPU (BenchmarkEdit on two cores, three runs each: p99 33–39 ms and
+// 17–19 ms of CPU an edit at 4, against 31–33 ms and 16 ms at 16), so old
+// texts are kept longer: 16 times 450 KB for 5,000 rules is about 7 MB.
 const (
 	garbageFactor = 16
 	compactMin    = 1 << 20
