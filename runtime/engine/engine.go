@@ -15,6 +15,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/stagecraft/stagecraft/compiler/ir"
 	"github.com/stagecraft/stagecraft/compiler/plan"
@@ -121,9 +122,14 @@ type Engine struct {
 	lib  Library
 	opts Options
 
-	mu      sync.Mutex
-	markMu  sync.Mutex // orders the marks of acknowledged inputs
-	marked  int64      // the last sequence number marked
+	mu     sync.Mutex
+	markMu sync.Mutex // orders the marks of acknowledged inputs
+	marked int64      // the last sequence number marked
+	// durable is the last input whose batch is synced: a reader of what
+	// inputs made for the world outside (the outbox) reads no further,
+	// since an input committed but not yet synced may not survive a crash,
+	// and its sequence number would then be issued again.
+	durable atomic.Int64
 	seq     int64
 	clock   int64            // the time of the last tick: no input may be earlier
 	next    []byte           // the first timer key a tick reads: every timer before it has fired
@@ -154,6 +160,7 @@ func Open(st *store.Store, lib Library, opts Options) (*Engine, error) {
 	if ok {
 		e.seq = seqOfLogKey(last)
 	}
+	e.durable.Store(e.seq) // what the store holds on opening is synced
 	// An input acknowledged but missing from the log (the last records of
 	// a damaged WAL, which Pebble takes for a torn end) would have its
 	// sequence number, its IDs and its messages' idempotency keys issued
@@ -287,11 +294,15 @@ func (e *Engine) ApplyContext(ctx context.Context, in Input) (*Result, error) {
 }
 
 // mark records an acknowledged input's sequence number beside the store
-// (store.Mark), so that Open notices if the log loses it. A failure to
-// mark is not the input's: it is acknowledged, and the next mark covers it.
+// (store.Mark), so that Open notices if the log loses it, and as durable.
+// A failure to mark is not the input's: it is acknowledged, and the next
+// mark covers it.
 func (e *Engine) mark(seq int64) {
 	e.markMu.Lock()
 	defer e.markMu.Unlock()
+	if seq > e.durable.Load() { // batches sync in order: every earlier one is synced too
+		e.durable.Store(seq)
+	}
 	if seq > e.marked && e.st.Mark(uint64(seq)) == nil {
 		e.marked = seq
 	}

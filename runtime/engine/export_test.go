@@ -54,6 +54,7 @@ func ApplyBatched(e *Engine, ins []Input, perBatch int) error {
 		if err := b.Wait(); err != nil {
 			return err
 		}
+		e.durable.Store(e.seq)
 	}
 	return nil
 }

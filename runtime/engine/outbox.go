@@ -55,6 +55,9 @@ func ParseKey(key string) (seq int64, n int, err error) {
 
 // OutboxAfter calls fn with every outbox record after the one with the
 // key (every one when key is empty), in order, until fn returns false.
+// Only records of durable inputs are read: a message of an input that is
+// committed but not yet synced could be sent, and the input then lost in
+// a crash, its sequence number and the message's key issued again.
 func (e *Engine) OutboxAfter(key string, fn func(Effect) bool) error {
 	from := keyOutbox
 	if key != "" {
@@ -65,7 +68,8 @@ func (e *Engine) OutboxAfter(key string, fn func(Effect) bool) error {
 		from = append(keyOutboxAt(seq, n), 0) // just after it
 	}
 	var bad error
-	err := e.st.ScanRange(from, []byte(layout+"outbox0"), func(k, v []byte) bool {
+	durable := e.durable.Load()
+	err := e.st.ScanRange(from, keyOutboxAt(durable+1, 0), func(k, v []byte) bool {
 		var ef Effect
 		if err := json.Unmarshal(v, &ef); err != nil {
 			bad = fmt.Errorf("effect %q is stored damaged: %v", k, err)

@@ -1,0 +1,61 @@
+package engine
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stagecraft/stagecraft/internal/compile"
+	"github.com/stagecraft/stagecraft/runtime/store"
+	"github.com/stagecraft/stagecraft/stdlib"
+)
+
+// The outbox is read only up to the last synced input: a message of an
+// input committed but not yet synced (its batch waiting for the fsync it
+// shares) is not handed to a dispatcher, which could send it before a
+// crash takes the input, and its key, back.
+func TestOutboxReadsDurableInputsOnly(t *testing.T) {
+	p, err := compile.Program([]compile.Source{{Name: "w.rules", Src: []byte(`pipeline deal S {
+    stage A
+}
+on stage A: send notification to deal.responsible text "new"
+`)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.OpenMem()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	e, err := New(st, p, stdlib.Runtime())
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func() (n int) {
+		if err := e.OutboxAfter("", func(Effect) bool { n++; return true }); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if _, err := e.Apply(Input{Time: 1e9, Kind: "create", Entity: "deal"}); err != nil {
+		t.Fatal(err)
+	}
+	synced := count()
+	if synced == 0 {
+		t.Fatal("a synced input's message is not read")
+	}
+	b, tx, err := e.run(context.Background(), Input{Time: 1e9, Kind: "create", Entity: "deal"}) // committed, not synced
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != synced {
+		t.Errorf("%d messages read while the second input is not synced, want %d", n, synced)
+	}
+	if err := b.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	e.mark(tx.in.Seq)
+	if n := count(); n != 2*synced {
+		t.Errorf("%d messages read once it is synced, want %d", n, 2*synced)
+	}
+}
