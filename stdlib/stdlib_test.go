@@ -2,6 +2,7 @@ package stdlib_test
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -73,7 +74,33 @@ func TestReferenceSpec(t *testing.T) {
 		b.WriteString("\n\n")
 		settings(&b, r.Settings)
 	}
+	builtinFields(t, &b, lib.SchemaSource)
 	golden.File(t, "../spec/stdlib.md", b.String())
+}
+
+// fieldLine is a field declaration of the built-in schema, one a line.
+var fieldLine = regexp.MustCompile(`^field (\w+)\.(\w+): (.+) "([^"]*)"$`)
+
+// builtinFields lists the fields of stdlib/crm.rules, the schema every
+// workspace has, by entity: a user finds them here, not only by an error
+// that says a name is taken.
+func builtinFields(t *testing.T, b *strings.Builder, src []byte) {
+	b.WriteString("## Built-in fields\n\nEvery workspace has these fields (`stdlib/crm.rules`); custom fields are declared beside them.\n")
+	entity := ""
+	for _, line := range strings.Split(string(src), "\n") {
+		if !strings.HasPrefix(line, "field ") {
+			continue
+		}
+		m := fieldLine.FindStringSubmatch(line)
+		if m == nil {
+			t.Fatalf("crm.rules: a field line the reference cannot read: %q", line)
+		}
+		if m[1] != entity {
+			entity = m[1]
+			fmt.Fprintf(b, "\n### `%s`\n\n| field | type | label |\n|---|---|---|\n", entity)
+		}
+		fmt.Fprintf(b, "| `%s.%s` | %s | %s |\n", m[1], m[2], m[3], m[4])
+	}
 }
 
 func settings(b *strings.Builder, ss []*types.Setting) {
