@@ -9,6 +9,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/diff"
 
+	"github.com/stagecraft/stagecraft/internal/atomicfile"
 	"github.com/stagecraft/stagecraft/internal/workspace"
 	"github.com/stagecraft/stagecraft/lang/diag"
 	"github.com/stagecraft/stagecraft/lang/format"
@@ -91,7 +92,7 @@ func fmtOne(name string, src []byte, list, diffs, write bool, stdout, stderr io.
 			fmt.Fprintln(stderr, "stagecraft fmt:", err)
 			return 2
 		}
-		if err := writeFileAtomic(name, out, info.Mode().Perm()); err != nil {
+		if err := atomicfile.Write(name, out, info.Mode().Perm()); err != nil {
 			fmt.Fprintln(stderr, "stagecraft fmt:", err)
 			return 2
 		}
@@ -117,33 +118,4 @@ func fmtDiff(name string, old, new []byte) []byte {
 		d = d[i+1:]
 	}
 	return d
-}
-
-// writeFileAtomic replaces a file by renaming a fully written sibling over
-// it, so that a crash or a full disk never leaves half a rule file.
-func writeFileAtomic(name string, data []byte, perm os.FileMode) error {
-	dir, base := filepath.Split(name)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".fmt-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // a no-op after the rename
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), perm); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
 }

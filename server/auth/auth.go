@@ -24,6 +24,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/stagecraft/stagecraft/internal/atomicfile"
 )
 
 // Prefix starts every key, so that a leaked one is easy to recognize.
@@ -97,38 +99,8 @@ func (k *Keys) Create(tenant string) (string, error) {
 	return key, nil
 }
 
-// writeFile writes a file whole or not at all, and syncs it and its folder.
-func writeFile(path string, body []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".key-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(body); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	d, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
+// writeFile writes a key file whole or not at all, readable by its owner only.
+func writeFile(path string, body []byte) error { return atomicfile.Write(path, body, 0o600) }
 
 // ErrUnknown is a key that is not (or no longer) one of the folder's.
 var ErrUnknown = errors.New("the API key is not known")

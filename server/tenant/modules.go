@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/stagecraft/stagecraft/compiler/ir"
+	"github.com/stagecraft/stagecraft/internal/atomicfile"
 	"github.com/stagecraft/stagecraft/runtime/action"
 	"github.com/stagecraft/stagecraft/runtime/value"
 	"github.com/stagecraft/stagecraft/runtime/wasm"
@@ -78,37 +79,11 @@ func (m *Modules) Put(b []byte) (string, error) {
 	if err := os.MkdirAll(m.dir, 0o700); err != nil {
 		return "", err
 	}
-	tmp, err := os.CreateTemp(m.dir, ".put-*")
-	if err != nil {
-		return "", err
-	}
-	defer os.Remove(tmp.Name()) // after the rename, a no-op
-	_, err = tmp.Write(b)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), name)
-	}
-	if err == nil {
-		err = syncDir(m.dir)
-	}
+	err := atomicfile.Write(name, b, 0o600)
 	if err != nil {
 		return "", fmt.Errorf("storing module %s: %w", hash, err)
 	}
 	return hash, nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	return errors.Join(err, d.Close())
 }
 
 // HashError is a stored module whose bytes are not those of its name.

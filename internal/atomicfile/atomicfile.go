@@ -1,0 +1,44 @@
+// Package atomicfile writes a file whole or not at all: a sibling is
+// written, synced and renamed over the file, and the folder synced, so that
+// a crash or a full disk never leaves half a file, and a written file
+// survives a power loss. Rule files (fmt -w), API keys and a tenant's
+// stored modules are written so.
+package atomicfile
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+)
+
+// Write replaces name with data, with the permissions perm.
+func Write(name string, data []byte, perm os.FileMode) (err error) {
+	dir, base := filepath.Split(name)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // a no-op after the rename
+	if err = tmp.Chmod(perm); err == nil {
+		if _, err = tmp.Write(data); err == nil {
+			err = tmp.Sync()
+		}
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), name); err != nil {
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	return errors.Join(d.Sync(), d.Close())
+}

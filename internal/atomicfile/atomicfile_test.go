@@ -1,0 +1,33 @@
+package atomicfile
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// Write replaces a file with the permissions asked, leaves no sibling
+// behind, and fails without touching the file when its folder is gone.
+func TestWrite(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "a.rules")
+	if err := os.WriteFile(name, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(name, []byte("new"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(name)
+	if err != nil || string(b) != "new" {
+		t.Fatalf("read %q, %v", b, err)
+	}
+	if fi, _ := os.Stat(name); fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want 0600", fi.Mode().Perm())
+	}
+	if es, _ := os.ReadDir(dir); len(es) != 1 {
+		t.Errorf("the folder holds %d files, want the one written", len(es))
+	}
+	if err := Write(filepath.Join(dir, "gone", "b"), []byte("x"), 0o600); err == nil {
+		t.Error("a write into a folder that does not exist succeeded")
+	}
+}
