@@ -161,18 +161,7 @@ func countPending(p *plan.Plan, dir string) error {
 	if err != nil {
 		return fmt.Errorf("--data %s: %v", dir, err)
 	}
-	for i := range p.Changes {
-		c := &p.Changes[i]
-		if c.Kind == plan.Added {
-			continue
-		}
-		ident := c.Ident
-		if c.OldIdent != "" {
-			ident = c.OldIdent
-		}
-		n := counts[ident]
-		c.Pending = &n
-	}
+	p.SetPending(counts)
 	return nil
 }
 

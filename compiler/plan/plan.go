@@ -143,3 +143,21 @@ func (p *Plan) Count(k Kind) int {
 
 // Empty reports whether nothing changed: every change is Unchanged.
 func (p *Plan) Empty() bool { return len(p.Changes) == p.Count(Unchanged) }
+
+// SetPending sets each change's Pending from counts of a store's pending
+// runs by identity (engine.Pending): a renamed rule's runs are counted
+// under its old identity, an added rule has none.
+func (p *Plan) SetPending(counts map[string]int) {
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		if c.Kind == Added {
+			continue
+		}
+		ident := c.Ident
+		if c.OldIdent != "" {
+			ident = c.OldIdent
+		}
+		n := counts[ident]
+		c.Pending = &n
+	}
+}

@@ -255,18 +255,7 @@ func countPending(t *tenant.Tenant, p *plan.Plan) error {
 	if err != nil {
 		return readErr(err)
 	}
-	for i := range p.Changes {
-		c := &p.Changes[i]
-		if c.Kind == plan.Added {
-			continue
-		}
-		ident := c.Ident
-		if c.OldIdent != "" {
-			ident = c.OldIdent
-		}
-		n := counts[ident]
-		c.Pending = &n
-	}
+	p.SetPending(counts)
 	return nil
 }
 
