@@ -200,17 +200,29 @@ func describeStep(p *ir.Program, s *ir.Step) string {
 		return fmt.Sprintf("event %s on %s%s", s.Event, s.Item, settings(s.Settings))
 	case "expect":
 		return "expect " + src(s.Value)
+	}
+	// An expectation of effects or of the timeline, with its clauses as written.
+	no, to, clauses := "", "", ""
+	if s.No {
+		no = "no "
+	}
+	if s.Target != nil {
+		to = " to " + src(s.Target)
+	}
+	if s.At != nil {
+		clauses += " at " + src(s.At)
+	}
+	if s.After != "" {
+		clauses += " after " + s.After
+	}
+	if s.Bind != "" {
+		clauses += " as " + s.Bind
+	}
+	switch s.Op {
 	case "expect-timeline":
-		return fmt.Sprintf("expect timeline %s %q", s.Item, s.Text)
+		return fmt.Sprintf("expect %stimeline %s %q%s", no, s.Item, s.Text, clauses)
 	case "expect-effect":
-		no, to := "", ""
-		if s.No {
-			no = "no "
-		}
-		if s.Target != nil {
-			to = " to " + src(s.Target)
-		}
-		return fmt.Sprintf("expect %s%s %s%s%s", no, s.Verb, s.Kind, to, settings(s.Settings))
+		return fmt.Sprintf("expect %s%s %s%s%s%s", no, s.Verb, s.Kind, to, settings(s.Settings), clauses)
 	}
 	return s.Op
 }
