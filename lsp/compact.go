@@ -114,7 +114,7 @@ func (w *workspace) adopt(r *rebuild) {
 		files[p] = newSource(r.fset, p, loaded{text: cur.text, err: cur.err})
 	}
 	w.fset, w.files, w.inc = r.fset, files, r.inc
-	w.info, w.names, w.allNames = nil, nil, false
+	w.info, w.names = nil, nil
 }
 
 // sameText reports whether two sources of a path hold the same text (or

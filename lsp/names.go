@@ -3,6 +3,7 @@ package lsp
 import (
 	"sort"
 
+	"github.com/stagecraft/stagecraft/compiler/check"
 	"github.com/stagecraft/stagecraft/compiler/types"
 	"github.com/stagecraft/stagecraft/lang/ast"
 	"github.com/stagecraft/stagecraft/lang/token"
@@ -16,43 +17,45 @@ type nameRef struct {
 	def  bool
 }
 
-// index sorts the checker's names by file and position, once per check,
-// so that the name under the cursor is a binary search away.
+// fileNames is one file's names, sorted by position, with the parts of
+// the checker's side tables they were read from: the declarations' and
+// the file's own. They are kept as long as both parts are the same ones,
+// so that an edit of one file indexes that file only.
+type fileNames struct {
+	decls, own *check.Info
+	refs       []nameRef
+}
+
+// index returns the names of every file of the workspace: what
+// references and rename search.
 func (w *workspace) index() map[*token.File][]nameRef {
-	if w.allNames {
-		return w.names
+	out := make(map[*token.File][]nameRef, len(w.paths))
+	for _, p := range w.paths {
+		src := w.files[p]
+		out[src.tf] = w.namesIn(src)
 	}
-	w.names, w.allNames = map[*token.File][]nameRef{}, true
-	add := func(m map[ast.Node]types.Object, def bool) {
-		for n, obj := range m {
-			if f := w.fset.File(n.Pos()); f != nil {
-				w.names[f] = append(w.names[f], nameRef{node: n, obj: obj, def: def})
-			}
-		}
-	}
-	add(w.info.Defs, true)
-	add(w.info.Uses, false)
-	for _, refs := range w.names {
-		sort.Slice(refs, func(i, j int) bool { return refs[i].node.Pos() < refs[j].node.Pos() })
-	}
-	return w.names
+	return out
 }
 
 // namesIn returns the checker's names in one file, sorted: what hover,
-// definition and rename look the cursor up in. Unlike index, it keeps
-// only the file's names, compared by position range rather than found
-// with FileSet.File for each, so that the first request after an edit in
-// a large workspace does not index every file (see
+// definition and rename look the cursor up in. The checker keeps its side
+// tables per file (check.Incremental.Tables), so only the file's part and
+// the declarations' are read, not the whole workspace's (see
 // BenchmarkHoverAfterEdit).
-func (w *workspace) namesIn(tf *token.File) []nameRef {
-	if w.names != nil {
-		if refs, ok := w.names[tf]; ok || w.allNames {
-			return refs
-		}
-	} else {
-		w.names = map[*token.File][]nameRef{}
+func (w *workspace) namesIn(src *source) []nameRef {
+	parts := w.inc.Tables()
+	if len(parts) == 0 {
+		return nil
 	}
-	lo, hi := token.Pos(tf.Base()), token.Pos(tf.Base()+tf.Size())
+	decls := parts[0]
+	var own *check.Info
+	if src.file != nil {
+		own = w.inc.FileTables(src.file)
+	}
+	if n, ok := w.names[src.tf]; ok && n.decls == decls && n.own == own {
+		return n.refs
+	}
+	lo, hi := token.Pos(src.tf.Base()), token.Pos(src.tf.Base()+src.tf.Size())
 	var refs []nameRef
 	add := func(m map[ast.Node]types.Object, def bool) {
 		for n, obj := range m {
@@ -61,17 +64,34 @@ func (w *workspace) namesIn(tf *token.File) []nameRef {
 			}
 		}
 	}
-	add(w.info.Defs, true)
-	add(w.info.Uses, false)
+	for _, part := range []*check.Info{decls, own} {
+		if part != nil {
+			add(part.Defs, true)
+			add(part.Uses, false)
+		}
+	}
 	sort.Slice(refs, func(i, j int) bool { return refs[i].node.Pos() < refs[j].node.Pos() })
-	w.names[tf] = refs
+	if w.names == nil {
+		w.names = map[*token.File]fileNames{}
+	}
+	w.names[src.tf] = fileNames{decls: decls, own: own, refs: refs}
 	return refs
+}
+
+// pruneNames forgets the names of files replaced or removed since they
+// were indexed.
+func (w *workspace) pruneNames() {
+	for tf := range w.names {
+		if src := w.files[tf.Name()]; src == nil || src.tf != tf {
+			delete(w.names, tf)
+		}
+	}
 }
 
 // nameAt returns the name at a byte offset of a file: the one that
 // contains it, or ends right at it (the cursor just after a word).
 func (w *workspace) nameAt(src *source, off int) (nameRef, bool) {
-	refs := w.namesIn(src.tf)
+	refs := w.namesIn(src)
 	p := src.tf.Pos(off)
 	i := sort.Search(len(refs), func(i int) bool { return refs[i].node.End() >= p })
 	for ; i < len(refs) && refs[i].node.Pos() <= p; i++ {

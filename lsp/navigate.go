@@ -179,9 +179,11 @@ func (w *workspace) taken(obj types.Object, name string) string {
 			}
 		}
 	case *types.Label:
-		for _, other := range w.info.Defs {
-			if l, ok := other.(*types.Label); ok && l.Name == name {
-				return fmt.Sprintf("the label %s already exists", name)
+		for _, part := range w.inc.Tables() {
+			for _, other := range part.Defs {
+				if l, ok := other.(*types.Label); ok && l.Name == name {
+					return fmt.Sprintf("the label %s already exists", name)
+				}
 			}
 		}
 	case *types.Item:
@@ -190,9 +192,11 @@ func (w *workspace) taken(obj types.Object, name string) string {
 			if t.Pos() > o.Pos || o.Pos >= t.End() {
 				continue
 			}
-			for n, other := range w.info.Defs {
-				if it, ok := other.(*types.Item); ok && it.Name == name && t.Pos() <= n.Pos() && n.Pos() < t.End() {
-					return fmt.Sprintf("the test already has an item %s", name)
+			for _, part := range w.inc.Tables() {
+				for n, other := range part.Defs {
+					if it, ok := other.(*types.Item); ok && it.Name == name && t.Pos() <= n.Pos() && n.Pos() < t.End() {
+						return fmt.Sprintf("the test already has an item %s", name)
+					}
 				}
 			}
 		}

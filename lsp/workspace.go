@@ -37,11 +37,10 @@ type workspace struct {
 
 	// What the last check found. info is inc's own: updated in place by
 	// the next check, so nothing derived from it (names) outlives one.
-	info     *check.Info
-	diags    map[string][]diag.Diagnostic // by path, sorted
-	dropped  int                          // past diag.MaxDiagnostics
-	names    map[*token.File][]nameRef    // built on first use after a check (names.go)
-	allNames bool                         // names holds every file's, not only those asked for
+	info    *check.Info
+	diags   map[string][]diag.Diagnostic // by path, sorted
+	dropped int                          // past diag.MaxDiagnostics
+	names   map[*token.File]fileNames    // by file, built on first use (names.go)
 
 	rebuild *rebuild // a FileSet being rebuilt in the background, if one is
 }
@@ -199,7 +198,7 @@ func (w *workspace) check(u *check.Universe) bool {
 	info, ds := w.inc.Check(w.fset, files)
 	all.Append(ds)
 	w.info = info
-	w.names, w.allNames = nil, false
+	w.pruneNames()
 	w.dropped = all.Dropped()
 	w.diags = map[string][]diag.Diagnostic{}
 	for _, d := range all.Sorted() {

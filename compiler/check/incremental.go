@@ -51,18 +51,25 @@ import (
 //	w.inc = check.NewIncremental(check.Config{}, u) // once per workspace
 //	info, ds := w.inc.Check(w.fset, files)          // after each edit
 //
-// The Info returned is the Incremental's own and is updated in place by
-// the next Check: do not keep it across checks, or use it during one.
+// The Info returned holds the workspace's Schema, Custom, Rules, Triggers
+// and Tests, but not its side tables: those are kept in parts, one per
+// file (Tables, FileTables), so that an edit replaces one file's part
+// instead of taking its entries out of maps of the whole workspace and
+// putting new ones in. The parts are the Incremental's own: a file's part
+// stays valid until the file is checked again.
 type Incremental struct {
 	conf Config
 	u    *Universe
 	keep bool // results are kept for the next check
 
-	fset  *token.FileSet
-	decls *declSummary
-	sites map[string][]site // where the rules of the workspace set names (sites.go)
-	files map[*ast.File]*fileResult
-	info  *Info // every file's side tables together
+	fset    *token.FileSet
+	decls   *declSummary
+	sites   map[string][]site // where the rules of the workspace set names (sites.go)
+	files   map[*ast.File]*fileResult
+	results []*fileResult // of the last check, in the order of the files
+	// info is the declarations' side tables when results are kept (the
+	// files' are in their results: Tables); else every file's together.
+	info *Info
 }
 
 // NewIncremental returns an Incremental that checks with conf and u.
@@ -127,14 +134,12 @@ func (in *Incremental) check(fset *token.FileSet, files []*ast.File) (*Info, *di
 	bound := map[*types.StageDef]map[string]*Rule{}
 	idents := identTable{}
 	results := make([]*fileResult, len(files))
-	var fresh []*fileResult
 	for i, f := range files {
 		if r := in.files[f]; r != nil && sitesHold(r, in.sites) && in.holds(r, bound, idents) {
 			results[i] = r
 			continue
 		}
 		results[i] = in.checkFile(f, bound, idents)
-		fresh = append(fresh, results[i])
 	}
 	info := in.info
 	if in.keep {
@@ -142,16 +147,17 @@ func (in *Incremental) check(fset *token.FileSet, files []*ast.File) (*Info, *di
 		for _, r := range results {
 			next[r.file] = r
 		}
-		for f, old := range in.files {
-			if next[f] != old {
-				in.remove(old)
-			}
+		in.files, in.results = next, results
+		// A new Info each time, without side tables: those stay in parts
+		// (Tables), since merging a file's into maps of the whole
+		// workspace, and taking them out again after the next edit, cost
+		// more than checking the file.
+		info = &Info{Schema: in.info.Schema, Custom: in.info.Custom}
+		n := [3]int{}
+		for _, r := range results {
+			n[0], n[1], n[2] = n[0]+len(r.rules), n[1]+len(r.triggers), n[2]+len(r.tests)
 		}
-		for _, r := range fresh {
-			in.add(r)
-		}
-		in.files = next
-		info.Rules, info.Triggers, info.Tests = nil, nil, nil
+		info.Rules, info.Triggers, info.Tests = make([]*Rule, 0, n[0]), make([]*Trigger, 0, n[1]), make([]*ast.TestDecl, 0, n[2])
 		for _, r := range results {
 			info.Rules = append(info.Rules, r.rules...)
 			info.Triggers = append(info.Triggers, r.triggers...)
@@ -220,7 +226,7 @@ func (in *Incremental) collect(fset *token.FileSet, files, declaring []*ast.File
 	in.decls = &declSummary{declaring: declaring, broken: broken, schema: schema, calendar: c.calendar,
 		custom: c.info.Custom, roots: map[string]map[string]*types.Root{}, diags: ds, brokenFields: c.brokenFields}
 	in.info = c.info
-	in.files = nil
+	in.files, in.results = nil, nil
 }
 
 // checkFile checks the rules, triggers and tests of f. bound and idents
@@ -298,36 +304,32 @@ func sameDiag(a, b *diag.Diagnostic) bool {
 	return reflect.DeepEqual(*a, *b)
 }
 
-// add enters a file's side tables into the workspace's.
-func (in *Incremental) add(r *fileResult) {
-	for k, v := range r.info.Types {
-		in.info.Types[k] = v
+// Tables returns the side tables of the last Check in parts, which
+// together hold what a full Check's Info.Types, Defs, Uses and Overloads
+// hold: the declarations' (fields, pipelines, resources of every file)
+// first, then those of each file's rules, triggers and tests, in the order
+// of the files. A part is not changed by later checks: a file's is
+// replaced when the file is checked again.
+func (in *Incremental) Tables() []*Info {
+	if in.info == nil {
+		return nil
 	}
-	for k, v := range r.info.Defs {
-		in.info.Defs[k] = v
+	out := make([]*Info, 0, len(in.results)+1)
+	out = append(out, in.info)
+	for _, r := range in.results {
+		out = append(out, r.info)
 	}
-	for k, v := range r.info.Uses {
-		in.info.Uses[k] = v
-	}
-	for k, v := range r.info.Overloads {
-		in.info.Overloads[k] = v
-	}
+	return out
 }
 
-// remove takes a file's side tables out of the workspace's.
-func (in *Incremental) remove(r *fileResult) {
-	for k := range r.info.Types {
-		delete(in.info.Types, k)
+// FileTables returns the part of Tables that holds the side tables of the
+// rules, triggers and tests of f, or nil if f was not in the last Check.
+// A file's declarations are in the first part, with every file's.
+func (in *Incremental) FileTables(f *ast.File) *Info {
+	if r := in.files[f]; r != nil {
+		return r.info
 	}
-	for k := range r.info.Defs {
-		delete(in.info.Defs, k)
-	}
-	for k := range r.info.Uses {
-		delete(in.info.Uses, k)
-	}
-	for k := range r.info.Overloads {
-		delete(in.info.Overloads, k)
-	}
+	return nil
 }
 
 // boundBy is the rule that binds name on stage st, among the rules checked

@@ -2,6 +2,7 @@ package check_test
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
 	"sort"
 	"strings"
@@ -9,10 +10,12 @@ import (
 	"time"
 
 	"github.com/stagecraft/stagecraft/compiler/check"
+	"github.com/stagecraft/stagecraft/compiler/types"
 	"github.com/stagecraft/stagecraft/lang/ast"
 	"github.com/stagecraft/stagecraft/lang/diag"
 	"github.com/stagecraft/stagecraft/lang/parser"
 	"github.com/stagecraft/stagecraft/lang/token"
+	"github.com/stagecraft/stagecraft/runtime/value/ops"
 )
 
 // editedWorkspace is a workspace as a language server holds it: one
@@ -56,9 +59,23 @@ func sameCheck(t *testing.T, step string, w *editedWorkspace, inc *check.Increme
 		diag.WriteText(&wt, w.fset, want, wantDs.Dropped())
 		t.Fatalf("%s: diagnostics differ\nincremental:\n%s\nfull:\n%s", step, g.String(), wt.String())
 	}
-	if got, want := describeInfo(w.fset, gotInfo), describeInfo(w.fset, wantInfo); got != want {
+	if got, want := describeInfo(w.fset, merged(gotInfo, inc.Tables())), describeInfo(w.fset, wantInfo); got != want {
 		t.Fatalf("%s: side tables differ\nincremental:\n%s\nfull:\n%s", step, firstDiff(got, want), firstDiff(want, got))
 	}
+}
+
+// merged is info with the side tables of an Incremental's parts put
+// together, as a full check fills them.
+func merged(info *check.Info, parts []*check.Info) *check.Info {
+	m := *info
+	m.Types, m.Defs, m.Uses, m.Overloads = map[ast.Expr]*types.Type{}, map[ast.Node]types.Object{}, map[ast.Node]types.Object{}, map[ast.Expr]*ops.Overload{}
+	for _, p := range parts {
+		maps.Copy(m.Types, p.Types)
+		maps.Copy(m.Defs, p.Defs)
+		maps.Copy(m.Uses, p.Uses)
+		maps.Copy(m.Overloads, p.Overloads)
+	}
+	return &m
 }
 
 // describeInfo writes the side tables as sorted text: objects by kind,
