@@ -8,55 +8,104 @@ import (
 )
 
 // Workspace is a wall-clock instant as the workspace's time: seconds of
-// its calendar's time zone read as if it were UTC (spec/semantics.md,
-// "Time"), or of UTC when the program has no calendar or names a zone
-// this system does not know.
-func Workspace(now time.Time, p *ir.Program) int64 {
-	return inZone(now, Zone(p))
-}
-
-func inZone(now time.Time, loc *time.Location) int64 {
+// the zone's wall clock read as if it were UTC (spec/semantics.md,
+// "Time").
+func Workspace(now time.Time, loc *time.Location) int64 {
 	l := now.In(loc)
 	y, m, d := l.Date()
 	hh, mm, ss := l.Clock()
 	return time.Date(y, m, d, hh, mm, ss, 0, time.UTC).Unix()
 }
 
-// Zone is the time zone of the program's calendar; UTC without one.
-func Zone(p *ir.Program) *time.Location {
+// CalendarZone is the time zone of the program's calendar: UTC for a zone
+// this system does not know, and false when the program has no calendar.
+func CalendarZone(p *ir.Program) (*time.Location, bool) {
 	if p == nil {
-		return time.UTC
+		return nil, false
 	}
 	for _, r := range p.Resources {
 		if r.Kind != "calendar" {
 			continue
 		}
 		if loc, err := time.LoadLocation(r.Settings["timezone"]); err == nil {
+			return loc, true
+		}
+		return time.UTC, true
+	}
+	return nil, false
+}
+
+// Zone is the zone of the last of programs (oldest first, as deployed)
+// that has a calendar; UTC when none has.
+//
+// A program without a calendar keeps the zone the workspace had rather
+// than going to UTC: the workspace's time is a wall clock with no zone,
+// so a change of zone moves it, and one to the west holds it still until
+// the wall clock catches up (inputs' times never go back). A rule set
+// deployed without a calendar after one with a calendar, the examples
+// and then a rule set of one's own say, would otherwise stop the clock
+// for hours, and every timer with it. The zone changes only when a
+// calendar says so.
+func Zone(programs []*ir.Program) *time.Location {
+	for i := len(programs) - 1; i >= 0; i-- {
+		if loc, ok := CalendarZone(programs[i]); ok {
 			return loc
 		}
 	}
 	return time.UTC
 }
 
-// zone is the time zone of a program, found once per deployed program.
+// zone is the workspace's time zone while prog runs.
 type zone struct {
 	prog *ir.Program
 	loc  *time.Location
 }
 
-// workspace is Workspace for the running program, whose zone is found
-// when the tenant opens and after each deploy (setZone), not per input.
+// workspace is Workspace in the tenant's zone, which is found when the
+// tenant opens and after each deploy (setZone), not per input.
 func (t *Tenant) workspace(now time.Time) int64 {
 	z := t.zone.Load()
 	if z == nil {
 		z = t.setZone()
 	}
-	return inZone(now, z.loc)
+	return Workspace(now, z.loc)
 }
 
+// setZone finds the zone for the running program: its calendar's, or the
+// zone it follows (Zone). A change is logged with how it moves the
+// workspace's clock.
 func (t *Tenant) setZone() *zone {
 	p := t.Engine.Program()
-	z := &zone{prog: p, loc: Zone(p)}
+	prev := t.zone.Load()
+	if prev != nil && prev.prog == p {
+		return prev
+	}
+	loc, ok := CalendarZone(p)
+	switch {
+	case ok:
+	case prev != nil:
+		loc = prev.loc
+	default:
+		programs, err := t.Engine.Programs()
+		if err != nil {
+			t.log.Error("reading the deployed programs for the workspace's time zone; the running one's is used", "err", err)
+			programs = []*ir.Program{p}
+		}
+		loc = Zone(programs)
+	}
+	z := &zone{prog: p, loc: loc}
 	t.zone.Store(z)
+	if prev != nil && prev.prog != nil && prev.loc.String() != loc.String() {
+		now := t.wall()
+		shift := time.Duration(Workspace(now, loc)-Workspace(now, prev.loc)) * time.Second
+		switch {
+		case shift < 0:
+			t.log.Warn("the workspace's time zone changed: its clock stands still until the wall clock catches up",
+				"from", prev.loc.String(), "to", loc.String(), "for", (-shift).String())
+		case shift > 0:
+			t.log.Warn("the workspace's time zone changed: its clock jumps forward, and the timers due meanwhile fire at once",
+				"from", prev.loc.String(), "to", loc.String(), "by", shift.String())
+		}
+	}
 	return z
 }
