@@ -199,7 +199,7 @@ type checker struct {
 	lastRule      map[*types.StageDef]*Rule            // per file: the last rule on each stage
 	bound         map[*types.StageDef]map[string]*Rule // names bound by rules of a stage, to the rule that binds each
 	vars          []*types.Var                         // per file: the variables and results its rules set
-	idents        identTable                           // identities and labels taken, by rules and triggers together
+	idents        *identTable                          // identities and labels taken, by rules and triggers together
 	roots         map[string]map[string]*types.Root    // by entity, then name
 
 	// What a file's rules learn from the other files' rules, recorded so

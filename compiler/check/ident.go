@@ -149,7 +149,34 @@ func (c *checker) claim(cl claim) string {
 
 // identTable is the identities and labels taken, by rules and triggers
 // together, with the first rule or trigger that took each.
-type identTable map[string]*seenIdent
+//
+// An incremental check fills one for every check, thousands of entries
+// for a large workspace, so an Incremental keeps its table and reuses the
+// map's and the entries' memory (reset) rather than allocating them
+// again after each keystroke: nothing refers to an entry after a check.
+type identTable struct {
+	m    map[string]*seenIdent
+	slab []seenIdent // where entries are allocated
+}
+
+func newIdentTable() *identTable { return &identTable{m: map[string]*seenIdent{}} }
+
+// reset empties the table, keeping its memory for the next check.
+func (t *identTable) reset() {
+	clear(t.m)
+	clear(t.slab)
+	t.slab = t.slab[:0]
+}
+
+// add enters the first claim of an identity.
+func (t *identTable) add(id string, s seenIdent) {
+	if len(t.slab) == cap(t.slab) {
+		// A new chunk: the entries of the old one stay where they are.
+		t.slab = make([]seenIdent, 0, max(64, 2*cap(t.slab)))
+	}
+	t.slab = append(t.slab, s)
+	t.m[id] = &t.slab[len(t.slab)-1]
+}
 
 // undoTake is what one take changed in the table, to put it back.
 type undoTake struct {
@@ -161,15 +188,15 @@ type undoTake struct {
 
 // take is a claim on the table: it returns the identity the claimer gets,
 // the diagnostic it reported to ds (nil if none) and how to undo it.
-func (t identTable) take(fset *token.FileSet, ds *diag.List, cl *claim) (string, *diag.Diagnostic, undoTake) {
+func (t *identTable) take(fset *token.FileSet, ds *diag.List, cl *claim) (string, *diag.Diagnostic, undoTake) {
 	u := undoTake{id: cl.id}
-	first := t[cl.id]
+	first := t.m[cl.id]
 	if first == nil {
 		u.created = true
 		if cl.label {
-			t[cl.id] = &seenIdent{what: cl.what, pos: cl.pos, n: 1}
+			t.add(cl.id, seenIdent{what: cl.what, pos: cl.pos, n: 1})
 		} else {
-			t[cl.id] = &seenIdent{what: cl.what, pos: cl.pos, end: cl.end, n: 1, text: cl.text}
+			t.add(cl.id, seenIdent{what: cl.what, pos: cl.pos, end: cl.end, n: 1, text: cl.text})
 		}
 		return cl.id, nil, u
 	}
@@ -204,12 +231,12 @@ func (t identTable) take(fset *token.FileSet, ds *diag.List, cl *claim) (string,
 }
 
 // undo puts back what a take changed.
-func (t identTable) undo(u undoTake) {
+func (t *identTable) undo(u undoTake) {
 	if u.created {
-		delete(t, u.id)
+		delete(t.m, u.id) // its entry in the slab stays unused until reset
 		return
 	}
-	first := t[u.id]
+	first := t.m[u.id]
 	first.n--
 	if u.textsInit {
 		first.texts = nil

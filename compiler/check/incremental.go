@@ -70,6 +70,10 @@ type Incremental struct {
 	// info is the declarations' side tables when results are kept (the
 	// files' are in their results: Tables); else every file's together.
 	info *Info
+	// idents is the table of identities of the last check, kept for its
+	// memory (identTable.reset).
+	idents *identTable
+	undo   []undoTake // holds' scratch
 }
 
 // NewIncremental returns an Incremental that checks with conf and u.
@@ -132,7 +136,11 @@ func (in *Incremental) check(fset *token.FileSet, files []*ast.File) (*Info, *di
 	}
 	in.sites = bindingSites(files)
 	bound := map[*types.StageDef]map[string]*Rule{}
-	idents := identTable{}
+	if in.idents == nil || !in.keep {
+		in.idents = newIdentTable()
+	}
+	idents := in.idents
+	idents.reset()
 	results := make([]*fileResult, len(files))
 	for i, f := range files {
 		if r := in.files[f]; r != nil && sitesHold(r, in.sites) && in.holds(r, bound, idents) {
@@ -231,7 +239,7 @@ func (in *Incremental) collect(fset *token.FileSet, files, declaring []*ast.File
 
 // checkFile checks the rules, triggers and tests of f. bound and idents
 // are what the files before it bound and claimed; f's own are added.
-func (in *Incremental) checkFile(f *ast.File, bound map[*types.StageDef]map[string]*Rule, idents identTable) *fileResult {
+func (in *Incremental) checkFile(f *ast.File, bound map[*types.StageDef]map[string]*Rule, idents *identTable) *fileResult {
 	d := in.decls
 	c := &checker{u: in.u, conf: in.conf, fset: in.fset, schema: d.schema, diags: &diag.List{}, info: in.info,
 		calendar: d.calendar, bound: bound, idents: idents, roots: d.roots, brokenPipeline: d.broken, file: f,
@@ -267,13 +275,14 @@ func (in *Incremental) checkFile(f *ast.File, bound map[*types.StageDef]map[stri
 // lookups find the same rules, and its claims give the same again. When
 // it holds, its bindings and claims are added to bound and idents;
 // otherwise they are left as they were.
-func (in *Incremental) holds(r *fileResult, bound map[*types.StageDef]map[string]*Rule, idents identTable) bool {
+func (in *Incremental) holds(r *fileResult, bound map[*types.StageDef]map[string]*Rule, idents *identTable) bool {
 	for _, im := range r.imports {
 		if bound[im.stage][im.name] != im.rule {
 			return false
 		}
 	}
-	undo := make([]undoTake, 0, len(r.claims))
+	undo := in.undo[:0]
+	defer func() { in.undo = undo[:0] }()
 	for i := range r.claims {
 		cl := &r.claims[i]
 		var scratch diag.List

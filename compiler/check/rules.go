@@ -99,7 +99,8 @@ func (c *checker) useName(v ast.Expr, obj types.Object) {
 
 // stage resolves a stage reference, Dostawa or Sales.Dostawa.
 func (c *checker) stage(ref *ast.StageRef, entity string) *types.StageDef {
-	var candidates []*types.Pipeline
+	var cbuf [4]*types.Pipeline // a stage is looked up for every rule: no allocation for a few pipelines
+	candidates := cbuf[:0]
 	if ref.Pipeline != nil {
 		for _, p := range c.schema.Pipelines {
 			if p.Name == ref.Pipeline.Value && (entity == "" || p.Entity == entity) {
@@ -122,11 +123,10 @@ func (c *checker) stage(ref *ast.StageRef, entity string) *types.StageDef {
 			}
 		}
 	}
-	var found []*types.StageDef
-	var names []string
+	var buf [2]*types.StageDef
+	found := buf[:0]
 	for _, p := range candidates {
 		for _, s := range p.Stages {
-			names = append(names, s.Name)
 			if s.Name == ref.Stage.Value {
 				found = append(found, s)
 			}
@@ -136,6 +136,12 @@ func (c *checker) stage(ref *ast.StageRef, entity string) *types.StageDef {
 	case 1:
 		return found[0]
 	case 0:
+		var names []string // what a stage of the name could be, for the hint
+		for _, p := range candidates {
+			for _, s := range p.Stages {
+				names = append(names, s.Name)
+			}
+		}
 		if suggest(ref.Stage.Value, names) == "" && c.brokenPipeline {
 			// A pipeline that did not parse may declare it: that error
 			// is reported, and this one would follow from it.

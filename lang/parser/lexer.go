@@ -103,11 +103,17 @@ type scanner struct {
 // scan turns source into tokens, comments included, ending with EOF. Bad
 // input never stops it: a bad character becomes an Error token and a lexError.
 func scan(file string, src []byte) ([]lexer.Token, []lexError) {
-	s := &scanner{file: file, src: src, text: string(src), line: 1, col: 1, first: true}
+	return scanInto(make([]lexer.Token, 0, len(src)/4), file, src)
+}
+
+// scanInto is scan appending to buf, which ParseFile reuses from one file
+// to the next: a token is 64 bytes, several times the text it stands for,
+// and the tokens are not needed once the declarations are built.
+func scanInto(buf []lexer.Token, file string, src []byte) ([]lexer.Token, []lexError) {
+	s := &scanner{file: file, src: src, text: string(src), line: 1, col: 1, first: true, toks: buf[:0]}
 	if bytes.HasPrefix(src, token.BOM) {
 		s.off = len(token.BOM) // as Go does: a leading byte-order mark is not part of the text
 	}
-	s.toks = make([]lexer.Token, 0, len(src)/4)
 	for {
 		s.skipSpace()
 		if s.off >= len(s.src) {

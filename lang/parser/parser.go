@@ -97,7 +97,16 @@ func ParseFile(f *token.File) (*ast.File, *diag.List) {
 		ds.Errorf(f.Pos(0), f.Pos(0), diag.ETooLarge, "file is %d bytes; the limit is %d bytes (1 MiB): split it into several files", f.Size(), MaxSourceBytes)
 		return file, &ds
 	}
-	all, lexErrs := scan(f.Name(), f.Source())
+	buf, _ := tokenBufs.Get().(*[]lexer.Token)
+	if buf == nil {
+		buf = new([]lexer.Token)
+	}
+	all, lexErrs := scanInto(*buf, f.Name(), f.Source())
+	defer func() {
+		clear(all) // the tokens hold the text's strings: do not keep it alive
+		*buf = all[:0]
+		tokenBufs.Put(buf)
+	}()
 	for _, e := range lexErrs {
 		d := ds.Errorf(f.Pos(e.offset), f.Pos(e.end), e.code, "%s", e.msg)
 		d.Hint = e.hint
@@ -122,6 +131,9 @@ func ParseFile(f *token.File) (*ast.File, *diag.List) {
 	file.Decls = p.decls
 	return file, &ds
 }
+
+// tokenBufs holds token slices for ParseFile to scan into (*[]lexer.Token).
+var tokenBufs sync.Pool
 
 type parser struct {
 	file  *token.File
