@@ -2,11 +2,13 @@ package check
 
 import (
 	"reflect"
+	"slices"
 
 	"github.com/stagecraft/stagecraft/compiler/types"
 	"github.com/stagecraft/stagecraft/lang/ast"
 	"github.com/stagecraft/stagecraft/lang/diag"
 	"github.com/stagecraft/stagecraft/lang/token"
+	"github.com/stagecraft/stagecraft/runtime/value/ops"
 )
 
 // Incremental checking, for an editor that re-checks a workspace after
@@ -74,6 +76,32 @@ type Incremental struct {
 	// memory (identTable.reset).
 	idents *identTable
 	undo   []undoTake // holds' scratch
+	// sizes is, by file name, how large the file's side tables were when
+	// it was last checked: an edit changes them little, and tables made
+	// to measure neither grow while the file is checked nor waste room.
+	sizes map[string]tableSizes
+}
+
+type tableSizes struct{ types, defs, uses, overloads int }
+
+// newFileInfo makes the side tables for checking f's rules, of the sizes
+// f's last check filled, or as newInfo guesses them from its size.
+func (in *Incremental) newFileInfo(f *ast.File) *Info {
+	if in.sizes == nil {
+		in.sizes = map[string]tableSizes{}
+	}
+	n, ok := in.sizes[f.Name]
+	if !ok {
+		return newInfo(in.decls.schema, f.Size)
+	}
+	room := func(k int) int { return k + k/8 + 4 }
+	return &Info{
+		Schema:    in.decls.schema,
+		Types:     make(map[ast.Expr]*types.Type, room(n.types)),
+		Defs:      make(map[ast.Node]types.Object, room(n.defs)),
+		Uses:      make(map[ast.Node]types.Object, room(n.uses)),
+		Overloads: make(map[ast.Expr]*ops.Overload, room(n.overloads)),
+	}
 }
 
 // NewIncremental returns an Incremental that checks with conf and u.
@@ -156,6 +184,13 @@ func (in *Incremental) check(fset *token.FileSet, files []*ast.File) (*Info, *di
 			next[r.file] = r
 		}
 		in.files, in.results = next, results
+		if len(in.sizes) > 2*len(files)+8 { // files renamed or removed
+			for name := range in.sizes {
+				if !slices.ContainsFunc(files, func(f *ast.File) bool { return f.Name == name }) {
+					delete(in.sizes, name)
+				}
+			}
+		}
 		// A new Info each time, without side tables: those stay in parts
 		// (Tables), since merging a file's into maps of the whole
 		// workspace, and taking them out again after the next edit, cost
@@ -246,7 +281,7 @@ func (in *Incremental) checkFile(f *ast.File, bound map[*types.StageDef]map[stri
 		sites: in.sites, brokenLast: map[*types.StageDef]bool{}, brokenFields: d.brokenFields}
 	r := &fileResult{file: f, diags: c.diags}
 	if in.keep {
-		c.info = newInfo(d.schema, f.Size)
+		c.info = in.newFileInfo(f)
 		c.info.Custom = d.custom
 		c.claims = &r.claims
 	}
@@ -265,6 +300,9 @@ func (in *Incremental) checkFile(f *ast.File, bound map[*types.StageDef]map[stri
 		}
 	}
 	r.info = c.info
+	if in.keep {
+		in.sizes[f.Name] = tableSizes{len(c.info.Types), len(c.info.Defs), len(c.info.Uses), len(c.info.Overloads)}
+	}
 	r.rules, r.triggers, r.tests = c.info.Rules[nr:], c.info.Triggers[nt:], c.info.Tests[ns:]
 	r.vars, r.imports, r.exports, r.siteLookups, r.misused = c.vars, c.imports, c.exports, c.siteLookups, c.misused
 	return r

@@ -97,16 +97,26 @@ func ParseFile(f *token.File) (*ast.File, *diag.List) {
 		ds.Errorf(f.Pos(0), f.Pos(0), diag.ETooLarge, "file is %d bytes; the limit is %d bytes (1 MiB): split it into several files", f.Size(), MaxSourceBytes)
 		return file, &ds
 	}
-	buf, _ := tokenBufs.Get().(*[]lexer.Token)
-	if buf == nil {
-		buf = new([]lexer.Token)
+	// One parse at a time reuses the token buffer; one running alongside
+	// (a language server's rebuild) allocates its own.
+	var buf []lexer.Token
+	reuse := tokenBuf.TryLock()
+	if reuse {
+		buf = tokenBuf.toks
 	}
-	all, lexErrs := scanInto(*buf, f.Name(), f.Source())
-	defer func() {
-		clear(all) // the tokens hold the text's strings: do not keep it alive
-		*buf = all[:0]
-		tokenBufs.Put(buf)
-	}()
+	if cap(buf) < len(f.Source())/4 {
+		buf = make([]lexer.Token, 0, len(f.Source())/4)
+	}
+	all, lexErrs := scanInto(buf, f.Name(), f.Source())
+	if reuse {
+		defer func() {
+			clear(all) // the tokens hold the text's strings: do not keep it alive
+			if cap(all) <= maxKeptTokens {
+				tokenBuf.toks = all[:0]
+			}
+			tokenBuf.Unlock()
+		}()
+	}
 	for _, e := range lexErrs {
 		d := ds.Errorf(f.Pos(e.offset), f.Pos(e.end), e.code, "%s", e.msg)
 		d.Hint = e.hint
@@ -132,8 +142,16 @@ func ParseFile(f *token.File) (*ast.File, *diag.List) {
 	return file, &ds
 }
 
-// tokenBufs holds token slices for ParseFile to scan into (*[]lexer.Token).
-var tokenBufs sync.Pool
+// tokenBuf is the slice ParseFile scans into, kept from one parse to the
+// next: an editor parses a file after every keystroke, and a token is 64
+// bytes, several times the text it stands for. Only a buffer of up to
+// maxKeptTokens (4 MiB) is kept.
+var tokenBuf struct {
+	sync.Mutex
+	toks []lexer.Token
+}
+
+const maxKeptTokens = 1 << 16
 
 type parser struct {
 	file  *token.File
