@@ -94,13 +94,15 @@ func (in *Incremental) newFileInfo(f *ast.File) *Info {
 	if !ok {
 		return newInfo(in.decls.schema, f.Size)
 	}
-	room := func(k int) int { return k + k/8 + 4 }
+	// No room to spare: a map's tables are rounded up to a power of two,
+	// so a little more can double it, while a map that grows after all
+	// splits one table only.
 	return &Info{
 		Schema:    in.decls.schema,
-		Types:     make(map[ast.Expr]*types.Type, room(n.types)),
-		Defs:      make(map[ast.Node]types.Object, room(n.defs)),
-		Uses:      make(map[ast.Node]types.Object, room(n.uses)),
-		Overloads: make(map[ast.Expr]*ops.Overload, room(n.overloads)),
+		Types:     make(map[ast.Expr]*types.Type, n.types),
+		Defs:      make(map[ast.Node]types.Object, n.defs),
+		Uses:      make(map[ast.Node]types.Object, n.uses),
+		Overloads: make(map[ast.Expr]*ops.Overload, n.overloads),
 	}
 }
 
