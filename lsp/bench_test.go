@@ -39,6 +39,42 @@ func BenchmarkEdit(b *testing.B) {
 	check(s)
 }
 
+// BenchmarkKeystroke measures what an editor waits for after typing one
+// character in the same workspace: each edit adds a letter to the message
+// of one rule (another rule every 8 letters), so that the text differs
+// from the one before in one declaration, as typing makes it. The whole
+// text is sent, as the server asks (TextDocumentSyncKindFull).
+//
+//	go test -run '^$' -bench Keystroke -benchtime 400x ./lsp/
+func BenchmarkKeystroke(b *testing.B) {
+	s, _, _, check := benchWorkspace(b)
+	var open *document
+	for _, d := range s.docs {
+		open = d
+	}
+	lines := strings.SplitAfter(string(open.text), "\n")
+	texts := make([]string, b.N)
+	for i := range texts {
+		k := (i / 8 * 37) % (len(lines) - 1)
+		l := lines[k]
+		q := strings.LastIndexByte(l, '"')
+		lines[k] = l[:q] + string(rune('a'+i%26)) + l[q:]
+		texts[i] = strings.Join(lines, "")
+	}
+	times := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		changeText(b, s, open.path, i+2, texts[i])
+		times = append(times, time.Since(start))
+	}
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+	b.StopTimer()
+	reportPercentiles(b, times)
+	check(s)
+}
+
 // BenchmarkHoverAfterEdit measures the first hover after a keystroke in
 // the same workspace: it finds the name under the cursor in what the
 // checker resolved after the edit.
@@ -112,11 +148,7 @@ func benchWorkspace(b *testing.B) (s *Server, change func(int), hover func(), ch
 	doc := uriOf(path)
 	texts := [2]string{rules(0, "!"), rules(0, "?")}
 	call("textDocument/didOpen", protocol.DidOpenTextDocumentParams{TextDocument: protocol.TextDocumentItem{URI: doc, Version: 1, Text: texts[1]}})
-	change = func(i int) {
-		// As an editor sends a whole text: no range.
-		call("textDocument/didChange", map[string]any{"textDocument": map[string]any{"uri": doc, "version": i + 2},
-			"contentChanges": []map[string]any{{"text": texts[i%2]}}})
-	}
+	change = func(i int) { changeText(b, s, path, i+2, texts[i%2]) }
 	hover = func() {
 		if h, ok := call("textDocument/hover", at(path, 250, 20)).(*protocol.Hover); !ok || h == nil {
 			b.Fatal("no hover on a stage name")
@@ -128,6 +160,18 @@ func benchWorkspace(b *testing.B) (s *Server, change func(int), hover func(), ch
 		}
 	}
 	return s, change, hover, check
+}
+
+// changeText sends didChange of a whole text, as an editor does: no range.
+func changeText(b *testing.B, s *Server, path string, version int, text string) {
+	raw, err := json.Marshal(map[string]any{"textDocument": map[string]any{"uri": uriOf(path), "version": version},
+		"contentChanges": []map[string]any{{"text": text}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := s.Handle(context.Background(), "textDocument/didChange", raw); err != nil {
+		b.Fatal(err)
+	}
 }
 
 func write(tb testing.TB, path, text string) {

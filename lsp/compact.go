@@ -85,7 +85,7 @@ func startRebuild(paths []string, files map[string]*source, u *check.Universe) *
 		srcs := make(map[string]*source, len(snaps))
 		asts := make([]*ast.File, 0, len(snaps))
 		for _, s := range snaps {
-			src := newSource(fset, s.path, s.l)
+			src := newSource(fset, s.path, s.l, nil)
 			srcs[s.path] = src
 			if src.file != nil {
 				asts = append(asts, src.file)
@@ -111,7 +111,8 @@ func (w *workspace) adopt(r *rebuild) {
 			files[p] = old
 			continue
 		}
-		files[p] = newSource(r.fset, p, loaded{text: cur.text, err: cur.err})
+		// A new cache: the rebuild's FileSet is a new start.
+		files[p] = newSource(r.fset, p, loaded{text: cur.text, err: cur.err}, nil)
 	}
 	w.fset, w.files, w.inc = r.fset, files, r.inc
 	w.info, w.names = nil, nil

@@ -53,6 +53,10 @@ type source struct {
 	tf    *token.File
 	file  *ast.File // nil when err is set
 	parse *diag.List
+	// cache holds the rules of this parse, for the parse of the file's
+	// next text to take those whose text did not change: the next source
+	// takes it over, and this one's tree is not used after.
+	cache *parser.Cache
 }
 
 // workspaceOf returns the workspace a file belongs to, loading it from
@@ -131,26 +135,38 @@ func (w *workspace) set(path string, l loaded) {
 		w.setErr(path, l.err)
 		return
 	}
-	if old := w.files[path]; old != nil && old.err == nil && string(old.text) == string(l.text) {
+	old := w.files[path]
+	if old != nil && old.err == nil && string(old.text) == string(l.text) {
 		return
 	}
-	w.put(newSource(w.fset, path, l))
+	var cache *parser.Cache
+	if old != nil {
+		cache = old.cache
+	}
+	w.put(newSource(w.fset, path, l, cache))
 }
 
 // setErr records a file that cannot be read.
-func (w *workspace) setErr(path string, err error) { w.put(newSource(w.fset, path, loaded{err: err})) }
+func (w *workspace) setErr(path string, err error) {
+	w.put(newSource(w.fset, path, loaded{err: err}, nil))
+}
 
-// newSource adds a file to fset and parses it. A file that cannot be read
-// is recorded as compile.Check records it: an error at its start, the
-// other files still checked.
-func newSource(fset *token.FileSet, path string, l loaded) *source {
+// newSource adds a file to fset and parses it, taking from cache (the
+// file's last parse, which is not used after; nil for none) the rules
+// whose text did not change. A file that cannot be read is recorded as
+// compile.Check records it: an error at its start, the other files still
+// checked.
+func newSource(fset *token.FileSet, path string, l loaded, cache *parser.Cache) *source {
 	if l.err != nil {
 		src := &source{path: path, err: l.err, tf: fset.AddFile(path, nil), parse: &diag.List{}}
 		src.parse.Errorf(src.tf.Pos(0), src.tf.Pos(0), diag.EUnreadable, "cannot read the file: %v", l.err).Hint = "remove it, or make it a readable regular file"
 		return src
 	}
-	src := &source{path: path, text: l.text, tf: fset.AddFile(path, l.text)}
-	src.file, src.parse = parser.ParseFile(src.tf)
+	if cache == nil {
+		cache = new(parser.Cache)
+	}
+	src := &source{path: path, text: l.text, tf: fset.AddFile(path, l.text), cache: cache}
+	src.file, src.parse = cache.ParseFile(src.tf)
 	return src
 }
 

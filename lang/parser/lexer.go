@@ -103,13 +103,15 @@ type scanner struct {
 // scan turns source into tokens, comments included, ending with EOF. Bad
 // input never stops it: a bad character becomes an Error token and a lexError.
 func scan(file string, src []byte) ([]lexer.Token, []lexError) {
-	return scanInto(make([]lexer.Token, 0, len(src)/4), file, src)
+	toks, errs, _ := scanInto(make([]lexer.Token, 0, len(src)/4), file, src)
+	return toks, errs
 }
 
 // scanInto is scan appending to buf, which ParseFile reuses from one file
 // to the next: a token is 64 bytes, several times the text it stands for,
-// and the tokens are not needed once the declarations are built.
-func scanInto(buf []lexer.Token, file string, src []byte) ([]lexer.Token, []lexError) {
+// and the tokens are not needed once the declarations are built. text is
+// src as a string, of which the tokens' values are substrings.
+func scanInto(buf []lexer.Token, file string, src []byte) (toks []lexer.Token, errs []lexError, text string) {
 	s := &scanner{file: file, src: src, text: string(src), line: 1, col: 1, first: true, toks: buf[:0]}
 	if bytes.HasPrefix(src, token.BOM) {
 		s.off = len(token.BOM) // as Go does: a leading byte-order mark is not part of the text
@@ -118,7 +120,7 @@ func scanInto(buf []lexer.Token, file string, src []byte) ([]lexer.Token, []lexE
 		s.skipSpace()
 		if s.off >= len(s.src) {
 			s.toks = append(s.toks, lexer.Token{Type: tEOF, Pos: s.pos()})
-			return s.toks, s.errs
+			return s.toks, s.errs, s.text
 		}
 		s.next()
 	}

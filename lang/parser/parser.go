@@ -90,7 +90,11 @@ func Grammar() string {
 }
 
 // ParseFile parses one file that has been added to a FileSet.
-func ParseFile(f *token.File) (*ast.File, *diag.List) {
+func ParseFile(f *token.File) (*ast.File, *diag.List) { return parseFile(f, nil) }
+
+// parseFile parses f, taking the rules whose text did not change from
+// cache, and leaving this parse's in it, when cache is not nil.
+func parseFile(f *token.File, cache *Cache) (*ast.File, *diag.List) {
 	var ds diag.List
 	file := &ast.File{Name: f.Name(), Size: f.Size(), Base: token.Pos(f.Base())}
 	if f.Size() > MaxSourceBytes {
@@ -107,7 +111,7 @@ func ParseFile(f *token.File) (*ast.File, *diag.List) {
 	if cap(buf) < len(f.Source())/4 {
 		buf = make([]lexer.Token, 0, len(f.Source())/4)
 	}
-	all, lexErrs := scanInto(buf, f.Name(), f.Source())
+	all, lexErrs, text := scanInto(buf, f.Name(), f.Source())
 	if reuse {
 		defer func() {
 			clear(all) // the tokens hold the text's strings: do not keep it alive
@@ -135,8 +139,38 @@ func ParseFile(f *token.File) (*ast.File, *diag.List) {
 		toks = append(toks, t)
 	}
 	p := &parser{file: f, base: f.Base(), diags: &ds}
-	for _, chunk := range split(toks) {
-		p.parseChunk(chunk)
+	chunks := split(toks)
+	if cache == nil {
+		for _, chunk := range chunks {
+			p.parseChunk(chunk)
+		}
+	} else {
+		next := make(map[string][]cachedRule, len(chunks))
+		for i, chunk := range chunks {
+			// A chunk's text runs to the next one's (or to the end), so
+			// that two chunks of the same text are the same tokens.
+			from, to := chunk[0][0].Pos, len(text)
+			if i+1 < len(chunks) {
+				to = chunks[i+1][0][0].Pos.Offset
+			}
+			if from.Column != 1 {
+				p.parseChunk(chunk) // the file's first, indented: its columns differ
+				continue
+			}
+			key := text[from.Offset:to]
+			at := p.pos(from)
+			if r := cache.take(key, at); r != nil {
+				p.decls = append(p.decls, r)
+				next[key] = append(next[key], cachedRule{r, at})
+				continue
+			}
+			n, nd := ds.Len()+ds.Dropped(), len(p.decls)
+			p.parseChunk(chunk)
+			if r, ok := p.decls[len(p.decls)-1].(*ast.RuleDecl); ok && len(p.decls) == nd+1 && ds.Len()+ds.Dropped() == n && shiftRule(r, 0) {
+				next[key] = append(next[key], cachedRule{r, at})
+			}
+		}
+		cache.rules = next
 	}
 	file.Decls = p.decls
 	return file, &ds

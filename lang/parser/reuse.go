@@ -1,0 +1,192 @@
+package parser
+
+import (
+	"github.com/stagecraft/stagecraft/lang/ast"
+	"github.com/stagecraft/stagecraft/lang/diag"
+	"github.com/stagecraft/stagecraft/lang/token"
+)
+
+// Re-parsing what an edit did not change. An editor sends a file's whole
+// text after each keystroke, which changes one declaration of hundreds.
+// Each declaration is parsed on its own from its own tokens (ParseFile),
+// so a rule whose text is the same as in the last parse is the same tree,
+// only at another place: a Cache keeps the last parse's rules by their
+// text and moves each one whose text comes again to its new place,
+// shifting its positions, instead of parsing it again.
+//
+// Only rules are kept (most declarations are rules, and they are the
+// declarations that a shift knows every node of), and only those that
+// parsed without a diagnostic, so that a kept rule reports nothing that a
+// parse would have reported.
+
+// Cache holds the rules of the last parse of one file, for the next parse
+// of the same file to take those whose text did not change. The zero
+// Cache is empty. It is not safe for concurrent use.
+type Cache struct {
+	rules map[string][]cachedRule // by the declaration's text
+}
+
+type cachedRule struct {
+	decl *ast.RuleDecl
+	at   token.Pos // where its text starts: the position of its first token
+}
+
+// ParseFile parses f as the package's ParseFile does, and gives the same
+// tree and diagnostics; a rule whose text is one the last ParseFile of c
+// parsed is moved from that parse instead of parsed again. The rules are
+// moved, not copied: the tree of the last parse must not be used any
+// more.
+func (c *Cache) ParseFile(f *token.File) (*ast.File, *diag.List) {
+	return parseFile(f, c)
+}
+
+// take returns a rule of the last parse written as text, moved to start
+// at at, or nil.
+func (c *Cache) take(text string, at token.Pos) *ast.RuleDecl {
+	if c.rules == nil {
+		return nil
+	}
+	kept := c.rules[text]
+	if len(kept) == 0 {
+		return nil
+	}
+	k := kept[len(kept)-1]
+	c.rules[text] = kept[:len(kept)-1] // the same text twice is two rules
+	shiftRule(k.decl, at-k.at)
+	return k.decl
+}
+
+// shiftRule moves every position of a rule by d. It knows every node a
+// rule can hold that parsed without error; for any other it reports
+// false, and the rule is not kept (so shiftRule(r, 0) tells whether r
+// can be).
+func shiftRule(r *ast.RuleDecl, d token.Pos) bool {
+	s := shifter{d: d, ok: true}
+	s.ident(r.Label)
+	r.On = s.pos(r.On)
+	s.stageRef(r.Stage)
+	r.Then = s.pos(r.Then)
+	if t := r.Timing; t != nil {
+		t.Keyword = s.pos(t.Keyword)
+		if t.After != nil {
+			s.expr(t.After)
+		}
+		s.expr(t.At)
+		for _, o := range t.Options {
+			s.ident(o)
+		}
+	}
+	s.expr(r.Cond)
+	r.Colon = s.pos(r.Colon)
+	switch a := r.Action.(type) {
+	case *ast.CallAction:
+		s.ident(a.Verb)
+		s.ident(a.Object)
+		s.expr(a.Target)
+		s.settings(a.Settings)
+		s.ident(a.Result)
+	case *ast.LetAction:
+		a.Keyword = s.pos(a.Keyword)
+		s.ident(a.Name)
+		s.expr(a.Value)
+	case *ast.UpdateAction:
+		a.Update = s.pos(a.Update)
+		s.expr(a.Field)
+		s.expr(a.Value)
+	default:
+		s.ok = false
+	}
+	return s.ok
+}
+
+type shifter struct {
+	d  token.Pos
+	ok bool // every node was one the shifter knows
+}
+
+// pos shifts a position that is set; NoPos stays NoPos.
+func (s *shifter) pos(p token.Pos) token.Pos {
+	if !p.IsValid() {
+		return p
+	}
+	return p + s.d
+}
+
+func (s *shifter) ident(x *ast.Ident) {
+	if x != nil {
+		x.NamePos = s.pos(x.NamePos)
+	}
+}
+
+func (s *shifter) name(x *ast.Name) {
+	if x != nil {
+		x.NamePos = s.pos(x.NamePos)
+	}
+}
+
+func (s *shifter) stageRef(x *ast.StageRef) {
+	if x != nil {
+		s.name(x.Pipeline)
+		s.name(x.Stage)
+	}
+}
+
+func (s *shifter) settings(list []*ast.Setting) {
+	for _, st := range list {
+		s.ident(st.Key)
+		s.ident(st.Name)
+		s.expr(st.Value)
+	}
+}
+
+func (s *shifter) expr(e ast.Expr) {
+	switch x := e.(type) {
+	case nil:
+	case *ast.Ident:
+		s.ident(x)
+	case *ast.BasicLit:
+		if x == nil {
+			return
+		}
+		x.ValuePos = s.pos(x.ValuePos)
+		for _, p := range x.Parts {
+			s.expr(p.Expr)
+		}
+	case *ast.SelectorExpr:
+		s.expr(x.X)
+		s.ident(x.Sel)
+	case *ast.TypeSelExpr:
+		s.expr(x.X)
+		x.Lbrack = s.pos(x.Lbrack)
+		s.ident(x.Type)
+		x.Rbrack = s.pos(x.Rbrack)
+	case *ast.CallExpr:
+		s.ident(x.Fun)
+		for _, a := range x.Args {
+			s.expr(a)
+		}
+		x.Rparen = s.pos(x.Rparen)
+	case *ast.UnaryExpr:
+		x.OpPos = s.pos(x.OpPos)
+		s.expr(x.X)
+	case *ast.BinaryExpr:
+		s.expr(x.X)
+		x.OpPos = s.pos(x.OpPos)
+		s.expr(x.Y)
+	case *ast.RangeExpr:
+		s.expr(x.Lo)
+		s.expr(x.Hi)
+	case *ast.ListExpr:
+		x.Lbrack = s.pos(x.Lbrack)
+		for _, el := range x.Elems {
+			s.expr(el)
+		}
+		x.Rbrack = s.pos(x.Rbrack)
+	case *ast.ParenExpr:
+		x.Lparen = s.pos(x.Lparen)
+		s.expr(x.X)
+		x.Rparen = s.pos(x.Rparen)
+	default:
+		s.ok = false // a BadExpr, or a node added to the language since
+	}
+}

@@ -1,0 +1,107 @@
+package parser_test
+
+import (
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/stagecraft/stagecraft/lang/ast"
+	"github.com/stagecraft/stagecraft/lang/parser"
+	"github.com/stagecraft/stagecraft/lang/token"
+)
+
+// TestCacheSameAsParse edits a file at random, many times over, as a
+// user types, deletes and pastes, and parses each text twice: with a Cache
+// that kept the rules of the text before, and afresh. The trees and the
+// diagnostics must be the same, positions included.
+func TestCacheSameAsParse(t *testing.T) {
+	var src strings.Builder
+	for _, name := range []string{"furniture.rules", "triggers.rules", "communication.rules", "repeat.rules"} {
+		b, err := os.ReadFile(filepath.Join("../../examples", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		src.Write(b)
+	}
+	base := src.String()
+	lines := strings.SplitAfter(base, "\n")
+	snippets := []string{"x", " ", "\n", "\"", "{", "}", ":", "then ", "on stage Nowe: send sms text \"a\"\n",
+		"lab: ", "# note\n", "  ", "deal.amount > 5", "after 3d ", "\n\n", "'", "é", "(", "[a, b]"}
+	rounds := 120
+	if testing.Short() {
+		rounds = 20
+	}
+	reused := 0
+	for seed := uint64(1); seed <= 3; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		fset := token.NewFileSet()
+		var cache parser.Cache
+		text := base
+		last, _ := cache.ParseFile(fset.AddFile("a.rules", []byte(text)))
+		for i := 0; i < rounds; i++ {
+			text = randomEdit(rng, text, lines, snippets)
+			if i%40 == 0 {
+				text = base // back to a text of many good rules, some of them moved
+			}
+			tf := fset.AddFile("a.rules", []byte(text))
+			got, gotDs := cache.ParseFile(tf)
+			want, wantDs := parser.ParseFile(tf)
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("seed %d, edit %d: the trees differ (%d and %d declarations)\n%s", seed, i, len(got.Decls), len(want.Decls), firstDeclDiff(fset, got, want))
+			}
+			if !reflect.DeepEqual(gotDs.Sorted(), wantDs.Sorted()) {
+				t.Fatalf("seed %d, edit %d: the diagnostics differ", seed, i)
+			}
+			before := map[ast.Decl]bool{}
+			for _, d := range last.Decls {
+				before[d] = true
+			}
+			for _, d := range got.Decls {
+				if before[d] {
+					reused++
+				}
+			}
+			last = got
+		}
+	}
+	if reused == 0 {
+		t.Fatal("no rule was taken from the cache")
+	}
+}
+
+// randomEdit makes one edit of the kinds a user makes: a snippet typed
+// at a random place, a range deleted, a line of the file pasted
+// elsewhere, two lines swapped.
+func randomEdit(rng *rand.Rand, text string, lines, snippets []string) string {
+	at := func() int { return rng.IntN(len(text) + 1) }
+	switch rng.IntN(4) {
+	case 0:
+		i := at()
+		return text[:i] + snippets[rng.IntN(len(snippets))] + text[i:]
+	case 1:
+		i := at()
+		j := min(len(text), i+rng.IntN(40))
+		return text[:i] + text[j:]
+	case 2:
+		i := strings.LastIndexByte(text[:at()], '\n') + 1
+		return text[:i] + lines[rng.IntN(len(lines))] + text[i:]
+	default:
+		ls := strings.SplitAfter(text, "\n")
+		i, j := rng.IntN(len(ls)), rng.IntN(len(ls))
+		ls[i], ls[j] = ls[j], ls[i]
+		return strings.Join(ls, "")
+	}
+}
+
+// firstDeclDiff describes the first declaration where two trees differ.
+func firstDeclDiff(fset *token.FileSet, a, b *ast.File) string {
+	for i := range min(len(a.Decls), len(b.Decls)) {
+		if !reflect.DeepEqual(a.Decls[i], b.Decls[i]) {
+			return "at " + fset.Position(b.Decls[i].Pos()).String() + ": " + describe(b.Decls[i])
+		}
+	}
+	return "in their number"
+}

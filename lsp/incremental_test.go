@@ -1,0 +1,163 @@
+package lsp
+
+import (
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"go.lsp.dev/protocol"
+
+	"github.com/stagecraft/stagecraft/internal/compile"
+	"github.com/stagecraft/stagecraft/lang/diag"
+)
+
+// TestEditsSameAsFullCheck types into the example workspace at random,
+// many edits over several files, and after each compares the diagnostics
+// the server last published for every file with those of a full check of
+// the same texts (compile.Check, as `stagecraft check` runs it): what the
+// server keeps between edits (the parses of unchanged files and rules,
+// the checker's results per file) must never show.
+func TestEditsSameAsFullCheck(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("../examples")); err != nil {
+		t.Fatal(err)
+	}
+	names, err := filepath.Glob(filepath.Join(dir, "*.rules"))
+	if err != nil || len(names) < 3 {
+		t.Fatalf("the examples: %v, %v", names, err)
+	}
+	sort.Strings(names)
+	texts := map[string]string{}
+	var lines []string
+	for _, n := range names {
+		b, err := os.ReadFile(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts[n] = string(b)
+		lines = append(lines, strings.SplitAfter(string(b), "\n")...)
+	}
+	original := map[string]string{}
+	for n, s := range texts {
+		original[n] = s
+	}
+
+	s, err := NewServer(Options{StdlibDir: filepath.Join(dir, "stdlib")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	published := map[string]string{} // by path, the JSON of the last diagnostics sent
+	s.OnNotify(func(method string, params any) error {
+		if p, ok := params.(*protocol.PublishDiagnosticsParams); ok && method == "textDocument/publishDiagnostics" {
+			path, err := pathOf(p.URI)
+			if err != nil {
+				return err
+			}
+			b, err := json.Marshal(p.Diagnostics)
+			if err != nil {
+				return err
+			}
+			published[path] = string(b)
+		}
+		return nil
+	})
+	call := func(method string, params any) {
+		t.Helper()
+		raw, err := json.Marshal(params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Handle(context.Background(), method, raw); err != nil {
+			t.Fatalf("%s: %v", method, err)
+		}
+	}
+	call("initialize", map[string]any{})
+	version := int32(1)
+	for _, n := range names {
+		call("textDocument/didOpen", protocol.DidOpenTextDocumentParams{TextDocument: protocol.TextDocumentItem{URI: uriOf(n), Version: version, Text: texts[n]}})
+	}
+	snippets := []string{"x", " ", "\n", "\"", "{", "}", ":", "then ", "on stage Nowe: send sms text \"a\"\n",
+		"lab: ", "# note\n", "  ", "deal.amount > 5", "after 3d ", "'", "é", "(", "let v = 1", "{v}", "\n\n",
+		// names one file's rule sets and another's uses, by mistake (E115)
+		"\nbind: on stage Nowe: let shared = 1\n", "\non stage Nowe: send sms text \"{shared}\"\n"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	rounds := 300
+	if testing.Short() {
+		rounds = 40
+	}
+	for i := 0; i < rounds; i++ {
+		n := names[rng.IntN(len(names))]
+		if i%60 == 59 {
+			texts[n] = original[n]
+		} else {
+			texts[n] = editText(rng, texts[n], lines, snippets)
+		}
+		version++
+		call("textDocument/didChange", map[string]any{"textDocument": map[string]any{"uri": uriOf(n), "version": version},
+			"contentChanges": []map[string]any{{"text": texts[n]}}})
+		want := fullCheck(t, names, texts)
+		for _, p := range names {
+			if published[p] != want[p] {
+				t.Fatalf("edit %d (of %s): the diagnostics of %s differ from a full check's\nserver: %s\nfull:   %s", i, filepath.Base(n), filepath.Base(p), published[p], want[p])
+			}
+		}
+	}
+}
+
+// fullCheck is, by path, the JSON of the diagnostics that a check of the
+// texts from scratch gives, rendered as the server renders them.
+func fullCheck(t *testing.T, names []string, texts map[string]string) map[string]string {
+	t.Helper()
+	var srcs []compile.Source
+	for _, n := range names {
+		srcs = append(srcs, compile.Source{Name: n, Src: []byte(texts[n])})
+	}
+	c, err := compile.Check(srcs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &workspace{fset: c.Fset, diags: map[string][]diag.Diagnostic{}}
+	for _, d := range c.Diags.Sorted() {
+		if f := c.Fset.File(d.Pos); f != nil {
+			w.diags[f.Name()] = append(w.diags[f.Name()], d)
+		}
+	}
+	out := map[string]string{}
+	for _, n := range names {
+		b, err := json.Marshal(w.lspDiagnostics(n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[n] = string(b)
+	}
+	return out
+}
+
+// editText makes one edit of the kinds a user makes: a snippet typed at
+// a random place, a range deleted, a line of the workspace pasted
+// elsewhere, two lines swapped.
+func editText(rng *rand.Rand, text string, lines, snippets []string) string {
+	at := func() int { return rng.IntN(len(text) + 1) }
+	switch rng.IntN(4) {
+	case 0:
+		i := at()
+		return text[:i] + snippets[rng.IntN(len(snippets))] + text[i:]
+	case 1:
+		i := at()
+		j := min(len(text), i+rng.IntN(40))
+		return text[:i] + text[j:]
+	case 2:
+		i := strings.LastIndexByte(text[:at()], '\n') + 1
+		return text[:i] + lines[rng.IntN(len(lines))] + text[i:]
+	default:
+		ls := strings.SplitAfter(text, "\n")
+		i, j := rng.IntN(len(ls)), rng.IntN(len(ls))
+		ls[i], ls[j] = ls[j], ls[i]
+		return strings.Join(ls, "")
+	}
+}
