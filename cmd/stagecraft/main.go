@@ -8,7 +8,8 @@
 //	stagecraft demo
 //	stagecraft serve [--data DIR] [--addr HOST:PORT]
 //	stagecraft keys create --data DIR --tenant NAME
-//	stagecraft tenant export|import --data DIR --tenant NAME
+//	stagecraft tenant export|import|unmatched|parked --data DIR --tenant NAME
+//	stagecraft module check|pack [--manifest FILE] MODULE.wasm
 //	stagecraft lsp
 //	stagecraft version
 //
@@ -36,6 +37,11 @@ commands:
   keys create --data DIR --tenant NAME make an API key for a tenant; prints it last
   tenant export|import --data DIR --tenant NAME
                                        a tenant's log and delivery state, to back up or move it
+  tenant unmatched|parked --data DIR --tenant NAME
+                                       inbound webhooks no item took; timers parked for damage
+  module check MODULE.wasm             load a custom action's module as the host does
+  module pack --manifest FILE MODULE.wasm
+                                       put a manifest into a module, then check it
   lsp                                  a language server on stdin and stdout, for editors
   version                              print the version
 
@@ -68,6 +74,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdKeys(args[1:], stdout, stderr)
 	case "tenant":
 		return cmdTenant(args[1:], stdout, stderr)
+	case "module":
+		return cmdModule(args[1:], stdout, stderr)
 	case "lsp":
 		return cmdLSP(args[1:], os.Stdin, stdout, stderr)
 	case "version":

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/stagecraft/stagecraft/compiler/ir"
+	"github.com/stagecraft/stagecraft/internal/compile"
 	"github.com/stagecraft/stagecraft/runtime/action"
 	"github.com/stagecraft/stagecraft/runtime/wasm"
 	"github.com/stagecraft/stagecraft/stdlib"
@@ -15,23 +16,54 @@ import (
 // runtimeFor is the standard library's runtime for p, with a WebAssembly
 // host that runs its custom actions when it has any (spec/wasm.md),
 // reading their modules from fsys (nil: the operating system's files, by
-// the paths the checker resolved). Compiled modules are cached on disk in
-// the user's cache folder, so a Go module compiles once, not at every
-// command. The returned function releases the host.
+// the paths the checker resolved). The returned function releases the
+// host.
 func runtimeFor(p *ir.Program, fsys fs.FS) (action.Library, func(), error) {
 	lib := stdlib.Runtime()
 	if len(p.Modules) == 0 {
 		return lib, func() {}, nil
 	}
-	opts := wasm.Options{}
-	if dir, err := os.UserCacheDir(); err == nil {
-		opts.CacheDir = filepath.Join(dir, "stagecraft", "wasm")
-	}
-	ctx := context.Background()
-	host, err := wasm.New(ctx, opts) // an unusable cache folder: compiled in memory (host.CacheErr)
+	host, err := newHost()
 	if err != nil {
 		return lib, nil, err
 	}
 	lib.Custom = wasm.NewRunner(host, fsys)
-	return lib, func() { host.Close(ctx) }, nil
+	return lib, func() { host.Close(context.Background()) }, nil
+}
+
+// newHost is a WebAssembly host whose compiled modules are cached on disk
+// in the user's cache folder, so a Go module compiles once, not at every
+// command (an unusable cache folder: compiled in memory, host.CacheErr).
+func newHost() (*wasm.Host, error) {
+	opts := wasm.Options{}
+	if dir, err := os.UserCacheDir(); err == nil {
+		opts.CacheDir = filepath.Join(dir, "stagecraft", "wasm")
+	}
+	return wasm.New(context.Background(), opts)
+}
+
+// loadModules has the host load each module the checked workspace's
+// custom actions name, from the operating system's files, and reports a
+// module it refuses at the declarations naming it (compile.LoadModules),
+// as a deploy does. A workspace without modules makes no host.
+func loadModules(ch *compile.Checked) error {
+	var host *wasm.Host
+	defer func() {
+		if host != nil {
+			host.Close(context.Background())
+		}
+	}()
+	return compile.LoadModules(ch, func(path string) (error, error) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err, nil
+		}
+		if host == nil {
+			if host, err = newHost(); err != nil {
+				return nil, err
+			}
+		}
+		_, refused := host.Load(context.Background(), b)
+		return refused, nil
+	})
 }

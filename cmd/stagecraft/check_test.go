@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stagecraft/stagecraft/runtime/wasm"
+)
+
+// Modules written byte by byte, so that the CLI's tests need no toolchain.
+var (
+	wasmHeader = []byte("\x00asm\x01\x00\x00\x00")
+	// An import of env.now, () -> (), which the host does not grant.
+	forbiddenImport = [][]byte{
+		{0x01, 0x04, 0x01, 0x60, 0x00, 0x00},
+		{0x02, 0x0b, 0x01, 0x03, 'e', 'n', 'v', 0x03, 'n', 'o', 'w', 0x00, 0x00},
+	}
+	// A module the host takes: memory, stagecraft_alloc (i32) -> i32 and
+	// action_a (i32 i32) -> i64 exported (spec/wasm.md, A module).
+	abiModule = [][]byte{
+		{0x01, 0x0c, 0x02, 0x60, 0x01, 0x7f, 0x01, 0x7f, 0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7e},
+		{0x03, 0x03, 0x02, 0x00, 0x01},
+		{0x05, 0x03, 0x01, 0x00, 0x01},
+		append([]byte{0x07, 0x28, 0x03, 0x06}, "memory\x02\x00\x10stagecraft_alloc\x00\x00\x08action_a\x00\x01"...),
+		{0x0a, 0x0c, 0x02, 0x05, 0x00, 0x41, 0x80, 0x08, 0x0b, 0x04, 0x00, 0x42, 0x00, 0x0b},
+	}
+)
+
+const testManifest = `{"abi": 1, "name": "m", "version": "1.0.0", "actions": [{"name": "a", "inputs": [], "outputs": [{"name": "n", "type": "number"}]}]}`
+
+func module(sections [][]byte) []byte {
+	return bytes.Join(append([][]byte{wasmHeader}, sections...), nil)
+}
+
+func packed(t *testing.T, sections [][]byte) []byte {
+	t.Helper()
+	m, err := wasm.Embed(module(sections), []byte(testManifest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func writeFile(t *testing.T, name string, b []byte) {
+	t.Helper()
+	if err := os.WriteFile(name, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCheckLoadsModules: check refuses a module whose manifest is valid
+// but which the WebAssembly host refuses (here, an import not granted), as
+// a deploy does, at the declaration that names it; the same workspace with
+// a module the host takes checks clean.
+func TestCheckLoadsModules(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "ws.rules"), []byte("pipeline deal P {\n    stage A\n}\naction a \"m.wasm\"\non stage A: run a\n"))
+	writeFile(t, filepath.Join(dir, "m.wasm"), packed(t, forbiddenImport))
+
+	var out, errs strings.Builder
+	if code := run([]string{"check", dir}, &out, &errs); code != 1 {
+		t.Fatalf("check of a module importing env.now: exit %d, want 1\n%s%s", code, out.String(), errs.String())
+	}
+	want := `ws.rules:4:10: error[E306]: module ` + filepath.Join(dir, "m.wasm") + ` is refused by the WebAssembly host: forbidden import func "env"."now"`
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("check said:\n%s\nwant a line with:\n%s", out.String(), want)
+	}
+
+	writeFile(t, filepath.Join(dir, "m.wasm"), packed(t, abiModule))
+	out.Reset()
+	if code := run([]string{"check", dir}, &out, &errs); code != 0 {
+		t.Fatalf("check of a module the host takes: exit %d, want 0\n%s%s", code, out.String(), errs.String())
+	}
+}
+
+// TestModuleCommand: pack puts the manifest in and writes only a module
+// the host takes; check prints the identity and actions, or the host's
+// reason with exit 1.
+func TestModuleCommand(t *testing.T) {
+	dir := t.TempDir()
+	man, plain, out := filepath.Join(dir, "manifest.json"), filepath.Join(dir, "plain.wasm"), filepath.Join(dir, "m.wasm")
+	writeFile(t, man, []byte(testManifest))
+	writeFile(t, plain, module(abiModule))
+	var stdout, stderr strings.Builder
+	cli := func(args ...string) int {
+		stdout.Reset()
+		stderr.Reset()
+		return run(args, &stdout, &stderr)
+	}
+
+	if code := cli("module", "check", plain); code != 1 || !strings.Contains(stderr.String(), `no custom section "stagecraft.manifest"`) {
+		t.Errorf("check of a module without a manifest: exit %d, %s", code, stderr.String())
+	}
+	if code := cli("module", "pack", "--manifest", man, "-o", out, plain); code != 0 {
+		t.Fatalf("pack: exit %d, %s", code, stderr.String())
+	}
+	if code := cli("module", "check", out); code != 0 {
+		t.Fatalf("check of the packed module: exit %d, %s", code, stderr.String())
+	}
+	if want := "m 1.0.0 sha256:"; !strings.HasPrefix(stdout.String(), want) || !strings.Contains(stdout.String(), "action a() -> (n: number)") {
+		t.Errorf("check printed:\n%s", stdout.String())
+	}
+
+	bad, badOut := filepath.Join(dir, "bad.wasm"), filepath.Join(dir, "bad-packed.wasm")
+	writeFile(t, bad, module(forbiddenImport))
+	if code := cli("module", "pack", "--manifest", man, "-o", badOut, bad); code != 1 || !strings.Contains(stderr.String(), `forbidden import func "env"."now"`) {
+		t.Errorf("pack of a module importing env.now: exit %d, %s", code, stderr.String())
+	}
+	if _, err := os.Stat(badOut); err == nil {
+		t.Errorf("pack wrote %s, a module the host refuses", badOut)
+	}
+	if code := cli("module", "pack", plain); code != 2 {
+		t.Errorf("pack without --manifest: exit %d, want 2", code)
+	}
+}
