@@ -1,83 +1,180 @@
 package rpc
 
 import (
+	"bytes"
 	"container/list"
 	"crypto/sha256"
 	"encoding/binary"
+	"hash"
+	"hash/maphash"
+	"io"
 	"sync"
 
 	v1 "github.com/stagecraft/stagecraft/gen/stagecraft/v1"
 )
 
-// checkCache keeps the answers of recent Checks by the hash of their
-// files: checking is a function of the files alone, so an editor or a CI
-// job sending the same rule set again is answered without checking it
-// again, and identical requests in flight together check it once.
+// checkCache keeps the answers of recent Checks by their files: checking
+// is a function of the files alone, so an editor or a CI job sending the
+// same rule set again is answered without checking it again, and
+// identical requests in flight together check it once.
+//
+// A rule set of up to keepMax bytes (an editor's, every keystroke) is
+// found by a seeded 64-bit hash and confirmed by comparing the files
+// themselves, kept with the answer, byte for byte: a hit is always the
+// same rule set, and this costs a fraction of a cryptographic hash of the
+// files on every request. Two rule sets of one hash (chance, the seed
+// being random) only share no entry: the later is checked. A larger rule
+// set (its modules, say) is found by its SHA-256 and not kept, so that
+// the cache holds at most max × keepMax bytes of files.
 type checkCache struct {
+	seed     maphash.Seed
 	mu       sync.Mutex
 	max      int
-	entries  map[[32]byte]*list.Element
+	entries  map[checkKey]*list.Element
 	order    *list.List // front: most recently used
-	inflight map[[32]byte]*checkCall
+	inflight map[checkKey]*checkCall
+}
+
+// keepMax is the largest rule set (files and modules) kept to compare.
+const keepMax = 256 << 10
+
+// checkKey is a rule set's SHA-256 (sum) if it is larger than keepMax,
+// else its seeded hash (hash).
+type checkKey struct {
+	sum  [32]byte
+	hash uint64
+}
+
+// checkInput is what a Check's answer is a function of.
+type checkInput struct {
+	files []*v1.SourceFile
+	mods  []*v1.ModuleFile
 }
 
 type checkEntry struct {
-	key [32]byte
+	key checkKey
+	in  checkInput // nil files and modules for a key by SHA-256
 	res *v1.CheckResponse
 }
 
 type checkCall struct {
+	in   checkInput
 	done chan struct{}
 	res  *v1.CheckResponse
 	err  error
 }
 
 func newCheckCache(max int) *checkCache {
-	return &checkCache{max: max, entries: map[[32]byte]*list.Element{}, order: list.New(), inflight: map[[32]byte]*checkCall{}}
+	return &checkCache{seed: maphash.MakeSeed(), max: max, entries: map[checkKey]*list.Element{}, order: list.New(), inflight: map[checkKey]*checkCall{}}
 }
 
-// filesKey hashes the files and the modules, each path and content with
-// its length, the count of files first: the same rules with other module
-// bytes are another check, and no file can pass for a module.
-func filesKey(files []*v1.SourceFile, mods []*v1.ModuleFile) [32]byte {
-	h := sha256.New()
+// key hashes the files and the modules, each path and content with its
+// length, the count of files first: the same rules with other module
+// bytes are another check, and no file can pass for a module. kept says
+// whether the input is small enough to keep and compare.
+func (c *checkCache) key(in checkInput) (k checkKey, kept bool) {
+	size := 0
+	for _, f := range in.files {
+		size += len(f.GetPath()) + len(f.GetContent())
+	}
+	for _, m := range in.mods {
+		size += len(m.GetPath()) + len(m.GetData())
+	}
+	var mh maphash.Hash
+	var sh hash.Hash
+	var w io.Writer
+	if kept = size <= keepMax; kept {
+		mh.SetSeed(c.seed)
+		w = &mh
+	} else {
+		sh = sha256.New()
+		w = sh
+	}
 	var n [8]byte
-	put := func(b []byte) {
-		binary.BigEndian.PutUint64(n[:], uint64(len(b)))
-		h.Write(n[:])
-		h.Write(b)
+	count := func(l int) {
+		binary.BigEndian.PutUint64(n[:], uint64(l))
+		w.Write(n[:])
 	}
-	binary.BigEndian.PutUint64(n[:], uint64(len(files)))
-	h.Write(n[:])
-	for _, f := range files {
-		put([]byte(f.GetPath()))
-		put([]byte(f.GetContent()))
+	count(len(in.files))
+	for _, f := range in.files {
+		count(len(f.GetPath()))
+		io.WriteString(w, f.GetPath())
+		count(len(f.GetContent()))
+		io.WriteString(w, f.GetContent())
 	}
-	for _, m := range mods {
-		put([]byte(m.GetPath()))
-		put(m.GetData())
+	for _, m := range in.mods {
+		count(len(m.GetPath()))
+		io.WriteString(w, m.GetPath())
+		count(len(m.GetData()))
+		w.Write(m.GetData())
 	}
-	var k [32]byte
-	h.Sum(k[:0])
-	return k
+	if kept {
+		return checkKey{hash: mh.Sum64()}, true
+	}
+	sh.Sum(k.sum[:0])
+	return k, false
+}
+
+// same says whether two inputs are the same files and modules.
+func (a checkInput) same(b checkInput) bool {
+	if len(a.files) != len(b.files) || len(a.mods) != len(b.mods) {
+		return false
+	}
+	for i, f := range a.files {
+		if f.GetPath() != b.files[i].GetPath() || f.GetContent() != b.files[i].GetContent() {
+			return false
+		}
+	}
+	for i, m := range a.mods {
+		if m.GetPath() != b.mods[i].GetPath() || !bytes.Equal(m.GetData(), b.mods[i].GetData()) {
+			return false
+		}
+	}
+	return true
+}
+
+// kept is a copy of the input the cache may keep: the request's messages
+// are the handler's, and a module's bytes could be reused after it
+// returns. Texts are immutable and kept as they are.
+func (a checkInput) kept() checkInput {
+	out := checkInput{files: make([]*v1.SourceFile, len(a.files)), mods: make([]*v1.ModuleFile, len(a.mods))}
+	for i, f := range a.files {
+		out.files[i] = &v1.SourceFile{Path: f.GetPath(), Content: f.GetContent()}
+	}
+	for i, m := range a.mods {
+		out.mods[i] = &v1.ModuleFile{Path: m.GetPath(), Data: bytes.Clone(m.GetData())}
+	}
+	return out
 }
 
 // get answers from the cache or by check, once for concurrent callers of
 // the same files. Answers are shared: callers must not change them.
 func (c *checkCache) get(files []*v1.SourceFile, mods []*v1.ModuleFile, check func() (*v1.CheckResponse, error)) (*v1.CheckResponse, error) {
-	k := filesKey(files, mods)
+	in := checkInput{files, mods}
+	k, keep := c.key(in)
 	c.mu.Lock()
 	if e, ok := c.entries[k]; ok {
-		c.order.MoveToFront(e)
+		ent := e.Value.(*checkEntry)
+		if !keep || ent.in.same(in) {
+			c.order.MoveToFront(e)
+			c.mu.Unlock()
+			return ent.res, nil
+		}
 		c.mu.Unlock()
-		return e.Value.(*checkEntry).res, nil
+		return check() // another rule set of the same hash: checked, not kept
 	}
 	if call, ok := c.inflight[k]; ok {
 		c.mu.Unlock()
+		if keep && !call.in.same(in) {
+			return check()
+		}
 		<-call.done
 		return call.res, call.err
 	}
 	call := &checkCall{done: make(chan struct{})}
+	if keep {
+		call.in = in.kept()
+	}
 	c.inflight[k] = call
 	c.mu.Unlock()
 
@@ -85,7 +182,7 @@ func (c *checkCache) get(files []*v1.SourceFile, mods []*v1.ModuleFile, check fu
 	c.mu.Lock()
 	delete(c.inflight, k)
 	if call.err == nil {
-		c.entries[k] = c.order.PushFront(&checkEntry{key: k, res: call.res})
+		c.entries[k] = c.order.PushFront(&checkEntry{key: k, in: call.in, res: call.res})
 		for c.order.Len() > c.max {
 			old := c.order.Back()
 			c.order.Remove(old)

@@ -32,25 +32,36 @@ const MaxFiles = 1000
 // sources reads a request's files, refusing an empty set, a nameless file
 // or a path given twice.
 func sources(files []*v1.SourceFile) ([]compile.Source, error) {
-	if len(files) == 0 {
-		return nil, invalid("no files: send the rule set's *.rules files, the workspace's schema included")
+	if err := validFiles(files); err != nil {
+		return nil, err
 	}
-	if len(files) > MaxFiles {
-		return nil, invalid("%d files; a rule set has at most %d", len(files), MaxFiles)
-	}
-	seen := map[string]bool{}
 	out := make([]compile.Source, 0, len(files))
-	for i, f := range files {
-		if f.GetPath() == "" {
-			return nil, invalid("file %d has no path: give each file its path, which diagnostics name", i+1)
-		}
-		if seen[f.GetPath()] {
-			return nil, invalid("file %q is given twice", f.GetPath())
-		}
-		seen[f.GetPath()] = true
+	for _, f := range files {
 		out = append(out, compile.Source{Name: f.GetPath(), Src: []byte(f.GetContent())})
 	}
 	return out, nil
+}
+
+// validFiles is sources' refusal, without copying the files: what a Check
+// answered from the cache needs.
+func validFiles(files []*v1.SourceFile) error {
+	if len(files) == 0 {
+		return invalid("no files: send the rule set's *.rules files, the workspace's schema included")
+	}
+	if len(files) > MaxFiles {
+		return invalid("%d files; a rule set has at most %d", len(files), MaxFiles)
+	}
+	seen := make(map[string]bool, len(files))
+	for i, f := range files {
+		if f.GetPath() == "" {
+			return invalid("file %d has no path: give each file its path, which diagnostics name", i+1)
+		}
+		if seen[f.GetPath()] {
+			return invalid("file %q is given twice", f.GetPath())
+		}
+		seen[f.GetPath()] = true
+	}
+	return nil
 }
 
 func diagnostics(fset *token.FileSet, ds []diag.Diagnostic) []*v1.Diagnostic {
@@ -73,8 +84,7 @@ func diagnostics(fset *token.FileSet, ds []diag.Diagnostic) []*v1.Diagnostic {
 
 // Check checks a rule set; its errors are the answer, not a failed call.
 func (s Rules) Check(_ context.Context, req *connect.Request[v1.CheckRequest]) (*connect.Response[v1.CheckResponse], error) {
-	srcs, err := sources(req.Msg.GetFiles())
-	if err != nil {
+	if err := validFiles(req.Msg.GetFiles()); err != nil {
 		return nil, err
 	}
 	conf, err := checkConfig(req.Msg.GetModules())
@@ -82,6 +92,10 @@ func (s Rules) Check(_ context.Context, req *connect.Request[v1.CheckRequest]) (
 		return nil, err
 	}
 	res, err := s.checks().get(req.Msg.GetFiles(), req.Msg.GetModules(), func() (*v1.CheckResponse, error) {
+		srcs, err := sources(req.Msg.GetFiles())
+		if err != nil {
+			return nil, err
+		}
 		ch, err := compile.CheckWith(srcs, conf)
 		if err != nil {
 			return nil, connect.NewError(connect.CodeInternal, err)
