@@ -2,13 +2,11 @@ package check
 
 import (
 	"reflect"
-	"slices"
 
 	"github.com/stagecraft/stagecraft/compiler/types"
 	"github.com/stagecraft/stagecraft/lang/ast"
 	"github.com/stagecraft/stagecraft/lang/diag"
 	"github.com/stagecraft/stagecraft/lang/token"
-	"github.com/stagecraft/stagecraft/runtime/value/ops"
 )
 
 // Incremental checking, for an editor that re-checks a workspace after
@@ -76,34 +74,27 @@ type Incremental struct {
 	// memory (identTable.reset).
 	idents *identTable
 	undo   []undoTake // holds' scratch
-	// sizes is, by file name, how large the file's side tables were when
-	// it was last checked: an edit changes them little, and tables made
-	// to measure neither grow while the file is checked nor waste room.
-	sizes map[string]tableSizes
+	// byName is the results of the last check by file name: when a file
+	// is checked again (edited, or what it learned from others changed),
+	// its new side tables reuse the memory of its old ones, which an edit
+	// changes little and nothing reads after the check that replaces them.
+	byName map[string]*fileResult
 }
 
-type tableSizes struct{ types, defs, uses, overloads int }
-
-// newFileInfo makes the side tables for checking f's rules, of the sizes
-// f's last check filled, or as newInfo guesses them from its size.
+// newFileInfo makes the side tables for checking f's rules: the emptied
+// tables of f's last check, or new ones sized from f's size.
 func (in *Incremental) newFileInfo(f *ast.File) *Info {
-	if in.sizes == nil {
-		in.sizes = map[string]tableSizes{}
-	}
-	n, ok := in.sizes[f.Name]
-	if !ok {
+	old := in.byName[f.Name]
+	if old == nil || old.info == nil {
 		return newInfo(in.decls.schema, f.Size)
 	}
-	// No room to spare: a map's tables are rounded up to a power of two,
-	// so a little more can double it, while a map that grows after all
-	// splits one table only.
-	return &Info{
-		Schema:    in.decls.schema,
-		Types:     make(map[ast.Expr]*types.Type, n.types),
-		Defs:      make(map[ast.Node]types.Object, n.defs),
-		Uses:      make(map[ast.Node]types.Object, n.uses),
-		Overloads: make(map[ast.Expr]*ops.Overload, n.overloads),
-	}
+	info := &Info{Schema: in.decls.schema, Types: old.info.Types, Defs: old.info.Defs, Uses: old.info.Uses, Overloads: old.info.Overloads}
+	old.info = nil // its tables are info's now
+	clear(info.Types)
+	clear(info.Defs)
+	clear(info.Uses)
+	clear(info.Overloads)
+	return info
 }
 
 // NewIncremental returns an Incremental that checks with conf and u.
@@ -186,12 +177,9 @@ func (in *Incremental) check(fset *token.FileSet, files []*ast.File) (*Info, *di
 			next[r.file] = r
 		}
 		in.files, in.results = next, results
-		if len(in.sizes) > 2*len(files)+8 { // files renamed or removed
-			for name := range in.sizes {
-				if !slices.ContainsFunc(files, func(f *ast.File) bool { return f.Name == name }) {
-					delete(in.sizes, name)
-				}
-			}
+		in.byName = make(map[string]*fileResult, len(results))
+		for _, r := range results {
+			in.byName[r.file.Name] = r
 		}
 		// A new Info each time, without side tables: those stay in parts
 		// (Tables), since merging a file's into maps of the whole
@@ -302,9 +290,6 @@ func (in *Incremental) checkFile(f *ast.File, bound map[*types.StageDef]map[stri
 		}
 	}
 	r.info = c.info
-	if in.keep {
-		in.sizes[f.Name] = tableSizes{len(c.info.Types), len(c.info.Defs), len(c.info.Uses), len(c.info.Overloads)}
-	}
 	r.rules, r.triggers, r.tests = c.info.Rules[nr:], c.info.Triggers[nt:], c.info.Tests[ns:]
 	r.vars, r.imports, r.exports, r.siteLookups, r.misused = c.vars, c.imports, c.exports, c.siteLookups, c.misused
 	return r
@@ -357,8 +342,8 @@ func sameDiag(a, b *diag.Diagnostic) bool {
 // together hold what a full Check's Info.Types, Defs, Uses and Overloads
 // hold: the declarations' (fields, pipelines, resources of every file)
 // first, then those of each file's rules, triggers and tests, in the order
-// of the files. A part is not changed by later checks: a file's is
-// replaced when the file is checked again.
+// of the files. A file's part is valid until the file is checked again,
+// which empties and reuses its tables: do not keep a part across checks.
 func (in *Incremental) Tables() []*Info {
 	if in.info == nil {
 		return nil
