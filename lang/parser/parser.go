@@ -138,14 +138,14 @@ func parseFile(f *token.File, cache *Cache) (*ast.File, *diag.List) {
 		}
 		toks = append(toks, t)
 	}
-	p := &parser{file: f, base: f.Base(), diags: &ds}
 	chunks := split(toks)
+	p := &parser{file: f, base: f.Base(), diags: &ds, decls: make([]ast.Decl, 0, len(chunks))}
 	if cache == nil {
 		for _, chunk := range chunks {
 			p.parseChunk(chunk)
 		}
 	} else {
-		next := make(map[string][]cachedRule, len(chunks))
+		next := cache.start(len(chunks))
 		for i, chunk := range chunks {
 			// A chunk's text runs to the next one's (or to the end), so
 			// that two chunks of the same text are the same tokens.
@@ -161,16 +161,16 @@ func parseFile(f *token.File, cache *Cache) (*ast.File, *diag.List) {
 			at := p.pos(from)
 			if r := cache.take(key, at); r != nil {
 				p.decls = append(p.decls, r)
-				next[key] = append(next[key], cachedRule{r, at})
+				next.keep(key, cachedRule{r, at})
 				continue
 			}
 			n, nd := ds.Len()+ds.Dropped(), len(p.decls)
 			p.parseChunk(chunk)
 			if r, ok := p.decls[len(p.decls)-1].(*ast.RuleDecl); ok && len(p.decls) == nd+1 && ds.Len()+ds.Dropped() == n && shiftRule(r, 0) {
-				next[key] = append(next[key], cachedRule{r, at})
+				next.keep(key, cachedRule{r, at})
 			}
 		}
-		cache.rules = next
+		cache.finish(next)
 	}
 	file.Decls = p.decls
 	return file, &ds

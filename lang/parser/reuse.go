@@ -23,7 +23,9 @@ import (
 // of the same file to take those whose text did not change. The zero
 // Cache is empty. It is not safe for concurrent use.
 type Cache struct {
-	rules map[string][]cachedRule // by the declaration's text
+	rules map[string]cachedRule   // by the declaration's text
+	more  map[string][]cachedRule // the second and further rules of a text
+	spare map[string]cachedRule   // an empty map, for the next parse's rules
 }
 
 type cachedRule struct {
@@ -40,18 +42,48 @@ func (c *Cache) ParseFile(f *token.File) (*ast.File, *diag.List) {
 	return parseFile(f, c)
 }
 
+// start begins a parse: the rules it keeps go into next.
+func (c *Cache) start(size int) (next *Cache) {
+	next = &Cache{rules: c.spare}
+	if next.rules == nil {
+		next.rules = make(map[string]cachedRule, size)
+	}
+	return next
+}
+
+// finish ends a parse that kept its rules in next: they are the ones the
+// next parse may take.
+func (c *Cache) finish(next *Cache) {
+	clear(c.rules) // what was not taken: no longer any parse's
+	c.rules, c.more, c.spare = next.rules, next.more, c.rules
+}
+
+// keep records a rule of this parse.
+func (c *Cache) keep(text string, r cachedRule) {
+	if _, dup := c.rules[text]; !dup {
+		c.rules[text] = r
+		return
+	}
+	if c.more == nil {
+		c.more = map[string][]cachedRule{}
+	}
+	c.more[text] = append(c.more[text], r)
+}
+
 // take returns a rule of the last parse written as text, moved to start
-// at at, or nil.
+// at at, or nil. Each rule is taken once: the same text twice is two
+// rules.
 func (c *Cache) take(text string, at token.Pos) *ast.RuleDecl {
-	if c.rules == nil {
+	var k cachedRule
+	if more := c.more[text]; len(more) > 0 {
+		k = more[len(more)-1]
+		c.more[text] = more[:len(more)-1]
+	} else if r, ok := c.rules[text]; ok {
+		k = r
+		delete(c.rules, text)
+	} else {
 		return nil
 	}
-	kept := c.rules[text]
-	if len(kept) == 0 {
-		return nil
-	}
-	k := kept[len(kept)-1]
-	c.rules[text] = kept[:len(kept)-1] // the same text twice is two rules
 	shiftRule(k.decl, at-k.at)
 	return k.decl
 }
