@@ -108,7 +108,9 @@ func parseFile(f *token.File, cache *Cache) (*ast.File, *diag.List) {
 	if reuse {
 		buf = tokenBuf.toks
 	}
-	if cap(buf) < len(f.Source())/4 {
+	if buf == nil {
+		// One token per 4 bytes at most, as rules are written; appending
+		// grows it where they are denser, and the grown one is kept.
 		buf = make([]lexer.Token, 0, len(f.Source())/4)
 	}
 	all, lexErrs, text := scanInto(buf, f.Name(), f.Source())
