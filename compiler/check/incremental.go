@@ -273,6 +273,7 @@ func (in *Incremental) checkFile(f *ast.File, bound map[*types.StageDef]map[stri
 	if in.keep {
 		c.info = in.newFileInfo(f)
 		c.info.Custom = d.custom
+		r.claims = make([]claim, 0, len(f.Decls)) // one a rule or trigger, as a rule is labelled or not
 		c.claims = &r.claims
 	}
 	nr, nt, ns := len(c.info.Rules), len(c.info.Triggers), len(c.info.Tests)
