@@ -30,9 +30,9 @@ func BenchmarkEdit(b *testing.B) {
 		change(i)
 		times = append(times, time.Since(start))
 	}
-	// The process's CPU time per edit (GC and background rebuilds
-	// included) says what an edit costs when other processes share the
-	// cores and make the wall-clock times noisy.
+	// The process's CPU time per edit (GC included) says what an edit
+	// costs when other processes share the cores and make the wall-clock
+	// times noisy.
 	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 	b.StopTimer()
 	reportPercentiles(b, times)

@@ -19,10 +19,10 @@ import (
 //
 // All its files share one FileSet, and each keeps its parse until its text
 // changes: an edit adds the new text to the FileSet as a new file, parses
-// only it, and checks the workspace from the kept trees. The texts that
-// edits replaced stay in the FileSet (positions are offsets into it) until
-// they outweigh the live ones; then the FileSet is rebuilt, in the
-// background (compact.go).
+// the rules whose text changed (the others are moved from the last
+// parse), and checks the workspace from the kept trees. The replaced text
+// leaves the FileSet after that check, when no tree or result refers to
+// its positions any more.
 type workspace struct {
 	root  string // the workspace's folder; for a lone file, the file
 	lone  bool
@@ -42,7 +42,9 @@ type workspace struct {
 	dropped int                          // past diag.MaxDiagnostics
 	names   map[*token.File]fileNames    // by file, built on first use (names.go)
 
-	rebuild *rebuild // a FileSet being rebuilt in the background, if one is
+	// retired are the files of fset whose sources were replaced or
+	// removed since the last check: they leave fset after the next.
+	retired []*token.File
 }
 
 // source is one file of a workspace.
@@ -171,9 +173,11 @@ func newSource(fset *token.FileSet, path string, l loaded, cache *parser.Cache) 
 }
 
 func (w *workspace) put(src *source) {
-	if _, in := w.files[src.path]; !in {
+	if old, in := w.files[src.path]; !in {
 		w.paths = append(w.paths, src.path)
 		sort.Strings(w.paths)
+	} else {
+		w.retired = append(w.retired, old.tf)
 	}
 	w.files[src.path] = src
 	w.info = nil
@@ -181,9 +185,11 @@ func (w *workspace) put(src *source) {
 
 // remove drops a file that was deleted.
 func (w *workspace) remove(path string) {
-	if _, in := w.files[path]; !in {
+	old, in := w.files[path]
+	if !in {
 		return
 	}
+	w.retired = append(w.retired, old.tf)
 	delete(w.files, path)
 	i := sort.SearchStrings(w.paths, path)
 	w.paths = append(w.paths[:i], w.paths[i+1:]...)
@@ -198,7 +204,6 @@ func (w *workspace) check(u *check.Universe) bool {
 	if w.info != nil {
 		return false
 	}
-	w.compact(u)
 	var all diag.List
 	files := make([]*ast.File, 0, len(w.paths))
 	for _, p := range w.paths {
@@ -222,6 +227,12 @@ func (w *workspace) check(u *check.Universe) bool {
 			w.diags[f.Name()] = append(w.diags[f.Name()], d)
 		}
 	}
+	// The check replaced every tree and result that held a position in
+	// the texts that edits replaced: they can go.
+	for _, tf := range w.retired {
+		w.fset.RemoveFile(tf)
+	}
+	w.retired = nil
 	return true
 }
 

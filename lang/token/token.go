@@ -8,6 +8,7 @@ package token
 
 import (
 	"bytes"
+	"slices"
 	"sort"
 	"strconv"
 	"unicode/utf8"
@@ -165,6 +166,18 @@ func (s *FileSet) File(p Pos) *File {
 
 // Files returns the files in the order they were added.
 func (s *FileSet) Files() []*File { return s.files }
+
+// RemoveFile takes f out of the set: positions in it resolve to no file
+// any more, and the set no longer holds its text. Its positions are not
+// given to another file. A language server adds a file's new text after
+// each edit and removes the replaced one once nothing refers to its
+// positions, so that the set holds the live texts only.
+func (s *FileSet) RemoveFile(f *File) {
+	i := sort.Search(len(s.files), func(i int) bool { return s.files[i].base >= f.base })
+	if i < len(s.files) && s.files[i] == f {
+		s.files = slices.Delete(s.files, i, i+1)
+	}
+}
 
 // Position resolves p for display; the zero Position if p is not in the set.
 func (s *FileSet) Position(p Pos) Position {
