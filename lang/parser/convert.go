@@ -411,6 +411,14 @@ func (c converter) str(lp lexer.Position, raw string) *ast.BasicLit {
 // selector, {contact.name}, {contact.phone[mobile]}, or a function of one,
 // {pln(deal.amount)}, which formats a value for a message.
 func (c converter) placeholder(at token.Pos, src string) ast.Expr {
+	if x := plainPath(at, src); x != nil {
+		return x
+	}
+	return c.scannedPlaceholder(at, src)
+}
+
+// scannedPlaceholder is placeholder for any text: scanned into tokens.
+func (c converter) scannedPlaceholder(at token.Pos, src string) ast.Expr {
 	toks, errs := scan("", []byte(src))
 	bad := func() ast.Expr {
 		c.p.diags.Errorf(at-1, at+token.Pos(len(src))+1, diag.EBadTemplate,
@@ -452,4 +460,47 @@ func (c converter) placeholder(at token.Pos, src string) ast.Expr {
 		return bad()
 	}
 	return x
+}
+
+// plainPath reads a placeholder that is a path of ASCII names, contact.name,
+// the usual kind, without scanning it: the tree is the one placeholder
+// builds from the tokens. Anything else (a first name that is a keyword,
+// spaces, a call, a type selector, other letters) returns nil.
+func plainPath(at token.Pos, src string) ast.Expr {
+	var x ast.Expr
+	for start := 0; start <= len(src); {
+		end := strings.IndexByte(src[start:], '.')
+		if end < 0 {
+			end = len(src)
+		} else {
+			end += start
+		}
+		name := src[start:end]
+		if !asciiName(name) || x == nil && Keywords[name] {
+			return nil
+		}
+		id := &ast.Ident{NamePos: at + token.Pos(start), Name: name}
+		if x == nil {
+			x = id
+		} else {
+			x = &ast.SelectorExpr{X: x, Sel: id}
+		}
+		start = end + 1
+	}
+	return x
+}
+
+// asciiName reports whether s is a name of ASCII letters, digits and _,
+// not starting with a digit: what the scanner reads as one name.
+func asciiName(s string) bool {
+	if s == "" || '0' <= s[0] && s[0] <= '9' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if !(ch == '_' || 'a' <= ch && ch <= 'z' || 'A' <= ch && ch <= 'Z' || '0' <= ch && ch <= '9') {
+			return false
+		}
+	}
+	return true
 }

@@ -205,6 +205,7 @@ type piece []lexer.Token
 // written at column 1 that continue the declaration.
 func split(toks []lexer.Token) [][]piece {
 	var chunks [][]piece
+	var slab []piece // the chunks' pieces, allocated together
 	start := 0
 	flush := func(end int) {
 		if end == start {
@@ -215,7 +216,12 @@ func split(toks []lexer.Token) [][]piece {
 			// A label on a line of its own names the rule or trigger below it.
 			chunks[n-1] = append(chunks[n-1], pc)
 		} else if len(chunks) == 0 || startsDecl(pc) {
-			chunks = append(chunks, []piece{pc})
+			if len(slab) == cap(slab) {
+				slab = make([]piece, 0, max(64, len(toks)/32))
+			}
+			slab = append(slab, pc)
+			// Capacity one: a piece appended to the chunk gets its own array.
+			chunks = append(chunks, slab[len(slab)-1:len(slab):len(slab)])
 		} else {
 			last := &chunks[len(chunks)-1]
 			*last = append(*last, pc)
