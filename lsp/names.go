@@ -1,6 +1,8 @@
 package lsp
 
 import (
+	"cmp"
+	"slices"
 	"sort"
 
 	"github.com/stagecraft/stagecraft/compiler/check"
@@ -57,6 +59,9 @@ func (w *workspace) namesIn(src *source) []nameRef {
 	}
 	lo, hi := token.Pos(src.tf.Base()), token.Pos(src.tf.Base()+src.tf.Size())
 	var refs []nameRef
+	if own != nil {
+		refs = make([]nameRef, 0, len(own.Defs)+len(own.Uses))
+	}
 	add := func(m map[ast.Node]types.Object, def bool) {
 		for n, obj := range m {
 			if p := n.Pos(); lo <= p && p <= hi {
@@ -70,7 +75,7 @@ func (w *workspace) namesIn(src *source) []nameRef {
 			add(part.Uses, false)
 		}
 	}
-	sort.Slice(refs, func(i, j int) bool { return refs[i].node.Pos() < refs[j].node.Pos() })
+	slices.SortFunc(refs, func(a, b nameRef) int { return cmp.Compare(a.node.Pos(), b.node.Pos()) })
 	if w.names == nil {
 		w.names = map[*token.File]fileNames{}
 	}
