@@ -19,11 +19,13 @@ import (
 // field. It is registered under both names a JSON request may carry.
 type strictJSON struct{ name string }
 
-// jsonCodecs replace connect's JSON codecs on every handler.
-func jsonCodecs() []connect.HandlerOption {
+// codecs replace connect's codecs on every handler: the JSON ones with
+// strictJSON, the binary one with reusingProto.
+func codecs() []connect.HandlerOption {
 	return []connect.HandlerOption{
 		connect.WithCodec(strictJSON{"json"}),
 		connect.WithCodec(strictJSON{"json; charset=utf-8"}),
+		connect.WithCodec(newReusingProto()),
 	}
 }
 

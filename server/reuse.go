@@ -1,0 +1,120 @@
+package server
+
+import (
+	"bytes"
+	"fmt"
+	"hash/maphash"
+	"sync"
+
+	"google.golang.org/protobuf/proto"
+)
+
+// reusingProto is connect-go's protobuf binary codec, except that a large
+// request whose bytes are those of a recent one is not decoded again: its
+// message is merged from the one decoded then. An editor sends the same
+// rule set, tens of kilobytes, on every keystroke that does not change it
+// (BenchmarkCheck), and decoding it (copying each file into a new string,
+// checking that it is UTF-8) was an eighth of a Check's CPU; the merge
+// shares those strings, which are immutable, and validated once.
+//
+// A message is found by a seeded hash of its type and bytes, and its
+// bytes are compared before use: what the handler gets is exactly what
+// decoding the request gives. Decoded messages are kept private and never
+// handed out; at most reuseKeep of them, of reuseMin to reuseMax bytes.
+type reusingProto struct {
+	seed maphash.Seed
+	mu   sync.Mutex
+	byID map[uint64]*decoded
+	ring [reuseKeep]uint64 // the kept IDs, oldest replaced first
+	next int
+}
+
+type decoded struct {
+	name string // the message's full name
+	raw  []byte
+	msg  proto.Message
+}
+
+const (
+	reuseKeep = 32
+	reuseMin  = 4 << 10 // smaller messages decode faster than they hash and merge
+	reuseMax  = 256 << 10
+)
+
+func newReusingProto() *reusingProto {
+	return &reusingProto{seed: maphash.MakeSeed(), byID: map[uint64]*decoded{}}
+}
+
+func (*reusingProto) Name() string   { return "proto" }
+func (*reusingProto) IsBinary() bool { return true }
+
+func (*reusingProto) Marshal(m any) ([]byte, error) {
+	pm, ok := m.(proto.Message)
+	if !ok {
+		return nil, fmt.Errorf("%T is not a protobuf message", m)
+	}
+	return proto.Marshal(pm)
+}
+
+func (*reusingProto) MarshalAppend(dst []byte, m any) ([]byte, error) {
+	pm, ok := m.(proto.Message)
+	if !ok {
+		return nil, fmt.Errorf("%T is not a protobuf message", m)
+	}
+	return proto.MarshalOptions{}.MarshalAppend(dst, pm)
+}
+
+func (*reusingProto) MarshalStable(m any) ([]byte, error) {
+	pm, ok := m.(proto.Message)
+	if !ok {
+		return nil, fmt.Errorf("%T is not a protobuf message", m)
+	}
+	return proto.MarshalOptions{Deterministic: true}.Marshal(pm)
+}
+
+func (c *reusingProto) Unmarshal(data []byte, m any) error {
+	pm, ok := m.(proto.Message)
+	if !ok {
+		return fmt.Errorf("%T is not a protobuf message", m)
+	}
+	if len(data) < reuseMin || len(data) > reuseMax {
+		return unmarshalProto(data, pm)
+	}
+	name := string(pm.ProtoReflect().Descriptor().FullName())
+	var h maphash.Hash
+	h.SetSeed(c.seed)
+	h.WriteString(name)
+	h.WriteByte(0)
+	h.Write(data)
+	id := h.Sum64()
+	c.mu.Lock()
+	d := c.byID[id]
+	c.mu.Unlock()
+	if d != nil && d.name == name && bytes.Equal(d.raw, data) {
+		proto.Merge(pm, d.msg) // pm is the handler's new, empty message
+		return nil
+	}
+	// Decoded into a message of its own, kept, and merged into the
+	// handler's, which the handler may change.
+	own := pm.ProtoReflect().New().Interface()
+	if err := unmarshalProto(data, own); err != nil {
+		return err
+	}
+	proto.Merge(pm, own)
+	c.mu.Lock()
+	if _, ok := c.byID[id]; !ok {
+		delete(c.byID, c.ring[c.next])
+		c.ring[c.next] = id
+		c.next = (c.next + 1) % reuseKeep
+	}
+	c.byID[id] = &decoded{name: name, raw: bytes.Clone(data), msg: own}
+	c.mu.Unlock()
+	return nil
+}
+
+func unmarshalProto(data []byte, pm proto.Message) error {
+	if err := proto.Unmarshal(data, pm); err != nil {
+		return fmt.Errorf("unmarshal into %T: %w", pm, err)
+	}
+	return nil
+}
