@@ -8,9 +8,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/metrics"
 	"sort"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -22,12 +24,19 @@ import (
 	"github.com/stagecraft/stagecraft/server/auth"
 )
 
-// The server's benchmarks run it in this process, over loopback HTTP/2,
-// every input a synced commit:
+// The server's benchmarks run it in this process over loopback, every
+// input a synced commit, each once per protocol a client may speak:
 //
-//	go test ./server -run '^$' -bench . -benchtime 2000x
+//	flock /tmp/stagecraft-bench.lock go test ./server -run '^$' -bench . -benchtime 4000x
 //
-// They report latency quantiles and throughput as metrics of their own.
+// h2 is HTTP/2 without TLS (gRPC's transport; a Connect client given an
+// HTTP/2 transport), a few connections carrying many streams; http1 is
+// HTTP/1.1, what connect-go with a default http.Client, curl and browsers
+// use for unary calls: a connection per request in flight. They report
+// latency quantiles, throughput and the CPU the process (client and
+// server, on the same cores) spent per call, cpu-us/call: the figure to
+// compare on a machine shared with other work, where wall-clock figures
+// move with the others' load.
 
 // serve starts a server on a free port over a new data folder and returns
 // its URL and an API key of tenant acme.
@@ -60,12 +69,38 @@ func serve(b *testing.B) (string, string) {
 	return "", ""
 }
 
-// conn is a client connection of its own (HTTP/2 without TLS).
-func conn() *http.Client {
-	var p http.Protocols
-	p.SetUnencryptedHTTP2(true)
-	return &http.Client{Transport: &http.Transport{Protocols: &p}}
+// protocol is how the benchmark's clients reach the server.
+type protocol struct {
+	name string
+	// conns makes the clients' connections for n requests in flight: the
+	// calls are spread over them round robin.
+	conns func(n int) []*http.Client
 }
+
+var protocols = []protocol{
+	{"h2", func(n int) []*http.Client { return h2Conns(max(1, n/25)) }},
+	{"http1", func(n int) []*http.Client {
+		// One pool with a connection per request in flight.
+		var p http.Protocols
+		p.SetHTTP1(true)
+		hc := &http.Client{Transport: &http.Transport{Protocols: &p, MaxIdleConnsPerHost: n, MaxConnsPerHost: n}}
+		return []*http.Client{hc}
+	}},
+}
+
+// h2Conns are n HTTP/2 connections without TLS, a client each.
+func h2Conns(n int) []*http.Client {
+	out := make([]*http.Client, n)
+	for i := range out {
+		var p http.Protocols
+		p.SetUnencryptedHTTP2(true)
+		out[i] = &http.Client{Transport: &http.Transport{Protocols: &p}}
+	}
+	return out
+}
+
+// conn is a client connection of its own (HTTP/2 without TLS).
+func conn() *http.Client { return h2Conns(1)[0] }
 
 func bearer(key string) connect.ClientOption {
 	return connect.WithInterceptors(connect.UnaryInterceptorFunc(func(next connect.UnaryFunc) connect.UnaryFunc {
@@ -101,22 +136,28 @@ func quantiles(b *testing.B, lat []time.Duration) {
 	b.ReportMetric(q(0.99), "p99-ms")
 }
 
-// clients are n connections' clients of a service, used round robin.
-func clients[T any](n int, mk func(*http.Client) T) []T {
-	out := make([]T, n)
-	for i := range out {
-		out[i] = mk(conn())
+// clients are a service's clients over the connections, used round robin.
+func clients[T any](hcs []*http.Client, mk func(*http.Client) T) []T {
+	out := make([]T, len(hcs))
+	for i, hc := range hcs {
+		out[i] = mk(hc)
 	}
 	return out
 }
 
 // BenchmarkCheck: RulesService.Check of the examples with 200 requests in
-// flight over 8 connections, the same files each time (answered from the
-// cache after the first), as an editor's keystrokes that do not change
-// the rule set are.
+// flight (h2: over 8 connections; http1: 200), the same files each time
+// (answered from the cache after the first), as an editor's keystrokes
+// that do not change the rule set are.
 func BenchmarkCheck(b *testing.B) {
+	for _, p := range protocols {
+		b.Run(p.name, func(b *testing.B) { benchCheck(b, p) })
+	}
+}
+
+func benchCheck(b *testing.B, p protocol) {
 	url, key := serve(b)
-	cs := clients(8, func(hc *http.Client) stagecraftv1connect.RulesServiceClient {
+	cs := clients(p.conns(200), func(hc *http.Client) stagecraftv1connect.RulesServiceClient {
 		return stagecraftv1connect.NewRulesServiceClient(hc, url, bearer(key))
 	})
 	wasm, err := os.ReadFile("../examples/actions/wat/rabat.wasm")
@@ -139,9 +180,16 @@ func BenchmarkCheck(b *testing.B) {
 	})
 }
 
-// BenchmarkIngest: EventService.Ingest from 64 clients, a connection each,
-// each event a synced commit acknowledged only once durable.
+// BenchmarkIngest: EventService.Ingest from 64 clients, a connection each
+// (h2: 64 connections of one stream each; http1: 64 connections), each
+// event a synced commit acknowledged only once durable.
 func BenchmarkIngest(b *testing.B) {
+	for _, p := range protocols {
+		b.Run(p.name, func(b *testing.B) { benchIngest(b, p) })
+	}
+}
+
+func benchIngest(b *testing.B, p protocol) {
 	url, key := serve(b)
 	rules := stagecraftv1connect.NewRulesServiceClient(conn(), url, bearer(key))
 	crm := stagecraftv1connect.NewCrmServiceClient(conn(), url, bearer(key))
@@ -160,25 +208,32 @@ move to stage B when email opened
 	if err != nil {
 		b.Fatal(err)
 	}
-	cs := clients(64, func(hc *http.Client) stagecraftv1connect.EventServiceClient {
+	var hcs []*http.Client
+	if p.name == "h2" {
+		hcs = h2Conns(64)
+	} else {
+		hcs = p.conns(64)
+	}
+	cs := clients(hcs, func(hc *http.Client) stagecraftv1connect.EventServiceClient {
 		return stagecraftv1connect.NewEventServiceClient(hc, url, bearer(key))
 	})
 	run := time.Now().UnixNano()
 	runConcurrent(b, 64, func(i int) error {
-		_, err := cs[i%64].Ingest(ctx, connect.NewRequest(&v1.IngestRequest{EventId: fmt.Sprintf("%d-%d", run, i),
+		_, err := cs[i%len(cs)].Ingest(ctx, connect.NewRequest(&v1.IngestRequest{EventId: fmt.Sprintf("%d-%d", run, i),
 			Item: it.Msg.Item.Id, Event: "email opened"}))
 		return err
 	})
 }
 
 // runConcurrent makes b.N calls, n at a time, and reports their latency
-// quantiles and rate.
+// quantiles, rate, and the process's CPU time per call.
 func runConcurrent(b *testing.B, n int, call func(i int) error) {
 	lat := make([]time.Duration, b.N)
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	var failed atomic.Pointer[error]
 	b.ResetTimer()
+	cpu0, gc0 := cpuTime(), gcTime()
 	begin := time.Now()
 	for range n {
 		wg.Add(1)
@@ -200,10 +255,33 @@ func runConcurrent(b *testing.B, n int, call func(i int) error) {
 	}
 	wg.Wait()
 	took := time.Since(begin)
+	cpu, gc := cpuTime()-cpu0, gcTime()-gc0
 	b.StopTimer()
 	if err := failed.Load(); err != nil {
 		b.Fatal(*err)
 	}
 	quantiles(b, lat)
 	b.ReportMetric(float64(b.N)/took.Seconds(), "calls/s")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-us/call")
+	b.ReportMetric(float64(gc.Microseconds())/float64(b.N), "gc-cpu-us/call")
+}
+
+// gcTime is the CPU time the garbage collector has used, as the runtime
+// estimates it.
+func gcTime() time.Duration {
+	s := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindFloat64 {
+		return 0
+	}
+	return time.Duration(s[0].Value.Float64() * float64(time.Second))
+}
+
+// cpuTime is the CPU time the process has used, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
