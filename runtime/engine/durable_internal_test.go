@@ -59,3 +59,59 @@ on stage A: send notification to deal.responsible text "new"
 		t.Errorf("%d messages read once it is synced, want %d", n, 2*synced)
 	}
 }
+
+// The inputs one fsync made durable share a mark: whoever marks writes
+// the latest durable number, which covers the others, and a mark never
+// goes back.
+func TestMarkCoversDurable(t *testing.T) {
+	p, err := compile.Program([]compile.Source{{Name: "w.rules", Src: []byte("pipeline deal S {\n    stage A\n}\n")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.OpenMem()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	e, err := New(st, p, stdlib.Runtime())
+	if err != nil {
+		t.Fatal(err)
+	}
+	marked := func() int64 {
+		t.Helper()
+		n, err := st.Marked()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return int64(n)
+	}
+	if got, want := marked(), e.Seq(); got != want {
+		t.Fatalf("marked %d after a deploy, want %d", got, want)
+	}
+	var seqs []int64
+	var batches []*store.Batch
+	for range 3 { // committed together, synced together
+		b, tx, err := e.run(context.Background(), Input{Time: 1e9, Kind: "create", Entity: "deal"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		batches, seqs = append(batches, b), append(seqs, tx.in.Seq)
+	}
+	for _, b := range batches {
+		if err := b.Wait(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The last one's wait returned first and made its number durable;
+	// the first one marks.
+	e.durable.Store(seqs[2])
+	e.mark(seqs[0])
+	if got := marked(); got != seqs[2] {
+		t.Errorf("marked %d, want the latest durable input %d", got, seqs[2])
+	}
+	e.mark(seqs[1])
+	e.mark(seqs[2])
+	if got := marked(); got != seqs[2] || e.durable.Load() != seqs[2] {
+		t.Errorf("marked %d, durable %d after the others; want %d", got, e.durable.Load(), seqs[2])
+	}
+}
