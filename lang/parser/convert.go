@@ -363,6 +363,16 @@ func (c converter) lit(lp lexer.Position, kind ast.LitKind, raw string) *ast.Bas
 // expressions positioned inside the string.
 func (c converter) str(lp lexer.Position, raw string) *ast.BasicLit {
 	lit := &ast.BasicLit{ValuePos: c.pos(lp), Kind: ast.String, Raw: raw}
+	if body := raw[1 : len(raw)-1]; strings.IndexByte(body, '\\') < 0 {
+		c.plainStr(lit, body)
+	} else {
+		c.escapedStr(lit, body)
+	}
+	return lit
+}
+
+// escapedStr is str for any string: escapes resolved as they come.
+func (c converter) escapedStr(lit *ast.BasicLit, body string) {
 	var text, value strings.Builder
 	flush := func() {
 		if text.Len() > 0 {
@@ -370,7 +380,6 @@ func (c converter) str(lp lexer.Position, raw string) *ast.BasicLit {
 			text.Reset()
 		}
 	}
-	body := raw[1 : len(raw)-1]
 	for i := 0; i < len(body); i++ {
 		switch ch := body[i]; ch {
 		case '\\':
@@ -404,7 +413,33 @@ func (c converter) str(lp lexer.Position, raw string) *ast.BasicLit {
 	}
 	flush()
 	lit.Value = value.String()
-	return lit
+}
+
+// plainStr is str for a string without escapes, the usual kind: its
+// value is its body, and its text parts are pieces of it, not copies.
+func (c converter) plainStr(lit *ast.BasicLit, body string) {
+	lit.Value = body
+	text := 0 // where the text part being read starts
+	for i := 0; i < len(body); i++ {
+		if body[i] != '{' {
+			continue
+		}
+		j := strings.IndexByte(body[i:], '}')
+		at := lit.ValuePos + 1 + token.Pos(i)
+		if j < 0 {
+			c.p.diags.Errorf(at, at+1, diag.EBadTemplate, "placeholder { is not closed: write \\{ for a literal brace")
+			continue // the brace is text
+		}
+		if text < i {
+			lit.Parts = append(lit.Parts, ast.TemplatePart{Text: body[text:i]})
+		}
+		lit.Parts = append(lit.Parts, ast.TemplatePart{Expr: c.placeholder(at+1, body[i+1:i+j])})
+		i += j
+		text = i + 1
+	}
+	if text < len(body) {
+		lit.Parts = append(lit.Parts, ast.TemplatePart{Text: body[text:]})
+	}
 }
 
 // placeholder parses the inside of {...}: a path with an optional type
