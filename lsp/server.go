@@ -8,8 +8,9 @@
 // A file belongs to the workspace that package internal/workspace finds
 // for it (the nearest folder holding workspace.rules); the whole workspace
 // is checked on every change, files not open in the editor included. Each
-// file's parse is kept until its text changes, so that an edit parses one
-// file and re-checks the workspace.
+// file's parse is kept until its text changes, and each rule's until its
+// own text changes, so that an edit parses the rules it changed and
+// re-checks the files it can affect (spec/lsp.md, Speed).
 //
 // Messages are handled one at a time, in the order they arrive: a change
 // is checked and its diagnostics are published before the next request
