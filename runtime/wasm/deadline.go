@@ -4,14 +4,19 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/tetratelabs/wazero/api"
 )
 
 // callContext is the context a call runs under: the caller's, with the
-// call's time limit and its callState. An instance keeps one from call to
+// call's time limit and its callState; and the call's watchdog, which
+// sets the instance's stop global (instrument.go) when Done is closed. An instance keeps one from call to
 // call and arms it again: a context.WithTimeout and a WithValue per call
 // cost six allocations and a new runtime timer, about a tenth of a small
-// module's whole call. wazero (WithCloseOnContextDone) closes the module
-// when Done is closed, as with any context.
+// module's whole call. An instrumented module stops itself at its next loop
+// iteration or function call once the global is set; a module that could
+// not be instrumented runs under WithCloseOnContextDone, and wazero closes
+// it when Done is closed, as with any context.
 //
 // Done is closed at most once: by the timer (DeadlineExceeded) or when the
 // caller's context is done (its error). A callContext that was closed, or
@@ -23,11 +28,12 @@ type callContext struct {
 	deadline time.Time
 	state    *callState
 	timer    *time.Timer
-	stop     func() bool // unregisters the callback on the caller's context
+	unwatch  func() bool // unregisters the callback on the caller's context
 	done     chan struct{}
 
-	mu  sync.Mutex
-	err error
+	mu   sync.Mutex
+	err  error
+	stop api.MutableGlobal // the instance's stop global while a call runs; nil otherwise
 }
 
 func newCallContext() *callContext {
@@ -37,27 +43,54 @@ func newCallContext() *callContext {
 	return c
 }
 
-// arm starts a call of at most limit under parent.
-func (c *callContext) arm(parent context.Context, limit time.Duration, st *callState) {
+// arm starts a call of at most limit under parent, on an instance whose
+// stop global is stop (nil: not instrumented). The global is cleared
+// here: no other call's watchdog can reach it any more (finish).
+func (c *callContext) arm(parent context.Context, limit time.Duration, st *callState, stop api.MutableGlobal) {
 	c.parent, c.state = parent, st
+	if stop != nil {
+		stop.Set(0)
+	}
+	c.mu.Lock()
+	c.stop = stop
+	c.mu.Unlock()
 	c.deadline = time.Now().Add(limit)
 	if d, ok := parent.Deadline(); ok && d.Before(c.deadline) {
 		c.deadline = d
 	}
 	c.timer.Reset(limit)
 	if parent.Done() != nil {
-		c.stop = context.AfterFunc(parent, func() { c.cancel(parent.Err()) })
+		c.unwatch = context.AfterFunc(parent, func() { c.cancel(parent.Err()) })
+	}
+}
+
+// watch sets the stop global that cancel sets: for an instance whose
+// global exists only once it is instantiated, under a context armed
+// before.
+func (c *callContext) watch(stop api.MutableGlobal) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stop = stop
+	if c.err != nil {
+		stop.Set(1)
 	}
 }
 
 // finish ends a call; false when the context cannot serve another one.
+// A timer or a caller's callback that was already running when it was
+// stopped finds the stop global gone: it never stops the instance's next
+// call.
 func (c *callContext) finish() bool {
 	ok := c.timer.Stop()
-	if c.stop != nil && !c.stop() {
+	if c.unwatch != nil && !c.unwatch() {
 		ok = false
 	}
-	c.parent, c.state, c.stop = nil, nil, nil
-	return ok && c.Err() == nil
+	c.mu.Lock()
+	c.stop = nil
+	ok = ok && c.err == nil
+	c.mu.Unlock()
+	c.parent, c.state, c.unwatch = nil, nil, nil
+	return ok
 }
 
 func (c *callContext) cancel(err error) {
@@ -66,6 +99,9 @@ func (c *callContext) cancel(err error) {
 	if c.err == nil {
 		c.err = err
 		close(c.done)
+		if c.stop != nil {
+			c.stop.Set(1)
+		}
 	}
 }
 

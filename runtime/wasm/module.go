@@ -74,6 +74,11 @@ func (o Options) withDefaults() Options {
 // Host loads modules and keeps them compiled: in memory by content hash,
 // and on disk in wazero's compilation cache when Options.CacheDir is set.
 // It is safe for concurrent use.
+//
+// It has two wazero runtimes: rt runs modules instrumented to stop
+// themselves (instrument.go), compiled without wazero's exit checks; the
+// other, made when a module first needs it, runs a module the rewrite
+// cannot read, under WithCloseOnContextDone.
 type Host struct {
 	opts     Options
 	replay   Options // opts with the replay's time limits (limits)
@@ -84,6 +89,13 @@ type Host struct {
 	mu      sync.Mutex
 	modules map[string]*Module
 
+	closing    sync.Mutex // the wazero-deadline runtime, made at its first use
+	closeRT    wazero.Runtime
+	closeCache wazero.CompilationCache
+	closeErr   error
+
+	noInstrument bool // tests: every module takes wazero's deadline
+
 	cacheErr error // why Options.CacheDir could not be used; compiled code is then kept in memory
 }
 
@@ -93,21 +105,41 @@ type Host struct {
 // caller says so where its operator reads.
 func (h *Host) CacheErr() error { return h.cacheErr }
 
-// New starts a host (compiler mode, calls stopped when their context is
-// done).
+// Cache folders under Options.CacheDir, one per runtime: wazero's cache
+// key leaves out WithCloseOnContextDone, so code compiled without its exit
+// checks (ours, instrumented, or another program's sharing the folder)
+// must never be found by the runtime that relies on them.
+const (
+	cacheInstrumented = "stop-global"
+	cacheCloseOnDone  = "close-on-context-done"
+)
+
+// New starts a host (compiler mode, calls stopped at their deadline).
 func New(ctx context.Context, opts Options) (*Host, error) {
 	opts = opts.withDefaults()
 	if opts.MemoryPages > 65536 {
 		return nil, fmt.Errorf("wasm: MemoryPages %d: at most 65536 (4 GiB)", opts.MemoryPages)
 	}
+	rt, cache, cacheErr := newRuntime(ctx, opts, cacheInstrumented, false)
+	defs, err := instantiateHost(ctx, rt)
+	if err != nil {
+		rt.Close(ctx)
+		cache.Close(ctx)
+		return nil, fmt.Errorf("wasm: host modules: %w", err)
+	}
+	replay := opts
+	replay.CallTimeout, replay.InitTimeout = opts.ReplayTimeout, max(opts.InitTimeout, opts.ReplayTimeout)
+	return &Host{opts: opts, replay: replay, rt: rt, cache: cache, hostDefs: defs, modules: map[string]*Module{}, cacheErr: cacheErr}, nil
+}
+
+// newRuntime is a compiler runtime with its cache, in the folder sub of
+// Options.CacheDir (or in memory, with the reason when the folder cannot
+// be used).
+func newRuntime(ctx context.Context, opts Options, sub string, closeOnDone bool) (wazero.Runtime, wazero.CompilationCache, error) {
 	var cache wazero.CompilationCache
 	var cacheErr error
 	if opts.CacheDir != "" {
-		// wazero's cache key leaves out WithCloseOnContextDone: code compiled
-		// without the time-limit checks, by another program sharing the
-		// folder, would run here with no time limit. A folder of our own,
-		// named for the setting, keeps only code compiled with them.
-		c, err := wazero.NewCompilationCacheWithDir(filepath.Join(opts.CacheDir, "close-on-context-done"))
+		c, err := wazero.NewCompilationCacheWithDir(filepath.Join(opts.CacheDir, sub))
 		if err != nil {
 			cacheErr = fmt.Errorf("wasm: compilation cache in %s: %w", opts.CacheDir, err)
 		}
@@ -116,16 +148,25 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 	if cache == nil {
 		cache = wazero.NewCompilationCache()
 	}
-	cfg := wazero.NewRuntimeConfigCompiler().WithCloseOnContextDone(true).WithCompilationCache(cache)
-	rt := wazero.NewRuntimeWithConfig(ctx, cfg)
-	defs, err := instantiateHost(ctx, rt)
-	if err != nil {
-		rt.Close(ctx)
-		return nil, fmt.Errorf("wasm: host modules: %w", err)
+	cfg := wazero.NewRuntimeConfigCompiler().WithCloseOnContextDone(closeOnDone).WithCompilationCache(cache)
+	return wazero.NewRuntimeWithConfig(ctx, cfg), cache, cacheErr
+}
+
+// closeOnDoneRuntime is the runtime of modules the rewrite cannot read.
+func (h *Host) closeOnDoneRuntime(ctx context.Context) (wazero.Runtime, error) {
+	h.closing.Lock()
+	defer h.closing.Unlock()
+	if h.closeRT == nil && h.closeErr == nil {
+		rt, cache, _ := newRuntime(ctx, h.opts, cacheCloseOnDone, true)
+		if _, err := instantiateHost(ctx, rt); err != nil {
+			rt.Close(ctx)
+			cache.Close(ctx)
+			h.closeErr = fmt.Errorf("wasm: host modules: %w", err)
+		} else {
+			h.closeRT, h.closeCache = rt, cache
+		}
 	}
-	replay := opts
-	replay.CallTimeout, replay.InitTimeout = opts.ReplayTimeout, max(opts.InitTimeout, opts.ReplayTimeout)
-	return &Host{opts: opts, replay: replay, rt: rt, cache: cache, hostDefs: defs, modules: map[string]*Module{}, cacheErr: cacheErr}, nil
+	return h.closeRT, h.closeErr
 }
 
 // limits are the limits of a call made under ctx: a replay's time limits
@@ -140,11 +181,13 @@ func (h *Host) limits(ctx context.Context) *Options {
 // Close releases every module and the compilation cache (the files of a
 // disk cache stay).
 func (h *Host) Close(ctx context.Context) error {
-	err := h.rt.Close(ctx)
-	if cerr := h.cache.Close(ctx); err == nil {
-		err = cerr
+	errs := []error{h.rt.Close(ctx), h.cache.Close(ctx)}
+	h.closing.Lock()
+	if h.closeRT != nil {
+		errs = append(errs, h.closeRT.Close(ctx), h.closeCache.Close(ctx))
 	}
-	return err
+	h.closing.Unlock()
+	return errors.Join(errs...)
 }
 
 // Options returns the host's limits, defaults filled in.
@@ -156,7 +199,9 @@ type Module struct {
 	hash     string
 	man      *manifest.Manifest
 	compiled wazero.CompiledModule
-	start    []string // "_initialize" for a reactor
+	rt       wazero.Runtime // the runtime it was compiled by
+	stops    bool           // instrumented: it stops itself (instrument.go)
+	start    []string       // what initialisation calls: the start section's function when instrumented, "_initialize" for a reactor
 	scan     scanResult
 	pool     pool
 }
@@ -199,23 +244,50 @@ func (h *Host) load(ctx context.Context, wasm []byte, hash string) (*Module, err
 			sc, bin = scanResult{why: err.Error()}, wasm
 		}
 	}
-	compiled, err := h.rt.CompileModule(ctx, bin)
-	if err != nil {
-		return nil, &ModuleError{Reason: firstLine(err.Error())}
+	m := &Module{host: h, hash: hash, man: man, scan: sc}
+	if err := m.compile(ctx, bin); err != nil {
+		return nil, err
 	}
-	m := &Module{host: h, hash: hash, man: man, compiled: compiled, scan: sc}
 	if err := m.check(wasm); err != nil {
-		compiled.Close(ctx)
+		m.compiled.Close(ctx)
 		return nil, err
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if old := h.modules[hash]; old != nil {
-		compiled.Close(ctx)
+		m.compiled.Close(ctx)
 		return old, nil
 	}
 	h.modules[hash] = m
 	return m, nil
+}
+
+// compile compiles bin instrumented to stop itself, or, when the rewrite
+// cannot read it or wazero refuses what it made, as it is under wazero's
+// deadline (whose errors are then the module's own).
+func (m *Module) compile(ctx context.Context, bin []byte) error {
+	h := m.host
+	if !h.noInstrument {
+		if ibin, start, err := instrument(bin); err == nil {
+			if c, err := h.rt.CompileModule(ctx, ibin); err == nil {
+				m.compiled, m.rt, m.stops = c, h.rt, true
+				if start {
+					m.start = []string{startExport}
+				}
+				return nil
+			}
+		}
+	}
+	rt, err := h.closeOnDoneRuntime(ctx)
+	if err != nil {
+		return err
+	}
+	c, err := rt.CompileModule(ctx, bin)
+	if err != nil {
+		return &ModuleError{Reason: firstLine(err.Error())}
+	}
+	m.compiled, m.rt = c, rt
+	return nil
 }
 
 // check holds a compiled module to the ABI: granted imports only; an
@@ -259,7 +331,7 @@ func (m *Module) check(wasm []byte) error {
 		if err := want("_initialize", nil, nil); err != nil {
 			return err
 		}
-		m.start = []string{"_initialize"}
+		m.start = append(m.start, "_initialize")
 	} else if _, ok := fns["_start"]; ok {
 		return &ModuleError{Reason: "a command module (it exports _start): build a reactor, which exports _initialize (for Go: -buildmode=c-shared)"}
 	}
@@ -339,6 +411,7 @@ type instance struct {
 	actions map[string]api.Function
 	in      inputBuffer         // set by reserveInput or restore
 	globals []api.MutableGlobal // the exported mutable globals, for restore
+	stop    api.MutableGlobal   // its stop global, set to end a call; nil when not instrumented
 	cctx    *callContext        // the context of its calls, armed for each
 }
 
@@ -351,7 +424,7 @@ func (inst *instance) run(ctx context.Context, st *callState, a *manifest.Action
 		inst.cctx = newCallContext()
 	}
 	cctx := inst.cctx
-	cctx.arm(ctx, opts.CallTimeout, st)
+	cctx.arm(ctx, opts.CallTimeout, st, inst.stop)
 	defer func() {
 		if !cctx.finish() {
 			inst.cctx = nil

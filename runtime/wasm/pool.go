@@ -177,11 +177,12 @@ func (inst *instance) restore(s *snapshot, globals []uint32) error {
 // Options.InitTimeout: it is part of making the instance ready.
 func (inst *instance) reserveInput(ctx context.Context, opts *Options) error {
 	st := &callState{maxLog: opts.MaxLog}
-	ictx, cancel := context.WithTimeout(ctx, opts.InitTimeout)
-	defer cancel()
-	st.ctx = ictx
+	cctx := newCallContext()
+	cctx.arm(ctx, opts.InitTimeout, st, inst.stop)
+	defer cctx.finish()
+	st.ctx = cctx
 	inst.box.state = st // the clock and random stream go on from _initialize
-	r, err := inst.alloc.Call(context.WithValue(ictx, stateKey{}, st), inputReserve)
+	r, err := inst.alloc.Call(cctx, inputReserve)
 	inst.box.state = nil
 	if err != nil {
 		return err
@@ -196,22 +197,46 @@ func (inst *instance) reserveInput(ctx context.Context, opts *Options) error {
 }
 
 // instantiate makes a new instance, running the start functions given,
-// within Options.InitTimeout.
+// within Options.InitTimeout. An instrumented module is instantiated
+// without running anything (its start section is an export): the start
+// functions are called once its stop global can be reached.
 func (m *Module) instantiate(ctx context.Context, start []string) (*instance, error) {
 	opts := m.host.limits(ctx)
 	inst := &instance{mem: &linearMemory{limit: uint64(opts.MemoryPages) << 16}, box: &sandbox{}}
 	st := &callState{maxLog: opts.MaxLog}
-	ictx, cancel := context.WithTimeout(ctx, opts.InitTimeout)
-	defer cancel()
-	st.ctx = ictx
+	cctx := newCallContext()
+	cctx.arm(ctx, opts.InitTimeout, st, nil)
+	defer cctx.finish()
+	st.ctx = cctx
 	inst.box.start(st)
-	ictx = context.WithValue(experimental.WithMemoryAllocator(ictx, inst.mem), stateKey{}, st)
-	mod, err := m.host.rt.InstantiateModule(ictx, m.compiled, inst.box.config(start))
-	if err != nil {
+	fail := func(err error) (*instance, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, m.classify("_initialize", err, ictx, st, inst.mem, opts.InitTimeout)
+		return nil, m.classify("_initialize", err, cctx, st, inst.mem, opts.InitTimeout)
+	}
+	wazeroStart := start
+	if m.stops {
+		wazeroStart = nil
+	}
+	mod, err := m.rt.InstantiateModule(experimental.WithMemoryAllocator(cctx, inst.mem), m.compiled, inst.box.config(wazeroStart))
+	if err != nil {
+		return fail(err)
+	}
+	if m.stops {
+		stop, ok := mod.ExportedGlobal(stopExport).(api.MutableGlobal)
+		if !ok {
+			mod.Close(context.Background())
+			return nil, &ModuleError{Reason: "the host's stop global is missing"}
+		}
+		inst.stop = stop
+		cctx.watch(stop)
+		for _, name := range start {
+			if _, err := mod.ExportedFunction(name).Call(cctx); err != nil {
+				mod.Close(context.Background())
+				return fail(err)
+			}
+		}
 	}
 	inst.box.initialised()
 	inst.mod = mod

@@ -29,9 +29,10 @@ type scanResult struct {
 var errStop = errors.New("not resettable")
 
 type reader struct {
-	b   []byte
-	err error
-	why string
+	b       []byte
+	err     error
+	why     string
+	mutates string // the first instruction read that changes a table or a segment
 }
 
 func (r *reader) byte() byte {
@@ -64,6 +65,14 @@ func (r *reader) leb() uint32 {
 	}
 	r.fail("bad number")
 	return 0
+}
+
+// mutate records an instruction that changes a table or a segment: the
+// decoding goes on (instrument needs every instruction), scan reports it.
+func (r *reader) mutate(what string) {
+	if r.mutates == "" {
+		r.mutates = what
+	}
 }
 
 func (r *reader) skip(n int) {
@@ -106,7 +115,8 @@ func (r *reader) instr() (end bool) {
 			r.leb()
 		}
 	case op == 0x26:
-		r.fail("table.set")
+		r.leb()
+		r.mutate("table.set")
 	case op >= 0x28 && op <= 0x3E:
 		r.memarg()
 	case op == 0x41, op == 0x42:
@@ -127,8 +137,15 @@ func (r *reader) instr() (end bool) {
 			}
 		case sub == 11:
 			r.leb()
+		case sub == 9, sub == 13, sub == 15, sub == 17: // data.drop, elem.drop, table.grow, table.fill
+			r.leb()
+			r.mutate(fmt.Sprintf("0xfc %d (a table or segment changing instruction)", sub))
+		case sub == 12, sub == 14: // table.init, table.copy
+			r.leb()
+			r.leb()
+			r.mutate(fmt.Sprintf("0xfc %d (a table or segment changing instruction)", sub))
 		default:
-			r.fail(fmt.Sprintf("0xfc %d (a table or segment changing instruction)", sub))
+			r.fail(fmt.Sprintf("0xfc %d", sub))
 		}
 	case op == 0xFD:
 		switch sub := r.leb(); {
@@ -194,6 +211,8 @@ func scan(wasm []byte) scanResult {
 				}
 				if body.err != nil {
 					r.fail(body.why)
+				} else if body.mutates != "" {
+					r.fail(body.mutates)
 				}
 			}
 		}

@@ -1,0 +1,176 @@
+package wasm
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stagecraft/stagecraft/runtime/value"
+)
+
+// Every module of the tests and the examples is instrumented (none falls
+// back to wazero's deadline), and still does what it did.
+func TestModulesAreInstrumented(t *testing.T) {
+	h := newHost(t, Options{})
+	files, err := filepath.Glob("testdata/*.wat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".wat")
+		m, err := h.Load(context.Background(), wat(t, name))
+		if err != nil {
+			continue // the modules the host refuses at load
+		}
+		if want := name != "ownstop"; m.stops != want {
+			t.Errorf("%s: instrumented %v, want %v", name, m.stops, want)
+		}
+	}
+	for _, dir := range []string{"wat", "assemblyscript", "go"} {
+		if m := load(t, h, example(t, dir)); !m.stops {
+			t.Errorf("example %s: not instrumented", dir)
+		}
+	}
+}
+
+// A recursion without a loop runs until the deadline too: the test at
+// every function's start stops it.
+func TestRecursionStopsAtDeadline(t *testing.T) {
+	m := load(t, newHost(t, Options{CallTimeout: 20 * time.Millisecond}), wat(t, "recurse"))
+	var le *LimitError
+	if _, err := m.Call(context.Background(), "run", nil); !errors.As(err, &le) || le.Limit != LimitTime {
+		t.Fatalf("err = %v, want a time limit", err)
+	}
+}
+
+// A module that loops for long does not hold up the Go runtime's
+// collections (which wait for every goroutine to stop, and compiled code
+// cannot be stopped): with no visit to Go now and then, this test hangs,
+// the collection waiting for the loop and the loop for its deadline's
+// timer, which cannot run while the world stops.
+func TestCollectionsDuringALongCall(t *testing.T) {
+	m := load(t, newHost(t, Options{CallTimeout: 300 * time.Millisecond}), wat(t, "loop"))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 20; i++ {
+			runtime.GC()
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	var le *LimitError
+	if _, err := m.Call(context.Background(), "run", nil); !errors.As(err, &le) || le.Limit != LimitTime {
+		t.Fatalf("err = %v, want a time limit", err)
+	}
+	<-done
+}
+
+// A start section and an _initialize that never return are stopped by the
+// initialisation's limit, the first as the second (the start section is
+// called by the host, no longer run by wazero's instantiation).
+func TestInitialisationStopsAtDeadline(t *testing.T) {
+	for _, name := range []string{"startloop", "initloop"} {
+		m := load(t, newHost(t, Options{InitTimeout: 20 * time.Millisecond}), wat(t, name))
+		var le *LimitError
+		if _, err := m.Call(context.Background(), "run", nil); !errors.As(err, &le) || le.Limit != LimitTime {
+			t.Errorf("%s: err = %v, want a time limit", name, err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		m = load(t, newHost(t, Options{InitTimeout: time.Minute}), wat(t, name))
+		if _, err := m.Call(ctx, "run", nil); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%s under a caller's 20 ms: err = %v, want the caller's context error", name, err)
+		}
+		cancel()
+	}
+}
+
+// The start section runs once, before _initialize, and its effects are in
+// the snapshot: every call, on a new instance or a reset one, sees them.
+func TestStartSection(t *testing.T) {
+	m := load(t, newHost(t, Options{}), wat(t, "start"))
+	if !m.scan.resettable || len(m.start) != 2 {
+		t.Fatalf("resettable %v (%s), start functions %v", m.scan.resettable, m.scan.why, m.start)
+	}
+	for i := 0; i < 3; i++ {
+		out, err := m.Call(context.Background(), "run", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := out["n"]; !value.Equal(got, value.NumberOf(5)) {
+			t.Fatalf("call %d: n = %v, want 5 (start, then _initialize, then this call alone)", i+1, got)
+		}
+	}
+}
+
+// Loops with parameters and results, left to outer labels, work as
+// written once instrumented.
+func TestInstrumentedLoops(t *testing.T) {
+	m := load(t, newHost(t, Options{}), wat(t, "loops"))
+	out, err := m.Call(context.Background(), "sum", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := out["n"]; !value.Equal(got, value.NumberOf(55)) {
+		t.Fatalf("n = %v, want 55", got)
+	}
+}
+
+// A module the instrumentation cannot serve keeps wazero's deadline: its
+// infinite loop stops at the call's limit or when the caller gives up,
+// and the examples run as well that way.
+func TestWazeroDeadlineFallback(t *testing.T) {
+	h := newHost(t, Options{CallTimeout: 20 * time.Millisecond})
+	m := load(t, h, wat(t, "ownstop"))
+	if m.stops {
+		t.Fatal("ownstop is instrumented, want wazero's deadline")
+	}
+	var le *LimitError
+	if _, err := m.Call(context.Background(), "run", nil); !errors.As(err, &le) || le.Limit != LimitTime {
+		t.Fatalf("err = %v, want a time limit", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(5*time.Millisecond, cancel)
+	if _, err := load(t, newHost(t, Options{CallTimeout: time.Minute}), wat(t, "ownstop")).Call(ctx, "run", nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+
+	h = newHost(t, Options{})
+	h.noInstrument = true
+	m = load(t, h, wat(t, "counter"))
+	for i := 0; i < 3; i++ {
+		out, err := m.Call(context.Background(), "count", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !value.Equal(out["global"], value.NumberOf(1)) || !value.Equal(out["memory"], value.NumberOf(1)) {
+			t.Fatalf("call %d: %v, want 1 and 1", i+1, out)
+		}
+	}
+	m = load(t, h, example(t, "wat"))
+	if m.stops {
+		t.Fatal("instrumented although the host says not to")
+	}
+	if _, err := m.Call(context.Background(), "rabat", map[string]value.Value{"amount": value.MoneyOf(12300), "category": value.TextOf("Kuchnie")}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The instrumented module is valid for every module of the tests (wazero
+// compiles it), and a cache folder of its own keeps its code apart from
+// code compiled with wazero's exit checks.
+func TestCacheFolders(t *testing.T) {
+	dir := t.TempDir()
+	h := newHost(t, Options{CacheDir: dir, CallTimeout: 20 * time.Millisecond})
+	load(t, h, wat(t, "loop"))
+	load(t, h, wat(t, "ownstop"))
+	for _, sub := range []string{cacheInstrumented, cacheCloseOnDone} {
+		if entries, err := os.ReadDir(filepath.Join(dir, sub)); err != nil || len(entries) == 0 {
+			t.Errorf("cache folder %s: %v, %d entries", sub, err, len(entries))
+		}
+	}
+}
