@@ -48,7 +48,19 @@ type Options struct {
 	// a larger one ends the session with ErrMessageTooLarge before its
 	// body is read. 0 means DefaultMaxMessage (16 MiB).
 	MaxMessage int64
+	// GCPercent is the garbage collector's target (debug.SetGCPercent)
+	// while Serve runs, unless GOGC is set in the environment, which wins;
+	// 0 means DefaultGCPercent; negative: Go's own setting is left alone.
+	GCPercent int
 }
+
+// DefaultGCPercent is the garbage collector's target while Serve runs.
+// An edit of a 5,000-rule workspace leaves about 2 MB of garbage over a
+// live heap of about 20 MB: at Go's default of 100 the collector runs
+// every few edits and takes a fifth of an edit's CPU (BenchmarkEdit: 5.5
+// to 6.5 ms of CPU an edit at 100, 4.2 to 5 at 400). The heap grows to
+// five times the live one between collections; GOMEMLIMIT still caps it.
+const DefaultGCPercent = 400
 
 // Server is one client's session. Its methods are called by Serve's
 // connection, one message at a time.
@@ -98,6 +110,12 @@ func Serve(ctx context.Context, rwc io.ReadWriteCloser, opts Options) error {
 	s, err := NewServer(opts)
 	if err != nil {
 		return err
+	}
+	if opts.GCPercent == 0 {
+		opts.GCPercent = DefaultGCPercent
+	}
+	if _, set := os.LookupEnv("GOGC"); !set && opts.GCPercent > 0 {
+		defer debug.SetGCPercent(debug.SetGCPercent(opts.GCPercent))
 	}
 	conn := jsonrpc2.NewConn(newStream(rwc, opts.MaxMessage))
 	s.conn = conn
