@@ -399,14 +399,14 @@ func (c *checker) callAction(r *Rule, a *ast.CallAction, en *env) {
 	c.target(decl, a, en)
 	given := c.settings(a.Settings, decl.Settings, en, name, nil)
 	for _, s := range decl.Settings {
-		if s.Required && given[s.Name] == nil {
+		if s.Required && given.get(s.Name) == nil {
 			c.diags.Errorf(a.Verb.Pos(), a.Object.End(), diag.EMissingSetting, "%s needs the setting %s (%s)", name, s.Name, s.Doc)
 		}
 	}
 	for _, group := range decl.OneOf {
 		var set []string
 		for _, g := range group {
-			if given[g] != nil {
+			if given.get(g) != nil {
 				set = append(set, g)
 			}
 		}
@@ -414,7 +414,7 @@ func (c *checker) callAction(r *Rule, a *ast.CallAction, en *env) {
 			c.diags.Errorf(a.Verb.Pos(), a.Object.End(), diag.EConflict, "%s needs exactly one of %s; %d given", name, joinNames(group), len(set))
 		}
 	}
-	if decl.Setting("provider") != nil && given["provider"] == nil {
+	if decl.Setting("provider") != nil && given.get("provider") == nil {
 		c.defaultProvider(a)
 	}
 	if a.Result != nil {
@@ -474,8 +474,8 @@ func (c *checker) target(decl *types.ActionDecl, a *ast.CallAction, en *env) {
 // settings checks `key value` settings against their declarations and
 // returns the ones given. each, when set, sees every valid setting.
 func (c *checker) settings(given []*ast.Setting, decls []*types.Setting, en *env, owner string,
-	each func(*ast.Setting, *types.Setting)) map[string]*ast.Setting {
-	out := map[string]*ast.Setting{}
+	each func(*ast.Setting, *types.Setting)) givenSettings {
+	out := make(givenSettings, 0, len(given))
 	var meant map[string]*ast.Setting // misspelled settings, by the name they likely mean
 	for _, s := range given {
 		var decl *types.Setting
@@ -494,11 +494,11 @@ func (c *checker) settings(given []*ast.Setting, decls []*types.Setting, en *env
 			}
 			continue
 		}
-		if out[s.Key.Name] != nil {
+		if out.get(s.Key.Name) != nil {
 			c.diags.Errorf(s.Key.Pos(), s.Key.End(), diag.EDuplicateSet, "setting %s is given twice", s.Key.Name)
 			continue
 		}
-		out[s.Key.Name] = s
+		out = append(out, namedSetting{s.Key.Name, s})
 		c.info.Uses[s.Key] = decl
 		if s.Name != nil {
 			c.diags.Errorf(s.Name.Pos(), s.Name.End(), diag.ESyntax, "unexpected %q: write %s VALUE", s.Name.Name, s.Key.Name)
@@ -511,11 +511,30 @@ func (c *checker) settings(given []*ast.Setting, decls []*types.Setting, en *env
 	// A misspelled setting counts as the one it likely means, so that the
 	// one mistake is not reported again as that setting missing.
 	for name, s := range meant {
-		if out[name] == nil {
-			out[name] = s
+		if out.get(name) == nil {
+			out = append(out, namedSetting{name, s})
 		}
 	}
 	return out
+}
+
+// givenSettings are the settings given to an action, trigger or event, by
+// name: a few, so a list, which a map would cost more than for every rule.
+type givenSettings []namedSetting
+
+type namedSetting struct {
+	name string
+	s    *ast.Setting
+}
+
+// get returns the setting given by name, or nil.
+func (g givenSettings) get(name string) *ast.Setting {
+	for _, n := range g {
+		if n.name == name {
+			return n.s
+		}
+	}
+	return nil
 }
 
 func settingList(decls []*types.Setting) string {
@@ -526,7 +545,7 @@ func settingList(decls []*types.Setting) string {
 }
 
 // value checks one setting's value against its declared type.
-func (c *checker) value(v ast.Expr, decl *types.Setting, en *env, given map[string]*ast.Setting) bool {
+func (c *checker) value(v ast.Expr, decl *types.Setting, en *env, given givenSettings) bool {
 	want := decl.Type
 	if want == nil || want.Kind == types.Invalid {
 		c.expr(v, en) // typed by the owner (T-FIELD-CHANGED's field and value)
@@ -779,13 +798,13 @@ func (c *checker) pipelineValue(v ast.Expr, en *env) *types.Pipeline {
 
 // stageValue checks a stage setting against the pipeline setting it depends
 // on (copy deal: stage belongs to the target pipeline), or the rule's own.
-func (c *checker) stageValue(v ast.Expr, decl *types.Setting, en *env, given map[string]*ast.Setting) bool {
+func (c *checker) stageValue(v ast.Expr, decl *types.Setting, en *env, given givenSettings) bool {
 	ref := stageRefOf(v)
 	if ref == nil {
 		c.diags.Errorf(v.Pos(), v.End(), diag.ESettingType, "%s needs a stage name", decl.Name)
 		return false
 	}
-	if p := given[decl.StageOf]; p != nil && decl.StageOf != "" {
+	if p := given.get(decl.StageOf); p != nil && decl.StageOf != "" {
 		pl := c.schema.Pipeline(en.entity, nameOf(p.Value))
 		if pl == nil {
 			return false // reported by the pipeline setting
@@ -846,14 +865,14 @@ func (c *checker) trigger(d *ast.TriggerDecl) {
 	all := append(append([]*types.Setting(nil), c.u.Lib.TriggerSettings...), ev.Settings...)
 	given := c.settings(d.Settings, all, en, "trigger "+name, nil)
 	for _, s := range ev.Settings {
-		if s.Required && given[s.Name] == nil {
+		if s.Required && given.get(s.Name) == nil {
 			c.diags.Errorf(d.Event[0].Pos(), d.Event[1].End(), diag.EMissingSetting, "trigger %s needs the setting %s (%s)", name, s.Name, s.Doc)
 		}
 	}
-	if f := given["field"]; f != nil {
-		c.changedField(f, given["value"], en)
+	if f := given.get("field"); f != nil {
+		c.changedField(f, given.get("value"), en)
 	}
-	c.formKind(d, ev, given["form"])
+	c.formKind(d, ev, given.get("form"))
 	if d.Cond != nil {
 		if why := c.condition(d.Cond, en); why != "" {
 			c.diags.Warnf(d.Cond.Pos(), d.Cond.End(), diag.WNeverFires, "this trigger can never fire: %s", why).Hint =
@@ -864,7 +883,7 @@ func (c *checker) trigger(d *ast.TriggerDecl) {
 		c.resourceValue(d.As, "employee", en)
 	}
 	back := false
-	if b := given["allow_back"]; b != nil {
+	if b := given.get("allow_back"); b != nil {
 		if l, ok := b.Value.(*ast.BasicLit); ok && l.Raw == "true" {
 			back = true
 		}

@@ -215,12 +215,12 @@ func (c *checker) testEvent(s *ast.EventStmt, en *env) {
 	ent := c.testItemRef(s.Item, en)
 	given := c.settings(s.Settings, settings, en, "event "+name, nil)
 	for _, d := range settings {
-		if d.Required && given[d.Name] == nil {
+		if d.Required && given.get(d.Name) == nil {
 			c.diags.Errorf(s.Name[0].Pos(), s.Name[1].End(), diag.EMissingSetting, "event %s needs %s", name, d.Name)
 		}
 	}
-	if f := given["field"]; f != nil && ent != "" {
-		c.changedField(f, given["value"], &env{entity: ent, items: en.items})
+	if f := given.get("field"); f != nil && ent != "" {
+		c.changedField(f, given.get("value"), &env{entity: ent, items: en.items})
 	}
 }
 
