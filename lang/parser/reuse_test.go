@@ -105,3 +105,31 @@ func firstDeclDiff(fset *token.FileSet, a, b *ast.File) string {
 	}
 	return "in their number"
 }
+
+// TestParseConcurrently parses from several goroutines at once, as the
+// API server's checks do: one parse reuses the kept token buffer, the
+// others make their own, and every tree is the one a parse alone gives.
+func TestParseConcurrently(t *testing.T) {
+	b, err := os.ReadFile("../../examples/furniture.rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	tf := fset.AddFile("furniture.rules", b)
+	want, _ := parser.ParseFile(tf)
+	done := make(chan *ast.File)
+	for range 4 {
+		go func() {
+			var last *ast.File
+			for range 20 {
+				last, _ = parser.ParseFile(tf)
+			}
+			done <- last
+		}()
+	}
+	for range 4 {
+		if got := <-done; !reflect.DeepEqual(got, want) {
+			t.Error("a parse alongside others gave another tree")
+		}
+	}
+}
