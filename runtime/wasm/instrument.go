@@ -51,11 +51,12 @@ var sectionRank = map[byte]int{1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 
 
 // instrument returns the module with the stop global, its tests and its
 // export, and the start section made an export; start reports whether
-// there was one.
-func instrument(wasm []byte) (out []byte, start bool, err error) {
+// there was one, mutates the first instruction that changes a table or a
+// segment (the module is then not resettable, scan.go).
+func instrument(wasm []byte) (out []byte, start bool, mutates string, err error) {
 	secs, err := manifest.Sections(wasm)
 	if err != nil {
-		return nil, false, err
+		return nil, false, "", err
 	}
 	var imported, defined, startFn uint32
 	exports := false
@@ -72,11 +73,11 @@ func instrument(wasm []byte) (out []byte, start bool, err error) {
 			startFn, start = r.leb(), true
 		}
 		if r.err != nil {
-			return nil, false, fmt.Errorf("section %d: %s", s.ID, r.why)
+			return nil, false, "", fmt.Errorf("section %d: %s", s.ID, r.why)
 		}
 	}
 	if !exports {
-		return nil, false, errors.New("no export section")
+		return nil, false, "", errors.New("no export section")
 	}
 	stop, budget := imported+defined, imported+defined+1
 	check := checkCode(stop, budget)
@@ -117,9 +118,10 @@ func instrument(wasm []byte) (out []byte, start bool, err error) {
 			out = appendSection(out, 7, body)
 		case 8: // the start section: exported instead
 		case 10:
-			body, err := instrumentCode(s.Body, check)
+			var body []byte
+			body, mutates, err = instrumentCode(s.Body, check)
 			if err != nil {
-				return nil, false, err
+				return nil, false, "", err
 			}
 			out = appendSection(out, 10, body)
 		default:
@@ -129,7 +131,7 @@ func instrument(wasm []byte) (out []byte, start bool, err error) {
 	if !globals {
 		out = appendSection(out, 6, newGlobals)
 	}
-	return out, start, nil
+	return out, start, mutates, nil
 }
 
 // yieldEvery is how many loop iterations and function calls a module makes
@@ -219,16 +221,16 @@ func limits(r *reader) {
 }
 
 // instrumentCode puts check at the start of every function body and of
-// every loop.
-func instrumentCode(code, check []byte) ([]byte, error) {
+// every loop, copying the code between them as it is.
+func instrumentCode(code, check []byte) (out []byte, mutates string, err error) {
 	r := &reader{b: code}
 	n := r.leb()
-	out := binary.AppendUvarint(make([]byte, 0, len(code)+len(code)/8), uint64(n))
+	out = binary.AppendUvarint(make([]byte, 0, len(code)+len(code)/4), uint64(n))
 	var fn []byte
 	for i := uint32(0); i < n && r.err == nil; i++ {
 		size := r.leb()
 		if r.err != nil || int(size) > len(r.b) {
-			return nil, errors.New("code section truncated")
+			return nil, "", errors.New("code section truncated")
 		}
 		raw := r.b[:size]
 		r.b = r.b[size:]
@@ -240,24 +242,30 @@ func instrumentCode(code, check []byte) ([]byte, error) {
 		}
 		fn = append(fn[:0], raw[:len(raw)-len(body.b)]...) // the locals
 		fn = append(fn, check...)
+		from := len(raw) - len(body.b) // code not yet copied
 		for body.err == nil && len(body.b) > 0 {
-			at := body.b
+			loop := body.b[0] == 0x03
 			body.instr()
-			fn = append(fn, at[:len(at)-len(body.b)]...)
-			if at[0] == 0x03 && body.err == nil { // loop
-				fn = append(fn, check...)
+			if loop && body.err == nil {
+				at := len(raw) - len(body.b)
+				fn = append(append(fn, raw[from:at]...), check...)
+				from = at
 			}
 		}
 		if body.err != nil {
-			return nil, fmt.Errorf("function %d: %s", i, body.why)
+			return nil, "", fmt.Errorf("function %d: %s", i, body.why)
+		}
+		fn = append(fn, raw[from:]...)
+		if mutates == "" {
+			mutates = body.mutates
 		}
 		out = binary.AppendUvarint(out, uint64(len(fn)))
 		out = append(out, fn...)
 	}
 	if r.err != nil {
-		return nil, errors.New(r.why)
+		return nil, "", errors.New(r.why)
 	}
-	return out, nil
+	return out, mutates, nil
 }
 
 // appendSLEB appends a positive i32.const operand (signed LEB128: the

@@ -267,15 +267,20 @@ func (h *Host) load(ctx context.Context, wasm []byte, hash string) (*Module, err
 // deadline (whose errors are then the module's own).
 func (m *Module) compile(ctx context.Context, bin []byte) error {
 	h := m.host
-	if !h.noInstrument {
-		if ibin, start, err := instrument(bin); err == nil {
-			if c, err := h.rt.CompileModule(ctx, ibin); err == nil {
-				m.compiled, m.rt, m.stops = c, h.rt, true
-				if start {
-					m.start = []string{startExport}
-				}
-				return nil
+	ibin, start, mutates, err := instrument(bin)
+	switch {
+	case err != nil:
+		m.scan = scanResult{why: err.Error()}
+	case mutates != "":
+		m.scan = scanResult{why: mutates}
+	}
+	if err == nil && !h.noInstrument {
+		if c, err := h.rt.CompileModule(ctx, ibin); err == nil {
+			m.compiled, m.rt, m.stops = c, h.rt, true
+			if start {
+				m.start = []string{startExport}
 			}
+			return nil
 		}
 	}
 	rt, err := h.closeOnDoneRuntime(ctx)

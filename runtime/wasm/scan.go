@@ -13,7 +13,7 @@ import (
 // another's, when all that a call can change is its memory and its
 // mutable globals: the host restores both (pool.go). Tables change only
 // through table.set, table.grow, table.fill, table.copy and table.init;
-// segments only through data.drop and elem.drop. scan decodes every
+// segments only through data.drop and elem.drop. instrument decodes every
 // function body and reports whether any of those (or an instruction this
 // decoder does not know) appears; such a module gets a fresh instance for
 // every call instead. It also lists the mutable globals, which the
@@ -55,6 +55,11 @@ func (r *reader) fail(why string) {
 // leb skips a LEB128 number (signed or not) of at most 10 bytes, and
 // returns its low 32 bits as unsigned.
 func (r *reader) leb() uint32 {
+	if len(r.b) > 0 && r.b[0] < 0x80 { // one byte: most of them
+		c := r.b[0]
+		r.b = r.b[1:]
+		return uint32(c)
+	}
 	var v uint64
 	for i := 0; i < 10; i++ {
 		c := r.byte()
@@ -168,7 +173,9 @@ func (r *reader) instr() (end bool) {
 	return false
 }
 
-// scan reads the global and code sections (see above).
+// scan reads the global section (see above); the code section is read by
+// instrument, which decodes every function body anyway, and reports what
+// makes a module not resettable (Module.compile).
 func scan(wasm []byte) scanResult {
 	secs, err := manifest.Sections(wasm)
 	if err != nil {
@@ -189,30 +196,6 @@ func scan(wasm []byte) scanResult {
 					res.globals = append(res.globals, i)
 				}
 				for r.err == nil && !r.instr() {
-				}
-			}
-		case 10: // code
-			n := r.leb()
-			for i := uint32(0); i < n && r.err == nil; i++ {
-				size := r.leb()
-				if r.err != nil || int(size) > len(r.b) {
-					r.fail("truncated")
-					break
-				}
-				body := &reader{b: r.b[:size]}
-				r.b = r.b[size:]
-				locals := body.leb()
-				for j := uint32(0); j < locals && body.err == nil; j++ {
-					body.leb()
-					body.leb()
-				}
-				for body.err == nil && len(body.b) > 0 {
-					body.instr()
-				}
-				if body.err != nil {
-					r.fail(body.why)
-				} else if body.mutates != "" {
-					r.fail(body.mutates)
 				}
 			}
 		}
