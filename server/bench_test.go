@@ -27,7 +27,7 @@ import (
 // The server's benchmarks run it in this process over loopback, every
 // input a synced commit, each once per protocol a client may speak:
 //
-//	flock /tmp/stagecraft-bench.lock go test ./server -run '^$' -bench . -benchtime 4000x
+//	flock /tmp/stagecraft-bench.lock go test ./server -run '^$' -bench . -benchtime 8000x
 //
 // h2 is HTTP/2 without TLS (gRPC's transport; a Connect client given an
 // HTTP/2 transport), a few connections carrying many streams; http1 is
@@ -36,7 +36,7 @@ import (
 // latency quantiles, throughput and the CPU the process (client and
 // server, on the same cores) spent per call, cpu-us/call: the figure to
 // compare on a machine shared with other work, where wall-clock figures
-// move with the others' load.
+// move with the others' load. spec/api.md ("Measured") has the figures.
 
 // serve starts a server on a free port over a new data folder and returns
 // its URL and an API key of tenant acme.
