@@ -35,8 +35,9 @@ type workspace struct {
 	// depended on it) only. It needs the kept parses and the same FileSet.
 	inc *check.Incremental
 
-	// What the last check found. info is inc's own: updated in place by
-	// the next check, so nothing derived from it (names) outlives one.
+	// What the last check found. The side tables are inc's, in parts
+	// (check.Incremental.Tables): a file's part is emptied and reused when
+	// the file is checked again, so names keeps what it read from them.
 	info    *check.Info
 	diags   map[string][]diag.Diagnostic // by path, sorted
 	dropped int                          // past diag.MaxDiagnostics

@@ -102,7 +102,7 @@ func parseFile(f *token.File, cache *Cache) (*ast.File, *diag.List) {
 		return file, &ds
 	}
 	// One parse at a time reuses the token buffer; one running alongside
-	// (a language server's rebuild) allocates its own.
+	// (the API server checks rule sets at once) allocates its own.
 	var buf []lexer.Token
 	reuse := tokenBuf.TryLock()
 	if reuse {
