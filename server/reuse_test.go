@@ -3,6 +3,7 @@ package server
 import (
 	"hash/maphash"
 	"strings"
+	"sync"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -101,4 +102,32 @@ func TestReusingProto(t *testing.T) {
 	if len(c.byID) > reuseKeep {
 		t.Errorf("%d kept, at most %d", len(c.byID), reuseKeep)
 	}
+}
+
+// TestReusingProtoConcurrent: requests decoded at once from the same
+// bytes each get the whole message (go test -race).
+func TestReusingProtoConcurrent(t *testing.T) {
+	c := newReusingProto()
+	req := &v1.CheckRequest{Files: []*v1.SourceFile{{Path: "a.rules", Content: strings.Repeat("stage A\n", 1000)}},
+		Modules: []*v1.ModuleFile{{Path: "m.wasm", Data: []byte("\x00asm")}}}
+	data, err := proto.Marshal(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 50 {
+				m := &v1.CheckRequest{}
+				if err := c.Unmarshal(data, m); err != nil || !proto.Equal(m, req) {
+					t.Errorf("decoded %v, %v", m, err)
+					return
+				}
+				m.Modules[0].Data[0] = 'X' // the handler's own
+			}
+		}()
+	}
+	wg.Wait()
 }
