@@ -27,9 +27,6 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	ch, err := compile.Check(srcs)
-	if err == nil {
-		err = loadModules(ch)
-	}
 	if err != nil {
 		fmt.Fprintln(stderr, "stagecraft check:", err)
 		return 2

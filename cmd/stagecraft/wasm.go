@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 
 	"github.com/stagecraft/stagecraft/compiler/ir"
-	"github.com/stagecraft/stagecraft/internal/compile"
 	"github.com/stagecraft/stagecraft/runtime/action"
 	"github.com/stagecraft/stagecraft/runtime/wasm"
 	"github.com/stagecraft/stagecraft/stdlib"
@@ -40,30 +39,4 @@ func newHost() (*wasm.Host, error) {
 		opts.CacheDir = filepath.Join(dir, "stagecraft", "wasm")
 	}
 	return wasm.New(context.Background(), opts)
-}
-
-// loadModules has the host load each module the checked workspace's
-// custom actions name, from the operating system's files, and reports a
-// module it refuses at the declarations naming it (compile.LoadModules),
-// as a deploy does. A workspace without modules makes no host.
-func loadModules(ch *compile.Checked) error {
-	var host *wasm.Host
-	defer func() {
-		if host != nil {
-			host.Close(context.Background())
-		}
-	}()
-	return compile.LoadModules(ch, func(path string) (error, error) {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err, nil
-		}
-		if host == nil {
-			if host, err = newHost(); err != nil {
-				return nil, err
-			}
-		}
-		_, refused := host.Load(context.Background(), b)
-		return refused, nil
-	})
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"sort"
 	"strings"
 	"testing/fstest"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/stagecraft/stagecraft/compiler/ir"
 	v1 "github.com/stagecraft/stagecraft/gen/stagecraft/v1"
 	"github.com/stagecraft/stagecraft/internal/compile"
+	"github.com/stagecraft/stagecraft/lang/diag"
 	"github.com/stagecraft/stagecraft/server/tenant"
 )
 
@@ -109,15 +111,39 @@ func hostCheck(ctx context.Context, ch *compile.Checked, mods []*v1.ModuleFile, 
 	for _, m := range mods {
 		byPath[m.GetPath()] = m.GetData()
 	}
-	return compile.LoadModules(ch, func(p string) (error, error) {
-		refused := load(ctx, byPath[p])
-		if cerr := ctx.Err(); cerr != nil {
-			code := connect.CodeCanceled
-			if cerr == context.DeadlineExceeded {
-				code = connect.CodeDeadlineExceeded
-			}
-			return nil, connect.NewError(code, fmt.Errorf("loading module %s: %w", p, cerr))
+	names := make([]string, 0, len(ch.Info.Custom))
+	for n, ca := range ch.Info.Custom {
+		if ca.Module != nil {
+			names = append(names, n)
 		}
-		return refused, nil
-	})
+	}
+	sort.Strings(names)
+	refused := map[string]error{}
+	for _, n := range names {
+		ca := ch.Info.Custom[n]
+		p := ca.Module.Path
+		err, done := refused[p]
+		if !done {
+			err = load(ctx, byPath[p])
+			if cerr := ctx.Err(); cerr != nil {
+				code := connect.CodeCanceled
+				if cerr == context.DeadlineExceeded {
+					code = connect.CodeDeadlineExceeded
+				}
+				return connect.NewError(code, fmt.Errorf("loading module %s: %w", p, cerr))
+			}
+			refused[p] = err
+		}
+		if err == nil {
+			continue
+		}
+		d := ca.Decl
+		at, end := d.Pos(), d.End()
+		if d.Value != nil {
+			at, end = d.Value.Pos(), d.Value.End()
+		}
+		ch.Diags.Errorf(at, end, diag.EBadValue, "module %s is refused by the WebAssembly host: %v", p, err).Hint =
+			"spec/wasm.md says what a module must export and may import; `stagecraft module check` shows what the host says"
+	}
+	return nil
 }

@@ -51,31 +51,6 @@ func writeFile(t *testing.T, name string, b []byte) {
 	}
 }
 
-// TestCheckLoadsModules: check refuses a module whose manifest is valid
-// but which the WebAssembly host refuses (here, an import not granted), as
-// a deploy does, at the declaration that names it; the same workspace with
-// a module the host takes checks clean.
-func TestCheckLoadsModules(t *testing.T) {
-	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "ws.rules"), []byte("pipeline deal P {\n    stage A\n}\naction a \"m.wasm\"\non stage A: run a\n"))
-	writeFile(t, filepath.Join(dir, "m.wasm"), packed(t, forbiddenImport))
-
-	var out, errs strings.Builder
-	if code := run([]string{"check", dir}, &out, &errs); code != 1 {
-		t.Fatalf("check of a module importing env.now: exit %d, want 1\n%s%s", code, out.String(), errs.String())
-	}
-	want := `ws.rules:4:10: error[E306]: module ` + filepath.Join(dir, "m.wasm") + ` is refused by the WebAssembly host: forbidden import func "env"."now"`
-	if !strings.Contains(out.String(), want) {
-		t.Errorf("check said:\n%s\nwant a line with:\n%s", out.String(), want)
-	}
-
-	writeFile(t, filepath.Join(dir, "m.wasm"), packed(t, abiModule))
-	out.Reset()
-	if code := run([]string{"check", dir}, &out, &errs); code != 0 {
-		t.Fatalf("check of a module the host takes: exit %d, want 0\n%s%s", code, out.String(), errs.String())
-	}
-}
-
 // TestModuleCommand: pack puts the manifest in and writes only a module
 // the host takes; check prints the identity and actions, or the host's
 // reason with exit 1.
