@@ -59,11 +59,11 @@ func BenchmarkCall(b *testing.B) {
 // isolation.
 func BenchmarkRaw(b *testing.B) { benchRaw(b, false) }
 
-// BenchmarkRawDeadline is Raw with the deadline every call must have: a
-// runtime that closes a module when its context is done
-// (WithCloseOnContextDone, which costs a goroutine per call of an export)
-// and a context with a timeout for each call: the floor of a call with a
-// deadline under wazero.
+// BenchmarkRawDeadline is Raw with wazero's own deadline: a runtime that
+// closes a module when its context is done (WithCloseOnContextDone, which
+// costs a goroutine per call of an export and a trip to Go per loop
+// iteration) and a context with a timeout for each call: what a deadline
+// costs on wazero without the host's instrumentation (instrument.go).
 func BenchmarkRawDeadline(b *testing.B) { benchRaw(b, true) }
 
 func benchRaw(b *testing.B, deadline bool) {
@@ -206,6 +206,7 @@ func BenchmarkFirstCallGo(b *testing.B) {
 		}
 	}
 	b.Run("nocache", func(b *testing.B) {
+		defer cpuPerOp(b)()
 		for b.Loop() {
 			b.StopTimer()
 			dir := b.TempDir()
@@ -219,6 +220,7 @@ func BenchmarkFirstCallGo(b *testing.B) {
 	b.Run("cache", func(b *testing.B) {
 		dir := b.TempDir()
 		first(b, dir) // fills the cache
+		defer cpuPerOp(b)()
 		for b.Loop() {
 			first(b, dir)
 		}

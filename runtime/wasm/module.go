@@ -149,6 +149,12 @@ func newRuntime(ctx context.Context, opts Options, sub string, closeOnDone bool)
 		cache = wazero.NewCompilationCache()
 	}
 	cfg := wazero.NewRuntimeConfigCompiler().WithCloseOnContextDone(closeOnDone).WithCompilationCache(cache)
+	if !closeOnDone {
+		// The instrumented code's offsets are no longer those a module's
+		// DWARF sections describe; a trap's first line, all the host
+		// reports, does not use them.
+		cfg = cfg.WithDebugInfoEnabled(false)
+	}
 	return wazero.NewRuntimeWithConfig(ctx, cfg), cache, cacheErr
 }
 
