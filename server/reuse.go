@@ -91,7 +91,8 @@ func (c *reusingProto) Unmarshal(data []byte, m any) error {
 	d := c.byID[id]
 	c.mu.Unlock()
 	if d != nil && d.name == name && bytes.Equal(d.raw, data) {
-		proto.Merge(pm, d.msg) // pm is the handler's new, empty message
+		proto.Reset(pm) // as proto.Unmarshal does
+		proto.Merge(pm, d.msg)
 		return nil
 	}
 	// Decoded into a message of its own, kept, and merged into the
@@ -100,6 +101,7 @@ func (c *reusingProto) Unmarshal(data []byte, m any) error {
 	if err := unmarshalProto(data, own); err != nil {
 		return err
 	}
+	proto.Reset(pm)
 	proto.Merge(pm, own)
 	c.mu.Lock()
 	if _, ok := c.byID[id]; !ok {

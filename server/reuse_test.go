@@ -41,6 +41,10 @@ func TestReusingProto(t *testing.T) {
 	if again := decode(data, &v1.CheckRequest{}); !proto.Equal(again, req) {
 		t.Errorf("decoded again: %v", again)
 	}
+	// Into a message that has fields already: replaced, as by proto.Unmarshal.
+	if again := decode(data, &v1.CheckRequest{Files: []*v1.SourceFile{{Path: "old.rules"}}}); !proto.Equal(again, req) {
+		t.Errorf("decoded into a used message: %v", again)
+	}
 	if len(c.byID) != 1 {
 		t.Errorf("%d messages kept, want 1", len(c.byID))
 	}
