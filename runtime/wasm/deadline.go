@@ -10,13 +10,14 @@ import (
 
 // callContext is the context a call runs under: the caller's, with the
 // call's time limit and its callState; and the call's watchdog, which
-// sets the instance's stop global (instrument.go) when Done is closed. An instance keeps one from call to
-// call and arms it again: a context.WithTimeout and a WithValue per call
-// cost six allocations and a new runtime timer, about a tenth of a small
-// module's whole call. An instrumented module stops itself at its next loop
-// iteration or function call once the global is set; a module that could
-// not be instrumented runs under WithCloseOnContextDone, and wazero closes
-// it when Done is closed, as with any context.
+// sets the instance's stop global (instrument.go) when Done is closed. An
+// instance keeps one from call to call and arms it again: a
+// context.WithTimeout and a WithValue per call cost six allocations and a
+// new runtime timer, about a tenth of a small module's whole call. An
+// instrumented module stops itself at its next loop iteration or function
+// call once the global is set; a module that could not be instrumented
+// runs under WithCloseOnContextDone, and wazero closes it when Done is
+// closed, as with any context.
 //
 // Done is closed at most once: by the timer (DeadlineExceeded) or when the
 // caller's context is done (its error). A callContext that was closed, or
