@@ -87,7 +87,7 @@ func instrument(wasm []byte) (out []byte, start bool, mutates string, err error)
 	}
 	newGlobals = append(appendSLEB(append(newGlobals, 0x7F, 0x01, 0x41), yieldEvery), 0x0B) // $budget: (mut i32) (i32.const yieldEvery)
 
-	out = append(make([]byte, 0, len(wasm)+len(wasm)/8), wasm[:8]...)
+	out = append(make([]byte, 0, len(wasm)+len(wasm)/4), wasm[:8]...)
 	globals := false
 	for _, s := range secs {
 		if !globals && s.ID != 0 && sectionRank[s.ID] > sectionRank[6] {
@@ -118,12 +118,15 @@ func instrument(wasm []byte) (out []byte, start bool, mutates string, err error)
 			out = appendSection(out, 7, body)
 		case 8: // the start section: exported instead
 		case 10:
-			var body []byte
-			body, mutates, err = instrumentCode(s.Body, check)
+			// Written in place, its size patched after: a copy of a few
+			// MB into new memory costs page faults, not only the copy.
+			out = append(out, 10, 0, 0, 0, 0, 0)
+			at := len(out)
+			out, mutates, err = instrumentCode(out, s.Body, check)
 			if err != nil {
 				return nil, false, "", err
 			}
-			out = appendSection(out, 10, body)
+			putPaddedLEB(out[at-5:at], uint32(len(out)-at))
 		default:
 			out = append(out, wasm[s.Offset:s.End]...)
 		}
@@ -220,12 +223,13 @@ func limits(r *reader) {
 	}
 }
 
-// instrumentCode puts check at the start of every function body and of
-// every loop, copying the code between them as it is.
-func instrumentCode(code, check []byte) (out []byte, mutates string, err error) {
+// instrumentCode appends to out the code section's body with check at the
+// start of every function body and of every loop, the code between them
+// copied as it is.
+func instrumentCode(out, code, check []byte) (_ []byte, mutates string, err error) {
 	r := &reader{b: code}
 	n := r.leb()
-	out = binary.AppendUvarint(make([]byte, 0, len(code)+len(code)/4), uint64(n))
+	out = binary.AppendUvarint(out, uint64(n))
 	var fn []byte
 	for i := uint32(0); i < n && r.err == nil; i++ {
 		size := r.leb()
@@ -276,6 +280,16 @@ func appendSLEB(b []byte, v uint32) []byte {
 		v >>= 7
 	}
 	return append(b, byte(v))
+}
+
+// putPaddedLEB writes v as an unsigned LEB128 of exactly 5 bytes, which
+// WebAssembly allows for a u32.
+func putPaddedLEB(b []byte, v uint32) {
+	for i := 0; i < 4; i++ {
+		b[i] = byte(v&0x7f) | 0x80
+		v >>= 7
+	}
+	b[4] = byte(v)
 }
 
 func appendSection(out []byte, id byte, body []byte) []byte {
