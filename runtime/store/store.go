@@ -20,6 +20,7 @@ import (
 	"io"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
@@ -82,6 +83,14 @@ func open(dir string, fs vfs.FS, upgrade bool, tune func(*pebble.Options)) (*Sto
 		MemTableSize:       64 << 20,
 		FormatMajorVersion: Format,
 		FS:                 fs,
+	}
+	// A bloom filter in every table (Pebble writes none by default): most
+	// point reads of a key that does not exist (an event ID, an idempotency
+	// key, an item not cached) then read no data block of a table, whatever
+	// the store's size. Filters belong to the tables, so stores written
+	// without them are read as before.
+	for i := range opts.Levels {
+		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 	}
 	if tune != nil {
 		tune(opts)

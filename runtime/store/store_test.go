@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -205,5 +206,36 @@ func TestBatchStates(t *testing.T) {
 	}
 	if err := st.Close(); !errors.Is(err, ErrClosed) {
 		t.Errorf("Close twice: %v", err)
+	}
+}
+
+// TestBloomFilters: the tables a flush writes carry a bloom filter, which
+// answers most reads of a key that is not there without a data block.
+func TestBloomFilters(t *testing.T) {
+	s, err := OpenMem()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	b := s.NewBatch()
+	for i := range 1000 {
+		b.Set(fmt.Appendf(nil, "event/%04d", i), []byte("x"))
+	}
+	if err := b.Apply(); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 100 {
+		if _, ok, err := s.Get(fmt.Appendf(nil, "event/%04d-new", i)); ok || err != nil {
+			t.Fatalf("a key never written: found %v, %v", ok, err)
+		}
+	}
+	if hits := s.db.Metrics().Filter.Hits; hits < 90 {
+		t.Errorf("the filter answered %d of 100 reads of keys not there", hits)
 	}
 }
