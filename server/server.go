@@ -47,7 +47,10 @@ const (
 	// ~4.6 MB as base64 in Connect JSON (grpcurl, buf curl).
 	DefaultMaxRulesRequestBytes = 64 << 20
 	DefaultShutdown             = 30 * time.Second
-	DefaultRateLimit            = 5000
+	// DefaultRateLimit is above what two cores serve (Ingest's target is
+	// 15,000 events/s from one tenant), so that only a runaway client
+	// meets it on a machine of that size.
+	DefaultRateLimit = 20000
 	// DefaultGCPercent is the garbage collector's target while the server
 	// runs. Its live heap is small (Pebble keeps its caches and memtables
 	// off the Go heap): at Go's default of 100 the collector runs every
