@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -147,14 +148,15 @@ func decodeReply(a *manifest.Action, raw []byte) (map[string]value.Value, error)
 	if !ok {
 		return decodeReplySlow(a, raw, bad)
 	}
-	for i, m := range members {
+	for _, m := range members {
 		if a.Output(m.name) == nil {
 			return nil, bad(m.name, "not declared in the manifest")
 		}
+	}
+	for i, m := range members {
 		for _, o := range members[:i] {
 			if o.name == m.name {
-				// encoding/json keeps the last; the slow path says so.
-				return decodeReplySlow(a, raw, bad)
+				return nil, bad(m.name, duplicateMember)
 			}
 		}
 	}
@@ -175,6 +177,12 @@ func decodeReplySlow(a *manifest.Action, raw []byte, bad func(output, reason str
 	if err := json.Unmarshal(raw, &reply); err != nil {
 		return nil, bad("", "not a JSON object: "+firstLine(err.Error()))
 	}
+	// encoding/json keeps the last of two members with the same name; a
+	// reply is checked strictly (spec/wasm.md, "Values"), so a module
+	// that writes one twice is told so instead of having one ignored.
+	if name, dup := duplicate(raw); dup {
+		return nil, bad("", duplicateMember+": "+strconv.Quote(name))
+	}
 	if msg, ok := reply["error"]; ok && len(reply) == 1 {
 		var s string
 		if err := json.Unmarshal(msg, &s); err != nil || s == "" {
@@ -194,6 +202,9 @@ func decodeReplySlow(a *manifest.Action, raw []byte, bad func(output, reason str
 		if a.Output(name) == nil {
 			return nil, bad(name, "not declared in the manifest")
 		}
+	}
+	if name, dup := duplicate(outs); dup {
+		return nil, bad(name, duplicateMember)
 	}
 	return decodeOutputs(a, bad, func(name string) ([]byte, bool) {
 		m, ok := members[name]
@@ -222,6 +233,38 @@ func decodeOutputs(a *manifest.Action, bad func(output, reason string) error, me
 		res[p.Name] = v
 	}
 	return res, nil
+}
+
+const duplicateMember = "a member given twice"
+
+// duplicate reports the first member name that an object, valid JSON,
+// gives twice, comparing names as encoding/json decodes them (escapes
+// read). Only the object's own members count, not those of the objects
+// it holds.
+func duplicate(obj []byte) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(obj))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return "", false
+	}
+	var seen []string
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		name, _ := t.(string)
+		for _, s := range seen {
+			if s == name {
+				return name, true
+			}
+		}
+		seen = append(seen, name)
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return "", false
+		}
+	}
+	return "", false
 }
 
 // rawMember is one member of a reply's outputs: its name, and its value's
@@ -373,7 +416,25 @@ func scanScalar(b []byte, i int) int {
 	return j
 }
 
+// decodeValue reads one output's value and holds it to the language's
+// value domain (value.Valid): a date of year 0000 or a duration of ten
+// thousand years parses, but the engine would refuse the whole input that
+// holds it, where a reply that does not fit must fail the call alone.
 func decodeValue(t manifest.Type, m json.RawMessage) (value.Value, string) {
+	v, err := decodeJSONValue(t, m)
+	if err != "" || t.Kind == manifest.List || t.Kind == manifest.Text {
+		return v, err // a list's elements were checked; a text is valid UTF-8
+	}
+	if err := value.Valid(v); err != nil {
+		if t.Kind == manifest.Duration || t.Kind == manifest.Number || t.Kind == manifest.Money {
+			return value.Value{}, err.Error() // it names the number
+		}
+		return value.Value{}, string(m) + ": " + err.Error() // it names seconds since year 1
+	}
+	return v, ""
+}
+
+func decodeJSONValue(t manifest.Type, m json.RawMessage) (value.Value, string) {
 	mismatch := func() (value.Value, string) {
 		return value.Value{}, "want " + t.String() + ", have " + jsonKind(m)
 	}
@@ -407,11 +468,10 @@ func decodeValue(t manifest.Type, m json.RawMessage) (value.Value, string) {
 		}
 		switch t.Kind {
 		case manifest.Money:
-			return value.MoneyOf(f), ""
+			return value.Value{K: value.Money, N: roundCents(m)}, ""
 		case manifest.Duration:
-			if f != math.Trunc(f) || math.Abs(f) > 1<<53 {
-				return value.Value{}, "a duration is whole seconds, have " + string(m)
-			}
+			// value.Valid says which is wrong: the range first, so that
+			// 1e300 is out of range rather than not whole.
 			return value.Value{K: value.Duration, N: f}, ""
 		}
 		return value.NumberOf(f), ""
@@ -429,6 +489,11 @@ func decodeValue(t manifest.Type, m json.RawMessage) (value.Value, string) {
 		s = string(m[1 : len(m)-1]) // valid JSON and UTF-8: no escapes, the text itself
 	} else if json.Unmarshal(m, &s) != nil {
 		return mismatch()
+	} else if esc, ok := loneSurrogate(m); ok {
+		// encoding/json reads it as U+FFFD; a text that says something
+		// else than the module wrote is an error, as for a stored value
+		// (spec/semantics.md).
+		return value.Value{}, "an unpaired surrogate " + esc + " is not a character"
 	}
 	switch t.Kind {
 	case manifest.Text:
@@ -477,4 +542,99 @@ func jsonKind(m json.RawMessage) string {
 		return "null"
 	}
 	return "a number " + firstLine(string(m))
+}
+
+// loneSurrogate finds a \uXXXX escape of a UTF-16 surrogate that is not a
+// high surrogate followed at once by an escaped low one, in m, a valid
+// JSON string.
+func loneSurrogate(m []byte) (string, bool) {
+	surrogate := func(i int) (rune, bool) { // the escape at m[i:], "\\uXXXX"
+		if i+6 > len(m) || m[i] != '\\' || m[i+1] != 'u' {
+			return 0, false
+		}
+		r, err := strconv.ParseUint(string(m[i+2:i+6]), 16, 32)
+		return rune(r), err == nil && r >= 0xd800 && r < 0xe000
+	}
+	for i := 0; i < len(m); i++ {
+		if m[i] != '\\' {
+			continue
+		}
+		r, ok := surrogate(i)
+		if !ok {
+			i++ // the escaped character, which may be a backslash
+			continue
+		}
+		if r < 0xdc00 {
+			if lo, ok := surrogate(i + 6); ok && lo >= 0xdc00 {
+				i += 11
+				continue
+			}
+		}
+		return string(m[i : i+6]), true
+	}
+	return "", false
+}
+
+// roundCents is a money reply's amount rounded to cents as its decimal
+// text says (spec/wasm.md, "Values"): half away from zero on the digits
+// written, so 1.005 is 1.01 and -0.125 is -0.13, where rounding the
+// nearest float64 (1.00499999...) would give 1. m is a finite JSON
+// number, an exponent allowed.
+func roundCents(m []byte) float64 {
+	s := string(m)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	exp := 0
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		e, err := strconv.Atoi(s[i+1:])
+		if err != nil {
+			// Too many digits for an int: the number is finite, so it is
+			// zero (a zero mantissa, or a negative exponent past any
+			// float64).
+			return 0
+		}
+		exp, s = e, s[:i]
+	}
+	// digits × 10^(point - len(digits)): the point's place in the digits.
+	intPart, frac, _ := strings.Cut(s, ".")
+	digits := strings.TrimLeft(intPart+frac, "0")
+	point := len(intPart) - (len(intPart) + len(frac) - len(digits)) + exp
+	if digits == "" {
+		return 0
+	}
+	// Keep the digits down to the cents; the first one dropped decides.
+	keep := point + 2
+	var cents []byte
+	switch {
+	case keep < 0:
+		return 0
+	case keep >= len(digits):
+		cents = append([]byte(digits), strings.Repeat("0", keep-len(digits))...)
+	default:
+		cents = []byte(digits[:keep])
+		if digits[keep] >= '5' {
+			cents = addOne(cents)
+		}
+	}
+	if len(cents) == 0 {
+		return 0
+	}
+	sign := ""
+	if neg {
+		sign = "-"
+	}
+	f, _ := strconv.ParseFloat(sign+string(cents)+"e-2", 64)
+	return f
+}
+
+// addOne adds one to a decimal number's digits.
+func addOne(d []byte) []byte {
+	for i := len(d) - 1; i >= 0; i-- {
+		if d[i] < '9' {
+			d[i]++
+			return d
+		}
+		d[i] = '0'
+	}
+	return append([]byte{'1'}, d...)
 }

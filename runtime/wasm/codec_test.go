@@ -1,10 +1,14 @@
 package wasm
 
 import (
+	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
+	"github.com/stagecraft/stagecraft/runtime/value"
 	"github.com/stagecraft/stagecraft/runtime/wasm/manifest"
 )
 
@@ -36,6 +40,9 @@ var replySeeds = []string{
 	`{"outputs":{"req":1,}}`, `{"outputs":null}`, `{"error":"no"}`, `{"error":""}`, `[]`, ``, `{"outputs":{"req":tru}}`,
 	`{"outputs":{"req":1,"d":"2026-13-01"}}`, `{"outputs":{"\u0072eq":1}}`, `{"outputs":{"req":1,"m":12.345}}`,
 	"{\"outputs\":{\"req\":1,\"t\":\"\xff\"}}", `{"outputs":{"req":1,"tm":"25:00"}}`, `{"outputs":{"req":1,"t":"<&>"}}`,
+	`{"outputs":{"req":1,"d":"0000-01-01"}}`, `{"outputs":{"req":1,"du":1e300}}`, `{"outputs":{"req":1,"t":"a\ud800b"}}`,
+	`{"outputs":{"req":1,"x":2,"x":3}}`, `{"outputs":{"req":1,"req":2,"x":3}}`, `{"outputs":{"req":1},"outputs":{"req":2}}`,
+	`{"outputs":{"req":1,"m":1.005}}`, `{"outputs":{"req":1,"m":-2.675e0}}`,
 }
 
 // sameReply says whether the fast and the slow decoder agree on raw.
@@ -85,4 +92,95 @@ func FuzzDecodeReply(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// decoded is the value of output name in raw, or the error.
+func decoded(t *testing.T, raw, name string) (value.Value, error) {
+	t.Helper()
+	out, err := decodeReply(replyAction(t), []byte(raw))
+	if err2 := sameReply(replyAction(t), []byte(raw)); err2 != nil {
+		t.Error(err2)
+	}
+	return out[name], err
+}
+
+// TestReplyOutsideTheDomain: a reply value the language has no value for
+// (year 0000, a duration past ten thousand years) is the call's
+// OutputError, not a value the engine then refuses with the whole input.
+func TestReplyOutsideTheDomain(t *testing.T) {
+	for _, c := range []struct{ out, json, want string }{
+		{"d", `"0000-12-31"`, "out of range"},
+		{"dt", `"0000-01-01T00:00:00"`, "out of range"},
+		{"dt", `"0000-06-01T12:00"`, "out of range"},
+		{"l", `["2026-12-24","0000-01-01"]`, "element 2: "},
+		{"du", `315537897600`, "out of range"},
+		{"du", `-315537897600`, "out of range"},
+		{"du", `1e300`, "out of range"},
+		{"du", `1.5`, "not a whole number"},
+	} {
+		_, err := decoded(t, `{"outputs":{"req":1,"`+c.out+`":`+c.json+`}}`, c.out)
+		var oe *OutputError
+		if !errors.As(err, &oe) || oe.Output != c.out || !strings.Contains(oe.Reason, c.want) {
+			t.Errorf("%s %s: err = %v, want an OutputError with %q", c.out, c.json, err, c.want)
+		}
+	}
+	for _, c := range []struct{ out, json string }{
+		{"d", `"0001-01-01"`}, {"d", `"9999-12-31"`}, {"dt", `"9999-12-31T23:59:59"`},
+		{"du", strconv.FormatInt(value.MaxDuration, 10)}, {"du", "-" + strconv.FormatInt(value.MaxDuration, 10)},
+	} {
+		if v, err := decoded(t, `{"outputs":{"req":1,"`+c.out+`":`+c.json+`}}`, c.out); err != nil || value.Valid(v) != nil {
+			t.Errorf("%s %s: %v, err %v; want the value", c.out, c.json, v, err)
+		}
+	}
+}
+
+// TestReplyLoneSurrogate: an escaped surrogate without its pair is not a
+// character; encoding/json would make it U+FFFD.
+func TestReplyLoneSurrogate(t *testing.T) {
+	for _, s := range []string{`"a\ud800b"`, `"\udc00"`, `"\ud800\u0041"`, `"\ud800\ud800"`, `"x\ud83d"`, `"\\\ud800"`} {
+		_, err := decoded(t, `{"outputs":{"req":1,"t":`+s+`}}`, "t")
+		var oe *OutputError
+		if !errors.As(err, &oe) || oe.Output != "t" || !strings.Contains(oe.Reason, "surrogate") {
+			t.Errorf("%s: err = %v, want an OutputError for an unpaired surrogate", s, err)
+		}
+	}
+	for s, want := range map[string]string{`"\ud83d\ude00!"`: "😀!", `"\\ud800"`: `\ud800`, `"\u00e9\\"`: `é\`} {
+		v, err := decoded(t, `{"outputs":{"req":1,"t":`+s+`}}`, "t")
+		if err != nil || v.S != want {
+			t.Errorf("%s: %q, err %v; want %q", s, v.S, err, want)
+		}
+	}
+}
+
+// TestReplyDuplicateMember: a reply is read strictly; encoding/json would
+// keep the last of two members of the same name.
+func TestReplyDuplicateMember(t *testing.T) {
+	for _, raw := range []string{
+		`{"outputs":{"req":1,"req":2}}`, `{"outputs":{"req":1,"t":"a","t":"b"}}`,
+		`{"outputs":{"req":1,"l":[],"l":["2026-12-24"]}}`, `{"outputs":{"req":1,"\u0072eq":2}}`,
+		`{"outputs":{"req":1},"outputs":{"req":2}}`, `{"error":"a","error":"b"}`,
+	} {
+		_, err := decoded(t, raw, "req")
+		var oe *OutputError
+		if !errors.As(err, &oe) || !strings.Contains(oe.Reason, "given twice") {
+			t.Errorf("%s: err = %v, want an OutputError for a member given twice", raw, err)
+		}
+	}
+}
+
+// TestReplyMoneyRounding: money is rounded to cents on the decimal the
+// module wrote, half away from zero, not on the nearest float64 (1.005
+// is 1.00499999999999989...).
+func TestReplyMoneyRounding(t *testing.T) {
+	for in, want := range map[string]float64{
+		"1.005": 1.01, "2.675": 2.68, "-0.125": -0.13, "0.125": 0.13, "1.0049": 1, "0.995": 1, "-0.995": -1,
+		"999.995": 1000, "12.34": 12.34, "7": 7, "0": 0, "-0": 0, "0.004": 0, "0.005": 0.01, "-0.005": -0.01,
+		"1e2": 100, "1.2345E2": 123.45, "5e-3": 0.01, "4.9e-3": 0, "1e-400": 0, "0e999999999999999999999": 0,
+		"10.0050e-1": 1, "100.5e-2": 1.01, "1.5e20": 1.5e20, "1e-999999999999999999999": 0,
+	} {
+		v, err := decoded(t, `{"outputs":{"req":1,"m":`+in+`}}`, "m")
+		if err != nil || v.K != value.Money || v.N != want {
+			t.Errorf("%s: %v (%v), err %v; want %v", in, v, v.N, err, want)
+		}
+	}
 }
