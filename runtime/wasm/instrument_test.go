@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stagecraft/stagecraft/runtime/action"
 	"github.com/stagecraft/stagecraft/runtime/value"
 )
 
@@ -182,5 +183,25 @@ func TestCacheFolders(t *testing.T) {
 		if entries, err := os.ReadDir(filepath.Join(dir, sub)); err != nil || len(entries) == 0 {
 			t.Errorf("cache folder %s: %v, %d entries", sub, err, len(entries))
 		}
+	}
+}
+
+// An initialisation that ran out of time is kept as the module's refusal
+// for a while: the next call fails with the same error at once instead of
+// spending the initialisation's limit again. A replay, under its own
+// limit, tries again.
+func TestInitialisationTimeoutKept(t *testing.T) {
+	m := load(t, newHost(t, Options{InitTimeout: 20 * time.Millisecond, ReplayTimeout: 30 * time.Millisecond}), wat(t, "initloop"))
+	_, first := m.Call(context.Background(), "run", nil)
+	var le *LimitError
+	if !errors.As(first, &le) || le.Limit != LimitTime {
+		t.Fatalf("err = %v, want a time limit", first)
+	}
+	if _, err := m.Call(context.Background(), "run", nil); err != first {
+		t.Errorf("second call: err = %v (%p), want the first call's %p, kept", err, err, first)
+	}
+	_, err := m.Call(action.Replaying(context.Background()), "run", nil)
+	if !errors.As(err, &le) || le.Limit != LimitTime || le.Max != 30 || err == first {
+		t.Errorf("replay: err = %v, want a time limit of its own, 30 ms", err)
 	}
 }

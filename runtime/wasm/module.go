@@ -210,6 +210,8 @@ type Module struct {
 	start    []string       // what initialisation calls: the start section's function when instrumented, "_initialize" for a reactor
 	scan     scanResult
 	pool     pool
+
+	initRefusal initRefusal // _initialize out of time, kept a while (pool.go)
 }
 
 // Hash is the module's identity, "sha256:" and the hex of its bytes.
@@ -323,7 +325,7 @@ func (m *Module) check(wasm []byte) error {
 	want := func(name string, params, results []api.ValueType) error {
 		f, ok := fns[name]
 		if !ok {
-			return &ModuleError{Reason: fmt.Sprintf("no export %q (spec/wasm.md, Exports)", name)}
+			return &ModuleError{Reason: fmt.Sprintf("no export %q (spec/wasm.md, A module)", name)}
 		}
 		if !sameTypes(f.ParamTypes(), params) || !sameTypes(f.ResultTypes(), results) {
 			return &ModuleError{Reason: fmt.Sprintf("export %q is %s, want %s", name, signature(f), sigOf(params, results))}
@@ -457,6 +459,9 @@ func (inst *instance) run(ctx context.Context, st *callState, a *manifest.Action
 			return fail(err)
 		}
 		ptr = api.DecodeU32(r[0])
+		if reason := allocFailed(ptr, len(in), inst.mod.Memory()); reason != "" {
+			return nil, &OutputError{Action: a.Name, Reason: reason}
+		}
 	}
 	if !inst.mod.Memory().Write(ptr, in) {
 		return nil, &OutputError{Action: a.Name, Reason: fmt.Sprintf("stagecraft_alloc(%d) returned %d, out of the memory's bounds", len(in), ptr)}
@@ -500,4 +505,18 @@ func classifyCall(action string, err error, cctx context.Context, st *callState,
 		return &TrapError{Action: action, Reason: fmt.Sprintf("exit code %d", exit.ExitCode())}
 	}
 	return &TrapError{Action: action, Reason: firstLine(err.Error())}
+}
+
+// allocFailed says why a buffer stagecraft_alloc(size) returned at ptr
+// cannot take the inputs, or "". 0 is C's NULL, how allocators say they
+// failed (spec/wasm.md, A call): writing there would overwrite the
+// module's own data at address 0, and a wrong value would reach the rules.
+func allocFailed(ptr uint32, size int, mem api.Memory) string {
+	switch {
+	case ptr == 0:
+		return fmt.Sprintf("stagecraft_alloc(%d) returned 0 (NULL): the allocation failed", size)
+	case uint64(ptr)+uint64(size) > uint64(mem.Size()):
+		return fmt.Sprintf("stagecraft_alloc(%d) returned %d, out of the memory's bounds", size, ptr)
+	}
+	return ""
 }

@@ -2,12 +2,16 @@ package wasm
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
+
+	"github.com/stagecraft/stagecraft/runtime/action"
 )
 
 // Instances. A call never runs on an instance in a state another call
@@ -188,8 +192,8 @@ func (inst *instance) reserveInput(ctx context.Context, opts *Options) error {
 		return err
 	}
 	ptr := api.DecodeU32(r[0])
-	if uint64(ptr)+inputReserve > uint64(inst.mod.Memory().Size()) {
-		return fmt.Errorf("stagecraft_alloc(%d) returned %d, out of the memory's bounds", inputReserve, ptr)
+	if reason := allocFailed(ptr, inputReserve, inst.mod.Memory()); reason != "" {
+		return errors.New(reason)
 	}
 	inst.in = inputBuffer{ptr: ptr, cap: inputReserve}
 	inst.box.initialised()
@@ -202,6 +206,12 @@ func (inst *instance) reserveInput(ctx context.Context, opts *Options) error {
 // functions are called once its stop global can be reached.
 func (m *Module) instantiate(ctx context.Context, start []string) (*instance, error) {
 	opts := m.host.limits(ctx)
+	initialises := len(start) > 0 && !action.IsReplaying(ctx)
+	if initialises {
+		if err := m.initRefusal.kept(); err != nil {
+			return nil, err
+		}
+	}
 	inst := &instance{mem: &linearMemory{limit: uint64(opts.MemoryPages) << 16}, box: &sandbox{}}
 	st := &callState{maxLog: opts.MaxLog}
 	cctx := newCallContext()
@@ -213,7 +223,11 @@ func (m *Module) instantiate(ctx context.Context, start []string) (*instance, er
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, m.classify("_initialize", err, cctx, st, inst.mem, opts.InitTimeout)
+		err = m.classify("_initialize", err, cctx, st, inst.mem, opts.InitTimeout)
+		if le, ok := err.(*LimitError); ok && le.Limit == LimitTime && initialises {
+			m.initRefusal.keep(err)
+		}
+		return nil, err
 	}
 	wazeroStart := start
 	if m.stops {
@@ -246,4 +260,35 @@ func (m *Module) instantiate(ctx context.Context, start []string) (*instance, er
 		inst.actions[a.Name] = mod.ExportedFunction(a.Export())
 	}
 	return inst, nil
+}
+
+// initRefusal keeps an initialisation that ran out of time (its
+// _initialize or start section) for initRefusalKept: every call until
+// then fails at once with the same error instead of spending
+// Options.InitTimeout of a core to fail the same way, since the module
+// starts from the same state each time. After that the next call tries
+// again, so that a refusal a busy machine caused does not last. A replay
+// tries each time: it runs under its own, longer limit.
+type initRefusal struct {
+	mu    sync.Mutex
+	err   error
+	until time.Time
+}
+
+const initRefusalKept = time.Minute
+
+func (r *initRefusal) kept() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err != nil && time.Now().Before(r.until) {
+		return r.err
+	}
+	r.err = nil
+	return nil
+}
+
+func (r *initRefusal) keep(err error) {
+	r.mu.Lock()
+	r.err, r.until = err, time.Now().Add(initRefusalKept)
+	r.mu.Unlock()
 }

@@ -422,3 +422,18 @@ func TestUnusableCacheDir(t *testing.T) {
 		t.Fatalf("a module of a host without its cache folder: %v", err)
 	}
 }
+
+// TestAllocReturnsNull: stagecraft_alloc returning 0 is a failed
+// allocation, both for the buffer reserved with the snapshot and for a
+// call's own; the inputs are never written over the module's data at 0.
+func TestAllocReturnsNull(t *testing.T) {
+	h := newHost(t, Options{})
+	m := load(t, h, wat(t, "allocnull"))
+	for i := range 2 { // the first instance, then one from the snapshot
+		out, err := m.Call(context.Background(), "rate", map[string]value.Value{"country": value.TextOf("PL")})
+		var oe *OutputError
+		if !errors.As(err, &oe) || !strings.Contains(oe.Reason, "returned 0 (NULL)") || out != nil {
+			t.Fatalf("call %d: outputs %v, err %v; want an OutputError naming the failed allocation", i+1, out, err)
+		}
+	}
+}
