@@ -58,9 +58,8 @@ var allowed = map[string][]string{
 	// The wasm host: the manifest is plain data (the checker may read it);
 	// the host is wazero's only importer, and implements the engine's
 	// action.Custom for the IR's modules.
-	"runtime/wasm/manifest":     {},
-	"runtime/wasm":              {"compiler/ir", "runtime/action", "runtime/value", "runtime/wasm/manifest"},
-	"runtime/wasm/cmd/wasmpack": {"runtime/wasm"},
+	"runtime/wasm/manifest": {},
+	"runtime/wasm":          {"compiler/ir", "runtime/action", "runtime/value", "runtime/wasm/manifest"},
 
 	"stdlib": {"compiler/types", "runtime/action", "runtime/interp", "runtime/value"},
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds lead-score.wasm: AssemblyScript (npm assemblyscript, pinned in
 # package.json and package-lock.json, installed here into node_modules),
-# then the manifest put into its custom section by wasmpack.
+# then the manifest put into its custom section by
+# `stagecraft module pack`, which then loads the module as the host does.
 #   OUT=path/to/lead-score.wasm ./build.sh     (default: ./lead-score.wasm)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -18,5 +19,6 @@ fi
 # --use abort=...: our abort logs and traps, instead of importing env.abort.
 node_modules/.bin/asc assembly/index.ts -o "$tmp/plain.wasm" \
     --runtime stub --use abort=assembly/stagecraft/abort -O3 --noAssert
-# Outside this repository: go run github.com/stagecraft/stagecraft/runtime/wasm/cmd/wasmpack@latest
-(cd "$root" && go run ./runtime/wasm/cmd/wasmpack -manifest "$here/manifest.json" -o "$out" "$tmp/plain.wasm")
+# Outside this repository, with the stagecraft command installed:
+#   stagecraft module pack --manifest manifest.json -o OUT.wasm plain.wasm
+(cd "$root" && go run ./cmd/stagecraft module pack --manifest "$here/manifest.json" -o "$out" "$tmp/plain.wasm")

@@ -94,7 +94,7 @@ func Raw(wasm []byte) ([]byte, error) {
 	}
 	switch n {
 	case 0:
-		return nil, fmt.Errorf("no custom section %q: add the manifest with wasmpack (spec/wasm.md)", SectionName)
+		return nil, fmt.Errorf("no custom section %q: add the manifest with stagecraft module pack (spec/wasm.md, The manifest)", SectionName)
 	case 1:
 		return found, nil
 	}
