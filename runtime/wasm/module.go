@@ -460,6 +460,10 @@ func (inst *instance) run(ctx context.Context, st *callState, a *manifest.Action
 		}
 		ptr = api.DecodeU32(r[0])
 		if reason := allocFailed(ptr, len(in), inst.mod.Memory()); reason != "" {
+			if inst.mem.refused {
+				// It failed because the host refused it memory.
+				return nil, &LimitError{Action: a.Name, Limit: LimitMemory, Max: int64(inst.mem.limit), Detail: reason}
+			}
 			return nil, &OutputError{Action: a.Name, Reason: reason}
 		}
 	}

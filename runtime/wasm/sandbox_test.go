@@ -437,3 +437,14 @@ func TestAllocReturnsNull(t *testing.T) {
 		}
 	}
 }
+
+// TestAllocNullAfterRefusedGrow: an allocator that returns NULL because
+// the host refused it memory is told so: a memory limit, not a bad reply.
+func TestAllocNullAfterRefusedGrow(t *testing.T) {
+	m := load(t, newHost(t, Options{}), wat(t, "allocgrow"))
+	_, err := m.Call(context.Background(), "run", map[string]value.Value{"t": value.TextOf("x")})
+	var le *LimitError
+	if !errors.As(err, &le) || le.Limit != LimitMemory || !strings.Contains(le.Detail, "returned 0 (NULL)") {
+		t.Fatalf("err = %v, want a memory limit naming the failed allocation", err)
+	}
+}
