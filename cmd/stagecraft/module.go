@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/stagecraft/stagecraft/internal/atomicfile"
 	"github.com/stagecraft/stagecraft/runtime/wasm"
 )
 
@@ -83,7 +84,9 @@ func cmdModule(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if sub == "pack" {
-		if err := os.WriteFile(out, data, 0o644); err != nil {
+		// Whole or not at all: pack rewrites the author's module in place
+		// by default, and a write cut short must not lose it.
+		if err := atomicfile.Write(out, data, 0o644); err != nil {
 			fmt.Fprintf(stderr, "stagecraft module pack: %v\n", err)
 			return 2
 		}

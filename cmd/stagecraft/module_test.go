@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/stagecraft/stagecraft/runtime/wasm"
 )
 
 // Modules written byte by byte, so that the CLI's tests need no toolchain.
@@ -35,15 +33,6 @@ func module(sections [][]byte) []byte {
 	return bytes.Join(append([][]byte{wasmHeader}, sections...), nil)
 }
 
-func packed(t *testing.T, sections [][]byte) []byte {
-	t.Helper()
-	m, err := wasm.Embed(module(sections), []byte(testManifest))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
 func writeFile(t *testing.T, name string, b []byte) {
 	t.Helper()
 	if err := os.WriteFile(name, b, 0o644); err != nil {
@@ -55,6 +44,8 @@ func writeFile(t *testing.T, name string, b []byte) {
 // the host takes; check prints the identity and actions, or the host's
 // reason with exit 1.
 func TestModuleCommand(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // the host's compilation cache, not the user's
+	t.Setenv("HOME", t.TempDir())
 	dir := t.TempDir()
 	man, plain, out := filepath.Join(dir, "manifest.json"), filepath.Join(dir, "plain.wasm"), filepath.Join(dir, "m.wasm")
 	writeFile(t, man, []byte(testManifest))
