@@ -45,8 +45,7 @@ import (
 // Check with every file of the workspace: the *ast.File of each file
 // that did not change must be the one given last time (keep the parse),
 // and the edited file's a new parse. The FileSet must be the same one as
-// long as the kept parses are used; a new FileSet (after compacting it)
-// checks everything again.
+// long as the kept parses are used; a new FileSet checks everything again.
 //
 //	w.inc = check.NewIncremental(check.Config{}, u) // once per workspace
 //	info, ds := w.inc.Check(w.fset, files)          // after each edit

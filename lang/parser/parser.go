@@ -116,9 +116,17 @@ func parseFile(f *token.File, cache *Cache) (*ast.File, *diag.List) {
 	all, lexErrs, text := scanInto(buf, f.Name(), f.Source())
 	if reuse {
 		defer func() {
-			clear(all) // the tokens hold the text's strings: do not keep it alive
-			if cap(all) <= maxKeptTokens {
+			// The tokens hold the text's strings: keep none of them alive.
+			// A buf that all outgrew still holds those written before.
+			clear(all)
+			clear(buf[:cap(buf)])
+			switch {
+			case cap(all) <= maxKeptTokens:
 				tokenBuf.toks = all[:0]
+			case cap(buf) <= maxKeptTokens:
+				tokenBuf.toks = buf[:0]
+			default:
+				tokenBuf.toks = nil
 			}
 			tokenBuf.Unlock()
 		}()
@@ -161,15 +169,20 @@ func parseFile(f *token.File, cache *Cache) (*ast.File, *diag.List) {
 			}
 			key := text[from.Offset:to]
 			at := p.pos(from)
-			if r := cache.take(key, at); r != nil {
-				p.decls = append(p.decls, r)
-				next.keep(key, cachedRule{r, at})
+			if r, ok := cache.take(key, at); ok {
+				p.decls = append(p.decls, r.decl)
+				next.keep(r)
 				continue
 			}
 			n, nd := ds.Len()+ds.Dropped(), len(p.decls)
 			p.parseChunk(chunk)
-			if r, ok := p.decls[len(p.decls)-1].(*ast.RuleDecl); ok && len(p.decls) == nd+1 && ds.Len()+ds.Dropped() == n && shiftRule(r, 0) {
-				next.keep(key, cachedRule{r, at})
+			if len(p.decls) != nd+1 || ds.Len()+ds.Dropped() != n {
+				continue // no declaration, several, or diagnostics: parsed again next time
+			}
+			if r, ok := p.decls[nd].(*ast.RuleDecl); ok {
+				if own, ok := ownRule(r, key); ok {
+					next.keep(cachedRule{r, at, own})
+				}
 			}
 		}
 		cache.finish(next)

@@ -1,6 +1,8 @@
 package parser
 
 import (
+	"unsafe"
+
 	"github.com/stagecraft/stagecraft/lang/ast"
 	"github.com/stagecraft/stagecraft/lang/diag"
 	"github.com/stagecraft/stagecraft/lang/token"
@@ -18,6 +20,11 @@ import (
 // declarations that a shift knows every node of), and only those that
 // parsed without a diagnostic, so that a kept rule reports nothing that a
 // parse would have reported.
+//
+// A parsed rule's strings are pieces of the whole file's text (the lexer
+// does not copy). A kept rule is moved to a copy of its own text first
+// (own), so that the rules kept from edit to edit hold their own few
+// hundred bytes each, not every older text of the file they came from.
 
 // Cache holds the rules of the last parse of one file, for the next parse
 // of the same file to take those whose text did not change. The zero
@@ -31,6 +38,7 @@ type Cache struct {
 type cachedRule struct {
 	decl *ast.RuleDecl
 	at   token.Pos // where its text starts: the position of its first token
+	text string    // its text, its own copy (ownRule): the key it is kept by
 }
 
 // ParseFile parses f as the package's ParseFile does, and gives the same
@@ -59,21 +67,21 @@ func (c *Cache) finish(next *Cache) {
 }
 
 // keep records a rule of this parse.
-func (c *Cache) keep(text string, r cachedRule) {
-	if _, dup := c.rules[text]; !dup {
-		c.rules[text] = r
+func (c *Cache) keep(r cachedRule) {
+	if _, dup := c.rules[r.text]; !dup {
+		c.rules[r.text] = r
 		return
 	}
 	if c.more == nil {
 		c.more = map[string][]cachedRule{}
 	}
-	c.more[text] = append(c.more[text], r)
+	c.more[r.text] = append(c.more[r.text], r)
 }
 
 // take returns a rule of the last parse written as text, moved to start
-// at at, or nil. Each rule is taken once: the same text twice is two
-// rules.
-func (c *Cache) take(text string, at token.Pos) *ast.RuleDecl {
+// at at; false if there is none. Each rule is taken once: the same text
+// twice is two rules.
+func (c *Cache) take(text string, at token.Pos) (cachedRule, bool) {
 	var k cachedRule
 	if more := c.more[text]; len(more) > 0 {
 		k = more[len(more)-1]
@@ -82,10 +90,11 @@ func (c *Cache) take(text string, at token.Pos) *ast.RuleDecl {
 		k = r
 		delete(c.rules, text)
 	} else {
-		return nil
+		return k, false
 	}
 	shiftRule(k.decl, at-k.at)
-	return k.decl
+	k.at = at
+	return k, true
 }
 
 // shiftRule moves every position of a rule by d. It knows every node a
@@ -94,6 +103,11 @@ func (c *Cache) take(text string, at token.Pos) *ast.RuleDecl {
 // can be).
 func shiftRule(r *ast.RuleDecl, d token.Pos) bool {
 	s := shifter{d: d, ok: true}
+	s.rule(r)
+	return s.ok
+}
+
+func (s *shifter) rule(r *ast.RuleDecl) {
 	s.ident(r.Label)
 	r.On = s.pos(r.On)
 	s.stageRef(r.Stage)
@@ -128,12 +142,40 @@ func shiftRule(r *ast.RuleDecl, d token.Pos) bool {
 	default:
 		s.ok = false
 	}
-	return s.ok
 }
 
 type shifter struct {
 	d  token.Pos
 	ok bool // every node was one the shifter knows
+
+	// When own is set, strings that are pieces of the text own copies
+	// (from, of its length) are moved to the same piece of own.
+	own  string
+	from uintptr
+}
+
+// own moves a rule just parsed from text, whose declaration is written as
+// text (a piece of the file's text), to a copy of text of its own: every
+// string of the rule that is a piece of text becomes the same piece of
+// the copy. It reports false, as shiftRule, for a rule it does not know
+// every node of, and returns the copy, the rule's key in a Cache.
+func ownRule(r *ast.RuleDecl, text string) (string, bool) {
+	own := string([]byte(text)) // a copy, whatever the compiler knows of text
+	s := shifter{ok: true, own: own, from: uintptr(unsafe.Pointer(unsafe.StringData(text)))}
+	s.rule(r)
+	return own, s.ok
+}
+
+// str moves *p into own when it is a piece of the text own copies.
+func (s *shifter) str(p *string) {
+	if s.own == "" || len(*p) == 0 {
+		return
+	}
+	at := uintptr(unsafe.Pointer(unsafe.StringData(*p)))
+	if at >= s.from && at+uintptr(len(*p)) <= s.from+uintptr(len(s.own)) {
+		i := int(at - s.from)
+		*p = s.own[i : i+len(*p)]
+	}
 }
 
 // pos shifts a position that is set; NoPos stays NoPos.
@@ -147,12 +189,15 @@ func (s *shifter) pos(p token.Pos) token.Pos {
 func (s *shifter) ident(x *ast.Ident) {
 	if x != nil {
 		x.NamePos = s.pos(x.NamePos)
+		s.str(&x.Name)
 	}
 }
 
 func (s *shifter) name(x *ast.Name) {
 	if x != nil {
 		x.NamePos = s.pos(x.NamePos)
+		s.str(&x.Raw)
+		s.str(&x.Value)
 	}
 }
 
@@ -181,8 +226,11 @@ func (s *shifter) expr(e ast.Expr) {
 			return
 		}
 		x.ValuePos = s.pos(x.ValuePos)
-		for _, p := range x.Parts {
-			s.expr(p.Expr)
+		s.str(&x.Raw)
+		s.str(&x.Value)
+		for i := range x.Parts {
+			s.str(&x.Parts[i].Text)
+			s.expr(x.Parts[i].Expr)
 		}
 	case *ast.SelectorExpr:
 		s.expr(x.X)
@@ -200,10 +248,12 @@ func (s *shifter) expr(e ast.Expr) {
 		x.Rparen = s.pos(x.Rparen)
 	case *ast.UnaryExpr:
 		x.OpPos = s.pos(x.OpPos)
+		s.str(&x.Op)
 		s.expr(x.X)
 	case *ast.BinaryExpr:
 		s.expr(x.X)
 		x.OpPos = s.pos(x.OpPos)
+		s.str(&x.Op)
 		s.expr(x.Y)
 	case *ast.RangeExpr:
 		s.expr(x.Lo)

@@ -1,10 +1,12 @@
 package parser_test
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -132,4 +134,43 @@ func TestParseConcurrently(t *testing.T) {
 			t.Error("a parse alongside others gave another tree")
 		}
 	}
+}
+
+// TestCacheKeepsNoOldText: the rules a Cache keeps hold copies of their
+// own text, not pieces of the whole text they were parsed from, so that
+// an editor's edits, each parsing one rule anew, do not keep every text
+// the file ever had alive (with pieces: one 100 kB text per edit).
+func TestCacheKeepsNoOldText(t *testing.T) {
+	const rules, edits = 1500, 200
+	lines := make([]string, rules)
+	for i := range lines {
+		lines[i] = fmt.Sprintf("on stage Nowe: send sms to contact.phone[mobile] text \"Dzień dobry, zamówienie %d jest gotowe\"\n", i)
+	}
+	var cache parser.Cache
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	size := len(strings.Join(lines, ""))
+	var before uint64
+	for i := range edits {
+		lines[i] = strings.Replace(lines[i], "gotowe", "wysłane", 1)
+		text := strings.Join(lines, "")
+		// A FileSet of its own, dropped after the parse, as the language
+		// server drops a replaced text: only the Cache can keep it.
+		fset := token.NewFileSet()
+		if _, ds := cache.ParseFile(fset.AddFile("a.rules", []byte(text))); ds.Len() != 0 {
+			t.Fatalf("edit %d: %d diagnostics", i, ds.Len())
+		}
+		if i == 0 {
+			before = heap()
+		}
+	}
+	after := heap()
+	if grew := int64(after) - int64(before); grew > int64(10*size) {
+		t.Errorf("after %d edits of a %d kB file the heap grew by %d kB: the cache keeps old texts", edits, size>>10, grew>>10)
+	}
+	runtime.KeepAlive(&cache)
 }
