@@ -50,7 +50,10 @@ func TestExportImport(t *testing.T) {
 	// skipped), so that the dispatcher does not move one between this
 	// look and the export.
 	before := messages(t, c)
-	for deadline := time.Now().Add(60 * time.Second); pending(before) && time.Now().Before(deadline); before = messages(t, c) {
+	for deadline := time.Now().Add(60 * time.Second); pending(before); before = messages(t, c) {
+		if time.Now().After(deadline) {
+			t.Fatalf("messages still pending after a minute, none of them having a provider: %v", before)
+		}
 		time.Sleep(50 * time.Millisecond)
 	}
 
