@@ -256,6 +256,27 @@ func (e *Engine) Programs() ([]*ir.Program, error) {
 	return out, errors.Join(bad, err)
 }
 
+// LastProgram returns the latest deployed program that match reports
+// true for, reading them from the newest back and stopping there; nil
+// when none does.
+func (e *Engine) LastProgram(match func(*ir.Program) bool) (*ir.Program, error) {
+	end := keyProgEnd
+	for {
+		k, v, ok, err := e.st.Last(keyProgram, end)
+		if err != nil || !ok {
+			return nil, err
+		}
+		p, err := ir.Decode(v)
+		if err != nil {
+			return nil, fmt.Errorf("deployed program %q: %v", k, err)
+		}
+		if match(p) {
+			return p, nil
+		}
+		end = k
+	}
+}
+
 // Seq is the sequence number of the last acknowledged input.
 func (e *Engine) Seq() int64 {
 	e.mu.Lock()

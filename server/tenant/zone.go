@@ -86,12 +86,13 @@ func (t *Tenant) setZone() *zone {
 	case prev != nil:
 		loc = prev.loc
 	default:
-		programs, err := t.Engine.Programs()
+		// The zone of the last program with a calendar, read from the
+		// newest back (Zone over every program would decode them all).
+		last, err := t.Engine.LastProgram(func(p *ir.Program) bool { _, ok := CalendarZone(p); return ok })
 		if err != nil {
-			t.log.Error("reading the deployed programs for the workspace's time zone; the running one's is used", "err", err)
-			programs = []*ir.Program{p}
+			t.log.Error("reading the deployed programs for the workspace's time zone; UTC is used", "err", err)
 		}
-		loc = Zone(programs)
+		loc = Zone([]*ir.Program{last})
 	}
 	z := &zone{prog: p, loc: loc}
 	t.zone.Store(z)
