@@ -14,10 +14,12 @@ import (
 )
 
 // The values of the language cross the ABI as JSON (spec/wasm.md,
-// "Values"): text a string; number and money a number (money in whole
-// cents, never an exponent); bool true or false; date "2026-11-23";
-// datetime "2026-11-23T09:00:00" (the workspace's wall-clock time, no
-// zone); time "09:00:00"; duration whole seconds; list(T) an array.
+// "Values"): text a string; number and money a number (money sent with at
+// most two decimals and no exponent, a reply's rounded to cents as
+// written); bool true or false; date "2026-11-23"; datetime
+// "2026-11-23T09:00:00" (the workspace's wall-clock time, no zone); time
+// "09:00:00"; duration whole seconds; list(T) an array. A reply's values
+// must lie in the language's domain (value.Valid).
 
 const (
 	layoutDate     = "2006-01-02"
