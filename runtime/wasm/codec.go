@@ -431,7 +431,9 @@ func decodeValue(t manifest.Type, m json.RawMessage) (value.Value, string) {
 		if t.Kind == manifest.Duration || t.Kind == manifest.Number || t.Kind == manifest.Money {
 			return value.Value{}, err.Error() // it names the number
 		}
-		return value.Value{}, string(m) + ": " + err.Error() // it names seconds since year 1
+		// value.Valid names the seconds since year 1; the module wrote a
+		// date, and a date is what the author needs to read.
+		return value.Value{}, string(m) + " is out of range: a " + t.String() + " lies from 0001-01-01 to 9999-12-31T23:59:59"
 	}
 	return v, ""
 }
