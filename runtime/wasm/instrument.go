@@ -14,18 +14,20 @@ import (
 // module's closed flag: for a small action, several times the action
 // itself (spec/wasm.md, Performance). Instead the host adds to every
 // module a mutable global, exported as "stagecraft.stop", and a test of
-// it at the start of every function and of every loop:
+// it at the start of every function and of every loop (and after calls,
+// after loops and in long straight-line code: weigh):
 //
 //	global.get $stop
 //	if
 //	  unreachable
 //	end
 //
-// which compiles to a load and a branch (with a countdown that makes the
-// module visit Go now and then: checkCode). A call's watchdog (callContext)
-// sets the global when the call's time is up or its caller gives up, and
-// the module traps at its next loop iteration or function call: every
-// path that runs for long goes through one or the other. The test is
+// which compiles to a load and a branch (with a countdown, by what the
+// code runs until the next test, that makes the module visit Go now and
+// then: checkCode). A call's watchdog (callContext) sets the global when
+// the call's time is up or its caller gives up, and the module traps at
+// its next test, at most maxWeight units of code later: every path that
+// runs for long goes through a loop's start or a function's. The test is
 // inserted after the loop's block type, inside the loop, so that it runs
 // on every iteration (a branch to a loop goes to its start), and the if
 // block takes and leaves nothing on the stack, so the loop's parameters
@@ -80,7 +82,7 @@ func instrument(wasm []byte) (out []byte, start bool, mutates string, err error)
 		return nil, false, "", errors.New("no export section")
 	}
 	stop, budget := imported+defined, imported+defined+1
-	check := checkCode(stop, budget)
+	check := newCheckCode(stop, budget)
 	newGlobals := []byte{
 		2,
 		0x7F, 0x01, 0x41, 0x00, 0x0B, // $stop: (mut i32) (i32.const 0)
@@ -137,23 +139,88 @@ func instrument(wasm []byte) (out []byte, start bool, mutates string, err error)
 	return out, start, mutates, nil
 }
 
-// yieldEvery is how many loop iterations and function calls a module makes
-// between two visits to Go.
-const yieldEvery = 16384
+// The checks' weights. A check is charged, besides its own cost, the
+// most the code can run after it before it reaches the next check or
+// leaves the function (see weigh), each instruction charged 1, or more
+// when it can cost much more than an addition (opCost); $budget starts at
+// yieldEvery, and the check that takes it to 0 or below visits Go and
+// refills it. So a module runs at most yieldEvery + maxWeight + checkCost
+// units between two visits to Go, whatever the shape of its code, and a
+// function at most maxWeight + checkCost between two tests of $stop (a
+// chain of returns runs nothing but its functions' ends: see tailWeight).
+// The figures are measured by BenchmarkUnitCost and BenchmarkStop
+// (spec/wasm.md, Stopping a call).
+const (
+	// yieldEvery is how many units a module runs between two visits to
+	// Go. Measured (BenchmarkUnitCost, 2 cores of an AMD EPYC VM): 3 ns
+	// a unit for loads that miss every cache (a chase through 16 MiB),
+	// 0.35 for 64-bit divisions, 0.17 for a loop of nothing, 0.08 for
+	// straight-line arithmetic: a visit every 0.8 ms at worst, every
+	// 20 µs for arithmetic. A visit costs about 30 ns.
+	yieldEvery = 1 << 18
+	// maxWeight is the most straight-line code a check may cover: longer
+	// code gets a check of its own in its middle, so that a huge function
+	// with no loop, or a loop with a huge body, tests $stop and counts
+	// down as often as any loop.
+	maxWeight = 1 << 13
+	// checkCost is a check's own instructions, charged with its weight: a
+	// loop of nothing is charged for what its iterations run.
+	checkCost = 10
+	// tailWeight: the code after a call, or after a block that has a
+	// loop in it, gets a check of its own when it runs more than
+	// tailWeight units before the next check: when it is more than the
+	// function's end. Without it, a deep recursion would unwind, each
+	// frame running the code after its call, with no check at all (that
+	// code was charged on the way down, but nothing would visit Go or
+	// test $stop); and every iteration of a loop would be charged the
+	// code that runs once the loop is left. (With 128, checks in the Go
+	// example's code: 19,733 instead of 24,390, and no difference in
+	// BenchmarkCall that the noise lets see.)
+	tailWeight = 1
+	// memCost is what an access to memory or a table is charged: a load
+	// that misses the caches and the TLB costs a thousand additions.
+	memCost = 64
+	// divCost: a division, a remainder or a square root.
+	divCost = 16
+)
 
-// checkCode is the test run at every function's start and every loop's:
+// opCost is what the instruction b starts with is charged.
+func opCost(b []byte) uint32 {
+	switch op := b[0]; {
+	case op >= 0x28 && op <= 0x3E, // loads and stores
+		op == 0x11, op == 0x13, // call_indirect, return_call_indirect: a table
+		op == 0x25, op == 0x26: // table.get, table.set
+		return memCost
+	case op >= 0x6D && op <= 0x70, op >= 0x7F && op <= 0x82, // integer division and remainder
+		op == 0x91, op == 0x95, op == 0x9F, op == 0xA3: // sqrt, div
+		return divCost
+	case op == 0xFC: // memory.init ... table.fill: bulk memory and tables
+		if sub := (&reader{b: b[1:]}).leb(); sub >= 8 {
+			return memCost
+		}
+	case op == 0xFD: // SIMD loads and stores
+		if sub := (&reader{b: b[1:]}).leb(); sub <= 11 || sub >= 84 && sub <= 93 {
+			return memCost
+		}
+	}
+	return 1
+}
+
+// checkCode is the check, put at every function's start, every loop's
+// and wherever else weigh says, charged its weight:
 //
 //	global.get $stop
 //	if
 //	  unreachable        ;; the call's time is up
 //	end
 //	global.get $budget
-//	i32.const 1
+//	i32.const weight
 //	i32.sub
 //	global.set $budget
 //	global.get $budget
-//	i32.eqz
-//	if                   ;; once every yieldEvery times
+//	i32.const 0
+//	i32.le_s
+//	if                   ;; once every yieldEvery units
 //	  i32.const 0
 //	  memory.grow        ;; grows nothing, but goes to Go and back
 //	  drop
@@ -169,19 +236,28 @@ const yieldEvery = 16384
 // that leaves the code without an import (an import would renumber every
 // function); growing by 0 pages changes nothing and is not the host's
 // allocator's business (wazero answers it before). $budget is not part of
-// what a call sees: it only says when the visits happen.
-func checkCode(stop, budget uint32) []byte {
-	b := binary.AppendUvarint([]byte{0x23}, uint64(stop))
-	b = append(b, 0x04, 0x40, 0x00, 0x0B)
-	b = binary.AppendUvarint(append(b, 0x23), uint64(budget))
-	b = append(b, 0x41, 0x01, 0x6B)
-	b = binary.AppendUvarint(append(b, 0x24), uint64(budget))
-	b = binary.AppendUvarint(append(b, 0x23), uint64(budget))
-	b = append(b, 0x45, 0x04, 0x40)
-	b = append(b, 0x41, 0x00, 0x40, 0x00, 0x1A)
-	b = appendSLEB(append(b, 0x41), yieldEvery)
-	b = binary.AppendUvarint(append(b, 0x24), uint64(budget))
-	return append(b, 0x0B)
+// what a call sees: it only says when the visits happen. The check takes
+// nothing from the operand stack and leaves nothing on it, so it is valid
+// between any two instructions.
+type checkCode struct{ head, tail []byte }
+
+func newCheckCode(stop, budget uint32) checkCode {
+	h := binary.AppendUvarint([]byte{0x23}, uint64(stop))
+	h = append(h, 0x04, 0x40, 0x00, 0x0B)
+	h = binary.AppendUvarint(append(h, 0x23), uint64(budget))
+	h = append(h, 0x41) // i32.const weight follows
+	t := []byte{0x6B}
+	t = binary.AppendUvarint(append(t, 0x24), uint64(budget))
+	t = binary.AppendUvarint(append(t, 0x23), uint64(budget))
+	t = append(t, 0x41, 0x00, 0x4C, 0x04, 0x40)
+	t = append(t, 0x41, 0x00, 0x40, 0x00, 0x1A)
+	t = appendSLEB(append(t, 0x41), yieldEvery)
+	t = binary.AppendUvarint(append(t, 0x24), uint64(budget))
+	return checkCode{head: h, tail: append(t, 0x0B)}
+}
+
+func (c checkCode) append(b []byte, weight uint32) []byte {
+	return append(appendSLEB(append(b, c.head...), weight), c.tail...)
 }
 
 // importedGlobals counts the globals an import section brings in (the
@@ -223,14 +299,16 @@ func limits(r *reader) {
 	}
 }
 
-// instrumentCode appends to out the code section's body with check at the
-// start of every function body and of every loop, the code between them
-// copied as it is.
-func instrumentCode(out, code, check []byte) (_ []byte, mutates string, err error) {
+// instrumentCode appends to out the code section's body with a check (its
+// weight computed by weigh) at the start of every function body and of
+// every loop, and after calls, after loops and in long straight-line code
+// where weigh says, the code between them copied as it is.
+func instrumentCode(out, code []byte, check checkCode) (_ []byte, mutates string, err error) {
 	r := &reader{b: code}
 	n := r.leb()
 	out = binary.AppendUvarint(out, uint64(n))
 	var fn []byte
+	var w weigher
 	for i := uint32(0); i < n && r.err == nil; i++ {
 		size := r.leb()
 		if r.err != nil || int(size) > len(r.b) {
@@ -244,20 +322,21 @@ func instrumentCode(out, code, check []byte) (_ []byte, mutates string, err erro
 			body.leb()
 			body.leb()
 		}
-		fn = append(fn[:0], raw[:len(raw)-len(body.b)]...) // the locals
-		fn = append(fn, check...)
-		from := len(raw) - len(body.b) // code not yet copied
-		for body.err == nil && len(body.b) > 0 {
-			loop := body.b[0] == 0x03
-			body.instr()
-			if loop && body.err == nil {
-				at := len(raw) - len(body.b)
-				fn = append(append(fn, raw[from:at]...), check...)
-				from = at
-			}
-		}
 		if body.err != nil {
 			return nil, "", fmt.Errorf("function %d: %s", i, body.why)
+		}
+		prefix := len(raw) - len(body.b)
+		if why := w.decode(body, prefix); why != "" {
+			return nil, "", fmt.Errorf("function %d: %s", i, why)
+		}
+		w.weigh()
+		fn = append(fn[:0], raw[:prefix]...) // the locals
+		from := prefix                       // code not yet copied
+		for _, op := range w.ops {
+			if op.weight != 0 {
+				fn = check.append(append(fn, raw[from:op.at]...), op.weight)
+				from = int(op.at)
+			}
 		}
 		fn = append(fn, raw[from:]...)
 		if mutates == "" {
@@ -270,6 +349,180 @@ func instrumentCode(out, code, check []byte) (_ []byte, mutates string, err erro
 		return nil, "", errors.New(r.why)
 	}
 	return out, mutates, nil
+}
+
+// What an instruction does to the flow of control, for weigh.
+const (
+	opPlain   = iota // goes on to the next instruction
+	opCall           // call, call_indirect: the callee's checks count the callee, and it comes back
+	opLoop           // loop: its body starts with a check
+	opBlock          // block: goes on
+	opIf             // if: to the next instruction, or past its else (or its end)
+	opElse           // else: the then branch done, past the if's end
+	opEnd            // end: goes on past it
+	opBr             // br: to its label
+	opBrIf           // br_if: to its label or the next instruction
+	opBrTable        // br_table: to one of its labels
+	opLeave          // unreachable, return, return_call, return_call_indirect: out of the function
+)
+
+type wop struct {
+	at     int32  // the instruction's offset in the function's body
+	kind   uint8  // opPlain...
+	label  int32  // block, loop, if, else, end: its block; br, br_if: the block it goes to; br_table: where its labels start in weigher.labels
+	n      int32  // br_table: how many labels, the default one included
+	cost   uint32 // what the instruction is charged (opCost)
+	weight uint32 // a check goes before this instruction, charged weight; 0: none
+}
+
+type wblock struct {
+	loop     bool
+	hasLoop  bool  // it is a loop or has one inside
+	els, end int32 // the indexes of its else (-1: none) and end instructions
+}
+
+// A weigher decodes a function's body into its instructions and blocks,
+// and says where checks go and what each is charged. Its slices are used
+// again from one function to the next.
+type weigher struct {
+	ops    []wop
+	blocks []wblock
+	stack  []int32 // the blocks open, innermost last
+	labels []int32 // br_table's blocks
+	long   []uint32
+}
+
+// decode reads the function's instructions from body, prefix its offset
+// in the function's body; it returns why it could not ("" when it could).
+func (w *weigher) decode(body *reader, prefix int) string {
+	w.ops, w.blocks, w.labels = w.ops[:0], append(w.blocks[:0], wblock{els: -1, end: -1}), w.labels[:0]
+	w.stack = append(w.stack[:0], 0) // the function's block: a branch to it returns
+	size := prefix + len(body.b)
+	label := func(r *reader) int32 {
+		d := r.leb()
+		if int64(d) >= int64(len(w.stack)) {
+			r.fail("a branch to no block")
+			return 0
+		}
+		return w.stack[len(w.stack)-1-int(d)]
+	}
+	for body.err == nil && len(body.b) > 0 {
+		if len(w.stack) == 0 {
+			return "code after the function's end"
+		}
+		op := wop{at: int32(size - len(body.b)), kind: opPlain}
+		imm := &reader{b: body.b[1:]}
+		top := w.stack[len(w.stack)-1]
+		switch body.b[0] {
+		case 0x02, 0x03, 0x04: // block, loop, if
+			op.kind = [...]uint8{opBlock, opLoop, opIf}[body.b[0]-2]
+			op.label = int32(len(w.blocks))
+			w.blocks = append(w.blocks, wblock{loop: body.b[0] == 0x03, hasLoop: body.b[0] == 0x03, els: -1, end: -1})
+			w.stack = append(w.stack, op.label)
+		case 0x05:
+			op.kind, op.label = opElse, top
+			w.blocks[top].els = int32(len(w.ops))
+		case 0x0B:
+			op.kind, op.label = opEnd, top
+			w.blocks[top].end = int32(len(w.ops))
+			w.stack = w.stack[:len(w.stack)-1]
+			if len(w.stack) > 0 && w.blocks[top].hasLoop {
+				w.blocks[w.stack[len(w.stack)-1]].hasLoop = true
+			}
+		case 0x0C:
+			op.kind, op.label = opBr, label(imm)
+		case 0x0D:
+			op.kind, op.label = opBrIf, label(imm)
+		case 0x0E:
+			op.kind, op.label = opBrTable, int32(len(w.labels))
+			n := imm.leb()
+			for j := uint32(0); j <= n && imm.err == nil; j++ {
+				w.labels = append(w.labels, label(imm))
+			}
+			op.n = int32(len(w.labels)) - op.label
+		case 0x10, 0x11:
+			op.kind = opCall
+		case 0x00, 0x0F, 0x12, 0x13:
+			op.kind = opLeave
+		}
+		if imm.err != nil {
+			return imm.why
+		}
+		op.cost = opCost(body.b)
+		body.instr()
+		w.ops = append(w.ops, op)
+	}
+	if body.err != nil {
+		return body.why
+	}
+	if len(w.stack) != 0 {
+		return "a function without its end"
+	}
+	return ""
+}
+
+// weigh says where the checks go and what each is charged. long[i] is the
+// most units (opCost) the function can run from its i-th instruction on
+// before it reaches a check or leaves: computed from the last instruction
+// back, since every branch goes forward but one to a loop, which goes to
+// its body's check, and a call comes back (the callee's own checks count
+// the callee). A check goes before the first instruction; before every
+// loop's body; after a call, and after a block that has a loop in it,
+// when the code after it runs more than tailWeight units; and before any
+// instruction from which the code runs more than maxWeight units. It is
+// charged checkCost and long of the instruction it precedes, and the code
+// that reaches that instruction then runs 0 units unchecked from it. Every
+// instruction counts, block, end and the others that compile to nothing
+// included: an upper bound, which a long straight line, not a loop, can
+// only make higher.
+func (w *weigher) weigh() {
+	n := len(w.ops)
+	w.long = append(w.long[:0], make([]uint32, n+1)...) // long[n] = 0: the function has returned
+	long := w.long
+	past := func(b int32) uint32 { // where a branch to block b goes
+		if w.blocks[b].loop {
+			return 0 // its body's check
+		}
+		return long[w.blocks[b].end+1] // past its end (the function's: returned)
+	}
+	for i := n - 1; i >= 0; i-- {
+		op := &w.ops[i]
+		var l uint32
+		switch op.kind {
+		case opBr:
+			l = past(op.label)
+		case opBrIf:
+			l = max(long[i+1], past(op.label))
+		case opBrTable:
+			for _, b := range w.labels[op.label : op.label+op.n] {
+				l = max(l, past(b))
+			}
+		case opIf:
+			b := w.blocks[op.label]
+			if b.els >= 0 {
+				l = max(long[i+1], long[b.els+1])
+			} else {
+				l = max(long[i+1], long[b.end+1])
+			}
+		case opElse:
+			l = long[w.blocks[op.label].end+1]
+		case opLeave:
+		default:
+			l = long[i+1]
+		}
+		l += op.cost
+		var prev wop
+		if i > 0 {
+			prev = w.ops[i-1]
+		}
+		tail := prev.kind == opCall || prev.kind == opEnd && w.blocks[prev.label].hasLoop
+		if i == 0 || prev.kind == opLoop || tail && l > tailWeight || l > maxWeight {
+			op.weight, l = l+checkCost, 0
+		} else {
+			op.weight = 0
+		}
+		long[i] = l
+	}
 }
 
 // appendSLEB appends a positive i32.const operand (signed LEB128: the

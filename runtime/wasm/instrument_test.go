@@ -63,22 +63,27 @@ func TestRecursionStopsAtDeadline(t *testing.T) {
 // collections (which wait for every goroutine to stop, and compiled code
 // cannot be stopped): with no visit to Go now and then, this test hangs,
 // the collection waiting for the loop and the loop for its deadline's
-// timer, which cannot run while the world stops.
+// timer, which cannot run while the world stops. The loop of nothing and
+// the loop with a body of 60,000 instructions both visit Go (how often is
+// measured by BenchmarkStop, not asserted here).
 func TestCollectionsDuringALongCall(t *testing.T) {
-	m := load(t, newHost(t, Options{CallTimeout: 300 * time.Millisecond}), wat(t, "loop"))
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for i := 0; i < 20; i++ {
-			runtime.GC()
-			time.Sleep(5 * time.Millisecond)
+	big, _ := bigLoopModule(t, 15000, 0)
+	for name, bin := range map[string][]byte{"loop": wat(t, "loop"), "big loop": big} {
+		m := load(t, newHost(t, Options{CallTimeout: 300 * time.Millisecond}), bin)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for i := 0; i < 20; i++ {
+				runtime.GC()
+				time.Sleep(5 * time.Millisecond)
+			}
+		}()
+		var le *LimitError
+		if _, err := m.Call(context.Background(), "run", nil); !errors.As(err, &le) || le.Limit != LimitTime {
+			t.Fatalf("%s: err = %v, want a time limit", name, err)
 		}
-	}()
-	var le *LimitError
-	if _, err := m.Call(context.Background(), "run", nil); !errors.As(err, &le) || le.Limit != LimitTime {
-		t.Fatalf("err = %v, want a time limit", err)
+		<-done
 	}
-	<-done
 }
 
 // A start section and an _initialize that never return are stopped by the
