@@ -225,7 +225,7 @@ func (m *Module) instantiate(ctx context.Context, start []string) (*instance, er
 		}
 		err = m.classify("_initialize", err, cctx, st, inst.mem, opts.InitTimeout)
 		if le, ok := err.(*LimitError); ok && le.Limit == LimitTime && initialises {
-			m.initRefusal.keep(err)
+			m.initRefusal.timedOut(err)
 		}
 		return nil, err
 	}
@@ -253,6 +253,9 @@ func (m *Module) instantiate(ctx context.Context, start []string) (*instance, er
 		}
 	}
 	inst.box.initialised()
+	if initialises {
+		m.initRefusal.initialised()
+	}
 	inst.mod = mod
 	inst.alloc = mod.ExportedFunction("stagecraft_alloc")
 	inst.actions = make(map[string]api.Function, len(m.man.Actions))
@@ -263,19 +266,25 @@ func (m *Module) instantiate(ctx context.Context, start []string) (*instance, er
 }
 
 // initRefusal keeps an initialisation that ran out of time (its
-// _initialize or start section) for initRefusalKept: every call until
-// then fails at once with the same error instead of spending
-// Options.InitTimeout of a core to fail the same way, since the module
-// starts from the same state each time. After that the next call tries
-// again, so that a refusal a busy machine caused does not last. A replay
-// tries each time: it runs under its own, longer limit.
+// _initialize or start section) initRefusalStrikes times in a row, for
+// initRefusalKept: every call until then fails at once with the same
+// error instead of spending Options.InitTimeout of a core to fail the
+// same way, since the module starts from the same state each time. One
+// time-out is not kept: a busy machine (other calls, a collection) can
+// cause it, and a refusal fails the actions of every call it answers,
+// which are recorded as failed. After initRefusalKept the next call tries
+// again. A replay tries each time: it runs under its own, longer limit.
 type initRefusal struct {
-	mu    sync.Mutex
-	err   error
-	until time.Time
+	mu      sync.Mutex
+	strikes int // time-outs in a row
+	err     error
+	until   time.Time
 }
 
-const initRefusalKept = time.Minute
+const (
+	initRefusalStrikes = 3
+	initRefusalKept    = time.Minute
+)
 
 func (r *initRefusal) kept() error {
 	r.mu.Lock()
@@ -287,8 +296,20 @@ func (r *initRefusal) kept() error {
 	return nil
 }
 
-func (r *initRefusal) keep(err error) {
+// initialised says an initialisation finished in time.
+func (r *initRefusal) initialised() {
 	r.mu.Lock()
-	r.err, r.until = err, time.Now().Add(initRefusalKept)
+	r.strikes = 0
 	r.mu.Unlock()
+}
+
+// timedOut counts an initialisation out of time, and keeps err once
+// there have been initRefusalStrikes in a row.
+func (r *initRefusal) timedOut(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.strikes++; r.strikes >= initRefusalStrikes {
+		r.strikes = 0
+		r.err, r.until = err, time.Now().Add(initRefusalKept)
+	}
 }
