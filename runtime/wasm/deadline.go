@@ -14,8 +14,9 @@ import (
 // instance keeps one from call to call and arms it again: a
 // context.WithTimeout and a WithValue per call cost six allocations and a
 // new runtime timer, about a tenth of a small module's whole call. An
-// instrumented module stops itself at its next loop iteration or function
-// call once the global is set; a module that could not be instrumented
+// instrumented module stops itself at its next check once the global is
+// set (a function's or loop's start, after a call, or within long
+// straight-line code: instrument.go); a module that could not be instrumented
 // runs under WithCloseOnContextDone, and wazero closes it when Done is
 // closed, as with any context.
 //
