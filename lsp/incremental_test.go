@@ -161,3 +161,102 @@ func editText(rng *rand.Rand, text string, lines, snippets []string) string {
 		return strings.Join(ls, "")
 	}
 }
+
+// TestNavigationAfterEditsSameAsFresh types into the examples at random,
+// as TestEditsSameAsFullCheck does, and every few edits asks the server
+// for hover, definition and references at random places of the edited
+// file, comparing each answer with that of a new server opened on the
+// same texts: the parses and check results kept from edit to edit (rules
+// moved to new places, side tables per file) must answer as a first
+// parse and check do.
+func TestNavigationAfterEditsSameAsFresh(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("../examples")); err != nil {
+		t.Fatal(err)
+	}
+	names, err := filepath.Glob(filepath.Join(dir, "*.rules"))
+	if err != nil || len(names) < 3 {
+		t.Fatalf("the examples: %v, %v", names, err)
+	}
+	sort.Strings(names)
+	texts := map[string]string{}
+	var lines []string
+	for _, n := range names {
+		b, err := os.ReadFile(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts[n] = string(b)
+		lines = append(lines, strings.SplitAfter(string(b), "\n")...)
+	}
+	open := func() func(method string, params any) string {
+		s, err := NewServer(Options{StdlibDir: filepath.Join(dir, "stdlib")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.OnNotify(func(string, any) error { return nil })
+		call := func(method string, params any) string {
+			t.Helper()
+			raw, err := json.Marshal(params)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := s.Handle(context.Background(), method, raw)
+			if err != nil {
+				t.Fatalf("%s: %v", method, err)
+			}
+			out, err := json.Marshal(res)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(out)
+		}
+		call("initialize", map[string]any{})
+		for _, n := range names {
+			call("textDocument/didOpen", protocol.DidOpenTextDocumentParams{TextDocument: protocol.TextDocumentItem{URI: uriOf(n), Version: 1, Text: texts[n]}})
+		}
+		return call
+	}
+	kept := open()
+	snippets := []string{"x", " ", "\n", "\"", ":", "then ", "on stage Nowe: send sms text \"a\"\n", "# note\n", "deal.amount > 5",
+		"after 3d ", "let v = 1", "{v}", "\n\n", "\non stage Nowe: let shared = 1\n"}
+	rng := rand.New(rand.NewPCG(3, 4))
+	rounds := 200
+	if testing.Short() {
+		rounds = 30
+	}
+	asked := 0
+	for i := 0; i < rounds; i++ {
+		n := names[rng.IntN(len(names))]
+		texts[n] = editText(rng, texts[n], lines, snippets)
+		kept("textDocument/didChange", map[string]any{"textDocument": map[string]any{"uri": uriOf(n), "version": i + 2},
+			"contentChanges": []map[string]any{{"text": texts[n]}}})
+		if i%10 != 9 {
+			continue
+		}
+		fresh := open()
+		ls := strings.Split(texts[n], "\n")
+		for range 8 {
+			line := rng.IntN(len(ls))
+			char := rng.IntN(len([]rune(ls[line])) + 1) // the examples' lines are within the BMP: runes are UTF-16 units
+			at := map[string]any{"textDocument": map[string]any{"uri": uriOf(n)}, "position": map[string]any{"line": line, "character": char}}
+			for _, method := range []string{"textDocument/hover", "textDocument/definition", "textDocument/references"} {
+				params := at
+				if method == "textDocument/references" {
+					params = map[string]any{"textDocument": at["textDocument"], "position": at["position"], "context": map[string]any{"includeDeclaration": true}}
+				}
+				got, want := kept(method, params), fresh(method, params)
+				if got != want {
+					t.Fatalf("edit %d, %s at %s:%d:%d: the server after edits answers\n%s\na new server answers\n%s", i, method, filepath.Base(n), line, char, got, want)
+				}
+				if want != "null" && want != "[]" {
+					asked++
+				}
+			}
+		}
+	}
+	if asked == 0 {
+		t.Fatal("no question had an answer: the test compares nothing")
+	}
+	t.Logf("%d answers compared", asked)
+}
