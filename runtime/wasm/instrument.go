@@ -71,6 +71,9 @@ func instrument(wasm []byte) (out []byte, start bool, mutates string, err error)
 			defined = r.leb()
 		case 7:
 			exports = true
+			if name := reservedExport(r); name != "" {
+				return nil, false, "", fmt.Errorf("the module exports %q itself", name)
+			}
 		case 8:
 			startFn, start = r.leb(), true
 		}
@@ -262,6 +265,28 @@ func (c checkCode) append(b []byte, weight uint32) []byte {
 
 // importedGlobals counts the globals an import section brings in (the
 // host refuses them, after compiling; until then they take indexes).
+// reservedExport is the first export of the module named as one the
+// rewrite adds, or "": such a module is declined (and keeps wazero's
+// deadline) rather than given an export section wazero refuses.
+func reservedExport(r *reader) string {
+	n := r.leb()
+	for i := uint32(0); i < n && r.err == nil; i++ {
+		size := int(r.leb())
+		if r.err != nil || size > len(r.b) {
+			r.fail("truncated")
+			return ""
+		}
+		name := string(r.b[:size])
+		r.skip(size)
+		r.byte() // kind
+		r.leb()  // index
+		if name == stopExport || name == startExport {
+			return name
+		}
+	}
+	return ""
+}
+
 func importedGlobals(r *reader) uint32 {
 	var globals uint32
 	n := r.leb()

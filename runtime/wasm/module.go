@@ -245,6 +245,9 @@ func (h *Host) load(ctx context.Context, wasm []byte, hash string) (*Module, err
 		}
 		return nil, &ManifestError{Reason: err.Error()}
 	}
+	if err := checkCounts(wasm); err != nil {
+		return nil, &ModuleError{Reason: err.Error()}
+	}
 	sc := scan(wasm)
 	bin := wasm
 	if sc.resettable {

@@ -1,0 +1,230 @@
+package wasm
+
+import (
+	"fmt"
+
+	"github.com/stagecraft/stagecraft/runtime/wasm/manifest"
+)
+
+// Counts. wazero's decoder sizes what it reads by the counts a module
+// declares, before it reads the entries (a make of the count): 183 bytes
+// that declare 134 million exports had it allocate gigabytes and take 35
+// seconds before it found the module invalid (FuzzInstrument). A tenant
+// could stop the server so, or have it killed for memory. Before wazero
+// sees a module, checkCounts holds every count it would allocate by to the
+// bytes left to hold that many entries (each takes a byte at least), and a
+// function's locals, which take no bytes each, to maxLocals: what wazero
+// allocates is then within a small multiple of the module's size.
+
+// maxLocals bounds a function's locals, as engines do (V8 takes 50,000):
+// wazero keeps a byte per local, however they are declared.
+const maxLocals = 50000
+
+// checkCounts refuses a module with a count larger than the bytes that
+// follow it, or a function with more than maxLocals locals. A module it
+// cannot read is refused too: wazero would refuse it as well, and could
+// have allocated by a count on the way.
+func checkCounts(wasm []byte) error {
+	secs, err := manifest.Sections(wasm)
+	if err != nil {
+		return err
+	}
+	for _, s := range secs {
+		c := &counter{reader: reader{b: s.Body}}
+		switch s.ID {
+		case 0:
+			if s.Name == "name" {
+				c.names()
+			}
+		case 1:
+			c.vec(c.funcType)
+		case 2:
+			c.vec(c.importEntry)
+		case 3, 5, 13: // function type indices; memories; tags
+			c.count()
+		case 4:
+			c.vec(func() { c.refType(); limits(&c.reader) })
+		case 6:
+			c.vec(func() { c.valType(); c.byte(); c.expr() })
+		case 7:
+			c.vec(func() { c.name(); c.byte(); c.leb() })
+		case 9:
+			c.vec(c.element)
+		case 10:
+			c.vec(c.body)
+		case 11:
+			c.vec(c.data)
+		}
+		if c.err != nil {
+			return fmt.Errorf("section %d: %s", s.ID, c.why)
+		}
+	}
+	return nil
+}
+
+// counter reads the parts of a module's sections that hold counts.
+type counter struct{ reader }
+
+// count reads a count and checks that the bytes left can hold that many
+// entries of a byte each.
+func (c *counter) count() uint32 {
+	n := c.leb()
+	if c.err == nil && uint64(n) > uint64(len(c.b)) {
+		c.fail(fmt.Sprintf("%d entries declared in the %d bytes left", n, len(c.b)))
+		return 0
+	}
+	return n
+}
+
+func (c *counter) vec(entry func()) {
+	n := c.count()
+	for i := uint32(0); i < n && c.err == nil; i++ {
+		entry()
+	}
+}
+
+func (c *counter) name() { c.skip(int(c.count())) }
+
+// valType reads a value type: one byte, or a reference type's prefix and
+// its heap type.
+func (c *counter) valType() {
+	if b := c.byte(); b == 0x63 || b == 0x64 {
+		c.leb()
+	}
+}
+
+func (c *counter) refType() { c.valType() }
+
+func (c *counter) funcType() {
+	if form := c.byte(); form != 0x60 && c.err == nil {
+		c.fail(fmt.Sprintf("type form 0x%02x", form))
+		return
+	}
+	c.vec(c.valType)
+	c.vec(c.valType)
+}
+
+func (c *counter) importEntry() {
+	c.name()
+	c.name()
+	switch kind := c.byte(); kind {
+	case 0: // a function: its type
+		c.leb()
+	case 1: // a table
+		c.refType()
+		limits(&c.reader)
+	case 2: // a memory
+		limits(&c.reader)
+	case 3: // a global
+		c.valType()
+		c.byte()
+	case 4: // a tag
+		c.byte()
+		c.leb()
+	default:
+		c.fail(fmt.Sprintf("import kind %d", kind))
+	}
+}
+
+// expr reads a constant expression, up to its end.
+func (c *counter) expr() {
+	for c.err == nil && !c.instr() {
+	}
+}
+
+// element reads an element segment, by its flags (the binary format's
+// eight forms): bit 0 passive or declarative, bit 1 an explicit table
+// (active) or declarative (passive), bit 2 expressions instead of
+// function indices.
+func (c *counter) element() {
+	flags := c.leb()
+	if c.err == nil && flags > 7 {
+		c.fail(fmt.Sprintf("element segment flags %d", flags))
+		return
+	}
+	active := flags&1 == 0
+	if active && flags&2 != 0 {
+		c.leb() // the table
+	}
+	if active {
+		c.expr() // the offset
+	}
+	if flags&3 != 0 { // the element kind (0x00) or reference type
+		if flags&4 != 0 {
+			c.refType()
+		} else {
+			c.byte()
+		}
+	}
+	if flags&4 != 0 {
+		c.vec(c.expr)
+	} else {
+		c.vec(func() { c.leb() })
+	}
+}
+
+// body reads a function's code: its size, its locals, and skips the rest.
+func (c *counter) body() {
+	size := int(c.count())
+	if c.err != nil || size > len(c.b) {
+		c.fail("a function body runs past its section")
+		return
+	}
+	fn := &counter{reader: reader{b: c.b[:size]}}
+	var locals uint64
+	fn.vec(func() {
+		locals += uint64(fn.leb())
+		fn.valType()
+	})
+	if fn.err == nil && locals > maxLocals {
+		fn.fail(fmt.Sprintf("a function with %d locals (at most %d)", locals, maxLocals))
+	}
+	if fn.err != nil {
+		c.fail(fn.why)
+		return
+	}
+	c.skip(size)
+}
+
+func (c *counter) data() {
+	switch flags := c.leb(); flags {
+	case 0: // active, memory 0
+		c.expr()
+	case 1: // passive
+	case 2: // active, an explicit memory
+		c.leb()
+		c.expr()
+	default:
+		c.fail(fmt.Sprintf("data segment flags %d", flags))
+		return
+	}
+	c.skip(int(c.count()))
+}
+
+// names reads the name section's subsections wazero decodes: the
+// module's name, the functions' names, the locals' names (each a map of
+// an index to a name, or to such a map); it skips the others.
+func (c *counter) names() {
+	for len(c.b) > 0 && c.err == nil {
+		id := c.byte()
+		size := int(c.count())
+		if c.err != nil {
+			return
+		}
+		sub := &counter{reader: reader{b: c.b[:size]}}
+		nameMap := func() { sub.vec(func() { sub.leb(); sub.name() }) }
+		switch id {
+		case 0:
+			sub.name()
+		case 1:
+			nameMap()
+		case 2:
+			sub.vec(func() { sub.leb(); nameMap() })
+		}
+		if sub.err != nil {
+			c.fail("name section: " + sub.why)
+			return
+		}
+		c.skip(size)
+	}
+}
