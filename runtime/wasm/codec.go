@@ -82,6 +82,12 @@ func encodeValue(b []byte, t manifest.Type, v value.Value) ([]byte, string) {
 		if v.K != value.Number && v.K != value.Money {
 			return b, "want " + t.String() + ", have " + kindName(v.K)
 		}
+	case manifest.DateTime:
+		// The checker takes a date where a datetime is expected (at
+		// midnight, types.AssignableTo), so the input does too.
+		if v.K != value.DateTime && v.K != value.Date {
+			return b, "want " + t.String() + ", have " + kindName(v.K)
+		}
 	default:
 		if v.K != scalarKinds[t.Kind] {
 			return b, "want " + t.String() + ", have " + kindName(v.K)

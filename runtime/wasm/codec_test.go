@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/stagecraft/stagecraft/runtime/value"
@@ -182,5 +183,20 @@ func TestReplyMoneyRounding(t *testing.T) {
 		if err != nil || v.K != value.Money || v.N != want {
 			t.Errorf("%s: %v (%v), err %v; want %v", in, v, v.N, err, want)
 		}
+	}
+}
+
+// TestDateIntoDatetimeInput: the checker lets a date be given where a
+// datetime is expected (at midnight), so the host sends a datetime input
+// a date as that midnight, not an InputError; other kinds stay refused.
+func TestDateIntoDatetimeInput(t *testing.T) {
+	a := &manifest.Action{Name: "a", Inputs: []manifest.Param{{Name: "at", Type: manifest.Type{Kind: manifest.DateTime}}}}
+	day := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC).Unix()
+	got, err := encodeInputs(nil, a, map[string]value.Value{"at": {K: value.Date, N: float64(day)}})
+	if err != nil || string(got) != `{"at":"2026-11-23T00:00:00"}` {
+		t.Errorf("a date into a datetime input: %s, %v", got, err)
+	}
+	if _, err := encodeInputs(nil, a, map[string]value.Value{"at": {K: value.Time, N: 3600}}); err == nil {
+		t.Error("a time into a datetime input was taken")
 	}
 }
