@@ -41,7 +41,10 @@ func Log(msg string) {
 func Serve[In, Out any](ptr, size int32, action func(In) (Out, error)) int64 {
 	var in In
 	var reply any
-	if err := json.Unmarshal(input[:size], &in); err != nil {
+	// The inputs are where the host wrote them, at ptr (spec/wasm.md): a
+	// buffer stagecraft_alloc returned, kept alive by input.
+	data := unsafe.Slice((*byte)(unsafe.Add(nil, ptr)), size)
+	if err := json.Unmarshal(data, &in); err != nil {
 		reply = map[string]string{"error": "bad inputs: " + err.Error()}
 	} else if out, err := action(in); err != nil {
 		reply = map[string]string{"error": err.Error()}
