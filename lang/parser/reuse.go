@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"strings"
 	"unsafe"
 
 	"github.com/stagecraft/stagecraft/lang/ast"
@@ -160,7 +161,7 @@ type shifter struct {
 // the copy. It reports false, as shiftRule, for a rule it does not know
 // every node of, and returns the copy, the rule's key in a Cache.
 func ownRule(r *ast.RuleDecl, text string) (string, bool) {
-	own := string([]byte(text)) // a copy, whatever the compiler knows of text
+	own := strings.Clone(text)
 	s := shifter{ok: true, own: own, from: uintptr(unsafe.Pointer(unsafe.StringData(text)))}
 	s.rule(r)
 	return own, s.ok
