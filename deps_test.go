@@ -85,6 +85,7 @@ var allowed = map[string][]string{
 
 	"examples":            {},
 	"internal/golden":     {},
+	"internal/typing":     {},
 	"internal/atomicfile": {},
 	"internal/workspace":  {},
 	"internal/compile":    {"compiler/check", "compiler/ir", "compiler/lower", "lang/ast", "lang/diag", "lang/parser", "lang/token", "stdlib"},

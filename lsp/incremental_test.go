@@ -13,6 +13,7 @@ import (
 	"go.lsp.dev/protocol"
 
 	"github.com/stagecraft/stagecraft/internal/compile"
+	"github.com/stagecraft/stagecraft/internal/typing"
 	"github.com/stagecraft/stagecraft/lang/diag"
 )
 
@@ -23,25 +24,7 @@ import (
 // server keeps between edits (the parses of unchanged files and rules,
 // the checker's results per file) must never show.
 func TestEditsSameAsFullCheck(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS("../examples")); err != nil {
-		t.Fatal(err)
-	}
-	names, err := filepath.Glob(filepath.Join(dir, "*.rules"))
-	if err != nil || len(names) < 3 {
-		t.Fatalf("the examples: %v, %v", names, err)
-	}
-	sort.Strings(names)
-	texts := map[string]string{}
-	var lines []string
-	for _, n := range names {
-		b, err := os.ReadFile(n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		texts[n] = string(b)
-		lines = append(lines, strings.SplitAfter(string(b), "\n")...)
-	}
+	dir, names, texts, lines := exampleWorkspace(t)
 	original := map[string]string{}
 	for n, s := range texts {
 		original[n] = s
@@ -95,7 +78,7 @@ func TestEditsSameAsFullCheck(t *testing.T) {
 		if i%60 == 59 {
 			texts[n] = original[n]
 		} else {
-			texts[n] = editText(rng, texts[n], lines, snippets)
+			texts[n] = typing.Edit(rng, texts[n], lines, snippets)
 		}
 		version++
 		call("textDocument/didChange", map[string]any{"textDocument": map[string]any{"uri": uriOf(n), "version": version},
@@ -107,6 +90,31 @@ func TestEditsSameAsFullCheck(t *testing.T) {
 			}
 		}
 	}
+}
+
+// exampleWorkspace copies the examples into a new folder and returns it,
+// its rules files sorted, their texts by path and all their lines.
+func exampleWorkspace(t *testing.T) (dir string, names []string, texts map[string]string, lines []string) {
+	t.Helper()
+	dir = t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("../examples")); err != nil {
+		t.Fatal(err)
+	}
+	names, err := filepath.Glob(filepath.Join(dir, "*.rules"))
+	if err != nil || len(names) < 3 {
+		t.Fatalf("the examples: %v, %v", names, err)
+	}
+	sort.Strings(names)
+	texts = map[string]string{}
+	for _, n := range names {
+		b, err := os.ReadFile(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts[n] = string(b)
+		lines = append(lines, strings.SplitAfter(string(b), "\n")...)
+	}
+	return dir, names, texts, lines
 }
 
 // fullCheck is, by path, the JSON of the diagnostics that a check of the
@@ -138,30 +146,6 @@ func fullCheck(t *testing.T, names []string, texts map[string]string) map[string
 	return out
 }
 
-// editText makes one edit of the kinds a user makes: a snippet typed at
-// a random place, a range deleted, a line of the workspace pasted
-// elsewhere, two lines swapped.
-func editText(rng *rand.Rand, text string, lines, snippets []string) string {
-	at := func() int { return rng.IntN(len(text) + 1) }
-	switch rng.IntN(4) {
-	case 0:
-		i := at()
-		return text[:i] + snippets[rng.IntN(len(snippets))] + text[i:]
-	case 1:
-		i := at()
-		j := min(len(text), i+rng.IntN(40))
-		return text[:i] + text[j:]
-	case 2:
-		i := strings.LastIndexByte(text[:at()], '\n') + 1
-		return text[:i] + lines[rng.IntN(len(lines))] + text[i:]
-	default:
-		ls := strings.SplitAfter(text, "\n")
-		i, j := rng.IntN(len(ls)), rng.IntN(len(ls))
-		ls[i], ls[j] = ls[j], ls[i]
-		return strings.Join(ls, "")
-	}
-}
-
 // TestNavigationAfterEditsSameAsFresh types into the examples at random,
 // as TestEditsSameAsFullCheck does, and every few edits asks the server
 // for hover, definition and references at random places of the edited
@@ -170,25 +154,7 @@ func editText(rng *rand.Rand, text string, lines, snippets []string) string {
 // moved to new places, side tables per file) must answer as a first
 // parse and check do.
 func TestNavigationAfterEditsSameAsFresh(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS("../examples")); err != nil {
-		t.Fatal(err)
-	}
-	names, err := filepath.Glob(filepath.Join(dir, "*.rules"))
-	if err != nil || len(names) < 3 {
-		t.Fatalf("the examples: %v, %v", names, err)
-	}
-	sort.Strings(names)
-	texts := map[string]string{}
-	var lines []string
-	for _, n := range names {
-		b, err := os.ReadFile(n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		texts[n] = string(b)
-		lines = append(lines, strings.SplitAfter(string(b), "\n")...)
-	}
+	dir, names, texts, lines := exampleWorkspace(t)
 	open := func() func(method string, params any) string {
 		s, err := NewServer(Options{StdlibDir: filepath.Join(dir, "stdlib")})
 		if err != nil {
@@ -228,7 +194,7 @@ func TestNavigationAfterEditsSameAsFresh(t *testing.T) {
 	asked := 0
 	for i := 0; i < rounds; i++ {
 		n := names[rng.IntN(len(names))]
-		texts[n] = editText(rng, texts[n], lines, snippets)
+		texts[n] = typing.Edit(rng, texts[n], lines, snippets)
 		kept("textDocument/didChange", map[string]any{"textDocument": map[string]any{"uri": uriOf(n), "version": i + 2},
 			"contentChanges": []map[string]any{{"text": texts[n]}}})
 		if i%10 != 9 {

@@ -85,3 +85,25 @@ func (c *command) oneOf(flagName, value string, choices ...string) bool {
 	c.fail("unknown --%s value %q: choose %s", flagName, value, strings.Join(choices, " or "))
 	return false
 }
+
+// subcommand reads the subcommand of a command that has several (keys,
+// tenant, module): none prints usage to stderr (exit 2); -h, --help or
+// help prints it to stdout (exit 0); one not among subs is named (exit
+// 2). ok says whether to go on with args[0].
+func subcommand(name, usage string, subs []string, args []string, stdout, stderr io.Writer) (code int, ok bool) {
+	switch {
+	case len(args) == 0:
+		fmt.Fprintln(stderr, usage)
+		return 2, false
+	case args[0] == "-h" || args[0] == "--help" || args[0] == "help":
+		fmt.Fprintln(stdout, usage)
+		return 0, false
+	}
+	for _, s := range subs {
+		if args[0] == s {
+			return 0, true
+		}
+	}
+	fmt.Fprintf(stderr, "stagecraft %s: unknown subcommand %q\n%s\n", name, args[0], usage)
+	return 2, false
+}

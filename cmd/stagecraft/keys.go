@@ -11,20 +11,8 @@ import (
 // prints a new key as its last line. The folder keeps only its hash, so it
 // is shown this once. It works while the server runs.
 func cmdKeys(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		w := stderr
-		if len(args) > 0 {
-			w = stdout
-		}
-		fmt.Fprintln(w, "usage: stagecraft keys create --data DIR --tenant NAME")
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
-	}
-	if args[0] != "create" {
-		fmt.Fprintf(stderr, "stagecraft keys: unknown subcommand %q\nusage: stagecraft keys create --data DIR --tenant NAME\n", args[0])
-		return 2
+	if code, ok := subcommand("keys", "usage: stagecraft keys create --data DIR --tenant NAME", []string{"create"}, args, stdout, stderr); !ok {
+		return code
 	}
 	c := newCommand("keys create", "--data DIR --tenant NAME", stdout, stderr)
 	data := c.fl.String("data", "./stagecraft-data", "the server's data `folder`")

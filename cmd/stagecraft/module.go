@@ -22,19 +22,10 @@ const moduleUsage = `usage: stagecraft module check MODULE.wasm
 // the host would refuse the module, saying why, and 2 on a usage or I/O
 // failure. pack writes nothing the host refuses.
 func cmdModule(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		if len(args) == 0 {
-			fmt.Fprintln(stderr, moduleUsage)
-			return 2
-		}
-		fmt.Fprintln(stdout, moduleUsage)
-		return 0
+	if code, ok := subcommand("module", moduleUsage, []string{"check", "pack"}, args, stdout, stderr); !ok {
+		return code
 	}
 	sub := args[0]
-	if sub != "check" && sub != "pack" {
-		fmt.Fprintf(stderr, "stagecraft module: unknown subcommand %q\n%s\n", sub, moduleUsage)
-		return 2
-	}
 	c := newCommand("module "+sub, "MODULE.wasm", stdout, stderr)
 	var man, out string
 	if sub == "pack" {

@@ -26,19 +26,10 @@ const tenantUsage = `usage: stagecraft tenant export --data DIR --tenant NAME [-
 // event the engine refused), one JSON object a line; parked lists the
 // timers the engine parked because a record was damaged, likewise.
 func cmdTenant(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		if len(args) == 0 {
-			fmt.Fprintln(stderr, tenantUsage)
-			return 2
-		}
-		fmt.Fprintln(stdout, tenantUsage)
-		return 0
+	if code, ok := subcommand("tenant", tenantUsage, []string{"export", "import", "unmatched", "parked"}, args, stdout, stderr); !ok {
+		return code
 	}
 	sub := args[0]
-	if sub != "export" && sub != "import" && sub != "unmatched" && sub != "parked" {
-		fmt.Fprintf(stderr, "stagecraft tenant: unknown subcommand %q\n%s\n", sub, tenantUsage)
-		return 2
-	}
 	c := newCommand("tenant "+sub, "--data DIR --tenant NAME", stdout, stderr)
 	data := c.fl.String("data", "./stagecraft-data", "the server's data `folder`")
 	name := c.fl.String("tenant", "", "the `tenant`")

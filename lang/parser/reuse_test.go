@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stagecraft/stagecraft/internal/typing"
 	"github.com/stagecraft/stagecraft/lang/ast"
 	"github.com/stagecraft/stagecraft/lang/parser"
 	"github.com/stagecraft/stagecraft/lang/token"
@@ -44,7 +45,7 @@ func TestCacheSameAsParse(t *testing.T) {
 		text := base
 		last, _ := cache.ParseFile(fset.AddFile("a.rules", []byte(text)))
 		for i := 0; i < rounds; i++ {
-			text = randomEdit(rng, text, lines, snippets)
+			text = typing.Edit(rng, text, lines, snippets)
 			if i%40 == 0 {
 				text = base // back to a text of many good rules, some of them moved
 			}
@@ -71,30 +72,6 @@ func TestCacheSameAsParse(t *testing.T) {
 	}
 	if reused == 0 {
 		t.Fatal("no rule was taken from the cache")
-	}
-}
-
-// randomEdit makes one edit of the kinds a user makes: a snippet typed
-// at a random place, a range deleted, a line of the file pasted
-// elsewhere, two lines swapped.
-func randomEdit(rng *rand.Rand, text string, lines, snippets []string) string {
-	at := func() int { return rng.IntN(len(text) + 1) }
-	switch rng.IntN(4) {
-	case 0:
-		i := at()
-		return text[:i] + snippets[rng.IntN(len(snippets))] + text[i:]
-	case 1:
-		i := at()
-		j := min(len(text), i+rng.IntN(40))
-		return text[:i] + text[j:]
-	case 2:
-		i := strings.LastIndexByte(text[:at()], '\n') + 1
-		return text[:i] + lines[rng.IntN(len(lines))] + text[i:]
-	default:
-		ls := strings.SplitAfter(text, "\n")
-		i, j := rng.IntN(len(ls)), rng.IntN(len(ls))
-		ls[i], ls[j] = ls[j], ls[i]
-		return strings.Join(ls, "")
 	}
 }
 

@@ -14,23 +14,11 @@ import (
 // shares) is not handed to a dispatcher, which could send it before a
 // crash takes the input, and its key, back.
 func TestOutboxReadsDurableInputsOnly(t *testing.T) {
-	p, err := compile.Program([]compile.Source{{Name: "w.rules", Src: []byte(`pipeline deal S {
+	e := memEngine(t, `pipeline deal S {
     stage A
 }
 on stage A: send notification to deal.responsible text "new"
-`)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.OpenMem()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	e, err := New(st, p, stdlib.Runtime())
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	count := func() (n int) {
 		if err := e.OutboxAfter("", func(Effect) bool { n++; return true }); err != nil {
 			t.Fatal(err)
@@ -64,22 +52,10 @@ on stage A: send notification to deal.responsible text "new"
 // the latest durable number, which covers the others, and a mark never
 // goes back.
 func TestMarkCoversDurable(t *testing.T) {
-	p, err := compile.Program([]compile.Source{{Name: "w.rules", Src: []byte("pipeline deal S {\n    stage A\n}\n")}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.OpenMem()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	e, err := New(st, p, stdlib.Runtime())
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := memEngine(t, "pipeline deal S {\n    stage A\n}\n")
 	marked := func() int64 {
 		t.Helper()
-		n, err := st.Marked()
+		n, err := e.st.Marked()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -114,4 +90,23 @@ func TestMarkCoversDurable(t *testing.T) {
 	if got := marked(); got != seqs[2] || e.durable.Load() != seqs[2] {
 		t.Errorf("marked %d, durable %d after the others; want %d", got, e.durable.Load(), seqs[2])
 	}
+}
+
+// memEngine is an engine running src over an in-memory store.
+func memEngine(t *testing.T, src string) *Engine {
+	t.Helper()
+	p, err := compile.Program([]compile.Source{{Name: "w.rules", Src: []byte(src)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.OpenMem()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	e, err := New(st, p, stdlib.Runtime())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
 }

@@ -35,26 +35,6 @@ func CalendarZone(p *ir.Program) (*time.Location, bool) {
 	return nil, false
 }
 
-// Zone is the zone of the last of programs (oldest first, as deployed)
-// that has a calendar; UTC when none has.
-//
-// A program without a calendar keeps the zone the workspace had rather
-// than going to UTC: the workspace's time is a wall clock with no zone,
-// so a change of zone moves it, and one to the west holds it still until
-// the wall clock catches up (inputs' times never go back). A rule set
-// deployed without a calendar after one with a calendar, the examples
-// and then a rule set of one's own say, would otherwise stop the clock
-// for hours, and every timer with it. The zone changes only when a
-// calendar says so.
-func Zone(programs []*ir.Program) *time.Location {
-	for i := len(programs) - 1; i >= 0; i-- {
-		if loc, ok := CalendarZone(programs[i]); ok {
-			return loc
-		}
-	}
-	return time.UTC
-}
-
 // zone is the workspace's time zone while prog runs.
 type zone struct {
 	prog *ir.Program
@@ -71,9 +51,19 @@ func (t *Tenant) workspace(now time.Time) int64 {
 	return Workspace(now, z.loc)
 }
 
-// setZone finds the zone for the running program: its calendar's, or the
-// zone it follows (Zone). A change is logged with how it moves the
-// workspace's clock.
+// setZone finds the zone for the running program: its calendar's, or,
+// without one, the zone of the last deployed program that had one (UTC
+// when none had). A change is logged with how it moves the workspace's
+// clock.
+//
+// A program without a calendar keeps the zone the workspace had rather
+// than going to UTC: the workspace's time is a wall clock with no zone,
+// so a change of zone moves it, and one to the west holds it still until
+// the wall clock catches up (inputs' times never go back). A rule set
+// deployed without a calendar after one with a calendar, the examples
+// and then a rule set of one's own say, would otherwise stop the clock
+// for hours, and every timer with it. The zone changes only when a
+// calendar says so.
 func (t *Tenant) setZone() *zone {
 	p := t.Engine.Program()
 	prev := t.zone.Load()
@@ -86,13 +76,14 @@ func (t *Tenant) setZone() *zone {
 	case prev != nil:
 		loc = prev.loc
 	default:
-		// The zone of the last program with a calendar, read from the
-		// newest back (Zone over every program would decode them all).
+		// Opened: the programs deployed before, read from the newest back.
 		last, err := t.Engine.LastProgram(func(p *ir.Program) bool { _, ok := CalendarZone(p); return ok })
 		if err != nil {
 			t.log.Error("reading the deployed programs for the workspace's time zone; UTC is used", "err", err)
 		}
-		loc = Zone([]*ir.Program{last})
+		if loc, ok = CalendarZone(last); !ok {
+			loc = time.UTC
+		}
 	}
 	z := &zone{prog: p, loc: loc}
 	t.zone.Store(z)

@@ -43,29 +43,12 @@ func TestWorkspace(t *testing.T) {
 		{"2026-12-01T08:00:00Z", &ir.Program{}, "2026-12-01T08:00:00"},
 		{"2026-12-01T08:00:00Z", calendarProgram("Mars/Olympus"), "2026-12-01T08:00:00"},
 	} {
-		loc := Zone([]*ir.Program{c.p})
+		loc, ok := CalendarZone(c.p)
+		if !ok {
+			loc = time.UTC
+		}
 		if got := Workspace(instant(t, c.now), loc); got != wall(c.want) {
 			t.Errorf("%s in %v: %s, want %s", c.now, loc, time.Unix(got, 0).UTC(), c.want)
-		}
-	}
-}
-
-// TestZoneFollowsTheLastCalendar: a program without a calendar keeps the
-// zone of the last one that had one.
-func TestZoneFollowsTheLastCalendar(t *testing.T) {
-	plain := &ir.Program{}
-	for _, c := range []struct {
-		programs []*ir.Program
-		want     string
-	}{
-		{nil, "UTC"},
-		{[]*ir.Program{plain}, "UTC"},
-		{[]*ir.Program{calendarProgram("Europe/Warsaw"), plain}, "Europe/Warsaw"},
-		{[]*ir.Program{calendarProgram("Europe/Warsaw"), calendarProgram("Europe/Rome"), plain, plain}, "Europe/Rome"},
-		{[]*ir.Program{plain, calendarProgram("America/New_York")}, "America/New_York"},
-	} {
-		if got := Zone(c.programs).String(); got != c.want {
-			t.Errorf("Zone(%d programs) = %s, want %s", len(c.programs), got, c.want)
 		}
 	}
 }
