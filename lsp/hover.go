@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"go.lsp.dev/protocol"
 
@@ -19,9 +20,10 @@ func (s *Server) hover(p *protocol.HoverParams) (*protocol.Hover, error) {
 	if err != nil || src == nil {
 		return nil, err
 	}
-	ref, ok := w.nameAt(src, offsetAt(src.text, p.Position))
+	off := offsetAt(src.text, p.Position)
+	ref, ok := w.nameAt(src, off)
 	if !ok {
-		return nil, nil
+		return s.hoverOffered(w, src, off), nil
 	}
 	text := s.describe(w, ref.obj)
 	if text == "" {
@@ -29,6 +31,53 @@ func (s *Server) hover(p *protocol.HoverParams) (*protocol.Hover, error) {
 	}
 	r := rangeOf(w.fset, ref.node.Pos(), ref.node.End())
 	return &protocol.Hover{Contents: protocol.MarkupContent{Kind: protocol.Markdown, Value: text}, Range: &r}, nil
+}
+
+// hoverOffered describes a word the checker resolved nothing for (in a
+// line half typed, which does not parse yet, or in a rule with an error)
+// by what completion offers in its place: the item whose label is the
+// word, with its detail and documentation. nil when none is, or the
+// item has neither.
+func (s *Server) hoverOffered(w *workspace, src *source, off int) *protocol.Hover {
+	text := src.text
+	start, end := off, off
+	for start > 0 {
+		r, n := utf8.DecodeLastRune(text[:start])
+		if !isWordRune(r) {
+			break
+		}
+		start -= n
+	}
+	for end < len(text) {
+		r, n := utf8.DecodeRune(text[end:])
+		if !isWordRune(r) {
+			break
+		}
+		end += n
+	}
+	if start == end {
+		return nil
+	}
+	word := string(text[start:end])
+	c := &completer{s: s, w: w, src: src, off: end, seen: map[string]bool{}}
+	c.run()
+	for _, it := range c.items {
+		if it.Label != word || it.Detail == "" && it.Documentation == nil {
+			continue // a word alone says nothing the line does not
+		}
+		var b strings.Builder
+		b.WriteString("```stagecraft\n" + word)
+		if it.Detail != "" {
+			b.WriteString(": " + it.Detail)
+		}
+		b.WriteString("\n```\n")
+		if doc, ok := it.Documentation.(protocol.MarkupContent); ok && doc.Value != "" {
+			b.WriteString("\n" + doc.Value)
+		}
+		r := rangeOf(w.fset, src.tf.Pos(start), src.tf.Pos(end))
+		return &protocol.Hover{Contents: protocol.MarkupContent{Kind: protocol.Markdown, Value: b.String()}, Range: &r}
+	}
+	return nil
 }
 
 // describe renders an object as Markdown: a code line with its

@@ -226,3 +226,42 @@ func TestNavigationAfterEditsSameAsFresh(t *testing.T) {
 	}
 	t.Logf("%d answers compared", asked)
 }
+
+// TestHoverInAHalfTypedLine: a line that does not parse yet still has
+// hover where completion knows the word (a stage after `on stage`), and
+// none for a word it does not know.
+func TestHoverInAHalfTypedLine(t *testing.T) {
+	dir, names, texts, _ := exampleWorkspace(t)
+	s, err := NewServer(Options{StdlibDir: filepath.Join(dir, "stdlib")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.OnNotify(func(string, any) error { return nil })
+	call := func(method string, params any) string {
+		t.Helper()
+		raw, err := json.Marshal(params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := s.Handle(context.Background(), method, raw)
+		if err != nil {
+			t.Fatalf("%s: %v", method, err)
+		}
+		out, _ := json.Marshal(res)
+		return string(out)
+	}
+	call("initialize", map[string]any{})
+	n := names[0]
+	text := texts[n] + "\non stage Nowe: send sms to deal.\n"
+	call("textDocument/didOpen", protocol.DidOpenTextDocumentParams{TextDocument: protocol.TextDocumentItem{URI: uriOf(n), Version: 1, Text: text}})
+	line := strings.Count(texts[n], "\n") + 1
+	hover := func(char int) string {
+		return call("textDocument/hover", map[string]any{"textDocument": map[string]any{"uri": uriOf(n)}, "position": map[string]any{"line": line, "character": char}})
+	}
+	if got := hover(len("on stage No")); !strings.Contains(got, "Nowe: stage of Sprzedaż") {
+		t.Errorf("hover on the stage of a half-typed rule: %s", got)
+	}
+	if got := hover(len("on stage Nowe: send sms to de")); got != "null" {
+		t.Errorf("hover on a word completion says nothing of: %s, want null", got)
+	}
+}
