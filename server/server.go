@@ -142,6 +142,11 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
 		return err
 	}
+	unlock, err := lockData(cfg.Data)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	dlv := delivery.New(cfg.Delivery, cfg.Data, log)
 	log.Info(cfg.Delivery.String())
 	var reg *tenant.Registry
