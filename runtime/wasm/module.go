@@ -96,6 +96,8 @@ type Host struct {
 
 	noInstrument bool // tests: every module takes wazero's deadline
 
+	rewrites rewriteCache // rewritten modules on disk, under Options.CacheDir (rewritecache.go)
+
 	cacheErr error // why Options.CacheDir could not be used; compiled code is then kept in memory
 }
 
@@ -121,6 +123,10 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 		return nil, fmt.Errorf("wasm: MemoryPages %d: at most 65536 (4 GiB)", opts.MemoryPages)
 	}
 	rt, cache, cacheErr := newRuntime(ctx, opts, cacheInstrumented, false)
+	rewrites, err := newRewriteCache(opts.CacheDir)
+	if err != nil {
+		cacheErr = errors.Join(cacheErr, fmt.Errorf("wasm: rewritten modules in %s: %w", opts.CacheDir, err))
+	}
 	defs, err := instantiateHost(ctx, rt)
 	if err != nil {
 		rt.Close(ctx)
@@ -129,7 +135,7 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 	}
 	replay := opts
 	replay.CallTimeout, replay.InitTimeout = opts.ReplayTimeout, max(opts.InitTimeout, opts.ReplayTimeout)
-	return &Host{opts: opts, replay: replay, rt: rt, cache: cache, hostDefs: defs, modules: map[string]*Module{}, cacheErr: cacheErr}, nil
+	return &Host{opts: opts, replay: replay, rt: rt, cache: cache, hostDefs: defs, modules: map[string]*Module{}, cacheErr: cacheErr, rewrites: rewrites}, nil
 }
 
 // newRuntime is a compiler runtime with its cache, in the folder sub of
@@ -248,15 +254,8 @@ func (h *Host) load(ctx context.Context, wasm []byte, hash string) (*Module, err
 	if err := checkCounts(wasm); err != nil {
 		return nil, &ModuleError{Reason: err.Error()}
 	}
-	sc := scan(wasm)
-	bin := wasm
-	if sc.resettable {
-		if bin, err = exportGlobals(wasm, sc.globals); err != nil {
-			sc, bin = scanResult{why: err.Error()}, wasm
-		}
-	}
-	m := &Module{host: h, hash: hash, man: man, scan: sc}
-	if err := m.compile(ctx, bin); err != nil {
+	m := &Module{host: h, hash: hash, man: man}
+	if err := m.compile(ctx, wasm); err != nil {
 		return nil, err
 	}
 	if err := m.check(wasm); err != nil {
@@ -273,37 +272,54 @@ func (h *Host) load(ctx context.Context, wasm []byte, hash string) (*Module, err
 	return m, nil
 }
 
-// compile compiles bin instrumented to stop itself, or, when the rewrite
-// cannot read it or wazero refuses what it made, as it is under wazero's
-// deadline (whose errors are then the module's own).
-func (m *Module) compile(ctx context.Context, bin []byte) error {
+// compile compiles the module rewritten (rewrite.go), read from the
+// cache on disk or made and then kept there, or, when the rewrite cannot
+// read it or wazero refuses what it made, as it is under wazero's deadline
+// (whose errors are then the module's own).
+func (m *Module) compile(ctx context.Context, wasm []byte) error {
 	h := m.host
-	ibin, start, mutates, err := instrument(bin)
-	switch {
-	case err != nil:
-		m.scan = scanResult{why: err.Error()}
-	case mutates != "":
-		m.scan = scanResult{why: mutates}
-	}
-	if err == nil && !h.noInstrument {
-		if c, err := h.rt.CompileModule(ctx, ibin); err == nil {
-			m.compiled, m.rt, m.stops = c, h.rt, true
-			if start {
-				m.start = []string{startExport}
-			}
+	if !h.noInstrument {
+		if rw, ok := h.rewrites.get(wasm, m.hash); ok && m.compileRewrite(ctx, rw) {
 			return nil
 		}
+	}
+	// Not in the cache, or refused by wazero: rewritten here. (A module
+	// read from the cache is never the one wazero refuses, unless the
+	// file was changed with its checksum: rewriting costs that host the
+	// time the cache saves, nothing else.)
+	rw := newRewrite(wasm)
+	if !h.noInstrument && m.compileRewrite(ctx, rw) {
+		h.rewrites.put(m.hash, rw)
+		return nil
 	}
 	rt, err := h.closeOnDoneRuntime(ctx)
 	if err != nil {
 		return err
 	}
-	c, err := rt.CompileModule(ctx, bin)
+	c, err := rt.CompileModule(ctx, rw.exported)
 	if err != nil {
 		return &ModuleError{Reason: firstLine(err.Error())}
 	}
 	m.compiled, m.rt = c, rt
 	return nil
+}
+
+// compileRewrite compiles a rewritten module with the host's runtime,
+// which has no deadline of its own, and reports whether wazero took it.
+func (m *Module) compileRewrite(ctx context.Context, rw rewrite) bool {
+	m.scan = rw.scan
+	if rw.bin == nil {
+		return false
+	}
+	c, err := m.host.rt.CompileModule(ctx, rw.bin)
+	if err != nil {
+		return false
+	}
+	m.compiled, m.rt, m.stops = c, m.host.rt, true
+	if rw.start {
+		m.start = []string{startExport}
+	}
+	return true
 }
 
 // check holds a compiled module to the ABI: granted imports only; an
