@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/stagecraft/stagecraft/runtime/action"
@@ -296,12 +298,27 @@ func (m *Module) compile(ctx context.Context, wasm []byte) error {
 	if err != nil {
 		return err
 	}
-	c, err := rt.CompileModule(ctx, rw.exported)
+	c, err := rt.CompileModule(compiling(ctx), rw.exported)
 	if err != nil {
 		return &ModuleError{Reason: firstLine(err.Error())}
 	}
 	m.compiled, m.rt = c, rt
 	return nil
+}
+
+// compiling is ctx for a compilation, which wazero spreads over every
+// core the Go runtime uses: the Go example compiles from scratch in
+// ~0.9 s instead of ~1.5 s of its first call on 2 cores, for the same CPU
+// time. A compilation from its cache is not spread (it decodes, validates
+// and reads the cached code in one goroutine). Compilations are rare, at
+// a deploy or at a module's first call in a process whose cache has not
+// seen it, and worth the cores for that moment. The workers stop when
+// their context is done; a compilation in one goroutine never looked, and
+// still does not: a caller that gives up does not throw away the code
+// the next call needs, nor get its cancellation reported as the module's
+// fault.
+func compiling(ctx context.Context) context.Context {
+	return experimental.WithCompilationWorkers(context.WithoutCancel(ctx), runtime.GOMAXPROCS(0))
 }
 
 // compileRewrite compiles a rewritten module with the host's runtime,
@@ -311,7 +328,7 @@ func (m *Module) compileRewrite(ctx context.Context, rw rewrite) bool {
 	if rw.bin == nil {
 		return false
 	}
-	c, err := m.host.rt.CompileModule(ctx, rw.bin)
+	c, err := m.host.rt.CompileModule(compiling(ctx), rw.bin)
 	if err != nil {
 		return false
 	}

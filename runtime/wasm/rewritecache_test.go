@@ -157,3 +157,19 @@ func TestDecodeRewriteTruncated(t *testing.T) {
 		}
 	}
 }
+
+// A compilation goes on when its caller gives up, as wazero's did in one
+// goroutine before it was spread over the cores: the module is there for
+// the next call, and a cancellation is never the module's refusal.
+func TestCompileOutlivesItsCaller(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	h := newHost(t, Options{CacheDir: t.TempDir()})
+	m, err := h.Load(ctx, wat(t, "counter"))
+	if err != nil {
+		t.Fatalf("Load under a cancelled context: %v", err)
+	}
+	if _, err := m.Call(context.Background(), "count", nil); err != nil {
+		t.Fatal(err)
+	}
+}
