@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 )
@@ -15,8 +16,8 @@ import (
 // that finds a module's code there has still paid for the rewrite first:
 // ~25-30 ms of the ~130 ms of the Go example's first call. The host keeps
 // each rewritten module in Options.CacheDir/instrumented, next to
-// wazero's code, and reads it back instead of rewriting (~3 ms: the file
-// read and its SHA-256).
+// wazero's code, and reads it back instead of rewriting (~1-4 ms: the
+// file read and its checksum).
 //
 // Trust. The folder is the operator's, as wazero's is ("the embedder must
 // safeguard this directory from external changes", its documentation
@@ -29,8 +30,11 @@ import (
 // wrong without anyone's intent: a file cut short by a crash or a full
 // disk, damaged bytes, a file left by another version of the rewrite or
 // copied under another module's name. Each file carries the rewrite's
-// version and the original module's hash, and ends with the SHA-256 of
-// all it holds; a file that fails any check is ignored, and the module is
+// version and the original module's hash, and ends with the CRC-32C of
+// all it holds (as wazero's files end with their code's: a checksum
+// against damage, not a signature, which a file's writer could forge as
+// well; 0.2 ms for the Go example against 2.3 for a SHA-256); a file that
+// fails any check is ignored, and the module is
 // rewritten and the file written again. The module read back then goes
 // through everything a rewritten one does: wazero decodes and validates
 // it, and the host checks its imports, memory and exports (Module.check),
@@ -100,15 +104,15 @@ func (c rewriteCache) put(hash string, rw rewrite) {
 	if err != nil {
 		return
 	}
-	sum := sha256.New()
+	var sum uint32
 	for _, b := range rewriteFile(hash, rw) {
-		sum.Write(b)
+		sum = crc32.Update(sum, castagnoli, b)
 		if _, err = f.Write(b); err != nil {
 			break
 		}
 	}
 	if err == nil {
-		_, err = f.Write(sum.Sum(nil))
+		_, err = f.Write(binary.LittleEndian.AppendUint32(nil, sum))
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -121,7 +125,7 @@ func (c rewriteCache) put(hash string, rw rewrite) {
 	}
 }
 
-// rewriteFile is a file's contents but its final SHA-256, in pieces (the
+// rewriteFile is a file's contents but its final checksum, in pieces (the
 // module's bytes are not copied into one buffer with the rest): the
 // magic, the rewrite's version, the original module's hash, whether the
 // start section became an export, instrument's mutates, and the
@@ -145,15 +149,21 @@ func rewriteFile(hash string, rw rewrite) [][]byte {
 
 var errBadRewrite = errors.New("not a rewritten module of this version")
 
+// castagnoli is the CRC-32C table, the polynomial CPUs compute.
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// rewriteSumSize is the size of a file's checksum, its last bytes.
+const rewriteSumSize = 4
+
 // decodeRewrite checks a file read from the cache and returns what it
-// holds: its SHA-256 first, then every field, the version and the hash
+// holds: its checksum first, then every field, the version and the hash
 // equal to ours.
 func decodeRewrite(b []byte, hash string) (bin []byte, start bool, mutates string, err error) {
-	if len(b) < len(rewriteMagic)+2*sha256.Size {
+	if len(b) < len(rewriteMagic)+sha256.Size+rewriteSumSize {
 		return nil, false, "", errBadRewrite
 	}
-	body, sum := b[:len(b)-sha256.Size], b[len(b)-sha256.Size:]
-	if got := sha256.Sum256(body); !bytes.Equal(got[:], sum) {
+	body, sum := b[:len(b)-rewriteSumSize], b[len(b)-rewriteSumSize:]
+	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(sum) {
 		return nil, false, "", errBadRewrite
 	}
 	v := rewriteVersion()

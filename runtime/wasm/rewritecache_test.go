@@ -3,8 +3,9 @@ package wasm
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -96,9 +97,8 @@ func TestRewriteCacheDamaged(t *testing.T) {
 	}
 	// resum gives b a valid checksum again.
 	resum := func(b []byte) []byte {
-		body := bytes.Clone(b[:len(b)-sha256.Size])
-		sum := sha256.Sum256(body)
-		return append(body, sum[:]...)
+		body := bytes.Clone(b[:len(b)-rewriteSumSize])
+		return binary.LittleEndian.AppendUint32(body, crc32.Checksum(body, castagnoli))
 	}
 	flip := func(at int) []byte {
 		b := bytes.Clone(good)
@@ -111,14 +111,14 @@ func TestRewriteCacheDamaged(t *testing.T) {
 		"half":                  good[:len(good)/2],
 		"a byte short":          good[:len(good)-1],
 		"a byte more":           append(bytes.Clone(good), 0),
-		"a byte of the module":  flip(len(good) - sha256.Size - 20),
+		"a byte of the module":  flip(len(good) - rewriteSumSize - 20),
 		"a byte of the header":  flip(version + 3),
 		"a byte of the sum":     flip(len(good) - 1),
 		"another version":       resum(flip(version + 3)),
 		"another format":        resum(flip(len(rewriteMagic) - 2)),
 		"another module's file": otherFile,
-		"a module wazero refuses": resum(append(bytes.Clone(good[:len(good)-sha256.Size-len(bin)/2]),
-			make([]byte, len(bin)/2+sha256.Size)...)),
+		"a module wazero refuses": resum(append(bytes.Clone(good[:len(good)-rewriteSumSize-len(bin)/2]),
+			make([]byte, len(bin)/2+rewriteSumSize)...)),
 	} {
 		t.Run(name, func(t *testing.T) {
 			if err := os.WriteFile(file, b, 0o600); err != nil {
@@ -146,8 +146,7 @@ func TestDecodeRewriteTruncated(t *testing.T) {
 	for _, b := range rewriteFile(hash, rw) {
 		file = append(file, b...)
 	}
-	sum := sha256.Sum256(file)
-	file = append(file, sum[:]...)
+	file = binary.LittleEndian.AppendUint32(file, crc32.Checksum(file, castagnoli))
 	if got, start, mutates, err := decodeRewrite(file, hash); err != nil || !bytes.Equal(got, rw.bin) || start != rw.start || mutates != rw.mutates {
 		t.Fatalf("the whole file: %v", err)
 	}
