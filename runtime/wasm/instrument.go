@@ -289,7 +289,7 @@ func opCost(b []byte) uint32 {
 // between any two instructions.
 //
 // The rare work is in $yield, not in each check, because a check is
-// repeated some 20,000 times in the Go example: with the trap and the
+// repeated 24,396 times in the Go example: with the trap and the
 // visit written out in each, its compiled code was 16.5 MB, 3.3 MB more
 // than the module's own, which wazero's cache reads and checksums at
 // every load; with $yield, 15.8 MB, and the cached load ~5-8 ms faster,

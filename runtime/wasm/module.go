@@ -35,7 +35,7 @@ type Options struct {
 	// 100 times CallTimeout. A call that did hit the limit was recorded
 	// and is not made again.
 	ReplayTimeout time.Duration
-	CacheDir      string // wazero's compilation cache on disk; "" keeps it in memory only
+	CacheDir      string // the compilation cache on disk (wazero's code, the host's rewritten modules: rewritecache.go); "" keeps it in memory only
 }
 
 // Defaults.
@@ -74,7 +74,7 @@ func (o Options) withDefaults() Options {
 }
 
 // Host loads modules and keeps them compiled: in memory by content hash,
-// and on disk in wazero's compilation cache when Options.CacheDir is set.
+// and on disk, rewritten and compiled, when Options.CacheDir is set.
 // It is safe for concurrent use.
 //
 // It has two wazero runtimes: rt runs modules instrumented to stop
