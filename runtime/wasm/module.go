@@ -286,9 +286,9 @@ func (m *Module) compile(ctx context.Context, wasm []byte) error {
 		}
 	}
 	// Not in the cache, or refused by wazero: rewritten here. (A module
-	// read from the cache is never the one wazero refuses, unless the
-	// file was changed with its checksum: rewriting costs that host the
-	// time the cache saves, nothing else.)
+	// is kept in the cache once wazero took it; it refuses one read back
+	// only if the file was changed, checksum and all, or wazero was:
+	// rewriting costs that host the time the cache saves, nothing else.)
 	rw := newRewrite(wasm)
 	if !h.noInstrument && m.compileRewrite(ctx, rw) {
 		h.rewrites.put(m.hash, rw)
