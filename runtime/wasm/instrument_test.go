@@ -12,6 +12,7 @@ import (
 
 	"github.com/stagecraft/stagecraft/runtime/action"
 	"github.com/stagecraft/stagecraft/runtime/value"
+	"github.com/stagecraft/stagecraft/runtime/wasm/manifest"
 )
 
 // Every module of the tests and the examples is instrumented (none falls
@@ -228,5 +229,60 @@ func TestInitialisationTimeoutKept(t *testing.T) {
 	_, err := m.Call(action.Replaying(context.Background()), "run", nil)
 	if !errors.As(err, &le) || le.Limit != LimitTime || le.Max != 30 || err == last {
 		t.Errorf("replay: err = %v, want a time limit of its own, 30 ms", err)
+	}
+}
+
+// The rewrite adds $yield (and a () -> () type when the module has none)
+// to modules of every shape: with no function, type or code section, with
+// imported functions before its own, with a () -> () type it takes (the
+// last two); and
+// does not panic on a section given twice, which wazero refuses.
+func TestInstrumentAddsYield(t *testing.T) {
+	ctx := context.Background()
+	h := newHost(t, Options{})
+	for _, c := range []struct {
+		name, text string
+		types      uint32 // the type section's count once rewritten
+	}{
+		{"no function", `(module (memory (export "memory") 1))`, 1},
+		{"no () -> ()", `(module (memory (export "memory") 1)
+			(func (export "f") (param i32) (result i32) (local.get 0)))`, 2},
+		{"a () -> ()", `(module (memory (export "memory") 1)
+			(func (export "f") (param i32) (result i32) (local.get 0)) (func))`, 2},
+		{"imports", `(module (import "stagecraft" "log" (func (param i32 i32)))
+			(memory (export "memory") 1)
+			(func (export "f") (call 0 (i32.const 0) (i32.const 0))))`, 2},
+	} {
+		bin := watText(t, bigManifest, c.text)
+		ibin, _, _, err := instrument(bin)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		compiled, err := h.rt.CompileModule(ctx, ibin)
+		if err != nil {
+			t.Fatalf("%s: wazero refuses the rewrite: %v", c.name, err)
+		}
+		compiled.Close(ctx)
+		checkWeights(t, c.name, bin, ibin)
+		secs, _ := manifest.Sections(ibin)
+		for _, s := range secs {
+			if s.ID == 1 {
+				if n := (&reader{b: s.Body}).leb(); n != c.types {
+					t.Errorf("%s: %d types, want %d", c.name, n, c.types)
+				}
+			}
+		}
+	}
+	bin := watText(t, bigManifest, `(module (memory (export "memory") 1) (func (export "f")))`)
+	secs, _ := manifest.Sections(bin)
+	for _, s := range secs {
+		if s.ID == 1 || s.ID == 3 || s.ID == 6 || s.ID == 10 {
+			twice := append(append(append([]byte(nil), bin[:s.End]...), bin[s.Offset:s.End]...), bin[s.End:]...)
+			if _, _, _, err := instrument(twice); err == nil {
+				if _, err := h.rt.CompileModule(ctx, twice); err == nil {
+					t.Errorf("section %d twice: wazero takes it", s.ID)
+				}
+			}
+		}
 	}
 }

@@ -37,12 +37,12 @@ func checkWeights(t *testing.T, name string, orig, ibin []byte) {
 		}
 		return nil
 	}
-	stop, budget := stopIndex(t, ibin), stopIndex(t, ibin)+1
-	cc := newCheckCode(stop, budget)
+	stop, budget, yield := hostIndexes(t, ibin)
+	cc := newCheckCode(stop, budget, yield)
 	or, ir := &reader{b: code(orig)}, &reader{b: code(ibin)}
 	n := or.leb()
-	if ir.leb() != n {
-		t.Fatalf("%s: function count changed", name)
+	if ir.leb() != n+1 {
+		t.Fatalf("%s: not one function more", name)
 	}
 	for f := uint32(0); f < n; f++ {
 		osz, isz := or.leb(), ir.leb()
@@ -52,9 +52,31 @@ func checkWeights(t *testing.T, name string, orig, ibin []byte) {
 			t.Fatalf("%s: function %d: %v", name, f, err)
 		}
 	}
+	if !bytes.Equal(ir.b, yieldBody(stop, budget)) {
+		t.Fatalf("%s: the last function is not $yield", name)
+	}
 }
 
-func stopIndex(t *testing.T, bin []byte) uint32 {
+// hostIndexes are the indexes of what the rewrite added: the stop
+// global, the budget global, and the function $yield, the module's last.
+func hostIndexes(t testing.TB, ibin []byte) (stop, budget, yield uint32) {
+	t.Helper()
+	secs, _ := manifest.Sections(ibin)
+	var funcs uint32
+	for _, s := range secs {
+		r := &reader{b: s.Body}
+		switch s.ID {
+		case 2:
+			_, funcs = importedCounts(r)
+		case 3:
+			funcs += r.leb()
+		}
+	}
+	stop = stopIndex(t, ibin)
+	return stop, stop + 1, funcs - 1
+}
+
+func stopIndex(t testing.TB, bin []byte) uint32 {
 	secs, _ := manifest.Sections(bin)
 	for _, s := range secs {
 		if s.ID != 7 {
@@ -293,27 +315,16 @@ func TestLongStraightLineCode(t *testing.T) {
 // instrumented module, in order.
 func checksOf(t testing.TB, ibin []byte) [][]uint32 {
 	secs, _ := manifest.Sections(ibin)
-	var stop uint32
 	var code []byte
 	for _, s := range secs {
-		r := &reader{b: s.Body}
-		switch s.ID {
-		case 7:
-			for i := r.leb(); i > 0; i-- {
-				name := string(r.b[:r.leb()])
-				r.skip(len(name))
-				if kind, idx := r.byte(), r.leb(); name == stopExport && kind == 3 {
-					stop = idx
-				}
-			}
-		case 10:
+		if s.ID == 10 {
 			code = s.Body
 		}
 	}
-	cc := newCheckCode(stop, stop+1)
+	cc := newCheckCode(hostIndexes(t, ibin))
 	r := &reader{b: code}
 	var out [][]uint32
-	for n := r.leb(); n > 0; n-- {
+	for n := r.leb() - 1; n > 0; n-- { // not $yield, the last
 		size := r.leb()
 		body := &reader{b: r.b[:size]}
 		r.b = r.b[size:]
