@@ -197,3 +197,74 @@ func TestNoHostRetried(t *testing.T) {
 		t.Fatalf("a module not in the store: %+v %v", res, err)
 	}
 }
+
+// TestWarmAtOpen: a tenant reopened with a program that pins a module
+// loads it in the background, so that the first call finds it compiled;
+// callers of one hash share one load.
+func TestWarmAtOpen(t *testing.T) {
+	mod := watModule(t, "slow")
+	ws := t.TempDir()
+	if err := os.WriteFile(filepath.Join(ws, "slow.wasm"), mod, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rules := "pipeline deal Sprzedaż {\n    stage Nowe\n}\naction slow \"slow.wasm\"\non stage Nowe: run slow as a\n"
+	name := filepath.ToSlash(filepath.Join(ws, "ws.rules"))
+	if err := os.WriteFile(name, []byte(rules), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := compile.ProgramWith([]compile.Source{{Name: name, Src: []byte(rules)}}, check.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := t.TempDir()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	reg := NewRegistry(data, stdlib.Runtime(), Options{}, log)
+	ten, err := reg.Get("acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-ten.warmed // nothing deployed: nothing to load
+	if n := len(ten.custom.loaded); n != 0 {
+		t.Fatalf("a tenant with no program loaded %d modules", n)
+	}
+	if _, err := ten.Modules.Put(mod); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ten.Deploy(func(at int64) (*engine.Result, error) { return ten.Engine.Deploy(p, at) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	reg = NewRegistry(data, stdlib.Runtime(), Options{}, log)
+	defer reg.Close()
+	ten, err = reg.Get("acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-ten.warmed
+	pinned := ten.Engine.Program().Modules
+	if len(pinned) != 1 {
+		t.Fatalf("the program pins %d modules, want 1", len(pinned))
+	}
+	l := ten.custom.loaded[pinned[0].Hash]
+	if l == nil || l.mod == nil || l.err != nil {
+		t.Fatalf("after the warm-up the module is %+v, not loaded", l)
+	}
+	done := make(chan *wasm.Module, 8)
+	for range cap(done) {
+		go func() {
+			m, err := ten.custom.module(context.Background(), pinned[0])
+			if err != nil {
+				t.Error(err)
+			}
+			done <- m
+		}()
+	}
+	for range cap(done) {
+		if m := <-done; m != l.mod {
+			t.Errorf("a call got module %p, not the one loaded, %p", m, l.mod)
+		}
+	}
+}

@@ -71,6 +71,11 @@ type Tenant struct {
 	observe   func(tenant, kind string, d time.Duration, err error)
 
 	onClose []func()
+
+	// custom runs the custom actions (nil when the registry's library
+	// brings its own); warmed is closed when warm is done.
+	custom *runner
+	warmed chan struct{}
 }
 
 // OnClose adds a function Close calls first, before the tenant's clock
@@ -191,6 +196,7 @@ func (r *Registry) Get(name string) (*Tenant, error) {
 		r.opts.Opened(t)
 	}
 	go t.clock(r.opts.Tick)
+	go t.warm()
 	return t, nil
 }
 
@@ -248,8 +254,10 @@ func open(dir, name string, lib engine.Library, host *lazyHost, opts Options, lo
 		return nil, err
 	}
 	mods := NewModules(ModulesDir(dir))
+	var custom *runner
 	if lib.Custom == nil { // lib is a copy: this runner is this tenant's
-		lib.Custom = newRunner(host, mods)
+		custom = newRunner(host, mods)
+		lib.Custom = custom
 	}
 	st, err := store.Open(EngineDir(dir), nil)
 	if err != nil {
@@ -266,8 +274,8 @@ func open(dir, name string, lib engine.Library, host *lazyHost, opts Options, lo
 		side.Close()
 		return nil, err
 	}
-	t := &Tenant{Name: name, Engine: e, Modules: mods, host: host, st: st, side: side, log: log, wall: opts.Wall,
-		stop: make(chan struct{}), done: make(chan struct{})}
+	t := &Tenant{Name: name, Engine: e, Modules: mods, host: host, custom: custom, st: st, side: side, log: log, wall: opts.Wall,
+		stop: make(chan struct{}), done: make(chan struct{}), warmed: make(chan struct{})}
 	t.life, t.endLife = context.WithCancel(context.Background())
 	if opts.Ticked != nil {
 		t.ticked = func(res *engine.Result) { opts.Ticked(name, res) }
@@ -299,6 +307,7 @@ func (t *Tenant) Close() error {
 	close(t.stop)
 	t.endLife()
 	<-t.done
+	<-t.warmed    // a compilation in progress ends before the host can close
 	t.gate.Lock() // no input in flight
 	defer t.gate.Unlock()
 	err := t.events.close()
@@ -364,6 +373,17 @@ func (t *Tenant) now() int64 {
 		if t.last.CompareAndSwap(last, wall) {
 			return wall
 		}
+	}
+}
+
+// warm loads the modules of the running program in the background, so
+// that the first input after a start that calls a custom action does not
+// wait for its module to compile (~0.1 s for the Go example from the
+// cache, ~1 s without). A deploy loads its modules itself (LoadModule).
+func (t *Tenant) warm() {
+	defer close(t.warmed)
+	if t.custom != nil {
+		t.custom.warm(t.life, t.Engine.Program())
 	}
 }
 
