@@ -157,20 +157,20 @@ func decodeReply(a *manifest.Action, raw []byte) (map[string]value.Value, error)
 		return decodeReplySlow(a, raw, bad)
 	}
 	for _, m := range members {
-		if a.Output(m.name) == nil {
-			return nil, bad(m.name, "not declared in the manifest")
+		if !declared(a, m.name) {
+			return nil, bad(string(m.name), "not declared in the manifest")
 		}
 	}
 	for i, m := range members {
 		for _, o := range members[:i] {
-			if o.name == m.name {
-				return nil, bad(m.name, duplicateMember)
+			if string(o.name) == string(m.name) {
+				return nil, bad(string(m.name), duplicateMember)
 			}
 		}
 	}
 	return decodeOutputs(a, bad, func(name string) ([]byte, bool) {
 		for _, m := range members {
-			if m.name == name {
+			if string(m.name) == name {
 				return m.val, true
 			}
 		}
@@ -275,11 +275,21 @@ func duplicate(obj []byte) (string, bool) {
 	return "", false
 }
 
-// rawMember is one member of a reply's outputs: its name, and its value's
-// JSON.
+// rawMember is one member of a reply's outputs: its name and its value's
+// JSON, as the reply has them (the name is compared, never kept: a
+// string made of it would be an allocation per output).
 type rawMember struct {
-	name string
-	val  []byte
+	name, val []byte
+}
+
+// declared says whether the action has an output of that name.
+func declared(a *manifest.Action, name []byte) bool {
+	for i := range a.Outputs {
+		if a.Outputs[i].Name == string(name) {
+			return true
+		}
+	}
+	return false
 }
 
 // scanOutputs reads the common reply in one pass, without encoding/json
@@ -316,7 +326,7 @@ func scanOutputs(b []byte, out []rawMember) ([]rawMember, bool) {
 			if end < 0 {
 				return nil, false
 			}
-			name := string(b[i+1 : end-1])
+			name := b[i+1 : end-1]
 			i = skipSpace(b, end)
 			if i >= len(b) || b[i] != ':' {
 				return nil, false
@@ -497,13 +507,15 @@ func decodeJSONValue(t manifest.Type, m json.RawMessage) (value.Value, string) {
 	var s string
 	if bytes.IndexByte(m, '\\') < 0 {
 		s = string(m[1 : len(m)-1]) // valid JSON and UTF-8: no escapes, the text itself
-	} else if json.Unmarshal(m, &s) != nil {
+	} else if u, ok := unquote(m); !ok {
 		return mismatch()
 	} else if esc, ok := loneSurrogate(m); ok {
 		// encoding/json reads it as U+FFFD; a text that says something
 		// else than the module wrote is an error, as for a stored value
 		// (spec/semantics.md).
 		return value.Value{}, "an unpaired surrogate " + esc + " is not a character"
+	} else {
+		s = u
 	}
 	switch t.Kind {
 	case manifest.Text:
@@ -534,6 +546,15 @@ func decodeJSONValue(t manifest.Type, m json.RawMessage) (value.Value, string) {
 		return value.Value{K: value.Time, N: float64(d.Hour()*3600 + d.Minute()*60 + d.Second())}, ""
 	}
 	return mismatch()
+}
+
+// unquote reads a JSON string with escapes. Its own function: the target
+// of json.Unmarshal escapes to the heap, and a string without escapes
+// needs none.
+func unquote(m []byte) (string, bool) {
+	var s string
+	err := json.Unmarshal(m, &s)
+	return s, err == nil
 }
 
 func jsonKind(m json.RawMessage) string {
