@@ -51,15 +51,23 @@ const (
 // sections, id 0, go anywhere).
 var sectionRank = map[byte]int{1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 8: 9, 9: 10, 12: 11, 10: 12, 11: 13}
 
+// rewrite is what instrument made of a module.
+type rewrite struct {
+	bin     []byte
+	start   bool   // the module had a start section, now exported
+	mutates string // the first instruction that changes a table or a segment (the module is then not resettable, scan.go)
+	tracks  bool   // the module marks what its calls write (track.go)
+}
+
 // instrument returns the module with the stop global, its tests and its
-// export, and the start section made an export; start reports whether
-// there was one, mutates the first instruction that changes a table or a
-// segment (the module is then not resettable, scan.go).
-func instrument(wasm []byte) (out []byte, start bool, mutates string, err error) {
+// export, the start section made an export, and, when it can be tracked,
+// the marks of what it writes (track.go).
+func instrument(wasm []byte) (rw rewrite, err error) {
 	secs, err := manifest.Sections(wasm)
 	if err != nil {
-		return nil, false, "", err
+		return rewrite{}, err
 	}
+	var start bool
 	var imported, defined, startFn uint32
 	exports := false
 	for _, s := range secs {
@@ -72,17 +80,17 @@ func instrument(wasm []byte) (out []byte, start bool, mutates string, err error)
 		case 7:
 			exports = true
 			if name := reservedExport(r); name != "" {
-				return nil, false, "", fmt.Errorf("the module exports %q itself", name)
+				return rewrite{}, fmt.Errorf("the module exports %q itself", name)
 			}
 		case 8:
 			startFn, start = r.leb(), true
 		}
 		if r.err != nil {
-			return nil, false, "", fmt.Errorf("section %d: %s", s.ID, r.why)
+			return rewrite{}, fmt.Errorf("section %d: %s", s.ID, r.why)
 		}
 	}
 	if !exports {
-		return nil, false, "", errors.New("no export section")
+		return rewrite{}, errors.New("no export section")
 	}
 	stop, budget := imported+defined, imported+defined+1
 	check := newCheckCode(stop, budget)
@@ -91,8 +99,16 @@ func instrument(wasm []byte) (out []byte, start bool, mutates string, err error)
 		0x7F, 0x01, 0x41, 0x00, 0x0B, // $stop: (mut i32) (i32.const 0)
 	}
 	newGlobals = append(appendSLEB(append(newGlobals, 0x7F, 0x01, 0x41), yieldEvery), 0x0B) // $budget: (mut i32) (i32.const yieldEvery)
+	track, _ := newTracking(secs)                                                           // nil: not tracked, and reset copies all of memory
+	if track != nil {
+		track.dirty = budget + 1
+		newGlobals[0] += 2
+		newGlobals = append(newGlobals,
+			0x7E, 0x01, 0x42, 0x00, 0x0B, // $dirty: (mut i64) (i64.const 0)
+			0x7E, 0x01, 0x42, 0x00, 0x0B) // $shift: (mut i64) (i64.const 0), set by the host
+	}
 
-	out = append(make([]byte, 0, len(wasm)+len(wasm)/4), wasm[:8]...)
+	out := append(make([]byte, 0, len(wasm)+len(wasm)/4), wasm[:8]...)
 	globals := false
 	for _, s := range secs {
 		if !globals && s.ID != 0 && sectionRank[s.ID] > sectionRank[6] {
@@ -114,11 +130,18 @@ func instrument(wasm []byte) (out []byte, start bool, mutates string, err error)
 			if start {
 				add++
 			}
+			if track != nil {
+				add += 2
+			}
 			body := binary.AppendUvarint(nil, uint64(n)+add)
 			body = append(body, r.b...)
 			body = appendExport(body, stopExport, 3, stop)
 			if start {
 				body = appendExport(body, startExport, 0, startFn)
+			}
+			if track != nil {
+				body = appendExport(body, dirtyExport, 3, track.dirty)
+				body = appendExport(body, shiftExport, 3, track.dirty+1)
 			}
 			out = appendSection(out, 7, body)
 		case 8: // the start section: exported instead
@@ -127,9 +150,9 @@ func instrument(wasm []byte) (out []byte, start bool, mutates string, err error)
 			// MB into new memory costs page faults, not only the copy.
 			out = append(out, 10, 0, 0, 0, 0, 0)
 			at := len(out)
-			out, mutates, err = instrumentCode(out, s.Body, check)
+			out, rw.mutates, err = instrumentCode(out, s.Body, check, track)
 			if err != nil {
-				return nil, false, "", err
+				return rewrite{}, err
 			}
 			putPaddedLEB(out[at-5:at], uint32(len(out)-at))
 		default:
@@ -139,7 +162,8 @@ func instrument(wasm []byte) (out []byte, start bool, mutates string, err error)
 	if !globals {
 		out = appendSection(out, 6, newGlobals)
 	}
-	return out, start, mutates, nil
+	rw.bin, rw.start, rw.tracks = out, start, track != nil
+	return rw, nil
 }
 
 // The checks' weights. A check is charged, besides its own cost, the
@@ -280,7 +304,7 @@ func reservedExport(r *reader) string {
 		r.skip(size)
 		r.byte() // kind
 		r.leb()  // index
-		if name == stopExport || name == startExport {
+		if name == stopExport || name == startExport || name == dirtyExport || name == shiftExport {
 			return name
 		}
 	}
@@ -328,12 +352,12 @@ func limits(r *reader) {
 // weight computed by weigh) at the start of every function body and of
 // every loop, and after calls, after loops and in long straight-line code
 // where weigh says, the code between them copied as it is.
-func instrumentCode(out, code []byte, check checkCode) (_ []byte, mutates string, err error) {
+func instrumentCode(out, code []byte, check checkCode, track *tracking) (_ []byte, mutates string, err error) {
 	r := &reader{b: code}
 	n := r.leb()
 	out = binary.AppendUvarint(out, uint64(n))
 	var fn []byte
-	var w weigher
+	w := weigher{track: track}
 	for i := uint32(0); i < n && r.err == nil; i++ {
 		size := r.leb()
 		if r.err != nil || int(size) > len(r.b) {
@@ -343,8 +367,9 @@ func instrumentCode(out, code []byte, check checkCode) (_ []byte, mutates string
 		r.b = r.b[size:]
 		body := &reader{b: raw}
 		locals := body.leb()
+		var declared uint64
 		for j := uint32(0); j < locals && body.err == nil; j++ {
-			body.leb()
+			declared += uint64(body.leb())
 			body.leb()
 		}
 		if body.err != nil {
@@ -355,20 +380,42 @@ func instrumentCode(out, code []byte, check checkCode) (_ []byte, mutates string
 			return nil, "", fmt.Errorf("function %d: %s", i, why)
 		}
 		w.weigh()
-		fn = append(fn[:0], raw[:prefix]...) // the locals
-		from := prefix                       // code not yet copied
-		for _, op := range w.ops {
+		var k marker
+		if track != nil {
+			if int(i) >= len(track.params) {
+				return nil, "", fmt.Errorf("function %d: not in the function section", i)
+			}
+			k = marker{dirty: track.dirty, shift: track.dirty + 1, base: uint32(declared) + track.params[i]}
+		}
+		fn = fn[:0]
+		from := prefix // code not yet copied
+		for j := range w.ops {
+			op := &w.ops[j]
+			if op.weight == 0 && op.track == trackNone {
+				continue
+			}
+			fn = append(fn, raw[from:op.at]...)
 			if op.weight != 0 {
-				fn = check.append(append(fn, raw[from:op.at]...), op.weight)
-				from = int(op.at)
+				fn = check.append(fn, op.weight)
+			}
+			fn = k.before(fn, op)
+			from = int(op.at)
+			if op.track != trackNone {
+				end := len(raw)
+				if j+1 < len(w.ops) {
+					end = int(w.ops[j+1].at)
+				}
+				fn = k.after(append(fn, raw[from:end]...), op)
+				from = end
 			}
 		}
 		fn = append(fn, raw[from:]...)
+		decl := k.locals(raw[:prefix]) // known once the marks are written
 		if mutates == "" {
 			mutates = body.mutates
 		}
-		out = binary.AppendUvarint(out, uint64(len(fn)))
-		out = append(out, fn...)
+		out = binary.AppendUvarint(out, uint64(len(decl)+len(fn)))
+		out = append(append(out, decl...), fn...)
 	}
 	if r.err != nil {
 		return nil, "", errors.New(r.why)
@@ -396,8 +443,11 @@ type wop struct {
 	kind   uint8  // opPlain...
 	label  int32  // block, loop, if, else, end: its block; br, br_if: the block it goes to; br_table: where its labels start in weigher.labels
 	n      int32  // br_table: how many labels, the default one included
-	cost   uint32 // what the instruction is charged (opCost)
+	cost   uint32 // what the instruction is charged (opCost), with its marks (track.go)
 	weight uint32 // a check goes before this instruction, charged weight; 0: none
+	track  uint8  // trackNone...: the marks of what it writes
+	vt     byte   // a store: its value's type; a call of an import: its writeEffect
+	offset uint32 // a store: its offset
 }
 
 type wblock struct {
@@ -415,6 +465,7 @@ type weigher struct {
 	stack  []int32 // the blocks open, innermost last
 	labels []int32 // br_table's blocks
 	long   []uint32
+	track  *tracking // nil: no marks
 }
 
 // decode reads the function's instructions from body, prefix its offset
@@ -474,6 +525,9 @@ func (w *weigher) decode(body *reader, prefix int) string {
 			return imm.why
 		}
 		op.cost = opCost(body.b)
+		if w.track != nil {
+			w.track.mark(&op, body.b)
+		}
 		body.instr()
 		w.ops = append(w.ops, op)
 	}

@@ -28,7 +28,7 @@ func TestModulesAreInstrumented(t *testing.T) {
 		// Compiled by wazero, even those the host refuses afterwards (an
 		// imported global, say, which takes the first global index);
 		// ownstop, which exports stagecraft.stop itself, is declined.
-		ibin, _, _, err := instrument(bin)
+		rw, err := instrument(bin)
 		switch {
 		case name == "ownstop":
 			if err == nil {
@@ -37,7 +37,7 @@ func TestModulesAreInstrumented(t *testing.T) {
 		case err != nil:
 			t.Errorf("%s: %v", name, err)
 		default:
-			c, err := h.rt.CompileModule(context.Background(), ibin)
+			c, err := h.rt.CompileModule(context.Background(), rw.bin)
 			if err != nil {
 				t.Errorf("%s: the instrumented module does not compile: %v", name, err)
 				break

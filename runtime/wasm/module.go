@@ -207,6 +207,7 @@ type Module struct {
 	compiled wazero.CompiledModule
 	rt       wazero.Runtime // the runtime it was compiled by
 	stops    bool           // instrumented: it stops itself (instrument.go)
+	tracks   bool           // instrumented to mark what its calls write (track.go)
 	start    []string       // what initialisation calls: the start section's function when instrumented, "_initialize" for a reactor
 	scan     scanResult
 	pool     pool
@@ -278,17 +279,17 @@ func (h *Host) load(ctx context.Context, wasm []byte, hash string) (*Module, err
 // deadline (whose errors are then the module's own).
 func (m *Module) compile(ctx context.Context, bin []byte) error {
 	h := m.host
-	ibin, start, mutates, err := instrument(bin)
+	rw, err := instrument(bin)
 	switch {
 	case err != nil:
 		m.scan = scanResult{why: err.Error()}
-	case mutates != "":
-		m.scan = scanResult{why: mutates}
+	case rw.mutates != "":
+		m.scan = scanResult{why: rw.mutates}
 	}
 	if err == nil && !h.noInstrument {
-		if c, err := h.rt.CompileModule(ctx, ibin); err == nil {
-			m.compiled, m.rt, m.stops = c, h.rt, true
-			if start {
+		if c, err := h.rt.CompileModule(ctx, rw.bin); err == nil {
+			m.compiled, m.rt, m.stops, m.tracks = c, h.rt, true, rw.tracks
+			if rw.start {
 				m.start = []string{startExport}
 			}
 			return nil
@@ -444,8 +445,15 @@ type instance struct {
 	globals []api.MutableGlobal // the exported mutable globals, for restore
 	stop    api.MutableGlobal   // its stop global, set to end a call; nil when not instrumented
 	cctx    *callContext        // the context of its calls, armed for each
-	st      callState           // what its host functions share with the call running, cleared for each
-	stack   [2]uint64           // an export call's parameters and result
+
+	// What its calls wrote, when the module marks it (track.go): $dirty
+	// and $shift, the chunks the host wrote (the inputs), and whether
+	// its next reset copies the whole memory (a new instance's).
+	dirty, shift api.MutableGlobal
+	hostDirty    uint64
+	whole        bool
+	st           callState // what its host functions share with the call running, cleared for each
+	stack        [2]uint64 // an export call's parameters and result
 }
 
 // run passes the inputs, calls the action and returns the reply, as the
@@ -493,6 +501,9 @@ func (inst *instance) run(ctx context.Context, a *manifest.Action, in []byte, op
 	}
 	if !inst.mod.Memory().Write(ptr, in) {
 		return nil, &OutputError{Action: a.Name, Reason: fmt.Sprintf("stagecraft_alloc(%d) returned %d, out of the memory's bounds", len(in), ptr)}
+	}
+	if inst.dirty != nil {
+		inst.hostDirty |= chunkRange(ptr, uint32(len(in)), inst.shift.Get())
 	}
 	stack[0], stack[1] = uint64(ptr), uint64(len(in))
 	if err := inst.actions[a.Name].CallWithStack(cctx, stack); err != nil {
