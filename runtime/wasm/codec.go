@@ -28,21 +28,21 @@ const (
 )
 
 // encodeInputs writes the inputs object: members in the manifest's order,
-// no spaces, absent optional inputs left out.
+// no spaces, absent optional inputs left out. An input the action does not
+// have is the first error reported.
 func encodeInputs(b []byte, a *manifest.Action, in map[string]value.Value) ([]byte, error) {
-	for name := range in {
-		if a.Input(name) == nil {
-			return nil, &InputError{Action: a.Name, Input: name, Reason: "the action has no such input"}
-		}
-	}
 	b = append(b, '{')
 	first := true
+	found := 0 // the inputs of in that the action has
 	for i := range a.Inputs {
 		p := &a.Inputs[i]
 		v, ok := in[p.Name]
+		if ok {
+			found++
+		}
 		if !ok || v.IsNull() {
 			if !p.Optional {
-				return nil, &InputError{Action: a.Name, Input: p.Name, Reason: "required, and missing or null"}
+				return nil, unknownInput(a, in, &InputError{Action: a.Name, Input: p.Name, Reason: "required, and missing or null"})
 			}
 			continue
 		}
@@ -54,10 +54,26 @@ func encodeInputs(b []byte, a *manifest.Action, in map[string]value.Value) ([]by
 		b = append(b, ':')
 		var err string
 		if b, err = encodeValue(b, p.Type, v); err != "" {
-			return nil, &InputError{Action: a.Name, Input: p.Name, Reason: err}
+			return nil, unknownInput(a, in, &InputError{Action: a.Name, Input: p.Name, Reason: err})
 		}
 	}
+	if found < len(in) {
+		return nil, unknownInput(a, in, nil)
+	}
 	return append(b, '}'), nil
+}
+
+// unknownInput is the error of an input the action does not have, or
+// otherwise err. Looked for only when the inputs do not all match the
+// manifest's: a pass over the map costs a small call more than the rest
+// of the encoding.
+func unknownInput(a *manifest.Action, in map[string]value.Value, err error) error {
+	for name := range in {
+		if a.Input(name) == nil {
+			return &InputError{Action: a.Name, Input: name, Reason: "the action has no such input"}
+		}
+	}
+	return err
 }
 
 func encodeValue(b []byte, t manifest.Type, v value.Value) ([]byte, string) {
@@ -102,7 +118,7 @@ func encodeValue(b []byte, t manifest.Type, v value.Value) ([]byte, string) {
 	case manifest.Number:
 		return appendNumber(b, v.N), ""
 	case manifest.Money:
-		return strconv.AppendFloat(b, math.Round(v.N*100)/100, 'f', -1, 64), ""
+		return appendDecimal(b, math.Round(v.N*100)/100), ""
 	case manifest.Bool:
 		return strconv.AppendBool(b, v.N != 0), ""
 	case manifest.Date:
@@ -129,6 +145,16 @@ var scalarKinds = map[manifest.Kind]value.Kind{
 func appendNumber(b []byte, f float64) []byte {
 	if a := math.Abs(f); a != 0 && (a < 1e-6 || a >= 1e21) {
 		return strconv.AppendFloat(b, f, 'e', -1, 64)
+	}
+	return appendDecimal(b, f)
+}
+
+// appendDecimal is strconv.AppendFloat(b, f, 'f', -1, 64), a whole number
+// (most amounts, counts and scores) written as an integer: the same
+// digits, several times faster.
+func appendDecimal(b []byte, f float64) []byte {
+	if f == math.Trunc(f) && math.Abs(f) < 1<<53 && (f != 0 || !math.Signbit(f)) { // -0 is "-0"
+		return strconv.AppendInt(b, int64(f), 10)
 	}
 	return strconv.AppendFloat(b, f, 'f', -1, 64)
 }
