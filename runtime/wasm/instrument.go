@@ -108,7 +108,9 @@ func instrument(wasm []byte) (rw rewrite, err error) {
 			0x7E, 0x01, 0x42, 0x00, 0x0B) // $shift: (mut i64) (i64.const 0), set by the host
 	}
 
-	out := append(make([]byte, 0, len(wasm)+len(wasm)/4), wasm[:8]...)
+	// Room for the checks, and the marks: the Go example grows by 23% and
+	// 40%; growing the buffer would copy it (and fault in new memory).
+	out := append(make([]byte, 0, len(wasm)+len(wasm)/4+len(wasm)/2), wasm[:8]...)
 	globals := false
 	for _, s := range secs {
 		if !globals && s.ID != 0 && sectionRank[s.ID] > sectionRank[6] {
@@ -448,6 +450,8 @@ type wop struct {
 	track  uint8  // trackNone...: the marks of what it writes
 	vt     byte   // a store: its value's type; a call of an import: its writeEffect
 	offset uint32 // a store: its offset
+	addr   byte   // a store whose address the mark reads where the store did (storeAddress): local.get, global.get or i32.const; 0: kept in a local
+	addrX  uint32 // the local's or global's index, or the constant
 }
 
 type wblock struct {
@@ -474,6 +478,7 @@ func (w *weigher) decode(body *reader, prefix int) string {
 	w.ops, w.blocks, w.labels = w.ops[:0], append(w.blocks[:0], wblock{els: -1, end: -1}), w.labels[:0]
 	w.stack = append(w.stack[:0], 0) // the function's block: a branch to it returns
 	size := prefix + len(body.b)
+	code := body.b // the instructions, from offset prefix on
 	label := func(r *reader) int32 {
 		d := r.leb()
 		if int64(d) >= int64(len(w.stack)) {
@@ -526,7 +531,11 @@ func (w *weigher) decode(body *reader, prefix int) string {
 		}
 		op.cost = opCost(body.b)
 		if w.track != nil {
-			w.track.mark(&op, body.b)
+			var before [2][]byte // the two instructions before it, or nil
+			for j := 1; j <= 2 && j <= len(w.ops); j++ {
+				before[2-j] = code[int(w.ops[len(w.ops)-j].at)-prefix:]
+			}
+			w.track.mark(&op, body.b, before)
 		}
 		body.instr()
 		w.ops = append(w.ops, op)

@@ -264,12 +264,14 @@ func (t *tracking) elementWrites(r *reader) (uint32, bool) {
 }
 
 // mark says what marks the instruction b starts with needs, and charges
-// them (one unit an instruction) to it.
-func (t *tracking) mark(op *wop, b []byte) {
+// them (one unit an instruction) to it; before holds the two instructions
+// before it in the function, or nil.
+func (t *tracking) mark(op *wop, b []byte, before [2][]byte) {
 	r := &reader{b: b[1:]}
 	switch b[0] {
 	case 0x36, 0x37, 0x38, 0x39, 0x3A, 0x3B, 0x3C, 0x3D, 0x3E:
 		op.track, op.vt = trackStore, storeType(b[0], 0)
+		op.addr, op.addrX = storeAddress(before)
 	case 0xFC:
 		if sub := r.leb(); sub == 8 || sub == 10 || sub == 11 {
 			op.track = trackBulk
@@ -277,6 +279,7 @@ func (t *tracking) mark(op *wop, b []byte) {
 	case 0xFD:
 		if vt := storeType(0xFD, r.leb()); vt != 0 {
 			op.track, op.vt = trackStore, vt
+			op.addr, op.addrX = storeAddress(before)
 		}
 	case 0x10, 0x12: // call, return_call
 		if idx := r.leb(); idx < uint32(len(t.imports)) && t.imports[idx] != writesNothing {
@@ -289,8 +292,15 @@ func (t *tracking) mark(op *wop, b []byte) {
 			r.leb()
 		}
 		op.offset = r.leb()
-		op.cost += 3 + markAtCost
-		if op.offset != 0 {
+		switch {
+		case op.addr == 0x41: // the address is known: one i64.const
+			op.cost += markAtCost - 1
+		case op.addr != 0:
+			op.cost += markAtCost
+		default:
+			op.cost += 3 + markAtCost // and the locals that keep the operands
+		}
+		if op.offset != 0 && op.addr != 0x41 {
 			op.cost += 2
 		}
 	case trackBulk:
@@ -298,6 +308,37 @@ func (t *tracking) mark(op *wop, b []byte) {
 	case trackImport:
 		op.cost += [...]uint32{writesAll: 2, writesAtTop: 1 + markAtCost, writesRange: 3 + markRangeCost}[op.vt]
 	}
+}
+
+// storeAddress says where a store's address comes from when the two
+// instructions before the store push its address, from a local, a global
+// or a constant (the opcode, and the index or the constant), and its
+// value, with an instruction that takes nothing from the stack and changes
+// no local nor global (local.get, global.get, a constant). The mark after
+// the store then reads the address where the store did: no local need
+// keep it, which saves the mark three instructions, and the module some of
+// its size (half the stores of the Go example). A branch cannot land
+// between the three (only blocks and loops are targets), and a check,
+// which may come before any of them, changes no local nor the global.
+func storeAddress(before [2][]byte) (byte, uint32) {
+	addr, val := before[0], before[1]
+	if addr == nil || val == nil {
+		return 0, 0
+	}
+	switch val[0] {
+	case 0x20, 0x23, 0x41, 0x42, 0x43, 0x44:
+	case 0xFD: // v128.const
+		if (&reader{b: val[1:]}).leb() != 12 {
+			return 0, 0
+		}
+	default:
+		return 0, 0
+	}
+	switch addr[0] {
+	case 0x20, 0x23, 0x41:
+		return addr[0], (&reader{b: addr[1:]}).leb()
+	}
+	return 0, 0
 }
 
 // The instructions of markAt (without an offset) and of markRange.
@@ -377,6 +418,9 @@ func (k *marker) local(b []byte, op byte, l int) []byte {
 func (k *marker) before(b []byte, op *wop) []byte {
 	switch op.track {
 	case trackStore:
+		if op.addr != 0 {
+			return b
+		}
 		v := storeLocal(op.vt)
 		b = k.local(b, 0x21, v) // local.set
 		b = k.local(b, 0x22, localAddr)
@@ -409,7 +453,7 @@ func (k *marker) before(b []byte, op *wop) []byte {
 func (k *marker) after(b []byte, op *wop) []byte {
 	switch op.track {
 	case trackStore:
-		return k.markAt(b, op.offset)
+		return k.markStore(b, op)
 	case trackBulk:
 		return k.markRange(b)
 	}
@@ -418,15 +462,40 @@ func (k *marker) after(b []byte, op *wop) []byte {
 
 // markAt marks the chunk of the address in localAddr plus offset.
 func (k *marker) markAt(b []byte, offset uint32) []byte {
+	return k.markStore(b, &wop{offset: offset})
+}
+
+// markStore marks the chunk of a store's address, kept in localAddr or
+// read again where the store read it (wop.addr), plus its offset.
+func (k *marker) markStore(b []byte, op *wop) []byte {
 	b = binary.AppendUvarint(append(b, 0x23), uint64(k.dirty))
 	b = append(b, 0x42, 0x01)
-	b = append(k.local(b, 0x20, localAddr), 0xAD) // i64.extend_i32_u
-	if offset != 0 {
-		b = append(appendSLEB(append(b, 0x42), offset), 0x7C) // i64.add
+	switch op.addr {
+	case 0:
+		b = k.local(b, 0x20, localAddr)
+	case 0x41:
+		b = appendSLEB64(append(b, 0x42), uint64(op.addrX)+uint64(op.offset))
+	default:
+		b = binary.AppendUvarint(append(b, op.addr), uint64(op.addrX))
+	}
+	if op.addr != 0x41 {
+		b = append(b, 0xAD) // i64.extend_i32_u
+		if op.offset != 0 {
+			b = append(appendSLEB64(append(b, 0x42), uint64(op.offset)), 0x7C) // i64.add
+		}
 	}
 	b = binary.AppendUvarint(append(b, 0x23), uint64(k.shift))
 	b = append(b, 0x88, 0x86, 0x84) // i64.shr_u, i64.shl, i64.or
 	return binary.AppendUvarint(append(b, 0x24), uint64(k.dirty))
+}
+
+// appendSLEB64 appends a positive i64.const operand, below 2^63.
+func appendSLEB64(b []byte, v uint64) []byte {
+	for v >= 0x40 {
+		b = append(b, byte(v)|0x80)
+		v >>= 7
+	}
+	return append(b, byte(v))
 }
 
 // markRange marks the chunks from that of localAddr to that of localAddr

@@ -123,6 +123,7 @@ func verifyFunction(obody, ibody []byte, cc checkCode, track *tracking, f uint32
 		k = marker{dirty: track.dirty, shift: track.dirty + 1, base: uint32(declared) + track.params[f]}
 	}
 	var ins []vinstr
+	var before [2][]byte // the two original instructions before
 	pending := int64(-1)
 	for len(o.b) > 0 {
 		if bytes.HasPrefix(r.b, cc.head) {
@@ -140,7 +141,7 @@ func verifyFunction(obody, ibody []byte, cc checkCode, track *tracking, f uint32
 		}
 		op := wop{cost: opCost(o.b)}
 		if track != nil {
-			track.mark(&op, o.b)
+			track.mark(&op, o.b, before)
 		}
 		in := vinstr{op: o.b[0], cost: int64(op.cost), check: pending}
 		pending = -1
@@ -164,6 +165,7 @@ func verifyFunction(obody, ibody []byte, cc checkCode, track *tracking, f uint32
 		}
 		r.b = r.b[len(want):]
 		ins = append(ins, in)
+		before = [2][]byte{before[1], obody[len(obody)-at:]}
 	}
 	if len(r.b) != 0 {
 		return errors.New("code after the original's end")

@@ -12,11 +12,21 @@
 ;;        4 i64.store      11 memory.fill, 16 bytes   18 a byte every 997 to the end
 ;;        5 f32.store      12 memory.copy, 16 bytes
 ;;        6 f64.store      13 memory.init, 16 bytes
+;;
+;; and stores whose address and value come from a local, a global or a
+;; constant, which the marks read where the store did:
+;;
+;;       19 i32.store8 of local.get, local.get
+;;       20 i64.store of global.get, local.get
+;;       21 i64.store offset=12380 of i32.const 4000, i64.const (at 16380 only)
+;;       22 v128.store of local.get, v128.const
+;;       23 f64.store offset=100 of local.get, f64.const
 (module
   (import "wasi_snapshot_preview1" "random_get" (func $random (param i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "clock_time_get" (func $clock (param i32 i64 i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
   (memory (export "memory") 3)
+  (global $addr (mut i32) (i32.const 0))
   (data $seg "0123456789abcdef")
 
   (func $pattern (param $i i32) (result i32)
@@ -75,11 +85,12 @@
     (i32.const 0))
 
   (func $write (param $how i32) (param $at i32)
-    (local $i i32)
+    (local $i i32) (local $v i32) (local $v64 i64) (local $base i32)
+    (block $k23 (block $k22 (block $k21 (block $k20 (block $k19
     (block $grow (block $spread
     (block $k16 (block $k15 (block $k14 (block $k13 (block $k12 (block $k11 (block $k10
     (block $k9 (block $k8 (block $k7 (block $k6 (block $k5 (block $k4 (block $k3 (block $k2 (block $k1 (block $k0
-      (br_table $k0 $k1 $k2 $k3 $k4 $k5 $k6 $k7 $k8 $k9 $k10 $k11 $k12 $k13 $k14 $k15 $k16 $grow $spread $k0 (local.get $how)))
+      (br_table $k0 $k1 $k2 $k3 $k4 $k5 $k6 $k7 $k8 $k9 $k10 $k11 $k12 $k13 $k14 $k15 $k16 $grow $spread $k19 $k20 $k21 $k22 $k23 $k0 (local.get $how)))
       (return))
       (i32.store8 (local.get $at) (i32.xor (i32.load8_u (local.get $at)) (i32.const -1))) (return))
       (i32.store16 (local.get $at) (i32.xor (i32.load16_u (local.get $at)) (i32.const -1))) (return))
@@ -108,7 +119,21 @@
         (br_if $every (i32.lt_u (local.get $i) (i32.mul (memory.size) (i32.const 65536)))))
       (return))
     (drop (memory.grow (i32.const 1)))
-    (i32.store8 (local.get $at) (i32.xor (i32.load8_u (local.get $at)) (i32.const -1))))
+    (i32.store8 (local.get $at) (i32.xor (i32.load8_u (local.get $at)) (i32.const -1)))
+    (return))
+    (local.set $v (i32.xor (i32.load8_u (local.get $at)) (i32.const -1)))
+    (i32.store8 (local.get $at) (local.get $v))
+    (return))
+    (global.set $addr (local.get $at))
+    (local.set $v64 (i64.xor (i64.load (local.get $at)) (i64.const -1)))
+    (i64.store (global.get $addr) (local.get $v64))
+    (return))
+    (i64.store offset=12380 (i32.const 4000) (i64.const 0x0102030405060708))
+    (return))
+    (v128.store (local.get $at) (v128.const i32x4 1 2 3 4))
+    (return))
+    (local.set $base (i32.sub (local.get $at) (i32.const 100)))
+    (f64.store offset=100 (local.get $base) (f64.const 1.5)))
 
   ;; putn writes v (-1 or more) in decimal at p; it returns the end.
   (func $putn (param $p i32) (param $v i32) (result i32)
