@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/stagecraft/stagecraft/runtime/wasm/manifest"
 )
@@ -152,7 +153,7 @@ func instrument(wasm []byte) (rw rewrite, err error) {
 			// MB into new memory costs page faults, not only the copy.
 			out = append(out, 10, 0, 0, 0, 0, 0)
 			at := len(out)
-			out, rw.mutates, err = instrumentCode(out, s.Body, check, track)
+			out, rw.mutates, err = instrumentCode(out, s.Body, check, track, stop)
 			if err != nil {
 				return rewrite{}, err
 			}
@@ -354,12 +355,12 @@ func limits(r *reader) {
 // weight computed by weigh) at the start of every function body and of
 // every loop, and after calls, after loops and in long straight-line code
 // where weigh says, the code between them copied as it is.
-func instrumentCode(out, code []byte, check checkCode, track *tracking) (_ []byte, mutates string, err error) {
+func instrumentCode(out, code []byte, check checkCode, track *tracking, globals uint32) (_ []byte, mutates string, err error) {
 	r := &reader{b: code}
 	n := r.leb()
 	out = binary.AppendUvarint(out, uint64(n))
 	var fn []byte
-	w := weigher{track: track}
+	w := weigher{track: track, globals: globals, locals: math.MaxUint32 + 1}
 	for i := uint32(0); i < n && r.err == nil; i++ {
 		size := r.leb()
 		if r.err != nil || int(size) > len(r.b) {
@@ -378,17 +379,21 @@ func instrumentCode(out, code []byte, check checkCode, track *tracking) (_ []byt
 			return nil, "", fmt.Errorf("function %d: %s", i, body.why)
 		}
 		prefix := len(raw) - len(body.b)
-		if why := w.decode(body, prefix); why != "" {
-			return nil, "", fmt.Errorf("function %d: %s", i, why)
-		}
-		w.weigh()
 		var k marker
 		if track != nil {
 			if int(i) >= len(track.params) {
 				return nil, "", fmt.Errorf("function %d: not in the function section", i)
 			}
-			k = marker{dirty: track.dirty, shift: track.dirty + 1, base: uint32(declared) + track.params[i]}
+			w.locals = declared + uint64(track.params[i])
+			if w.locals+uint64(len(localTypes)) > math.MaxUint32 {
+				return nil, "", fmt.Errorf("function %d: %d locals", i, w.locals)
+			}
+			k = marker{dirty: track.dirty, shift: track.dirty + 1, base: uint32(w.locals)}
 		}
+		if why := w.decode(body, prefix); why != "" {
+			return nil, "", fmt.Errorf("function %d: %s", i, why)
+		}
+		w.weigh()
 		fn = fn[:0]
 		from := prefix // code not yet copied
 		for j := range w.ops {
@@ -470,6 +475,14 @@ type weigher struct {
 	labels []int32 // br_table's blocks
 	long   []uint32
 	track  *tracking // nil: no marks
+
+	// The module's globals, and the function's locals (its parameters
+	// included): the globals and locals the rewrite adds come after
+	// them, and code that names one of those is declined, as wazero
+	// would refuse it without them (a module must not reach $stop or
+	// $dirty).
+	globals uint32
+	locals  uint64
 }
 
 // decode reads the function's instructions from body, prefix its offset
@@ -525,6 +538,14 @@ func (w *weigher) decode(body *reader, prefix int) string {
 			op.kind = opCall
 		case 0x00, 0x0F, 0x12, 0x13:
 			op.kind = opLeave
+		case 0x20, 0x21, 0x22: // local.get, local.set, local.tee
+			if x := imm.leb(); uint64(x) >= w.locals {
+				return fmt.Sprintf("local %d does not exist", x)
+			}
+		case 0x23, 0x24: // global.get, global.set
+			if x := imm.leb(); x >= w.globals {
+				return fmt.Sprintf("global %d does not exist", x)
+			}
 		}
 		if imm.err != nil {
 			return imm.why

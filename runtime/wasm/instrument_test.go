@@ -1,7 +1,9 @@
 package wasm
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/stagecraft/stagecraft/runtime/action"
 	"github.com/stagecraft/stagecraft/runtime/value"
+	"github.com/stagecraft/stagecraft/runtime/wasm/manifest"
 )
 
 // Every module of the tests and the examples is instrumented (none falls
@@ -228,5 +231,76 @@ func TestInitialisationTimeoutKept(t *testing.T) {
 	_, err := m.Call(action.Replaying(context.Background()), "run", nil)
 	if !errors.As(err, &le) || le.Limit != LimitTime || le.Max != 30 || err == last {
 		t.Errorf("replay: err = %v, want a time limit of its own, 30 ms", err)
+	}
+}
+
+// TestCodeCannotReachTheHostsGlobals: code that names a global or a local
+// its module does not have is refused at load, as wazero refuses it,
+// although the rewrite adds globals ($stop, $budget, $dirty, $shift) and
+// locals (the marks') that would give those indexes a meaning: a module
+// that could clear $stop would never stop, one that could clear $dirty
+// would keep what it writes from one call to the next.
+func TestCodeCannotReachTheHostsGlobals(t *testing.T) {
+	const man = `{"abi":1,"name":"reach","version":"1","actions":[{"name":"run","inputs":[],"outputs":[{"name":"n","type":"number"}]}]}`
+	// Three globals of the module's own, taken out of the binary after
+	// wat2wasm: global.set 0 then names $stop, global.set 2 $dirty.
+	for _, g := range []string{"$a", "$c"} {
+		bin := watText(t, man, `(module
+  (memory (export "memory") 1)
+  (global $a (mut i32) (i32.const 0))
+  (global $b (mut i32) (i32.const 0))
+  (global $c (mut i64) (i64.const 0))
+  (func (export "stagecraft_alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "action_run") (param i32 i32) (result i64)
+    (i32.store (local.get 0) (i32.add (local.get 1) (i32.const 1)))
+    (global.set `+g+` (global.get `+g+`))
+    (i64.const 0)))`)
+		secs, err := manifest.Sections(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := append([]byte(nil), bin[:8]...)
+		for _, s := range secs {
+			if s.ID != 6 {
+				out = append(out, bin[s.Offset:s.End]...)
+			}
+		}
+		if _, err := newHost(t, Options{}).Load(context.Background(), out); err == nil {
+			t.Errorf("global %s, taken out: the module was loaded", g)
+		}
+	}
+	// A local of the action's own, its declaration taken out: index 2 then
+	// names the first local the marks of its store add.
+	bin := watText(t, man, `(module
+  (memory (export "memory") 1)
+  (func (export "stagecraft_alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "action_run") (param i32 i32) (result i64) (local i32)
+    (local.set 2 (i32.const 7))
+    (i32.store (local.get 0) (i32.add (local.get 2) (i32.const 1)))
+    (i64.const 0)))`)
+	secs, err := manifest.Sections(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := append([]byte(nil), bin[:8]...)
+	for _, s := range secs {
+		if s.ID != 10 {
+			out = append(out, bin[s.Offset:s.End]...)
+			continue
+		}
+		r := &reader{b: s.Body}
+		body := binary.AppendUvarint(nil, uint64(r.leb()))
+		for r.err == nil && len(r.b) > 0 {
+			fn := r.b[:r.leb()]
+			r.b = r.b[len(fn):]
+			if decl := []byte{1, 1, 0x7F}; bytes.HasPrefix(fn, decl) {
+				fn = append([]byte{0}, fn[len(decl):]...)
+			}
+			body = append(binary.AppendUvarint(body, uint64(len(fn))), fn...)
+		}
+		out = appendSection(out, 10, body)
+	}
+	if _, err := newHost(t, Options{}).Load(context.Background(), out); err == nil {
+		t.Error("local 2, its declaration taken out: the module was loaded")
 	}
 }
