@@ -211,3 +211,21 @@ func TestExamplesResetExactly(t *testing.T) {
 		}
 	}
 }
+
+// A store's constant address is read as the i32 it is: a negative
+// constant is an address of the top half of a memory of 4 GiB.
+func TestStoreAddressConstant(t *testing.T) {
+	for _, c := range []struct {
+		leb  []byte
+		want uint32
+	}{
+		{[]byte{0x00}, 0}, {[]byte{0x3F}, 63}, {[]byte{0xC0, 0x00}, 64}, {[]byte{0x7F}, 0xFFFFFFFF},
+		{[]byte{0x80, 0x7E}, 0xFFFFFF00}, {[]byte{0x80, 0x80, 0x80, 0x80, 0x08}, 0x80000000},
+		{[]byte{0xFF, 0xFF, 0xFF, 0xFF, 0x07}, 0x7FFFFFFF}, {[]byte{0xE4, 0x00}, 100},
+	} {
+		op, got := storeAddress([2][]byte{append([]byte{0x41}, c.leb...), {0x20, 0}})
+		if op != 0x41 || got != c.want {
+			t.Errorf("i32.const % x: address %#x (op %#x), want %#x", c.leb, got, op, c.want)
+		}
+	}
+}

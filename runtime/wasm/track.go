@@ -335,10 +335,28 @@ func storeAddress(before [2][]byte) (byte, uint32) {
 		return 0, 0
 	}
 	switch addr[0] {
-	case 0x20, 0x23, 0x41:
+	case 0x20, 0x23:
 		return addr[0], (&reader{b: addr[1:]}).leb()
+	case 0x41:
+		return addr[0], sleb32(addr[1:])
 	}
 	return 0, 0
+}
+
+// sleb32 reads an i32.const operand, a signed LEB128, as the address it
+// is: -256, two bytes, is 0xFFFFFF00.
+func sleb32(b []byte) uint32 {
+	var v uint32
+	for i := 0; i < 5 && i < len(b); i++ {
+		v |= uint32(b[i]&0x7f) << (7 * i)
+		if b[i]&0x80 == 0 {
+			if shift := 7 * (i + 1); shift < 32 && b[i]&0x40 != 0 {
+				v |= ^uint32(0) << shift // the sign, extended
+			}
+			break
+		}
+	}
+	return v
 }
 
 // The instructions of markAt (without an offset) and of markRange.
