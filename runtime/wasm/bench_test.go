@@ -18,8 +18,7 @@ import (
 
 // Run with (spec/wasm.md, Performance):
 //
-//	go test ./runtime/wasm -run '^$' -bench '^(BenchmarkCall|BenchmarkRaw|BenchmarkRawDeadline|BenchmarkRawFresh)$' -benchtime 3000x
-//	go test ./runtime/wasm -run '^$' -bench BenchmarkReset -benchtime 3000x
+//	go test ./runtime/wasm -run '^$' -bench '^(BenchmarkCall|BenchmarkRaw|BenchmarkRawDeadline|BenchmarkRawFresh|BenchmarkReset)$' -benchtime 3000x
 //	go test ./runtime/wasm -run '^$' -bench BenchmarkFirstCallGo -benchtime 3x -count 2
 //	go test ./runtime/wasm -run '^$' -bench BenchmarkRawFirstCallGo -benchtime 3x -count 2
 
@@ -294,26 +293,57 @@ func cpuTime() time.Duration {
 }
 
 // BenchmarkReset is the reset alone, memory and globals set back to the
-// snapshot, on an instance whose call changed nothing: the part of Call
-// that grows with the module's memory (snapshot-bytes).
+// snapshot: "whole" copies the whole memory (a new instance's first reset,
+// and every reset of a module that is not tracked); "call" copies the
+// chunks that one call of the benchmark's action marked (track.go), what
+// Call's reset costs. snapshot-bytes is the memory's size, copied-bytes
+// what the reset copies.
 func BenchmarkReset(b *testing.B) {
 	for _, c := range benchCases {
-		b.Run(c.dir, func(b *testing.B) {
-			m := load(b, newHost(b, Options{}), example(b, c.dir))
-			inst, err := m.acquire(context.Background())
-			if err != nil {
-				b.Fatal(err)
+		for _, whole := range []bool{true, false} {
+			name := c.dir + "/call"
+			if whole {
+				name = c.dir + "/whole"
 			}
-			defer m.release(inst, false)
-			snap := m.pool.snap
-			report := cpuPerOp(b)
-			for b.Loop() {
-				if err := inst.restore(snap, m.scan.globals); err != nil {
+			b.Run(name, func(b *testing.B) {
+				ctx := context.Background()
+				m := load(b, newHost(b, Options{}), example(b, c.dir))
+				inst, err := m.acquire(ctx)
+				if err != nil {
 					b.Fatal(err)
 				}
-			}
-			report()
-			b.ReportMetric(float64(len(snap.mem)), "snapshot-bytes")
-		})
+				defer m.release(inst, false)
+				a := m.man.Action(c.action)
+				in, _ := encodeInputs(nil, a, c.in())
+				if _, err := inst.run(ctx, a, in, m.host.limits(ctx)); err != nil {
+					b.Fatal(err)
+				}
+				if !m.tracks {
+					b.Fatal("not tracked")
+				}
+				snap := m.pool.snap
+				marked := inst.dirty.Get() | inst.hostDirty
+				copied := uint64(len(snap.mem))
+				if !whole {
+					copied = 0
+					for k := uint64(0); k < chunks; k++ {
+						if marked&(1<<k) != 0 {
+							copied += min(1<<snap.shift+chunkSlack, uint64(len(snap.mem))-k<<snap.shift)
+						}
+					}
+				}
+				report := cpuPerOp(b)
+				for b.Loop() {
+					inst.whole = whole
+					inst.dirty.Set(marked)
+					if err := inst.restore(snap, m.scan.globals); err != nil {
+						b.Fatal(err)
+					}
+				}
+				report()
+				b.ReportMetric(float64(len(snap.mem)), "snapshot-bytes")
+				b.ReportMetric(float64(copied), "copied-bytes")
+			})
+		}
 	}
 }

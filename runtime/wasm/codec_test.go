@@ -3,6 +3,7 @@ package wasm
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"testing"
@@ -198,5 +199,16 @@ func TestDateIntoDatetimeInput(t *testing.T) {
 	}
 	if _, err := encodeInputs(nil, a, map[string]value.Value{"at": {K: value.Time, N: 3600}}); err == nil {
 		t.Error("a time into a datetime input was taken")
+	}
+}
+
+// appendDecimal writes what strconv.AppendFloat does, whole numbers
+// included.
+func TestAppendDecimal(t *testing.T) {
+	for _, f := range []float64{0, math.Copysign(0, -1), 1, -1, 12300, -12300, 0.5, -0.25, 99.99, 1e15, 1<<53 - 1, 1 << 53, -(1<<53 - 1), -(1 << 53), 1e20, 1e300,
+		math.Inf(1), math.Inf(-1), math.NaN(), math.SmallestNonzeroFloat64, 123456789.125, -4503599627370495.5} {
+		if got, want := string(appendDecimal(nil, f)), strconv.FormatFloat(f, 'f', -1, 64); got != want {
+			t.Errorf("%v: %s, want %s", f, got, want)
+		}
 	}
 }

@@ -27,11 +27,6 @@ var granted = map[string]map[string]bool{
 	},
 }
 
-const (
-	hostModule = "stagecraft"
-	wasiModule = "wasi_snapshot_preview1"
-)
-
 var importKinds = [...]string{"func", "table", "memory", "global", "tag"}
 
 // checkImports refuses every import that is not a granted function with

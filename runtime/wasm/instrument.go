@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/stagecraft/stagecraft/runtime/wasm/manifest"
 )
@@ -45,16 +46,24 @@ const (
 // sections, id 0, go anywhere).
 var sectionRank = map[byte]int{1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 8: 9, 9: 10, 12: 11, 10: 12, 11: 13}
 
+// instrumented is what instrument made of a module.
+type instrumented struct {
+	bin     []byte
+	start   bool   // the module had a start section, now exported
+	mutates string // the first instruction that changes a table or a segment (the module is then not resettable, scan.go)
+	tracks  bool   // the module marks what its calls write (track.go)
+}
+
 // instrument returns the module with the stop and budget globals, the
-// checks, $yield and the stop global's export, and the start section made
-// an export; start reports whether
-// there was one, mutates the first instruction that changes a table or a
-// segment (the module is then not resettable, scan.go).
-func instrument(wasm []byte) (out []byte, start bool, mutates string, err error) {
+// checks, $yield and the stop global's export, the start section made an
+// export, and, when it can be tracked, the marks of what it writes
+// (track.go).
+func instrument(wasm []byte) (rw instrumented, err error) {
 	secs, err := manifest.Sections(wasm)
 	if err != nil {
-		return nil, false, "", err
+		return instrumented{}, err
 	}
+	var start bool
 	var imported, defined, startFn uint32
 	var types, importedFns, definedFns uint32
 	voidType := noType
@@ -73,17 +82,17 @@ func instrument(wasm []byte) (out []byte, start bool, mutates string, err error)
 		case 7:
 			exports = true
 			if name := reservedExport(r); name != "" {
-				return nil, false, "", fmt.Errorf("the module exports %q itself", name)
+				return instrumented{}, fmt.Errorf("the module exports %q itself", name)
 			}
 		case 8:
 			startFn, start = r.leb(), true
 		}
 		if r.err != nil {
-			return nil, false, "", fmt.Errorf("section %d: %s", s.ID, r.why)
+			return instrumented{}, fmt.Errorf("section %d: %s", s.ID, r.why)
 		}
 	}
 	if !exports {
-		return nil, false, "", errors.New("no export section")
+		return instrumented{}, errors.New("no export section")
 	}
 	stop, budget := imported+defined, imported+defined+1
 	check := newCheckCode(stop, budget, importedFns+definedFns)
@@ -95,6 +104,14 @@ func instrument(wasm []byte) (out []byte, start bool, mutates string, err error)
 		0x7F, 0x01, 0x41, 0x00, 0x0B, // $stop: (mut i32) (i32.const 0)
 	}
 	globals = append(appendSLEB(append(globals, 0x7F, 0x01, 0x41), yieldEvery), 0x0B) // $budget: (mut i32) (i32.const yieldEvery)
+	track, _ := newTracking(secs)                                                     // nil: not tracked, and reset copies all of memory
+	if track != nil {
+		track.dirty = budget + 1
+		globals[0] += 2
+		globals = append(globals,
+			0x7E, 0x01, 0x42, 0x00, 0x0B, // $dirty: (mut i64) (i64.const 0)
+			0x7E, 0x01, 0x42, 0x00, 0x0B) // $shift: (mut i64) (i64.const 0), set by the host
+	}
 	typ := []byte{0}
 	if voidType == noType {
 		typ, voidType = []byte{1, 0x60, 0, 0}, types // () -> ()
@@ -118,7 +135,9 @@ func instrument(wasm []byte) (out []byte, start bool, mutates string, err error)
 		return out
 	}
 
-	out = append(make([]byte, 0, len(wasm)+len(wasm)/4), wasm[:8]...)
+	// Room for the checks, and the marks: the Go example grows by 23% and
+	// 40%; growing the buffer would copy it (and fault in new memory).
+	out := append(make([]byte, 0, len(wasm)+len(wasm)/4+len(wasm)/2), wasm[:8]...)
 	for _, s := range secs {
 		if s.ID != 0 {
 			out = addBefore(out, sectionRank[s.ID])
@@ -136,11 +155,18 @@ func instrument(wasm []byte) (out []byte, start bool, mutates string, err error)
 			if start {
 				more++
 			}
+			if track != nil {
+				more += 2
+			}
 			body := binary.AppendUvarint(nil, uint64(n)+more)
 			body = append(body, r.b...)
 			body = appendExport(body, stopExport, 3, stop)
 			if start {
 				body = appendExport(body, startExport, 0, startFn)
+			}
+			if track != nil {
+				body = appendExport(body, dirtyExport, 3, track.dirty)
+				body = appendExport(body, shiftExport, 3, track.dirty+1)
 			}
 			out = appendSection(out, 7, body)
 		case s.ID == 8: // the start section: exported instead
@@ -149,9 +175,9 @@ func instrument(wasm []byte) (out []byte, start bool, mutates string, err error)
 			// MB into new memory costs page faults, not only the copy.
 			out = append(out, 10, 0, 0, 0, 0, 0)
 			at := len(out)
-			out, mutates, err = instrumentCode(out, s.Body, check, add)
+			out, rw.mutates, err = instrumentCode(out, s.Body, check, track, stop, add)
 			if err != nil {
-				return nil, false, "", err
+				return instrumented{}, err
 			}
 			putPaddedLEB(out[at-5:at], uint32(len(out)-at))
 		case add != nil:
@@ -165,7 +191,8 @@ func instrument(wasm []byte) (out []byte, start bool, mutates string, err error)
 		}
 	}
 	out = addBefore(out, len(sectionRank)+1)
-	return out, start, mutates, nil
+	rw.bin, rw.start, rw.tracks = out, start, track != nil
+	return rw, nil
 }
 
 // yieldBody is the function $yield's code (its size, no locals, its
@@ -330,7 +357,7 @@ func reservedExport(r *reader) string {
 		r.skip(size)
 		r.byte() // kind
 		r.leb()  // index
-		if name == stopExport || name == startExport {
+		if name == stopExport || name == startExport || name == dirtyExport || name == shiftExport {
 			return name
 		}
 	}
@@ -413,7 +440,7 @@ func limits(r *reader) {
 // every loop, and after calls, after loops and in long straight-line code
 // where weigh says, the code between them copied as it is; then the
 // functions of add (its first byte their number), or none when it is nil.
-func instrumentCode(out, code []byte, check checkCode, add []byte) (_ []byte, mutates string, err error) {
+func instrumentCode(out, code []byte, check checkCode, track *tracking, globals uint32, add []byte) (_ []byte, mutates string, err error) {
 	r := &reader{b: code}
 	n := r.leb()
 	if add == nil {
@@ -421,7 +448,7 @@ func instrumentCode(out, code []byte, check checkCode, add []byte) (_ []byte, mu
 	}
 	out = binary.AppendUvarint(out, uint64(n)+uint64(add[0]))
 	var fn []byte
-	var w weigher
+	w := weigher{track: track, globals: globals, locals: math.MaxUint32 + 1}
 	for i := uint32(0); i < n && r.err == nil; i++ {
 		size := r.leb()
 		if r.err != nil || int(size) > len(r.b) {
@@ -431,32 +458,59 @@ func instrumentCode(out, code []byte, check checkCode, add []byte) (_ []byte, mu
 		r.b = r.b[size:]
 		body := &reader{b: raw}
 		locals := body.leb()
+		var declared uint64
 		for j := uint32(0); j < locals && body.err == nil; j++ {
-			body.leb()
+			declared += uint64(body.leb())
 			body.leb()
 		}
 		if body.err != nil {
 			return nil, "", fmt.Errorf("function %d: %s", i, body.why)
 		}
 		prefix := len(raw) - len(body.b)
+		var k marker
+		if track != nil {
+			if int(i) >= len(track.params) {
+				return nil, "", fmt.Errorf("function %d: not in the function section", i)
+			}
+			w.locals = declared + uint64(track.params[i])
+			if w.locals+uint64(len(localTypes)) > math.MaxUint32 {
+				return nil, "", fmt.Errorf("function %d: %d locals", i, w.locals)
+			}
+			k = marker{dirty: track.dirty, shift: track.dirty + 1, base: uint32(w.locals)}
+		}
 		if why := w.decode(body, prefix); why != "" {
 			return nil, "", fmt.Errorf("function %d: %s", i, why)
 		}
 		w.weigh()
-		fn = append(fn[:0], raw[:prefix]...) // the locals
-		from := prefix                       // code not yet copied
-		for _, op := range w.ops {
+		fn = fn[:0]
+		from := prefix // code not yet copied
+		for j := range w.ops {
+			op := &w.ops[j]
+			if op.weight == 0 && op.track == trackNone {
+				continue
+			}
+			fn = append(fn, raw[from:op.at]...)
 			if op.weight != 0 {
-				fn = check.append(append(fn, raw[from:op.at]...), op.weight)
-				from = int(op.at)
+				fn = check.append(fn, op.weight)
+			}
+			fn = k.before(fn, op)
+			from = int(op.at)
+			if op.track != trackNone {
+				end := len(raw)
+				if j+1 < len(w.ops) {
+					end = int(w.ops[j+1].at)
+				}
+				fn = k.after(append(fn, raw[from:end]...), op)
+				from = end
 			}
 		}
 		fn = append(fn, raw[from:]...)
+		decl := k.locals(raw[:prefix]) // known once the marks are written
 		if mutates == "" {
 			mutates = body.mutates
 		}
-		out = binary.AppendUvarint(out, uint64(len(fn)))
-		out = append(out, fn...)
+		out = binary.AppendUvarint(out, uint64(len(decl)+len(fn)))
+		out = append(append(out, decl...), fn...)
 	}
 	if r.err != nil {
 		return nil, "", errors.New(r.why)
@@ -484,8 +538,13 @@ type wop struct {
 	kind   uint8  // opPlain...
 	label  int32  // block, loop, if, else, end: its block; br, br_if: the block it goes to; br_table: where its labels start in weigher.labels
 	n      int32  // br_table: how many labels, the default one included
-	cost   uint32 // what the instruction is charged (opCost)
+	cost   uint32 // what the instruction is charged (opCost), with its marks (track.go)
 	weight uint32 // a check goes before this instruction, charged weight; 0: none
+	track  uint8  // trackNone...: the marks of what it writes
+	vt     byte   // a store: its value's type; a call of an import: its writeEffect
+	offset uint32 // a store: its offset
+	addr   byte   // a store whose address the mark reads where the store did (storeAddress): local.get, global.get or i32.const; 0: kept in a local
+	addrX  uint32 // the local's or global's index, or the constant
 }
 
 type wblock struct {
@@ -503,6 +562,15 @@ type weigher struct {
 	stack  []int32 // the blocks open, innermost last
 	labels []int32 // br_table's blocks
 	long   []uint32
+	track  *tracking // nil: no marks
+
+	// The module's globals, and the function's locals (its parameters
+	// included): the globals and locals the rewrite adds come after
+	// them, and code that names one of those is declined, as wazero
+	// would refuse it without them (a module must not reach $stop or
+	// $dirty).
+	globals uint32
+	locals  uint64
 }
 
 // decode reads the function's instructions from body, prefix its offset
@@ -511,6 +579,7 @@ func (w *weigher) decode(body *reader, prefix int) string {
 	w.ops, w.blocks, w.labels = w.ops[:0], append(w.blocks[:0], wblock{els: -1, end: -1}), w.labels[:0]
 	w.stack = append(w.stack[:0], 0) // the function's block: a branch to it returns
 	size := prefix + len(body.b)
+	code := body.b // the instructions, from offset prefix on
 	label := func(r *reader) int32 {
 		d := r.leb()
 		if int64(d) >= int64(len(w.stack)) {
@@ -557,11 +626,26 @@ func (w *weigher) decode(body *reader, prefix int) string {
 			op.kind = opCall
 		case 0x00, 0x0F, 0x12, 0x13:
 			op.kind = opLeave
+		case 0x20, 0x21, 0x22: // local.get, local.set, local.tee
+			if x := imm.leb(); uint64(x) >= w.locals {
+				return fmt.Sprintf("local %d does not exist", x)
+			}
+		case 0x23, 0x24: // global.get, global.set
+			if x := imm.leb(); x >= w.globals {
+				return fmt.Sprintf("global %d does not exist", x)
+			}
 		}
 		if imm.err != nil {
 			return imm.why
 		}
 		op.cost = opCost(body.b)
+		if w.track != nil {
+			var before [2][]byte // the two instructions before it, or nil
+			for j := 1; j <= 2 && j <= len(w.ops); j++ {
+				before[2-j] = code[int(w.ops[len(w.ops)-j].at)-prefix:]
+			}
+			w.track.mark(&op, body.b, before)
+		}
 		body.instr()
 		w.ops = append(w.ops, op)
 	}

@@ -34,16 +34,16 @@ func FuzzInstrument(f *testing.F) {
 			return // not a module wazero takes: nothing to keep
 		}
 		c.Close(ctx)
-		ibin, _, _, err := instrument(orig)
+		rw, err := instrument(orig)
 		if err != nil {
 			return // declined: compiled as it is, under wazero's deadline
 		}
-		ic, err := rt.CompileModule(ctx, ibin)
+		ic, err := rt.CompileModule(ctx, rw.bin)
 		if err != nil {
 			os.WriteFile(filepath.Join(t.TempDir(), "orig.wasm"), orig, 0o644)
 			t.Fatalf("wazero compiles the module but not its rewrite: %v", err)
 		}
 		ic.Close(ctx)
-		checkWeights(t, "fuzz", orig, ibin)
+		checkWeights(t, "fuzz", orig, rw.bin)
 	})
 }

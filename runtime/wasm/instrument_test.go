@@ -1,7 +1,9 @@
 package wasm
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
@@ -29,7 +31,7 @@ func TestModulesAreInstrumented(t *testing.T) {
 		// Compiled by wazero, even those the host refuses afterwards (an
 		// imported global, say, which takes the first global index);
 		// ownstop, which exports stagecraft.stop itself, is declined.
-		ibin, _, _, err := instrument(bin)
+		rw, err := instrument(bin)
 		switch {
 		case name == "ownstop":
 			if err == nil {
@@ -38,7 +40,7 @@ func TestModulesAreInstrumented(t *testing.T) {
 		case err != nil:
 			t.Errorf("%s: %v", name, err)
 		default:
-			c, err := h.rt.CompileModule(context.Background(), ibin)
+			c, err := h.rt.CompileModule(context.Background(), rw.bin)
 			if err != nil {
 				t.Errorf("%s: the instrumented module does not compile: %v", name, err)
 				break
@@ -254,7 +256,8 @@ func TestInstrumentAddsYield(t *testing.T) {
 			(func (export "f") (call 0 (i32.const 0) (i32.const 0))))`, 2},
 	} {
 		bin := watText(t, bigManifest, c.text)
-		ibin, _, _, err := instrument(bin)
+		ins, err := instrument(bin)
+		ibin := ins.bin
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
@@ -278,11 +281,82 @@ func TestInstrumentAddsYield(t *testing.T) {
 	for _, s := range secs {
 		if s.ID == 1 || s.ID == 3 || s.ID == 6 || s.ID == 10 {
 			twice := append(append(append([]byte(nil), bin[:s.End]...), bin[s.Offset:s.End]...), bin[s.End:]...)
-			if _, _, _, err := instrument(twice); err == nil {
+			if _, err := instrument(twice); err == nil {
 				if _, err := h.rt.CompileModule(ctx, twice); err == nil {
 					t.Errorf("section %d twice: wazero takes it", s.ID)
 				}
 			}
 		}
+	}
+}
+
+// TestCodeCannotReachTheHostsGlobals: code that names a global or a local
+// its module does not have is refused at load, as wazero refuses it,
+// although the rewrite adds globals ($stop, $budget, $dirty, $shift) and
+// locals (the marks') that would give those indexes a meaning: a module
+// that could clear $stop would never stop, one that could clear $dirty
+// would keep what it writes from one call to the next.
+func TestCodeCannotReachTheHostsGlobals(t *testing.T) {
+	const man = `{"abi":1,"name":"reach","version":"1","actions":[{"name":"run","inputs":[],"outputs":[{"name":"n","type":"number"}]}]}`
+	// Three globals of the module's own, taken out of the binary after
+	// wat2wasm: global.set 0 then names $stop, global.set 2 $dirty.
+	for _, g := range []string{"$a", "$c"} {
+		bin := watText(t, man, `(module
+  (memory (export "memory") 1)
+  (global $a (mut i32) (i32.const 0))
+  (global $b (mut i32) (i32.const 0))
+  (global $c (mut i64) (i64.const 0))
+  (func (export "stagecraft_alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "action_run") (param i32 i32) (result i64)
+    (i32.store (local.get 0) (i32.add (local.get 1) (i32.const 1)))
+    (global.set `+g+` (global.get `+g+`))
+    (i64.const 0)))`)
+		secs, err := manifest.Sections(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := append([]byte(nil), bin[:8]...)
+		for _, s := range secs {
+			if s.ID != 6 {
+				out = append(out, bin[s.Offset:s.End]...)
+			}
+		}
+		if _, err := newHost(t, Options{}).Load(context.Background(), out); err == nil {
+			t.Errorf("global %s, taken out: the module was loaded", g)
+		}
+	}
+	// A local of the action's own, its declaration taken out: index 2 then
+	// names the first local the marks of its store add.
+	bin := watText(t, man, `(module
+  (memory (export "memory") 1)
+  (func (export "stagecraft_alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "action_run") (param i32 i32) (result i64) (local i32)
+    (local.set 2 (i32.const 7))
+    (i32.store (local.get 0) (i32.add (local.get 2) (i32.const 1)))
+    (i64.const 0)))`)
+	secs, err := manifest.Sections(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := append([]byte(nil), bin[:8]...)
+	for _, s := range secs {
+		if s.ID != 10 {
+			out = append(out, bin[s.Offset:s.End]...)
+			continue
+		}
+		r := &reader{b: s.Body}
+		body := binary.AppendUvarint(nil, uint64(r.leb()))
+		for r.err == nil && len(r.b) > 0 {
+			fn := r.b[:r.leb()]
+			r.b = r.b[len(fn):]
+			if decl := []byte{1, 1, 0x7F}; bytes.HasPrefix(fn, decl) {
+				fn = append([]byte{0}, fn[len(decl):]...)
+			}
+			body = append(binary.AppendUvarint(body, uint64(len(fn))), fn...)
+		}
+		out = appendSection(out, 10, body)
+	}
+	if _, err := newHost(t, Options{}).Load(context.Background(), out); err == nil {
+		t.Error("local 2, its declaration taken out: the module was loaded")
 	}
 }

@@ -215,6 +215,7 @@ type Module struct {
 	compiled wazero.CompiledModule
 	rt       wazero.Runtime // the runtime it was compiled by
 	stops    bool           // instrumented: it stops itself (instrument.go)
+	tracks   bool           // instrumented to mark what its calls write (track.go)
 	start    []string       // what initialisation calls: the start section's function when instrumented, "_initialize" for a reactor
 	scan     scanResult
 	pool     pool
@@ -332,7 +333,7 @@ func (m *Module) compileRewrite(ctx context.Context, rw rewrite) bool {
 	if err != nil {
 		return false
 	}
-	m.compiled, m.rt, m.stops = c, m.host.rt, true
+	m.compiled, m.rt, m.stops, m.tracks = c, m.host.rt, true, rw.tracks
 	if rw.start {
 		m.start = []string{startExport}
 	}
@@ -429,9 +430,14 @@ func (m *Module) Invoke(ctx context.Context, action string, inputs map[string]va
 	if a == nil {
 		return Result{}, &InputError{Action: action, Reason: fmt.Sprintf("module %s has no such action", m.man.Name)}
 	}
-	in, err := encodeInputs(make([]byte, 0, 256), a, inputs)
+	buf := inputBuffers.Get().(*[]byte)
+	defer inputBuffers.Put(buf)
+	in, err := encodeInputs((*buf)[:0], a, inputs)
 	if err != nil {
 		return Result{}, err
+	}
+	if cap(in) <= maxPooledInput {
+		*buf = in[:0]
 	}
 	if len(in) > opts.MaxInput {
 		return Result{}, &LimitError{Action: action, Limit: LimitInput, Max: int64(opts.MaxInput), Detail: fmt.Sprintf("%d bytes of inputs", len(in))}
@@ -440,16 +446,26 @@ func (m *Module) Invoke(ctx context.Context, action string, inputs map[string]va
 	if err != nil {
 		return Result{}, err
 	}
-	st := &callState{maxLog: opts.MaxLog}
-	out, err := inst.run(ctx, st, a, in, opts)
-	m.release(inst, err == nil)
-	res := Result{Log: string(st.log)}
-	if err != nil {
-		return res, err
+	// The reply is read where the module wrote it, before the instance is
+	// reset or closed: decodeReply keeps no byte of it (every value is
+	// copied out), and a copy of the reply would be one more allocation.
+	out, err := inst.run(ctx, a, in, opts)
+	res := Result{Log: string(inst.st.log)}
+	if err == nil {
+		res.Outputs, err = decodeReply(a, out)
+		m.release(inst, true)
+	} else {
+		m.release(inst, false)
 	}
-	res.Outputs, err = decodeReply(a, out)
 	return res, err
 }
+
+// inputBuffers hold the inputs' JSON while a call encodes and passes them;
+// most calls' fit in the first buffer's 256 bytes. One that grew past
+// maxPooledInput is not kept.
+var inputBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
+
+const maxPooledInput = DefaultMaxInput
 
 // instance is one instantiation of a module.
 type instance struct {
@@ -462,10 +478,22 @@ type instance struct {
 	globals []api.MutableGlobal // the exported mutable globals, for restore
 	stop    api.MutableGlobal   // its stop global, set to end a call; nil when not instrumented
 	cctx    *callContext        // the context of its calls, armed for each
+
+	// What its calls wrote, when the module marks it (track.go): $dirty
+	// and $shift, the chunks the host wrote (the inputs), and whether
+	// its next reset copies the whole memory (a new instance's).
+	dirty, shift api.MutableGlobal
+	hostDirty    uint64
+	whole        bool
+	st           callState // what its host functions share with the call running, cleared for each
+	stack        [2]uint64 // an export call's parameters and result
 }
 
-// run passes the inputs, calls the action and copies the reply out.
-func (inst *instance) run(ctx context.Context, st *callState, a *manifest.Action, in []byte, opts *Options) ([]byte, error) {
+// run passes the inputs, calls the action and returns the reply, as the
+// module's memory holds it: valid until the instance is released.
+func (inst *instance) run(ctx context.Context, a *manifest.Action, in []byte, opts *Options) ([]byte, error) {
+	st := &inst.st
+	st.log, st.maxLog, st.logExceeded = st.log[:0], opts.MaxLog, false
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -488,13 +516,14 @@ func (inst *instance) run(ctx context.Context, st *callState, a *manifest.Action
 		}
 		return nil, classifyCall(a.Name, err, cctx, st, inst.mem, opts)
 	}
+	stack := inst.stack[:]
 	ptr := inst.in.ptr
 	if uint64(len(in)) > uint64(inst.in.cap) {
-		r, err := inst.alloc.Call(cctx, uint64(len(in)))
-		if err != nil {
+		stack[0] = uint64(len(in))
+		if err := inst.alloc.CallWithStack(cctx, stack); err != nil {
 			return fail(err)
 		}
-		ptr = api.DecodeU32(r[0])
+		ptr = api.DecodeU32(stack[0])
 		if reason := allocFailed(ptr, len(in), inst.mod.Memory()); reason != "" {
 			if inst.mem.refused {
 				// It failed because the host refused it memory.
@@ -506,14 +535,17 @@ func (inst *instance) run(ctx context.Context, st *callState, a *manifest.Action
 	if !inst.mod.Memory().Write(ptr, in) {
 		return nil, &OutputError{Action: a.Name, Reason: fmt.Sprintf("stagecraft_alloc(%d) returned %d, out of the memory's bounds", len(in), ptr)}
 	}
-	r, err := inst.actions[a.Name].Call(cctx, uint64(ptr), uint64(len(in)))
-	if err != nil {
+	if inst.dirty != nil {
+		inst.hostDirty |= chunkRange(ptr, uint32(len(in)), inst.shift.Get())
+	}
+	stack[0], stack[1] = uint64(ptr), uint64(len(in))
+	if err := inst.actions[a.Name].CallWithStack(cctx, stack); err != nil {
 		return fail(err)
 	}
 	if st.logExceeded {
 		return nil, &LimitError{Action: a.Name, Limit: LimitLog, Max: int64(opts.MaxLog)}
 	}
-	optr, olen := uint32(r[0]>>32), uint32(r[0])
+	optr, olen := uint32(stack[0]>>32), uint32(stack[0])
 	if int64(olen) > int64(opts.MaxOutput) {
 		return nil, &LimitError{Action: a.Name, Limit: LimitOutput, Max: int64(opts.MaxOutput), Detail: fmt.Sprintf("a reply of %d bytes", olen)}
 	}
@@ -521,7 +553,7 @@ func (inst *instance) run(ctx context.Context, st *callState, a *manifest.Action
 	if !ok {
 		return nil, &OutputError{Action: a.Name, Reason: fmt.Sprintf("the reply (%d bytes at %d) is out of the memory's bounds", olen, optr)}
 	}
-	return append([]byte(nil), out...), nil
+	return out, nil
 }
 
 func (m *Module) classify(action string, err error, cctx context.Context, st *callState, mem *linearMemory, limit time.Duration) error {

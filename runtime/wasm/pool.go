@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/bits"
 	"runtime"
 	"sync"
 	"time"
@@ -21,7 +22,9 @@ import (
 // only when scan found nothing else a call could change (tables,
 // segments); otherwise every call gets a new instance. An instance whose
 // call failed (a trap, a limit) or whose memory grew is closed, never
-// reset.
+// reset. Of a module that marks what its calls write (track.go), reset
+// copies back only the chunks of memory marked, and the whole memory at
+// an instance's first reset (wazero wrote its data segments, unmarked).
 
 // snapshot is a module's state right after initialisation.
 type snapshot struct {
@@ -29,6 +32,7 @@ type snapshot struct {
 	globals []uint64
 	box     [2]uint64 // the sandbox's clock and random stream
 	in      inputBuffer
+	shift   uint64 // the memory's chunks are 2^shift bytes (track.go)
 }
 
 // inputBuffer is a buffer stagecraft_alloc returned while the snapshot was
@@ -130,7 +134,13 @@ func (inst *instance) snapshot(globals []uint32) (*snapshot, error) {
 	if !ok {
 		return nil, fmt.Errorf("snapshot: memory unreadable")
 	}
-	s := &snapshot{mem: append([]byte(nil), b...), box: inst.box.init, in: inst.in}
+	s := &snapshot{mem: append([]byte(nil), b...), box: inst.box.init, in: inst.in, shift: chunkShift(uint64(len(b)))}
+	if inst.dirty != nil {
+		// The memory is the snapshot's: nothing to copy back yet.
+		inst.shift.Set(s.shift)
+		inst.dirty.Set(0)
+		inst.whole = false
+	}
 	for _, g := range globals {
 		x := inst.mod.ExportedGlobal(globalExport(g))
 		if x == nil {
@@ -156,8 +166,22 @@ func (inst *instance) restore(s *snapshot, globals []uint32) error {
 		return fmt.Errorf("restore: memory grew to %d bytes", mem.Size())
 	}
 	inst.box.init, inst.in = s.box, s.in
-	if !mem.Write(0, s.mem) {
-		return fmt.Errorf("restore: memory unwritable")
+	buf, ok := mem.Read(0, size)
+	if !ok {
+		return fmt.Errorf("restore: memory unreadable")
+	}
+	if inst.dirty == nil || inst.whole {
+		copy(buf, s.mem)
+		if inst.dirty != nil {
+			inst.shift.Set(s.shift)
+			inst.whole = false
+		}
+	} else {
+		restoreChunks(buf, s.mem, inst.dirty.Get()|inst.hostDirty, s.shift)
+	}
+	if inst.dirty != nil {
+		inst.dirty.Set(0)
+		inst.hostDirty = 0
 	}
 	if inst.globals == nil {
 		// Looked up once per instance: the names are built with Sprintf
@@ -175,6 +199,25 @@ func (inst *instance) restore(s *snapshot, globals []uint32) error {
 		x.Set(s.globals[i])
 	}
 	return nil
+}
+
+// restoreChunks copies back from snap into mem the chunks of 2^shift
+// bytes whose bits dirty has, each with the chunkSlack bytes after it
+// that a write marked in it may reach; neighbouring chunks in one copy.
+func restoreChunks(mem, snap []byte, dirty, shift uint64) {
+	for dirty != 0 {
+		lo := uint64(bits.TrailingZeros64(dirty))
+		n := uint64(bits.TrailingZeros64(^(dirty >> lo))) // the run of chunks from lo
+		if lo+n >= chunks {
+			dirty = 0
+		} else {
+			dirty &^= (1<<n - 1) << lo
+		}
+		from, to := lo<<shift, min((lo+n)<<shift+chunkSlack, uint64(len(snap)))
+		if from < to {
+			copy(mem[from:to], snap[from:to])
+		}
+	}
 }
 
 // reserveInput asks a new instance for the input buffer, under
@@ -257,6 +300,15 @@ func (m *Module) instantiate(ctx context.Context, start []string) (*instance, er
 		m.initRefusal.initialised()
 	}
 	inst.mod = mod
+	if m.tracks {
+		dirty, ok1 := mod.ExportedGlobal(dirtyExport).(api.MutableGlobal)
+		shift, ok2 := mod.ExportedGlobal(shiftExport).(api.MutableGlobal)
+		if !ok1 || !ok2 {
+			mod.Close(context.Background())
+			return nil, &ModuleError{Reason: "the host's tracking globals are missing"}
+		}
+		inst.dirty, inst.shift, inst.whole = dirty, shift, true
+	}
 	inst.alloc = mod.ExportedFunction("stagecraft_alloc")
 	inst.actions = make(map[string]api.Function, len(m.man.Actions))
 	for _, a := range m.man.Actions {

@@ -23,6 +23,7 @@ type rewrite struct {
 	bin      []byte     // exported, instrumented; nil when instrument declined the module (scan.why says why)
 	start    bool       // instrument made the start section an export
 	mutates  string     // instrument's: the first instruction that changes a table or a segment
+	tracks   bool       // instrument's: the module marks what its calls write (track.go)
 	scan     scanResult // scan's, not resettable when instrument declined the module or mutates is set
 }
 
@@ -38,13 +39,13 @@ func newRewrite(wasm []byte) rewrite {
 			rw.exported = b
 		}
 	}
-	bin, start, mutates, err := instrument(rw.exported)
+	ins, err := instrument(rw.exported)
 	if err != nil {
 		sc = scanResult{why: err.Error()}
 	} else {
-		rw.bin, rw.start, rw.mutates = bin, start, mutates
+		rw.bin, rw.start, rw.mutates, rw.tracks = ins.bin, ins.start, ins.mutates, ins.tracks
 	}
-	rw.scan = sc.after(mutates)
+	rw.scan = sc.after(ins.mutates)
 	return rw
 }
 
@@ -60,7 +61,7 @@ func (sc scanResult) after(mutates string) scanResult {
 
 // The rewrite's version, part of the key of every rewritten module kept
 // on disk: the SHA-256 of the source of every file whose code makes a
-// rewrite (this file, instrument.go, scan.go and the manifest package's
+// rewrite (this file, instrument.go, track.go, scan.go and the manifest package's
 // section reader), and of the Go release. Any change to that code, even
 // one that rewrites nothing differently, is a new version, so no change
 // can be served a module rewritten by the code it replaced; the price is
@@ -68,7 +69,7 @@ func (sc scanResult) after(mutates string) scanResult {
 // TestRewriteSources holds the list to the code: the files type-check on
 // their own, so nothing the rewrite calls lives elsewhere.
 //
-//go:embed rewrite.go instrument.go scan.go manifest/manifest.go manifest/section.go
+//go:embed rewrite.go instrument.go track.go scan.go manifest/manifest.go manifest/section.go
 var rewriteSources embed.FS
 
 var rewriteVersion = sync.OnceValue(func() [sha256.Size]byte {

@@ -86,11 +86,12 @@ func (c rewriteCache) get(wasm []byte, hash string) (rw rewrite, ok bool) {
 	if err != nil {
 		return rewrite{}, false
 	}
-	bin, start, mutates, err := decodeRewrite(b, hash)
+	rw, err = decodeRewrite(b, hash)
 	if err != nil {
 		return rewrite{}, false
 	}
-	return rewrite{bin: bin, start: start, mutates: mutates, scan: scan(wasm).after(mutates)}, true
+	rw.scan = scan(wasm).after(rw.mutates)
+	return rw, true
 }
 
 // put writes rw, the rewrite of the module with this hash, to the cache.
@@ -127,8 +128,9 @@ func (c rewriteCache) put(hash string, rw rewrite) {
 
 // rewriteFile is a file's contents but its final checksum, in pieces (the
 // module's bytes are not copied into one buffer with the rest): the
-// magic, the rewrite's version, the original module's hash, whether the
-// start section became an export, instrument's mutates, and the
+// magic, the rewrite's version, the original module's hash, a byte of
+// flags (1: the start section became an export; 2: the module marks
+// what its calls write), instrument's mutates, and the
 // rewritten module, each string and the module preceded by its length.
 func rewriteFile(hash string, rw rewrite) [][]byte {
 	v := rewriteVersion()
@@ -136,16 +138,25 @@ func rewriteFile(hash string, rw rewrite) [][]byte {
 	head = append(head, v[:]...)
 	head = binary.AppendUvarint(head, uint64(len(hash)))
 	head = append(head, hash...)
+	var flags byte
 	if rw.start {
-		head = append(head, 1)
-	} else {
-		head = append(head, 0)
+		flags |= flagStart
 	}
+	if rw.tracks {
+		flags |= flagTracks
+	}
+	head = append(head, flags)
 	head = binary.AppendUvarint(head, uint64(len(rw.mutates)))
 	head = append(head, rw.mutates...)
 	head = binary.AppendUvarint(head, uint64(len(rw.bin)))
 	return [][]byte{head, rw.bin}
 }
+
+// A rewritten module's flags.
+const (
+	flagStart  = 1 << iota // instrument made the start section an export
+	flagTracks             // the module marks what its calls write
+)
 
 var errBadRewrite = errors.New("not a rewritten module of this version")
 
@@ -158,17 +169,17 @@ const rewriteSumSize = 4
 // decodeRewrite checks a file read from the cache and returns what it
 // holds: its checksum first, then every field, the version and the hash
 // equal to ours.
-func decodeRewrite(b []byte, hash string) (bin []byte, start bool, mutates string, err error) {
+func decodeRewrite(b []byte, hash string) (rewrite, error) {
 	if len(b) < len(rewriteMagic)+sha256.Size+rewriteSumSize {
-		return nil, false, "", errBadRewrite
+		return rewrite{}, errBadRewrite
 	}
 	body, sum := b[:len(b)-rewriteSumSize], b[len(b)-rewriteSumSize:]
 	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(sum) {
-		return nil, false, "", errBadRewrite
+		return rewrite{}, errBadRewrite
 	}
 	v := rewriteVersion()
 	if !bytes.HasPrefix(body, rewriteMagic) || !bytes.HasPrefix(body[len(rewriteMagic):], v[:]) {
-		return nil, false, "", errBadRewrite
+		return rewrite{}, errBadRewrite
 	}
 	body = body[len(rewriteMagic)+len(v):]
 	ok := true
@@ -182,14 +193,15 @@ func decodeRewrite(b []byte, hash string) (bin []byte, start bool, mutates strin
 		body = body[k+int(n):]
 		return f
 	}
-	if h := field(); !ok || string(h) != hash || len(body) == 0 || body[0] > 1 {
-		return nil, false, "", errBadRewrite
+	if h := field(); !ok || string(h) != hash || len(body) == 0 || body[0]&^(flagStart|flagTracks) != 0 {
+		return rewrite{}, errBadRewrite
 	}
-	start, body = body[0] == 1, body[1:]
+	flags := body[0]
+	body = body[1:]
 	m := field()
-	bin = field()
+	bin := field()
 	if !ok || len(body) != 0 {
-		return nil, false, "", errBadRewrite
+		return rewrite{}, errBadRewrite
 	}
-	return bin, start, string(m), nil
+	return rewrite{bin: bin, start: flags&flagStart != 0, tracks: flags&flagTracks != 0, mutates: string(m)}, nil
 }

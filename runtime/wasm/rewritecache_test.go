@@ -137,22 +137,30 @@ func TestRewriteCacheDamaged(t *testing.T) {
 	}
 }
 
-// decodeRewrite refuses every prefix of a good file.
+// decodeRewrite reads back what rewriteFile wrote, flags and all (a
+// module with a start section; one whose calls' writes are marked), and
+// refuses every prefix of a good file.
 func TestDecodeRewriteTruncated(t *testing.T) {
-	bin := wat(t, "start")
-	hash := manifest.Hash(bin)
-	rw := newRewrite(bin)
-	var file []byte
-	for _, b := range rewriteFile(hash, rw) {
-		file = append(file, b...)
-	}
-	file = binary.LittleEndian.AppendUint32(file, crc32.Checksum(file, castagnoli))
-	if got, start, mutates, err := decodeRewrite(file, hash); err != nil || !bytes.Equal(got, rw.bin) || start != rw.start || mutates != rw.mutates {
-		t.Fatalf("the whole file: %v", err)
-	}
-	for n := range len(file) {
-		if _, _, _, err := decodeRewrite(file[:n], hash); err == nil {
-			t.Fatalf("%d bytes of %d read as a rewrite", n, len(file))
+	for _, name := range []string{"start", "counter"} {
+		bin := wat(t, name)
+		hash := manifest.Hash(bin)
+		rw := newRewrite(bin)
+		if name == "counter" && !rw.tracks {
+			t.Fatalf("%s: not tracked", name)
+		}
+		var file []byte
+		for _, b := range rewriteFile(hash, rw) {
+			file = append(file, b...)
+		}
+		file = binary.LittleEndian.AppendUint32(file, crc32.Checksum(file, castagnoli))
+		got, err := decodeRewrite(file, hash)
+		if err != nil || !bytes.Equal(got.bin, rw.bin) || got.start != rw.start || got.mutates != rw.mutates || got.tracks != rw.tracks {
+			t.Fatalf("%s: the whole file: %+v %v", name, got, err)
+		}
+		for n := range len(file) {
+			if _, err := decodeRewrite(file[:n], hash); err == nil {
+				t.Fatalf("%s: %d bytes of %d read as a rewrite", name, n, len(file))
+			}
 		}
 	}
 }

@@ -15,14 +15,17 @@ import (
 )
 
 // checkWeights verifies, for every function of the instrumented module,
-// that the rewrite only inserted checks (with the checks taken out, the
-// body is the original's byte for byte), that a check opens every function
-// and every loop's body, and that every check is charged at least its own
-// cost and the most instructions the function can run after it before the
-// next check or its return (and the code after a call at most tailWeight:
-// the function's end), every instruction counting what opCost says
-// (1 at least), and no more than maxWeight and one instruction. The
-// longest path is computed here on its own, from the instrumented code.
+// that the rewrite only inserted checks and marks (with them taken out,
+// the body is the original's byte for byte), that a check opens every
+// function and every loop's body, that every store, bulk memory write and
+// call of an import that writes memory has its marks around it (track.go;
+// nothing between a write and its mark), and that every check is charged
+// at least its own cost and the most instructions the function can run
+// after it before the next check or its return (and the code after a call
+// at most tailWeight: the function's end), every instruction counting what
+// opCost says (1 at least) and its marks one a piece, and no more than
+// maxWeight and one instruction. The longest path is computed here on its
+// own, from the instrumented code.
 func checkWeights(t *testing.T, name string, orig, ibin []byte) {
 	t.Helper()
 	code := func(bin []byte) []byte {
@@ -39,6 +42,18 @@ func checkWeights(t *testing.T, name string, orig, ibin []byte) {
 	}
 	stop, budget, yield := hostIndexes(t, ibin)
 	cc := newCheckCode(stop, budget, yield)
+	var track *tracking
+	if dirty := exportIndex(t, ibin, dirtyExport); dirty >= 0 {
+		secs, _ := manifest.Sections(orig)
+		tr, err := newTracking(secs)
+		if err != nil {
+			t.Fatalf("%s: tracked, but: %v", name, err)
+		}
+		if exportIndex(t, ibin, shiftExport) != dirty+1 || dirty != int64(budget)+1 {
+			t.Fatalf("%s: $dirty is global %d and $shift %d, want %d and %d", name, dirty, exportIndex(t, ibin, shiftExport), budget+1, budget+2)
+		}
+		track, tr.dirty = tr, uint32(dirty)
+	}
 	or, ir := &reader{b: code(orig)}, &reader{b: code(ibin)}
 	n := or.leb()
 	if ir.leb() != n+1 {
@@ -48,7 +63,7 @@ func checkWeights(t *testing.T, name string, orig, ibin []byte) {
 		osz, isz := or.leb(), ir.leb()
 		obody, ibody := or.b[:osz], ir.b[:isz]
 		or.b, ir.b = or.b[osz:], ir.b[isz:]
-		if err := verifyFunction(obody, ibody, cc); err != nil {
+		if err := verifyFunction(obody, ibody, cc, track, f); err != nil {
 			t.Fatalf("%s: function %d: %v", name, f, err)
 		}
 	}
@@ -72,11 +87,12 @@ func hostIndexes(t testing.TB, ibin []byte) (stop, budget, yield uint32) {
 			funcs += r.leb()
 		}
 	}
-	stop = stopIndex(t, ibin)
+	stop = uint32(exportIndex(t, ibin, stopExport))
 	return stop, stop + 1, funcs - 1
 }
 
-func stopIndex(t testing.TB, bin []byte) uint32 {
+// exportIndex is the index of the global exported as name, or -1.
+func exportIndex(t testing.TB, bin []byte, name string) int64 {
 	secs, _ := manifest.Sections(bin)
 	for _, s := range secs {
 		if s.ID != 7 {
@@ -84,35 +100,53 @@ func stopIndex(t testing.TB, bin []byte) uint32 {
 		}
 		r := &reader{b: s.Body}
 		for i := r.leb(); i > 0; i-- {
-			name := string(r.b[:r.leb()])
-			r.skip(len(name))
+			n := string(r.b[:r.leb()])
+			r.skip(len(n))
 			kind, idx := r.byte(), r.leb()
-			if name == stopExport && kind == 3 {
-				return idx
+			if n == name && kind == 3 {
+				return int64(idx)
 			}
 		}
 	}
-	t.Fatal("no stop export")
-	return 0
+	if name == stopExport {
+		t.Fatal("no stop export")
+	}
+	return -1
 }
 
 type vinstr struct {
 	op    byte
-	cost  int64 // opCost
+	cost  int64 // opCost, and the marks'
 	check int64 // the weight of the check before it, -1: none
 	depth []uint32
 }
 
-func verifyFunction(obody, ibody []byte, cc checkCode) error {
-	r := &reader{b: ibody}
+// verifyFunction walks the original body and the instrumented one
+// together: before each original instruction, the instrumented one may
+// have a check; then it must have the instruction with exactly the marks
+// that track says it needs (none when track is nil), and its declarations
+// must be the original's and the marks' locals.
+func verifyFunction(obody, ibody []byte, cc checkCode, track *tracking, f uint32) error {
+	r, o := &reader{b: ibody}, &reader{b: obody}
 	for j := r.leb(); j > 0; j-- {
 		r.leb()
 		r.leb()
 	}
-	plain := append([]byte(nil), ibody[:len(ibody)-len(r.b)]...)
+	idecl := ibody[:len(ibody)-len(r.b)]
+	var declared uint64
+	for j := o.leb(); j > 0; j-- {
+		declared += uint64(o.leb())
+		o.leb()
+	}
+	odecl := obody[:len(obody)-len(o.b)]
+	var k marker
+	if track != nil {
+		k = marker{dirty: track.dirty, shift: track.dirty + 1, base: uint32(declared) + track.params[f]}
+	}
 	var ins []vinstr
+	var before [2][]byte // the two original instructions before
 	pending := int64(-1)
-	for len(r.b) > 0 {
+	for len(o.b) > 0 {
 		if bytes.HasPrefix(r.b, cc.head) {
 			w := &reader{b: r.b[len(cc.head):]}
 			weight := w.leb()
@@ -126,9 +160,13 @@ func verifyFunction(obody, ibody []byte, cc checkCode) error {
 			r.b = w.b[len(cc.tail):]
 			continue
 		}
-		in := vinstr{op: r.b[0], cost: int64(opCost(r.b)), check: pending}
+		op := wop{cost: opCost(o.b)}
+		if track != nil {
+			track.mark(&op, o.b, before)
+		}
+		in := vinstr{op: o.b[0], cost: int64(op.cost), check: pending}
 		pending = -1
-		imm := &reader{b: r.b[1:]}
+		imm := &reader{b: o.b[1:]}
 		switch in.op {
 		case 0x0C, 0x0D:
 			in.depth = []uint32{imm.leb()}
@@ -137,16 +175,24 @@ func verifyFunction(obody, ibody []byte, cc checkCode) error {
 				in.depth = append(in.depth, imm.leb())
 			}
 		}
-		at := len(r.b)
-		r.instr()
-		if r.err != nil {
-			return errors.New(r.why)
+		at := len(o.b)
+		o.instr()
+		if o.err != nil {
+			return errors.New(o.why)
 		}
-		plain = append(plain, ibody[len(ibody)-at:len(ibody)-len(r.b)]...)
+		want := k.after(append(k.before(nil, &op), obody[len(obody)-at:len(obody)-len(o.b)]...), &op)
+		if !bytes.HasPrefix(r.b, want) {
+			return fmt.Errorf("instruction %d (opcode 0x%02x) is not the original with its marks", len(ins), in.op)
+		}
+		r.b = r.b[len(want):]
 		ins = append(ins, in)
+		before = [2][]byte{before[1], obody[len(obody)-at:]}
 	}
-	if !bytes.Equal(plain, obody) {
-		return errors.New("the code without its checks is not the original")
+	if len(r.b) != 0 {
+		return errors.New("code after the original's end")
+	}
+	if !bytes.Equal(idecl, k.locals(odecl)) {
+		return errors.New("the declarations are not the original's and the marks' locals")
 	}
 	// The blocks: for each instruction, the innermost block it is in (an
 	// else or an end: its own block; the function's block is -1), and
@@ -244,7 +290,9 @@ func verifyFunction(obody, ibody []byte, cc checkCode) error {
 		if need := checkCost + dist(i); x.check < need {
 			return fmt.Errorf("the check before instruction %d (opcode 0x%02x) is charged %d, the code it covers needs %d", i, x.op, x.check, need)
 		}
-		if x.check > maxWeight+checkCost+memCost {
+		// One instruction past maxWeight: the dearest, a bulk memory
+		// write with its marks.
+		if x.check > maxWeight+checkCost+memCost+5+markRangeCost {
 			return fmt.Errorf("the check before instruction %d is charged %d, more than maxWeight", i, x.check)
 		}
 	}
@@ -270,14 +318,14 @@ func TestCheckWeights(t *testing.T) {
 	mods["big loop"], _ = bigLoopModule(t, 15000, 3)
 	mods["big function"], _ = bigStraightModule(t, 50000, 3)
 	for name, bin := range mods {
-		ibin, _, _, err := instrument(bin)
+		rw, err := instrument(bin)
 		if err != nil {
 			if name != "ownstop" {
 				t.Errorf("%s: %v", name, err)
 			}
 			continue
 		}
-		checkWeights(t, name, bin, ibin)
+		checkWeights(t, name, bin, rw.bin)
 	}
 }
 
@@ -395,11 +443,11 @@ func BenchmarkUnitCost(b *testing.B) {
     (i64.const 0x0100000000000013)))
 `, c.body, c.iterations)
 			bin := watText(b, bigManifest, text)
-			ibin, _, _, err := instrument(bin)
+			rw, err := instrument(bin)
 			if err != nil {
 				b.Fatal(err)
 			}
-			ws := checksOf(b, ibin)
+			ws := checksOf(b, rw.bin)
 			run := ws[len(ws)-1]
 			units := 0
 			for _, w := range run[1 : len(run)-1] { // the loop's checks, not the function's, nor the one after the loop
