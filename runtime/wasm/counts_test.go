@@ -19,7 +19,7 @@ func TestCountsRefused(t *testing.T) {
 		{"exports", header + "\x07\x06\x80\x80\x80\x40\x00\x00", "section 7: 134217728 entries declared in the 2 bytes left"},
 		{"params", header + "\x01\x08\x01\x60\xff\xff\xff\xff\x0f\x00", "section 1: 4294967295 entries declared in the 1 bytes left"},
 		{"locals", header + "\x01\x04\x01\x60\x00\x00\x03\x02\x01\x00\x0a\x0a\x01\x08\x01\xff\xff\xff\xff\x0f\x7f\x0b",
-			"section 10: a function with 4294967295 locals (at most 50000)"},
+			"section 10: function 0: a function with 4294967295 locals (at most 50000)"},
 		{"data", header + "\x0b\x07\x01\x01\xff\xff\xff\xff\x0f", "section 11: 4294967295 entries declared in the 0 bytes left"},
 		{"names", header + "\x00\x0c\x04name\x01\x05\xff\xff\xff\xff\x0f", "section 0: name section: 4294967295 entries declared in the 0 bytes left"},
 	} {

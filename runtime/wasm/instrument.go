@@ -374,12 +374,12 @@ func importedCounts(r *reader) (globals, funcs uint32) {
 			r.leb()
 			funcs++
 		case 1: // a table: its element type, then limits
-			r.byte()
+			r.refType()
 			limits(r)
 		case 2: // a memory
 			limits(r)
 		case 3: // a global: its type and mutability
-			r.byte()
+			r.valType()
 			r.byte()
 			globals++
 		case 4: // a tag
@@ -407,23 +407,17 @@ func funcTypes(r *reader) (n, void uint32) {
 		}
 		params := r.leb()
 		for j := uint32(0); j < params && r.err == nil; j++ {
-			valType(r)
+			r.valType()
 		}
 		results := r.leb()
 		for j := uint32(0); j < results && r.err == nil; j++ {
-			valType(r)
+			r.valType()
 		}
 		if params == 0 && results == 0 && void == noType {
 			void = i
 		}
 	}
 	return n, void
-}
-
-func valType(r *reader) {
-	if b := r.byte(); b == 0x63 || b == 0x64 {
-		r.leb()
-	}
 }
 
 func limits(r *reader) {
@@ -461,7 +455,7 @@ func instrumentCode(out, code []byte, check checkCode, track *tracking, globals 
 		var declared uint64
 		for j := uint32(0); j < locals && body.err == nil; j++ {
 			declared += uint64(body.leb())
-			body.leb()
+			body.valType()
 		}
 		if body.err != nil {
 			return nil, "", fmt.Errorf("function %d: %s", i, body.why)

@@ -299,12 +299,36 @@ func (m *Module) compile(ctx context.Context, wasm []byte) error {
 	if err != nil {
 		return err
 	}
-	c, err := rt.CompileModule(compiling(ctx), rw.exported)
+	c, err := compileModule(compiling(ctx), rt, rw.exported)
+	if me, ok := err.(*ModuleError); ok {
+		return me
+	}
 	if err != nil {
 		return &ModuleError{Reason: firstLine(err.Error())}
 	}
 	m.compiled, m.rt = c, rt
 	return nil
+}
+
+// wazeroCompile is wazero's CompileModule (a test replaces it).
+var wazeroCompile = func(ctx context.Context, rt wazero.Runtime, bin []byte) (wazero.CompiledModule, error) {
+	return rt.CompileModule(ctx, bin)
+}
+
+// compileModule is wazero's CompileModule, with a panic of wazero's
+// turned into a *ModuleError: no module can make the host's process die
+// at Load (a typed select, 0x1C 0x01 0x63 N, made wazero 1.12's compiler
+// panic where its validator had taken it; checkCounts now refuses it).
+// A panic in one of wazero's compilation workers, other goroutines than
+// this one, cannot be recovered here: the refusals of checkCounts, before
+// wazero sees a module, are what hold those.
+func compileModule(ctx context.Context, rt wazero.Runtime, bin []byte) (c wazero.CompiledModule, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			c, err = nil, &ModuleError{Reason: fmt.Sprintf("wazero failed compiling the module: %v", p)}
+		}
+	}()
+	return wazeroCompile(ctx, rt, bin)
 }
 
 // compiling is ctx for a compilation, which wazero spreads over every
@@ -329,7 +353,7 @@ func (m *Module) compileRewrite(ctx context.Context, rw rewrite) bool {
 	if rw.bin == nil {
 		return false
 	}
-	c, err := m.host.rt.CompileModule(compiling(ctx), rw.bin)
+	c, err := compileModule(compiling(ctx), m.host.rt, rw.bin)
 	if err != nil {
 		return false
 	}

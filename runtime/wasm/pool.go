@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
 
@@ -57,6 +58,17 @@ type pool struct {
 
 // maxIdle bounds the instances a module keeps ready.
 var maxIdle = 2 * runtime.GOMAXPROCS(0)
+
+// instantiateModule is wazero's InstantiateModule, with a panic of
+// wazero's turned into a *ModuleError, as compileModule does.
+func instantiateModule(ctx context.Context, rt wazero.Runtime, c wazero.CompiledModule, cfg wazero.ModuleConfig) (mod api.Module, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			mod, err = nil, &ModuleError{Reason: fmt.Sprintf("wazero failed instantiating the module: %v", p)}
+		}
+	}()
+	return rt.InstantiateModule(ctx, c, cfg)
+}
 
 // acquire returns a ready instance: an idle one, or a new one.
 func (m *Module) acquire(ctx context.Context) (*instance, error) {
@@ -276,7 +288,10 @@ func (m *Module) instantiate(ctx context.Context, start []string) (*instance, er
 	if m.stops {
 		wazeroStart = nil
 	}
-	mod, err := m.rt.InstantiateModule(experimental.WithMemoryAllocator(cctx, inst.mem), m.compiled, inst.box.config(wazeroStart))
+	mod, err := instantiateModule(experimental.WithMemoryAllocator(cctx, inst.mem), m.rt, m.compiled, inst.box.config(wazeroStart))
+	if me, ok := err.(*ModuleError); ok {
+		return nil, me
+	}
 	if err != nil {
 		return fail(err)
 	}

@@ -95,6 +95,78 @@ func (r *reader) memarg() {
 	r.leb()
 }
 
+// WebAssembly 2.0 is the only language taken (spec/wasm.md, "A module"):
+// wazero decodes the typed references of the function-references
+// proposal (0x63 and 0x64 followed by a heap type, and a block type that
+// is such a reference) even with that feature off, and its compiler then
+// reads some of them differently from its validator. A decoder that
+// reads one byte where wazero reads two is out of step with it from
+// there on: it no longer sees the instructions wazero runs. Every value,
+// reference and block type the host reads goes through valType, refType
+// or blockType, which take the 2.0 grammar and fail on anything else;
+// checkCounts refuses, before wazero sees it, a module they fail on.
+
+// valType reads a value type of WebAssembly 2.0, or fails.
+func (r *reader) valType() byte {
+	vt := r.byte()
+	if r.err == nil && !isValType(vt) {
+		r.failType(vt, "value type")
+	}
+	return vt
+}
+
+// refType reads a reference type of WebAssembly 2.0 (funcref or
+// externref), or fails.
+func (r *reader) refType() byte {
+	rt := r.byte()
+	if r.err == nil && rt != 0x70 && rt != 0x6F {
+		r.failType(rt, "reference type")
+	}
+	return rt
+}
+
+// blockType reads a block type: empty (0x40), a value type of 2.0, or a
+// type index, an s33 that is not negative; or fails.
+func (r *reader) blockType() {
+	if len(r.b) > 0 && (r.b[0] == 0x40 || isValType(r.b[0])) {
+		r.b = r.b[1:]
+		return
+	}
+	for i := 0; i < 5; i++ {
+		c := r.byte()
+		if r.err != nil {
+			return
+		}
+		if c&0x80 == 0 {
+			if c&0x40 != 0 { // negative: a type of one byte that is not 2.0's
+				if i == 0 {
+					r.failType(c, "block type")
+				} else {
+					r.fail("a negative block type")
+				}
+			}
+			return
+		}
+	}
+	r.fail("bad block type")
+}
+
+func isValType(b byte) bool {
+	switch b {
+	case 0x7F, 0x7E, 0x7D, 0x7C, 0x7B, 0x70, 0x6F:
+		return true
+	}
+	return false
+}
+
+func (r *reader) failType(b byte, what string) {
+	if b == 0x63 || b == 0x64 {
+		r.fail(fmt.Sprintf("a typed reference (0x%02x): only WebAssembly 2.0 is taken", b))
+		return
+	}
+	r.fail(fmt.Sprintf("%s 0x%02x: only WebAssembly 2.0 is taken", what, b))
+}
+
 // instr decodes one instruction and reports whether it was end (0x0B).
 func (r *reader) instr() (end bool) {
 	op := r.byte()
@@ -103,7 +175,7 @@ func (r *reader) instr() (end bool) {
 		return true
 	case op <= 0x01, op == 0x05, op == 0x0F, op == 0x1A, op == 0x1B, op >= 0x45 && op <= 0xC4, op == 0xD1:
 	case op >= 0x02 && op <= 0x04: // block, loop, if: a block type
-		r.leb()
+		r.blockType()
 	case op == 0x0C, op == 0x0D, op == 0x10, op == 0x12, op >= 0x20 && op <= 0x25, op == 0x3F, op == 0x40, op == 0xD2:
 		r.leb()
 	case op == 0x0E: // br_table
@@ -117,7 +189,7 @@ func (r *reader) instr() (end bool) {
 	case op == 0x1C: // select t*
 		n := r.leb()
 		for i := uint32(0); i < n && r.err == nil; i++ {
-			r.leb()
+			r.valType()
 		}
 	case op == 0x26:
 		r.leb()
@@ -131,7 +203,7 @@ func (r *reader) instr() (end bool) {
 	case op == 0x44:
 		r.skip(8)
 	case op == 0xD0: // ref.null
-		r.leb()
+		r.refType()
 	case op == 0xFC:
 		switch sub := r.leb(); {
 		case sub <= 7:
@@ -188,7 +260,7 @@ func scan(wasm []byte) scanResult {
 		case 6: // globals
 			n := r.leb()
 			for i := uint32(0); i < n && r.err == nil; i++ {
-				vt := r.byte()
+				vt := r.valType()
 				if r.byte() == 1 {
 					if vt == 0x7B {
 						r.fail("a mutable v128 global")

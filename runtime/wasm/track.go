@@ -137,10 +137,10 @@ func newTracking(secs []manifest.Section) (*tracking, error) {
 				}
 				p := r.leb()
 				for i := uint32(0); i < p && r.err == nil; i++ {
-					valueType(r)
+					r.valType()
 				}
 				for res := r.leb(); res > 0 && r.err == nil; res-- {
-					valueType(r)
+					r.valType()
 				}
 				types = append(types, p)
 			}
@@ -153,12 +153,12 @@ func newTracking(secs []manifest.Section) (*tracking, error) {
 					r.leb()
 					t.imports = append(t.imports, writeEffects[mod][name]) // writesAll when not known
 				case 1:
-					r.byte()
+					r.refType()
 					limits(r)
 				case 2:
 					limits(r)
 				case 3:
-					r.byte()
+					r.valType()
 					r.byte()
 				default:
 					return nil, fmt.Errorf("import kind %d", kind)
@@ -208,15 +208,6 @@ func (t *tracking) writes(idx uint32) bool {
 	return idx < uint32(len(t.imports)) && t.imports[idx] != writesNothing
 }
 
-// valueType reads a value type of WebAssembly 2.0, or fails.
-func valueType(r *reader) {
-	switch vt := r.byte(); vt {
-	case 0x7F, 0x7E, 0x7D, 0x7C, 0x7B, 0x70, 0x6F:
-	default:
-		r.fail(fmt.Sprintf("value type 0x%02x", vt))
-	}
-}
-
 // elementWrites finds, in an element section, a function that may write
 // memory and that a table would hold.
 func (t *tracking) elementWrites(r *reader) (uint32, bool) {
@@ -253,8 +244,14 @@ func (t *tracking) elementWrites(r *reader) (uint32, bool) {
 		if flags&1 == 0 {
 			offset()
 		}
-		if flags&3 != 0 {
-			r.byte() // elemkind or reftype
+		switch {
+		case flags&3 == 0: // funcref, implied
+		case flags&4 != 0:
+			r.refType()
+		default:
+			if kind := r.byte(); kind != 0 {
+				r.fail(fmt.Sprintf("element kind 0x%02x", kind))
+			}
 		}
 		if flags&4 != 0 {
 			if idx, ok := exprs(); ok {
