@@ -90,6 +90,49 @@ func TestTableInitialiserRefused(t *testing.T) {
 	refused(t, bin, "section 4: a table with an initialiser (0x40): only WebAssembly 2.0 is taken")
 }
 
+// TestSnapshotRaceReset: two first calls each make an instance and take
+// a snapshot; the one stored is the first to finish, and the other
+// instance, whose own snapshot was thrown away, is released with a reset
+// of the chunks its call marked only (snapshot set whole = false for it).
+// When the two initialisations differ (here: a caller whose context is
+// already done gets an instance whose stagecraft_alloc(4096) was stopped,
+// so a snapshot without the input buffer, while the other caller's
+// succeeded and wrote memory), the loser's memory is never made the
+// snapshot's: every later call on it sees what its initialisation wrote.
+func TestSnapshotRaceReset(t *testing.T) {
+	m := load(t, newHost(t, Options{}), wat(t, "snapshot_race"))
+	if !m.tracks || !m.scan.resettable {
+		t.Fatalf("tracks %v, resettable %v (%s)", m.tracks, m.scan.resettable, m.scan.why)
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // B: its reserved buffer takes a while, and sets the flag
+		defer wg.Done()
+		m.Call(context.Background(), "probe", nil) // its own instance's state: not checked
+	}()
+	time.Sleep(20 * time.Millisecond) // B is in stagecraft_alloc(4096)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := m.Call(ctx, "probe", nil); err == nil { // A: fails, but its snapshot is stored first
+		t.Fatal("a call under a done context succeeded")
+	}
+	wg.Wait()
+	m.pool.mu.Lock()
+	snap, idle := m.pool.snap, len(m.pool.idle)
+	var diff int = -1
+	if idle == 1 {
+		mem := m.pool.idle[0].mod.Memory()
+		b, _ := mem.Read(0, mem.Size())
+		if !bytes.Equal(b, snap.mem) {
+			for diff = 0; b[diff] == snap.mem[diff]; diff++ {
+			}
+		}
+	}
+	m.pool.mu.Unlock()
+	t.Logf("snapshot's input buffer %+v, idle instances %d, first byte differing from the snapshot %d", snap.in, idle, diff)
+	probeClean(t, m, 3, nil)
+}
+
 // TestWriteWaysReset: ways of writing that writes.wat does not try
 // (write_ways.wat lists them), at addresses around the boundaries of
 // chunks of 8 KiB; every call must find the memory _initialize left, and

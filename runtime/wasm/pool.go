@@ -107,6 +107,12 @@ func (m *Module) acquire(ctx context.Context) (*instance, error) {
 		m.pool.mu.Lock()
 		if m.pool.snap == nil {
 			m.pool.snap = s
+		} else if inst.dirty != nil {
+			// Another first call's snapshot was kept, not this one's:
+			// its marks count from a memory that is not the snapshot
+			// (its initialisation may have written other bytes), so
+			// its first reset copies all of it back.
+			inst.whole = true
 		}
 		m.pool.mu.Unlock()
 		return inst, nil
