@@ -533,3 +533,48 @@ func TestCompilePanicRecovered(t *testing.T) {
 	}
 	refused(t, bin, "wazero failed compiling the module: a test's panic")
 }
+
+// TestElementFormsTracked: with a table's initialiser refused, a table
+// gets functions from element segments only, and newTracking reads all
+// eight forms of them: a segment holding the import random_get (by index
+// or by ref.func, after a ref.null) makes the module untracked, one
+// holding a function of the module's own does not.
+func TestElementFormsTracked(t *testing.T) {
+	section := func(id byte, body ...byte) []byte {
+		return append([]byte{id, byte(len(body))}, body...)
+	}
+	imp := append([]byte{1, byte(len(wasiModule))}, wasiModule...)
+	imp = append(append(imp, byte(len("random_get"))), "random_get"...)
+	imp = append(imp, 0, 0)
+	for flags, seg := range [][]byte{
+		{0x00, 0x41, 0x00, 0x0B, 0x01, 0xFF},
+		{0x01, 0x00, 0x01, 0xFF},
+		{0x02, 0x0B, 0x41, 0x00, 0x0B, 0x00, 0x01, 0xFF}, // table 11, 0x0B: read as an end, were it not read as a table
+		{0x03, 0x00, 0x01, 0xFF},
+		{0x04, 0x41, 0x00, 0x0B, 0x02, 0xD0, 0x70, 0x0B, 0xD2, 0xFF, 0x0B},
+		{0x05, 0x70, 0x02, 0xD0, 0x70, 0x0B, 0xD2, 0xFF, 0x0B},
+		{0x06, 0x0B, 0x41, 0x00, 0x0B, 0x70, 0x02, 0xD0, 0x70, 0x0B, 0xD2, 0xFF, 0x0B},
+		{0x07, 0x70, 0x02, 0xD0, 0x70, 0x0B, 0xD2, 0xFF, 0x0B},
+	} {
+		for fn, writes := range []bool{true, false} { // function 0 the import, 1 the module's
+			s := bytes.Replace(seg, []byte{0xFF}, []byte{byte(fn)}, 1)
+			wasm := []byte("\x00asm\x01\x00\x00\x00")
+			wasm = append(wasm, section(1, 1, 0x60, 2, 0x7F, 0x7F, 1, 0x7F)...)
+			wasm = append(wasm, section(2, imp...)...)
+			wasm = append(wasm, section(3, 1, 0)...)
+			wasm = append(wasm, section(4, 1, 0x70, 0x00, 0x02)...)
+			wasm = append(wasm, section(9, append([]byte{1}, s...)...)...)
+			secs, err := manifest.Sections(wasm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := checkCounts(wasm); err != nil {
+				t.Fatalf("flags %d: %v", flags, err)
+			}
+			track, err := newTracking(secs)
+			if writes != (track == nil) {
+				t.Errorf("flags %d, function %d: tracked %v (%v)", flags, fn, track != nil, err)
+			}
+		}
+	}
+}
