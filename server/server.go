@@ -263,10 +263,14 @@ func Handler(cfg Config, p Parts) http.Handler {
 		}),
 	)
 	api := http.NewServeMux()
-	rulesPath, rulesHandler := stagecraftv1connect.NewRulesServiceHandler(rpc.Rules{Server: s},
-		// The last WithReadMaxBytes wins: RulesService takes its own limit.
-		append(append([]connect.HandlerOption(nil), opts...), connect.WithReadMaxBytes(int(cfg.MaxRulesRequestBytes)))...)
-	api.Handle(rulesPath, limitBody(cfg.MaxRulesRequestBytes, rulesHandler))
+	rulesPath := "/" + stagecraftv1connect.RulesServiceName + "/"
+	api.Handle(rulesPath, limitBody(cfg.MaxRulesRequestBytes, &rulesHandlers{make: func() http.Handler {
+		_, h := stagecraftv1connect.NewRulesServiceHandler(rpc.Rules{Server: s},
+			// The last WithReadMaxBytes wins: RulesService takes its own limit.
+			append(append([]connect.HandlerOption(nil), opts...),
+				connect.WithReadMaxBytes(int(cfg.MaxRulesRequestBytes)), connect.WithCodec(newReusingProto()))...)
+		return h
+	}}))
 	api.Handle(stagecraftv1connect.NewCrmServiceHandler(rpc.Crm{Server: s}, opts...))
 	api.Handle(stagecraftv1connect.NewEventServiceHandler(rpc.Events{Server: s}, opts...))
 	api.Handle(stagecraftv1connect.NewOutboxServiceHandler(rpc.Outbox{Server: s}, opts...))
