@@ -171,16 +171,16 @@ var ErrClosed = errors.New("the server is shutting down")
 
 // Get returns the tenant, opening it (and creating its stores) on first use.
 func (r *Registry) Get(name string) (*Tenant, error) {
-	if err := auth.ValidTenant(name); err != nil {
-		return nil, err
-	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
 		return nil, ErrClosed
 	}
-	if t := r.tenants[name]; t != nil {
+	if t := r.tenants[name]; t != nil { // an open tenant's name was valid when it opened
 		return t, nil
+	}
+	if err := auth.ValidTenant(name); err != nil {
+		return nil, err
 	}
 	t, err := open(filepath.Join(r.dir, name), name, r.lib, r.host, r.opts, r.log.With("tenant", name))
 	if err != nil {
