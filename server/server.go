@@ -203,7 +203,7 @@ func Run(ctx context.Context, cfg Config) error {
 		log.Info("debug listening", "addr", dln.Addr().String())
 	}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(bufListener{ln}) }()
 	ready.Store(true)
 	log.Info("listening", "addr", ln.Addr().String(), "data", cfg.Data, "tenants", len(reg.Names()))
 	if cfg.Listening != nil {
