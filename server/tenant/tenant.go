@@ -93,8 +93,10 @@ type Options struct {
 	// aside): its kind, how long the engine took to make it durable, and
 	// its error if refused.
 	Observe func(tenant, kind string, d time.Duration, err error)
-	// Committed is called after each input a tenant commits (a tick's
-	// chunks included), to wake its dispatcher, say. It must not block.
+	// Committed is called once an input a tenant commits has put
+	// messages in the outbox, and after every deploy and every chunk of a
+	// tick, to wake its dispatcher, say: an input that sent nothing (most
+	// events) does not wake it to find nothing. It must not block.
 	Committed func(*Tenant)
 	// Wasm are the limits of custom actions (runtime/wasm's defaults for
 	// zero fields). One host serves every tenant: modules are shared by
@@ -319,7 +321,7 @@ func (t *Tenant) Apply(in engine.Input) (*engine.Result, error) {
 	if t.observe != nil {
 		t.observe(t.Name, in.Kind, time.Since(start), err)
 	}
-	if err == nil && t.committed != nil {
+	if err == nil && res.Sent > 0 && t.committed != nil {
 		t.committed(t)
 	}
 	return res, err
