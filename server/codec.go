@@ -19,13 +19,13 @@ import (
 // field. It is registered under both names a JSON request may carry.
 type strictJSON struct{ name string }
 
-// codecs replace connect's codecs on every handler: the JSON ones with
-// strictJSON, the binary one with reusingProto.
+// codecs replace connect's JSON codecs on every handler with strictJSON;
+// RulesService's handlers decode the binary format with a reusingProto
+// each (rulesHandlers).
 func codecs() []connect.HandlerOption {
 	return []connect.HandlerOption{
 		connect.WithCodec(strictJSON{"json"}),
 		connect.WithCodec(strictJSON{"json; charset=utf-8"}),
-		connect.WithCodec(newReusingProto()),
 	}
 }
 

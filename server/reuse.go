@@ -21,6 +21,8 @@ import (
 // bytes are compared before use: what the handler gets is exactly what
 // decoding the request gives. Decoded messages are kept private and never
 // handed out; at most reuseKeep of them, of reuseMin to reuseMax bytes.
+// Each tenant has a codec of its own (rulesHandlers): a tenant's requests
+// are never answered faster for another's.
 type reusingProto struct {
 	seed maphash.Seed
 	mu   sync.Mutex
@@ -36,7 +38,10 @@ type decoded struct {
 }
 
 const (
-	reuseKeep = 32
+	// reuseKeep is a tenant's: an editor repeats one rule set until it
+	// changes, and a few of a tenant's editors may work at once. At most
+	// 8 × 256 KiB of requests, and their messages, per tenant.
+	reuseKeep = 8
 	reuseMin  = 4 << 10 // smaller messages decode faster than they hash and merge
 	reuseMax  = 256 << 10
 )

@@ -18,7 +18,6 @@ import (
 	"net/http/pprof"
 	"os"
 	"runtime/debug"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -208,7 +207,7 @@ func Run(ctx context.Context, cfg Config) error {
 		log.Info("debug listening", "addr", dln.Addr().String())
 	}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(bufListener{ln}) }()
 	ready.Store(true)
 	log.Info("listening", "addr", ln.Addr().String(), "data", cfg.Data, "tenants", len(reg.Names()))
 	if cfg.Listening != nil {
@@ -267,33 +266,38 @@ func Handler(cfg Config, p Parts) http.Handler {
 			return connect.NewError(connect.CodeInternal, errors.New("internal error"))
 		}),
 	)
-	api := http.NewServeMux()
-	rulesPath, rulesHandler := stagecraftv1connect.NewRulesServiceHandler(rpc.Rules{Server: s},
-		// The last WithReadMaxBytes wins: RulesService takes its own limit.
-		append(append([]connect.HandlerOption(nil), opts...), connect.WithReadMaxBytes(int(cfg.MaxRulesRequestBytes)))...)
-	api.Handle(rulesPath, limitBody(cfg.MaxRulesRequestBytes, rulesHandler))
-	api.Handle(stagecraftv1connect.NewCrmServiceHandler(rpc.Crm{Server: s}, opts...))
-	api.Handle(stagecraftv1connect.NewEventServiceHandler(rpc.Events{Server: s}, opts...))
-	api.Handle(stagecraftv1connect.NewOutboxServiceHandler(rpc.Outbox{Server: s}, opts...))
-
-	small := limitBody(cfg.MaxRequestBytes, api) // made once: its error writer is a handler's worth of allocations
-	var limited http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, rulesPath) {
-			api.ServeHTTP(w, r) // its own limit
-			return
-		}
-		small.ServeHTTP(w, r)
-	})
+	// Each service behind the keys, the rate limit and its request limit;
+	// the mux picks the service, its handler the procedure.
+	_, crm := stagecraftv1connect.NewCrmServiceHandler(rpc.Crm{Server: s}, opts...)
+	_, events := stagecraftv1connect.NewEventServiceHandler(rpc.Events{Server: s}, opts...)
+	_, outbox := stagecraftv1connect.NewOutboxServiceHandler(rpc.Outbox{Server: s}, opts...)
+	services := map[string]http.Handler{
+		stagecraftv1connect.RulesServiceName: limitBody(cfg.MaxRulesRequestBytes, &rulesHandlers{make: func() http.Handler {
+			_, h := stagecraftv1connect.NewRulesServiceHandler(rpc.Rules{Server: s},
+				// The last WithReadMaxBytes wins: RulesService takes its own limit.
+				append(append([]connect.HandlerOption(nil), opts...),
+					connect.WithReadMaxBytes(int(cfg.MaxRulesRequestBytes)), connect.WithCodec(newReusingProto()))...)
+			return h
+		}}),
+		stagecraftv1connect.CrmServiceName:    limitBody(cfg.MaxRequestBytes, crm),
+		stagecraftv1connect.EventServiceName:  limitBody(cfg.MaxRequestBytes, events),
+		stagecraftv1connect.OutboxServiceName: limitBody(cfg.MaxRequestBytes, outbox),
+	}
+	var lim *limiter // one for every service: a tenant's requests of all kinds count
 	if cfg.RateLimit > 0 {
 		var count func(string)
 		if p.Metrics != nil {
 			count = p.Metrics.Limited
 		}
-		limited = newLimiter(cfg.RateLimit, cfg.RateBurst, count).middleware(limited)
+		lim = newLimiter(cfg.RateLimit, cfg.RateBurst, count)
 	}
 	mux := http.NewServeMux()
 	for _, name := range Services {
-		mux.Handle("/"+name+"/", keys.Middleware(log, limited))
+		h := services[name]
+		if lim != nil {
+			h = lim.middleware(h)
+		}
+		mux.Handle("/"+name+"/", keys.Middleware(log, h))
 	}
 	reflector := grpcreflect.NewStaticReflector(Services...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))

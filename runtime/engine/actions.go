@@ -64,6 +64,7 @@ func (t *tx) effect(verb, kind string, it *item, rule, to string, fields map[str
 	}
 	if verb == "sent" {
 		t.b.Set(keyOutboxAt(t.in.Seq, t.n), body)
+		t.res.Sent++
 		line := fmt.Sprintf("sent %s to %s", kind, orDefault(to, "the client"))
 		for _, k := range []string{"subject", "text", "url"} { // what the message says, or where it goes
 			if s := fields[k]; s != "" && s != to {

@@ -110,3 +110,28 @@ func memEngine(t *testing.T, src string) *Engine {
 	}
 	return e
 }
+
+// Result.Sent counts the messages an input put in the outbox, so that
+// the server wakes a dispatcher only when there is something to send.
+func TestResultSent(t *testing.T) {
+	e := memEngine(t, `pipeline deal S {
+    stage A
+    stage B
+}
+on stage A: send notification to deal.responsible text "new"
+`)
+	res, err := e.Apply(Input{Time: 1e9, Kind: "create", Entity: "deal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Sent != 1 {
+		t.Errorf("an input sending a notification: Sent = %d, want 1", res.Sent)
+	}
+	res, err = e.Apply(Input{Time: 1e9, Kind: "move", Item: res.Created[0], Stage: "B"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Sent != 0 {
+		t.Errorf("an input sending nothing: Sent = %d, want 0", res.Sent)
+	}
+}

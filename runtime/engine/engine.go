@@ -104,6 +104,7 @@ type Input struct {
 type Result struct {
 	Seq      int64
 	Created  []string // IDs of items created
+	Sent     int      // messages put in the outbox
 	Timeline []Entry
 	Fired    int        // tick: the timers it fired
 	More     bool       // tick: due timers remain; apply the tick again to go on

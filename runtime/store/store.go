@@ -34,10 +34,11 @@ const Format = pebble.FormatTableFormatV6
 
 // Store is an open Pebble database.
 type Store struct {
-	db  *pebble.DB
-	dir string
-	fs  vfs.FS
-	h   *health
+	db   *pebble.DB
+	dir  string
+	fs   vfs.FS
+	h    *health
+	mark marker
 }
 
 // Open opens or creates the store in dir; fs nil means the OS file system.
@@ -113,10 +114,11 @@ func (s *Store) Close() error {
 	if s.h.closed.Swap(true) {
 		return ErrClosed
 	}
+	merr := s.closeMark()
 	if f := s.h.fatal.Load(); f != nil {
 		return f.err
 	}
-	return s.h.awaitCall("close", s.db.Close)
+	return errors.Join(s.h.awaitCall("close", s.db.Close), merr)
 }
 
 // Err is the store's fatal error, if it met one (errors.Is ErrFailed).

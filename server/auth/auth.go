@@ -47,7 +47,7 @@ type Keys struct {
 	dir string // DATA/keys
 
 	mu    sync.Mutex
-	cache map[string]cached // by hash
+	cache map[[sha256.Size]byte]cached // by the key's hash: the map keeps no key
 }
 
 type cached struct {
@@ -67,9 +67,10 @@ type record struct {
 
 // Open returns the keys kept in the data folder.
 func Open(data string) *Keys {
-	return &Keys{dir: filepath.Join(data, "keys"), cache: map[string]cached{}}
+	return &Keys{dir: filepath.Join(data, "keys"), cache: map[[sha256.Size]byte]cached{}}
 }
 
+// hash is the name of a key's file: its SHA-256 in hex.
 func hash(key string) string {
 	h := sha256.Sum256([]byte(key))
 	return hex.EncodeToString(h[:])
@@ -110,14 +111,15 @@ func (k *Keys) Lookup(key string) (string, error) {
 	if !strings.HasPrefix(key, Prefix) || len(key) != len(Prefix)+43 {
 		return "", ErrUnknown
 	}
-	h := hash(key)
+	sum := sha256.Sum256([]byte(key))
 	now := time.Now()
 	k.mu.Lock()
-	c, ok := k.cache[h]
+	c, ok := k.cache[sum]
 	k.mu.Unlock()
 	if ok && now.Before(c.until) {
 		return c.tenant, nil
 	}
+	h := hex.EncodeToString(sum[:])
 	body, err := os.ReadFile(filepath.Join(k.dir, h))
 	if errors.Is(err, os.ErrNotExist) {
 		return "", ErrUnknown
@@ -136,7 +138,7 @@ func (k *Keys) Lookup(key string) (string, error) {
 	if len(k.cache) > 10000 {
 		clear(k.cache)
 	}
-	k.cache[h] = cached{tenant: r.Tenant, until: now.Add(cacheFor)}
+	k.cache[sum] = cached{tenant: r.Tenant, until: now.Add(cacheFor)}
 	k.mu.Unlock()
 	return r.Tenant, nil
 }

@@ -31,13 +31,17 @@ type Metrics struct {
 	attempts *prometheus.CounterVec
 	limited  *prometheus.CounterVec
 	ticks    *prometheus.CounterVec
+
+	mu    sync.RWMutex
+	bound map[inputKey]*inputMetrics
 }
 
 // New makes the metrics; levels is called at each scrape (at most once
 // every few seconds: counting timers reads their keys).
 func New(levels func() []Gauges) *Metrics {
 	m := &Metrics{
-		reg: prometheus.NewRegistry(),
+		bound: map[inputKey]*inputMetrics{},
+		reg:   prometheus.NewRegistry(),
 		inputs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stagecraft_inputs_total",
 			Help: "Inputs applied (result ok) or refused (result refused), by tenant and kind."}, []string{"tenant", "kind", "result"}),
 		commit: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "stagecraft_commit_seconds",
@@ -63,12 +67,44 @@ func (m *Metrics) Handler() http.Handler {
 
 // Input records an input's result and, when applied, its commit time.
 func (m *Metrics) Input(tenant, kind string, d time.Duration, err error) {
+	in := m.inputOf(tenant, kind)
 	if err != nil {
-		m.inputs.WithLabelValues(tenant, kind, "refused").Inc()
+		in.refused.Inc()
 		return
 	}
-	m.inputs.WithLabelValues(tenant, kind, "ok").Inc()
-	m.commit.WithLabelValues(tenant, kind).Observe(d.Seconds())
+	in.ok.Inc()
+	in.commit.Observe(d.Seconds())
+}
+
+// inputMetrics are a tenant's metrics of one kind of input, their labels
+// bound: looked up once, not hashed on every input.
+type inputMetrics struct {
+	ok, refused prometheus.Counter
+	commit      prometheus.Observer
+}
+
+type inputKey struct{ tenant, kind string }
+
+func (m *Metrics) inputOf(tenant, kind string) *inputMetrics {
+	k := inputKey{tenant, kind}
+	m.mu.RLock()
+	in := m.bound[k]
+	m.mu.RUnlock()
+	if in != nil {
+		return in
+	}
+	in = &inputMetrics{
+		ok:      m.inputs.WithLabelValues(tenant, kind, "ok"),
+		refused: m.inputs.WithLabelValues(tenant, kind, "refused"),
+		commit:  m.commit.WithLabelValues(tenant, kind),
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if have := m.bound[k]; have != nil {
+		return have
+	}
+	m.bound[k] = in
+	return in
 }
 
 // Fired records timers fired by a tick.

@@ -18,6 +18,10 @@ import (
 // same rule set again is answered without checking it again, and
 // identical requests in flight together check it once.
 //
+// Entries are a tenant's own: the tenant is part of the key, so that
+// how fast a tenant is answered never says what another tenant checked
+// (an answer from the cache takes microseconds, a check milliseconds).
+//
 // A rule set of up to keepMax bytes (an editor's, every keystroke) is
 // found by a seeded 64-bit hash and confirmed by comparing the files
 // themselves, kept with the answer, byte for byte: a hit is always the
@@ -45,10 +49,12 @@ type checkKey struct {
 	hash uint64
 }
 
-// checkInput is what a Check's answer is a function of.
+// checkInput is what a Check's answer is a function of, and whose
+// answer it is.
 type checkInput struct {
-	files []*v1.SourceFile
-	mods  []*v1.ModuleFile
+	tenant string
+	files  []*v1.SourceFile
+	mods   []*v1.ModuleFile
 }
 
 type checkEntry struct {
@@ -68,8 +74,8 @@ func newCheckCache(max int) *checkCache {
 	return &checkCache{seed: maphash.MakeSeed(), max: max, entries: map[checkKey]*list.Element{}, order: list.New(), inflight: map[checkKey]*checkCall{}}
 }
 
-// key hashes the files and the modules, each path and content with its
-// length, the count of files first: the same rules with other module
+// key hashes the tenant, the files and the modules, each with its length,
+// the count of files after the tenant: the same rules with other module
 // bytes are another check, and no file can pass for a module. kept says
 // whether the input is small enough to keep and compare.
 func (c *checkCache) key(in checkInput) (k checkKey, kept bool) {
@@ -95,6 +101,8 @@ func (c *checkCache) key(in checkInput) (k checkKey, kept bool) {
 		binary.BigEndian.PutUint64(n[:], uint64(l))
 		w.Write(n[:])
 	}
+	count(len(in.tenant))
+	io.WriteString(w, in.tenant)
 	count(len(in.files))
 	for _, f := range in.files {
 		count(len(f.GetPath()))
@@ -117,7 +125,7 @@ func (c *checkCache) key(in checkInput) (k checkKey, kept bool) {
 
 // same says whether two inputs are the same files and modules.
 func (a checkInput) same(b checkInput) bool {
-	if len(a.files) != len(b.files) || len(a.mods) != len(b.mods) {
+	if a.tenant != b.tenant || len(a.files) != len(b.files) || len(a.mods) != len(b.mods) {
 		return false
 	}
 	for i, f := range a.files {
@@ -137,7 +145,7 @@ func (a checkInput) same(b checkInput) bool {
 // are the handler's, and a module's bytes could be reused after it
 // returns. Texts are immutable and kept as they are.
 func (a checkInput) kept() checkInput {
-	out := checkInput{files: make([]*v1.SourceFile, len(a.files)), mods: make([]*v1.ModuleFile, len(a.mods))}
+	out := checkInput{tenant: a.tenant, files: make([]*v1.SourceFile, len(a.files)), mods: make([]*v1.ModuleFile, len(a.mods))}
 	for i, f := range a.files {
 		out.files[i] = &v1.SourceFile{Path: f.GetPath(), Content: f.GetContent()}
 	}
@@ -147,10 +155,11 @@ func (a checkInput) kept() checkInput {
 	return out
 }
 
-// get answers from the cache or by check, once for concurrent callers of
-// the same files. Answers are shared: callers must not change them.
-func (c *checkCache) get(files []*v1.SourceFile, mods []*v1.ModuleFile, check func() (*v1.CheckResponse, error)) (*v1.CheckResponse, error) {
-	in := checkInput{files, mods}
+// get answers the tenant from the cache or by check, once for concurrent
+// callers of the same tenant and files. Answers are shared: callers must
+// not change them.
+func (c *checkCache) get(tenant string, files []*v1.SourceFile, mods []*v1.ModuleFile, check func() (*v1.CheckResponse, error)) (*v1.CheckResponse, error) {
+	in := checkInput{tenant, files, mods}
 	k, keep := c.key(in)
 	c.mu.Lock()
 	if e, ok := c.entries[k]; ok {

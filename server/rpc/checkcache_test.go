@@ -16,7 +16,7 @@ func TestCheckCache(t *testing.T) {
 	checks := 0
 	ask := func(files []*v1.SourceFile, mods []*v1.ModuleFile) *v1.CheckResponse {
 		t.Helper()
-		res, err := c.get(files, mods, func() (*v1.CheckResponse, error) {
+		res, err := c.get("acme", files, mods, func() (*v1.CheckResponse, error) {
 			checks++
 			return &v1.CheckResponse{Ok: checks%2 == 1}, nil
 		})
@@ -72,7 +72,7 @@ func TestCheckCache(t *testing.T) {
 }
 
 func mustKey(t *testing.T, c *checkCache, files []*v1.SourceFile) checkKey {
-	k, _ := c.key(checkInput{files: files})
+	k, _ := c.key(checkInput{tenant: "acme", files: files})
 	return k
 }
 
@@ -85,8 +85,8 @@ func TestCheckCacheCollision(t *testing.T) {
 	resA := &v1.CheckResponse{Ok: true}
 	// a's entry under b's key: what a collision of their hashes would leave.
 	kb := mustKey(t, c, b)
-	c.entries[kb] = c.order.PushFront(&checkEntry{key: kb, in: checkInput{files: a}, res: resA})
-	res, err := c.get(b, nil, func() (*v1.CheckResponse, error) { return &v1.CheckResponse{}, nil })
+	c.entries[kb] = c.order.PushFront(&checkEntry{key: kb, in: checkInput{tenant: "acme", files: a}, res: resA})
+	res, err := c.get("acme", b, nil, func() (*v1.CheckResponse, error) { return &v1.CheckResponse{}, nil })
 	if err != nil || res == resA {
 		t.Errorf("b answered with a's answer")
 	}
@@ -97,7 +97,7 @@ func TestCheckCacheCollision(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		c.get(a, nil, func() (*v1.CheckResponse, error) {
+		c.get("acme", a, nil, func() (*v1.CheckResponse, error) {
 			close(started)
 			<-release
 			return resA, nil
@@ -108,10 +108,48 @@ func TestCheckCacheCollision(t *testing.T) {
 	c.mu.Lock()
 	c.inflight[kb] = c.inflight[ka]
 	c.mu.Unlock()
-	res, err = c.get(b, nil, func() (*v1.CheckResponse, error) { return &v1.CheckResponse{}, nil })
+	res, err = c.get("acme", b, nil, func() (*v1.CheckResponse, error) { return &v1.CheckResponse{}, nil })
 	close(release)
 	wg.Wait()
 	if err != nil || res == resA {
 		t.Errorf("b answered with a's answer in flight")
+	}
+}
+
+// TestCheckCacheByTenant: a tenant's answer, kept or in flight, is never
+// another tenant's: the same files from another tenant are checked, as
+// if the first had never sent them.
+func TestCheckCacheByTenant(t *testing.T) {
+	c := newCheckCache(4)
+	files := []*v1.SourceFile{{Path: "a.rules", Content: "pipeline"}}
+	checks := 0
+	check := func() (*v1.CheckResponse, error) { checks++; return &v1.CheckResponse{Ok: true}, nil }
+	c.get("acme", files, nil, check)
+	c.get("acme", files, nil, check)
+	if checks != 1 {
+		t.Fatalf("the same tenant's files again: %d checks, want 1", checks)
+	}
+	c.get("beta", files, nil, check)
+	if checks != 2 {
+		t.Errorf("another tenant's files answered from the cache")
+	}
+	// In flight: beta's call does not wait for acme's.
+	c = newCheckCache(4)
+	started, release := make(chan struct{}), make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.get("acme", files, nil, func() (*v1.CheckResponse, error) {
+			close(started)
+			<-release
+			return &v1.CheckResponse{Ok: true}, nil
+		})
+	}()
+	<-started
+	res, err := c.get("beta", files, nil, func() (*v1.CheckResponse, error) { return &v1.CheckResponse{}, nil })
+	close(release)
+	<-done
+	if err != nil || res.Ok {
+		t.Errorf("beta answered with acme's check in flight")
 	}
 }

@@ -34,8 +34,7 @@ type Server struct {
 	checkC    *checkCache
 }
 
-// checks is the cache of Check's answers, shared by every tenant (an
-// answer depends on the files alone).
+// checks is the cache of Check's answers, each tenant's its own.
 func (s *Server) checks() *checkCache {
 	s.checkOnce.Do(func() { s.checkC = newCheckCache(256) })
 	return s.checkC

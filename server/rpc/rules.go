@@ -20,6 +20,7 @@ import (
 	"github.com/stagecraft/stagecraft/lang/parser"
 	"github.com/stagecraft/stagecraft/lang/token"
 	"github.com/stagecraft/stagecraft/runtime/engine"
+	"github.com/stagecraft/stagecraft/server/auth"
 	"github.com/stagecraft/stagecraft/server/tenant"
 )
 
@@ -83,7 +84,7 @@ func diagnostics(fset *token.FileSet, ds []diag.Diagnostic) []*v1.Diagnostic {
 }
 
 // Check checks a rule set; its errors are the answer, not a failed call.
-func (s Rules) Check(_ context.Context, req *connect.Request[v1.CheckRequest]) (*connect.Response[v1.CheckResponse], error) {
+func (s Rules) Check(ctx context.Context, req *connect.Request[v1.CheckRequest]) (*connect.Response[v1.CheckResponse], error) {
 	if err := validFiles(req.Msg.GetFiles()); err != nil {
 		return nil, err
 	}
@@ -91,7 +92,7 @@ func (s Rules) Check(_ context.Context, req *connect.Request[v1.CheckRequest]) (
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.checks().get(req.Msg.GetFiles(), req.Msg.GetModules(), func() (*v1.CheckResponse, error) {
+	res, err := s.checks().get(auth.Tenant(ctx), req.Msg.GetFiles(), req.Msg.GetModules(), func() (*v1.CheckResponse, error) {
 		srcs, err := sources(req.Msg.GetFiles())
 		if err != nil {
 			return nil, err

@@ -98,8 +98,10 @@ type Options struct {
 	// aside): its kind, how long the engine took to make it durable, and
 	// its error if refused.
 	Observe func(tenant, kind string, d time.Duration, err error)
-	// Committed is called after each input a tenant commits (a tick's
-	// chunks included), to wake its dispatcher, say. It must not block.
+	// Committed is called once an input a tenant commits has put
+	// messages in the outbox, and after every deploy and every chunk of a
+	// tick, to wake its dispatcher, say: an input that sent nothing (most
+	// events) does not wake it to find nothing. It must not block.
 	Committed func(*Tenant)
 	// Wasm are the limits of custom actions (runtime/wasm's defaults for
 	// zero fields). One host serves every tenant: modules are shared by
@@ -176,16 +178,16 @@ var ErrClosed = errors.New("the server is shutting down")
 
 // Get returns the tenant, opening it (and creating its stores) on first use.
 func (r *Registry) Get(name string) (*Tenant, error) {
-	if err := auth.ValidTenant(name); err != nil {
-		return nil, err
-	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
 		return nil, ErrClosed
 	}
-	if t := r.tenants[name]; t != nil {
+	if t := r.tenants[name]; t != nil { // an open tenant's name was valid when it opened
 		return t, nil
+	}
+	if err := auth.ValidTenant(name); err != nil {
+		return nil, err
 	}
 	t, err := open(filepath.Join(r.dir, name), name, r.lib, r.host, r.opts, r.log.With("tenant", name))
 	if err != nil {
@@ -328,7 +330,7 @@ func (t *Tenant) Apply(in engine.Input) (*engine.Result, error) {
 	if t.observe != nil {
 		t.observe(t.Name, in.Kind, time.Since(start), err)
 	}
-	if err == nil && t.committed != nil {
+	if err == nil && res.Sent > 0 && t.committed != nil {
 		t.committed(t)
 	}
 	return res, err
