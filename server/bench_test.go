@@ -27,7 +27,7 @@ import (
 // The server's benchmarks run it in this process over loopback, every
 // input a synced commit, each once per protocol a client may speak:
 //
-//	flock /tmp/stagecraft-bench.lock go test ./server -run '^$' -bench . -benchtime 8000x
+//	flock /tmp/stagecraft-bench.lock go test ./server -run '^$' -bench . -benchtime 20000x
 //
 // h2 is HTTP/2 without TLS (gRPC's transport; a Connect client given an
 // HTTP/2 transport), a few connections carrying many streams; http1 is
