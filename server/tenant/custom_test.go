@@ -56,6 +56,25 @@ func watModule(t *testing.T, name string) []byte {
 	return mod
 }
 
+// slowProgram compiles rules that name mod as "slow.wasm", written next
+// to them in a folder of their own.
+func slowProgram(t *testing.T, mod []byte, rules string) *ir.Program {
+	t.Helper()
+	ws := t.TempDir()
+	if err := os.WriteFile(filepath.Join(ws, "slow.wasm"), mod, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	name := filepath.ToSlash(filepath.Join(ws, "ws.rules"))
+	if err := os.WriteFile(name, []byte(rules), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := compile.ProgramWith([]compile.Source{{Name: name, Src: []byte(rules)}}, check.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func dumpStore(t *testing.T, dir string) []byte {
 	t.Helper()
 	st, err := store.Open(dir, nil)
@@ -78,11 +97,7 @@ func dumpStore(t *testing.T, dir string) []byte {
 // calling again and deciding otherwise.
 func TestCustomTimeoutReplays(t *testing.T) {
 	mod := watModule(t, "slow")
-	ws := t.TempDir()
-	if err := os.WriteFile(filepath.Join(ws, "slow.wasm"), mod, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	rules := `pipeline deal Sprzedaż {
+	p := slowProgram(t, mod, `pipeline deal Sprzedaż {
     stage Nowe
     stage Oferta
 }
@@ -90,15 +105,7 @@ action slow "slow.wasm"
 action stuck "slow.wasm"
 on stage Oferta: run slow as a
 on stage Oferta: run stuck as b
-`
-	name := filepath.ToSlash(filepath.Join(ws, "ws.rules"))
-	if err := os.WriteFile(name, []byte(rules), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p, err := compile.ProgramWith([]compile.Source{{Name: name, Src: []byte(rules)}}, check.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 
 	data := t.TempDir()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -203,19 +210,7 @@ func TestNoHostRetried(t *testing.T) {
 // callers of one hash share one load.
 func TestWarmAtOpen(t *testing.T) {
 	mod := watModule(t, "slow")
-	ws := t.TempDir()
-	if err := os.WriteFile(filepath.Join(ws, "slow.wasm"), mod, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	rules := "pipeline deal Sprzedaż {\n    stage Nowe\n}\naction slow \"slow.wasm\"\non stage Nowe: run slow as a\n"
-	name := filepath.ToSlash(filepath.Join(ws, "ws.rules"))
-	if err := os.WriteFile(name, []byte(rules), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p, err := compile.ProgramWith([]compile.Source{{Name: name, Src: []byte(rules)}}, check.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := slowProgram(t, mod, "pipeline deal Sprzedaż {\n    stage Nowe\n}\naction slow \"slow.wasm\"\non stage Nowe: run slow as a\n")
 	data := t.TempDir()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	reg := NewRegistry(data, stdlib.Runtime(), Options{}, log)
