@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -141,33 +140,22 @@ func TestResetUnderConcurrency(t *testing.T) {
 	// busy machine, to pass the default limit.
 	m := load(t, newHost(t, Options{CallTimeout: time.Minute}), wat(t, "writes"))
 	addrs := writeAddresses(3 << 16)
-	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	for g := 0; g < 8; g++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; i < 60; i++ {
-				how, at := (g+i)%24, addrs[(g*7+i)%len(addrs)]
-				if how == 10 && at < 1<<16 {
-					how = 4
-				}
-				out, err := m.Call(context.Background(), "write", map[string]value.Value{"how": value.NumberOf(float64(how)), "at": value.NumberOf(float64(at))})
-				if err == nil && out["clean"].N != -1 {
-					err = fmt.Errorf("how %d at %d: byte %v changed by an earlier call", how, at, out["clean"].N)
-				}
-				if err != nil {
-					errs <- err
-					return
-				}
+	concurrently(t, 8, func(g int) error {
+		for i := 0; i < 60; i++ {
+			how, at := (g+i)%24, addrs[(g*7+i)%len(addrs)]
+			if how == 10 && at < 1<<16 {
+				how = 4
 			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+			out, err := m.Call(context.Background(), "write", map[string]value.Value{"how": value.NumberOf(float64(how)), "at": value.NumberOf(float64(at))})
+			if err != nil {
+				return err
+			}
+			if out["clean"].N != -1 {
+				return fmt.Errorf("how %d at %d: byte %v changed by an earlier call", how, at, out["clean"].N)
+			}
+		}
+		return nil
+	})
 	idleSameAsSnapshot(t, m, "after the calls")
 }
 

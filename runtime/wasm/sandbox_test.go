@@ -307,29 +307,18 @@ func TestConcurrentCallsOnResetInstances(t *testing.T) {
 	}
 	m.release(a, true)
 	m.release(b, true)
-	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	for g := 0; g < 8; g++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; i < 20; i++ {
-				out, err := m.Call(context.Background(), "count", nil)
-				if err == nil && (out["global"].N != 1 || out["memory"].N != 1) {
-					err = fmt.Errorf("counts %v, want 1 and 1", out)
-				}
-				if err != nil {
-					errs <- err
-					return
-				}
+	concurrently(t, 8, func(int) error {
+		for i := 0; i < 20; i++ {
+			out, err := m.Call(context.Background(), "count", nil)
+			if err != nil {
+				return err
 			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+			if out["global"].N != 1 || out["memory"].N != 1 {
+				return fmt.Errorf("counts %v, want 1 and 1", out)
+			}
+		}
+		return nil
+	})
 }
 
 // TestInputBuffer: a module's first instance is asked for an input buffer
@@ -446,5 +435,27 @@ func TestAllocNullAfterRefusedGrow(t *testing.T) {
 	var le *LimitError
 	if !errors.As(err, &le) || le.Limit != LimitMemory || !strings.Contains(le.Detail, "returned 0 (NULL)") {
 		t.Fatalf("err = %v, want a memory limit naming the failed allocation", err)
+	}
+}
+
+// concurrently runs f in n goroutines, given each one's number, and
+// reports every error they return once all have ended.
+func concurrently(t *testing.T, n int, f func(g int) error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for g := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(g); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }
