@@ -75,7 +75,8 @@ func Load() *types.Library {
 // Runtime returns the implementations of the standard library's actions and
 // functions, and the events an input may bring, for the engine.
 func Runtime() action.Library {
-	lib := action.Library{Actions: map[string]action.Func{}, Funcs: map[string]interp.Func{}, Events: map[string][]string{}}
+	lib := action.Library{Actions: map[string]action.Func{}, Funcs: map[string]interp.Func{},
+		Events: map[string][]string{}, EventIDs: map[string]string{}}
 	for _, family := range actions {
 		for _, a := range family {
 			lib.Actions[a.Decl.Name()] = a.Run
@@ -87,6 +88,7 @@ func Runtime() action.Library {
 	for _, t := range triggers {
 		if t.Raised == "" {
 			lib.Events[t.Name()] = types.Names(t.EventSettings)
+			lib.EventIDs[t.ID] = t.Name()
 		}
 	}
 	lib.Events[ManagerReply[0]+" "+ManagerReply[1]] = types.Names(chatEvent())

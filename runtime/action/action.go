@@ -30,6 +30,10 @@ type Library struct {
 	// Events are the events an input may bring, each with the settings
 	// it may carry.
 	Events map[string][]string
+	// EventIDs are the events' catalogue IDs ("T-INVOICE-PAID"), each
+	// with the event's name ("invoice paid"): a client may name an event
+	// either way (Engine.EventName).
+	EventIDs map[string]string
 	// Custom runs custom actions (R-WASM); nil: a `run` rule records that
 	// this engine has no WebAssembly host.
 	Custom Custom

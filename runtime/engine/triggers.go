@@ -9,12 +9,22 @@ import (
 	"github.com/stagecraft/stagecraft/runtime/value"
 )
 
+// EventName is the name of the event a client calls name: name itself,
+// or the event's for a catalogue ID ("T-INVOICE-PAID", any case). The API
+// resolves it before the input is made, so that the log holds the name.
+func (e *Engine) EventName(name string) string {
+	if n, ok := e.lib.EventIDs[strings.ToUpper(name)]; ok {
+		return n
+	}
+	return name
+}
+
 // event applies an event input: it records the chat channel, starts or
 // stops the chat deadline (T-CHAT-SLA), and fires the event's triggers.
 func (t *tx) event(it *item, name string, settings map[string]value.Value) error {
 	allowed, ok := t.e.lib.Events[name]
 	if !ok {
-		return fmt.Errorf("unknown event %q: events are %s", name, strings.Join(sortedKeys(t.e.lib.Events), ", "))
+		return fmt.Errorf("unknown event %q: events are %s (or their triggers' catalogue IDs, such as T-INVOICE-PAID)", name, strings.Join(sortedKeys(t.e.lib.Events), ", "))
 	}
 	for _, k := range sortedKeys(settings) {
 		if !contains(allowed, k) {

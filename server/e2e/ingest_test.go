@@ -40,6 +40,14 @@ func TestIngestOnce(t *testing.T) {
 	if !again.Duplicate || again.Seq != first.Seq || len(again.Timeline) != len(first.Timeline) || again.Timeline[0].Text != first.Timeline[0].Text {
 		t.Fatalf("a repeat: %v, first %v", again, first)
 	}
+	// An event named by its trigger's catalogue ID is the same event.
+	byID, err := c.events.Ingest(ctx(t), connect.NewRequest(&v1.IngestRequest{EventId: "pay-2", Item: id, Event: "t-invoice-paid"}))
+	if err != nil {
+		t.Fatalf("an event by its catalogue ID: %v", err)
+	}
+	if byID.Msg.Duplicate || len(byID.Msg.Timeline) == 0 || byID.Msg.Timeline[0].Text != first.Timeline[0].Text {
+		t.Fatalf("by catalogue ID: %v, by name: %v", byID.Msg, first)
+	}
 	// Many at once, of a new ID: one applies it, the rest answer its result.
 	var wg sync.WaitGroup
 	var applied atomic.Int32

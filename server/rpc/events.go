@@ -34,7 +34,7 @@ func (s Events) Ingest(ctx context.Context, req *connect.Request[v1.IngestReques
 	for k, v := range m.GetSettings() {
 		fields[k] = value.TextOf(v)
 	}
-	out, dup, err := t.Ingest(m.GetEventId(), engine.Input{Item: m.GetItem(), Event: m.GetEvent(), Fields: fields})
+	out, dup, err := t.Ingest(m.GetEventId(), engine.Input{Item: m.GetItem(), Event: t.Engine.EventName(m.GetEvent()), Fields: fields})
 	if errors.Is(err, tenant.ErrEventID) {
 		return nil, connect.NewError(connect.CodeInvalidArgument, err)
 	}
