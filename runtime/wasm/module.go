@@ -254,9 +254,6 @@ func (h *Host) load(ctx context.Context, wasm []byte, hash string) (*Module, err
 		}
 		return nil, &ManifestError{Reason: err.Error()}
 	}
-	if err := checkCounts(wasm); err != nil {
-		return nil, &ModuleError{Reason: err.Error()}
-	}
 	m := &Module{host: h, hash: hash, man: man}
 	if err := m.compile(ctx, wasm); err != nil {
 		return nil, err
@@ -279,12 +276,25 @@ func (h *Host) load(ctx context.Context, wasm []byte, hash string) (*Module, err
 // cache on disk or made and then kept there, or, when the rewrite cannot
 // read it or wazero refuses what it made, as it is under wazero's deadline
 // (whose errors are then the module's own).
+//
+// A module whose rewrite is in the cache is not held to checkCounts
+// again: the file is written only for a module that passed it (below),
+// its name and contents tie it to the module's SHA-256 and to the
+// version of the code that checked and rewrote it, counts.go included
+// (rewriteVersion), so the walk over every function body would only say
+// again what it said of these very bytes (~10-15 ms of the Go example's
+// first call). A file the host's user did not write is outside what the
+// host defends against (rewritecache.go, Trust); and on a hit wazero
+// never reads the module's own bytes, only the rewrite.
 func (m *Module) compile(ctx context.Context, wasm []byte) error {
 	h := m.host
 	if !h.noInstrument {
 		if rw, ok := h.rewrites.get(wasm, m.hash); ok && m.compileRewrite(ctx, rw) {
 			return nil
 		}
+	}
+	if err := checkModuleCounts(wasm); err != nil {
+		return &ModuleError{Reason: err.Error()}
 	}
 	// Not in the cache, or refused by wazero: rewritten here. (A module
 	// is kept in the cache once wazero took it; it refuses one read back
@@ -309,6 +319,9 @@ func (m *Module) compile(ctx context.Context, wasm []byte) error {
 	m.compiled, m.rt = c, rt
 	return nil
 }
+
+// checkModuleCounts is checkCounts (a test counts its calls).
+var checkModuleCounts = checkCounts
 
 // wazeroCompile is wazero's CompileModule (a test replaces it).
 var wazeroCompile = func(ctx context.Context, rt wazero.Runtime, bin []byte) (wazero.CompiledModule, error) {

@@ -38,7 +38,11 @@ import (
 // rewritten and the file written again. The module read back then goes
 // through everything a rewritten one does: wazero decodes and validates
 // it, and the host checks its imports, memory and exports (Module.check),
-// and finds its stop global at every instantiation, or refuses it.
+// and finds its stop global at every instantiation, or refuses it. What
+// it is not held to again is checkCounts, which the module passed before
+// its file was written (Module.compile): whoever can write a file can
+// have such a module loaded unwalked, as they can have it loaded without
+// its stop checks.
 //
 // A file is written to a temporary name and renamed, so a reader sees it
 // whole or not at all; it is not synced, since one a crash cuts short

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/stagecraft/stagecraft/runtime/value"
@@ -178,5 +179,70 @@ func TestCompileOutlivesItsCaller(t *testing.T) {
 	}
 	if _, err := m.Call(context.Background(), "count", nil); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A module whose rewrite is read back from the cache is not walked by
+// checkCounts again (its file is written only once it passed); one whose
+// file is missing or fails a check is. A module checkCounts refuses
+// leaves nothing in the cache, so every host sharing the folder refuses
+// it before wazero reads it.
+func TestRewriteCacheCounts(t *testing.T) {
+	walked := 0
+	saved := checkModuleCounts
+	defer func() { checkModuleCounts = saved }()
+	checkModuleCounts = func(b []byte) error {
+		walked++
+		return checkCounts(b)
+	}
+	dir := t.TempDir()
+	bin := wat(t, "counter")
+	for i, want := range []int{1, 1, 1} {
+		m := load(t, newHost(t, Options{CacheDir: dir}), bin)
+		if _, err := m.Call(context.Background(), "count", nil); err != nil {
+			t.Fatal(err)
+		}
+		if walked != want {
+			t.Fatalf("host %d: checkCounts ran %d times, want %d", i+1, walked, want)
+		}
+	}
+	file := rewriteCache(filepath.Join(dir, rewriteCacheDir)).file(manifest.Hash(bin))
+	good, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	damaged := bytes.Clone(good)
+	damaged[len(damaged)/2] ^= 1
+	if err := os.WriteFile(file, damaged, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	load(t, newHost(t, Options{CacheDir: dir}), bin)
+	if walked != 2 {
+		t.Fatalf("a damaged file: checkCounts ran %d times in all, want 2", walked)
+	}
+
+	// A file under another module's name is not this module's: neither
+	// module is taken as checked.
+	if err := os.Rename(file, rewriteCache(filepath.Join(dir, rewriteCacheDir)).file(manifest.Hash(wat(t, "start")))); err != nil {
+		t.Fatal(err)
+	}
+	load(t, newHost(t, Options{CacheDir: dir}), bin)
+	load(t, newHost(t, Options{CacheDir: dir}), wat(t, "start"))
+	if walked != 4 {
+		t.Fatalf("no file of its own: checkCounts ran %d times in all, want 4", walked)
+	}
+
+	bomb, err := Embed([]byte("\x00asm\x01\x00\x00\x00\x07\x06\x80\x80\x80\x40\x00\x00"), []byte(`{"abi": 1, "name": "m", "version": "1", "actions": [{"name": "a", "outputs": [{"name": "n", "type": "number"}]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		var me *ModuleError
+		if _, err := newHost(t, Options{CacheDir: dir}).Load(context.Background(), bomb); !errors.As(err, &me) || !strings.Contains(err.Error(), "134217728 entries") {
+			t.Fatalf("host %d: %v, want the count refused", i+1, err)
+		}
+	}
+	if _, err := os.Stat(rewriteCache(filepath.Join(dir, rewriteCacheDir)).file(manifest.Hash(bomb))); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a file for the refused module: %v", err)
 	}
 }
