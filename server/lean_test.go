@@ -22,8 +22,8 @@ import (
 // connect-go's: server/internal/loadgen, requests encoded before the
 // clock starts, written whole and answered through a bufio.Reader, every
 // answer decoded and checked (Check ok; Ingest applied, not a duplicate).
-// The client costs a few µs a call where connect-go's and net/http's cost
-// some 60, so cpu-us/call (client and server in this process) is mostly
+// The client costs ~20 µs a call where connect-go's and net/http's cost
+// 60–100, so cpu-us/call (client and server in this process) is mostly
 // the server's: the benchmark to profile the server under load with,
 //
 //	flock /tmp/stagecraft-bench.lock go test ./server -run '^$' -bench Lean -benchtime 20000x -cpuprofile cpu.out

@@ -31,8 +31,9 @@ var (
 // TestLoadLean measures the server binary, in a process of its own, under
 // Check of the examples (200 connections, a request in flight each, the
 // same files each time) and Ingest (64 connections, each event its own ID,
-// a synced commit acknowledged once durable), over HTTP/1.1 from two
-// clients in turn: the lean one of server/internal/loadgen (requests
+// a synced commit acknowledged once durable; on a deal of the examples,
+// and, IngestOneRule, of BenchmarkIngest's rule set of one rule in a
+// tenant of its own), over HTTP/1.1 from two clients in turn: the lean one of server/internal/loadgen (requests
 // encoded beforehand, answers read through a bufio.Reader and decoded),
 // and connect-go's over net/http's transport. For each it logs calls/s,
 // p50 and p99, and the CPU per call of the server's process (from
@@ -48,6 +49,7 @@ func TestLoadLean(t *testing.T) {
 	}
 	data := t.TempDir()
 	key := newKey(t, data, "acme")
+	keyOne := newKey(t, data, "one") // BenchmarkIngest's tenant: one rule
 	flags := []string{"--rate-limit", "0"}
 	debug := ""
 	if *load && *loadLeanProfile != "" {
@@ -61,6 +63,7 @@ func TestLoadLean(t *testing.T) {
 	}
 	s := start(t, data, flags...)
 	item := deal(t, s.client(key))
+	itemOne := oneRule(t, s.client(keyOne))
 	host := s.addr
 
 	check := &v1.CheckRequest{Files: examples(t), Modules: rabat(t, "examples/")}
@@ -97,6 +100,17 @@ func TestLoadLean(t *testing.T) {
 				t.Fatal(err)
 			}
 			out[i] = loadgen.Connect(host, "/"+stagecraftv1connect.EventServiceName+"/Ingest", key, body)
+		}
+		return out
+	}
+	ingestOneReqs := func(prefix string, n int) [][]byte {
+		out := make([][]byte, n)
+		for i := range out {
+			body, err := proto.Marshal(&v1.IngestRequest{EventId: fmt.Sprintf("%s-%d", prefix, i), Item: itemOne, Event: "email opened"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[i] = loadgen.Connect(host, "/"+stagecraftv1connect.EventServiceName+"/Ingest", keyOne, body)
 		}
 		return out
 	}
@@ -138,6 +152,11 @@ func TestLoadLean(t *testing.T) {
 			return leanRun(t, host, 64, ingestReqs("warm-lean", 64), ingestReqs("lean"+stamp, n), ingestOK)
 		})
 	})
+	t.Run("IngestOneRule/lean", func(t *testing.T) {
+		measureLoad(t, s, debug, 64, func() (func() (loadgen.Result, error), func()) {
+			return leanRun(t, host, 64, ingestOneReqs("warm-lean", 64), ingestOneReqs("lean"+stamp, n), ingestOK)
+		})
+	})
 	t.Run("Ingest/connect-go", func(t *testing.T) {
 		measureLoad(t, s, debug, 64, func() (func() (loadgen.Result, error), func()) {
 			return connectRun(t, 64, n, func(i int) error {
@@ -149,6 +168,21 @@ func TestLoadLean(t *testing.T) {
 			})
 		})
 	})
+}
+
+// oneRule deploys BenchmarkIngest's rule set, a pipeline and a rule that
+// "email opened" moves a deal, and creates a deal.
+func oneRule(t *testing.T, c clients) string {
+	t.Helper()
+	src := "pipeline deal P {\n    stage A\n    stage B\n}\nmove to stage B when email opened\n"
+	if _, err := c.rules.Deploy(ctx(t), connect.NewRequest(&v1.DeployRequest{Files: []*v1.SourceFile{{Path: "a.rules", Content: src}}})); err != nil {
+		t.Fatal(err)
+	}
+	it, err := c.crm.CreateItem(ctx(t), connect.NewRequest(&v1.CreateItemRequest{Entity: "deal", Fields: map[string]*v1.Value{"title": text("x")}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return it.Msg.Item.Id
 }
 
 // http1 is connect-go's default transport, HTTP/1.1, with a connection
@@ -191,8 +225,8 @@ func measureLoad(t *testing.T, s *server, debug string, inFlight int, prepare fu
 		t.Fatal(err)
 	}
 	per := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(res.Calls) }
-	t.Logf("%d calls, %d in flight: %.0f calls/s, p50 %.1f ms, p99 %.1f ms; CPU a call: server %.0f µs, client %.0f µs",
-		res.Calls, inFlight, res.Rate(), ms(res.Quantile(0.5)), ms(res.Quantile(0.99)), per(srv1-srv0), per(cli1-cli0))
+	t.Logf("%s: %d calls, %d in flight: %.0f calls/s, p50 %.1f ms, p99 %.1f ms; CPU a call: server %.0f µs, client %.0f µs",
+		strings.TrimPrefix(t.Name(), "TestLoadLean/"), res.Calls, inFlight, res.Rate(), ms(res.Quantile(0.5)), ms(res.Quantile(0.99)), per(srv1-srv0), per(cli1-cli0))
 }
 
 func fetchProfile(url, name string) error {
