@@ -194,23 +194,8 @@ func BenchmarkIngest(b *testing.B) {
 
 func benchIngest(b *testing.B, p protocol) {
 	url, key := serve(b)
-	rules := stagecraftv1connect.NewRulesServiceClient(conn(), url, bearer(key))
-	crm := stagecraftv1connect.NewCrmServiceClient(conn(), url, bearer(key))
-	src := `pipeline deal P {
-    stage A
-    stage B
-}
-move to stage B when email opened
-`
+	item := ingestSetUp(b, url, key)
 	ctx := context.Background()
-	if _, err := rules.Deploy(ctx, connect.NewRequest(&v1.DeployRequest{Files: []*v1.SourceFile{{Path: "a.rules", Content: src}}})); err != nil {
-		b.Fatal(err)
-	}
-	it, err := crm.CreateItem(ctx, connect.NewRequest(&v1.CreateItemRequest{Entity: "deal", Fields: map[string]*v1.Value{
-		"title": {Kind: &v1.Value_Text{Text: "x"}}}}))
-	if err != nil {
-		b.Fatal(err)
-	}
 	var hcs []*http.Client
 	if p.name == "h2" {
 		hcs = h2Conns(64)
@@ -223,7 +208,7 @@ move to stage B when email opened
 	ingest := func(id string) func(i int) error {
 		return func(i int) error {
 			_, err := cs[i%len(cs)].Ingest(ctx, connect.NewRequest(&v1.IngestRequest{EventId: fmt.Sprintf("%s-%d", id, i),
-				Item: it.Msg.Item.Id, Event: "email opened"}))
+				Item: item, Event: "email opened"}))
 			return err
 		}
 	}

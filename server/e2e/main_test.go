@@ -27,10 +27,17 @@ import (
 // bin is the stagecraft binary built for these tests.
 var bin string
 
-var race = flag.Bool("e2e.race", false, "build the server with the race detector; a race it reports fails the test")
+var (
+	race   = flag.Bool("e2e.race", false, "build the server with the race detector; a race it reports fails the test")
+	binArg = flag.String("e2e.bin", "", "run this stagecraft `binary` instead of building one (to compare the server as it was with as it is)")
+)
 
 func TestMain(m *testing.M) {
 	flag.Parse()
+	if *binArg != "" {
+		bin = *binArg
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "stagecraft-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -153,3 +153,28 @@ func TestCheckCacheByTenant(t *testing.T) {
 		t.Errorf("beta answered with acme's check in flight")
 	}
 }
+
+// TestCheckCacheLast: a tenant's last entry answers its same files before
+// any hashing, never another tenant's, and leaves with its entry.
+func TestCheckCacheLast(t *testing.T) {
+	c := newCheckCache(1)
+	files := []*v1.SourceFile{{Path: "a.rules", Content: "pipeline"}}
+	checks := 0
+	check := func() (*v1.CheckResponse, error) { checks++; return &v1.CheckResponse{Ok: true}, nil }
+	c.get("acme", files, nil, check)
+	if c.last["acme"] == nil {
+		t.Fatal("no last entry for acme")
+	}
+	c.get("acme", []*v1.SourceFile{{Path: "a.rules", Content: strings.Clone("pipeline")}}, nil, check)
+	if checks != 1 {
+		t.Errorf("the same files again: %d checks, want 1", checks)
+	}
+	c.get("beta", files, nil, check) // evicts acme's only entry
+	if checks != 2 || c.last["acme"] != nil || len(c.last) != 1 {
+		t.Errorf("after beta's: %d checks, last %v", checks, c.last)
+	}
+	c.get("acme", files, nil, check)
+	if checks != 3 {
+		t.Errorf("acme's evicted files answered without a check")
+	}
+}
