@@ -348,8 +348,9 @@ func (r *runner) loadModule(ctx context.Context, mod *ir.Module) (*wasm.Module, 
 	return host.Load(ctx, b)
 }
 
-// warm loads the modules p pins, one after another, so that the first
-// calls after a restart find them compiled; what fails here is left for
+// warm loads the modules p pins, one after another, and readies each
+// one's first instance, so that the first calls after a restart find them
+// compiled and initialised; what fails here is left for
 // a call to meet and put on an item's timeline. It stops early when ctx
 // ends.
 func (r *runner) warm(ctx context.Context, p *ir.Program) {
@@ -360,8 +361,11 @@ func (r *runner) warm(ctx context.Context, p *ir.Program) {
 		if ctx.Err() != nil {
 			return
 		}
-		if mod != nil {
-			r.module(ctx, mod)
+		if mod == nil {
+			continue
+		}
+		if m, err := r.module(ctx, mod); err == nil {
+			m.Prepare(ctx) // its error, if any, is the first call's to meet
 		}
 	}
 }
