@@ -92,25 +92,15 @@ func TestLoadLean(t *testing.T) {
 	ingest := func(prefix string, i int) *v1.IngestRequest {
 		return &v1.IngestRequest{EventId: fmt.Sprintf("%s-%d", prefix, i), Item: item, Event: "email opened"}
 	}
-	ingestReqs := func(prefix string, n int) [][]byte {
+	// ingestReqs are n events on item in key's tenant, each ID its own.
+	ingestReqs := func(item, key, prefix string, n int) [][]byte {
 		out := make([][]byte, n)
 		for i := range out {
-			body, err := proto.Marshal(ingest(prefix, i))
+			body, err := proto.Marshal(&v1.IngestRequest{EventId: fmt.Sprintf("%s-%d", prefix, i), Item: item, Event: "email opened"})
 			if err != nil {
 				t.Fatal(err)
 			}
 			out[i] = loadgen.Connect(host, "/"+stagecraftv1connect.EventServiceName+"/Ingest", key, body)
-		}
-		return out
-	}
-	ingestOneReqs := func(prefix string, n int) [][]byte {
-		out := make([][]byte, n)
-		for i := range out {
-			body, err := proto.Marshal(&v1.IngestRequest{EventId: fmt.Sprintf("%s-%d", prefix, i), Item: itemOne, Event: "email opened"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			out[i] = loadgen.Connect(host, "/"+stagecraftv1connect.EventServiceName+"/Ingest", keyOne, body)
 		}
 		return out
 	}
@@ -149,12 +139,12 @@ func TestLoadLean(t *testing.T) {
 	})
 	t.Run("Ingest/lean", func(t *testing.T) {
 		measureLoad(t, s, debug, 64, func() (func() (loadgen.Result, error), func()) {
-			return leanRun(t, host, 64, ingestReqs("warm-lean", 64), ingestReqs("lean"+stamp, n), ingestOK)
+			return leanRun(t, host, 64, ingestReqs(item, key, "warm-lean", 64), ingestReqs(item, key, "lean"+stamp, n), ingestOK)
 		})
 	})
 	t.Run("IngestOneRule/lean", func(t *testing.T) {
 		measureLoad(t, s, debug, 64, func() (func() (loadgen.Result, error), func()) {
-			return leanRun(t, host, 64, ingestOneReqs("warm-lean", 64), ingestOneReqs("lean"+stamp, n), ingestOK)
+			return leanRun(t, host, 64, ingestReqs(itemOne, keyOne, "warm-lean", 64), ingestReqs(itemOne, keyOne, "lean"+stamp, n), ingestOK)
 		})
 	})
 	t.Run("Ingest/connect-go", func(t *testing.T) {
