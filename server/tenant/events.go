@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"sync"
 	"time"
@@ -44,6 +45,10 @@ type events struct {
 	mu        sync.Mutex
 	inflight  map[string]*call
 	unflushed map[string][]byte // answered, not yet in the table
+	// next is where the mark may move once the calls in flight when it
+	// was taken have ended (flush): nil until a flush finds calls in
+	// flight.
+	next *markCandidate
 
 	stop, done chan struct{}
 }
@@ -53,6 +58,31 @@ type call struct {
 	done chan struct{}
 	out  *Outcome
 	err  error
+}
+
+// markCandidate is the engine's sequence number read at a flush that
+// found events in flight, and those calls. A call that starts later
+// applies its input after that number; so once these have ended, every
+// event input up to it has its outcome held in memory or in the table,
+// and the mark may move there. Without it the mark would move only when
+// no event is in flight at a flush, which under steady load may be never,
+// and a crash would leave opening the tenant the whole busy period's log
+// to read.
+type markCandidate struct {
+	seq   int64
+	calls map[string]*call
+}
+
+// ended says whether every call of the candidate has left inflight (ev.mu
+// held): a call leaves it under the lock, its outcome put in unflushed in
+// the same step.
+func (m *markCandidate) ended(inflight map[string]*call) bool {
+	for id, c := range m.calls {
+		if inflight[id] == c {
+			return false
+		}
+	}
+	return true
 }
 
 // flushEvery is how often the table is brought up to date.
@@ -217,9 +247,11 @@ func (ev *events) flusher() {
 	}
 }
 
-// flush writes the outcomes held in memory to the table. When no event is
-// being applied, every event input up to the engine's sequence number is
-// in the table with them, and the mark moves there.
+// flush writes the outcomes held in memory to the table, and moves the
+// mark: when no event is being applied, to the engine's sequence number,
+// every event input up to it being in the table with them; else to the
+// candidate's number once its calls have ended (markCandidate), taking a
+// new candidate for a later flush.
 func (ev *events) flush() error {
 	ev.mu.Lock()
 	if len(ev.unflushed) == 0 {
@@ -231,8 +263,14 @@ func (ev *events) flush() error {
 		snap[k] = v
 	}
 	mark := int64(-1)
-	if len(ev.inflight) == 0 {
-		mark = ev.t.Engine.Seq()
+	switch {
+	case len(ev.inflight) == 0:
+		mark, ev.next = ev.t.Engine.Seq(), nil
+	case ev.next == nil || ev.next.ended(ev.inflight):
+		if ev.next != nil {
+			mark = ev.next.seq
+		}
+		ev.next = &markCandidate{seq: ev.t.Engine.Seq(), calls: maps.Clone(ev.inflight)}
 	}
 	ev.mu.Unlock()
 	b := ev.t.side.NewBatch()
