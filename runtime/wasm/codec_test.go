@@ -265,3 +265,25 @@ func sameNumber(m []byte) error {
 	}
 	return nil
 }
+
+// appendString writes what value.AppendJSONString writes.
+func TestAppendString(t *testing.T) {
+	for _, s := range stringSeeds {
+		if got, want := string(appendString([]byte("x"), s)), string(value.AppendJSONString([]byte("x"), s)); got != want {
+			t.Errorf("%q: %s, want %s", s, got, want)
+		}
+	}
+}
+
+var stringSeeds = []string{"", "amount", "Kuchnie", "a b", `"`, `\`, "<", ">", "&", "\n", "\x00", "\x1f", "\x7f", "é", "\u2028", "\xff", "a\"b", "zażółć"}
+
+func FuzzAppendString(f *testing.F) {
+	for _, s := range stringSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := string(appendString(nil, s)), string(value.AppendJSONString(nil, s)); got != want {
+			t.Fatalf("%q: %s, want %s", s, got, want)
+		}
+	})
+}
