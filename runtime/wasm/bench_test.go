@@ -54,6 +54,26 @@ func BenchmarkCall(b *testing.B) {
 	}
 }
 
+// BenchmarkCallCancelable is Call under a context that can be canceled,
+// as the engine's calls are (a server's request): the caller's
+// cancellation is watched for each call.
+func BenchmarkCallCancelable(b *testing.B) {
+	for _, c := range benchCases[:2] {
+		b.Run(c.dir, func(b *testing.B) {
+			m := load(b, newHost(b, Options{}), example(b, c.dir))
+			in := c.in()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			defer cpuPerOp(b)()
+			for b.Loop() {
+				if _, err := m.Call(ctx, c.action, in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkRaw is the same module called with wazero alone, on one
 // instance kept from call to call: the input's bytes written into a buffer
 // allocated once, the action called, the reply's bytes read; no checks, no

@@ -212,3 +212,78 @@ func TestAppendDecimal(t *testing.T) {
 		}
 	}
 }
+
+// numberSeeds are JSON numbers at the edges of shortNumber's form.
+var numberSeeds = []string{
+	"0", "-0", "0.0", "-0.00", "7", "-7", "12.5", "11070.00", "1.005", "2.675", "-0.125", "0.995", "-0.995",
+	"999.995", "0.004", "-0.004", "0.005", "-0.005", "0.0049", "123456789012345", "999999999999999",
+	"9999999999999.99", "9999999999999.995", "0.000000000000001", "1234567890123456", "0.1", "0.3",
+	"1e2", "1.5E-3", "9007199254740993", "-12345.678901234",
+}
+
+// TestShortNumber: shortNumber takes the common numbers, and gives what
+// longNumber gives.
+func TestShortNumber(t *testing.T) {
+	for _, s := range numberSeeds {
+		if err := sameNumber([]byte(s)); err != nil {
+			t.Error(err)
+		}
+	}
+	for _, s := range []string{"0", "-7", "11070.00", "12.345", "999999999999999"} {
+		if _, ok := shortNumber(manifest.Number, []byte(s)); !ok {
+			t.Errorf("%s took the slow path", s)
+		}
+	}
+}
+
+func FuzzShortNumber(f *testing.F) {
+	for _, s := range numberSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, m []byte) {
+		if err := sameNumber(m); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// sameNumber reports where shortNumber and longNumber differ on m, when
+// m is a JSON number (what decodeJSONValue gives them).
+func sameNumber(m []byte) error {
+	if len(m) == 0 || scanScalar(m, 0) != len(m) || (m[0] != '-' && (m[0] < '0' || m[0] > '9')) {
+		return nil
+	}
+	for _, k := range []manifest.Kind{manifest.Number, manifest.Money, manifest.Duration} {
+		fast, ok := shortNumber(k, m)
+		if !ok {
+			continue
+		}
+		slow, ok := longNumber(k, m)
+		if !ok || math.Float64bits(fast) != math.Float64bits(slow) {
+			return fmt.Errorf("%s as %v: short %v, long %v (%v)", m, k, fast, slow, ok)
+		}
+	}
+	return nil
+}
+
+// appendString writes what value.AppendJSONString writes.
+func TestAppendString(t *testing.T) {
+	for _, s := range stringSeeds {
+		if got, want := string(appendString([]byte("x"), s)), string(value.AppendJSONString([]byte("x"), s)); got != want {
+			t.Errorf("%q: %s, want %s", s, got, want)
+		}
+	}
+}
+
+var stringSeeds = []string{"", "amount", "Kuchnie", "a b", `"`, `\`, "<", ">", "&", "\n", "\x00", "\x1f", "\x7f", "é", "\u2028", "\xff", "a\"b", "zażółć"}
+
+func FuzzAppendString(f *testing.F) {
+	for _, s := range stringSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := string(appendString(nil, s)), string(value.AppendJSONString(nil, s)); got != want {
+			t.Fatalf("%q: %s, want %s", s, got, want)
+		}
+	})
+}

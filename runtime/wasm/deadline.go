@@ -20,27 +20,47 @@ import (
 // runs under WithCloseOnContextDone, and wazero closes it when Done is
 // closed, as with any context.
 //
+// The timer is not stopped when a call ends nor reset when the next one
+// starts: resetting and stopping a runtime timer for every call was a
+// tenth of a small call. It stays set for the deadline of the call that
+// set it, which is never later than the next call's (the same limit,
+// later), and when it fires it looks at the call running then, under mu:
+// none, and it stops; one whose deadline has not come, and it is set
+// again for that deadline; otherwise it stops that call. So a call is
+// stopped when its own deadline passes, as late as a timer fires, and a
+// timer set for another call never stops it. A call whose limit is
+// shorter than the one the timer was set with (a replay's, or a host's
+// other limits) sets the timer again.
+//
 // Done is closed at most once: by the timer (DeadlineExceeded) or when the
 // caller's context is done (its error). A callContext that was closed, or
-// whose timer or caller's callback may still run, is never armed again
-// (finish says so, and the instance makes a new one), so that nothing of
-// one call's deadline reaches another call.
+// whose caller's callback may still run, is never armed again (finish
+// says so, and the instance makes a new one), so that nothing of one
+// call's deadline reaches another call.
 type callContext struct {
-	parent   context.Context
-	deadline time.Time
-	state    *callState
-	timer    *time.Timer
-	unwatch  func() bool // unregisters the callback on the caller's context
-	done     chan struct{}
+	parent  context.Context
+	state   *callState
+	timer   *time.Timer
+	unwatch func() bool // unregisters the callback on the caller's context
+	done    chan struct{}
 
-	mu   sync.Mutex
-	err  error
-	stop api.MutableGlobal // the instance's stop global while a call runs; nil otherwise
+	mu      sync.Mutex
+	err     error
+	stop    api.MutableGlobal // the instance's stop global while a call runs; nil otherwise
+	running bool              // a call is armed and not finished
+	due     time.Duration     // the running call's deadline, on the clock of since
+	fires   time.Duration     // when the timer is set to fire, on the same clock; 0: not set
 }
+
+// epoch is where the deadlines' clock starts: time.Since(epoch) reads the
+// monotonic clock alone, where time.Now also reads the wall clock.
+var epoch = time.Now()
+
+func since() time.Duration { return time.Since(epoch) }
 
 func newCallContext() *callContext {
 	c := &callContext{done: make(chan struct{})}
-	c.timer = time.AfterFunc(time.Hour, func() { c.cancel(context.DeadlineExceeded) })
+	c.timer = time.AfterFunc(time.Hour, c.expire)
 	c.timer.Stop()
 	return c
 }
@@ -53,17 +73,37 @@ func (c *callContext) arm(parent context.Context, limit time.Duration, st *callS
 	if stop != nil {
 		stop.Set(0)
 	}
+	// The caller's own deadline is its context's to enforce (below), as
+	// for its cancellation: the error is then the caller's.
+	now := since()
+	due := now + limit
 	c.mu.Lock()
-	c.stop = stop
-	c.mu.Unlock()
-	c.deadline = time.Now().Add(limit)
-	if d, ok := parent.Deadline(); ok && d.Before(c.deadline) {
-		c.deadline = d
+	c.stop, c.running, c.due = stop, true, due
+	if c.fires == 0 || c.fires > due {
+		c.fires = due
+		c.timer.Reset(due - now)
 	}
-	c.timer.Reset(limit)
+	c.mu.Unlock()
 	if parent.Done() != nil {
 		c.unwatch = context.AfterFunc(parent, func() { c.cancel(parent.Err()) })
 	}
+}
+
+// expire is the timer's: it stops the running call if its deadline has
+// passed, and is set again for it if not.
+func (c *callContext) expire() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.fires = 0
+	if !c.running || c.err != nil {
+		return
+	}
+	if now := since(); now < c.due {
+		c.fires = c.due
+		c.timer.Reset(c.due - now)
+		return
+	}
+	c.cancelLocked(context.DeadlineExceeded)
 }
 
 // watch sets the stop global that cancel sets: for an instance whose
@@ -79,25 +119,35 @@ func (c *callContext) watch(stop api.MutableGlobal) {
 }
 
 // finish ends a call; false when the context cannot serve another one.
-// A timer or a caller's callback that was already running when it was
-// stopped finds the stop global gone: it never stops the instance's next
-// call.
+// A timer or a caller's callback that was already running when it ended
+// finds the stop global gone: it never stops the instance's next call.
 func (c *callContext) finish() bool {
-	ok := c.timer.Stop()
+	ok := true
 	if c.unwatch != nil && !c.unwatch() {
 		ok = false
 	}
 	c.mu.Lock()
-	c.stop = nil
+	c.stop, c.running = nil, false
 	ok = ok && c.err == nil
 	c.mu.Unlock()
 	c.parent, c.state, c.unwatch = nil, nil, nil
 	return ok
 }
 
+// close finishes a context that serves no other call, and stops its
+// timer.
+func (c *callContext) close() {
+	c.finish()
+	c.timer.Stop()
+}
+
 func (c *callContext) cancel(err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.cancelLocked(err)
+}
+
+func (c *callContext) cancelLocked(err error) {
 	if c.err == nil {
 		c.err = err
 		close(c.done)
@@ -107,8 +157,19 @@ func (c *callContext) cancel(err error) {
 	}
 }
 
-func (c *callContext) Deadline() (time.Time, bool) { return c.deadline, true }
-func (c *callContext) Done() <-chan struct{}       { return c.done }
+func (c *callContext) Deadline() (time.Time, bool) {
+	c.mu.Lock()
+	d := epoch.Add(c.due)
+	c.mu.Unlock()
+	if c.parent != nil {
+		if pd, ok := c.parent.Deadline(); ok && pd.Before(d) {
+			d = pd
+		}
+	}
+	return d, true
+}
+
+func (c *callContext) Done() <-chan struct{} { return c.done }
 
 func (c *callContext) Err() error {
 	c.mu.Lock()

@@ -143,6 +143,9 @@ func (m *Module) release(inst *instance, ok bool) {
 			return
 		}
 	}
+	if inst.cctx != nil {
+		inst.cctx.timer.Stop() // left set from call to call (deadline.go)
+	}
 	inst.mod.Close(context.Background())
 }
 
@@ -244,7 +247,7 @@ func (inst *instance) reserveInput(ctx context.Context, opts *Options) error {
 	st := &callState{maxLog: opts.MaxLog}
 	cctx := newCallContext()
 	cctx.arm(ctx, opts.InitTimeout, st, inst.stop)
-	defer cctx.finish()
+	defer cctx.close()
 	st.ctx = cctx
 	inst.box.state = st // the clock and random stream go on from _initialize
 	r, err := inst.alloc.Call(cctx, inputReserve)
@@ -277,7 +280,7 @@ func (m *Module) instantiate(ctx context.Context, start []string) (*instance, er
 	st := &callState{maxLog: opts.MaxLog}
 	cctx := newCallContext()
 	cctx.arm(ctx, opts.InitTimeout, st, nil)
-	defer cctx.finish()
+	defer cctx.close()
 	st.ctx = cctx
 	inst.box.start(st)
 	fail := func(err error) (*instance, error) {
