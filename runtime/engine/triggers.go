@@ -13,6 +13,11 @@ import (
 // or the event's for a catalogue ID ("T-INVOICE-PAID", any case). The API
 // resolves it before the input is made, so that the log holds the name.
 func (e *Engine) EventName(name string) string {
+	// Only an ID is upper-cased and looked up: an event's name, what
+	// most clients send, costs one comparison.
+	if len(name) < 3 || name[0]|0x20 != 't' || name[1] != '-' {
+		return name
+	}
 	if n, ok := e.lib.EventIDs[strings.ToUpper(name)]; ok {
 		return n
 	}
