@@ -585,3 +585,26 @@ func TestUndelivered(t *testing.T) {
 		t.Errorf("another item's message: %v", err)
 	}
 }
+
+// EventName: a trigger's catalogue ID, in any case, names its event; an
+// event's own name, and anything else, is left as it is.
+func TestEventName(t *testing.T) {
+	e, err := engine.Open(openMem(t), stdlib.Runtime(), engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for in, want := range map[string]string{
+		"T-INVOICE-PAID": "invoice paid",
+		"t-email-opened": "email opened",
+		"T-Link-Clicked": "link clicked",
+		"invoice paid":   "invoice paid",
+		"T-NO-SUCH":      "T-NO-SUCH",
+		"T-":             "T-",
+		"t":              "t",
+		"":               "",
+	} {
+		if got := e.EventName(in); got != want {
+			t.Errorf("EventName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
