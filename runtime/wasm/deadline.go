@@ -2,6 +2,7 @@ package wasm
 
 import (
 	"context"
+	"math"
 	"sync"
 	"time"
 
@@ -77,6 +78,13 @@ func (c *callContext) arm(parent context.Context, limit time.Duration, st *callS
 	// for its cancellation: the error is then the caller's.
 	now := since()
 	due := now + limit
+	if limit > math.MaxInt64-now {
+		// A limit meant as none (math.MaxInt64, a replay's): the sum
+		// would wrap to a deadline already past, and the timer, set for
+		// it as far off as it can be, would then never be set again
+		// for a later call's shorter one.
+		due = math.MaxInt64
+	}
 	c.mu.Lock()
 	c.stop, c.running, c.due = stop, true, due
 	if c.fires == 0 || c.fires > due {

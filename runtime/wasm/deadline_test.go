@@ -3,6 +3,7 @@ package wasm
 import (
 	"context"
 	"errors"
+	"math"
 	"testing"
 	"time"
 )
@@ -109,4 +110,27 @@ func TestCallContextCallerFirst(t *testing.T) {
 		t.Fatalf("err %v, caller's %v", c.Err(), ctx.Err())
 	}
 	c.close()
+}
+
+// TestCallContextNoLimit: a limit meant as none (math.MaxInt64, as a
+// replay's may be) neither stops its call at once nor leaves the timer
+// unset for the shorter limit of the instance's next call.
+func TestCallContextNoLimit(t *testing.T) {
+	bg := context.Background()
+	c := newCallContext()
+	defer c.close()
+	c.arm(bg, math.MaxInt64, nil, nil)
+	time.Sleep(5 * time.Millisecond)
+	if err := c.Err(); err != nil {
+		t.Fatalf("a call with no limit was stopped: %v", err)
+	}
+	if !c.finish() {
+		t.Fatal("a call with no limit, finished, would not let another be armed")
+	}
+	c.arm(bg, 5*time.Millisecond, nil, nil)
+	select {
+	case <-c.Done():
+	case <-time.After(time.Minute):
+		t.Fatal("a 5 ms call after one with no limit was never stopped")
+	}
 }

@@ -561,6 +561,7 @@ func (inst *instance) run(ctx context.Context, a *manifest.Action, in []byte, op
 	cctx.arm(ctx, opts.CallTimeout, st, inst.stop)
 	defer func() {
 		if !cctx.finish() {
+			cctx.timer.Stop() // left set (deadline.go); release no longer sees it
 			inst.cctx = nil
 		}
 	}()
