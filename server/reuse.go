@@ -29,8 +29,9 @@ type reusingProto struct {
 	byID map[uint64]*decoded
 	ring [reuseKeep]uint64 // the kept IDs, oldest replaced first
 	next int
-	// last is the message found or decoded last (always one of byID's),
-	// compared before any hashing: an editor repeats one rule set, and
+	// last is the message found or decoded last (kept even once the ring
+	// has dropped it from byID: one message more at most), compared
+	// before any hashing: an editor repeats one rule set, and
 	// comparing its bytes costs less than half of hashing them.
 	last *decoded
 }
