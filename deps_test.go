@@ -82,8 +82,8 @@ var allowed = map[string][]string{
 	"server": {"gen/stagecraft/v1/stagecraftv1connect", "runtime/engine", "server/auth", "server/delivery", "server/inbound", "server/metrics",
 		"server/rpc", "server/tenant", "server/tracking", "stdlib"},
 	"server/e2e": {},
-	// The lean load generator of the server's benchmarks: the standard library only.
-	"server/internal/loadgen": {},
+	// The lean load generator of the server's benchmarks: the standard library and the API's messages.
+	"server/internal/loadgen": {"gen/stagecraft/v1", "gen/stagecraft/v1/stagecraftv1connect"},
 
 	"examples":            {},
 	"internal/golden":     {},

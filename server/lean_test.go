@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
-	"google.golang.org/protobuf/proto"
 
 	v1 "github.com/stagecraft/stagecraft/gen/stagecraft/v1"
 	"github.com/stagecraft/stagecraft/gen/stagecraft/v1/stagecraftv1connect"
@@ -41,47 +39,18 @@ func benchCheckLean(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	body, err := proto.Marshal(&v1.CheckRequest{Files: exampleFiles(b), Modules: []*v1.ModuleFile{{Path: "examples/actions/wat/rabat.wasm", Data: wasm}}})
-	if err != nil {
-		b.Fatal(err)
-	}
 	host := strings.TrimPrefix(url, "http://")
-	req := loadgen.Connect(host, "/"+stagecraftv1connect.RulesServiceName+"/Check", key, body)
-	reqs := func(n int) [][]byte {
-		out := make([][]byte, n)
-		for i := range out {
-			out[i] = req
-		}
-		return out
-	}
-	runLean(b, host, 200, reqs(200), reqs(b.N), func(_, status int, body []byte) error {
-		var res v1.CheckResponse
-		if err := answer(status, body, &res); err != nil {
-			return err
-		}
-		if !res.Ok {
-			return fmt.Errorf("the examples do not check: %v", res.Diagnostics)
-		}
-		return nil
-	})
+	check := &v1.CheckRequest{Files: exampleFiles(b), Modules: []*v1.ModuleFile{{Path: "examples/actions/wat/rabat.wasm", Data: wasm}}}
+	runLean(b, host, 200, func(_ string, n int) ([][]byte, error) { return loadgen.Checks(host, key, check, n) }, loadgen.CheckOK)
 }
 
 func benchIngestLean(b *testing.B) {
 	url, key := serve(b)
 	item := ingestSetUp(b, url, key)
 	host := strings.TrimPrefix(url, "http://")
-	reqs := func(prefix string, n int) [][]byte {
-		out := make([][]byte, n)
-		for i := range out {
-			body, err := proto.Marshal(&v1.IngestRequest{EventId: fmt.Sprintf("%s-%d", prefix, i), Item: item, Event: "email opened"})
-			if err != nil {
-				b.Fatal(err)
-			}
-			out[i] = loadgen.Connect(host, "/"+stagecraftv1connect.EventServiceName+"/Ingest", key, body)
-		}
-		return out
-	}
-	runLean(b, host, 64, reqs("warm", 64), reqs(fmt.Sprint(time.Now().UnixNano()), b.N), checkIngest)
+	runLean(b, host, 64, func(prefix string, n int) ([][]byte, error) {
+		return loadgen.Ingests(host, key, item, "email opened", prefix, n)
+	}, loadgen.IngestApplied)
 }
 
 // ingestSetUp deploys BenchmarkIngest's rules and creates its deal.
@@ -106,33 +75,18 @@ move to stage B when email opened
 	return it.Msg.Item.Id
 }
 
-// checkIngest wants an event applied: a sequence number, not a duplicate.
-func checkIngest(_, status int, body []byte) error {
-	var res v1.IngestResponse
-	if err := answer(status, body, &res); err != nil {
-		return err
+// runLean opens conns connections, sends as many requests as
+// connections (unmeasured), then b.N, each made by reqs with an event ID
+// prefix of its own, and reports as runConcurrent does.
+func runLean(b *testing.B, host string, conns int, reqs func(prefix string, n int) ([][]byte, error), check loadgen.Check) {
+	warm, err := reqs("warm", conns)
+	if err != nil {
+		b.Fatal(err)
 	}
-	if res.Duplicate || res.Seq <= 0 {
-		return fmt.Errorf("an event not applied: seq %d, duplicate %v", res.Seq, res.Duplicate)
+	measured, err := reqs(fmt.Sprint(time.Now().UnixNano()), b.N)
+	if err != nil {
+		b.Fatal(err)
 	}
-	return nil
-}
-
-// answer decodes a Connect unary answer: 200 and the message, or the
-// error the body says.
-func answer(status int, body []byte, m proto.Message) error {
-	if status != 200 {
-		return fmt.Errorf("status %d: %s", status, body)
-	}
-	if err := proto.Unmarshal(body, m); err != nil {
-		return errors.New("the answer is no " + string(m.ProtoReflect().Descriptor().FullName()) + ": " + err.Error())
-	}
-	return nil
-}
-
-// runLean opens conns connections, sends warm (unmeasured), then reqs,
-// and reports as runConcurrent does.
-func runLean(b *testing.B, host string, conns int, warm, reqs [][]byte, check loadgen.Check) {
 	p, err := loadgen.Dial(host, conns)
 	if err != nil {
 		b.Fatal(err)
@@ -143,7 +97,7 @@ func runLean(b *testing.B, host string, conns int, warm, reqs [][]byte, check lo
 	}
 	b.ResetTimer()
 	cpu0, gc0 := cpuTime(), gcTime()
-	res, err := p.Run(reqs, check)
+	res, err := p.Run(measured, check)
 	cpu, gc := cpuTime()-cpu0, gcTime()-gc0
 	b.StopTimer()
 	if err != nil {

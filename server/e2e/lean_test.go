@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -16,7 +15,6 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
-	"google.golang.org/protobuf/proto"
 
 	v1 "github.com/stagecraft/stagecraft/gen/stagecraft/v1"
 	"github.com/stagecraft/stagecraft/gen/stagecraft/v1/stagecraftv1connect"
@@ -67,52 +65,23 @@ func TestLoadLean(t *testing.T) {
 	host := s.addr
 
 	check := &v1.CheckRequest{Files: examples(t), Modules: rabat(t, "examples/")}
-	checkBody, err := proto.Marshal(check)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkReq := loadgen.Connect(host, "/"+stagecraftv1connect.RulesServiceName+"/Check", key, checkBody)
-	checkReqs := func(n int) [][]byte {
-		out := make([][]byte, n)
-		for i := range out {
-			out[i] = checkReq
+	// reqs are n requests made by mk, or the test's end.
+	reqs := func(mk func() ([][]byte, error)) [][]byte {
+		out, err := mk()
+		if err != nil {
+			t.Fatal(err)
 		}
 		return out
 	}
-	checkOK := func(_, status int, body []byte) error {
-		var res v1.CheckResponse
-		if err := answer(status, body, &res); err != nil {
-			return err
-		}
-		if !res.Ok {
-			return fmt.Errorf("the examples do not check: %v", res.Diagnostics)
-		}
-		return nil
-	}
-	ingest := func(prefix string, i int) *v1.IngestRequest {
-		return &v1.IngestRequest{EventId: fmt.Sprintf("%s-%d", prefix, i), Item: item, Event: "email opened"}
+	checkReqs := func(n int) [][]byte {
+		return reqs(func() ([][]byte, error) { return loadgen.Checks(host, key, check, n) })
 	}
 	// ingestReqs are n events on item in key's tenant, each ID its own.
 	ingestReqs := func(item, key, prefix string, n int) [][]byte {
-		out := make([][]byte, n)
-		for i := range out {
-			body, err := proto.Marshal(&v1.IngestRequest{EventId: fmt.Sprintf("%s-%d", prefix, i), Item: item, Event: "email opened"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			out[i] = loadgen.Connect(host, "/"+stagecraftv1connect.EventServiceName+"/Ingest", key, body)
-		}
-		return out
+		return reqs(func() ([][]byte, error) { return loadgen.Ingests(host, key, item, "email opened", prefix, n) })
 	}
-	ingestOK := func(_, status int, body []byte) error {
-		var res v1.IngestResponse
-		if err := answer(status, body, &res); err != nil {
-			return err
-		}
-		if res.Duplicate || res.Seq <= 0 {
-			return fmt.Errorf("an event not applied: seq %d, duplicate %v", res.Seq, res.Duplicate)
-		}
-		return nil
+	ingest := func(prefix string, i int) *v1.IngestRequest {
+		return &v1.IngestRequest{EventId: fmt.Sprintf("%s-%d", prefix, i), Item: item, Event: "email opened"}
 	}
 	nCheck := n
 	if !*load {
@@ -123,7 +92,7 @@ func TestLoadLean(t *testing.T) {
 	stamp := fmt.Sprint(time.Now().UnixNano())
 	t.Run("Check/lean", func(t *testing.T) {
 		measureLoad(t, s, debug, 200, func() (func() (loadgen.Result, error), func()) {
-			return leanRun(t, host, 200, checkReqs(200), checkReqs(nCheck), checkOK)
+			return leanRun(t, host, 200, checkReqs(200), checkReqs(nCheck), loadgen.CheckOK)
 		})
 	})
 	t.Run("Check/connect-go", func(t *testing.T) {
@@ -139,12 +108,12 @@ func TestLoadLean(t *testing.T) {
 	})
 	t.Run("Ingest/lean", func(t *testing.T) {
 		measureLoad(t, s, debug, 64, func() (func() (loadgen.Result, error), func()) {
-			return leanRun(t, host, 64, ingestReqs(item, key, "warm-lean", 64), ingestReqs(item, key, "lean"+stamp, n), ingestOK)
+			return leanRun(t, host, 64, ingestReqs(item, key, "warm-lean", 64), ingestReqs(item, key, "lean"+stamp, n), loadgen.IngestApplied)
 		})
 	})
 	t.Run("IngestOneRule/lean", func(t *testing.T) {
 		measureLoad(t, s, debug, 64, func() (func() (loadgen.Result, error), func()) {
-			return leanRun(t, host, 64, ingestReqs(itemOne, keyOne, "warm-lean", 64), ingestReqs(itemOne, keyOne, "lean"+stamp, n), ingestOK)
+			return leanRun(t, host, 64, ingestReqs(itemOne, keyOne, "warm-lean", 64), ingestReqs(itemOne, keyOne, "lean"+stamp, n), loadgen.IngestApplied)
 		})
 	})
 	t.Run("Ingest/connect-go", func(t *testing.T) {
@@ -306,16 +275,4 @@ func selfCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// answer decodes a Connect unary answer: 200 and the message, or the
-// error the body says.
-func answer(status int, body []byte, m proto.Message) error {
-	if status != 200 {
-		return fmt.Errorf("status %d: %s", status, body)
-	}
-	if err := proto.Unmarshal(body, m); err != nil {
-		return errors.New("the answer is no " + string(m.ProtoReflect().Descriptor().FullName()) + ": " + err.Error())
-	}
-	return nil
 }

@@ -11,7 +11,8 @@
 // It knows just enough HTTP/1.1 for the answers of Go's net/http server:
 // a status line, headers, a body of a Content-Length or chunked. Nothing
 // is faked: every request goes over TCP to the server, and the caller's
-// check decodes each answer's body.
+// check decodes each answer's body. The server's calls the benchmarks
+// make, and the checks of their answers, are in calls.go.
 package loadgen
 
 import (
