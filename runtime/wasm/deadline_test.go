@@ -134,3 +134,18 @@ func TestCallContextNoLimit(t *testing.T) {
 		t.Fatal("a 5 ms call after one with no limit was never stopped")
 	}
 }
+
+// A replay's default limit is a hundred calls' limits, and none when the
+// call's limit is meant as none (the product would wrap to a negative).
+func TestReplayTimeoutDefault(t *testing.T) {
+	for call, want := range map[time.Duration]time.Duration{
+		0:                     100 * DefaultCallTimeout,
+		time.Second:           100 * time.Second,
+		math.MaxInt64:         math.MaxInt64,
+		math.MaxInt64/100 + 1: math.MaxInt64,
+	} {
+		if got := (Options{CallTimeout: call}).withDefaults().ReplayTimeout; got != want {
+			t.Errorf("call limit %v: replay limit %v, want %v", call, got, want)
+		}
+	}
+}

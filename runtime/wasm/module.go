@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -69,6 +70,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ReplayTimeout == 0 {
 		o.ReplayTimeout = 100 * o.CallTimeout
+		if o.ReplayTimeout/100 != o.CallTimeout { // a call limit meant as none: so is the replay's
+			o.ReplayTimeout = math.MaxInt64
+		}
 	}
 	return o
 }
