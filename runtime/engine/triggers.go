@@ -29,7 +29,7 @@ func (e *Engine) EventName(name string) string {
 func (t *tx) event(it *item, name string, settings map[string]value.Value) error {
 	allowed, ok := t.e.lib.Events[name]
 	if !ok {
-		return fmt.Errorf("unknown event %q: events are %s (or their triggers' catalogue IDs, such as T-INVOICE-PAID)", name, strings.Join(sortedKeys(t.e.lib.Events), ", "))
+		return fmt.Errorf("unknown event %q: events are %s", name, strings.Join(sortedKeys(t.e.lib.Events), ", "))
 	}
 	for _, k := range sortedKeys(settings) {
 		if !contains(allowed, k) {

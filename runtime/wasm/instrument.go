@@ -135,8 +135,9 @@ func instrument(wasm []byte) (rw instrumented, err error) {
 		return out
 	}
 
-	// Room for the checks, and the marks: the Go example grows by 23% and
-	// 40%; growing the buffer would copy it (and fault in new memory).
+	// Room for the checks, and the marks: the Go example grows by 15% with
+	// the checks and 50% with both (3.48 to 5.22 MB); growing the buffer
+	// would copy it (and fault in new memory).
 	out := append(make([]byte, 0, len(wasm)+len(wasm)/4+len(wasm)/2), wasm[:8]...)
 	for _, s := range secs {
 		if s.ID != 0 {
@@ -718,13 +719,7 @@ func (w *weigher) weigh() {
 
 // appendSLEB appends a positive i32.const operand (signed LEB128: the
 // last byte's bit 6 is the sign).
-func appendSLEB(b []byte, v uint32) []byte {
-	for v >= 0x40 {
-		b = append(b, byte(v)|0x80)
-		v >>= 7
-	}
-	return append(b, byte(v))
-}
+func appendSLEB(b []byte, v uint32) []byte { return appendSLEB64(b, uint64(v)) }
 
 // putPaddedLEB writes v as an unsigned LEB128 of exactly 5 bytes, which
 // WebAssembly allows for a u32.
