@@ -39,7 +39,8 @@ var (
 //
 //	flock /tmp/stagecraft-bench.lock go test ./server/e2e -run TestLoadLean -load -v
 //
-// Without -load it makes 300 calls of each, to keep the harness working.
+// Without -load it makes 300 calls of each (600 Checks: as many a
+// connection as Ingest's), to keep the harness working.
 func TestLoadLean(t *testing.T) {
 	n := 300
 	if *load {

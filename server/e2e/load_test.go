@@ -20,7 +20,7 @@ import (
 )
 
 var (
-	load        = flag.Bool("load", false, "run the load measurements (TestLoadCheck, TestLoadIngest) and log their figures")
+	load        = flag.Bool("load", false, "run the load measurements (TestLoadCheck, TestLoadIngest, TestLoadDelivery, TestLoadLean) and log their figures")
 	loadCheckN  = flag.Int("load.check", 4000, "Check requests in all, 200 at a time")
 	loadIngestD = flag.Duration("load.ingest", 5*time.Second, "how long 64 clients send events")
 )

@@ -169,6 +169,13 @@ func TestCheckCacheLast(t *testing.T) {
 	if checks != 1 {
 		t.Errorf("the same files again: %d checks, want 1", checks)
 	}
+	// Answered from last, before any hashing: with the entries found by
+	// key gone, the same files again make no check.
+	clear(c.entries)
+	c.get("acme", files, nil, check)
+	if checks != 1 {
+		t.Errorf("the same files, found by key no more: %d checks, want 1 (last not used)", checks)
+	}
 	c.get("beta", files, nil, check) // evicts acme's only entry
 	if checks != 2 || c.last["acme"] != nil || len(c.last) != 1 {
 		t.Errorf("after beta's: %d checks, last %v", checks, c.last)

@@ -66,7 +66,8 @@ type Tenant struct {
 	ticked  func(*engine.Result)
 	closing atomic.Bool
 	closed  atomic.Bool
-	// committed, if set, is called after each input the tenant commits.
+	// committed, if set, is called after a deploy and after each input
+	// that put a message in the outbox (Options.Committed).
 	committed func(*Tenant)
 	observe   func(tenant, kind string, d time.Duration, err error)
 
