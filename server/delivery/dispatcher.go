@@ -45,9 +45,19 @@ type Status struct {
 	State     string `json:"state"`
 	Attempts  int    `json:"attempts,omitempty"`
 	LastError string `json:"error,omitempty"`
-	Last      int64  `json:"last,omitempty"` // Unix seconds of the last attempt
-	Next      int64  `json:"next,omitempty"` // and of the next one
+	// Unix milliseconds of the last attempt and of the next one: a
+	// retry's backoff starts at a second (Retry.Base), so the next
+	// attempt's time is kept finer than that, or a second's rounding
+	// would take most of the first backoff away.
+	Last int64 `json:"last_ms,omitempty"`
+	Next int64 `json:"next_ms,omitempty"`
 }
+
+// LastSecond and NextSecond are Last and Next in Unix seconds, as the
+// API gives them: the next attempt's rounded up, so never before it is
+// due.
+func (s Status) LastSecond() int64 { return s.Last / 1000 }
+func (s Status) NextSecond() int64 { return (s.Next + 999) / 1000 }
 
 var keyCursor = []byte("dlv/cursor")
 
@@ -352,7 +362,7 @@ func (d *dispatcher) take() error {
 
 // start starts the due deliveries, oldest first, up to the workers.
 func (d *dispatcher) start() {
-	now := time.Now().Unix()
+	now := time.Now().UnixMilli()
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var due []*job
@@ -390,7 +400,7 @@ func (d *dispatcher) deliver(j *job) {
 	err := d.send(ctx, &j.ef)
 	st := j.st
 	st.Attempts++
-	st.Last = time.Now().Unix()
+	st.Last = time.Now().UnixMilli()
 	st.Next = 0
 	var perm errPermanent
 	switch {
@@ -400,7 +410,7 @@ func (d *dispatcher) deliver(j *job) {
 		st.State, st.LastError = Failed, err.Error()
 	default:
 		st.State, st.LastError = Retrying, err.Error()
-		st.Next = time.Now().Add(d.cfg.Retry.backoff(st.Attempts)).Unix()
+		st.Next = time.Now().Add(d.cfg.Retry.backoff(st.Attempts)).UnixMilli()
 	}
 	if st.State != Delivered {
 		d.log.Warn("delivery attempt failed", "key", j.ef.Key, "kind", j.ef.Kind, "attempt", st.Attempts, "state", st.State, "err", st.LastError)

@@ -47,24 +47,7 @@ func TestDeliveryResumes(t *testing.T) {
 	}
 	s := start(t, data, "--delivery", cfgFile)
 	c := s.client(key)
-	rules := `pipeline deal P {
-    stage Nowe
-}
-provider twilio "Twilio"
-on stage Nowe: send sms to client.phone[mobile] text "Dzień dobry"
-`
-	if _, err := c.rules.Deploy(ctx(t), connect.NewRequest(&v1.DeployRequest{Files: []*v1.SourceFile{{Path: "a.rules", Content: rules}}})); err != nil {
-		t.Fatal(err)
-	}
-	ola, err := c.crm.CreateItem(ctx(t), connect.NewRequest(&v1.CreateItemRequest{Entity: "contact", Fields: map[string]*v1.Value{
-		"name": text("Ola"), "phone": address("mobile", "+48 600 000 000")}}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.crm.CreateItem(ctx(t), connect.NewRequest(&v1.CreateItemRequest{Entity: "deal", Fields: map[string]*v1.Value{
-		"title": text("Sofa"), "contact": text(ola.Msg.Item.Id)}})); err != nil {
-		t.Fatal(err)
-	}
+	smsOnNewDeal(t, c)
 	state := func(c clients) *v1.Message {
 		ms := messages(t, c)
 		if len(ms) != 1 {
@@ -110,6 +93,85 @@ on stage Nowe: send sms to client.phone[mobile] text "Dzień dobry"
 	for _, k := range keys {
 		if k != before.Key {
 			t.Errorf("an attempt with key %q, want %q every time", k, before.Key)
+		}
+	}
+}
+
+// smsOnNewDeal deploys a rule that sends an SMS when a deal enters its
+// first stage, and creates a deal, so that one SMS is owed.
+func smsOnNewDeal(t *testing.T, c clients) {
+	t.Helper()
+	rules := `pipeline deal P {
+    stage Nowe
+}
+provider twilio "Twilio"
+on stage Nowe: send sms to client.phone[mobile] text "Dzień dobry"
+`
+	if _, err := c.rules.Deploy(ctx(t), connect.NewRequest(&v1.DeployRequest{Files: []*v1.SourceFile{{Path: "a.rules", Content: rules}}})); err != nil {
+		t.Fatal(err)
+	}
+	ola, err := c.crm.CreateItem(ctx(t), connect.NewRequest(&v1.CreateItemRequest{Entity: "contact", Fields: map[string]*v1.Value{
+		"name": text("Ola"), "phone": address("mobile", "+48 600 000 000")}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.crm.CreateItem(ctx(t), connect.NewRequest(&v1.CreateItemRequest{Entity: "deal", Fields: map[string]*v1.Value{
+		"title": text("Sofa"), "contact": text(ola.Msg.Item.Id)}})); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRetryBackoff: a failed delivery is tried again no sooner than its
+// backoff (1 s, then 2 s) and not much later (the dispatcher looks at the
+// outbox every 250 ms): the next attempt's time is kept finer than a
+// second, whose rounding once let the first retry follow at once.
+func TestRetryBackoff(t *testing.T) {
+	var mu sync.Mutex
+	var at []time.Time
+	tws := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		at = append(at, time.Now())
+		mu.Unlock()
+		http.Error(w, "down", http.StatusServiceUnavailable)
+	}))
+	defer tws.Close()
+	data := t.TempDir()
+	key := newKey(t, data, "acme")
+	cfg, _ := json.Marshal(map[string]any{
+		"twilio": map[string]any{"base_url": tws.URL, "account_sid": "ACtest", "auth_token": "twilio-secret", "from": "+48 22 000 00 00"},
+		"retry":  map[string]any{"base": "1s", "max": "2s", "attempts": 3},
+	})
+	cfgFile := filepath.Join(t.TempDir(), "delivery.json")
+	if err := os.WriteFile(cfgFile, cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := start(t, data, "--delivery", cfgFile)
+	c := s.client(key)
+	smsOnNewDeal(t, c)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ms := messages(t, c)
+		if len(ms) == 1 && ms[0].State == v1.DeliveryState_DELIVERY_STATE_FAILED {
+			if ms[0].Attempts != 3 {
+				t.Fatalf("failed after %d attempts, want 3", ms[0].Attempts)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the SMS did not fail after its 3 attempts: %v", ms)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(at) != 3 {
+		t.Fatalf("%d attempts reached the provider, want 3", len(at))
+	}
+	for i, backoff := range []time.Duration{time.Second, 2 * time.Second} {
+		// The server takes its time before the request leaves, the
+		// stand-in after it arrives: a few ms either way.
+		if gap := at[i+1].Sub(at[i]); gap < backoff-20*time.Millisecond || gap > backoff+time.Second {
+			t.Errorf("attempt %d came %v after attempt %d, want %v (to %v)", i+2, gap, i+1, backoff, backoff+time.Second)
 		}
 	}
 }

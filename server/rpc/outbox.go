@@ -53,7 +53,7 @@ func (s Outbox) ListMessages(ctx context.Context, req *connect.Request[v1.ListMe
 			st := s.Delivery.Status(t, &ef)
 			msg.State = states[st.State]
 			msg.Attempts, msg.LastError = int32(st.Attempts), st.LastError
-			msg.LastAttemptTime, msg.NextAttemptTime = st.Last, st.Next
+			msg.LastAttemptTime, msg.NextAttemptTime = st.LastSecond(), st.NextSecond()
 		}
 		out.Messages = append(out.Messages, msg)
 		return true
