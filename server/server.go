@@ -364,6 +364,25 @@ func limitBody(max int64, next http.Handler) http.Handler {
 	})
 }
 
+// callCode is the code the client gets for err. connect-go hands its
+// interceptors the context's own error when a call's deadline passed or
+// its client went away before the handler ran (a large request read
+// past a short deadline), and makes it DeadlineExceeded or Canceled only
+// when it writes the answer: CodeOf alone would log it as the server's
+// failure (Unknown).
+func callCode(err error) connect.Code {
+	var ce *connect.Error
+	switch {
+	case errors.As(err, &ce):
+		return ce.Code()
+	case errors.Is(err, context.DeadlineExceeded):
+		return connect.CodeDeadlineExceeded
+	case errors.Is(err, context.Canceled):
+		return connect.CodeCanceled
+	}
+	return connect.CodeUnknown
+}
+
 // logCalls logs each call: its procedure, tenant, code and duration;
 // never its headers or body.
 func logCalls(log *slog.Logger) connect.UnaryInterceptorFunc {
@@ -374,8 +393,9 @@ func logCalls(log *slog.Logger) connect.UnaryInterceptorFunc {
 			code, level := "ok", slog.LevelDebug
 			var cause []any
 			if err != nil {
-				code, level = connect.CodeOf(err).String(), slog.LevelInfo
-				if c := connect.CodeOf(err); c == connect.CodeInternal || c == connect.CodeUnknown || c == connect.CodeUnavailable {
+				c := callCode(err)
+				code, level = c.String(), slog.LevelInfo
+				if c == connect.CodeInternal || c == connect.CodeUnknown || c == connect.CodeUnavailable {
 					// The server's own failure: its cause, which quotes no
 					// request data (the store's or the engine's state).
 					level = slog.LevelError
