@@ -160,6 +160,32 @@ func TestFlow(t *testing.T) {
 	if len(contacts.Msg.Items) != 1 {
 		t.Errorf("contacts: %v", contacts.Msg.Items)
 	}
+	// A filter no item of the deployed rules can match is a typo, refused
+	// naming what there is, not an empty page; so is a token this server
+	// did not give.
+	for _, bad := range []struct {
+		req  *v1.ListItemsRequest
+		want string
+	}{
+		{&v1.ListItemsRequest{Entity: "dael"}, `entity "dael": the deployed rules have`},
+		{&v1.ListItemsRequest{Pipeline: "Nope"}, `pipeline "Nope": the deployed rules have no such pipeline (`},
+		{&v1.ListItemsRequest{Entity: "contact", Pipeline: "Sprzedaż"}, `no such pipeline of entity contact`},
+		{&v1.ListItemsRequest{Stage: "Nowhere"}, `stage "Nowhere": no stage of any pipeline has that name (`},
+		{&v1.ListItemsRequest{Pipeline: "Sprzedaż", Stage: "Nowhere"}, `no stage of pipeline Sprzedaż has that name (Nowe, `},
+		{&v1.ListItemsRequest{PageToken: "zzz"}, `page_token "zzz" is not one this server gave`},
+	} {
+		_, err := c.crm.ListItems(ctx(t), connect.NewRequest(bad.req))
+		if code(err) != connect.CodeInvalidArgument || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("ListItems %v: %v, want InvalidArgument with %q", bad.req, err, bad.want)
+		}
+	}
+	first, err := c.crm.ListItems(ctx(t), connect.NewRequest(&v1.ListItemsRequest{PageSize: 1}))
+	if err != nil || first.Msg.NextPageToken == "" {
+		t.Fatalf("a page of one: %v, %v", first, err)
+	}
+	if _, err := c.crm.ListItems(ctx(t), connect.NewRequest(&v1.ListItemsRequest{PageToken: first.Msg.NextPageToken})); err != nil {
+		t.Errorf("the next page: %v", err)
+	}
 
 	// A rule set that does not check is refused with its diagnostics; the
 	// running version stays.

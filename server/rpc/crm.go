@@ -111,9 +111,13 @@ func pageToken(pos string) string { return base64.RawURLEncoding.EncodeToString(
 func untoken(tok string) (string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(tok)
 	if err != nil {
-		return "", invalid("page_token %q is not one this server gave: pass next_page_token back as it came", tok)
+		return "", badToken(tok)
 	}
 	return string(b), nil
+}
+
+func badToken(tok string) error {
+	return invalid("page_token %q is not one this server gave: pass next_page_token back as it came", tok)
 }
 
 // ListItems lists items a page at a time.
@@ -127,9 +131,21 @@ func (s Crm) ListItems(ctx context.Context, req *connect.Request[v1.ListItemsReq
 	if err != nil {
 		return nil, err
 	}
+	if err := checkItemFilter(t, m); err != nil {
+		return nil, err
+	}
 	after, err := untoken(m.GetPageToken())
 	if err != nil {
 		return nil, err
+	}
+	if after != "" {
+		// A token names the last item its page read, which exists:
+		// anything else was not made by this server.
+		if it, err := t.Engine.ItemOf(after); err != nil {
+			return nil, readErr(err)
+		} else if it == nil {
+			return nil, badToken(m.GetPageToken())
+		}
 	}
 	out := &v1.ListItemsResponse{}
 	scanned, last, more := 0, "", false
