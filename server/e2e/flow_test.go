@@ -106,10 +106,25 @@ func TestFlow(t *testing.T) {
 	if m := find(ms, "email", "jan@example.com"); m == nil || m.Fields["subject"] != "Faktura do zamówienia Sofa Oslo" {
 		t.Fatalf("no e-mail to Jan after the move: %v", ms)
 	}
+	// The move again (a client's retry) finds the deal there: nothing
+	// applied, nothing logged; an update of no fields is refused.
+	again, err := c.crm.MoveItem(ctx(t), connect.NewRequest(&v1.MoveItemRequest{Id: id, Stage: "Oferta", By: "anna"}))
+	if err != nil || again.Msg.Seq != 0 || len(again.Msg.Timeline) != 0 || again.Msg.Item.Stage != "Oferta" {
+		t.Errorf("the move again: %v, %v; want the deal in Oferta and nothing applied", again, err)
+	}
+	if _, err := c.crm.UpdateItem(ctx(t), connect.NewRequest(&v1.UpdateItemRequest{Id: id})); code(err) != connect.CodeInvalidArgument {
+		t.Errorf("an update of no fields: %v, want InvalidArgument", err)
+	}
+	if n := len(messages(t, c)); n != len(ms) {
+		t.Errorf("%d messages after the move again, %d before", n, len(ms))
+	}
 
 	ev, err := c.events.Ingest(ctx(t), connect.NewRequest(&v1.IngestRequest{EventId: "inv-1", Item: id, Event: "invoice paid"}))
 	if err != nil {
 		t.Fatalf("ingest: %v", err)
+	}
+	if ev.Msg.Seq != mv.Msg.Seq+1 {
+		t.Errorf("the event's seq %d, the move's %d: something was logged between", ev.Msg.Seq, mv.Msg.Seq)
 	}
 	got, err := c.crm.GetItem(ctx(t), connect.NewRequest(&v1.GetItemRequest{Id: id}))
 	if err != nil {

@@ -75,6 +75,10 @@ func (s Crm) UpdateItem(ctx context.Context, req *connect.Request[v1.UpdateItemR
 	if err != nil {
 		return nil, err
 	}
+	if len(req.Msg.GetFields()) == 0 {
+		// An input that changes nothing would still be logged and synced.
+		return nil, invalid("no fields given: an update names the fields it sets")
+	}
 	fields, err := fieldsIn(t.Engine.Program(), it.Entity, req.Msg.GetFields())
 	if err != nil {
 		return nil, err
@@ -188,6 +192,12 @@ func (s Crm) MoveItem(ctx context.Context, req *connect.Request[v1.MoveItemReque
 	}
 	if req.Msg.GetStage() == "" {
 		return nil, invalid("no stage given")
+	}
+	if it.Fields["stage"].S == req.Msg.GetStage() {
+		// Already there: nothing to apply, nor to log (seq 0), and a
+		// client's retry of a move that went through is answered as
+		// the move was.
+		return connect.NewResponse(&v1.MoveItemResponse{Item: itemOut(it)}), nil
 	}
 	res, err := t.Apply(engine.Input{Kind: "move", Item: it.ID, Stage: req.Msg.GetStage(), By: req.Msg.GetBy()})
 	if err != nil {

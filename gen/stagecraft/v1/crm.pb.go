@@ -238,7 +238,8 @@ func (x *CreateItemResponse) GetCreated() []string {
 type UpdateItemRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	// The fields to change; a field set to a Value with no member is emptied.
+	// The fields to change, at least one; a field set to a Value with no
+	// member is emptied.
 	Fields        map[string]*Value `protobuf:"bytes,2,rep,name=fields,proto3" json:"fields,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -630,10 +631,12 @@ func (x *MoveItemRequest) GetBy() string {
 }
 
 type MoveItemResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Item          *Item                  `protobuf:"bytes,1,opt,name=item,proto3" json:"item,omitempty"`
-	Seq           int64                  `protobuf:"varint,2,opt,name=seq,proto3" json:"seq,omitempty"`
-	Timeline      []*TimelineEntry       `protobuf:"bytes,3,rep,name=timeline,proto3" json:"timeline,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Item  *Item                  `protobuf:"bytes,1,opt,name=item,proto3" json:"item,omitempty"`
+	// The sequence number of the input; 0 when the item was in the stage
+	// already: nothing was applied (a retried move is answered so).
+	Seq           int64            `protobuf:"varint,2,opt,name=seq,proto3" json:"seq,omitempty"`
+	Timeline      []*TimelineEntry `protobuf:"bytes,3,rep,name=timeline,proto3" json:"timeline,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
