@@ -126,6 +126,16 @@ func TestFlow(t *testing.T) {
 	if ev.Msg.Seq != mv.Msg.Seq+1 {
 		t.Errorf("the event's seq %d, the move's %d: something was logged between", ev.Msg.Seq, mv.Msg.Seq)
 	}
+	// The event again, named by its trigger's catalogue ID, is a repeat;
+	// its ID given to another event is refused.
+	rep, err := c.events.Ingest(ctx(t), connect.NewRequest(&v1.IngestRequest{EventId: "inv-1", Item: id, Event: "T-INVOICE-PAID"}))
+	if err != nil || !rep.Msg.Duplicate || rep.Msg.Seq != ev.Msg.Seq {
+		t.Errorf("the event again by its catalogue ID: %v, %v", rep, err)
+	}
+	if _, err := c.events.Ingest(ctx(t), connect.NewRequest(&v1.IngestRequest{EventId: "inv-1", Item: id, Event: "email opened"})); code(err) != connect.CodeAlreadyExists ||
+		!strings.Contains(err.Error(), `event ID "inv-1" was given to another event before (invoice paid on item `+id) {
+		t.Errorf("the event's ID given to another event: %v, want AlreadyExists naming the first", err)
+	}
 	got, err := c.crm.GetItem(ctx(t), connect.NewRequest(&v1.GetItemRequest{Id: id}))
 	if err != nil {
 		t.Fatal(err)

@@ -38,6 +38,10 @@ func (s Events) Ingest(ctx context.Context, req *connect.Request[v1.IngestReques
 	if errors.Is(err, tenant.ErrEventID) {
 		return nil, connect.NewError(connect.CodeInvalidArgument, err)
 	}
+	var reused *tenant.ReusedError
+	if errors.As(err, &reused) {
+		return nil, connect.NewError(connect.CodeAlreadyExists, err)
+	}
 	if err != nil {
 		// Checked after the fact: the engine refuses an event before any
 		// deploy, and a hot path takes no extra lock to ask first.

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"maps"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -33,6 +35,54 @@ type Outcome struct {
 	Seq      int64          `json:"seq"`
 	Version  int64          `json:"version"`
 	Timeline []engine.Entry `json:"timeline"`
+	// The event it answers: its item, its name and eventSum of the
+	// whole input, so that a repeat with another event under the ID is
+	// refused (ReusedError) instead of answered with this outcome. Empty
+	// in an outcome stored before they were kept: no repeat is refused.
+	Item  string `json:"item,omitempty"`
+	Event string `json:"event,omitempty"`
+	Sum   string `json:"sum,omitempty"`
+}
+
+// ReusedError is an event ID sent again with another event: another
+// item, event or settings than the first time. Nothing is applied.
+type ReusedError struct {
+	ID    string
+	First *Outcome
+}
+
+func (e *ReusedError) Error() string {
+	return fmt.Sprintf("event ID %q was given to another event before (%s on item %s, applied as input %d): give each event an ID of its own, and send an event again only as it was",
+		e.ID, e.First.Event, e.First.Item, e.First.Seq)
+}
+
+// eventSum identifies an event input by what it says: its item, its name
+// and its fields. FNV-1a: it tells a client's mistake (an ID reused for
+// another event) from a repeat, not an attacker's forgery, who would
+// only refuse their own events.
+func eventSum(in *engine.Input) string {
+	h := fnv.New64a()
+	h.Write([]byte(in.Item))
+	h.Write([]byte{0})
+	h.Write([]byte(in.Event))
+	var b []byte
+	for _, k := range slices.Sorted(maps.Keys(in.Fields)) {
+		b = append(b[:0], 0)
+		b = append(b, k...)
+		b = append(b, 0)
+		b = in.Fields[k].AppendJSON(b)
+		h.Write(b)
+	}
+	return strconv.FormatUint(h.Sum64(), 16)
+}
+
+// repeat is the answer to a repeat of the event in, whose ID's first
+// outcome is first.
+func repeat(id string, in *engine.Input, first *Outcome) (*Outcome, bool, error) {
+	if first.Sum != "" && first.Sum != eventSum(in) {
+		return nil, false, &ReusedError{ID: id, First: first}
+	}
+	return first, true, nil
 }
 
 var keyEvtMark = []byte("meta/evt-mark")
@@ -124,7 +174,7 @@ func (ev *events) recover() error {
 			inner = err
 			return err == nil
 		}
-		out := &Outcome{Seq: in.Seq, Version: in.Version}
+		out := &Outcome{Seq: in.Seq, Version: in.Version, Item: in.Item, Event: in.Event, Sum: eventSum(&in)}
 		// The items an event input touches: its own, and those it created.
 		ids := []string{in.Item}
 		for i := 0; ; i++ {
@@ -173,16 +223,20 @@ func (t *Tenant) Ingest(id string, in engine.Input) (out *Outcome, dup bool, err
 	if id == "" || len(id) > MaxEventID || !utf8.ValidString(id) {
 		return nil, false, ErrEventID
 	}
+	in.Kind, in.Key = "event", id
 	ev := t.events
 	ev.mu.Lock()
 	if c := ev.inflight[id]; c != nil {
 		ev.mu.Unlock()
 		<-c.done
-		return c.out, c.err == nil, c.err
+		if c.err != nil {
+			return nil, false, c.err
+		}
+		return repeat(id, &in, c.out)
 	}
 	if body, ok := ev.unflushed[id]; ok {
 		ev.mu.Unlock()
-		return decodeOutcome(id, body)
+		return decodeRepeat(id, &in, body)
 	}
 	// Claimed: repeats wait for this call. The table is read outside the
 	// lock; an ID leaves unflushed only once the table holds it durably.
@@ -201,18 +255,21 @@ func (t *Tenant) Ingest(id string, in engine.Input) (out *Outcome, dup bool, err
 
 	if body, ok, err := t.side.Get(keyEvent(id)); err != nil || ok {
 		if err == nil {
-			c.out, _, c.err = decodeOutcome(id, body)
+			c.out, c.err = decodeOutcome(id, body)
 		} else {
 			c.err = err
 		}
 		finish(nil)
-		return c.out, c.err == nil, c.err
+		if c.err != nil {
+			return nil, false, c.err
+		}
+		return repeat(id, &in, c.out)
 	}
-	in.Kind, in.Key = "event", id
+	sum := eventSum(&in) // before Apply, which may keep the fields
 	res, err := t.Apply(in)
 	var body []byte
 	if err == nil {
-		c.out = &Outcome{Seq: res.Seq, Version: res.Version, Timeline: res.Timeline}
+		c.out = &Outcome{Seq: res.Seq, Version: res.Version, Timeline: res.Timeline, Item: in.Item, Event: in.Event, Sum: sum}
 		body, err = json.Marshal(c.out)
 	}
 	c.err = err
@@ -223,12 +280,20 @@ func (t *Tenant) Ingest(id string, in engine.Input) (out *Outcome, dup bool, err
 	return c.out, false, c.err
 }
 
-func decodeOutcome(id string, body []byte) (*Outcome, bool, error) {
+func decodeOutcome(id string, body []byte) (*Outcome, error) {
 	var o Outcome
 	if err := json.Unmarshal(body, &o); err != nil {
-		return nil, false, fmt.Errorf("the outcome of event %q is stored damaged: %v", id, err)
+		return nil, fmt.Errorf("the outcome of event %q is stored damaged: %v", id, err)
 	}
-	return &o, true, nil
+	return &o, nil
+}
+
+func decodeRepeat(id string, in *engine.Input, body []byte) (*Outcome, bool, error) {
+	first, err := decodeOutcome(id, body)
+	if err != nil {
+		return nil, false, err
+	}
+	return repeat(id, in, first)
 }
 
 func (ev *events) flusher() {

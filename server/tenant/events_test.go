@@ -1,11 +1,13 @@
 package tenant
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/stagecraft/stagecraft/internal/compile"
 	"github.com/stagecraft/stagecraft/runtime/engine"
+	"github.com/stagecraft/stagecraft/runtime/value"
 	"github.com/stagecraft/stagecraft/stdlib"
 )
 
@@ -215,4 +218,71 @@ func TestEventMarkInvariant(t *testing.T) {
 	if moved < 2 {
 		t.Errorf("the mark moved %d times under load (last %d, seq %d)", moved, last, ten.Engine.Seq())
 	}
+}
+
+// TestEventIDReused: an event ID sent again with another event (another
+// item, name or settings) is refused naming the first, and applies
+// nothing; the same event again is a repeat. So it is whether the first
+// outcome is held in memory, in the table, or rebuilt from the log.
+func TestEventIDReused(t *testing.T) {
+	data := t.TempDir()
+	reg, ten, item := eventTenant(t, data)
+	other, err := ten.Apply(engine.Input{Kind: "create", Entity: "deal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := engine.Input{Item: item, Event: "chat message", Fields: map[string]value.Value{"text": value.TextOf("Dzień dobry")}}
+	out, dup, err := ten.Ingest("e1", first)
+	if err != nil || dup {
+		t.Fatalf("the first event: %v, duplicate %v", err, dup)
+	}
+	check := func(when string, ten *Tenant) {
+		t.Helper()
+		seq := ten.Engine.Seq()
+		for _, in := range []engine.Input{
+			{Item: other.Created[0], Event: "chat message", Fields: first.Fields},
+			{Item: item, Event: "invoice paid", Fields: first.Fields},
+			{Item: item, Event: "chat message", Fields: map[string]value.Value{"text": value.TextOf("Do widzenia")}},
+			{Item: item, Event: "chat message"},
+		} {
+			_, _, err := ten.Ingest("e1", in)
+			var re *ReusedError
+			if !errors.As(err, &re) || re.First.Seq != out.Seq || !strings.Contains(err.Error(), `event ID "e1" was given to another event before (chat message on item `+item) {
+				t.Errorf("%s: e1 again with %v: %v, want a ReusedError naming the first", when, in, err)
+			}
+		}
+		again := first
+		again.Fields = map[string]value.Value{"text": value.TextOf("Dzień dobry")}
+		if got, dup, err := ten.Ingest("e1", again); err != nil || !dup || got.Seq != out.Seq {
+			t.Errorf("%s: the same event again: %v, duplicate %v, %v", when, got, dup, err)
+		}
+		if s := ten.Engine.Seq(); s != seq {
+			t.Errorf("%s: the log went from %d to %d", when, seq, s)
+		}
+	}
+	check("held in memory", ten)
+	if err := ten.events.flush(); err != nil {
+		t.Fatal(err)
+	}
+	check("in the table", ten)
+	// The table loses the ID and its mark, as a crash before a flush
+	// would leave it: opening the tenant rebuilds the outcome from the log.
+	b := ten.side.NewBatch()
+	b.Delete(keyEvent("e1"))
+	b.Delete(keyEvtMark)
+	if err := b.Apply(); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.Close(); err != nil {
+		t.Fatal(err)
+	}
+	reg = NewRegistry(data, stdlib.Runtime(), Options{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer reg.Close()
+	if ten, err = reg.Get("acme"); err != nil {
+		t.Fatal(err)
+	}
+	check("rebuilt from the log", ten)
 }
