@@ -4,8 +4,8 @@ import (
 	"slices"
 	"strings"
 
-	v1 "github.com/stagecraft/stagecraft/gen/stagecraft/v1"
 	"github.com/stagecraft/stagecraft/compiler/ir"
+	v1 "github.com/stagecraft/stagecraft/gen/stagecraft/v1"
 	"github.com/stagecraft/stagecraft/server/tenant"
 )
 
