@@ -96,13 +96,26 @@ func Number(s string) (float64, error) {
 // Date returns the seconds at midnight of a date.
 func Date(s string) (int64, error) {
 	t, err := time.Parse("2006-01-02", s)
-	return t.Unix(), err
+	return t.Unix(), badTime("date", s, "2026-11-23", err)
 }
 
 // DateTime returns the seconds of a date-time.
 func DateTime(s string) (int64, error) {
 	t, err := time.Parse("2006-01-02T15:04", s)
-	return t.Unix(), err
+	return t.Unix(), badTime("datetime", s, "2026-11-23T09:00", err)
+}
+
+// badTime says what is wrong with a date or date-time in the language's
+// words rather than Go's layout (parsing time "x" as "2006-01-02": ...).
+func badTime(kind, s, example string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var pe *time.ParseError
+	if errors.As(err, &pe) && strings.HasPrefix(pe.Message, ": ") { // ": month out of range"
+		return fmt.Errorf("bad %s %q: %s (a %s is written %s)", kind, s, pe.Message[2:], kind, example)
+	}
+	return fmt.Errorf("bad %s %q: a %s is written %s", kind, s, kind, example)
 }
 
 // Clock returns the seconds since midnight of a time of day.

@@ -49,3 +49,27 @@ func TestFormatDuration(t *testing.T) {
 		}
 	}
 }
+
+// TestBadTime: a date or date-time that does not parse is refused in the
+// language's words, with an example, not Go's layout.
+func TestBadTime(t *testing.T) {
+	for _, c := range []struct {
+		parse func(string) (int64, error)
+		in    string
+		want  string
+	}{
+		{Date, "2026-13-05", `bad date "2026-13-05": month out of range (a date is written 2026-11-23)`},
+		{Date, "2026-02-30", `bad date "2026-02-30": day out of range (a date is written 2026-11-23)`},
+		{Date, "23.11.2026", `bad date "23.11.2026": a date is written 2026-11-23`},
+		{DateTime, "2026-13-45T99:00", `bad datetime "2026-13-45T99:00": month out of range (a datetime is written 2026-11-23T09:00)`},
+		{DateTime, "2026-11-23 09:00", `bad datetime "2026-11-23 09:00": a datetime is written 2026-11-23T09:00`},
+	} {
+		_, err := c.parse(c.in)
+		if err == nil || err.Error() != c.want {
+			t.Errorf("%q: %v, want %s", c.in, err, c.want)
+		}
+	}
+	if n, err := DateTime("2026-11-23T09:00"); err != nil || n != 1795424400 {
+		t.Errorf("a good datetime: %d, %v", n, err)
+	}
+}
