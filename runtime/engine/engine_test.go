@@ -152,6 +152,7 @@ func TestBadInput(t *testing.T) {
 		{engine.Input{Kind: "update", Item: id, Fields: map[string]value.Value{"tracking_no": value.TextOf(strings.Repeat("x", 31))}}, `deal.tracking_no is at most 30 characters`},
 		{engine.Input{Kind: "update", Item: id, Fields: map[string]value.Value{"category": value.TextOf("Okna")}}, `takes one of Meble, Kuchnie, Dodatki`},
 		{engine.Input{Kind: "update", Item: id, Fields: map[string]value.Value{"contact": value.RefOf("contact", "99")}}, `deal.contact: no contact with ID "99"`},
+		{engine.Input{Kind: "update", Item: id, Fields: map[string]value.Value{"contact": value.RefOf("deal", id)}}, `deal.contact takes a reference to a contact, not to a deal (deal "` + id + `")`},
 		{engine.Input{Kind: "update", Item: id, Fields: map[string]value.Value{"responsible": value.RefOf("user", "zenon")}}, `no employee "zenon"`},
 		{engine.Input{Kind: "update", Item: id, Fields: map[string]value.Value{"stage": value.TextOf("Oferta")}}, `no field "stage" that can be set`},
 		{engine.Input{Kind: "move", Item: id, Stage: "Oferta", By: "zenon"}, `no employee "zenon"`},

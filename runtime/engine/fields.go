@@ -88,6 +88,9 @@ func (t *tx) reference(entity string, f *ir.Field, v value.Value) (value.Value, 
 	if v.K != value.Ref && v.K != value.Text || id == "" {
 		return value.Value{}, fmt.Errorf("%s.%s takes a %s, not %q", entity, f.Name, f.Ref, v.String())
 	}
+	if v.K == value.Ref && v.Tag != "" && v.Tag != f.Ref {
+		return value.Value{}, fmt.Errorf("%s.%s takes a reference to a %s, not to a %s (%s %q)", entity, f.Name, f.Ref, v.Tag, v.Tag, id)
+	}
 	if f.Ref == "user" {
 		if t.e.user(id) == nil {
 			return value.Value{}, fmt.Errorf("%s.%s: no employee %q", entity, f.Name, id)
