@@ -32,6 +32,11 @@ type Config struct {
 	// Modules holds the module files that custom actions name, by
 	// ModulePath. Nil reads the operating system's files (OSFiles).
 	Modules fs.FS
+	// MissingModule is the hint of a module that cannot be read, where
+	// the modules come from elsewhere than the rules' folders (a
+	// request's modules); %s is the module's path. Empty: the hint for
+	// files on disk.
+	MissingModule string
 }
 
 // ModulePath is the file a declaration in the rules file from names with
@@ -155,8 +160,11 @@ func (c *checker) customAction(d *ast.ResourceDecl) *types.ActionDecl {
 			c.diags.Errorf(d.Value.Pos(), d.Value.End(), diag.EBadValue, "module %s has no valid manifest: %v", name, me.err).Hint =
 				"put one in its custom section with stagecraft module pack --manifest manifest.json MODULE.wasm (spec/wasm.md, The manifest)"
 		} else {
-			c.diags.Errorf(d.Value.Pos(), d.Value.End(), diag.EUnreadable, "cannot read module %s: %v", name, unwrapPath(err)).Hint =
-				"the path is relative to this file's folder; build the module first if it is built from source"
+			hint := "the path is relative to this file's folder; build the module first if it is built from source"
+			if c.conf.MissingModule != "" {
+				hint = fmt.Sprintf(c.conf.MissingModule, name)
+			}
+			c.diags.Errorf(d.Value.Pos(), d.Value.End(), diag.EUnreadable, "cannot read module %s: %v", name, unwrapPath(err)).Hint = hint
 		}
 		c.declaredSignature(d, nil)
 		return nil

@@ -68,7 +68,8 @@ func checkConfig(mods []*v1.ModuleFile) (check.Config, error) {
 	if err != nil {
 		return check.Config{}, err
 	}
-	return check.Config{Modules: fsys}, nil
+	return check.Config{Modules: fsys,
+		MissingModule: "the server reads no files of its own: send the module in the request's modules, with the path %s (its bytes base64 in JSON)"}, nil
 }
 
 // storeModules keeps with the tenant the modules that prog pins, from the

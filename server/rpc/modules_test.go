@@ -123,6 +123,11 @@ func TestCheckReadsTheRequest(t *testing.T) {
 			t.Errorf("module %s, none sent: ok %v, %v", p, r.Ok, r.Diagnostics)
 		}
 	}
+	// The hint is the API's: send it, not build it.
+	r := check(rabatRules("m/rabat.wasm"), nil)
+	if len(r.Diagnostics) == 0 || !strings.Contains(r.Diagnostics[0].Message, "send the module in the request's modules, with the path shop/m/rabat.wasm") {
+		t.Errorf("a module not sent: %v", r.Diagnostics)
+	}
 }
 
 // TestDeployKeepsModules: a deploy stores the modules its version runs,
