@@ -9,10 +9,12 @@ import (
 	randv2 "math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 
@@ -607,5 +609,41 @@ func TestEventName(t *testing.T) {
 		if got := e.EventName(in); got != want {
 			t.Errorf("EventName(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestWaitText: a wait's line on the timeline gives its due time to the
+// minute, and its seconds when it has some, so that waits a few seconds
+// apart read apart.
+func TestWaitText(t *testing.T) {
+	src := []byte(`
+pipeline deal P {
+    stage A
+}
+on stage A after 20s: update deal.title = "20s"
+on stage A after 1h: update deal.title = "1h"
+`)
+	p, err := compile.Program([]compile.Source{{Name: "t.rules", Src: src}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := engine.New(openMem(t), p, stdlib.Runtime())
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 6, 16, 21, 0, 0, time.UTC).Unix()
+	res, err := e.Apply(engine.Input{Time: at, Kind: "create", Entity: "deal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, en := range res.Timeline {
+		if strings.Contains(en.Text, "waits until") {
+			got = append(got, en.Text)
+		}
+	}
+	want := []string{"update waits until 2026-12-06T16:21:20", "update waits until 2026-12-06T17:21"}
+	if !slices.Equal(got, want) {
+		t.Errorf("waits: %q, want %q", got, want)
 	}
 }

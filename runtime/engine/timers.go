@@ -90,7 +90,17 @@ func (t *tx) start(it *item, r *plannedRule, base int64) {
 		kind = timerKept
 	}
 	t.schedule(due, kind, timer{Item: it.ID, Rule: r.Ident, Version: t.in.Version, Base: base, Entered: it.Entered, Keep: r.Keep})
-	t.timeline(it, r.Pos.String(), fmt.Sprintf("%s waits until %s", r.Action.Name, timeText(due)))
+	t.timeline(it, r.Pos.String(), fmt.Sprintf("%s waits until %s", r.Action.Name, dueText(due)))
+}
+
+// dueText is a due time as the timeline says it: a datetime, to the
+// minute as the language writes one, with its seconds when it has some
+// (a delay of 20s), so that two waits a few seconds apart read apart.
+func dueText(secs int64) string {
+	if s := mod(secs, 60); s != 0 {
+		return fmt.Sprintf("%s:%02d", timeText(secs), s)
+	}
+	return timeText(secs)
 }
 
 func mod(a, b int64) int64 { return (a%b + b) % b }
