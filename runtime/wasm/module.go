@@ -552,6 +552,12 @@ func (m *Module) Invoke(ctx context.Context, action string, inputs map[string]va
 	res := Result{Log: string(inst.st.log)}
 	if err == nil {
 		res.Outputs, err = decodeReply(a, out)
+		if ae, ok := err.(*ActionError); ok && inst.mem.refused {
+			// The module met the limit and said so itself: the limit is
+			// what the timeline should name (spec/wasm.md, Limits).
+			err = &LimitError{Action: a.Name, Limit: LimitMemory, Max: int64(inst.mem.limit),
+				Detail: "the module asked for more memory and failed: " + ae.Message}
+		}
 		m.release(inst, true)
 	} else {
 		m.release(inst, false)

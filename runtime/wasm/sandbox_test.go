@@ -51,6 +51,28 @@ func TestMemoryGrowRefused(t *testing.T) {
 	t.Log(err)
 }
 
+// TestMemoryGrowSteps: a module that grows 1 MiB at a time until it is
+// refused, as a C allocator does, meets the memory limit, whether it then
+// traps or says so itself, never the time limit: a grow costs no copy of
+// the memory so far (linearMemory), and each new page reads zero. Its
+// instance is not kept; the next call starts from the snapshot.
+func TestMemoryGrowSteps(t *testing.T) {
+	h := newHost(t, Options{})
+	m := load(t, h, wat(t, "growstep"))
+	for range 3 {
+		for _, action := range []string{"trap", "say"} {
+			_, err := m.Call(context.Background(), action, nil)
+			var le *LimitError
+			if !errors.As(err, &le) || le.Limit != LimitMemory || le.Max != 16<<20 {
+				t.Fatalf("%s: err = %v, want a 16 MiB memory limit", action, err)
+			}
+			if action == "say" && !strings.Contains(err.Error(), "the module asked for more memory and failed: out of memory") {
+				t.Errorf("say: %v, want the module's own words", err)
+			}
+		}
+	}
+}
+
 func TestMemoryAboveLimitAtLoad(t *testing.T) {
 	h := newHost(t, Options{})
 	_, err := h.Load(context.Background(), wat(t, "bigmem"))
