@@ -71,7 +71,7 @@ func (sc scanResult) after(mutates string) scanResult {
 // TestRewriteSources holds the list to the code: the files type-check on
 // their own, so nothing the rewrite calls lives elsewhere.
 //
-//go:embed rewrite.go instrument.go track.go scan.go counts.go manifest/manifest.go manifest/section.go
+//go:embed rewrite.go instrument.go track.go scan.go counts.go manifest/manifest.go manifest/section.go manifest/strict.go
 var rewriteSources embed.FS
 
 var rewriteVersion = sync.OnceValue(func() [sha256.Size]byte {

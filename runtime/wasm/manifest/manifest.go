@@ -166,6 +166,11 @@ func Parse(data []byte) (*Manifest, error) {
 	if !utf8.Valid(data) {
 		return nil, fmt.Errorf("manifest: not valid UTF-8")
 	}
+	if err := readStrict(data); err != nil {
+		return nil, err
+	}
+	// Of the shape readStrict holds it to: decoding cannot fail on a
+	// member or a type, only on a value (an abi past an int).
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var m Manifest

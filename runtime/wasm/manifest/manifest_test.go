@@ -88,3 +88,35 @@ func TestEmbedAndRead(t *testing.T) {
 		t.Error("a truncated module split")
 	}
 }
+
+// TestParseErrorsSay: a manifest's mistakes are told with where they are
+// (line:col and the member's path) in the manifest's words; a member
+// given twice is refused, as JSON readers differ on which one counts.
+func TestParseErrorsSay(t *testing.T) {
+	for _, c := range []struct{ change, to, want string }{
+		{`"optional":true`, `"optinal":true`, `manifest:2:81: actions[0].inputs[1].optinal: no such member (did you mean "optional"?); an input takes doc, name, optional, type`},
+		{`"optional":true`, `"optional":"yes"`, `manifest:2:92: actions[0].inputs[1].optional: want a bool, not a string`},
+		{`"type":"list(date)"`, `"type":"decimal"`, `actions[0].inputs[1].type: type "decimal": want one of`},
+		{`"type":"list(date)"`, `"type":5`, `actions[0].inputs[1].type: want a type such as "money" or "list(date)", not a number`},
+		{`"type":"date"}]}]}`, `"type":"date","type":"text"}]}]}`, `actions[0].outputs[0].type: given twice: JSON readers differ on which one counts`},
+		{`"name":"crm-go",`, `"name":"crm-go","name":"x",`, `manifest:1:26: name: given twice`},
+		{`"version":"1.0.0",`, ``, `manifest:3:45: no "version": the manifest needs one`},
+		{`{"name":"from","type":"date"}`, `{"name":"from"}`, `actions[0].inputs[0]: no "type": an input needs one`},
+		{`"abi":1`, `"abi":"1"`, `manifest:1:8: abi: want a number, not a string`},
+		{`"actions":[`, `"actions":{`, `actions: want an array, not an object`},
+		{`"date"}]}]}`, `"date"}]}]`, `the JSON ends early`},
+		{`"date"}]}]}`, `"date"}]}]}}`, `data after the manifest's JSON object`},
+		{`"inputs":[`, `"inputs":[,`, `manifest:2:12: actions[0].inputs[0]: not JSON: invalid character ','`},
+	} {
+		src := strings.Replace(good, c.change, c.to, 1)
+		if src == good {
+			t.Fatalf("%q not in the manifest", c.change)
+		}
+		if _, err := Parse([]byte(src)); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.to, err, c.want)
+		}
+	}
+	if _, err := Parse([]byte("\xef\xbb\xbf" + good)); err == nil || !strings.Contains(err.Error(), "byte order mark") {
+		t.Errorf("a BOM: %v", err)
+	}
+}
