@@ -192,7 +192,7 @@ func TestCustomFailures(t *testing.T) {
 		{"trap", "run", "action run: the module trapped"},
 		{"files", "run", `forbidden import func "wasi_snapshot_preview1"."path_open"`},
 		{"liar", "wrong_type", "action wrong_type: output price:"},
-		{"liar", "refuses", "action refuses failed: "},
+		{"liar", "refuses", "run refuses failed: action refuses: no discount today"},
 	}
 	for _, c := range cases {
 		t.Run(c.module+"/"+c.action, func(t *testing.T) {

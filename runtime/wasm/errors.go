@@ -49,9 +49,13 @@ func (e *LimitError) Error() string {
 type TrapError struct {
 	Action string
 	Reason string // wazero's description, first line
+	In     string // the export that trapped when not the action's: "stagecraft_alloc"
 }
 
 func (e *TrapError) Error() string {
+	if e.In != "" {
+		return "action " + e.Action + ": the module trapped in " + e.In + ": " + e.Reason
+	}
 	return "action " + e.Action + ": the module trapped: " + e.Reason
 }
 
@@ -98,9 +102,13 @@ func (e *InputError) Error() string {
 type OutputError struct {
 	Action, Output string
 	Reason         string
+	Alloc          bool // what stagecraft_alloc returned is wrong, not the reply
 }
 
 func (e *OutputError) Error() string {
+	if e.Alloc {
+		return "action " + e.Action + ": " + e.Reason
+	}
 	if e.Output == "" {
 		return "action " + e.Action + ": bad reply: " + e.Reason
 	}
@@ -112,7 +120,9 @@ type ActionError struct {
 	Action, Message string
 }
 
-func (e *ActionError) Error() string { return "action " + e.Action + " failed: " + e.Message }
+// Error is the action's name and its own words: the engine's timeline
+// says it failed ("run vat failed: action vat: rate 86 is not a VAT rate").
+func (e *ActionError) Error() string { return "action " + e.Action + ": " + e.Message }
 
 // firstLine keeps an error message short enough for a timeline.
 func firstLine(s string) string {

@@ -212,6 +212,10 @@ func (h *Host) Close(ctx context.Context) error {
 // Options returns the host's limits, defaults filled in.
 func (h *Host) Options() Options { return h.opts }
 
+// allocExport is the export the host asks for the inputs' buffer
+// (spec/wasm.md, A call).
+const allocExport = "stagecraft_alloc"
+
 // Module is a loaded module: validated, compiled, its manifest read.
 type Module struct {
 	host     *Host
@@ -468,7 +472,7 @@ func (m *Module) check(wasm []byte) error {
 		}
 		return nil
 	}
-	if err := want("stagecraft_alloc", []api.ValueType{i32}, []api.ValueType{i32}); err != nil {
+	if err := want(allocExport, []api.ValueType{i32}, []api.ValueType{i32}); err != nil {
 		return err
 	}
 	for _, a := range m.man.Actions {
@@ -482,7 +486,7 @@ func (m *Module) check(wasm []byte) error {
 		}
 		m.start = append(m.start, "_initialize")
 	} else if _, ok := fns["_start"]; ok {
-		return &ModuleError{Reason: "a command module (it exports _start): build a reactor, which exports _initialize (for Go: -buildmode=c-shared)"}
+		return &ModuleError{Reason: "a command module (it exports _start): build a reactor, with no _start (for C: link with -Wl,--no-entry; for Go: -buildmode=c-shared); its _initialize, if any, runs once per instance"}
 	}
 	return nil
 }
@@ -627,7 +631,11 @@ func (inst *instance) run(ctx context.Context, a *manifest.Action, in []byte, op
 	if uint64(len(in)) > uint64(inst.in.cap) {
 		stack[0] = uint64(len(in))
 		if err := inst.alloc.CallWithStack(cctx, stack); err != nil {
-			return fail(err)
+			_, err := fail(err)
+			if te, ok := err.(*TrapError); ok {
+				te.In = allocExport
+			}
+			return nil, err
 		}
 		ptr = api.DecodeU32(stack[0])
 		if reason := allocFailed(ptr, len(in), inst.mod.Memory()); reason != "" {
@@ -635,11 +643,11 @@ func (inst *instance) run(ctx context.Context, a *manifest.Action, in []byte, op
 				// It failed because the host refused it memory.
 				return nil, &LimitError{Action: a.Name, Limit: LimitMemory, Max: int64(inst.mem.limit), Detail: reason}
 			}
-			return nil, &OutputError{Action: a.Name, Reason: reason}
+			return nil, &OutputError{Action: a.Name, Reason: reason, Alloc: true}
 		}
 	}
 	if !inst.mod.Memory().Write(ptr, in) {
-		return nil, &OutputError{Action: a.Name, Reason: fmt.Sprintf("stagecraft_alloc(%d) returned %d, out of the memory's bounds", len(in), ptr)}
+		return nil, &OutputError{Action: a.Name, Reason: fmt.Sprintf("stagecraft_alloc(%d) returned %d, out of the memory's bounds", len(in), ptr), Alloc: true}
 	}
 	if inst.dirty != nil {
 		inst.hostDirty |= chunkRange(ptr, uint32(len(in)), inst.shift.Get())

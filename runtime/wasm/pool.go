@@ -333,7 +333,7 @@ func (m *Module) instantiate(ctx context.Context, start []string) (*instance, er
 		}
 		inst.dirty, inst.shift, inst.whole = dirty, shift, true
 	}
-	inst.alloc = mod.ExportedFunction("stagecraft_alloc")
+	inst.alloc = mod.ExportedFunction(allocExport)
 	inst.actions = make(map[string]api.Function, len(m.man.Actions))
 	for _, a := range m.man.Actions {
 		inst.actions[a.Name] = mod.ExportedFunction(a.Export())

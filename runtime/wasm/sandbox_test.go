@@ -446,6 +446,23 @@ func TestAllocReturnsNull(t *testing.T) {
 		if !errors.As(err, &oe) || !strings.Contains(oe.Reason, "returned 0 (NULL)") || out != nil {
 			t.Fatalf("call %d: outputs %v, err %v; want an OutputError naming the failed allocation", i+1, out, err)
 		}
+		if want := "action rate: stagecraft_alloc(16) returned 0 (NULL): the allocation failed"; err.Error() != want {
+			t.Errorf("call %d: %q, want %q: the allocator's answer, not a reply", i+1, err, want)
+		}
+	}
+}
+
+// TestAllocTraps: a trap in stagecraft_alloc, for a call's inputs, says
+// it was there, not in the action.
+func TestAllocTraps(t *testing.T) {
+	m := load(t, newHost(t, Options{}), wat(t, "alloctrap"))
+	if _, err := m.Call(context.Background(), "echo", map[string]value.Value{"t": value.TextOf("short")}); err != nil {
+		t.Fatalf("inputs that fit the reserved buffer: %v", err)
+	}
+	_, err := m.Call(context.Background(), "echo", map[string]value.Value{"t": value.TextOf(strings.Repeat("x", 10000))})
+	var te *TrapError
+	if !errors.As(err, &te) || te.In != "stagecraft_alloc" || !strings.HasPrefix(err.Error(), "action echo: the module trapped in stagecraft_alloc: ") {
+		t.Fatalf("err = %v, want a trap in stagecraft_alloc", err)
 	}
 }
 
