@@ -367,3 +367,18 @@ func BenchmarkReset(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGrowSteps is a call that grows its memory 1 MiB at a time to
+// the 16 MiB limit, writing a byte of each new MiB, and fails with its
+// own error (testdata/growstep.wat, as a C allocator meets the limit):
+// what the grows cost, its instance closed and the next made from the
+// snapshot included.
+func BenchmarkGrowSteps(b *testing.B) {
+	m := load(b, newHost(b, Options{}), wat(b, "growstep"))
+	defer cpuPerOp(b)()
+	for b.Loop() {
+		if _, err := m.Call(context.Background(), "say", nil); err == nil {
+			b.Fatal("no memory limit")
+		}
+	}
+}
