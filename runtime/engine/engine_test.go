@@ -380,14 +380,7 @@ on stage A: send email to client.email[auto] from shop subject "Oferta"
     body "Zobacz https://meble.example/oferta i https://meble.example/cennik."
     track_clicks true
 `)
-	p, err := compile.Program([]compile.Source{{Name: "t.rules", Src: src}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := engine.New(openMem(t), p, stdlib.Runtime())
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := engineOf(t, src)
 	c, err := e.Apply(engine.Input{Time: 1, Kind: "create", Entity: "contact", Fields: map[string]value.Value{
 		"email": value.ListOf(value.TypedText("work", "jan@example.com"))}})
 	if err != nil {
@@ -623,14 +616,7 @@ pipeline deal P {
 on stage A after 20s: update deal.title = "20s"
 on stage A after 1h: update deal.title = "1h"
 `)
-	p, err := compile.Program([]compile.Source{{Name: "t.rules", Src: src}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := engine.New(openMem(t), p, stdlib.Runtime())
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := engineOf(t, src)
 	at := time.Date(2026, 12, 6, 16, 21, 0, 0, time.UTC).Unix()
 	res, err := e.Apply(engine.Input{Time: at, Kind: "create", Entity: "deal"})
 	if err != nil {
@@ -646,4 +632,19 @@ on stage A after 1h: update deal.title = "1h"
 	if !slices.Equal(got, want) {
 		t.Errorf("waits: %q, want %q", got, want)
 	}
+}
+
+// engineOf is an engine over an empty store in memory, running the rules
+// of src.
+func engineOf(t *testing.T, src []byte) *engine.Engine {
+	t.Helper()
+	p, err := compile.Program([]compile.Source{{Name: "t.rules", Src: src}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := engine.New(openMem(t), p, stdlib.Runtime())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
 }

@@ -1,11 +1,9 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -27,12 +25,7 @@ func TestKillDelivery(t *testing.T) {
 	defer tws.Close()
 	data := t.TempDir()
 	key := newKey(t, data, "acme")
-	cfg, _ := json.Marshal(map[string]any{
-		"twilio": map[string]any{"base_url": tws.URL, "account_sid": "ACtest", "auth_token": "twilio-secret", "from": "+48 22 000 00 00"},
-		"retry":  map[string]any{"base": "100ms", "max": "500ms", "attempts": 20},
-	})
-	cfgFile := filepath.Join(t.TempDir(), "delivery.json")
-	os.WriteFile(cfgFile, cfg, 0o600)
+	cfgFile := twilioConfig(t, tws.URL, "100ms", "500ms", 20)
 	s := start(t, data, "--delivery", cfgFile)
 	ws, err := os.ReadFile("../../examples/workspace.rules")
 	if err != nil {

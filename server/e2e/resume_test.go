@@ -37,14 +37,7 @@ func TestDeliveryResumes(t *testing.T) {
 	defer tws.Close()
 	data := t.TempDir()
 	key := newKey(t, data, "acme")
-	cfg, _ := json.Marshal(map[string]any{
-		"twilio": map[string]any{"base_url": tws.URL, "account_sid": "ACtest", "auth_token": "twilio-secret", "from": "+48 22 000 00 00"},
-		"retry":  map[string]any{"base": "100ms", "max": "200ms", "attempts": 1000},
-	})
-	cfgFile := filepath.Join(t.TempDir(), "delivery.json")
-	if err := os.WriteFile(cfgFile, cfg, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cfgFile := twilioConfig(t, tws.URL, "100ms", "200ms", 1000)
 	s := start(t, data, "--delivery", cfgFile)
 	c := s.client(key)
 	smsOnNewDeal(t, c)
@@ -137,15 +130,7 @@ func TestRetryBackoff(t *testing.T) {
 	defer tws.Close()
 	data := t.TempDir()
 	key := newKey(t, data, "acme")
-	cfg, _ := json.Marshal(map[string]any{
-		"twilio": map[string]any{"base_url": tws.URL, "account_sid": "ACtest", "auth_token": "twilio-secret", "from": "+48 22 000 00 00"},
-		"retry":  map[string]any{"base": "1s", "max": "2s", "attempts": 3},
-	})
-	cfgFile := filepath.Join(t.TempDir(), "delivery.json")
-	if err := os.WriteFile(cfgFile, cfg, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	s := start(t, data, "--delivery", cfgFile)
+	s := start(t, data, "--delivery", twilioConfig(t, tws.URL, "1s", "2s", 3))
 	c := s.client(key)
 	smsOnNewDeal(t, c)
 	deadline := time.Now().Add(20 * time.Second)
@@ -174,4 +159,19 @@ func TestRetryBackoff(t *testing.T) {
 			t.Errorf("attempt %d came %v after attempt %d, want %v (to %v)", i+2, gap, i+1, backoff, backoff+time.Second)
 		}
 	}
+}
+
+// twilioConfig writes a delivery configuration file whose Twilio is the
+// stand-in at url, retried from base doubling to max, attempts in all.
+func twilioConfig(t *testing.T, url, base, max string, attempts int) string {
+	t.Helper()
+	cfg, _ := json.Marshal(map[string]any{
+		"twilio": map[string]any{"base_url": url, "account_sid": "ACtest", "auth_token": "twilio-secret", "from": "+48 22 000 00 00"},
+		"retry":  map[string]any{"base": base, "max": max, "attempts": attempts},
+	})
+	file := filepath.Join(t.TempDir(), "delivery.json")
+	if err := os.WriteFile(file, cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file
 }
