@@ -1,7 +1,9 @@
 package server
 
 import (
+	"bytes"
 	"hash/maphash"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -16,7 +18,7 @@ import (
 // first; other bytes, another type, bad bytes and a hash shared with
 // other bytes are decoded for themselves.
 func TestReusingProto(t *testing.T) {
-	c := newReusingProto()
+	c := newReusingProto(&reuseBudget{max: reuseBudgetBytes})
 	req := &v1.CheckRequest{
 		Files:   []*v1.SourceFile{{Path: "a.rules", Content: strings.Repeat("pipeline deal P { stage A }\n", 400)}, {Path: "b.rules", Content: "x"}},
 		Modules: []*v1.ModuleFile{{Path: "m.wasm", Data: []byte("\x00asm")}},
@@ -108,10 +110,53 @@ func TestReusingProto(t *testing.T) {
 	}
 }
 
+// TestReusingProtoBudget: the tenants' codecs keep together no more than
+// their budget; past it a request is decoded as any other, and what a
+// codec stops keeping is given back for the others.
+func TestReusingProtoBudget(t *testing.T) {
+	msg := func(i int) []byte {
+		b, _ := proto.Marshal(&v1.CheckRequest{Files: []*v1.SourceFile{{Path: "a.rules", Content: strings.Repeat("#", 8000) + strconv.Itoa(i)}}})
+		return b
+	}
+	size := 2 * int64(len(msg(0)))
+	b := &reuseBudget{max: 3 * size}
+	acme, globex := newReusingProto(b), newReusingProto(b)
+	kept := func() int64 {
+		var n int64
+		for _, c := range []*reusingProto{acme, globex} {
+			c.mu.Lock()
+			for _, d := range c.byID {
+				n += d.size()
+			}
+			c.mu.Unlock()
+		}
+		return n
+	}
+	for i := range 40 {
+		c := acme
+		if i%3 == 2 {
+			c = globex
+		}
+		var got v1.CheckRequest
+		if err := c.Unmarshal(msg(i), &got); err != nil || !strings.HasSuffix(got.Files[0].Content, "#"+strconv.Itoa(i)) {
+			t.Fatalf("message %d: %v, %v", i, err, got.Files)
+		}
+		if u := b.used.Load(); u > b.max || u != kept() {
+			t.Fatalf("after message %d the budget's use is %d, the codecs keep %d, the budget is %d", i, u, kept(), b.max)
+		}
+		if c == acme && (acme.last == nil || !bytes.Equal(acme.last.raw, msg(i))) {
+			t.Fatalf("message %d: acme keeps another message than its newest: last %v, %d kept, used %d", i, acme.last != nil, len(acme.byID), b.used.Load())
+		}
+	}
+	if kept() == 0 {
+		t.Error("nothing kept within the budget")
+	}
+}
+
 // TestReusingProtoConcurrent: requests decoded at once from the same
 // bytes each get the whole message (go test -race).
 func TestReusingProtoConcurrent(t *testing.T) {
-	c := newReusingProto()
+	c := newReusingProto(&reuseBudget{max: reuseBudgetBytes})
 	req := &v1.CheckRequest{Files: []*v1.SourceFile{{Path: "a.rules", Content: strings.Repeat("stage A\n", 1000)}},
 		Modules: []*v1.ModuleFile{{Path: "m.wasm", Data: []byte("\x00asm")}}}
 	data, err := proto.Marshal(req)

@@ -271,12 +271,13 @@ func Handler(cfg Config, p Parts) http.Handler {
 	_, crm := stagecraftv1connect.NewCrmServiceHandler(rpc.Crm{Server: s}, opts...)
 	_, events := stagecraftv1connect.NewEventServiceHandler(rpc.Events{Server: s}, opts...)
 	_, outbox := stagecraftv1connect.NewOutboxServiceHandler(rpc.Outbox{Server: s}, opts...)
+	reuse := &reuseBudget{max: reuseBudgetBytes}
 	services := map[string]http.Handler{
 		stagecraftv1connect.RulesServiceName: limitBody(cfg.MaxRulesRequestBytes, &rulesHandlers{make: func() http.Handler {
 			_, h := stagecraftv1connect.NewRulesServiceHandler(rpc.Rules{Server: s},
 				// The last WithReadMaxBytes wins: RulesService takes its own limit.
 				append(append([]connect.HandlerOption(nil), opts...),
-					connect.WithReadMaxBytes(int(cfg.MaxRulesRequestBytes)), connect.WithCodec(newReusingProto()))...)
+					connect.WithReadMaxBytes(int(cfg.MaxRulesRequestBytes)), connect.WithCodec(newReusingProto(reuse)))...)
 			return h
 		}}),
 		stagecraftv1connect.CrmServiceName:    limitBody(cfg.MaxRequestBytes, crm),
