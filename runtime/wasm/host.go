@@ -172,10 +172,12 @@ func (l *linearMemory) Reallocate(size uint64) []byte {
 		}
 		return l.buf
 	}
-	if m := l.reserve(); m != nil {
-		copy(m, l.buf)
-		l.buf, l.mapped = m[:size], true
-		return l.buf
+	if cap(l.buf) > 0 { // a grow past the start, not the start (Allocate)
+		if m := l.reserve(); m != nil {
+			copy(m, l.buf)
+			l.buf, l.mapped = m[:size], true
+			return l.buf
+		}
 	}
 	c := max(size, min(2*uint64(cap(l.buf)), l.limit))
 	nb := make([]byte, size, c)
@@ -185,7 +187,9 @@ func (l *linearMemory) Reallocate(size uint64) []byte {
 }
 
 // Free gives a mapping's pages back to the kernel (release); the mapping
-// itself goes once nothing can reach it.
+// itself goes once nothing can reach it. A guest still running in it (a
+// host closed during a call) reads zeros from then on, and faults on
+// nothing.
 func (l *linearMemory) Free() {
 	if l.mapped {
 		release(l.buf[:cap(l.buf)])

@@ -3,6 +3,7 @@ package wasm
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -157,5 +158,27 @@ func TestLoadRefusalShared(t *testing.T) {
 	}
 	if compiles.Load() == before {
 		t.Fatal("a Load after a refusal did not try again")
+	}
+}
+
+// TestLoadPanicEnds: a load that panics (a bug of the host's or of
+// wazero's outside what compileModule recovers) is a *ModuleError of
+// that Load, and ends for its waiters: a later Load of the same bytes
+// tries again instead of waiting for ever.
+func TestLoadPanicEnds(t *testing.T) {
+	bin := wat(t, "counter")
+	h := newHost(t, Options{CacheDir: t.TempDir()}) // a cache without its rewrite: checkCounts runs
+	saved := checkModuleCounts
+	defer func() { checkModuleCounts = saved }()
+	checkModuleCounts = func([]byte) error { panic("a test's panic") }
+	var me *ModuleError
+	if _, err := h.Load(context.Background(), bin); !errors.As(err, &me) || !strings.Contains(me.Reason, "a test's panic") {
+		t.Fatalf("a load that panicked: %v, want a *ModuleError", err)
+	}
+	checkModuleCounts = saved
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := h.Load(ctx, bin); err != nil {
+		t.Fatalf("the next Load: %v", err)
 	}
 }

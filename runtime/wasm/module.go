@@ -285,7 +285,7 @@ type loading struct {
 // end, compiling), and its refusals are of the bytes, which the hash
 // names. A refusal is not kept, though: the next Load of the bytes
 // tries again, as before.
-func (h *Host) load(ctx context.Context, wasm []byte, hash string) (*Module, error) {
+func (h *Host) load(ctx context.Context, wasm []byte, hash string) (m *Module, err error) {
 	h.mu.Lock()
 	if m := h.modules[hash]; m != nil {
 		h.mu.Unlock()
@@ -304,14 +304,22 @@ func (h *Host) load(ctx context.Context, wasm []byte, hash string) (*Module, err
 	h.loading[hash] = l
 	h.mu.Unlock()
 
+	// Whatever happens, panic included, the load ends for its waiters:
+	// else every later Load of these bytes would wait for ever.
+	defer func() {
+		if p := recover(); p != nil {
+			l.m, l.err = nil, &ModuleError{Reason: fmt.Sprintf("the host failed loading the module: %v", p)}
+		}
+		h.mu.Lock()
+		delete(h.loading, hash)
+		if l.m != nil {
+			h.modules[hash] = l.m
+		}
+		h.mu.Unlock()
+		close(l.done)
+		m, err = l.m, l.err
+	}()
 	l.m, l.err = h.loadNew(ctx, wasm, hash)
-	h.mu.Lock()
-	delete(h.loading, hash)
-	if l.m != nil {
-		h.modules[hash] = l.m
-	}
-	h.mu.Unlock()
-	close(l.done)
 	return l.m, l.err
 }
 
@@ -557,10 +565,11 @@ func (m *Module) Invoke(ctx context.Context, action string, inputs map[string]va
 	if err == nil {
 		res.Outputs, err = decodeReply(a, out)
 		if ae, ok := err.(*ActionError); ok && inst.mem.refused {
-			// The module met the limit and said so itself: the limit is
-			// what the timeline should name (spec/wasm.md, Limits).
+			// The module met the limit and failed after it, in its own
+			// words: most likely because of it, which the timeline names
+			// with those words (spec/wasm.md, Limits).
 			err = &LimitError{Action: a.Name, Limit: LimitMemory, Max: int64(inst.mem.limit),
-				Detail: "the module asked for more memory and failed: " + ae.Message}
+				Detail: "the host refused the module memory, and the call then failed with its own error: " + ae.Message}
 		}
 		m.release(inst, true)
 	} else {

@@ -10,9 +10,10 @@ import (
 // reserve maps the limit's bytes for l's memory: zero, and costing
 // nothing until touched. It returns nil when the kernel will not (the
 // memory then grows in the Go heap). The mapping is unmapped once l is
-// unreachable: wazero's memory instance holds l, so never while the
-// module, or a guest still running in it (a module closed from another
-// goroutine), can reach the memory, and no access can fault.
+// unreachable. The instance holds l (instance.mem) for as long as its
+// module can run or be read, a call in progress included, and wazero's
+// memory instance holds it until the module is closed; so no access to
+// the memory can find it unmapped.
 func (l *linearMemory) reserve() []byte {
 	if l.limit == 0 || l.limit > 1<<32 {
 		return nil

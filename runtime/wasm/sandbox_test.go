@@ -59,6 +59,14 @@ func TestMemoryGrowRefused(t *testing.T) {
 func TestMemoryGrowSteps(t *testing.T) {
 	h := newHost(t, Options{})
 	m := load(t, h, wat(t, "growstep"))
+	inst, err := m.acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inst.mem.mapped || len(inst.mem.buf) != 1<<16 {
+		t.Errorf("an instance that never grew: mapped %v, %d bytes; want its one page in the Go heap", inst.mem.mapped, len(inst.mem.buf))
+	}
+	m.release(inst, true)
 	for range 3 {
 		for _, action := range []string{"trap", "say"} {
 			_, err := m.Call(context.Background(), action, nil)
@@ -66,7 +74,7 @@ func TestMemoryGrowSteps(t *testing.T) {
 			if !errors.As(err, &le) || le.Limit != LimitMemory || le.Max != 16<<20 {
 				t.Fatalf("%s: err = %v, want a 16 MiB memory limit", action, err)
 			}
-			if action == "say" && !strings.Contains(err.Error(), "the module asked for more memory and failed: out of memory") {
+			if action == "say" && !strings.Contains(err.Error(), "the host refused the module memory, and the call then failed with its own error: out of memory") {
 				t.Errorf("say: %v, want the module's own words", err)
 			}
 		}
