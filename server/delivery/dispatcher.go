@@ -53,6 +53,26 @@ type Status struct {
 	Next int64 `json:"next_ms,omitempty"`
 }
 
+// decodeStatus reads a stored status. One stored before the times were
+// kept in milliseconds has them in seconds, as "last" and "next".
+func decodeStatus(raw []byte) (Status, error) {
+	var st struct {
+		Status
+		LastSeconds int64 `json:"last"`
+		NextSeconds int64 `json:"next"`
+	}
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return Status{}, err
+	}
+	if st.Last == 0 {
+		st.Last = st.LastSeconds * 1000
+	}
+	if st.Next == 0 {
+		st.Next = st.NextSeconds * 1000
+	}
+	return st.Status, nil
+}
+
 // LastSecond and NextSecond are Last and Next in Unix seconds, as the
 // API gives them: the next attempt's rounded up, so never before it is
 // due.
@@ -150,8 +170,8 @@ func (s *Service) Status(t *tenant.Tenant, ef *engine.Effect) Status {
 	if err != nil || !ok {
 		return Status{State: Pending}
 	}
-	var st Status
-	if json.Unmarshal(raw, &st) != nil {
+	st, err := decodeStatus(raw)
+	if err != nil {
 		return Status{State: Pending}
 	}
 	return st
@@ -264,8 +284,8 @@ func (d *dispatcher) load() error {
 	}
 	var bad error
 	err := side.Scan([]byte("dlv/msg/"), func(k, v []byte) bool {
-		var st Status
-		if err := json.Unmarshal(v, &st); err != nil {
+		st, err := decodeStatus(v)
+		if err != nil {
 			bad = fmt.Errorf("%s: %v", k, err)
 			return false
 		}
@@ -320,7 +340,7 @@ func (d *dispatcher) take() error {
 			return err
 		}
 		b := d.t.Side().NewBatch()
-		now := time.Now().Unix()
+		now := time.Now().UnixMilli()
 		var jobs []*job
 		for _, ef := range got {
 			st := Status{State: Skipped}
