@@ -112,6 +112,9 @@ func TestFlow(t *testing.T) {
 	if err != nil || again.Msg.Seq != 0 || len(again.Msg.Timeline) != 0 || again.Msg.Item.Stage != "Oferta" {
 		t.Errorf("the move again: %v, %v; want the deal in Oferta and nothing applied", again, err)
 	}
+	if _, err := c.crm.MoveItem(ctx(t), connect.NewRequest(&v1.MoveItemRequest{Id: id, Stage: "Oferta", By: "zenon"})); code(err) != connect.CodeInvalidArgument {
+		t.Errorf("the move again by someone who is no employee: %v, want InvalidArgument", err)
+	}
 	if _, err := c.crm.UpdateItem(ctx(t), connect.NewRequest(&v1.UpdateItemRequest{Id: id})); code(err) != connect.CodeInvalidArgument {
 		t.Errorf("an update of no fields: %v, want InvalidArgument", err)
 	}

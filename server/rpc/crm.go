@@ -3,10 +3,12 @@ package rpc
 import (
 	"context"
 	"encoding/base64"
+	"slices"
 	"strconv"
 
 	"connectrpc.com/connect"
 
+	"github.com/stagecraft/stagecraft/compiler/ir"
 	v1 "github.com/stagecraft/stagecraft/gen/stagecraft/v1"
 	"github.com/stagecraft/stagecraft/runtime/engine"
 	"github.com/stagecraft/stagecraft/server/tenant"
@@ -135,9 +137,6 @@ func (s Crm) ListItems(ctx context.Context, req *connect.Request[v1.ListItemsReq
 	if err != nil {
 		return nil, err
 	}
-	if err := checkItemFilter(t, m); err != nil {
-		return nil, err
-	}
 	after, err := untoken(m.GetPageToken())
 	if err != nil {
 		return nil, err
@@ -171,6 +170,14 @@ func (s Crm) ListItems(ctx context.Context, req *connect.Request[v1.ListItemsReq
 	if err != nil {
 		return nil, readErr(err)
 	}
+	if len(out.Items) == 0 && !more && after == "" {
+		// No item at all matches: a filter the rules cannot match is a
+		// typo, said as one. (One that items still match, of a stage a
+		// later deploy removed, is answered with them.)
+		if err := checkItemFilter(t, m); err != nil {
+			return nil, err
+		}
+	}
 	if more {
 		out.NextPageToken = pageToken(last)
 	}
@@ -193,10 +200,9 @@ func (s Crm) MoveItem(ctx context.Context, req *connect.Request[v1.MoveItemReque
 	if req.Msg.GetStage() == "" {
 		return nil, invalid("no stage given")
 	}
-	if it.Fields["stage"].S == req.Msg.GetStage() {
-		// Already there: nothing to apply, nor to log (seq 0), and a
-		// client's retry of a move that went through is answered as
-		// the move was.
+	if alreadyThere(t.Engine.Program(), it, req.Msg.GetStage(), req.Msg.GetBy()) {
+		// Nothing to apply, nor to log (seq 0), and a client's retry of
+		// a move that went through is answered as the move was.
 		return connect.NewResponse(&v1.MoveItemResponse{Item: itemOut(it)}), nil
 	}
 	res, err := t.Apply(engine.Input{Kind: "move", Item: it.ID, Stage: req.Msg.GetStage(), By: req.Msg.GetBy()})
@@ -256,4 +262,23 @@ func (s Crm) GetTimeline(ctx context.Context, req *connect.Request[v1.GetTimelin
 		out.NextPageToken = pageToken(strconv.FormatInt(last, 10))
 	}
 	return connect.NewResponse(out), nil
+}
+
+// alreadyThere says whether a move of it to stage by by is one the engine
+// would take and that changes nothing: the item is in the stage, which
+// its pipeline still has, and by is no one or an employee of the rules.
+// Anything else goes to the engine, which says what is wrong.
+func alreadyThere(p *ir.Program, it *engine.ItemInfo, stage, by string) bool {
+	if p == nil || it.Fields["stage"].S != stage {
+		return false
+	}
+	if by != "" && !slices.ContainsFunc(p.Resources, func(r *ir.Resource) bool { return r.Kind == "employee" && r.Name == by }) {
+		return false
+	}
+	for _, pl := range p.Pipelines {
+		if pl.Entity == it.Entity && pl.Name == it.Pipeline {
+			return slices.ContainsFunc(pl.Stages, func(s *ir.Stage) bool { return s.Name == stage })
+		}
+	}
+	return false
 }

@@ -12,9 +12,11 @@ import (
 // checkItemFilter refuses a ListItems filter that no item of the running
 // program can match: an entity, pipeline or stage the deployed rules do
 // not declare (a typo would otherwise answer an empty page, as if there
-// were no such items), or a stage not of the pipeline named. Before any
-// deploy there are no items, and nothing to check against: any filter
-// answers the empty page.
+// were no such items), or a stage not of the pipeline named. ListItems
+// asks only when no item matched the filter at all: items keep a stage
+// or pipeline a later deploy removed, and a filter naming it lists them.
+// Before any deploy there are no items, and nothing to check against:
+// any filter answers the empty page.
 func checkItemFilter(t *tenant.Tenant, m *v1.ListItemsRequest) error {
 	p := t.Engine.Program()
 	if p == nil || t.Engine.Version() == 0 {
