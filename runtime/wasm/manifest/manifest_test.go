@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -102,7 +103,11 @@ func TestParseErrorsSay(t *testing.T) {
 		{`"name":"crm-go",`, `"name":"crm-go","name":"x",`, `manifest:1:26: name: given twice`},
 		{`"version":"1.0.0",`, ``, `manifest:3:45: no "version": the manifest needs one`},
 		{`{"name":"from","type":"date"}`, `{"name":"from"}`, `actions[0].inputs[0]: no "type": an input needs one`},
-		{`"abi":1`, `"abi":"1"`, `manifest:1:8: abi: want a number, not a string`},
+		{`"abi":1`, `"abi":"1"`, `manifest:1:8: abi: want a whole number, not a string`},
+		{`"abi":1`, `"abi":1.0`, `manifest:1:8: abi: want a whole number, not 1.0`},
+		{`"name":"crm-go"`, `"NAME":"crm-go"`, `NAME: no such member (did you mean "name"?)`},
+		{`"name":"delivery_date",`, `"name":"delivery_date","doc":"Łódź","x":1,`, `manifest:1:92: actions[0].x: no such member`},
+		{`"version":"1.0.0"`, `"version":null`, `version: want a string, not null`},
 		{`"actions":[`, `"actions":{`, `actions: want an array, not an object`},
 		{`"date"}]}]}`, `"date"}]}]`, `the JSON ends early`},
 		{`"date"}]}]}`, `"date"}]}]}}`, `data after the manifest's JSON object`},
@@ -115,6 +120,22 @@ func TestParseErrorsSay(t *testing.T) {
 		if _, err := Parse([]byte(src)); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want %q", c.to, err, c.want)
 		}
+	}
+	for _, ok := range []struct{ change, to string }{
+		{`"optional":true`, `"optional":null`},
+		{`"name":"delivery_date",`, `"name":"delivery_date","doc":null,`},
+		{`"inputs":[{"name":"from","type":"date"},{"name":"holidays","type":"list(date)","optional":true}],`, `"inputs":null,`},
+	} {
+		if _, err := Parse([]byte(strings.Replace(good, ok.change, ok.to, 1))); err != nil {
+			t.Errorf("null for a member that may be left out (%s): %v", ok.to, err)
+		}
+	}
+	m, _ := Parse([]byte(good))
+	m.Actions[0].Inputs = nil
+	if b, err := json.Marshal(m); err != nil {
+		t.Fatal(err)
+	} else if _, err := Parse(b); err != nil {
+		t.Errorf("a manifest json.Marshal wrote: %v", err)
 	}
 	if _, err := Parse([]byte("\xef\xbb\xbf" + good)); err == nil || !strings.Contains(err.Error(), "byte order mark") {
 		t.Errorf("a BOM: %v", err)

@@ -8,7 +8,9 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // The shape of a manifest, member by member: what readStrict holds a
@@ -26,14 +28,16 @@ type (
 		required []string
 	}
 	array     struct{ elem shape }
-	scalar    string   // the JSON kind it takes: "string", "number", "bool"
+	scalar    string   // the JSON kind it takes: "string", "bool"
 	typeShape struct{} // a string that ParseType reads
+	intShape  struct{} // a whole number
 )
 
 func (object) want() string    { return "an object" }
 func (array) want() string     { return "an array" }
 func (s scalar) want() string  { return "a " + string(s) }
 func (typeShape) want() string { return "a string" }
+func (intShape) want() string  { return "a whole number" }
 
 var (
 	paramShape = object{members: map[string]shape{
@@ -43,7 +47,7 @@ var (
 		"name": scalar("string"), "doc": scalar("string"), "inputs": array{paramShape}, "outputs": array{paramShape},
 	}, required: []string{"name", "outputs"}}
 	manifestShape = object{members: map[string]shape{
-		"abi": scalar("number"), "name": scalar("string"), "version": scalar("string"), "actions": array{actionShape},
+		"abi": intShape{}, "name": scalar("string"), "version": scalar("string"), "actions": array{actionShape},
 	}, required: []string{"abi", "name", "version", "actions"}}
 )
 
@@ -62,7 +66,7 @@ func readStrict(data []byte) error {
 	}
 	r := &strictReader{data: data, dec: json.NewDecoder(bytes.NewReader(data))}
 	r.dec.UseNumber()
-	if err := r.value(manifestShape, ""); err != nil {
+	if err := r.value(manifestShape, "", false); err != nil {
 		return err
 	}
 	if _, err := r.next(); err != io.EOF {
@@ -75,7 +79,7 @@ func readStrict(data []byte) error {
 func (r *strictReader) at() string {
 	before := r.data[:r.tok]
 	line := bytes.Count(before, []byte("\n")) + 1
-	col := r.tok - bytes.LastIndexByte(before, '\n')
+	col := utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:]) + 1 // in characters
 	return fmt.Sprintf("%d:%d", line, col)
 }
 
@@ -115,11 +119,16 @@ func (r *strictReader) token(path string) (json.Token, error) {
 	return tok, nil
 }
 
-// value reads one value of shape s at path.
-func (r *strictReader) value(s shape, path string) error {
+// value reads one value of shape s at path; null where the member may
+// be left out (optional) is as if it were (json.Marshal of a Manifest
+// writes an action without inputs as "inputs": null).
+func (r *strictReader) value(s shape, path string, optional bool) error {
 	tok, err := r.token(path)
 	if err != nil {
 		return err
+	}
+	if tok == nil && optional {
+		return nil
 	}
 	switch s := s.(type) {
 	case object:
@@ -132,7 +141,7 @@ func (r *strictReader) value(s shape, path string) error {
 			return r.errorf(path, "want %s, not %s", s.want(), kindOf(tok))
 		}
 		for i := 0; r.dec.More(); i++ {
-			if err := r.value(s.elem, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+			if err := r.value(s.elem, fmt.Sprintf("%s[%d]", path, i), false); err != nil {
 				return err
 			}
 		}
@@ -141,6 +150,14 @@ func (r *strictReader) value(s shape, path string) error {
 	case scalar:
 		if k := kindOf(tok); k != s.want() {
 			return r.errorf(path, "want %s, not %s", s.want(), k)
+		}
+	case intShape:
+		n, ok := tok.(json.Number)
+		if !ok {
+			return r.errorf(path, "want %s, not %s", s.want(), kindOf(tok))
+		}
+		if _, err := strconv.ParseInt(string(n), 10, 32); err != nil {
+			return r.errorf(path, "want %s, not %s", s.want(), n)
 		}
 	case typeShape:
 		name, ok := tok.(string)
@@ -171,7 +188,7 @@ func (r *strictReader) object(s object, path string) error {
 			return r.errorf(at, "no such member%s; %s takes %s", suggest(name, s), describe(path), strings.Join(slices.Sorted(maps.Keys(s.members)), ", "))
 		}
 		seen[name] = true
-		if err := r.value(m, at); err != nil {
+		if err := r.value(m, at, !slices.Contains(s.required, name)); err != nil {
 			return err
 		}
 	}
@@ -209,7 +226,7 @@ func describe(path string) string {
 
 func suggest(name string, s object) string {
 	for m := range s.members {
-		if closeTo(name, m) {
+		if strings.EqualFold(name, m) || closeTo(name, m) {
 			return fmt.Sprintf(" (did you mean %q?)", m)
 		}
 	}
