@@ -1,6 +1,7 @@
 package tenant
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -261,6 +262,33 @@ func TestEventIDReused(t *testing.T) {
 		}
 	}
 	check("held in memory", ten)
+	// A repeat that finds the first call still in flight waits for its
+	// outcome, then compares the same way.
+	ev := ten.events
+	c := &call{done: make(chan struct{})}
+	ev.mu.Lock()
+	ev.inflight["e9"] = c
+	ev.mu.Unlock()
+	waited := make(chan error, 1)
+	go func() {
+		_, _, err := ten.Ingest("e9", engine.Input{Item: item, Event: "chat message"})
+		waited <- err
+	}()
+	first9 := engine.Input{Kind: "event", Key: "e9", Item: item, Event: "chat message", Fields: first.Fields}
+	time.Sleep(20 * time.Millisecond) // the repeat is waiting, or will find the outcome in memory
+	ev.mu.Lock()
+	c.out = &Outcome{Seq: 7, Item: item, Event: "chat message", Sum: eventSum(&first9)}
+	delete(ev.inflight, "e9")
+	ev.unflushed["e9"], _ = json.Marshal(c.out)
+	ev.mu.Unlock()
+	close(c.done)
+	var re *ReusedError
+	if err := <-waited; !errors.As(err, &re) || re.First.Seq != 7 {
+		t.Errorf("a repeat with another event, waiting for the first: %v, want a ReusedError", err)
+	}
+	ev.mu.Lock()
+	delete(ev.unflushed, "e9")
+	ev.mu.Unlock()
 	if err := ten.events.flush(); err != nil {
 		t.Fatal(err)
 	}
