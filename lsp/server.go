@@ -79,6 +79,12 @@ type Server struct {
 	// for the whole session: a file may move between workspaces.
 	published map[string]string
 	rehoming  bool // rehome is reloading the workspaces
+
+	// exitSeen is closed by the client's exit: Serve returns then, though
+	// its stream's reader may stay blocked (stdin, whose Close cannot
+	// stop a read in progress).
+	exitSeen     chan struct{}
+	exitSeenOnce sync.Once
 }
 
 type lifecycle int
@@ -123,6 +129,10 @@ func Serve(ctx context.Context, rwc io.ReadWriteCloser, opts Options) error {
 	conn.Go(ctx, s.handle)
 	select {
 	case <-conn.Done():
+	case <-s.exitSeen:
+		// Closed without waiting for the reader: a stream like stdin
+		// keeps it blocked until the process ends, which it does now.
+		conn.Close()
 	case <-ctx.Done():
 		conn.Close()
 		<-conn.Done()
@@ -150,7 +160,7 @@ func NewServer(opts Options) (*Server, error) {
 		return nil, err
 	}
 	return &Server{opts: opts, u: u, docs: map[string]*document{}, spaces: map[string]*workspace{}, published: map[string]string{},
-		notify: func(string, any) error { return nil }}, nil
+		notify: func(string, any) error { return nil }, exitSeen: make(chan struct{})}, nil
 }
 
 // OnNotify sets where the server's notifications to the client go (for
@@ -196,9 +206,7 @@ func (s *Server) Handle(ctx context.Context, method string, params json.RawMessa
 		} else {
 			s.state = aborted
 		}
-		if s.conn != nil {
-			s.conn.Close()
-		}
+		s.exitSeenOnce.Do(func() { close(s.exitSeen) })
 		return nil, nil
 	case s.state == starting:
 		return nil, jsonrpc2.Errorf(errNotInitialized, "%s before initialize", method)

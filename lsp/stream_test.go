@@ -158,3 +158,40 @@ func TestBadFraming(t *testing.T) {
 		})
 	}
 }
+
+// stdinLike is a stream whose Close stops nothing, as stdin's cannot
+// stop a read in progress: its reads block until the test ends.
+type stdinLike struct {
+	io.Reader
+	io.Writer
+}
+
+func (stdinLike) Close() error { return nil }
+
+// TestExitOverStdin: the client's exit ends Serve, with 0 after
+// shutdown, even when closing the stream does not stop its reader (the
+// editor keeps stdin open until the server's process is gone).
+func TestExitOverStdin(t *testing.T) {
+	for _, shutdown := range []bool{true, false} {
+		inR, inW := io.Pipe()
+		defer inW.Close()
+		done := make(chan error, 1)
+		go func() { done <- Serve(context.Background(), stdinLike{inR, io.Discard}, Options{}) }()
+		send := func(body string) {
+			fmt.Fprintf(inW, "Content-Length: %d\r\n\r\n%s", len(body), body)
+		}
+		send(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"processId":1,"capabilities":{}}}`)
+		if shutdown {
+			send(`{"jsonrpc":"2.0","id":2,"method":"shutdown"}`)
+		}
+		send(`{"jsonrpc":"2.0","method":"exit"}`)
+		select {
+		case err := <-done:
+			if shutdown && err != nil || !shutdown && !errors.Is(err, errExitWithoutShutdown) {
+				t.Errorf("shutdown %v: Serve returned %v", shutdown, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("shutdown %v: Serve still running 10 s after exit", shutdown)
+		}
+	}
+}
