@@ -11,8 +11,14 @@ import (
 	"path/filepath"
 )
 
-// Write replaces name with data, with the permissions perm.
+// Write replaces name with data, with the permissions perm. A symbolic
+// link is written through: the file it names is replaced, and the link
+// stays a link (as gofmt -w does), instead of becoming a file of its own
+// while the file it named is left as it was.
 func Write(name string, data []byte, perm os.FileMode) (err error) {
+	if target, err := filepath.EvalSymlinks(name); err == nil {
+		name = target
+	}
 	dir, base := filepath.Split(name)
 	if dir == "" {
 		dir = "."

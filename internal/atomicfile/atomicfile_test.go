@@ -31,3 +31,26 @@ func TestWrite(t *testing.T) {
 		t.Error("a write into a folder that does not exist succeeded")
 	}
 }
+
+// TestWriteThroughLink: a symbolic link is written through, and stays a
+// link.
+func TestWriteThroughLink(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real.rules")
+	link := filepath.Join(dir, "link.rules")
+	if err := os.WriteFile(real, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real.rules", link); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	if err := Write(link, []byte("new"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link is no longer a link: %v, %v", fi, err)
+	}
+	if b, err := os.ReadFile(real); err != nil || string(b) != "new" {
+		t.Errorf("the file the link names holds %q, %v; want new", b, err)
+	}
+}
