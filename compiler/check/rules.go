@@ -327,6 +327,18 @@ func calcKind(k types.Kind) bool {
 func (c *checker) update(a *ast.UpdateAction, en *env) {
 	sel, ok := a.Field.(*ast.SelectorExpr)
 	ft := c.expr(a.Field, en)
+	var f *types.Field
+	if ok {
+		f, _ = c.info.Uses[sel.Sel].(*types.Field)
+	}
+	if f != nil && f.ReadOnly && f.Name == "stage" {
+		// update deal.stage = Lost: the value is a stage's name, which
+		// is no name an expression knows; the move is what is wrong,
+		// said once, not the name as well.
+		c.diags.Errorf(sel.Sel.Pos(), sel.Sel.End(), diag.EBadUpdate, "%s is set by the CRM and cannot be updated", exprString(a.Field)).Hint =
+			"stages change by triggers (move to stage ...) and by users"
+		return
+	}
 	vt := c.expr(a.Value, en)
 	if !ok || ft.Kind == types.Invalid {
 		if !ok {
@@ -335,16 +347,12 @@ func (c *checker) update(a *ast.UpdateAction, en *env) {
 		return
 	}
 	owner := c.info.Types[sel.X]
-	f, _ := c.info.Uses[sel.Sel].(*types.Field)
 	if owner == nil || owner.Kind != types.Entity || f == nil || owner.Entity == "client" {
 		c.diags.Errorf(a.Field.Pos(), a.Field.End(), diag.EBadUpdate, "update sets a field of the item, its contact or its company, not %s", exprString(a.Field))
 		return
 	}
 	if f.ReadOnly {
-		r := c.diags.Errorf(sel.Sel.Pos(), sel.Sel.End(), diag.EBadUpdate, "%s is set by the CRM and cannot be updated", exprString(a.Field))
-		if f.Name == "stage" {
-			r.Hint = "stages change by triggers (move to stage ...) and by users"
-		}
+		c.diags.Errorf(sel.Sel.Pos(), sel.Sel.End(), diag.EBadUpdate, "%s is set by the CRM and cannot be updated", exprString(a.Field))
 		return
 	}
 	if vt.Kind != types.Invalid && !types.AssignableTo(vt, ft) {
