@@ -161,7 +161,11 @@ func (s *scanner) fail(n int, code diag.Code, format string, args ...any) {
 	// A run of bad characters is one error, not one per character.
 	if k := len(s.errs) - 1; k >= 0 && code == diag.EBadChar && s.errs[k].code == diag.EBadChar && s.errs[k].end == s.off {
 		s.errs[k].end += n
-		s.errs[k].msg = fmt.Sprintf("unexpected characters %q", s.src[s.errs[k].offset:s.errs[k].end])
+		run := s.src[s.errs[k].offset:s.errs[k].end]
+		s.errs[k].msg = fmt.Sprintf("unexpected characters %q", run)
+		if !utf8.Valid(run) {
+			s.errs[k].msg = fmt.Sprintf("bytes %q are not UTF-8: save the file as UTF-8", run)
+		}
 		s.emit(tError, n)
 		return
 	}
@@ -192,6 +196,10 @@ func (s *scanner) next() {
 		s.scanIdent(rest)
 	case c >= utf8.RuneSelf:
 		r, size := utf8.DecodeRune(rest)
+		if r == utf8.RuneError && size == 1 {
+			s.fail(size, diag.EBadChar, "byte 0x%02X is not UTF-8: save the file as UTF-8", c)
+			return
+		}
 		if unicode.IsLetter(r) {
 			s.scanIdent(rest)
 			return
@@ -248,6 +256,13 @@ func (s *scanner) scanString(rest []byte) {
 			}
 			i++
 		case '"':
+			if body := rest[1:i]; !utf8.Valid(body) {
+				// Its value would reach an item's field, which takes
+				// only text: said here, where the file can be mended.
+				bad := firstInvalid(body)
+				s.errs = append(s.errs, lexError{offset: s.off + 1 + bad, end: s.off + 2 + bad, code: diag.EBadChar,
+					msg: fmt.Sprintf("byte 0x%02X in this string is not UTF-8: save the file as UTF-8", body[bad])})
+			}
 			s.emit(tString, i+1)
 			return
 		case '\n':
@@ -425,4 +440,16 @@ func atoi(b []byte) int {
 		n = n*10 + int(c-'0')
 	}
 	return n
+}
+
+// firstInvalid is the offset of b's first byte that is not UTF-8, or -1.
+func firstInvalid(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return -1
 }
