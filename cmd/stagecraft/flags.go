@@ -28,7 +28,7 @@ func newCommand(name, synopsis string, stdout, stderr io.Writer) *command {
 }
 
 func (c *command) usage(w io.Writer) {
-	fmt.Fprintf(w, "usage: stagecraft %s %s\n", c.name, c.synopsis)
+	fmt.Fprintln(w, strings.TrimSpace("usage: stagecraft "+c.name+" "+c.synopsis))
 	n := 0
 	c.fl.VisitAll(func(*flag.Flag) { n++ })
 	if n > 0 {

@@ -233,8 +233,13 @@ var demoFiles = []string{"workspace.rules", "furniture.rules"}
 // cmdDemo runs M-SCENARIO, the furniture shop, on a temporary on-disk
 // store, and prints its timeline and what it left in the outbox.
 func cmdDemo(args []string, stdout, stderr io.Writer) int {
-	if len(args) != 0 {
-		fmt.Fprintln(stderr, "usage: stagecraft demo")
+	c := newCommand("demo", "", stdout, stderr)
+	paths, code, ok := c.parse(args)
+	if !ok {
+		return code
+	}
+	if len(paths) != 0 {
+		c.usage(stderr)
 		return 2
 	}
 	p, err := compile.ProgramFiles(examples.FS, "examples/", demoFiles...)
