@@ -51,7 +51,7 @@ var allowed = map[string][]string{
 		"runtime/value/ops"},
 	// testrun: a failed expectation is explained by the engine's Explainer, its expression
 	// written by compiler/plan as the timeline writes a condition.
-	"runtime/testrun": {"compiler/ir", "compiler/plan", "runtime/engine", "runtime/interp", "runtime/store", "runtime/value"},
+	"runtime/testrun": {"compiler/ir", "compiler/plan", "lang/literal", "runtime/engine", "runtime/interp", "runtime/store", "runtime/value"},
 	// The table of operators: declarations for the checker (compiler/types,
 	// which describes and links nothing) beside implementations over values.
 	"runtime/value/ops": {"compiler/types", "runtime/value"},

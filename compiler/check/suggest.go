@@ -6,6 +6,7 @@ import (
 	"unicode"
 
 	"github.com/stagecraft/stagecraft/lang/diag"
+	"github.com/stagecraft/stagecraft/lang/literal"
 	"github.com/stagecraft/stagecraft/lang/parser"
 	"github.com/stagecraft/stagecraft/lang/token"
 )
@@ -62,7 +63,7 @@ func spellName(s string) string {
 	return strconv.Quote(s)
 }
 
-func quote(s string) string { return `"` + s + `"` }
+func quote(s string) string { return literal.Quote(s) }
 
 // article is "a" or "an", as the word after it sounds: "an employee", "an
 // e-mail", "a user". Messages build phrases like "a %s" from kind names,

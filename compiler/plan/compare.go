@@ -166,7 +166,7 @@ func (c *comparer) triggers(p *ir.Program) []*entry {
 			e.title += ordinal(t.Ident)
 		}
 		e.add("when", t.Event, t.Event, false)
-		e.add("name", `"`+escape(t.Name)+`"`, t.Name, false)
+		e.add("name", literal.Quote(t.Name), t.Name, false)
 		c.settings(e, t.Settings)
 		e.add("allow_back", flag(t.AllowBack), flag(t.AllowBack), false)
 		if t.Cond != nil {

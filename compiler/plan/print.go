@@ -131,7 +131,7 @@ func (p *printer) expr(e *ir.Expr) string {
 		b.WriteByte('"')
 		for _, a := range e.Args {
 			if a.Op == ir.OpLit && a.Kind == "text" && a.Pos == (ir.Pos{}) {
-				b.WriteString(escape(a.Lit))
+				b.WriteString(literal.Escape(a.Lit))
 				continue
 			}
 			b.WriteString("{" + p.expr(a) + "}")
@@ -166,32 +166,9 @@ func (p *printer) lit(e *ir.Expr) string {
 		if p.names[e.Lit] && bare(e.Lit) || e.Kind == "ref" && bare(e.Lit) {
 			return e.Lit
 		}
-		return `"` + escape(e.Lit) + `"`
+		return `"` + literal.Escape(e.Lit) + `"`
 	}
 	return e.Lit
-}
-
-// QuoteText writes a text as a string literal of the language.
-func QuoteText(s string) string { return `"` + escape(s) + `"` }
-
-// escape writes text as the inside of a string literal: quotes, backslashes,
-// braces (a literal brace is \{), newlines and tabs escaped.
-func escape(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch r {
-		case '"', '\\', '{', '}':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\t':
-			b.WriteString(`\t`)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 // QuoteName writes a stage or pipeline name bare when it can be, quoted
@@ -200,7 +177,7 @@ func QuoteName(s string) string {
 	if bare(s) {
 		return s
 	}
-	return `"` + escape(s) + `"`
+	return `"` + literal.Escape(s) + `"`
 }
 
 // reserved are the language's reserved words (spec/language.md), which a

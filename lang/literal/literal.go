@@ -128,3 +128,26 @@ func Clock(s string) (int64, error) {
 	}
 	return int64(hh*3600 + mm*60), nil
 }
+
+// Quote writes a text as a string literal of the language.
+func Quote(s string) string { return `"` + Escape(s) + `"` }
+
+// Escape writes a text as the inside of a string literal: quotes,
+// backslashes, braces (a literal brace is \{), newlines and tabs escaped.
+func Escape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '"', '\\', '{', '}':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\t':
+			b.WriteString(`\t`)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

@@ -7,7 +7,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/stagecraft/stagecraft/compiler/ir"
-	"github.com/stagecraft/stagecraft/compiler/plan"
 	"github.com/stagecraft/stagecraft/lang/literal"
 	"github.com/stagecraft/stagecraft/runtime/value"
 	"github.com/stagecraft/stagecraft/runtime/value/ops"
@@ -157,9 +156,9 @@ func Literal(v value.Value, kind ir.Kind, name func(id string) string) string {
 			return WriteName(v.S)
 		}
 		if v.Tag != "" { // a typed address: mobile("+48 600 100 200")
-			return v.Tag + "(" + QuoteText(v.S) + ")"
+			return v.Tag + "(" + literal.Quote(v.S) + ")"
 		}
-		return QuoteText(v.S)
+		return literal.Quote(v.S)
 	case value.Money:
 		if v.N != float64(int64(v.N)) {
 			return strconv.FormatFloat(v.N, 'f', 2, 64)
@@ -184,16 +183,12 @@ func Literal(v value.Value, kind ir.Kind, name func(id string) string) string {
 		if v.Tag == "user" {
 			return WriteName(v.S)
 		}
-		return QuoteText(v.S)
+		return literal.Quote(v.S)
 	case value.Record: // a result has no literal: what a template inserts
-		return QuoteText(v.String())
+		return literal.Quote(v.String())
 	}
 	return v.String()
 }
-
-// QuoteText writes a string literal as the language does (plan's printer,
-// the one place its escapes are written).
-func QuoteText(s string) string { return plan.QuoteText(s) }
 
 // WriteName writes a stage or employee name bare when it is a plain name,
 // quoted otherwise ("Zamknięty wygrany").
@@ -203,7 +198,7 @@ func WriteName(s string) string {
 	}
 	for i, c := range s {
 		if !(c == '_' || unicode.IsLetter(c) || i > 0 && unicode.IsDigit(c)) {
-			return QuoteText(s)
+			return literal.Quote(s)
 		}
 	}
 	return s

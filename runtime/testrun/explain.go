@@ -5,6 +5,7 @@ import (
 
 	"github.com/stagecraft/stagecraft/compiler/ir"
 	"github.com/stagecraft/stagecraft/compiler/plan"
+	"github.com/stagecraft/stagecraft/lang/literal"
 	"github.com/stagecraft/stagecraft/runtime/engine"
 	"github.com/stagecraft/stagecraft/runtime/value"
 )
@@ -32,7 +33,7 @@ func (r *runner) literal(v value.Value, kind ir.Kind) string {
 	return engine.Literal(v, kind, r.nameOf)
 }
 
-func quoteText(s string) string { return engine.QuoteText(s) }
+func quoteText(s string) string { return literal.Quote(s) }
 
 // writeText writes what an effect recorded, which is text, as the
 // language would write it: kind is the type the expectation gave it; ""
