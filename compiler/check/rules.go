@@ -684,7 +684,7 @@ func (c *checker) textLimit(v ast.Expr, decl *types.Setting, en *env) {
 	switch {
 	case fixed > decl.MaxLen:
 		c.diags.Errorf(l.Pos(), l.End(), diag.EBadValue, "%s is %d characters; the limit is %d, so it could never be sent", decl.Name, fixed, decl.MaxLen).Hint =
-			fmt.Sprintf("shorten it by %d characters", fixed-decl.MaxLen)
+			fmt.Sprintf("shorten it by %s", plural(fixed-decl.MaxLen, "character"))
 	case bounded && fixed+most > decl.MaxLen:
 		c.diags.Warnf(l.Pos(), l.End(), diag.WTextTooLong, "%s can reach %d characters with the longest field values; the limit is %d",
 			decl.Name, fixed+most, decl.MaxLen).Hint = "a longer text fails at run time and the timeline says so"

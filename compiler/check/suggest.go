@@ -89,3 +89,11 @@ func an(x any) string {
 	w := fmt.Sprint(x)
 	return article(w) + " " + w
 }
+
+// plural is n and the word, with an s unless n is 1: "1 character".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}
