@@ -46,3 +46,25 @@ func TestRelatedAndFixesInJSONAndText(t *testing.T) {
 		t.Errorf("text lacks the related place:\n%s", txt.String())
 	}
 }
+
+// A very long line is shown around the error's column, with … where it
+// is cut, and the caret under the same character.
+func TestWriteTextLongLine(t *testing.T) {
+	line := strings.Repeat("a", 1000) + "BAD" + strings.Repeat("b", 100000)
+	fset := token.NewFileSet()
+	f := fset.AddFile("a.rules", []byte(line+"\n"))
+	var l diag.List
+	l.Errorf(f.Pos(1000), f.Pos(1003), diag.ESyntax, "bad")
+	var txt strings.Builder
+	diag.WriteText(&txt, fset, l.Sorted(), 0)
+	lines := strings.Split(txt.String(), "\n")
+	if len(lines) < 3 || len(txt.String()) > 2000 {
+		t.Fatalf("%d bytes:\n%.400s", len(txt.String()), txt.String())
+	}
+	text, caret := []rune(lines[1]), []rune(lines[2])
+	at := strings.IndexRune(lines[2], '^')
+	if !strings.HasPrefix(lines[1], "    …") || !strings.HasSuffix(lines[1], "…") || at < 0 ||
+		string(text[len([]rune(lines[2][:at])):len([]rune(lines[2][:at]))+3]) != "BAD" || strings.Count(string(caret), "^") != 3 {
+		t.Errorf("excerpt:\n%s\n%s", lines[1], lines[2])
+	}
+}

@@ -26,26 +26,39 @@ func WriteText(w io.Writer, fset *token.FileSet, ds []Diagnostic, dropped int) {
 		if f == nil {
 			continue
 		}
-		line := f.Line(p.Line)
-		fmt.Fprintf(w, "    %s\n", line)
-		var caret strings.Builder
+		// A long line is shown around the column, so that the excerpt
+		// stays a few lines' worth (a generated rule of 200,000 characters).
+		line := []rune(f.Line(p.Line))
+		at := min(max(p.Column-1, 0), len(line)) // the column's index in line
+		from, to := 0, len(line)
+		if len(line) > excerptMax {
+			from = max(0, at-excerptBefore)
+			to = min(len(line), from+excerptMax)
+		}
+		var text, caret strings.Builder
+		text.WriteString("    ")
 		caret.WriteString("    ")
-		col := 1
-		for _, r := range line {
-			if col >= p.Column {
-				break
-			}
+		if from > 0 {
+			text.WriteString("…")
+			caret.WriteByte(' ')
+		}
+		text.WriteString(string(line[from:to]))
+		if to < len(line) {
+			text.WriteString("…")
+		}
+		fmt.Fprintln(w, text.String())
+		for _, r := range line[from:at] {
 			if r == '\t' {
 				caret.WriteByte('\t')
 			} else {
 				caret.WriteByte(' ')
 			}
-			col++
 		}
 		width := 1
 		if e := fset.Position(d.End); e.Line == p.Line && e.Column > p.Column {
 			width = e.Column - p.Column
 		}
+		width = max(1, min(width, to-at))
 		caret.WriteString(strings.Repeat("^", width))
 		fmt.Fprintln(w, caret.String())
 		if d.Hint != "" {
@@ -60,6 +73,13 @@ func WriteText(w io.Writer, fset *token.FileSet, ds []Diagnostic, dropped int) {
 		fmt.Fprintf(w, "too many diagnostics: %d more not shown\n", dropped)
 	}
 }
+
+// A line of more than excerptMax characters is shown as excerptMax of
+// them, from excerptBefore before the column on.
+const (
+	excerptMax    = 500
+	excerptBefore = 200
+)
 
 // LSPPosition is an LSP Position: 0-based line, character in UTF-16 code units.
 type LSPPosition struct {
