@@ -390,6 +390,18 @@ func (s *scanner) scanNumber(rest []byte) {
 		s.emit(tDuration, end)
 		return
 	}
+	if unit := unitWords[strings.ToLower(string(rest[n:end]))]; unit != "" && !bytes.ContainsAny(rest[:n], ".") {
+		// 6months, 3dni: a unit written as a word, glued to the number.
+		fix := string(rest[:n]) + unit
+		s.errs = append(s.errs, lexError{offset: s.off, end: s.off + end, code: diag.EBadLiteral,
+			msg: fmt.Sprintf("a duration is written %s, not %s", fix, rest[:end]), hint: "units: s, m, h, d, w, mo (30 days)", fix: fix})
+		s.emit(tError, end)
+		return
+	}
+	if end-n >= 2 && (rest[n] == 'e' || rest[n] == 'E') && digits(rest[n+1:]) == end-n-1 {
+		s.fail(end, diag.EBadLiteral, "invalid number %q: numbers are written without exponents (1500000, 0.25)", rest[:end])
+		return
+	}
 	s.fail(end, diag.EBadLiteral, "invalid number or duration %q: a duration is whole numbers with units s, m, h, d, w, mo (1h30m, 180d, 6mo)", rest[:end])
 }
 

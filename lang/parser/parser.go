@@ -576,6 +576,9 @@ func (p *parser) report(err *chunkError, toks []lexer.Token) {
 	} else if slip := commaSlip(toks, err.tok); slip != nil {
 		slip.inBlock = err.inBlock
 		err = slip
+	} else if slip := spacedDurationSlip(toks, err.tok); slip != nil {
+		slip.inBlock = err.inBlock
+		err = slip
 	}
 	t := err.tok
 	if t.Type == tEOF && len(toks) > 0 {

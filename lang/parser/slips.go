@@ -68,6 +68,23 @@ func durationError(num, word lexer.Token) *fixError {
 	}
 }
 
+// spacedDurationSlip recognises a duration written in parts with a space
+// between them (1d 2h) where the error is at the second part: one
+// duration, its units together, is the fix.
+func spacedDurationSlip(toks []lexer.Token, at lexer.Token) *chunkError {
+	for i := 1; i < len(toks); i++ {
+		first, second := toks[i-1], toks[i]
+		if second.Pos.Offset != at.Pos.Offset || second.Type != tDuration || first.Type != tDuration || first.Pos.Line != second.Pos.Line {
+			continue
+		}
+		fix := first.Value + second.Value
+		return &chunkError{tok: first, end: &toks[i], code: diag.ESyntax,
+			msg:  fmt.Sprintf("a duration is written %s, not %s %s", fix, first.Value, second.Value),
+			hint: "a duration's parts follow each other without spaces (1d2h, 1h30m)", fix: fix}
+	}
+	return nil
+}
+
 // countSlip recognises `expect count ...`, the order of other test tools
 // (count first); the language counts after what it counts.
 func countSlip(line []lexer.Token) *chunkError {
