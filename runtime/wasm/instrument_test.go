@@ -149,22 +149,43 @@ func TestInstrumentedLoops(t *testing.T) {
 	}
 }
 
-// A module the instrumentation cannot serve keeps wazero's deadline: its
-// infinite loop stops at the call's limit or when the caller gives up,
-// and the examples run as well that way.
-func TestWazeroDeadlineFallback(t *testing.T) {
+// A module the host cannot make stop itself is refused at load, naming
+// why: wazero's own deadline, checked only at loops, would let a
+// recursion without a loop run for ever and hold up every collection of
+// the process. An export named as the host's own is such a reason.
+func TestUninstrumentableRefused(t *testing.T) {
+	h := newHost(t, Options{})
+	_, err := h.Load(context.Background(), wat(t, "ownstop"))
+	var me *ModuleError
+	if !errors.As(err, &me) || !strings.Contains(me.Reason, `it exports "stagecraft.stop", and export names starting with "stagecraft." are the host's: rename it`) {
+		t.Fatalf("ownstop: %v, want a refusal naming its export", err)
+	}
+	// A module's own stagecraft.global.N would collide with the export
+	// the host adds for its global N.
+	if _, err := h.Load(context.Background(), wat(t, "ownglobal")); !errors.As(err, &me) || !strings.Contains(me.Reason, `it exports "stagecraft.global.0"`) {
+		t.Fatalf("a module exporting stagecraft.global.0: %v, want a refusal naming it", err)
+	}
+}
+
+// A host told not to instrument (tests) runs modules under wazero's
+// deadline: an infinite loop stops at the call's limit or when the
+// caller gives up, and the examples run as well that way.
+func TestWazeroDeadline(t *testing.T) {
 	h := newHost(t, Options{CallTimeout: 20 * time.Millisecond})
-	m := load(t, h, wat(t, "ownstop"))
+	h.noInstrument = true
+	m := load(t, h, wat(t, "loop"))
 	if m.stops {
-		t.Fatal("ownstop is instrumented, want wazero's deadline")
+		t.Fatal("instrumented although the host says not to")
 	}
 	var le *LimitError
 	if _, err := m.Call(context.Background(), "run", nil); !errors.As(err, &le) || le.Limit != LimitTime {
 		t.Fatalf("err = %v, want a time limit", err)
 	}
+	h = newHost(t, Options{CallTimeout: time.Minute})
+	h.noInstrument = true
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(5*time.Millisecond, cancel)
-	if _, err := load(t, newHost(t, Options{CallTimeout: time.Minute}), wat(t, "ownstop")).Call(ctx, "run", nil); !errors.Is(err, context.Canceled) {
+	if _, err := load(t, h, wat(t, "loop")).Call(ctx, "run", nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 
@@ -196,7 +217,9 @@ func TestCacheFolders(t *testing.T) {
 	dir := t.TempDir()
 	h := newHost(t, Options{CacheDir: dir, CallTimeout: 20 * time.Millisecond})
 	load(t, h, wat(t, "loop"))
-	load(t, h, wat(t, "ownstop"))
+	h = newHost(t, Options{CacheDir: dir, CallTimeout: 20 * time.Millisecond})
+	h.noInstrument = true
+	load(t, h, wat(t, "counter"))
 	for _, sub := range []string{cacheInstrumented, cacheCloseOnDone} {
 		if entries, err := os.ReadDir(filepath.Join(dir, sub)); err != nil || len(entries) == 0 {
 			t.Errorf("cache folder %s: %v, %d entries", sub, err, len(entries))

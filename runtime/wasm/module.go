@@ -375,9 +375,12 @@ func (m *Module) compile(ctx context.Context, wasm []byte) error {
 	// only if the file was changed, checksum and all, or wazero was:
 	// rewriting costs that host the time the cache saves, nothing else.)
 	rw := newRewrite(wasm)
-	if !h.noInstrument && m.compileRewrite(ctx, rw) {
-		h.rewrites.put(m.hash, rw)
-		return nil
+	if !h.noInstrument {
+		if m.compileRewrite(ctx, rw) {
+			h.rewrites.put(m.hash, rw)
+			return nil
+		}
+		return m.uninstrumentable(ctx, rw)
 	}
 	rt, err := h.closeOnDoneRuntime(ctx)
 	if err != nil {
@@ -392,6 +395,31 @@ func (m *Module) compile(ctx context.Context, wasm []byte) error {
 	}
 	m.compiled, m.rt = c, rt
 	return nil
+}
+
+// uninstrumentable is the refusal of a module the host cannot make stop
+// itself (instrument.go): wazero's own deadline, checked only at loops,
+// would let a recursion without a loop run for ever and hold up the
+// process's collections, so such a module is not run at all
+// (spec/wasm.md, Stopping a call). When wazero refuses the module as it
+// is too, its reason is the module's.
+func (m *Module) uninstrumentable(ctx context.Context, rw rewrite) error {
+	rt, err := m.host.closeOnDoneRuntime(ctx)
+	if err != nil {
+		return err
+	}
+	c, err := compileModule(compiling(ctx), rt, rw.exported)
+	if me, ok := err.(*ModuleError); ok {
+		return me
+	}
+	if err != nil {
+		return &ModuleError{Reason: firstLine(err.Error())}
+	}
+	c.Close(ctx)
+	if rw.bin == nil {
+		return &ModuleError{Reason: "the host cannot make it stop at its deadline: " + rw.scan.why}
+	}
+	return &ModuleError{Reason: "the host's rewrite of it, which makes it stop at its deadline, does not compile (a bug of the host's: please report it)"}
 }
 
 // checkModuleCounts is checkCounts (a test counts its calls).

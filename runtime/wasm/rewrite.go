@@ -4,9 +4,13 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/binary"
+	"fmt"
 	"io/fs"
 	"runtime"
+	"strings"
 	"sync"
+
+	"github.com/stagecraft/stagecraft/runtime/wasm/manifest"
 )
 
 // A module is not compiled as it is: the host exports its mutable
@@ -27,10 +31,19 @@ type rewrite struct {
 	scan     scanResult // scan's, not resettable when instrument declined the module or mutates is set
 }
 
+// reservedPrefix begins the names of every export the rewrite adds
+// (stagecraft.stop, stagecraft.global.N, ...): a module's own export of
+// such a name would collide with them, or pass for one.
+const reservedPrefix = "stagecraft."
+
 // newRewrite rewrites a module as the host runs it.
 func newRewrite(wasm []byte) rewrite {
-	sc := scan(wasm)
 	rw := rewrite{exported: wasm}
+	if name := ownReservedExport(wasm); name != "" {
+		rw.scan = scanResult{why: fmt.Sprintf("it exports %q, and export names starting with %q are the host's: rename it", name, reservedPrefix)}
+		return rw
+	}
+	sc := scan(wasm)
 	if sc.resettable {
 		b, err := exportGlobals(wasm, sc.globals)
 		if err != nil {
@@ -99,4 +112,33 @@ func sourceVersion(fsys fs.FS) ([sha256.Size]byte, error) {
 		return err
 	})
 	return [sha256.Size]byte(h.Sum(nil)), err
+}
+
+// ownReservedExport is the first of the module's exports whose name is
+// the host's (reservedPrefix), or "".
+func ownReservedExport(wasm []byte) string {
+	secs, err := manifest.Sections(wasm)
+	if err != nil {
+		return ""
+	}
+	for _, s := range secs {
+		if s.ID != 7 {
+			continue
+		}
+		r := &reader{b: s.Body}
+		for n := r.leb(); n > 0 && r.err == nil; n-- {
+			size := int(r.leb())
+			if r.err != nil || size > len(r.b) {
+				return ""
+			}
+			name := string(r.b[:size])
+			r.skip(size)
+			r.byte() // kind
+			r.leb()  // index
+			if strings.HasPrefix(name, reservedPrefix) {
+				return name
+			}
+		}
+	}
+	return ""
 }
