@@ -251,6 +251,16 @@ const (
 	memCost = 64
 	// divCost: a division, a remainder or a square root.
 	divCost = 16
+	// bulkCost is what an instruction of bulk memory or tables is
+	// charged, whose time grows with a length known only when it runs: a
+	// memory.copy of 16 MiB takes ~1.1 ms, a table.fill of a large table
+	// more. Charged at 64 units as a load, a loop of them ran 1,700 a
+	// visit to Go, seconds past its deadline, holding up the process's
+	// collections (found by a hostile module); at an eighth of
+	// yieldEvery, at most eight run between two visits (~9 ms of the
+	// largest copies). A module that copies little pays a visit every
+	// eight copies: the AssemblyScript example's Call 0.2-0.3 µs more.
+	bulkCost = yieldEvery / 8
 )
 
 // opCost is what the instruction b starts with is charged.
@@ -264,7 +274,10 @@ func opCost(b []byte) uint32 {
 		op == 0x91, op == 0x95, op == 0x9F, op == 0xA3: // sqrt, div
 		return divCost
 	case op == 0xFC: // memory.init ... table.fill: bulk memory and tables
-		if sub := (&reader{b: b[1:]}).leb(); sub >= 8 {
+		switch (&reader{b: b[1:]}).leb() {
+		case 8, 10, 11, 12, 14, 15, 17: // memory.init, .copy, .fill; table.init, .copy, .grow, .fill
+			return bulkCost
+		case 9, 13, 16: // data.drop, elem.drop, table.size
 			return memCost
 		}
 	case op == 0xFD: // SIMD loads and stores

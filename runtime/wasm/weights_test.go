@@ -292,7 +292,7 @@ func verifyFunction(obody, ibody []byte, cc checkCode, track *tracking, f uint32
 		}
 		// One instruction past maxWeight: the dearest, a bulk memory
 		// write with its marks.
-		if x.check > maxWeight+checkCost+memCost+5+markRangeCost {
+		if x.check > maxWeight+checkCost+bulkCost+5+markRangeCost {
 			return fmt.Errorf("the check before instruction %d is charged %d, more than maxWeight", i, x.check)
 		}
 	}
@@ -465,5 +465,24 @@ func BenchmarkUnitCost(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(c.iterations)/float64(units), "ns-per-unit")
 			b.ReportMetric(float64(units), "units-per-iteration")
 		})
+	}
+}
+
+// TestBulkCost: an instruction of bulk memory or tables, whose time grows
+// with a length known only when it runs, is charged an eighth of a visit's
+// budget, so that at most eight run between two visits to Go (a loop of
+// 16 MiB copies, charged as a load, ran seconds past its deadline).
+func TestBulkCost(t *testing.T) {
+	for sub, want := range map[byte]uint32{
+		8: bulkCost, 10: bulkCost, 11: bulkCost, 12: bulkCost, 14: bulkCost, 15: bulkCost, 17: bulkCost, // init, copy, fill, grow
+		9: memCost, 13: memCost, 16: memCost, // drops, table.size
+		0: 1, 7: 1, // saturating truncations
+	} {
+		if got := opCost([]byte{0xFC, sub, 0, 0}); got != want {
+			t.Errorf("0xFC %d: charged %d, want %d", sub, got, want)
+		}
+	}
+	if 8*bulkCost < yieldEvery {
+		t.Errorf("bulkCost %d: more than eight bulk instructions could run between two visits", bulkCost)
 	}
 }
