@@ -129,7 +129,28 @@ func (c *counter) table() {
 		return
 	}
 	c.refType()
-	limits(&c.reader)
+	if min, _, _ := tableLimits(&c.reader); c.err == nil && min > maxTableElements {
+		c.fail(fmt.Sprintf("a table of %d elements: a table has at most %d (spec/wasm.md, Limits)", min, maxTableElements))
+	}
+}
+
+// maxTableElements is the most elements a table may have, at its start or
+// grown: a table of references costs the host 8 bytes an element, out of
+// the memory limit's reach, and table.grow by 2^31 would have it allocate
+// 16 GiB at once and end the process (found by a hostile module). The
+// rewrite gives every table this maximum (instrument), so that a grow past
+// it returns -1, as WebAssembly says. The Go example's table has 6,276.
+const maxTableElements = 1 << 20
+
+// tableLimits reads a table's limits: its minimum, and its maximum if it
+// declares one.
+func tableLimits(r *reader) (min, max uint32, hasMax bool) {
+	flags := r.byte()
+	min = r.leb()
+	if flags&1 != 0 {
+		max, hasMax = r.leb(), true
+	}
+	return min, max, hasMax
 }
 
 // expr reads a constant expression, up to its end.

@@ -170,6 +170,8 @@ func instrument(wasm []byte) (rw instrumented, err error) {
 				body = appendExport(body, shiftExport, 3, track.dirty+1)
 			}
 			out = appendSection(out, 7, body)
+		case s.ID == 4: // tables: each given a maximum of maxTableElements
+			out = appendSection(out, 4, capTables(s.Body))
 		case s.ID == 8: // the start section: exported instead
 		case s.ID == 10:
 			// Written in place, its size patched after: a copy of a few
@@ -194,6 +196,24 @@ func instrument(wasm []byte) (rw instrumented, err error) {
 	out = addBefore(out, len(sectionRank)+1)
 	rw.bin, rw.start, rw.tracks = out, start, track != nil
 	return rw, nil
+}
+
+// capTables is a table section's body with every table's maximum at most
+// maxTableElements (checkCounts refused a larger minimum, and a table with
+// an initialiser).
+func capTables(body []byte) []byte {
+	r := &reader{b: body}
+	n := r.leb()
+	out := binary.AppendUvarint(nil, uint64(n))
+	for i := uint32(0); i < n && r.err == nil; i++ {
+		out = append(out, r.byte()) // the element type
+		min, max, hasMax := tableLimits(r)
+		if !hasMax || max > maxTableElements {
+			max = maxTableElements
+		}
+		out = binary.AppendUvarint(binary.AppendUvarint(append(out, 1), uint64(min)), uint64(max))
+	}
+	return append(out, r.b...)
 }
 
 // yieldBody is the function $yield's code (its size, no locals, its

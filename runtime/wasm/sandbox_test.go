@@ -81,6 +81,25 @@ func TestMemoryGrowSteps(t *testing.T) {
 	}
 }
 
+// TestTableLimit: a table is limited as memory is: one that starts past
+// maxTableElements is refused at load, and a grow past it returns -1
+// (WebAssembly's refusal) instead of having the host allocate 8 bytes an
+// element, 16 GiB for a grow by 2^31, which ended the process.
+func TestTableLimit(t *testing.T) {
+	h := newHost(t, Options{})
+	var me *ModuleError
+	if _, err := h.Load(context.Background(), wat(t, "bigtable")); !errors.As(err, &me) || !strings.Contains(me.Reason, "a table of 16777216 elements: a table has at most 1048576") {
+		t.Fatalf("a table of 2^24 elements: %v, want a refusal at load", err)
+	}
+	m := load(t, h, wat(t, "tablegrow"))
+	for _, action := range []string{"huge", "limit"} {
+		out, err := m.Call(context.Background(), action, nil)
+		if err != nil || !value.Equal(out["n"], value.NumberOf(-1)) {
+			t.Errorf("%s: %v, %v; want the grow refused (n -1)", action, out, err)
+		}
+	}
+}
+
 func TestMemoryAboveLimitAtLoad(t *testing.T) {
 	h := newHost(t, Options{})
 	_, err := h.Load(context.Background(), wat(t, "bigmem"))
