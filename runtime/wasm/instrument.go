@@ -207,11 +207,11 @@ func capTables(body []byte) []byte {
 	out := binary.AppendUvarint(nil, uint64(n))
 	for i := uint32(0); i < n && r.err == nil; i++ {
 		out = append(out, r.byte()) // the element type
-		min, max, hasMax := tableLimits(r)
-		if !hasMax || max > maxTableElements {
-			max = maxTableElements
+		least, most, hasMax := tableLimits(r)
+		if !hasMax || most > maxTableElements {
+			most = max(maxTableElements, least) // never below the minimum: still a valid module
 		}
-		out = binary.AppendUvarint(binary.AppendUvarint(append(out, 1), uint64(min)), uint64(max))
+		out = binary.AppendUvarint(binary.AppendUvarint(append(out, 1), uint64(least)), uint64(most))
 	}
 	return append(out, r.b...)
 }
