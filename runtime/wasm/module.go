@@ -380,7 +380,7 @@ func (m *Module) compile(ctx context.Context, wasm []byte) error {
 			h.rewrites.put(m.hash, rw)
 			return nil
 		}
-		return m.uninstrumentable(ctx, rw)
+		return m.uninstrumentable(ctx, wasm, rw)
 	}
 	rt, err := h.closeOnDoneRuntime(ctx)
 	if err != nil {
@@ -402,8 +402,10 @@ func (m *Module) compile(ctx context.Context, wasm []byte) error {
 // would let a recursion without a loop run for ever and hold up the
 // process's collections, so such a module is not run at all
 // (spec/wasm.md, Stopping a call). When wazero refuses the module as it
-// is too, its reason is the module's.
-func (m *Module) uninstrumentable(ctx context.Context, rw rewrite) error {
+// is too, or the host would refuse what wazero makes of it (an import not
+// granted, no memory export: check), that reason is the module's, and
+// the one said.
+func (m *Module) uninstrumentable(ctx context.Context, wasm []byte, rw rewrite) error {
 	rt, err := m.host.closeOnDoneRuntime(ctx)
 	if err != nil {
 		return err
@@ -415,7 +417,13 @@ func (m *Module) uninstrumentable(ctx context.Context, rw rewrite) error {
 	if err != nil {
 		return &ModuleError{Reason: firstLine(err.Error())}
 	}
+	m.compiled = c
+	err = m.check(wasm)
+	m.compiled = nil
 	c.Close(ctx)
+	if err != nil {
+		return err
+	}
 	if rw.bin == nil {
 		return &ModuleError{Reason: "the host cannot make it stop at its deadline: " + rw.scan.why}
 	}
