@@ -66,7 +66,6 @@ const DefaultGCPercent = 400
 // connection, one message at a time.
 type Server struct {
 	mu      sync.Mutex
-	conn    jsonrpc2.Conn
 	opts    Options
 	u       *check.Universe
 	state   lifecycle
@@ -124,7 +123,6 @@ func Serve(ctx context.Context, rwc io.ReadWriteCloser, opts Options) error {
 		defer debug.SetGCPercent(debug.SetGCPercent(opts.GCPercent))
 	}
 	conn := jsonrpc2.NewConn(newStream(rwc, opts.MaxMessage))
-	s.conn = conn
 	s.notify = func(method string, params any) error { return conn.Notify(ctx, method, params) }
 	conn.Go(ctx, s.handle)
 	select {
@@ -134,8 +132,8 @@ func Serve(ctx context.Context, rwc io.ReadWriteCloser, opts Options) error {
 		// keeps it blocked until the process ends, which it does now.
 		conn.Close()
 	case <-ctx.Done():
+		// Not waiting for the reader either (stdin: see above).
 		conn.Close()
-		<-conn.Done()
 		return ctx.Err()
 	}
 	s.mu.Lock()

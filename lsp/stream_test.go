@@ -195,3 +195,23 @@ func TestExitOverStdin(t *testing.T) {
 		}
 	}
 }
+
+// TestCancelOverStdin: a cancelled context (the process's interrupt)
+// ends Serve too, however its stream's reader is blocked.
+func TestCancelOverStdin(t *testing.T) {
+	inR, inW := io.Pipe()
+	defer inW.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Serve(ctx, stdinLike{inR, io.Discard}, Options{}) }()
+	time.Sleep(20 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Serve returned %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve still running 10 s after its context was cancelled")
+	}
+}

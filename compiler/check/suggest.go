@@ -60,7 +60,7 @@ func spellName(s string) string {
 	if bare {
 		return s
 	}
-	return strconv.Quote(s)
+	return literal.Quote(s)
 }
 
 func quote(s string) string { return literal.Quote(s) }

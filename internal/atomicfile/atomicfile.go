@@ -18,6 +18,12 @@ import (
 func Write(name string, data []byte, perm os.FileMode) (err error) {
 	if target, err := filepath.EvalSymlinks(name); err == nil {
 		name = target
+	} else if target, err := os.Readlink(name); err == nil {
+		// A link to a file not there yet: the file it names is made.
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(filepath.Dir(name), target)
+		}
+		name = target
 	}
 	dir, base := filepath.Split(name)
 	if dir == "" {

@@ -54,3 +54,22 @@ func TestWriteThroughLink(t *testing.T) {
 		t.Errorf("the file the link names holds %q, %v; want new", b, err)
 	}
 }
+
+// TestWriteThroughDanglingLink: a link to a file not there yet makes it,
+// and stays a link.
+func TestWriteThroughDanglingLink(t *testing.T) {
+	dir := t.TempDir()
+	link := filepath.Join(dir, "link.rules")
+	if err := os.Symlink("new.rules", link); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	if err := Write(link, []byte("new"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link is no longer a link: %v, %v", fi, err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "new.rules")); err != nil || string(b) != "new" {
+		t.Errorf("the file the link names holds %q, %v", b, err)
+	}
+}

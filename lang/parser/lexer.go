@@ -164,7 +164,7 @@ func (s *scanner) fail(n int, code diag.Code, format string, args ...any) {
 		run := s.src[s.errs[k].offset:s.errs[k].end]
 		s.errs[k].msg = fmt.Sprintf("unexpected characters %q", run)
 		if !utf8.Valid(run) {
-			s.errs[k].msg = fmt.Sprintf("bytes %q are not UTF-8: save the file as UTF-8", run)
+			s.errs[k].msg = fmt.Sprintf("unexpected characters %q, with bytes that are not UTF-8: save the file as UTF-8", run)
 		}
 		s.emit(tError, n)
 		return

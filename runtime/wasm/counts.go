@@ -129,6 +129,10 @@ func (c *counter) table() {
 		return
 	}
 	c.refType()
+	if len(c.b) > 0 && c.b[0] > 1 {
+		c.fail(fmt.Sprintf("table limits flags 0x%02x: a table's limits are a minimum, or a minimum and a maximum (0x00, 0x01)", c.b[0]))
+		return
+	}
 	if min, _, _ := tableLimits(&c.reader); c.err == nil && min > maxTableElements {
 		c.fail(fmt.Sprintf("a table of %d elements: a table has at most %d (spec/wasm.md, Limits)", min, maxTableElements))
 	}

@@ -17,9 +17,9 @@ import (
 // new runtime timer, about a tenth of a small module's whole call. An
 // instrumented module stops itself at its next check once the global is
 // set (a function's or loop's start, after a call, or within long
-// straight-line code: instrument.go); a module that could not be instrumented
-// runs under WithCloseOnContextDone, and wazero closes it when Done is
-// closed, as with any context.
+// straight-line code: instrument.go); a test's host (noInstrument) runs
+// modules under WithCloseOnContextDone, and wazero closes one when Done
+// is closed, as with any context.
 //
 // The timer is not stopped when a call ends nor reset when the next one
 // starts: resetting and stopping a runtime timer for every call was a

@@ -34,8 +34,8 @@ import (
 // first, under the initialisation's limit, as wazero would have.
 //
 // A module this rewrite cannot read (an instruction the decoder does not
-// know, an export already named so) keeps wazero's way: it is compiled
-// with WithCloseOnContextDone by a runtime of its own.
+// know, an export already named so) is refused at load
+// (Module.uninstrumentable): wazero's way checks only at loops.
 
 const (
 	stopExport  = "stagecraft.stop"
@@ -234,9 +234,11 @@ func yieldBody(stop, budget uint32) []byte {
 // when it can cost much more than an addition (opCost); $budget starts at
 // yieldEvery, and the check that takes it to 0 or below visits Go and
 // refills it. So a module runs at most yieldEvery + maxWeight + checkCost
-// units between two visits to Go, whatever the shape of its code, and a
-// function at most maxWeight + checkCost between two tests of $stop (a
-// chain of returns runs nothing but its functions' ends: see tailWeight).
+// units, plus its dearest instruction's (a bulk one's, bulkCost, with its
+// marks), between two visits to Go, whatever the shape of its code, and
+// a function at most maxWeight + checkCost and one instruction between
+// two tests of $stop (a chain of returns runs nothing but its functions'
+// ends: see tailWeight).
 // The figures are measured by BenchmarkUnitCost and BenchmarkStop
 // (spec/wasm.md, Stopping a call).
 const (

@@ -83,8 +83,10 @@ func (o Options) withDefaults() Options {
 //
 // It has two wazero runtimes: rt runs modules instrumented to stop
 // themselves (instrument.go), compiled without wazero's exit checks; the
-// other, made when a module first needs it, runs a module the rewrite
-// cannot read, under WithCloseOnContextDone.
+// other, with WithCloseOnContextDone, made when first needed, runs
+// modules only for tests (noInstrument), and otherwise compiles a module
+// the rewrite cannot serve to find wazero's reason for refusing it, if
+// any (Module.uninstrumentable): such a module is never run.
 type Host struct {
 	opts     Options
 	replay   Options // opts with the replay's time limits (limits)
@@ -171,7 +173,7 @@ func newRuntime(ctx context.Context, opts Options, sub string, closeOnDone bool)
 	return wazero.NewRuntimeWithConfig(ctx, cfg), cache, cacheErr
 }
 
-// closeOnDoneRuntime is the runtime of modules the rewrite cannot read.
+// closeOnDoneRuntime is the runtime with wazero's own deadline (Host).
 func (h *Host) closeOnDoneRuntime(ctx context.Context) (wazero.Runtime, error) {
 	h.closing.Lock()
 	defer h.closing.Unlock()
@@ -347,9 +349,9 @@ func (h *Host) loadNew(ctx context.Context, wasm []byte, hash string) (*Module, 
 }
 
 // compile compiles the module rewritten (rewrite.go), read from the
-// cache on disk or made and then kept there, or, when the rewrite cannot
-// read it or wazero refuses what it made, as it is under wazero's deadline
-// (whose errors are then the module's own).
+// cache on disk or made and then kept there; a module the rewrite cannot
+// serve is refused (uninstrumentable). Only a test's host (noInstrument)
+// compiles modules as they are, under wazero's deadline.
 //
 // A module whose rewrite is in the cache is not held to checkCounts
 // again: the file is written only for a module that passed it (below),
@@ -406,6 +408,9 @@ func (m *Module) compile(ctx context.Context, wasm []byte) error {
 // granted, no memory export: check), that reason is the module's, and
 // the one said.
 func (m *Module) uninstrumentable(ctx context.Context, wasm []byte, rw rewrite) error {
+	if ownReservedExport(wasm) != "" {
+		return &ModuleError{Reason: rw.scan.why} // said at once, nothing compiled
+	}
 	rt, err := m.host.closeOnDoneRuntime(ctx)
 	if err != nil {
 		return err

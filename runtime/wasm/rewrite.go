@@ -20,9 +20,10 @@ import (
 // (rewritecache.go).
 type rewrite struct {
 	// exported is the module with its mutable globals exported, or the
-	// module itself when it is not resettable: what wazero's deadline
-	// runs when the rewrite declined it. nil when read from the cache
-	// (made again on the rare path that needs it: Module.compile).
+	// module itself when it is not resettable: what a test's host runs
+	// under wazero's deadline, and what wazero is asked about a module
+	// the rewrite declined. nil when read from the cache (made again on
+	// the rare path that needs it: Module.compile).
 	exported []byte
 	bin      []byte     // exported, instrumented; nil when instrument declined the module (scan.why says why)
 	start    bool       // instrument made the start section an export

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stagecraft/stagecraft/runtime/value"
+	"github.com/stagecraft/stagecraft/runtime/wasm/manifest"
 )
 
 func TestInfiniteLoopStopsAtDeadline(t *testing.T) {
@@ -91,7 +92,29 @@ func TestTableLimit(t *testing.T) {
 	if _, err := h.Load(context.Background(), wat(t, "bigtable")); !errors.As(err, &me) || !strings.Contains(me.Reason, "a table of 16777216 elements: a table has at most 1048576") {
 		t.Fatalf("a table of 2^24 elements: %v, want a refusal at load", err)
 	}
-	m := load(t, h, wat(t, "tablegrow"))
+	// Limits other than a minimum, or a minimum and a maximum (shared,
+	// 64-bit), are refused, not turned into ones wazero would take.
+	grow := wat(t, "tablegrow")
+	secs, err := manifest.Sections(grow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sec := range secs {
+		if sec.ID != 4 {
+			continue
+		}
+		for _, flags := range []byte{2, 3, 4, 5} {
+			body := append([]byte(nil), sec.Body...) // 1 table: its type, flags, limits
+			body[2] = flags
+			if flags&1 != 0 {
+				body = append(body[:4], append([]byte{1}, body[4:]...)...) // a maximum after the minimum
+			}
+			if _, err := h.Load(context.Background(), replaceSection(t, grow, 4, body)); !errors.As(err, &me) || !strings.Contains(me.Reason, fmt.Sprintf("table limits flags 0x%02x", flags)) {
+				t.Errorf("table limits flags %d: %v, want a refusal", flags, err)
+			}
+		}
+	}
+	m := load(t, h, grow)
 	for _, action := range []string{"huge", "limit"} {
 		out, err := m.Call(context.Background(), action, nil)
 		if err != nil || !value.Equal(out["n"], value.NumberOf(-1)) {
