@@ -384,19 +384,29 @@ func (m *Module) compile(ctx context.Context, wasm []byte) error {
 		}
 		return m.uninstrumentable(ctx, wasm, rw)
 	}
-	rt, err := h.closeOnDoneRuntime(ctx)
+	c, rt, err := h.compileAsIs(ctx, rw)
 	if err != nil {
 		return err
 	}
-	c, err := compileModule(compiling(ctx), rt, rw.exported)
-	if me, ok := err.(*ModuleError); ok {
-		return me
-	}
-	if err != nil {
-		return &ModuleError{Reason: firstLine(err.Error())}
-	}
 	m.compiled, m.rt = c, rt
 	return nil
+}
+
+// compileAsIs compiles the module without the host's instrumentation, by
+// the runtime with wazero's own deadline; its errors are the module's.
+func (h *Host) compileAsIs(ctx context.Context, rw rewrite) (wazero.CompiledModule, wazero.Runtime, error) {
+	rt, err := h.closeOnDoneRuntime(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := compileModule(compiling(ctx), rt, rw.exported)
+	if me, ok := err.(*ModuleError); ok {
+		return nil, nil, me
+	}
+	if err != nil {
+		return nil, nil, &ModuleError{Reason: firstLine(err.Error())}
+	}
+	return c, rt, nil
 }
 
 // uninstrumentable is the refusal of a module the host cannot make stop
@@ -411,16 +421,9 @@ func (m *Module) uninstrumentable(ctx context.Context, wasm []byte, rw rewrite) 
 	if ownReservedExport(wasm) != "" {
 		return &ModuleError{Reason: rw.scan.why} // said at once, nothing compiled
 	}
-	rt, err := m.host.closeOnDoneRuntime(ctx)
+	c, _, err := m.host.compileAsIs(ctx, rw)
 	if err != nil {
 		return err
-	}
-	c, err := compileModule(compiling(ctx), rt, rw.exported)
-	if me, ok := err.(*ModuleError); ok {
-		return me
-	}
-	if err != nil {
-		return &ModuleError{Reason: firstLine(err.Error())}
 	}
 	m.compiled = c
 	err = m.check(wasm)
