@@ -379,8 +379,18 @@ func (s *scanner) scanNumber(rest []byte) {
 		n += 1 + digits(rest[n+1:])
 	}
 	end := n
-	for end < len(rest) && (isLetter(rest[end]) || isDigit(rest[end]) || rest[end] == '_') {
-		end++
+	for end < len(rest) {
+		if c := rest[end]; isLetter(c) || isDigit(c) || c == '_' {
+			end++
+			continue
+		}
+		// A letter past ASCII belongs to the literal too (3dzień), so
+		// that what is glued to the number is said whole.
+		r, size := utf8.DecodeRune(rest[end:])
+		if r == utf8.RuneError || !unicode.IsLetter(r) {
+			break
+		}
+		end += size
 	}
 	if end == n {
 		s.emit(tNumber, n)
