@@ -379,9 +379,18 @@ func (c checkCode) append(b []byte, weight uint32) []byte {
 // importedGlobals counts the globals an import section brings in (the
 // host refuses them, after compiling; until then they take indexes).
 // reservedExport is the first export of the module named as one the
-// rewrite adds, or "": such a module is declined (and keeps wazero's
-// deadline) rather than given an export section wazero refuses.
+// rewrite adds, or "": such a module is declined rather than given an
+// export section wazero refuses. (newRewrite refuses every name starting
+// with reservedPrefix before; this guards instrument called alone.)
 func reservedExport(r *reader) string {
+	return firstExport(r, func(name string) bool {
+		return name == stopExport || name == startExport || name == dirtyExport || name == shiftExport
+	})
+}
+
+// firstExport reads an export section's entries from r and returns the
+// first name that match takes, or "".
+func firstExport(r *reader, match func(string) bool) string {
 	n := r.leb()
 	for i := uint32(0); i < n && r.err == nil; i++ {
 		size := int(r.leb())
@@ -393,7 +402,7 @@ func reservedExport(r *reader) string {
 		r.skip(size)
 		r.byte() // kind
 		r.leb()  // index
-		if name == stopExport || name == startExport || name == dirtyExport || name == shiftExport {
+		if match(name) {
 			return name
 		}
 	}

@@ -418,7 +418,7 @@ func (h *Host) compileAsIs(ctx context.Context, rw rewrite) (wazero.CompiledModu
 // granted, no memory export: check), that reason is the module's, and
 // the one said.
 func (m *Module) uninstrumentable(ctx context.Context, wasm []byte, rw rewrite) error {
-	if ownReservedExport(wasm) != "" {
+	if rw.reserved != "" {
 		return &ModuleError{Reason: rw.scan.why} // said at once, nothing compiled
 	}
 	c, _, err := m.host.compileAsIs(ctx, rw)

@@ -30,6 +30,7 @@ type rewrite struct {
 	mutates  string     // instrument's: the first instruction that changes a table or a segment
 	tracks   bool       // instrument's: the module marks what its calls write (track.go)
 	scan     scanResult // scan's, not resettable when instrument declined the module or mutates is set
+	reserved string     // the module's own export of a host's name (reservedPrefix): declined for it
 }
 
 // reservedPrefix begins the names of every export the rewrite adds
@@ -41,6 +42,7 @@ const reservedPrefix = "stagecraft."
 func newRewrite(wasm []byte) rewrite {
 	rw := rewrite{exported: wasm}
 	if name := ownReservedExport(wasm); name != "" {
+		rw.reserved = name
 		rw.scan = scanResult{why: fmt.Sprintf("it exports %q, and export names starting with %q are the host's: rename it", name, reservedPrefix)}
 		return rw
 	}
@@ -123,22 +125,8 @@ func ownReservedExport(wasm []byte) string {
 		return ""
 	}
 	for _, s := range secs {
-		if s.ID != 7 {
-			continue
-		}
-		r := &reader{b: s.Body}
-		for n := r.leb(); n > 0 && r.err == nil; n-- {
-			size := int(r.leb())
-			if r.err != nil || size > len(r.b) {
-				return ""
-			}
-			name := string(r.b[:size])
-			r.skip(size)
-			r.byte() // kind
-			r.leb()  // index
-			if strings.HasPrefix(name, reservedPrefix) {
-				return name
-			}
+		if s.ID == 7 {
+			return firstExport(&reader{b: s.Body}, func(name string) bool { return strings.HasPrefix(name, reservedPrefix) })
 		}
 	}
 	return ""
