@@ -343,7 +343,7 @@ func (c *checker) update(a *ast.UpdateAction, en *env) {
 		return
 	}
 	owner := c.info.Types[sel.X]
-	if owner == nil || owner.Kind != types.Entity || f == nil || owner.Entity == "client" {
+	if owner == nil || owner.Kind != types.Entity || f == nil || owner.Entity != en.entity && owner.Entity != "contact" && owner.Entity != "company" {
 		c.diags.Errorf(a.Field.Pos(), a.Field.End(), diag.EBadUpdate, "update sets a field of the item, its contact or its company, not %s", exprString(a.Field))
 		return
 	}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/stagecraft/stagecraft/runtime/interp"
 	"github.com/stagecraft/stagecraft/runtime/value"
@@ -35,7 +37,7 @@ func (t *tx) act(it *item, r *plannedRule, env *interp.Env) bool {
 		c.Bind(v)
 		t.timeline(it, r.Pos.String(), fmt.Sprintf("%s %s = %s", name, r.Action.Bind, quote(v)))
 	case "update":
-		c.ChangeField(last(r.Action.Field.Path), r.value(env))
+		t.updateField(it, r, env)
 	case "run":
 		c.runCustom() // custom.go
 	default:
@@ -49,6 +51,50 @@ func (t *tx) act(it *item, r *plannedRule, env *interp.Env) bool {
 		t.timeline(it, r.Pos.String(), "evaluation stopped: "+err.Error())
 	}
 	return !c.wait
+}
+
+// updateField sets a field of the item, its contact or its company (R-UPDATE),
+// on the item that holds it: a contact's field on the contact, whose
+// timeline says so, as does the item's. Without a contact or a company to
+// hold the field, the update is not run and the timeline says why.
+func (t *tx) updateField(it *item, r *plannedRule, env *interp.Env) {
+	f, rule := r.Action.Field, r.Pos.String()
+	name := last(f.Path)
+	owner := r.owner(env)
+	if owner == nil {
+		why := fmt.Sprintf("the %s has no %s", it.Entity, f.Name)
+		if len(f.Path) > 1 {
+			why = fmt.Sprintf("%s.%s is empty", f.Name, strings.Join(f.Path[:len(f.Path)-1], "."))
+		}
+		t.timeline(it, rule, "update not run: "+why)
+		return
+	}
+	target := it
+	if owner.ID != it.ID {
+		if target = t.load(owner.ID); target == nil {
+			t.timeline(it, rule, fmt.Sprintf("update not run: %s %s is not stored", owner.Entity, owner.ID))
+			return
+		}
+	}
+	v := r.value(env)
+	if target == it || value.Equal(t.field(target, name), v) {
+		t.changeField(target, name, v, rule)
+		return
+	}
+	was := t.itemName(target)
+	t.changeField(target, name, v, rule)
+	t.timeline(it, rule, fmt.Sprintf("%s of %s %s set to %s", name, target.Entity, was, quote(v)))
+}
+
+// itemName is how a timeline names an item: its name or title, quoted, or
+// else its ID.
+func (t *tx) itemName(it *item) string {
+	for _, f := range []string{"name", "title"} {
+		if s := t.field(it, f).S; s != "" {
+			return strconv.Quote(s)
+		}
+	}
+	return it.ID
 }
 
 // effect writes an outbox record (sent) or a record (created) and returns

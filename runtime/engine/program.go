@@ -74,6 +74,9 @@ func (l *loaded) plan() {
 		if a.Value != nil {
 			pr.value = l.pl.Plan(a.Value, r.Entity)
 		}
+		if a.Field != nil {
+			pr.owner = l.pl.Owner(a.Field, r.Entity)
+		}
 		for _, s := range a.Settings {
 			if s.Auto {
 				pr.auto[s.Name] = true

@@ -18,6 +18,7 @@ type plannedRule struct {
 	at       interp.Eval
 	target   interp.Eval
 	value    interp.Eval
+	owner    func(*interp.Env) *interp.Item // update: the item whose field it sets
 	settings map[string]interp.Eval
 	auto     map[string]bool
 }

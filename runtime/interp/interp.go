@@ -343,6 +343,27 @@ func (pl *Planner) field(x *ir.Expr, entity string) Eval {
 	}
 }
 
+// Owner plans the item that holds the field x names (an OpField without
+// X): the item itself for deal.title, its contact for contact.city, the
+// contact's company for deal.contact.company.title; nil at run time when
+// the item has none. An update writes there (R-UPDATE).
+func (pl *Planner) Owner(x *ir.Expr, entity string) func(*Env) *Item {
+	root, _ := pl.root(x, entity)
+	if len(x.Path) <= 1 {
+		return root
+	}
+	prefix := *x
+	prefix.Path = x.Path[:len(x.Path)-1]
+	ref := pl.field(&prefix, entity)
+	return func(env *Env) *Item {
+		v := ref(env)
+		if v.K != value.Ref || v.S == "" {
+			return nil
+		}
+		return env.World.Load(v.Tag, v.S)
+	}
+}
+
 // root plans the item a field's path starts from, by the root the checker
 // resolved, and gives its entity: "" when only the run knows it (a test's
 // item; the client, a contact or a company).
