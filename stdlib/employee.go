@@ -1,6 +1,8 @@
 package stdlib
 
 import (
+	"fmt"
+
 	"github.com/stagecraft/stagecraft/compiler/types"
 	"github.com/stagecraft/stagecraft/runtime/action"
 	"github.com/stagecraft/stagecraft/runtime/value"
@@ -44,13 +46,28 @@ var employee = []Action{
 }
 
 func changeResponsible(c action.Call) {
-	to, _ := c.Target()
-	c.ChangeField("responsible", value.RefOf("user", to.S))
+	if to, ok := employeeTo(c); ok {
+		c.ChangeField("responsible", value.RefOf("user", to))
+	}
 }
 
 func sendNotification(c action.Call) {
+	if to, ok := employeeTo(c); ok {
+		c.Effect("sent", "notification", to, map[string]string{"text": c.Text("text")})
+	}
+}
+
+// employeeTo is the employee a rule's `to` names. A `to` that names no one,
+// like the supervisor of an employee without one, does not run the action,
+// and the timeline says so: an item left without a responsible, or a
+// notification to nobody, would be wrong where not running is only late.
+func employeeTo(c action.Call) (string, bool) {
 	to, _ := c.Target()
-	c.Effect("sent", "notification", to.S, map[string]string{"text": c.Text("text")})
+	if to.S == "" {
+		c.NotRun(fmt.Sprintf("%s names no employee", c.TargetText()))
+		return "", false
+	}
+	return to.S, true
 }
 
 func assignTask(c action.Call) { assign(c, "task") }
@@ -60,8 +77,12 @@ func assignTask(c action.Call) { assign(c, "task") }
 func assign(c action.Call, kind string) {
 	fields := c.Fields()
 	fields["responsible"] = orDefault(fields["responsible"], c.Responsible())
-	if to, ok := c.Target(); ok {
-		fields["responsible"] = to.S
+	if _, given := c.Target(); given {
+		to, ok := employeeTo(c)
+		if !ok {
+			return
+		}
+		fields["responsible"] = to
 	}
 	id := c.Effect("created", kind, fields["responsible"], fields)
 	c.Bind(value.RecordOf([]string{"id"}, []value.Value{value.TextOf(id)}))

@@ -53,6 +53,9 @@ type Call interface {
 	Fields() map[string]string
 	// Target evaluates `to`; ok is false when the rule has none.
 	Target() (v value.Value, ok bool)
+	// TargetText is the rule's `to` as written (responsible.supervisor),
+	// for a timeline saying why it named no one.
+	TargetText() string
 	// Address picks a recipient (R-EMAIL, R-SMS, R-CALL): the target's
 	// values of the chosen type, or, without a target, the client's field
 	// of any type; the first added, or the last with useLast. "" if there

@@ -62,6 +62,21 @@ func (c *Call) Target() (v value.Value, ok bool) {
 	return c.r.target(c.env), true
 }
 
+// TargetText is the rule's `to` as written: a field's path, an
+// employee's name; "to" for anything longer.
+func (c *Call) TargetText() string {
+	x := c.r.Action.Target
+	switch {
+	case x == nil:
+		return ""
+	case x.Op == ir.OpField && x.X == nil:
+		return strings.Join(append([]string{x.Name}, x.Path...), ".")
+	case x.Op == ir.OpLit:
+		return x.Lit
+	}
+	return "to"
+}
+
 // Bind sets the rule's variable or result, if it names one (M-AUX).
 func (c *Call) Bind(v value.Value) {
 	if c.r.Action.Bind == "" {

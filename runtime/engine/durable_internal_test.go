@@ -17,7 +17,8 @@ func TestOutboxReadsDurableInputsOnly(t *testing.T) {
 	e := memEngine(t, `pipeline deal S {
     stage A
 }
-on stage A: send notification to deal.responsible text "new"
+employee anna "Anna" { email "anna@example.com" }
+on stage A: send notification to anna text "new"
 `)
 	count := func() (n int) {
 		if err := e.OutboxAfter("", func(Effect) bool { n++; return true }); err != nil {
@@ -118,7 +119,8 @@ func TestResultSent(t *testing.T) {
     stage A
     stage B
 }
-on stage A: send notification to deal.responsible text "new"
+employee anna "Anna" { email "anna@example.com" }
+on stage A: send notification to anna text "new"
 `)
 	res, err := e.Apply(Input{Time: 1e9, Kind: "create", Entity: "deal"})
 	if err != nil {

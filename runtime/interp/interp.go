@@ -261,13 +261,21 @@ func (pl *Planner) field(x *ir.Expr, entity string) Eval {
 		}
 	}
 	root, rootEntity := pl.root(x, entity)
-	if x.Root == ir.RootClient && len(x.Path) == 1 { // a contact or a company: both slots found now
-		contact, company := pl.Slot("contact", x.Path[0]), pl.Slot("company", x.Path[0])
+	if x.Root == ir.RootClient && len(x.Path) == 1 { // a contact, a company or a lead itself: the slots found now
+		name := x.Path[0]
+		contact, company, own := pl.Slot("contact", name), pl.Slot("company", name), pl.Slot(entity, name)
+		if company < 0 && name == "name" { // a company's name is its title
+			company = pl.Slot("company", "title")
+		}
 		return func(env *Env) value.Value {
 			it := root(env)
 			slot := contact
-			if it != nil && it.Entity == "company" {
+			switch {
+			case it == nil:
+			case it.Entity == "company":
 				slot = company
+			case it.Entity == entity:
+				slot = own
 			}
 			if it == nil || slot < 0 || slot >= len(it.Fields) {
 				return value.Value{}
@@ -399,12 +407,17 @@ func (pl *Planner) related(role int, entity string) func(*Env) *Item {
 	var find func(env *Env) *Item
 	switch role {
 	case roleClient:
-		contact, company := pl.related(roleContact, entity), pl.related(roleCompany, entity)
+		// A lead without a contact or a company is its own client: it
+		// holds the name, phone and e-mail of the person it is about.
+		contact, company, self := pl.related(roleContact, entity), pl.related(roleCompany, entity), entity == "lead"
 		find = func(env *Env) *Item {
 			if it := contact(env); it != nil {
 				return it
 			}
-			return company(env)
+			if it := company(env); it != nil || !self {
+				return it
+			}
+			return env.Item
 		}
 	case roleContact:
 		find = pl.link(entity, "contact", nil)

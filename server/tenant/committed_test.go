@@ -19,7 +19,8 @@ func TestCommittedWhenSent(t *testing.T) {
     stage A
     stage B
 }
-on stage A: send notification to deal.responsible text "new"
+employee anna "Anna" { email "anna@example.com" }
+on stage A: send notification to anna text "new"
 `)}})
 	if err != nil {
 		t.Fatal(err)
