@@ -421,11 +421,52 @@ func (c *checker) callAction(r *Rule, a *ast.CallAction, en *env) {
 	if decl.Setting("provider") != nil && given.get("provider") == nil {
 		c.defaultProvider(a)
 	}
+	if r.Decl.Cond == nil {
+		c.selfStart(r, decl, a, given)
+	}
 	if a.Result != nil {
 		if decl.Result == nil {
 			c.diags.Errorf(a.Result.Pos(), a.Result.End(), diag.EBadTarget, "%s has no result to name", name)
 		} else {
 			c.bind(r, a.Result, decl.Result, en)
+		}
+	}
+}
+
+// selfStart warns about an action that makes an item in the stage of its
+// own rule: copy deal into that stage, or without a stage into the first
+// of a pipeline whose first stage it is. The new item runs the rule again,
+// which makes another, until the chain's limit of stage changes stops it
+// (spec/semantics.md). A rule with a condition may stop itself, so it is
+// left alone.
+func (c *checker) selfStart(r *Rule, decl *types.ActionDecl, a *ast.CallAction, given givenSettings) {
+	for _, s := range decl.Settings {
+		if s.Type.Kind != types.Stage || s.StageOf == "" || s.Type.Entity != r.Stage.Pipeline.Entity {
+			continue
+		}
+		pl := r.Stage.Pipeline
+		if p := given.get(s.StageOf); p != nil {
+			if pl = c.schema.Pipeline(pl.Entity, nameOf(p.Value)); pl == nil {
+				return
+			}
+		}
+		if len(pl.Stages) == 0 {
+			return
+		}
+		target := pl.Stages[0]
+		if g := given.get(s.Name); g != nil {
+			ref := stageRefOf(g.Value)
+			if ref == nil {
+				return
+			}
+			if target = pl.Lookup(ref.Stage.Value); target == nil {
+				return
+			}
+		}
+		if target == r.Stage {
+			c.diags.Warnf(a.Verb.Pos(), a.Object.End(), diag.WSelfStart,
+				"%s %s makes a %s in %q, the stage of this rule, so the new %s runs this rule again: each makes another until the chain's limit stops it",
+				a.Verb.Name, a.Object.Name, pl.Entity, target.Name, pl.Entity).Hint = "give it another stage or pipeline, or a condition that the new item does not meet"
 		}
 	}
 }

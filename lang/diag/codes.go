@@ -78,6 +78,7 @@ const (
 	WUnused      Code = "W003"
 	WUnreachable Code = "W004"
 	WSameIdent   Code = "W005"
+	WSelfStart   Code = "W006"
 )
 
 // Codes lists every code with a one-line summary, in order.
@@ -139,4 +140,5 @@ var Codes = []struct {
 	{WUnused, "a variable or result that no later rule uses"},
 	{WUnreachable, "a rule that can never run"},
 	{WSameIdent, "rules or triggers told apart only by their order (their identity gets #2): name them with labels"},
+	{WSelfStart, "a rule that makes an item in its own stage, which runs the rule again for it (a copy copying itself)"},
 }

@@ -70,6 +70,13 @@ func (t *tx) move(it *item, stage, how, rule string) {
 		t.seen = map[string]bool{}
 	}
 	if t.moves > t.e.opts.MaxMoves || t.seen[loopKey] {
+		if from == "" {
+			// An item being created is never left without a stage: it is
+			// put in its stage, whose rules do not start.
+			t.setField(it, "stage", value.TextOf(stage))
+			t.timeline(it, rule, fmt.Sprintf("loop stopped: created in %s without starting its rules: this chain already changed stages %d times (the limit)", stage, t.e.opts.MaxMoves))
+			return
+		}
 		t.timeline(it, rule, fmt.Sprintf("loop stopped: the move to %s would repeat a stage change of this chain (limit %d moves)", stage, t.e.opts.MaxMoves))
 		return
 	}
