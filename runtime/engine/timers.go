@@ -288,12 +288,26 @@ func (t *tx) fireTimer(key string, body []byte, tm timer) error {
 
 // followDates reschedules the item's pending rules whose time is computed
 // from its fields (at deal.delivery_date - 1d) after a field changed: a
-// reminder follows the date it reminds of. A time now past runs at the
-// next tick; a time now empty cancels the rule. The timeline says which.
+// reminder follows the date it reminds of. A time now past runs the rule
+// at once, as entering the stage after its time would; a time now empty
+// cancels the rule. The timeline says which.
 func (t *tx) followDates(it *item) {
 	if !t.e.hasAt {
 		return
 	}
+	var past []*plannedRule
+	defer func() {
+		// Run after the loop, which reads the item's timers: a rule run
+		// may move the item on and so delete the rest. One that did ends
+		// the rules not yet run, as leaving the stage cancels them.
+		entered := it.Entered
+		for _, r := range past {
+			if it.Entered != entered && !r.Keep {
+				return
+			}
+			t.runRule(it, r)
+		}
+	}()
 	for _, k := range append([]string(nil), it.Timers...) {
 		if timerKind(k) == timerDeadline {
 			continue
@@ -319,6 +333,11 @@ func (t *tx) followDates(it *item) {
 				why = "the calendar has no working moment for it"
 			}
 			t.timeline(it, r.Pos.String(), "pending rule cancelled: "+why)
+			continue
+		}
+		if due <= t.now {
+			t.timeline(it, r.Pos.String(), fmt.Sprintf("pending rule runs now: its time follows the item's fields, and %s has passed", dueText(due)))
+			past = append(past, r)
 			continue
 		}
 		t.schedule(due, timerKind(k), tm)
