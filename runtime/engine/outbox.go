@@ -23,6 +23,22 @@ func (e *Engine) Clock() int64 {
 	return e.clock
 }
 
+// LastTime is the time of the last acknowledged input, or of the last
+// tick if that is later; 0 for an empty log. A server reads it when it
+// opens the store: the workspace's clock never goes back behind it.
+func (e *Engine) LastTime() (int64, error) {
+	at := e.Clock()
+	_, body, ok, err := e.st.Last(keyLog(0), keyLogEnd)
+	if err != nil || !ok {
+		return at, err
+	}
+	var in Input
+	if err := json.Unmarshal(body, &in); err != nil {
+		return at, fmt.Errorf("the last input is stored damaged: %v", err)
+	}
+	return max(at, in.Time), nil
+}
+
 // LogFrom calls fn with every acknowledged input from sequence number seq
 // on, in order, until fn returns false.
 func (e *Engine) LogFrom(seq int64, fn func(Input) bool) error {

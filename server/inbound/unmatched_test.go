@@ -113,7 +113,7 @@ func TestUnmatchedKept(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.ten.Deploy(func(at int64) (*engine.Result, error) { return e.ten.Engine.Deploy(p, at) }); err != nil {
+	if _, err := e.ten.Deploy(p); err != nil {
 		t.Fatal(err)
 	}
 	res, err = e.ten.Apply(engine.Input{Kind: "create", Entity: "deal", Fields: map[string]value.Value{"title": value.TextOf("Sofa")}})

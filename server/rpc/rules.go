@@ -307,7 +307,7 @@ func (s Rules) deploy(ctx context.Context, prog *ir.Program, expected *int64, mo
 			return nil, err
 		}
 	}
-	res, err := t.Deploy(func(at int64) (*engine.Result, error) { return t.Engine.Deploy(prog, at) })
+	res, err := t.Deploy(prog)
 	if err != nil {
 		return nil, inputErr(err)
 	}

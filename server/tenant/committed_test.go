@@ -33,7 +33,7 @@ on stage A: send notification to anna text "new"
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ten.Deploy(func(at int64) (*engine.Result, error) { return ten.Engine.Deploy(p, at) }); err != nil {
+	if _, err := ten.Deploy(p); err != nil {
 		t.Fatal(err)
 	}
 	if n := calls.Load(); n != 1 {

@@ -117,7 +117,7 @@ on stage Oferta: run stuck as b
 	if _, err := ten.Modules.Put(mod); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ten.Deploy(func(at int64) (*engine.Result, error) { return ten.Engine.Deploy(p, at) }); err != nil {
+	if _, err := ten.Deploy(p); err != nil {
 		t.Fatal(err)
 	}
 	res, err := ten.Apply(engine.Input{Kind: "create", Entity: "deal", Fields: map[string]value.Value{"title": value.TextOf("Sofa")}})
@@ -225,7 +225,7 @@ func TestWarmAtOpen(t *testing.T) {
 	if _, err := ten.Modules.Put(mod); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ten.Deploy(func(at int64) (*engine.Result, error) { return ten.Engine.Deploy(p, at) }); err != nil {
+	if _, err := ten.Deploy(p); err != nil {
 		t.Fatal(err)
 	}
 	if err := reg.Close(); err != nil {

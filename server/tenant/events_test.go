@@ -133,7 +133,7 @@ func eventTenant(t *testing.T, data string) (*Registry, *Tenant, string) {
 		reg.Close()
 		t.Fatal(err)
 	}
-	if _, err := ten.Deploy(func(at int64) (*engine.Result, error) { return ten.Engine.Deploy(p, at) }); err != nil {
+	if _, err := ten.Deploy(p); err != nil {
 		reg.Close()
 		t.Fatal(err)
 	}

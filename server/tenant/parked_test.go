@@ -32,7 +32,7 @@ on stage Nowe after 1s: update deal.title = "later"
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ten.Deploy(func(at int64) (*engine.Result, error) { return ten.Engine.Deploy(p, at) }); err != nil {
+	if _, err := ten.Deploy(p); err != nil {
 		t.Fatal(err)
 	}
 	var ids []string

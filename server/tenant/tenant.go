@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/stagecraft/stagecraft/compiler/ir"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -284,7 +285,15 @@ func open(dir, name string, lib engine.Library, host *lazyHost, opts Options, lo
 		t.ticked = func(res *engine.Result) { opts.Ticked(name, res) }
 	}
 	t.committed, t.observe = opts.Committed, opts.Observe
-	t.last.Store(e.Clock())
+	// The clock goes on from the last input, not only the last tick: a
+	// workspace held still by a change of zone is held after a restart too.
+	last, err := e.LastTime()
+	if err != nil {
+		st.Close()
+		side.Close()
+		return nil, err
+	}
+	t.last.Store(last)
 	if t.events, err = openEvents(t); err != nil {
 		st.Close()
 		side.Close()
@@ -337,15 +346,23 @@ func (t *Tenant) Apply(in engine.Input) (*engine.Result, error) {
 	return res, err
 }
 
-// Deploy deploys a program at the workspace's time of now.
-func (t *Tenant) Deploy(do func(at int64) (*engine.Result, error)) (*engine.Result, error) {
+// Deploy deploys a program at the workspace's time of now. A tenant's
+// first input, when it is a deploy, is at the time of the program's own
+// calendar: there is no clock yet to hold still, where reading it in UTC
+// first would hold a workspace west of UTC still for hours (every timer
+// with it) until its wall clock caught up.
+func (t *Tenant) Deploy(p *ir.Program) (*engine.Result, error) {
 	t.gate.RLock()
 	defer t.gate.RUnlock()
 	if t.closed.Load() {
 		return nil, ErrClosed
 	}
 	start := time.Now()
-	res, err := do(t.now())
+	if loc, ok := CalendarZone(p); ok && t.Engine.Seq() == 0 {
+		t.zone.Store(&zone{loc: loc})
+		t.last.Store(Workspace(t.wall(), loc))
+	}
+	res, err := t.Engine.Deploy(p, t.now())
 	if t.observe != nil {
 		t.observe(t.Name, "deploy", time.Since(start), err)
 	}

@@ -1,6 +1,7 @@
 package tenant
 
 import (
+	"io"
 	"log/slog"
 	"strings"
 	"sync/atomic"
@@ -92,7 +93,7 @@ on stage A after 30s: update deal.title = "later"
 		t.Fatal(err)
 	}
 	for _, p := range []*ir.Program{withCalendar, plain} {
-		if _, err := ten.Deploy(func(at int64) (*engine.Result, error) { return ten.Engine.Deploy(p, at) }); err != nil {
+		if _, err := ten.Deploy(p); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -138,10 +139,87 @@ calendar biuro {
     hours [09:00, 17:00]
 }
 `)
-	if _, err := ten.Deploy(func(at int64) (*engine.Result, error) { return ten.Engine.Deploy(newYork, at) }); err != nil {
+	if _, err := ten.Deploy(newYork); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(logs.String(), "its clock stands still until the wall clock catches up") {
 		t.Errorf("a change of zone to the west is not logged:\n%s", logs.String())
+	}
+}
+
+// TestFirstDeployWestOfUTC: a new tenant whose first input deploys a
+// calendar west of UTC starts at that zone's time, so that a 30 s rule
+// fires 30 s later, not once New York's wall clock has caught up with UTC
+// five hours on; and a workspace held still (a change of zone to the west)
+// is held after a restart too, never going back behind its last input.
+func TestFirstDeployWestOfUTC(t *testing.T) {
+	prog := func(src string) *ir.Program {
+		p, err := compile.Program([]compile.Source{{Name: "ws.rules", Src: []byte(src)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	calendar := func(tz string) string {
+		return `pipeline deal P {
+    stage A
+}
+calendar biuro {
+    timezone "` + tz + `"
+}
+on stage A after 30s: update deal.title = "later"
+`
+	}
+	var wall atomic.Int64
+	wall.Store(instant(t, "2026-12-06T17:48:00Z").Unix())
+	opts := Options{Wall: func() time.Time { return time.Unix(wall.Load(), 0) }}
+	data := t.TempDir()
+	reg := NewRegistry(data, stdlib.Runtime(), opts, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer func() { reg.Close() }()
+	ten, err := reg.Get("ny")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ten.Deploy(prog(calendar("America/New_York"))); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := ten.Now(), instant(t, "2026-12-06T12:48:00Z").Unix(); got != want {
+		t.Fatalf("after the first deploy the workspace's time is %s, want %s (New York's)", time.Unix(got, 0).UTC(), time.Unix(want, 0).UTC())
+	}
+	res, err := ten.Apply(engine.Input{Kind: "create", Entity: "deal", Fields: map[string]value.Value{"title": value.TextOf("Sofa")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wall.Add(31)
+	ten.TickNow()
+	if fields, _, err := ten.Engine.Item(res.Created[0]); err != nil || fields["title"].S != "later" {
+		t.Fatalf("31 s later the 30 s rule has not run: title %v, %v", fields["title"], err)
+	}
+
+	// A tenant that started in UTC (no calendar) and then deploys New
+	// York's: held at UTC's time, and still held after a restart, with no
+	// tick since (nothing was due).
+	other, err := reg.Get("utc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []*ir.Program{prog("pipeline deal P {\n    stage A\n}\n"), prog(calendar("America/New_York"))} {
+		if _, err := other.Deploy(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := other.Apply(engine.Input{Kind: "create", Entity: "deal"}); err != nil {
+		t.Fatal(err)
+	}
+	held := other.Now()
+	if err := reg.Close(); err != nil {
+		t.Fatal(err)
+	}
+	reg = NewRegistry(data, stdlib.Runtime(), opts, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if other, err = reg.Get("utc"); err != nil {
+		t.Fatal(err)
+	}
+	if got := other.Now(); got < held {
+		t.Errorf("reopened, the workspace's time went back from %s to %s", time.Unix(held, 0).UTC(), time.Unix(got, 0).UTC())
 	}
 }
