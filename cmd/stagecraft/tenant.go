@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/stagecraft/stagecraft/internal/atomicfile"
 	"github.com/stagecraft/stagecraft/runtime/engine"
 	"github.com/stagecraft/stagecraft/server/auth"
 	"github.com/stagecraft/stagecraft/server/tenant"
@@ -59,17 +60,17 @@ func cmdTenant(args []string, stdout, stderr io.Writer) int {
 		return jsonLines(sub, ps, err, fmt.Sprintf("tenant %s: %d parked timers", *name, len(ps)), stdout, stderr)
 	}
 	if sub == "export" {
-		w := stdout
-		if file != "-" {
-			f, err := os.Create(file)
-			if err != nil {
-				fmt.Fprintln(stderr, "stagecraft tenant export:", err)
-				return 1
-			}
-			defer f.Close()
-			w = f
+		var n int
+		export := func(w io.Writer) (err error) {
+			n, err = tenant.Export(*data, *name, w, stdlib.Runtime())
+			return err
 		}
-		n, err := tenant.Export(*data, *name, w, stdlib.Runtime())
+		var err error
+		if file == "-" {
+			err = export(stdout)
+		} else {
+			err = atomicfile.WriteFunc(file, 0o600, export) // a failed export leaves the file as it was
+		}
 		if err != nil {
 			fmt.Fprintln(stderr, "stagecraft tenant export:", err)
 			return 1

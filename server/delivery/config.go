@@ -1,6 +1,7 @@
 package delivery
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -95,8 +96,16 @@ func Load(name string) (Config, error) {
 		if err != nil {
 			return c, err
 		}
-		if err := json.Unmarshal(b, &c); err != nil {
+		// Strict, as the API is: a member misspelt ("retyr", "hostt")
+		// would otherwise be left out quietly, and the server start with
+		// defaults the operator did not choose.
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&c); err != nil {
 			return c, fmt.Errorf("%s: %v", name, err)
+		}
+		if dec.More() {
+			return c, fmt.Errorf("%s: more than one JSON value", name)
 		}
 	}
 	if err := c.env(os.Getenv); err != nil {

@@ -302,3 +302,30 @@ func TestFileLists(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadStrict: a member the configuration does not have is refused,
+// naming it, rather than left out quietly (a misspelt "retry" would start
+// the server with retries the operator did not choose).
+func TestLoadStrict(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct{ json, want string }{
+		{`{"retyr": {"attempts": 1}}`, `unknown field "retyr"`},
+		{`{"smtp": {"hostt": "x"}}`, `unknown field "hostt"`},
+		{`{"retry": {"attempts": 1}} {}`, "more than one JSON value"},
+	} {
+		name := filepath.Join(dir, "delivery.json")
+		if err := os.WriteFile(name, []byte(c.json), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Load(name); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an error with %q", c.json, err, c.want)
+		}
+	}
+	name := filepath.Join(dir, "ok.json")
+	if err := os.WriteFile(name, []byte(`{"retry": {"attempts": 2, "base": "10ms"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := Load(name); err != nil || c.Retry.Attempts != 2 {
+		t.Errorf("a good file: %+v, %v", c, err)
+	}
+}

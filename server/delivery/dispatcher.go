@@ -312,6 +312,10 @@ func (d *dispatcher) load() error {
 	return errors.Join(bad, err)
 }
 
+// Kinds are the kinds of message an outbox holds, as its records name
+// them (engine.Effect.Kind of a sent record), in order.
+var Kinds = []string{"chat", "email", "notification", "robocall", "sms", "webhook"}
+
 // can says whether a kind of message has a way out here.
 func (d *dispatcher) can(kind string) bool {
 	switch kind {

@@ -57,12 +57,19 @@ func TestExportImport(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 
-	// While the server runs, its stores are locked: export says so.
-	if out, err := exec.Command(bin, "tenant", "export", "--data", data, "--tenant", "acme").CombinedOutput(); err == nil || !strings.Contains(string(out), "stop the server") {
+	// While the server runs, its stores are locked: export says so, and
+	// leaves the file it was to write as it was (the last good backup).
+	file := filepath.Join(t.TempDir(), "acme.jsonl")
+	if err := os.WriteFile(file, []byte("the last backup\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(bin, "tenant", "export", "--data", data, "--tenant", "acme", "-o", file).CombinedOutput(); err == nil || !strings.Contains(string(out), "stop the server") {
 		t.Errorf("export of a running tenant: %v\n%s", err, out)
 	}
+	if b, err := os.ReadFile(file); err != nil || string(b) != "the last backup\n" {
+		t.Errorf("a failed export changed its file: %q, %v", b, err)
+	}
 	s.stop()
-	file := filepath.Join(t.TempDir(), "acme.jsonl")
 	if out, err := exec.Command(bin, "tenant", "export", "--data", data, "--tenant", "acme", "-o", file).CombinedOutput(); err != nil {
 		t.Fatalf("export: %v\n%s", err, out)
 	}

@@ -207,6 +207,10 @@ func TestFlow(t *testing.T) {
 			t.Errorf("ListItems %v: %v, want InvalidArgument with %q", bad.req, err, bad.want)
 		}
 	}
+	if _, err := c.outbox.ListMessages(ctx(t), connect.NewRequest(&v1.ListMessagesRequest{Kind: "faxx"})); code(err) != connect.CodeInvalidArgument ||
+		!strings.Contains(err.Error(), `kind "faxx": messages are of the kinds chat, email,`) {
+		t.Errorf("ListMessages of kind faxx: %v, want InvalidArgument naming the kinds", err)
+	}
 	first, err := c.crm.ListItems(ctx(t), connect.NewRequest(&v1.ListItemsRequest{PageSize: 1}))
 	if err != nil || first.Msg.NextPageToken == "" {
 		t.Fatalf("a page of one: %v, %v", first, err)

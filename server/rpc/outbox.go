@@ -2,11 +2,14 @@ package rpc
 
 import (
 	"context"
+	"slices"
+	"strings"
 
 	"connectrpc.com/connect"
 
 	v1 "github.com/stagecraft/stagecraft/gen/stagecraft/v1"
 	"github.com/stagecraft/stagecraft/runtime/engine"
+	"github.com/stagecraft/stagecraft/server/delivery"
 )
 
 // Outbox implements OutboxService.
@@ -30,6 +33,9 @@ func (s Outbox) ListMessages(ctx context.Context, req *connect.Request[v1.ListMe
 	size, err := pageSize(m.GetPageSize())
 	if err != nil {
 		return nil, err
+	}
+	if k := m.GetKind(); k != "" && !slices.Contains(delivery.Kinds, k) {
+		return nil, invalid("kind %q: messages are of the kinds %s", k, strings.Join(delivery.Kinds, ", "))
 	}
 	if m.GetCursor() != "" {
 		if _, _, err := engine.ParseKey(m.GetCursor()); err != nil {
