@@ -152,19 +152,26 @@ func (s Crm) ListItems(ctx context.Context, req *connect.Request[v1.ListItemsReq
 	}
 	out := &v1.ListItemsResponse{}
 	scanned, last, more := 0, "", false
+	var page pageBytes
 	err = t.Engine.ItemsAfter(after, func(it engine.ItemInfo) bool {
 		if len(out.Items) == size || scanned == maxScan {
 			more = true
 			return false
 		}
 		scanned++
-		last = it.ID
 		if m.GetEntity() != "" && it.Entity != m.GetEntity() ||
 			m.GetPipeline() != "" && it.Pipeline != m.GetPipeline() ||
 			m.GetStage() != "" && it.Fields["stage"].S != m.GetStage() {
+			last = it.ID
 			return true
 		}
-		out.Items = append(out.Items, itemOut(&it))
+		msg := itemOut(&it)
+		if !fits(&page, msg) {
+			more = true
+			return false
+		}
+		last = it.ID
+		out.Items = append(out.Items, msg)
 		return true
 	})
 	if err != nil {
@@ -243,21 +250,22 @@ func (s Crm) GetTimeline(ctx context.Context, req *connect.Request[v1.GetTimelin
 			return nil, invalid("page_token %q is not one this server gave", tok)
 		}
 	}
-	var entries []engine.Entry
+	out := &v1.GetTimelineResponse{}
 	last, more := after, false
+	var page pageBytes
 	err = t.Engine.TimelineAfter(it.ID, after, func(seq int64, es []engine.Entry) bool {
-		if len(entries) > 0 && len(entries)+len(es) > size {
+		msgs := timelineOut(es)
+		if len(out.Entries) > 0 && len(out.Entries)+len(msgs) > size || !fits(&page, msgs...) {
 			more = true
 			return false
 		}
-		entries = append(entries, es...)
+		out.Entries = append(out.Entries, msgs...)
 		last = seq
 		return true
 	})
 	if err != nil {
 		return nil, readErr(err)
 	}
-	out := &v1.GetTimelineResponse{Entries: timelineOut(entries)}
 	if more {
 		out.NextPageToken = pageToken(strconv.FormatInt(last, 10))
 	}

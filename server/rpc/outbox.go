@@ -44,13 +44,14 @@ func (s Outbox) ListMessages(ctx context.Context, req *connect.Request[v1.ListMe
 	}
 	out := &v1.ListMessagesResponse{NextCursor: m.GetCursor()}
 	scanned := 0
+	var page pageBytes
 	err = t.Engine.OutboxAfter(m.GetCursor(), func(ef engine.Effect) bool {
 		if len(out.Messages) == size || scanned == maxScan {
 			return false
 		}
 		scanned++
-		out.NextCursor = ef.Key
 		if m.GetKind() != "" && ef.Kind != m.GetKind() || m.GetItem() != "" && ef.Item != m.GetItem() {
+			out.NextCursor = ef.Key
 			return true
 		}
 		msg := &v1.Message{Key: ef.Key, Seq: ef.Seq, Time: ef.Time, Kind: ef.Kind, Item: ef.Item, Rule: ef.Rule, To: ef.To,
@@ -61,6 +62,10 @@ func (s Outbox) ListMessages(ctx context.Context, req *connect.Request[v1.ListMe
 			msg.Attempts, msg.LastError = int32(st.Attempts), st.LastError
 			msg.LastAttemptTime, msg.NextAttemptTime = st.LastSecond(), st.NextSecond()
 		}
+		if !fits(&page, msg) {
+			return false
+		}
+		out.NextCursor = ef.Key
 		out.Messages = append(out.Messages, msg)
 		return true
 	})

@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"connectrpc.com/connect"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/stagecraft/stagecraft/runtime/engine"
 	"github.com/stagecraft/stagecraft/runtime/store"
@@ -99,6 +100,32 @@ func deployed(t *tenant.Tenant) error {
 }
 
 // pageSize is a request's page size: default 100, at most 1000.
+// maxPageBytes bounds a page of a listing in bytes, besides its count: a
+// thousand items of long texts would pass 4 MiB, the most a gRPC client
+// takes by default (grpcurl, buf curl), and be refused by the client after
+// the server made it. A page stops before the entry that would pass it;
+// the first entry is taken whatever its size, so that a page always moves
+// on.
+const maxPageBytes = 1 << 20
+
+// pageBytes counts what a page holds, in the bytes of its messages.
+type pageBytes struct{ n, entries int }
+
+// fits adds msgs to the page if they fit within maxPageBytes, or if the
+// page is empty; else it leaves the page as it is and says no.
+func fits[M proto.Message](p *pageBytes, msgs ...M) bool {
+	n := 0
+	for _, m := range msgs {
+		n += proto.Size(m)
+	}
+	if p.entries > 0 && p.n+n > maxPageBytes {
+		return false
+	}
+	p.n += n
+	p.entries += len(msgs)
+	return true
+}
+
 func pageSize(n int32) (int, error) {
 	switch {
 	case n < 0:
