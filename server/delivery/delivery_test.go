@@ -66,7 +66,7 @@ func TestMessage(t *testing.T) {
 		t.Fatal(err)
 	}
 	subj, _ := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
-	if subj != "Zamówienie nr 5" || m.Header.Get("X-Stagecraft-Key") != "7-1" {
+	if subj != "Zamówienie nr 5" || m.Header.Get("X-Stagecraft-Key") != "acme/7-1" || m.Header.Get("Message-Id") != "<7-1.7.acme@stagecraft>" {
 		t.Errorf("headers: %v", m.Header)
 	}
 	_, params, _ := mime.ParseMediaType(m.Header.Get("Content-Type"))

@@ -484,19 +484,26 @@ func (d *dispatcher) record(key string, st Status) error {
 	return b.Wait()
 }
 
+// attemptKey is the key every attempt of a message carries to its
+// provider (Idempotency-Key, an e-mail's Message-ID): the tenant's name
+// and the outbox key, acme/4-2. Outbox keys are unique in a tenant only,
+// and a provider that two tenants share would take another tenant's 4-2
+// for a repeat and drop it.
+func attemptKey(tenant string, ef *engine.Effect) string { return tenant + "/" + ef.Key }
+
 // send delivers one record by its kind.
 func (d *dispatcher) send(ctx context.Context, ef *engine.Effect) error {
 	switch ef.Kind {
 	case "email":
 		return sendEmail(ctx, d.cfg.SMTP, d.cfg.Files, d.s.hc, d.s.Tracker, d.t.Name, ef)
 	case "sms", "robocall":
-		return sendTwilio(ctx, d.s.hc, d.cfg.Twilio, ef)
+		return sendTwilio(ctx, d.s.hc, d.cfg.Twilio, attemptKey(d.t.Name, ef), ef)
 	case "chat":
-		return postChat(ctx, d.s.hc, d.cfg.Chat, ef)
+		return postChat(ctx, d.s.hc, d.cfg.Chat, attemptKey(d.t.Name, ef), ef)
 	case "webhook":
 		wctx, cancel := context.WithTimeout(ctx, d.webhookTimeout)
 		defer cancel()
-		status, body, err := callWebhook(wctx, d.s.hc, ef)
+		status, body, err := callWebhook(wctx, d.s.hc, attemptKey(d.t.Name, ef), ef)
 		if err != nil {
 			return err
 		}

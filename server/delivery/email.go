@@ -24,8 +24,8 @@ import (
 
 // sendEmail sends an e-mail record over SMTP: STARTTLS when the server
 // offers it (or as configured), AUTH PLAIN with credentials, the outbox key
-// as the Message-ID, so that a message tried twice is one message to a
-// receiver that looks.
+// and the tenant as the Message-ID, so that a message tried twice is one
+// message to a receiver that looks, and two tenants' messages are two.
 func sendEmail(ctx context.Context, cfg *SMTP, files Files, hc *http.Client, tr Tracker, tenantName string, ef *engine.Effect) error {
 	from := ef.Fields["from"]
 	if from == "" || ef.To == "" {
@@ -105,8 +105,8 @@ type Tracker interface {
 }
 
 // message is the MIME text of an e-mail record: UTF-8 text, quoted-
-// printable, its subject encoded as RFC 2047 wants, its outbox key as the
-// Message-ID and in X-Stagecraft-Key. A tracked e-mail (track_clicks) has
+// printable, its subject encoded as RFC 2047 wants, its outbox key and
+// tenant in the Message-ID and X-Stagecraft-Key (attemptKey). A tracked e-mail (track_clicks) has
 // its links pointing at signed click redirects, and an HTML part beside
 // the text with the open pixel; without a tracker its links are the
 // originals again. Attachments make it multipart/mixed, the text first.
@@ -138,8 +138,8 @@ func message(ef *engine.Effect, now time.Time, tr Tracker, tenantName string, at
 	hdr("To", ef.To)
 	hdr("Subject", mime.QEncoding.Encode("utf-8", strings.ReplaceAll(ef.Fields["subject"], "\n", " ")))
 	hdr("Date", now.UTC().Format(time.RFC1123Z))
-	hdr("Message-ID", "<"+ef.Key+"."+strconv.FormatInt(ef.Seq, 10)+"@stagecraft>")
-	hdr("X-Stagecraft-Key", ef.Key)
+	hdr("Message-ID", "<"+ef.Key+"."+strconv.FormatInt(ef.Seq, 10)+"."+tenantName+"@stagecraft>")
+	hdr("X-Stagecraft-Key", attemptKey(tenantName, ef))
 	hdr("MIME-Version", "1.0")
 	if len(atts) > 0 {
 		// multipart/mixed: the content first, then each file.

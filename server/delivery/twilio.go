@@ -15,14 +15,16 @@ import (
 // sendTwilio sends an SMS (Messages.json) or places a robocall
 // (Calls.json, with TwiML <Say> or <Play>) through a Twilio-compatible
 // API: a form-encoded POST under /2010-04-01/Accounts/SID/ with basic
-// auth, the outbox key in Idempotency-Key on every attempt.
-func sendTwilio(ctx context.Context, hc *http.Client, cfg *Twilio, ef *engine.Effect) error {
-	form := url.Values{"To": {ef.To}}
+// auth, the attempt key (attemptKey) in Idempotency-Key on every attempt.
+func sendTwilio(ctx context.Context, hc *http.Client, cfg *Twilio, key string, ef *engine.Effect) error {
+	// Twilio takes numbers in E.164 (+48600100200); the rules keep them
+	// as the CRM has them (+48 600 100 200).
+	form := url.Values{"To": {e164(ef.To)}}
 	from := cfg.From
 	if n := ef.Fields["number"]; n != "" { // a robocall's line
 		from = n
 	}
-	form.Set("From", from)
+	form.Set("From", e164(from))
 	resource := "Messages.json"
 	switch ef.Kind {
 	case "sms":
@@ -39,7 +41,7 @@ func sendTwilio(ctx context.Context, hc *http.Client, cfg *Twilio, ef *engine.Ef
 		return permanent(err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Idempotency-Key", ef.Key)
+	req.Header.Set("Idempotency-Key", key)
 	req.SetBasicAuth(cfg.AccountSID, cfg.AuthToken)
 	res, err := hc.Do(req)
 	if err != nil {
@@ -112,6 +114,15 @@ func short(b []byte) string {
 	s := strings.TrimSpace(string(b))
 	if len(s) > 200 {
 		s = s[:200] + "…"
+	}
+	return s
+}
+
+// e164 is a number as Number writes it, or s itself when it has no digit
+// (a provider's alphanumeric sender ID, say).
+func e164(s string) string {
+	if n := Number(s); n != "" {
+		return n
 	}
 	return s
 }

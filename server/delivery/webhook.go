@@ -15,11 +15,11 @@ import (
 // maxAnswer is the most of a webhook's answer kept as its body.
 const maxAnswer = 64 << 10
 
-// callWebhook makes an R-WEBHOOK call, the outbox key in Idempotency-Key,
+// callWebhook makes an R-WEBHOOK call, the attempt key in Idempotency-Key,
 // and returns its answer (status and body) for the rules after it. Any
 // HTTP answer is an answer, a 500 too; only a call that gets none is
 // tried again.
-func callWebhook(ctx context.Context, hc *http.Client, ef *engine.Effect) (status int, body string, err error) {
+func callWebhook(ctx context.Context, hc *http.Client, key string, ef *engine.Effect) (status int, body string, err error) {
 	method := ef.Fields["method"]
 	if method == "" {
 		method = "POST"
@@ -36,7 +36,7 @@ func callWebhook(ctx context.Context, hc *http.Client, ef *engine.Effect) (statu
 	if err != nil {
 		return 0, "", permanent(err)
 	}
-	req.Header.Set("Idempotency-Key", ef.Key)
+	req.Header.Set("Idempotency-Key", key)
 	req.Header.Set("User-Agent", "stagecraft")
 	if method != "GET" {
 		ct := "text/plain; charset=utf-8"
@@ -61,8 +61,8 @@ func callWebhook(ctx context.Context, hc *http.Client, ef *engine.Effect) (statu
 // postChat posts a chat message for the chat provider (JSON: key, item,
 // channel, text, hidden, and the attachments as the rule names them:
 // attach, links and names of files; drive, paths in the document store),
-// the outbox key in Idempotency-Key.
-func postChat(ctx context.Context, hc *http.Client, cfg *Chat, ef *engine.Effect) error {
+// the attempt key (attemptKey) in Idempotency-Key.
+func postChat(ctx context.Context, hc *http.Client, cfg *Chat, key string, ef *engine.Effect) error {
 	msg := map[string]any{"key": ef.Key, "item": ef.Item, "channel": ef.To,
 		"text": ef.Fields["text"], "hidden": ef.Fields["hidden"] == "true"}
 	for _, k := range []string{"attach", "drive"} {
@@ -79,7 +79,7 @@ func postChat(ctx context.Context, hc *http.Client, cfg *Chat, ef *engine.Effect
 		return permanent(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Idempotency-Key", ef.Key)
+	req.Header.Set("Idempotency-Key", key)
 	if cfg.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+cfg.Token)
 	}

@@ -308,11 +308,11 @@ move to stage Dostawa when link clicked link "https://meble.example/oferta?id=` 
 			call = append(call, tc)
 		}
 	}
-	if len(sms) != 2 || sms[0].key == "" || sms[0].key != sms[1].key || sms[1].form["To"] != "+48 600 100 200" ||
-		sms[1].form["From"] != "+48 22 000 00 00" || sms[1].form["Body"] != "Dzień dobry Jan, oddzwonimy." {
+	if len(sms) != 2 || sms[0].key == "" || sms[0].key != sms[1].key || sms[1].form["To"] != "+48600100200" ||
+		sms[1].form["From"] != "+48220000000" || sms[1].form["Body"] != "Dzień dobry Jan, oddzwonimy." {
 		t.Errorf("SMS requests: %v", sms)
 	}
-	if len(call) != 2 || call[0].key != call[1].key || call[1].form["From"] != "+48 22 123 45 67" ||
+	if len(call) != 2 || call[0].key != call[1].key || call[1].form["From"] != "+48221234567" ||
 		call[1].form["Twiml"] != `<Response><Say voice="woman" language="pl-PL">Dzień dobry Jan</Say></Response>` {
 		t.Errorf("call requests: %v", call)
 	}
@@ -326,7 +326,7 @@ move to stage Dostawa when link clicked link "https://meble.example/oferta?id=` 
 		t.Errorf("after the webhook's answer: %v", it.Msg.Item.Fields)
 	}
 	hookMu.Lock()
-	if len(hookKeys) != 1 || hookKeys[0] != find(ms, "webhook", hook.URL+"/slots?deal="+d.Msg.Item.Id).GetKey() {
+	if len(hookKeys) != 1 || hookKeys[0] != "acme/"+find(ms, "webhook", hook.URL+"/slots?deal="+d.Msg.Item.Id).GetKey() {
 		t.Errorf("webhook calls: %v", hookKeys)
 	}
 	hookMu.Unlock()

@@ -84,8 +84,8 @@ func TestDeliveryResumes(t *testing.T) {
 		t.Fatalf("no attempt after the restart")
 	}
 	for _, k := range keys {
-		if k != before.Key {
-			t.Errorf("an attempt with key %q, want %q every time", k, before.Key)
+		if k != "acme/"+before.Key {
+			t.Errorf("an attempt with key %q, want %q every time", k, "acme/"+before.Key)
 		}
 	}
 }
