@@ -18,6 +18,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"runtime/debug"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -154,11 +155,12 @@ func Run(ctx context.Context, cfg Config) error {
 	reg = tenant.NewRegistry(cfg.Data, stdlib.Runtime(), tenant.Options{Engine: cfg.Engine, Tick: cfg.Tick,
 		Opened: dlv.Start, Committed: dlv.Wake, Observe: m.Input,
 		Ticked: func(name string, res *engine.Result) { m.Fired(name, res.Fired) }}, log)
-	defer func() {
+	closeTenants := sync.OnceFunc(func() {
 		if err := reg.Close(); err != nil {
 			log.Error("closing the tenants", "err", err)
 		}
-	}()
+	})
+	defer closeTenants()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
@@ -219,7 +221,7 @@ func Run(ctx context.Context, cfg Config) error {
 	case <-ctx.Done():
 	}
 	ready.Store(false)
-	log.Info("shutting down: waiting for requests in flight", "timeout", cfg.Shutdown.String())
+	log.Info("shutting down: waiting for requests and deliveries in flight", "timeout", cfg.Shutdown.String())
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.Shutdown)
 	defer cancel()
 	err = srv.Shutdown(sctx)
@@ -230,6 +232,15 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	// The tenants close (their dispatchers waiting for the deliveries in
+	// flight) within what is left of the timeout; a delivery still going
+	// then is abandoned, and made again with the same key after a restart.
+	stop := context.AfterFunc(sctx, func() {
+		log.Warn("deliveries still in flight at the shutdown timeout: abandoning them; they are made again after a restart")
+		dlv.Abandon()
+	})
+	closeTenants()
+	stop()
 	log.Info("stopped")
 	return nil
 }

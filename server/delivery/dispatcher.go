@@ -113,14 +113,26 @@ type Service struct {
 
 	mu   sync.Mutex
 	runs map[*tenant.Tenant]*dispatcher
+
+	// life ends the attempts in flight when Abandon is called: a
+	// shutdown waits for them only so long.
+	life    context.Context
+	abandon context.CancelFunc
 }
 
 // New returns the delivery service for a data folder with the server's
 // config (a tenant's own delivery.json replaces it for the tenant).
 func New(cfg Config, data string, log *slog.Logger) *Service {
-	return &Service{cfg: cfg.withDefaults(), data: data, log: log, runs: map[*tenant.Tenant]*dispatcher{},
+	s := &Service{cfg: cfg.withDefaults(), data: data, log: log, runs: map[*tenant.Tenant]*dispatcher{},
 		hc: &http.Client{Timeout: 30 * time.Second}}
+	s.life, s.abandon = context.WithCancel(context.Background())
+	return s
 }
+
+// Abandon ends the attempts in flight, for a shutdown that has waited for
+// them as long as it may: each is recorded as an attempt that got no
+// answer, and is made again, with the same key, after the restart.
+func (s *Service) Abandon() { s.abandon() }
 
 // Start starts a tenant's dispatcher; the tenant stops it when it closes.
 func (s *Service) Start(t *tenant.Tenant) {
@@ -419,7 +431,7 @@ func permanent(err error) error { return errPermanent{err} }
 // deliver makes one attempt and records its result.
 func (d *dispatcher) deliver(j *job) {
 	defer d.wg.Done()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(d.s.life, 60*time.Second)
 	defer cancel()
 	err := d.send(ctx, &j.ef)
 	st := j.st

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -174,4 +175,75 @@ func twilioConfig(t *testing.T, url, base, max string, attempts int) string {
 		t.Fatal(err)
 	}
 	return file
+}
+
+// TestShutdownAbandonsDeliveries: a graceful stop waits for a delivery in
+// flight no longer than --shutdown-timeout: a provider that takes the
+// request and never answers does not hold the process for the HTTP
+// client's 30 s. The abandoned attempt is made again, with the same key,
+// after a restart.
+func TestShutdownAbandonsDeliveries(t *testing.T) {
+	var mu sync.Mutex
+	var keys []string
+	hang := make(chan struct{})
+	tws := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		keys = append(keys, r.Header.Get("Idempotency-Key"))
+		n := len(keys)
+		mu.Unlock()
+		if n == 1 {
+			select { // the first attempt gets no answer
+			case <-hang:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+	}))
+	defer tws.Close()
+	defer close(hang)
+	data := t.TempDir()
+	key := newKey(t, data, "acme")
+	cfgFile := twilioConfig(t, tws.URL, "100ms", "200ms", 1000)
+	s := start(t, data, "--delivery", cfgFile, "--shutdown-timeout", "1s")
+	smsOnNewDeal(t, s.client(key))
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		mu.Lock()
+		n := len(keys)
+		mu.Unlock()
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the SMS was never tried")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	began := time.Now()
+	s.stop()
+	if took := time.Since(began); took > 10*time.Second {
+		t.Errorf("a stop with a delivery in flight took %v, with --shutdown-timeout 1s", took)
+	}
+	if !strings.Contains(s.logs.String(), "abandoning them") {
+		t.Errorf("the abandoned delivery is not logged:\n%s", s.logs.String())
+	}
+	s = start(t, data, "--delivery", cfgFile)
+	c := s.client(key)
+	deadline = time.Now().Add(20 * time.Second)
+	for {
+		ms := messages(t, c)
+		if len(ms) == 1 && ms[0].State == v1.DeliveryState_DELIVERY_STATE_DELIVERED {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the restart the SMS was not delivered: %v", ms)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(keys) < 2 || keys[0] != keys[len(keys)-1] {
+		t.Errorf("attempts' keys %q: want the same key again after the restart", keys)
+	}
 }
