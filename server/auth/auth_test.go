@@ -1,6 +1,10 @@
 package auth
 
 import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,6 +46,35 @@ func TestKeys(t *testing.T) {
 	for _, name := range []string{"", "Acme", "a/b", "..", "-x", strings.Repeat("a", 64)} {
 		if _, err := k.Create(name); err == nil {
 			t.Errorf("tenant %q was taken", name)
+		}
+	}
+}
+
+// TestMiddlewareSays: a request without a key, with another scheme than
+// Bearer, or with a key not known is refused 401, each told why.
+func TestMiddlewareSays(t *testing.T) {
+	k := Open(t.TempDir())
+	key, err := k.Create("acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := k.Middleware(slog.New(slog.NewTextHandler(io.Discard, nil)), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, Tenant(r.Context()))
+	}))
+	for _, c := range []struct{ header, want string }{
+		{"", "no API key: send the header"},
+		{"Basic YWNtZTpzZWNyZXQ=", "the Authorization header is not Bearer: send the header"},
+		{"Bearer sck_nope", "the API key is not valid"},
+		{"Bearer " + key, "acme"},
+	} {
+		r := httptest.NewRequest("POST", "/stagecraft.v1.RulesService/ListVersions", nil)
+		if c.header != "" {
+			r.Header.Set("Authorization", c.header)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if !strings.Contains(w.Body.String(), c.want) {
+			t.Errorf("Authorization %q: %d %q, want %q", c.header, w.Code, w.Body.String(), c.want)
 		}
 	}
 }

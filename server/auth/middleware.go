@@ -28,7 +28,11 @@ func (k *Keys) Middleware(log *slog.Logger, next http.Handler) http.Handler {
 		h := r.Header.Get("Authorization")
 		scheme, key, ok := strings.Cut(h, " ")
 		if h == "" || !ok || !strings.EqualFold(scheme, "Bearer") {
-			refuse(w, r, `no API key: send the header "Authorization: Bearer KEY" (stagecraft keys create makes one)`)
+			why := "no API key"
+			if h != "" {
+				why = "the Authorization header is not Bearer"
+			}
+			refuse(w, r, why+`: send the header "Authorization: Bearer KEY" (stagecraft keys create makes one)`)
 			return
 		}
 		tenant, err := k.Lookup(strings.TrimSpace(key))

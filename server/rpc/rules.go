@@ -385,6 +385,9 @@ func (s Rules) Rollback(ctx context.Context, req *connect.Request[v1.RollbackReq
 	}
 	v := req.Msg.GetVersion()
 	if v < 1 || v > int64(len(progs)) {
+		if len(progs) == 0 {
+			return nil, notFound("no version %d: nothing is deployed yet", v)
+		}
 		return nil, notFound("no version %d: versions 1 to %d are deployed (ListVersions)", v, len(progs))
 	}
 	res, err := s.deploy(ctx, progs[v-1], req.Msg.ExpectedVersion, nil, v)
