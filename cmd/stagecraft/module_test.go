@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/stagecraft/stagecraft/runtime/wasm/manifest"
 )
 
 // Modules written byte by byte, so that the CLI's tests need no toolchain.
@@ -80,5 +82,40 @@ func TestModuleCommand(t *testing.T) {
 	}
 	if code := cli("module", "pack", plain); code != 2 {
 		t.Errorf("pack without --manifest: exit %d, want 2", code)
+	}
+}
+
+// TestRefusedModuleBeforeTests: test and run load the rules' modules
+// before any test, so that a module the host refuses is said once, with
+// why, and exit 1, instead of failing every call on the timelines.
+func TestRefusedModuleBeforeTests(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	t.Setenv("HOME", t.TempDir())
+	dir := t.TempDir()
+	bad, err := manifest.Embed(module(forbiddenImport), []byte(testManifest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "bad.wasm"), bad)
+	writeFile(t, filepath.Join(dir, "a.rules"), []byte(`pipeline deal P {
+    stage A
+}
+employee anna "Anna"
+action a "bad.wasm"
+on stage A: run a as wynik
+on stage A then: update deal.title = "{wynik.n}"
+
+test "the action runs" {
+    given deal d { title "x" responsible anna }
+    expect d.title == "0"
+}
+`))
+	for _, cmd := range []string{"test", "run"} {
+		var stdout, stderr strings.Builder
+		code := run([]string{cmd, dir}, &stdout, &stderr)
+		if code != 1 || !strings.Contains(stderr.String(), "bad.wasm is refused by the WebAssembly host") ||
+			!strings.Contains(stderr.String(), `forbidden import func "env"."now"`) || stdout.Len() != 0 {
+			t.Errorf("%s with a refused module: exit %d\nstdout: %s\nstderr: %s", cmd, code, stdout.String(), stderr.String())
+		}
 	}
 }

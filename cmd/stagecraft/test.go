@@ -64,7 +64,7 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 	lib, done, err := runtimeFor(p, nil)
 	if err != nil {
 		fmt.Fprintln(stderr, "stagecraft test:", err)
-		return 2
+		return exitCodeOf(err)
 	}
 	defer done()
 	rep := newReporter(p, *format, *verbose, stdout)
@@ -113,7 +113,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	lib, done, err := runtimeFor(p, nil)
 	if err != nil {
 		fmt.Fprintln(stderr, "stagecraft run:", err)
-		return 2
+		return exitCodeOf(err)
 	}
 	defer done()
 	for _, t := range p.Tests {

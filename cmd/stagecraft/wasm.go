@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -26,9 +28,61 @@ func runtimeFor(p *ir.Program, fsys fs.FS) (action.Library, func(), error) {
 	if err != nil {
 		return lib, nil, err
 	}
+	if err := loadModules(host, p, fsys); err != nil {
+		host.Close(context.Background())
+		return lib, nil, err
+	}
 	lib.Custom = wasm.NewRunner(host, fsys)
 	return lib, func() { host.Close(context.Background()) }, nil
 }
+
+// loadModules loads each module of p as the runner will, so that a module
+// the host refuses (an export missing, an import not granted) is said once,
+// before any test, as a deploy says it, rather than as every call's failure
+// on the timelines. A module that cannot be read, or whose bytes changed
+// since the check, is left to the runner, which tells each call so.
+func loadModules(host *wasm.Host, p *ir.Program, fsys fs.FS) error {
+	if fsys == nil {
+		fsys = osDirFS{}
+	}
+	for _, m := range p.Modules {
+		b, err := fs.ReadFile(fsys, m.Path)
+		if err != nil {
+			continue
+		}
+		if _, err := host.Load(context.Background(), b); err != nil {
+			return &refusedModule{path: m.Path, err: err}
+		}
+	}
+	return nil
+}
+
+// refusedModule is a module of the rules that the host refuses: the
+// workspace's fault, as a check error is (exit 1), not the command's.
+type refusedModule struct {
+	path string
+	err  error
+}
+
+func (e *refusedModule) Error() string {
+	return fmt.Sprintf("module %s is refused by the WebAssembly host: %v", e.path, e.err)
+}
+
+// exitCodeOf is the exit code of runtimeFor's error: 1 for a module of
+// the rules that the host refuses, 2 for a host that cannot start.
+func exitCodeOf(err error) int {
+	var r *refusedModule
+	if errors.As(err, &r) {
+		return 1
+	}
+	return 2
+}
+
+// osDirFS opens slash-separated paths, absolute ones too, as the runner
+// does without a file system of its own.
+type osDirFS struct{}
+
+func (osDirFS) Open(name string) (fs.File, error) { return os.Open(filepath.FromSlash(name)) }
 
 // newHost is a WebAssembly host whose compiled modules are cached on disk
 // in the user's cache folder, so a Go module compiles once, not at every
