@@ -713,13 +713,17 @@ func (inst *instance) run(ctx context.Context, a *manifest.Action, in []byte, op
 		return nil, &LimitError{Action: a.Name, Limit: LimitLog, Max: int64(opts.MaxLog)}
 	}
 	optr, olen := uint32(stack[0]>>32), uint32(stack[0])
+	if size := inst.mod.Memory().Size(); uint64(optr)+uint64(olen) > uint64(size) {
+		// Before the limit: a pointer and a length packed the wrong way
+		// round, or a pointer alone, reads as a reply of megabytes, which
+		// is no limit to raise but a mistake to mend.
+		return nil, &OutputError{Action: a.Name, Reason: fmt.Sprintf("the reply (%d bytes at %d) is out of the memory's bounds (%d bytes): "+
+			"an action returns its reply's pointer and length as one i64, ptr<<32 | len (spec/wasm.md, A module)", olen, optr, size)}
+	}
 	if int64(olen) > int64(opts.MaxOutput) {
 		return nil, &LimitError{Action: a.Name, Limit: LimitOutput, Max: int64(opts.MaxOutput), Detail: fmt.Sprintf("a reply of %d bytes", olen)}
 	}
-	out, ok := inst.mod.Memory().Read(optr, olen)
-	if !ok {
-		return nil, &OutputError{Action: a.Name, Reason: fmt.Sprintf("the reply (%d bytes at %d) is out of the memory's bounds", olen, optr)}
-	}
+	out, _ := inst.mod.Memory().Read(optr, olen)
 	return out, nil
 }
 

@@ -148,6 +148,13 @@ func TestOversizedOutput(t *testing.T) {
 	if !errors.As(err, &oe) || !strings.Contains(oe.Reason, "out of the memory's bounds") {
 		t.Fatalf("err = %v, want a reply out of bounds", err)
 	}
+	// A pointer alone reads as a reply larger than the limit, and than the
+	// memory: told as the packing it is, not as a limit to raise.
+	m = load(t, h, wat(t, "ptronly"))
+	_, err = m.Call(context.Background(), "run", nil)
+	if !errors.As(err, &oe) || !strings.Contains(oe.Reason, "ptr<<32 | len") {
+		t.Fatalf("err = %v, want a reply out of bounds, with how a reply is packed", err)
+	}
 }
 
 func TestOversizedInput(t *testing.T) {
