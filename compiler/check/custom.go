@@ -158,7 +158,7 @@ func (c *checker) customAction(d *ast.ResourceDecl) *types.ActionDecl {
 		var me *manifestError
 		if errors.As(err, &me) {
 			c.diags.Errorf(d.Value.Pos(), d.Value.End(), diag.EBadValue, "module %s has no valid manifest: %v", name, me.err).Hint =
-				"put one in its custom section with stagecraft module pack --manifest manifest.json MODULE.wasm (spec/wasm.md, The manifest)"
+				"write or mend manifest.json, then pack it into the module: stagecraft module pack --manifest manifest.json MODULE.wasm (spec/wasm.md, The manifest)"
 		} else {
 			hint := "the path is relative to this file's folder; build the module first if it is built from source"
 			if c.conf.MissingModule != "" {
