@@ -79,7 +79,7 @@ func Runtime() action.Library {
 		Events: map[string][]string{}, EventIDs: map[string]string{}}
 	for _, family := range actions {
 		for _, a := range family {
-			lib.Actions[a.Decl.Name()] = a.Run
+			lib.Actions[a.Decl.Name()] = withDefaults(a.Run, valueDefaults(a.Decl))
 		}
 	}
 	for _, f := range funcs {
