@@ -7,7 +7,6 @@ package value
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -53,7 +52,6 @@ func (v Value) IsNull() bool           { return v.K == Null }
 func (v Value) Unix() int64            { return int64(v.N) }
 func (v Value) AsTime() time.Time      { return time.Unix(int64(v.N), 0).UTC() }
 func (v Value) Seconds() time.Duration { return time.Duration(v.N) * time.Second } // within ±292 years
-func roundCents(n float64) float64     { return math.Round(n*100) / 100 }
 func isTemporal(k Kind) bool           { return k == Date || k == DateTime || k == Time }
 func numeric(k Kind) bool              { return k == Number || k == Money }
 func sameFamily(a, b Kind) bool {

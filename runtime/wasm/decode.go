@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/stagecraft/stagecraft/runtime/value"
@@ -134,7 +133,7 @@ func longNumber(k manifest.Kind, m []byte) (float64, bool) {
 		return 0, false
 	}
 	if k == manifest.Money {
-		return roundCents(m), true
+		return value.RoundCentsText(string(m)), true
 	}
 	return f, true
 }
@@ -249,68 +248,4 @@ func loneSurrogate(m []byte) (string, bool) {
 		return string(m[i : i+6]), true
 	}
 	return "", false
-}
-
-// roundCents is a money reply's amount rounded to cents as its decimal
-// text says (spec/wasm.md, "Values"): half away from zero on the digits
-// written, so 1.005 is 1.01 and -0.125 is -0.13, where rounding the
-// nearest float64 (1.00499999...) would give 1. m is a finite JSON
-// number, an exponent allowed.
-func roundCents(m []byte) float64 {
-	s := string(m)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	exp := 0
-	if i := strings.IndexAny(s, "eE"); i >= 0 {
-		e, err := strconv.Atoi(s[i+1:])
-		if err != nil {
-			// Too many digits for an int: the number is finite, so it is
-			// zero (a zero mantissa, or a negative exponent past any
-			// float64).
-			return 0
-		}
-		exp, s = e, s[:i]
-	}
-	// digits × 10^(point - len(digits)): the point's place in the digits.
-	intPart, frac, _ := strings.Cut(s, ".")
-	digits := strings.TrimLeft(intPart+frac, "0")
-	point := len(intPart) - (len(intPart) + len(frac) - len(digits)) + exp
-	if digits == "" {
-		return 0
-	}
-	// Keep the digits down to the cents; the first one dropped decides.
-	keep := point + 2
-	var cents []byte
-	switch {
-	case keep < 0:
-		return 0
-	case keep >= len(digits):
-		cents = append([]byte(digits), strings.Repeat("0", keep-len(digits))...)
-	default:
-		cents = []byte(digits[:keep])
-		if digits[keep] >= '5' {
-			cents = addOne(cents)
-		}
-	}
-	if len(cents) == 0 {
-		return 0
-	}
-	sign := ""
-	if neg {
-		sign = "-"
-	}
-	f, _ := strconv.ParseFloat(sign+string(cents)+"e-2", 64)
-	return f
-}
-
-// addOne adds one to a decimal number's digits.
-func addOne(d []byte) []byte {
-	for i := len(d) - 1; i >= 0; i-- {
-		if d[i] < '9' {
-			d[i]++
-			return d
-		}
-		d[i] = '0'
-	}
-	return append([]byte{'1'}, d...)
 }
