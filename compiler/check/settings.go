@@ -156,6 +156,12 @@ func (c *checker) value(v ast.Expr, decl *types.Setting, en *env, given givenSet
 				d.Replace(l.Pos(), l.End(), b)
 			}
 		}
+		if l, ok := v.(*ast.BasicLit); ok && want.Kind == types.Duration && l.Kind == ast.Number && !strings.ContainsAny(l.Raw, ".eE-") {
+			// timeout 600, as a form says "600 seconds": a duration
+			// carries its unit.
+			d.Hint = "a duration carries its unit: " + l.Raw + "s, 10m, 2h, 1d"
+			d.Replace(l.Pos(), l.End(), l.Raw+"s")
+		}
 		return false
 	}
 	if decl.MaxLen > 0 {

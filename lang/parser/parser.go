@@ -579,6 +579,15 @@ func (p *parser) report(err *chunkError, toks []lexer.Token) {
 	} else if slip := spacedDurationSlip(toks, err.tok); slip != nil {
 		slip.inBlock = err.inBlock
 		err = slip
+	} else if slip := relativeSlip(toks, err.tok); slip != nil {
+		slip.inBlock = err.inBlock
+		err = slip
+	} else if slip := clockSlip(toks, err.tok); slip != nil {
+		slip.inBlock = err.inBlock
+		err = slip
+	} else if slip := asSlip(toks, err.tok); slip != nil {
+		slip.inBlock = err.inBlock
+		err = slip
 	}
 	t := err.tok
 	if t.Type == tEOF && len(toks) > 0 {

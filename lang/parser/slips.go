@@ -116,3 +116,72 @@ func commaSlip(toks []lexer.Token, at lexer.Token) *chunkError {
 	}
 	return nil
 }
+
+// clockSlip recognises a time of day written after a date with a space
+// (at tomorrow 14:00, at deal.delivery_date 09:00, as people say it) where
+// the error is at the time: the language adds a time of day to a date.
+// After today or tomorrow the fix is sure; after a field it may be a
+// datetime, which date() makes a date first, so only the hint says how.
+func clockSlip(toks []lexer.Token, at lexer.Token) *chunkError {
+	for i := 1; i < len(toks); i++ {
+		t, prev := toks[i], toks[i-1]
+		if t.Pos.Offset != at.Pos.Offset || t.Type != tClock || prev.Type == tPunct || prev.Type == tKeyword && prev.Value != "today" && prev.Value != "tomorrow" {
+			continue
+		}
+		e := &chunkError{tok: t, code: diag.ESyntax,
+			msg:  fmt.Sprintf("unexpected %s after %s: a time of day is added to a date with +", t.Value, prev.Value),
+			hint: "write at tomorrow + 14:00, or for a date field at date(deal.delivery_date) + 09:00"}
+		if prev.Value == "today" || prev.Value == "tomorrow" {
+			e.fix = "+ " + t.Value
+		}
+		return e
+	}
+	return nil
+}
+
+// relativeSlip recognises a time written in words relative to a date
+// field, at 1d before deal.close_date (or after), where the error is in
+// it: the language subtracts the duration from the date, with the whole
+// time as the fix.
+func relativeSlip(toks []lexer.Token, at lexer.Token) *chunkError {
+	for k := 0; k+3 < len(toks); k++ {
+		if toks[k].Value != "at" || toks[k+1].Type != tDuration || toks[k+2].Value != "before" && toks[k+2].Value != "after" {
+			continue
+		}
+		end := k + 3 // the path after the word: NAME(.NAME)*
+		for end < len(toks) && (toks[end].Type == tIdent || toks[end].Type == tKeyword && toks[end].Value != "if" || isWord(&toks[end], tPunct, ".")) {
+			end++
+		}
+		if end == k+3 || at.Pos.Offset < toks[k+1].Pos.Offset || end < len(toks) && at.Pos.Offset > toks[end].Pos.Offset {
+			return nil
+		}
+		var path strings.Builder
+		for _, t := range toks[k+3 : end] {
+			path.WriteString(t.Value)
+		}
+		op := "-"
+		if toks[k+2].Value == "after" {
+			op = "+"
+		}
+		fixed := fmt.Sprintf("%s %s %s", path.String(), op, toks[k+1].Value)
+		return &chunkError{tok: toks[k+1], end: &toks[end-1], code: diag.ESyntax,
+			msg:  fmt.Sprintf("a time %s a date is written %s, not %s %s %s", toks[k+2].Value, fixed, toks[k+1].Value, toks[k+2].Value, path.String()),
+			hint: "at takes a date or a datetime: a field, with a duration added or taken away", fix: fixed}
+	}
+	return nil
+}
+
+// asSlip recognises settings written after `as NAME`, which ends a rule
+// (the result's name) and a trigger (the employee it acts as), where the
+// error is at what follows: they go before it.
+func asSlip(toks []lexer.Token, at lexer.Token) *chunkError {
+	for k := 0; k+2 < len(toks); k++ {
+		if toks[k].Value != "as" || toks[k].Type != tKeyword || at.Pos.Offset < toks[k+2].Pos.Offset || toks[k+2].Type == tEOF || at.Type == tEOF {
+			continue
+		}
+		return &chunkError{tok: toks[k+2], code: diag.ESyntax,
+			msg:  fmt.Sprintf("unexpected %s after as %s: as NAME comes last", describe(toks[k+2]), toks[k+1].Value),
+			hint: "write the settings before as " + toks[k+1].Value}
+	}
+	return nil
+}
