@@ -1,6 +1,7 @@
 package check
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
@@ -33,11 +34,14 @@ func (c *checker) test(d *ast.TestDecl) {
 	c.info.Tests = append(c.info.Tests, d)
 	en := &env{items: map[string]*types.Item{}}
 	itemPipe := map[string]string{}   // item -> entity with pipelines
+	itemIn := map[string]startPipe{}  // item -> the pipeline it starts in
 	named := map[string]*types.Item{} // effects named by as, for after
 	for _, s := range d.Stmts {
 		switch s := s.(type) {
 		case *ast.ItemStmt:
-			c.testItem(s, en, itemPipe)
+			if p := c.testItem(s, en, itemPipe); p.pipe != nil {
+				itemIn[s.Name.Name] = p
+			}
 		case *ast.AtStmt:
 			if t := c.expr(s.Time, en); t.Kind != types.DateTime && t.Kind != types.Date && t.Kind != types.Invalid {
 				c.diags.Errorf(s.Time.Pos(), s.Time.End(), diag.EBadTest, "at needs a date or datetime, like 2026-11-23T09:00, not a %s", t)
@@ -49,7 +53,7 @@ func (c *checker) test(d *ast.TestDecl) {
 				if itemPipe[s.Item.Name] == "" {
 					c.diags.Errorf(s.Item.Pos(), s.Item.End(), diag.EBadTest, "%s is a %s, which has no stages", s.Item.Name, ent)
 				} else {
-					c.stageRef(s.Stage, ent)
+					c.testMove(s, ent, itemIn[s.Item.Name])
 				}
 			}
 			if s.By != nil {
@@ -86,13 +90,48 @@ func (c *checker) testItemRef(id *ast.Ident, en *env) string {
 	return it.Type.Entity
 }
 
-func (c *checker) testItem(s *ast.ItemStmt, en *env, itemPipe map[string]string) {
+// startPipe is the pipeline a test item starts in: given, or by default
+// the first of its entity's.
+type startPipe struct {
+	pipe      *types.Pipeline
+	defaulted bool
+}
+
+// testMove checks a test's move of an item to a stage: a stage of the
+// pipeline the item is in. Items keep their pipeline, so a stage of
+// another (the item given without a pipeline, which starts in the first
+// of its entity's) is an error here, not at run time.
+func (c *checker) testMove(s *ast.MoveStmt, ent string, in startPipe) {
+	if in.pipe != nil && s.Stage.Pipeline == nil {
+		if st := in.pipe.Lookup(s.Stage.Stage.Value); st != nil {
+			c.info.Uses[s.Stage.Stage] = st
+			return
+		}
+	}
+	st := c.stageRef(s.Stage, ent)
+	if st == nil || in.pipe == nil || st.Pipeline == in.pipe {
+		return
+	}
+	how := ""
+	if in.defaulted {
+		how = fmt.Sprintf(" (given without a pipeline, it starts in the first %s pipeline, declared at %s)", ent, c.fset.Position(in.pipe.Pos))
+	}
+	c.diags.Errorf(s.Stage.Pos(), s.Stage.End(), diag.EUnknownStage, "%s is in pipeline %s%s, which has no stage %q",
+		s.Item.Name, in.pipe.Name, how, st.Name).Hint = fmt.Sprintf("give it its pipeline: given %s %s { pipeline %s ... }", ent, s.Item.Name, st.Pipeline.Name)
+}
+
+func (c *checker) testItem(s *ast.ItemStmt, en *env, itemPipe map[string]string) (start startPipe) {
 	ent := c.entity(s.Entity)
 	if ent == nil {
 		return
 	}
 	if !c.testName(s.Name, en, nil) {
 		return
+	}
+	if ent.Pipelines {
+		if ps := c.schema.PipelinesOf(ent.Name); len(ps) > 0 {
+			start = startPipe{pipe: ps[0], defaulted: true} // unless given below
+		}
 	}
 	var pipe *types.Pipeline
 	if ent.Pipelines {
@@ -103,6 +142,7 @@ func (c *checker) testItem(s *ast.ItemStmt, en *env, itemPipe map[string]string)
 		if key == "pipeline" && ent.Pipelines {
 			c.info.Uses[set.Key] = pipelineSetting
 			pipe = c.pipelineValue(set.Value, &env{entity: ent.Name})
+			start = startPipe{pipe: pipe}
 			continue
 		}
 		f := ent.Lookup(key)
@@ -119,6 +159,7 @@ func (c *checker) testItem(s *ast.ItemStmt, en *env, itemPipe map[string]string)
 	it := &types.Item{Name: s.Name.Name, Type: types.EntityOf(ent.Name), Pos: s.Name.Pos()}
 	en.items[it.Name] = it
 	c.info.Defs[s.Name] = it
+	return start
 }
 
 // itemValue checks a field value of a test item. E-mails and phones are
