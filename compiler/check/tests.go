@@ -28,6 +28,14 @@ var (
 	pipelineSetting = &types.Setting{Name: "pipeline", Type: types.ResourceOf("pipeline"), Doc: "the pipeline the item starts in; default the first of its entity"}
 	chatReply       = &types.Builtin{Name: "chat reply", Doc: "a manager's reply in the item's chat, an input of tests (it stops T-CHAT-SLA's clock)"}
 	chatReplyParams = []*types.Setting{{Name: "channel", Type: types.ResourceOf("channel"), Doc: "the open channel of the reply"}}
+	// webhookAnswer is the answer to the item's first webhook call not
+	// answered yet (R-WEBHOOK), which the server applies when the call
+	// returns: the rules after the call run with it.
+	webhookAnswer       = &types.Builtin{Name: "webhook answer", Doc: "the answer to the item's first webhook call not answered yet, an input of tests (the rules after the call run with it)"}
+	webhookAnswerParams = []*types.Setting{
+		{Name: "status", Type: types.NumberType, Required: true, Doc: "the HTTP status of the answer"},
+		{Name: "body", Type: types.TextType, Doc: "the answer's body"},
+	}
 )
 
 func (c *checker) test(d *ast.TestDecl) {
@@ -245,8 +253,11 @@ func (c *checker) testEvent(s *ast.EventStmt, en *env) {
 	case name == "chat reply":
 		settings = chatReplyParams
 		c.info.Uses[s.Name[0]], c.info.Uses[s.Name[1]] = chatReply, chatReply
+	case name == "webhook answer":
+		settings = webhookAnswerParams
+		c.info.Uses[s.Name[0]], c.info.Uses[s.Name[1]] = webhookAnswer, webhookAnswer
 	default:
-		names := []string{"chat reply"}
+		names := []string{"chat reply", "webhook answer"}
 		for _, t := range c.u.Lib.Triggers {
 			names = append(names, t.Name())
 		}

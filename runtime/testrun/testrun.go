@@ -4,6 +4,7 @@
 package testrun
 
 import (
+	"fmt"
 	"github.com/stagecraft/stagecraft/compiler/ir"
 	"github.com/stagecraft/stagecraft/runtime/engine"
 	"github.com/stagecraft/stagecraft/runtime/interp"
@@ -89,6 +90,9 @@ type runner struct {
 	pl  *interp.Planner
 	now int64
 	ids map[string]string // test item name -> ID
+	// answered are the webhook calls (their outbox keys) the test has
+	// answered (event webhook answer).
+	answered map[string]bool
 	// named are the effects that expectations named (as NAME), for after.
 	named map[string]effectAt
 	out   *Outcome
@@ -147,6 +151,9 @@ func (r *runner) step(s *ir.Step) error {
 		for _, set := range s.Settings {
 			fields[set.Name] = r.eval(set.Value, "")
 		}
+		if s.Event == WebhookAnswer {
+			return r.answer(s.Item, fields)
+		}
 		return r.apply(engine.Input{Kind: "event", Item: r.ids[s.Item], Event: s.Event, Fields: fields})
 	case "expect":
 		if !value.Truth(r.eval(s.Value, "")) {
@@ -158,6 +165,32 @@ func (r *runner) step(s *ir.Step) error {
 		return r.expectEffect(s)
 	}
 	return nil
+}
+
+// WebhookAnswer is the test event that answers an item's webhook call
+// (R-WEBHOOK), as the server does when the call returns.
+const WebhookAnswer = "webhook answer"
+
+// answer applies the answer to the item's first webhook call that the
+// test has not answered yet: the engine's answer input, keyed by the
+// call's outbox record, as the server's dispatcher applies it.
+func (r *runner) answer(item string, fields map[string]value.Value) error {
+	id := r.ids[item]
+	effects, err := r.eng.Effects()
+	if err != nil {
+		return err
+	}
+	for _, ef := range effects {
+		if ef.Verb != "sent" || ef.Kind != "webhook" || ef.Item != id || r.answered[ef.Key] {
+			continue
+		}
+		if r.answered == nil {
+			r.answered = map[string]bool{}
+		}
+		r.answered[ef.Key] = true
+		return r.apply(engine.Input{Kind: "answer", Item: id, Key: ef.Key, Fields: fields})
+	}
+	return fmt.Errorf("%s has no webhook call to answer", item)
 }
 
 // advance moves the clock, firing the timers that come due.
