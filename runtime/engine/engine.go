@@ -361,6 +361,7 @@ func (e *Engine) run(ctx context.Context, in Input) (b *store.Batch, t *tx, err 
 	}()
 	err = t.run()
 	if err == nil {
+		t.runPast()
 		err = t.err
 	}
 	if err == nil {
@@ -480,6 +481,7 @@ type tx struct {
 	err      error           // the first error of a step that cannot return one: the input fails
 	until    []byte          // tick: the first timer key after those due
 	rescan   bool            // tick: a due timer was written or deleted since they were read
+	past     []pastRule      // rules whose times changes moved into the past, to run once the changes are made (runPast)
 	replay   replaying       // a replayed input's custom action calls (recorded.go)
 	logged   []byte          // the input's log record, written by endCustom
 }

@@ -229,6 +229,7 @@ func (t *tx) tick() error {
 		if err := t.fireTimer(string(key), body, tm); err != nil {
 			return err
 		}
+		t.runPast() // in the timer's chain
 	}
 	t.now = t.in.Time
 	t.b.Set(keyClock, []byte(strconv.FormatInt(t.in.Time, 10)))
@@ -295,19 +296,6 @@ func (t *tx) followDates(it *item) {
 	if !t.e.hasAt {
 		return
 	}
-	var past []*plannedRule
-	defer func() {
-		// Run after the loop, which reads the item's timers: a rule run
-		// may move the item on and so delete the rest. One that did ends
-		// the rules not yet run, as leaving the stage cancels them.
-		entered := it.Entered
-		for _, r := range past {
-			if it.Entered != entered && !r.Keep {
-				return
-			}
-			t.runRule(it, r)
-		}
-	}()
 	for _, k := range append([]string(nil), it.Timers...) {
 		if timerKind(k) == timerDeadline {
 			continue
@@ -336,13 +324,39 @@ func (t *tx) followDates(it *item) {
 			continue
 		}
 		if due <= t.now {
-			t.timeline(it, r.Pos.String(), fmt.Sprintf("pending rule runs now: its time follows the item's fields, and %s has passed", dueText(due)))
-			past = append(past, r)
+			t.past = append(t.past, pastRule{it: it, r: r, entered: it.Entered})
+			t.timeline(it, r.Pos.String(), fmt.Sprintf("pending rule runs once this input's changes are made: its time follows the item's fields, and %s has passed", dueText(due)))
 			continue
 		}
 		t.schedule(due, timerKind(k), tm)
 		t.timeline(it, r.Pos.String(), fmt.Sprintf("pending rule rescheduled from %s to %s: its time follows the item's fields",
 			value.Value{K: value.DateTime, N: float64(old)}, value.Value{K: value.DateTime, N: float64(max(due, t.floor()))}))
+	}
+}
+
+// pastRule is a pending rule whose time a change of the item's fields
+// moved into the past (followDates): it runs once the change is whole.
+type pastRule struct {
+	it      *item
+	r       *plannedRule
+	entered int64 // the item's stage entry when its time passed
+}
+
+// runPast runs the rules whose times changes moved into the past, once the
+// input (or the tick's timer) that changed them is done with its changes:
+// an update of several fields is seen whole, not one field at a time, and
+// the rules run in the chain that moved their times, as entering the
+// stage after its time would run them. A rule of a stage the item has left
+// since is cancelled, unless kept, and the timeline says so.
+func (t *tx) runPast() {
+	for len(t.past) > 0 {
+		p := t.past[0]
+		t.past = t.past[1:]
+		if p.it.Entered != p.entered && !p.r.Keep {
+			t.timeline(p.it, p.r.Pos.String(), "pending rule cancelled: the item left the stage before it ran")
+			continue
+		}
+		t.runRule(p.it, p.r)
 	}
 }
 

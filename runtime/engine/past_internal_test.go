@@ -1,0 +1,50 @@
+package engine
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stagecraft/stagecraft/runtime/value"
+)
+
+// TestPastSeesWholeUpdate: an update input that moves a date into the
+// past and changes another field runs the pending rule once both are
+// set, not between the two (fields are applied in name order, delivery
+// before street).
+func TestPastSeesWholeUpdate(t *testing.T) {
+	e := memEngine(t, `pipeline deal P {
+    stage A
+}
+field deal.delivery: date "Delivery"
+field deal.street: text "Street"
+employee anna "Anna" { email "anna@example.com" }
+on stage A at deal.delivery - 1d: send notification to anna text "Jutro dostawa na {deal.street}"
+`)
+	day := func(s string) value.Value {
+		v, err := value.ParseDate(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	now := int64(1772442000) // 2026-03-02T09:00
+	res, err := e.Apply(Input{Time: now, Kind: "create", Entity: "deal", Fields: map[string]value.Value{
+		"title": value.TextOf("Szafa"), "responsible": value.TextOf("anna"), "delivery": day("2026-03-10"), "street": value.TextOf("Stara 1")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = e.Apply(Input{Time: now, Kind: "update", Item: res.Created[0], Fields: map[string]value.Value{
+		"delivery": day("2026-03-02"), "street": value.TextOf("Nowa 5")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sent []string
+	for _, l := range res.Timeline {
+		if strings.HasPrefix(l.Text, "sent notification") {
+			sent = append(sent, l.Text)
+		}
+	}
+	if len(sent) != 1 || !strings.Contains(sent[0], "Nowa 5") {
+		t.Errorf("the rule ran with %q, want once with the new street:\n%v", sent, res.Timeline)
+	}
+}
