@@ -127,7 +127,7 @@ func (c *Call) ClientField(name string) value.Value {
 	if cl == nil {
 		return value.Value{}
 	}
-	if s := c.t.e.pl.Slot(cl.Entity, name); s >= 0 {
+	if s := c.t.e.pl.ClientSlot(cl.Entity, name); s >= 0 {
 		return cl.Fields[s]
 	}
 	return value.Value{}

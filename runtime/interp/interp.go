@@ -263,10 +263,7 @@ func (pl *Planner) field(x *ir.Expr, entity string) Eval {
 	root, rootEntity := pl.root(x, entity)
 	if x.Root == ir.RootClient && len(x.Path) == 1 { // a contact, a company or a lead itself: the slots found now
 		name := x.Path[0]
-		contact, company, own := pl.Slot("contact", name), pl.Slot("company", name), pl.Slot(entity, name)
-		if company < 0 && name == "name" { // a company's name is its title
-			company = pl.Slot("company", "title")
-		}
+		contact, company, own := pl.ClientSlot("contact", name), pl.ClientSlot("company", name), pl.ClientSlot(entity, name)
 		return func(env *Env) value.Value {
 			it := root(env)
 			slot := contact
@@ -460,6 +457,17 @@ func (pl *Planner) link(entity, target string, from func(*Env) *Item) func(*Env)
 		}
 		return out
 	}
+}
+
+// ClientSlot is the slot of client.NAME in a client of the given entity:
+// the field of that name, or, for a company, whose name is its title,
+// title for name.
+func (pl *Planner) ClientSlot(entity, name string) int {
+	s := pl.Slot(entity, name)
+	if s < 0 && entity == "company" && name == "name" {
+		s = pl.Slot("company", "title")
+	}
+	return s
 }
 
 // Client returns the client of the Env's item: its first contact, or its company.

@@ -13,8 +13,13 @@ import (
 // decimal text (strconv's, which reads back as the same float).
 func roundCents(n float64) float64 {
 	x := n * 100
-	if f := math.Abs(x - math.Trunc(x)); !(math.Abs(f-0.5) <= 1e-6) { // NaN and ±Inf too: they stay what they are
-		return math.Round(x) / 100
+	if math.IsInf(x, 0) || math.IsNaN(x) {
+		return x / 100 // an amount too large for cents overflows (spec/semantics.md, Values)
+	}
+	// Below 1e11 cents a float64 keeps enough fraction bits for a number
+	// within 1e-6 of half a cent to be one; above, the decimal decides.
+	if f := math.Abs(x - math.Trunc(x)); math.Abs(x) < 1e11 && math.Abs(f-0.5) > 1e-6 {
+		return math.Round(x)/100 + 0 // + 0: -0.001 rounds to 0, not to -0
 	}
 	return RoundCentsText(strconv.FormatFloat(n, 'g', -1, 64))
 }
@@ -41,7 +46,7 @@ func RoundCentsText(s string) float64 {
 	// digits × 10^(point - len(digits)): the point's place in the digits.
 	intPart, frac, _ := strings.Cut(s, ".")
 	digits := strings.TrimLeft(intPart+frac, "0")
-	point := len(intPart) - (len(intPart) + len(frac) - len(digits)) + exp
+	point := len(digits) - len(frac) + exp
 	if digits == "" {
 		return 0
 	}

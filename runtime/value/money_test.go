@@ -27,6 +27,21 @@ func TestRoundCents(t *testing.T) {
 			t.Errorf("MoneyOf(%v) = %v, want %v", c.in, got, c.want)
 		}
 	}
+	for _, c := range []struct{ in, want float64 }{
+		{10000000000.005, 10000000000.01},
+		{-10000000000.005, -10000000000.01},
+		{123456789012.345, 123456789012.35},
+		{1e21, 1e21},
+	} {
+		if got := MoneyOf(c.in).N; got != c.want {
+			t.Errorf("MoneyOf(%v) = %v, want %v: above 1e11 cents the decimal decides", c.in, got, c.want)
+		}
+	}
+	for _, n := range []float64{-0.001, -0.004, -0.0049} {
+		if got := MoneyOf(n).N; got != 0 || math.Signbit(got) {
+			t.Errorf("MoneyOf(%v) = %v, want 0, not -0 (a text would say -0)", n, got)
+		}
+	}
 	if got := MoneyOf(math.Inf(1)).N; !math.IsInf(got, 1) {
 		t.Errorf("MoneyOf(+Inf) = %v: an overflow must stay one", got)
 	}

@@ -180,7 +180,7 @@ func shortNumber(k manifest.Kind, m []byte) (float64, bool) {
 		mant, frac = cents, 2
 	}
 	if k == manifest.Money && mant == 0 {
-		return 0, true // roundCents gives no -0
+		return 0, true // as the engine's rounding (value.MoneyOf) gives no -0
 	}
 	f := float64(mant) / float64(pow10[frac])
 	if neg {
