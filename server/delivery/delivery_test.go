@@ -329,3 +329,19 @@ func TestLoadStrict(t *testing.T) {
 		t.Errorf("a good file: %+v, %v", c, err)
 	}
 }
+
+// TestE164: phone numbers go to Twilio in E.164; what is not a number
+// (a sender ID with digits, a service SID, a channel prefix) goes as is.
+func TestE164(t *testing.T) {
+	for in, want := range map[string]string{
+		"+48 600 100 200":       "+48600100200",
+		"+48 (22) 123-45-67":    "+48221234567",
+		"Meble24":               "Meble24",
+		"MG9752274e9e519418a":   "MG9752274e9e519418a",
+		"whatsapp:+48600100200": "whatsapp:+48600100200",
+	} {
+		if got := e164(in); got != want {
+			t.Errorf("e164(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

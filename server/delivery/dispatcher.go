@@ -130,8 +130,8 @@ func New(cfg Config, data string, log *slog.Logger) *Service {
 }
 
 // Abandon ends the attempts in flight, for a shutdown that has waited for
-// them as long as it may: each is recorded as an attempt that got no
-// answer, and is made again, with the same key, after the restart.
+// them as long as it may: none is counted or recorded, and each is made
+// again, with the same key, after the restart.
 func (s *Service) Abandon() { s.abandon() }
 
 // Start starts a tenant's dispatcher; the tenant stops it when it closes.
@@ -434,6 +434,16 @@ func (d *dispatcher) deliver(j *job) {
 	ctx, cancel := context.WithTimeout(d.s.life, 60*time.Second)
 	defer cancel()
 	err := d.send(ctx, &j.ef)
+	if err != nil && d.s.life.Err() != nil {
+		// Abandoned by a shutdown: not an attempt that failed, so neither
+		// counted nor recorded; the state stays as it was, and the next
+		// start makes the attempt again with the same key.
+		d.mu.Lock()
+		d.busy--
+		j.running = false
+		d.mu.Unlock()
+		return
+	}
 	st := j.st
 	st.Attempts++
 	st.Last = time.Now().UnixMilli()

@@ -118,9 +118,16 @@ func short(b []byte) string {
 	return s
 }
 
-// e164 is a number as Number writes it, or s itself when it has no digit
-// (a provider's alphanumeric sender ID, say).
+// e164 is a phone number as Number writes it (+48 600 100 200 is
+// +48600100200); anything that is not only a number's characters (an
+// alphanumeric sender ID such as Meble24, a messaging service's SID, a
+// channel's prefix as whatsapp:+48...) goes as it is.
 func e164(s string) string {
+	for _, r := range s {
+		if !strings.ContainsRune("0123456789+ -().", r) {
+			return s
+		}
+	}
 	if n := Number(s); n != "" {
 		return n
 	}

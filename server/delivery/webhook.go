@@ -63,7 +63,7 @@ func callWebhook(ctx context.Context, hc *http.Client, key string, ef *engine.Ef
 // attach, links and names of files; drive, paths in the document store),
 // the attempt key (attemptKey) in Idempotency-Key.
 func postChat(ctx context.Context, hc *http.Client, cfg *Chat, key string, ef *engine.Effect) error {
-	msg := map[string]any{"key": ef.Key, "item": ef.Item, "channel": ef.To,
+	msg := map[string]any{"key": key, "item": ef.Item, "channel": ef.To,
 		"text": ef.Fields["text"], "hidden": ef.Fields["hidden"] == "true"}
 	for _, k := range []string{"attach", "drive"} {
 		if l := listOf(ef.Fields[k]); len(l) > 0 {
