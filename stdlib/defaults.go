@@ -61,7 +61,7 @@ func (c defaulted) Text(name string) string { return c.Set(name).String() }
 func (c defaulted) Fields() map[string]string {
 	fields := c.Call.Fields()
 	for name, v := range c.defs {
-		if _, given := fields[name]; !given {
+		if fields[name] == "" { // left out, or given as a value that is null
 			fields[name] = v.String()
 		}
 	}

@@ -464,9 +464,13 @@ func (c *checker) selfStart(r *Rule, decl *types.ActionDecl, a *ast.CallAction, 
 			}
 		}
 		if target == r.Stage {
+			again := "each makes another until the chain's limit stops it"
+			if r.Decl.Timing != nil { // each timer is a chain of its own: no limit ends it
+				again = "each makes another when its time comes, without end"
+			}
 			c.diags.Warnf(a.Verb.Pos(), a.Object.End(), diag.WSelfStart,
-				"%s %s makes a %s in %q, the stage of this rule, so the new %s runs this rule again: each makes another until the chain's limit stops it",
-				a.Verb.Name, a.Object.Name, pl.Entity, target.Name, pl.Entity).Hint = "give it another stage or pipeline, or a condition that the new item does not meet"
+				"%s %s makes a %s in %q, the stage of this rule, so the new %s runs this rule again: %s",
+				a.Verb.Name, a.Object.Name, pl.Entity, target.Name, pl.Entity, again).Hint = "give it another stage or pipeline, or a condition that the new item does not meet"
 		}
 	}
 }

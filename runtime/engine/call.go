@@ -62,14 +62,14 @@ func (c *Call) Target() (v value.Value, ok bool) {
 	return c.r.target(c.env), true
 }
 
-// TargetText is the rule's `to` as written: a field's path, an
-// employee's name; "to" for anything longer.
+// TargetText is the rule's `to` as written: a field's path, a variable,
+// an employee's name; "to" for anything longer.
 func (c *Call) TargetText() string {
 	x := c.r.Action.Target
 	switch {
 	case x == nil:
 		return ""
-	case x.Op == ir.OpField && x.X == nil:
+	case x.Op == ir.OpField && x.X == nil, x.Op == ir.OpVar:
 		return strings.Join(append([]string{x.Name}, x.Path...), ".")
 	case x.Op == ir.OpLit:
 		return x.Lit

@@ -99,7 +99,6 @@ func deployed(t *tenant.Tenant) error {
 	return nil
 }
 
-// pageSize is a request's page size: default 100, at most 1000.
 // maxPageBytes bounds a page of a listing in bytes, besides its count: a
 // thousand items of long texts would pass 4 MiB, the most a gRPC client
 // takes by default (grpcurl, buf curl), and be refused by the client after
@@ -126,6 +125,7 @@ func fits[M proto.Message](p *pageBytes, msgs ...M) bool {
 	return true
 }
 
+// pageSize is a request's page size: default 100, at most 1000.
 func pageSize(n int32) (int, error) {
 	switch {
 	case n < 0:

@@ -16,7 +16,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/stagecraft/stagecraft/compiler/ir"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -25,6 +24,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/stagecraft/stagecraft/compiler/ir"
 	"github.com/stagecraft/stagecraft/runtime/engine"
 	"github.com/stagecraft/stagecraft/runtime/store"
 	"github.com/stagecraft/stagecraft/runtime/wasm"
@@ -358,11 +358,14 @@ func (t *Tenant) Deploy(p *ir.Program) (*engine.Result, error) {
 		return nil, ErrClosed
 	}
 	start := time.Now()
+	at, first := t.now(), false
 	if loc, ok := CalendarZone(p); ok && t.Engine.Seq() == 0 {
-		t.zone.Store(&zone{loc: loc})
-		t.last.Store(Workspace(t.wall(), loc))
+		at, first = Workspace(t.wall(), loc), true
 	}
-	res, err := t.Engine.Deploy(p, t.now())
+	res, err := t.Engine.Deploy(p, at)
+	if first && err == nil {
+		t.last.Store(at) // nothing was handed out before: the clock starts here
+	}
 	if t.observe != nil {
 		t.observe(t.Name, "deploy", time.Since(start), err)
 	}
