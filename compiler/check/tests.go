@@ -457,11 +457,12 @@ func (c *checker) testName(id *ast.Ident, en *env, named map[string]*types.Item)
 }
 
 // expectTarget checks what an expectation's to names: an address or a
-// number as a string, or an employee (notification), bare or as a string.
+// number as a string, or an employee (notification) or a channel (chat),
+// bare or as a string.
 func (c *checker) expectTarget(x ast.Expr, decl *types.ActionDecl, en *env) {
-	if id, ok := x.(*ast.Ident); ok && decl.Target == types.UserTarget {
-		if r := c.schema.Resources[id.Name]; r != nil && r.Kind == "employee" {
-			c.resourceValue(id, "employee", en)
+	if id, ok := x.(*ast.Ident); ok {
+		if r := c.schema.Resources[id.Name]; r != nil && (r.Kind == "employee" && decl.Target == types.UserTarget || r.Kind == "channel") {
+			c.resourceValue(id, r.Kind, en)
 			return
 		}
 	}
