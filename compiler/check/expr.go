@@ -302,8 +302,15 @@ func (c *checker) selector(e *ast.SelectorExpr, en *env) *types.Type {
 		if c.brokenField(ent.Name, name) {
 			return types.InvalidType // its declaration is the error
 		}
+		otherwise := "declare it: field " + ent.Name + "." + name + ": TYPE"
+		if ent.Name == "client" {
+			// The client is a contact or a company, not an entity of its
+			// own: its fields are declared on those.
+			otherwise = "the client (the contact, or else the company) has the fields " + joinNames(keys(ent.Fields)) +
+				"; a company client's name is its title; for other fields write contact.NAME or company.NAME"
+		}
 		hintName(c.diags.Errorf(e.Sel.Pos(), e.Sel.End(), diag.EUnknownField, "unknown field %q of %s", name, ent.Name),
-			name, append(keys(ent.Fields), c.brokenNames(ent.Name)...), e.Sel.Pos(), e.Sel.End(), "declare it: field "+ent.Name+"."+name+": TYPE")
+			name, append(keys(ent.Fields), c.brokenNames(ent.Name)...), e.Sel.Pos(), e.Sel.End(), otherwise)
 		return types.InvalidType
 	}
 	c.diags.Errorf(e.Sel.Pos(), e.Sel.End(), diag.ENoFields, "%s is %s, which has no fields", exprString(e.X), an(xt))
