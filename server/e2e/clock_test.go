@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -91,5 +92,8 @@ func TestClock(t *testing.T) {
 	time.Sleep(1500 * time.Millisecond) // more ticks: it fired once
 	if n := countSMS(t, c, msg); n != 2 {
 		t.Errorf("%d SMS after the restart, want 2", n)
+	}
+	if !strings.Contains(s.logs.String(), `"msg":"timers due while the server was down fired","tenant":"acme","fired":1`) {
+		t.Errorf("the restart's drain is not logged:\n%s", s.logs.String())
 	}
 }

@@ -78,6 +78,9 @@ type Tenant struct {
 	// brings its own); warmed is closed when warm is done.
 	custom *runner
 	warmed chan struct{}
+	// ticked1 is set by the first tick after opening, which fires the
+	// timers that fell due while the server was down.
+	ticked1 atomic.Bool
 }
 
 // OnClose adds a function Close calls first, before the tenant's clock
@@ -427,6 +430,7 @@ func (t *Tenant) clock(period time.Duration) {
 
 // tick fires the due timers, in chunks, each durable before the next.
 func (t *Tenant) tick() {
+	first := t.ticked1.CompareAndSwap(false, true)
 	if t.Engine.Version() == 0 {
 		return // nothing deployed: nothing can be due
 	}
@@ -441,7 +445,18 @@ func (t *Tenant) tick() {
 	t.gate.Lock()
 	now := t.now()
 	t.gate.Unlock()
+	fired := 0
+	if first {
+		// The first tick after opening drains what fell due while the
+		// server was down: the operator reads how much.
+		defer func() {
+			if fired > 0 {
+				t.log.Info("timers due while the server was down fired", "fired", fired, "oldest_due", time.Unix(due, 0).UTC().Format("2006-01-02T15:04:05"))
+			}
+		}()
+	}
 	err = t.Engine.AdvanceContext(t.life, now, func(res *engine.Result) {
+		fired += res.Fired
 		t.logParked("tick", res)
 		if t.ticked != nil {
 			t.ticked(res)
