@@ -570,24 +570,12 @@ func (p *parser) report(err *chunkError, toks []lexer.Token) {
 	if err.lexical {
 		return // the scanner's own diagnostic says it better
 	}
-	if slip := durationSlip(toks, err.tok); slip != nil {
-		slip.inBlock = err.inBlock
-		err = slip
-	} else if slip := commaSlip(toks, err.tok); slip != nil {
-		slip.inBlock = err.inBlock
-		err = slip
-	} else if slip := spacedDurationSlip(toks, err.tok); slip != nil {
-		slip.inBlock = err.inBlock
-		err = slip
-	} else if slip := relativeSlip(toks, err.tok); slip != nil {
-		slip.inBlock = err.inBlock
-		err = slip
-	} else if slip := clockSlip(toks, err.tok); slip != nil {
-		slip.inBlock = err.inBlock
-		err = slip
-	} else if slip := asSlip(toks, err.tok); slip != nil {
-		slip.inBlock = err.inBlock
-		err = slip
+	for _, slip := range slips {
+		if e := slip(toks, err.tok); e != nil {
+			e.inBlock = err.inBlock
+			err = e
+			break
+		}
 	}
 	t := err.tok
 	if t.Type == tEOF && len(toks) > 0 {

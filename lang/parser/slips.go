@@ -14,6 +14,12 @@ import (
 // duration written in words (`wait 1 day`, `after 2 hours`), from other
 // tools and from speech, is the common one.
 
+// slips are tried in order on a declaration's error; the first that
+// recognises a slip at the error's token says it instead.
+var slips = []func(toks []lexer.Token, at lexer.Token) *chunkError{
+	durationSlip, commaSlip, spacedDurationSlip, relativeSlip, clockSlip, asSlip,
+}
+
 // unitWords maps words for units of time, in the languages of the CRM's
 // users (English, Polish, Italian), to the unit letter of a duration.
 var unitWords = map[string]string{}
