@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/stagecraft/stagecraft/runtime/interp"
+	"github.com/stagecraft/stagecraft/runtime/store"
 	"github.com/stagecraft/stagecraft/runtime/value"
 )
 
@@ -88,6 +89,11 @@ type damagedError struct{ err error }
 
 func (e *damagedError) Error() string { return e.err.Error() }
 func (e *damagedError) Unwrap() error { return e.err }
+
+// Is makes a damaged record the store's damage (store.ErrCorrupt) to
+// those that tell the server's failures from an input's own: a server
+// answers Internal for it, not InvalidArgument.
+func (e *damagedError) Is(target error) bool { return target == store.ErrCorrupt }
 
 // read is load without failing the input: nil and no error when there is
 // no such item; a *damagedError when its record is damaged.

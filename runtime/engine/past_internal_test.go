@@ -1,9 +1,11 @@
 package engine
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
+	"github.com/stagecraft/stagecraft/runtime/store"
 	"github.com/stagecraft/stagecraft/runtime/value"
 )
 
@@ -46,5 +48,30 @@ on stage A at deal.delivery - 1d: send notification to anna text "Jutro dostawa 
 	}
 	if len(sent) != 1 || !strings.Contains(sent[0], "Nowa 5") {
 		t.Errorf("the rule ran with %q, want once with the new street:\n%v", sent, res.Timeline)
+	}
+}
+
+// TestDamagedIsCorrupt: an item whose record is damaged is the store's
+// damage to a caller telling server failures from an input's own fault
+// (a server answers Internal, not InvalidArgument).
+func TestDamagedIsCorrupt(t *testing.T) {
+	e := memEngine(t, "pipeline deal P {\n    stage A\n}\n")
+	res, err := e.Apply(Input{Time: 1e9, Kind: "create", Entity: "deal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res.Created[0]
+	b := e.st.NewBatch()
+	b.Set(keyItem(id), []byte("{not json"))
+	if err := b.Apply(); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	delete(e.cache, id)
+	_, err = e.Apply(Input{Time: 1e9, Kind: "update", Item: id, Fields: map[string]value.Value{"title": value.TextOf("x")}})
+	if !errors.Is(err, store.ErrCorrupt) {
+		t.Errorf("an update of a damaged item: %v, want store.ErrCorrupt", err)
 	}
 }
