@@ -102,11 +102,14 @@ func isWordByte(c byte) bool {
 }
 
 // openPlaceholder returns the text after the last unclosed { of a string's
-// content, or "" with off -1.
+// content, or "" with off -1. An escaped brace (\{, \}) is text, as the
+// lexer reads it.
 func openPlaceholder(content []byte, base int) (string, int) {
 	depth, start := 0, -1
-	for i, c := range content {
-		switch c {
+	for i := 0; i < len(content); i++ {
+		switch c := content[i]; c {
+		case '\\':
+			i++ // the escaped byte is text
 		case '{':
 			depth++
 			if depth == 1 {

@@ -42,6 +42,9 @@ func TestExamples(t *testing.T) {
 // TestTestdata runs each file of testdata as a workspace of its own.
 func TestTestdata(t *testing.T) {
 	files, _ := filepath.Glob("testdata/*.rules")
+	if len(files) == 0 {
+		t.Fatal("no testdata/*.rules: run from the package's folder")
+	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			b, err := os.ReadFile(f)

@@ -305,8 +305,8 @@ func verifyFunction(obody, ibody []byte, cc checkCode, track *tracking, f uint32
 func TestCheckWeights(t *testing.T) {
 	mods := map[string][]byte{}
 	files, err := filepath.Glob("testdata/*.wat")
-	if err != nil {
-		t.Fatal(err)
+	if err != nil || len(files) == 0 {
+		t.Fatalf("testdata/*.wat: %d files, %v", len(files), err)
 	}
 	for _, f := range files {
 		name := strings.TrimSuffix(filepath.Base(f), ".wat")
