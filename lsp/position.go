@@ -25,7 +25,7 @@ func offsetAt(text []byte, p protocol.Position) int {
 		off = len(token.BOM)
 	}
 	for line := uint32(0); line < p.Line; line++ {
-		i := indexByte(text[off:], '\n')
+		i := bytes.IndexByte(text[off:], '\n')
 		if i < 0 {
 			return len(text)
 		}
@@ -46,15 +46,6 @@ func offsetAt(text []byte, p protocol.Position) int {
 // crlf reports whether a \r\n line end starts at off.
 func crlf(text []byte, off int) bool {
 	return text[off] == '\r' && off+1 < len(text) && text[off+1] == '\n'
-}
-
-func indexByte(b []byte, c byte) int {
-	for i, x := range b {
-		if x == c {
-			return i
-		}
-	}
-	return -1
 }
 
 // posOf returns an LSP position of a FileSet position.

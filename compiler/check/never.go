@@ -25,7 +25,7 @@ import (
 func neverTrue(e ast.Expr) string {
 	if v, ok := constBool(e); ok {
 		if !v {
-			if _, lit := unparen(e).(*ast.BasicLit); lit {
+			if _, lit := ast.Unparen(e).(*ast.BasicLit); lit {
 				return "its condition is false"
 			}
 			return fmt.Sprintf("%s is always false", exprText(e))
@@ -98,23 +98,13 @@ func neverTrue(e ast.Expr) string {
 
 // conjuncts appends the operands of a chain of `and`, parentheses removed.
 func conjuncts(e ast.Expr, out *[]ast.Expr) {
-	e = unparen(e)
+	e = ast.Unparen(e)
 	if x, ok := e.(*ast.BinaryExpr); ok && x.Op == "and" {
 		conjuncts(x.X, out)
 		conjuncts(x.Y, out)
 		return
 	}
 	*out = append(*out, e)
-}
-
-func unparen(e ast.Expr) ast.Expr {
-	for {
-		p, ok := e.(*ast.ParenExpr)
-		if !ok {
-			return e
-		}
-		e = p.X
-	}
 }
 
 // compareLit matches PATH op NUMBER or NUMBER op PATH, with op one of
@@ -138,7 +128,7 @@ func compareLit(e ast.Expr) (path, op string, n float64, ok bool) {
 }
 
 func isPath(e ast.Expr) bool {
-	switch e := unparen(e).(type) {
+	switch e := ast.Unparen(e).(type) {
 	case *ast.Ident:
 		return true
 	case *ast.SelectorExpr:
@@ -149,10 +139,10 @@ func isPath(e ast.Expr) bool {
 
 // number is the value of a number literal, negated or not.
 func number(e ast.Expr) (float64, bool) {
-	e = unparen(e)
+	e = ast.Unparen(e)
 	neg := false
 	if u, ok := e.(*ast.UnaryExpr); ok && u.Op == "-" {
-		neg, e = true, unparen(u.X)
+		neg, e = true, ast.Unparen(u.X)
 	}
 	l, ok := e.(*ast.BasicLit)
 	if !ok || l.Kind != ast.Number {
@@ -170,7 +160,7 @@ func number(e ast.Expr) (float64, bool) {
 
 // constBool folds a bool expression made of literals only.
 func constBool(e ast.Expr) (v, ok bool) {
-	switch e := unparen(e).(type) {
+	switch e := ast.Unparen(e).(type) {
 	case *ast.BasicLit:
 		if e.Kind == ast.Bool {
 			return e.Raw == "true", true

@@ -2,6 +2,7 @@ package wasm
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/tetratelabs/wazero/api"
 
@@ -83,7 +84,7 @@ func checkImports(wasm []byte, funcs []api.FunctionDefinition, hostDefs map[stri
 			return &ImportError{Module: mod, Name: name, Kind: "func", Reason: reason}
 		}
 		def := hostDefs[mod][name]
-		if def == nil || !sameTypes(def.ParamTypes(), f.ParamTypes()) || !sameTypes(def.ResultTypes(), f.ResultTypes()) {
+		if def == nil || !slices.Equal(def.ParamTypes(), f.ParamTypes()) || !slices.Equal(def.ResultTypes(), f.ResultTypes()) {
 			want := "?"
 			if def != nil {
 				want = signature(def)
@@ -101,18 +102,6 @@ func readName(b []byte) (string, []byte, error) {
 		return "", nil, fmt.Errorf("bad name")
 	}
 	return string(b[k : k+int(n)]), b[k+int(n):], nil
-}
-
-func sameTypes(a, b []api.ValueType) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func signature(f api.FunctionDefinition) string {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -519,7 +520,7 @@ func (m *Module) check(wasm []byte) error {
 		if !ok {
 			return &ModuleError{Reason: fmt.Sprintf("no export %q (spec/wasm.md, A module)", name)}
 		}
-		if !sameTypes(f.ParamTypes(), params) || !sameTypes(f.ResultTypes(), results) {
+		if !slices.Equal(f.ParamTypes(), params) || !slices.Equal(f.ResultTypes(), results) {
 			return &ModuleError{Reason: fmt.Sprintf("export %q is %s, want %s", name, signature(f), sigOf(params, results))}
 		}
 		return nil
