@@ -4,7 +4,7 @@ package ir
 // so that the runtime switches on them and never works a meaning out of a
 // name. Each is a string type whose values are the words the encoded
 // program shows, so a stored program stays readable as JSON; Decode refuses
-// a value that is not one of the constants (check.go), so an unknown word
+// a value that is not one of the constants (validate in walk.go), so an unknown word
 // never reaches a switch of the runtime.
 
 // Kind is the kind of a static type: an expression's (Expr.Kind) or a

@@ -165,7 +165,7 @@ type gCall struct {
 	Result   *gIdent   `parser:"('as' @@)?"`
 }
 
-// gSettings is a run of settings, read by expr.go's readSettings like
+// gSettings is a run of settings, read by readers.go's readSettings like
 // expressions (see below); its only implementation is *gSettingList.
 type gSettings interface{ settingList() []*gSetting }
 
@@ -317,7 +317,7 @@ type gItemStmt struct {
 	Rbrace   *gRbrace  `parser:"@@"`
 }
 
-// Expressions. A field of type gExpr is read by expr.go's hand-written
+// Expressions. A field of type gExpr is read by readers.go's hand-written
 // parser (registered with participle.ParseTypeWith), which builds the
 // gExprRun structs below as participle would from their tags: a flat
 // run of operands and binary operators, to which convert.go applies

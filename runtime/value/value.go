@@ -173,11 +173,8 @@ func (v Value) String() string {
 	return "?"
 }
 
-// FormatDuration prints a duration in the language's own units: 180d, 2h, 600s.
-func FormatDuration(d time.Duration) string { return formatSeconds(int64(d / time.Second)) }
-
-// formatSeconds is FormatDuration for seconds, which reach beyond
-// time.Duration's 292 years.
+// formatSeconds prints seconds as a duration in the language's own units
+// (180d, 2h, 10m), as a template inserts one.
 func formatSeconds(s int64) string {
 	for _, u := range []struct {
 		suffix string
