@@ -7,7 +7,7 @@ import "testing"
 func TestOpenPlaceholder(t *testing.T) {
 	for _, c := range []struct {
 		content, want string
-		off            int
+		off           int
 	}{
 		{`Dzień dobry {deal.am`, "deal.am", 14}, // bytes: ń is two
 		{`x \{ y`, "", -1},

@@ -263,7 +263,7 @@ func lenBound(cond ast.Expr, path string) int {
 		if !ok || b.Op != "<=" && b.Op != "<" {
 			continue
 		}
-		call, ok := unparen(b.X).(*ast.CallExpr)
+		call, ok := ast.Unparen(b.X).(*ast.CallExpr)
 		n, isNum := number(b.Y)
 		if !ok || !isNum || call.Fun.Name != "len" || len(call.Args) != 1 || exprString(call.Args[0]) != path || n < 0 {
 			continue
@@ -282,10 +282,10 @@ func lenBound(cond ast.Expr, path string) int {
 // constDuration is the value in seconds of a duration literal, negated or
 // not.
 func constDuration(e ast.Expr) (int64, bool) {
-	e = unparen(e)
+	e = ast.Unparen(e)
 	neg := false
 	if u, ok := e.(*ast.UnaryExpr); ok && u.Op == "-" {
-		neg, e = true, unparen(u.X)
+		neg, e = true, ast.Unparen(u.X)
 	}
 	l, ok := e.(*ast.BasicLit)
 	if !ok || l.Kind != ast.Duration {
