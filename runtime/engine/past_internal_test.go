@@ -75,3 +75,46 @@ func TestDamagedIsCorrupt(t *testing.T) {
 		t.Errorf("an update of a damaged item: %v, want store.ErrCorrupt", err)
 	}
 }
+
+// TestPastThenAheadAgain: an update whose first field (in name order) puts
+// a rule's time in the past and whose second puts it ahead again
+// reschedules the rule; it does not run early.
+func TestPastThenAheadAgain(t *testing.T) {
+	e := memEngine(t, `pipeline deal P {
+    stage A
+}
+field deal.begins: datetime "Begins"
+field deal.hours: number "Hours"
+employee anna "Anna" { email "anna@example.com" }
+on stage A at deal.begins + deal.hours * 1h: send notification to anna text "teraz"
+`)
+	at := func(s string) value.Value {
+		v, err := value.ParseDateTime(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	now := int64(1772442000) // 2026-03-02T09:00
+	res, err := e.Apply(Input{Time: now, Kind: "create", Entity: "deal", Fields: map[string]value.Value{
+		"title": value.TextOf("Szafa"), "responsible": value.TextOf("anna"), "begins": at("2026-03-10T00:00"), "hours": value.NumberOf(8)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// begins first: 2026-03-02T00:00 + 8h is past; then hours: + 18h is 18:00, ahead.
+	res, err = e.Apply(Input{Time: now, Kind: "update", Item: res.Created[0], Fields: map[string]value.Value{
+		"begins": at("2026-03-02T00:00"), "hours": value.NumberOf(18)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Sent != 0 {
+		t.Errorf("the rule due at 18:00 ran at 09:00:\n%+v", res.Timeline)
+	}
+	var fired int
+	if err := e.Advance(now+10*3600, func(r *Result) { fired += r.Sent }); err != nil {
+		t.Fatal(err)
+	}
+	if fired != 1 {
+		t.Errorf("by 19:00 the rule sent %d notifications, want 1", fired)
+	}
+}

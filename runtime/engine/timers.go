@@ -324,7 +324,7 @@ func (t *tx) followDates(it *item) {
 			continue
 		}
 		if due <= t.now {
-			t.past = append(t.past, pastRule{it: it, r: r, entered: it.Entered})
+			t.past = append(t.past, pastRule{it: it, r: r, entered: it.Entered, tm: tm, kind: timerKind(k)})
 			t.timeline(it, r.Pos.String(), fmt.Sprintf("pending rule runs once this input's changes are made: its time follows the item's fields, and %s has passed", dueText(due)))
 			continue
 		}
@@ -340,23 +340,41 @@ type pastRule struct {
 	it      *item
 	r       *plannedRule
 	entered int64 // the item's stage entry when its time passed
+	tm      timer // its timer, deleted: written again if the time is ahead after all
+	kind    byte
 }
 
 // runPast runs the rules whose times changes moved into the past, once the
-// input (or the tick's timer) that changed them is done with its changes:
-// an update of several fields is seen whole, not one field at a time, and
-// the rules run in the chain that moved their times, as entering the
-// stage after its time would run them. A rule of a stage the item has left
-// since is cancelled, unless kept, and the timeline says so.
+// input (or the tick's timer) that changed them is done with its changes,
+// in the chain that moved their times, as entering the stage after its
+// time would run them. The time is computed again first: an update of
+// several fields is seen whole, not one field at a time, so a second field
+// that puts the time ahead again reschedules the rule, and one that
+// empties it cancels it. A rule of a stage the item has left since is
+// cancelled, unless kept. The timeline says which.
 func (t *tx) runPast() {
 	for len(t.past) > 0 {
 		p := t.past[0]
 		t.past = t.past[1:]
+		at := p.r.Pos.String()
 		if p.it.Entered != p.entered && !p.r.Keep {
-			t.timeline(p.it, p.r.Pos.String(), "pending rule cancelled: the item left the stage before it ran")
+			t.timeline(p.it, at, "pending rule cancelled: the item left the stage before it ran")
 			continue
 		}
-		t.runRule(p.it, p.r)
+		due, ok := t.due(p.it, p.r, p.tm.Base)
+		switch {
+		case !ok:
+			why := t.emptyTime(p.it, p.r)
+			if why == "" {
+				why = "the calendar has no working moment for it"
+			}
+			t.timeline(p.it, at, "pending rule cancelled: "+why)
+		case due > t.now:
+			t.schedule(due, p.kind, p.tm)
+			t.timeline(p.it, at, fmt.Sprintf("pending rule rescheduled to %s: its time follows the item's fields", dueText(due)))
+		default:
+			t.runRule(p.it, p.r)
+		}
 	}
 }
 
