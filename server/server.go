@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -371,9 +372,27 @@ func limitBody(max int64, next http.Handler) http.Handler {
 			return
 		}
 		// Room for the envelope of a message of the largest size.
-		r.Body = http.MaxBytesReader(w, r.Body, max+64)
+		r.Body = limitedBody{http.MaxBytesReader(w, r.Body, max+64), max}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// limitedBody is a request body cut off at the limit, whose error says
+// which limit and how to raise it: a body of undeclared length (chunked,
+// a gRPC stream) meets it only when read, and the client gets this error
+// in connect's words.
+type limitedBody struct {
+	io.ReadCloser
+	max int64
+}
+
+func (b limitedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		err = fmt.Errorf("the request passed %d bytes, the most taken (serve --max-request-bytes, or --max-rules-request-bytes for RulesService)", b.max)
+	}
+	return n, err
 }
 
 // callCode is the code the client gets for err. connect-go hands its

@@ -97,8 +97,9 @@ func TestRefusals(t *testing.T) {
 		}
 		c := s.client(key, opts...)
 		big := &v1.CheckRequest{Files: []*v1.SourceFile{{Path: "a.rules", Content: strings.Repeat("#", 70000)}}}
-		if _, err := c.rules.Check(ctx(t), connect.NewRequest(big)); code(err) != connect.CodeResourceExhausted {
-			t.Errorf("%s: a 70 kB request over a 64 KiB limit: %v, want ResourceExhausted", name, err)
+		if _, err := c.rules.Check(ctx(t), connect.NewRequest(big)); code(err) != connect.CodeResourceExhausted ||
+			!strings.Contains(err.Error(), "--max-rules-request-bytes") {
+			t.Errorf("%s: a 70 kB request over a 64 KiB limit: %v, want ResourceExhausted naming the flag that sets it", name, err)
 		}
 		if _, err := c.rules.Check(ctx(t), connect.NewRequest(&v1.CheckRequest{})); code(err) != connect.CodeInvalidArgument {
 			t.Errorf("%s: check of no files: %v", name, err)
