@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -106,6 +107,22 @@ func TestRefusals(t *testing.T) {
 		}
 		if _, err := c.crm.CreateItem(ctx(t), connect.NewRequest(&v1.CreateItemRequest{Entity: "deal"})); code(err) != connect.CodeFailedPrecondition {
 			t.Errorf("%s: create before a deploy: %v", name, err)
+		}
+	}
+
+	// A body of undeclared length (chunked) over the limit is refused when
+	// read, naming the flag too.
+	body := `{"files": [{"path": "a.rules", "content": "` + strings.Repeat("#", 70000) + `"}]}`
+	req, _ := http.NewRequest("POST", s.url+"/stagecraft.v1.RulesService/Check", io.MultiReader(strings.NewReader(body)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+key)
+	if res, err := http.DefaultClient.Do(req); err != nil {
+		t.Error(err)
+	} else {
+		msg := readAll(res.Body)
+		res.Body.Close()
+		if req.ContentLength != 0 || !strings.Contains(msg, "--max-rules-request-bytes") {
+			t.Errorf("a chunked request over the limit: HTTP %d %s (length %d)", res.StatusCode, msg, req.ContentLength)
 		}
 	}
 
