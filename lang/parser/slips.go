@@ -131,13 +131,14 @@ func commaSlip(toks []lexer.Token, at lexer.Token) *chunkError {
 func clockSlip(toks []lexer.Token, at lexer.Token) *chunkError {
 	for i := 1; i < len(toks); i++ {
 		t, prev := toks[i], toks[i-1]
-		if t.Pos.Offset != at.Pos.Offset || t.Type != tClock || prev.Type == tPunct || prev.Type == tKeyword && prev.Value != "today" && prev.Value != "tomorrow" {
+		sure := prev.Value == "today" || prev.Value == "tomorrow" || prev.Type == tDate
+		if t.Pos.Offset != at.Pos.Offset || t.Type != tClock || !sure && prev.Type != tIdent {
 			continue
 		}
 		e := &chunkError{tok: t, code: diag.ESyntax,
 			msg:  fmt.Sprintf("unexpected %s after %s: a time of day is added to a date with +", t.Value, prev.Value),
 			hint: "write at tomorrow + 14:00, or for a date field at date(deal.delivery_date) + 09:00"}
-		if prev.Value == "today" || prev.Value == "tomorrow" {
+		if sure {
 			e.fix = "+ " + t.Value
 		}
 		return e
@@ -159,7 +160,7 @@ func relativeSlip(toks []lexer.Token, at lexer.Token) *chunkError {
 			end++
 		}
 		if end == k+3 || at.Pos.Offset < toks[k+1].Pos.Offset || end < len(toks) && at.Pos.Offset > toks[end].Pos.Offset {
-			return nil
+			continue // not this one's error: another such phrase may follow
 		}
 		var path strings.Builder
 		for _, t := range toks[k+3 : end] {
@@ -182,7 +183,10 @@ func relativeSlip(toks []lexer.Token, at lexer.Token) *chunkError {
 // error is at what follows: they go before it.
 func asSlip(toks []lexer.Token, at lexer.Token) *chunkError {
 	for k := 0; k+2 < len(toks); k++ {
-		if toks[k].Value != "as" || toks[k].Type != tKeyword || at.Pos.Offset < toks[k+2].Pos.Offset || toks[k+2].Type == tEOF || at.Type == tEOF {
+		// On the line of the as, from the token after its name: an error
+		// on a later line (a test's next statement) is that line's own.
+		if toks[k].Value != "as" || toks[k].Type != tKeyword || toks[k+2].Type == tEOF || at.Type == tEOF ||
+			at.Pos.Offset < toks[k+2].Pos.Offset || toks[k+2].Pos.Line != toks[k].Pos.Line || at.Pos.Line != toks[k].Pos.Line {
 			continue
 		}
 		return &chunkError{tok: toks[k+2], code: diag.ESyntax,
