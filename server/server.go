@@ -225,23 +225,25 @@ func Run(ctx context.Context, cfg Config) error {
 	log.Info("shutting down: waiting for requests and deliveries in flight", "timeout", cfg.Shutdown.String())
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.Shutdown)
 	defer cancel()
+	// The tenants close (their dispatchers waiting for the deliveries in
+	// flight) within what is left of the timeout, whichever way this
+	// returns; a delivery still going then is abandoned, and made again
+	// with the same key after a restart.
+	stop := context.AfterFunc(sctx, func() {
+		log.Warn("deliveries still in flight at the shutdown timeout: abandoning them; they are made again after a restart")
+		dlv.Abandon()
+	})
+	defer stop()
 	err = srv.Shutdown(sctx)
 	if errors.Is(err, context.DeadlineExceeded) {
 		log.Warn("requests still in flight at the shutdown timeout: closing them")
 		srv.Close()
 	}
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		closeTenants() // here, while the timeout still bounds it
 		return err
 	}
-	// The tenants close (their dispatchers waiting for the deliveries in
-	// flight) within what is left of the timeout; a delivery still going
-	// then is abandoned, and made again with the same key after a restart.
-	stop := context.AfterFunc(sctx, func() {
-		log.Warn("deliveries still in flight at the shutdown timeout: abandoning them; they are made again after a restart")
-		dlv.Abandon()
-	})
 	closeTenants()
-	stop()
 	log.Info("stopped")
 	return nil
 }

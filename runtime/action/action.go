@@ -53,8 +53,9 @@ type Call interface {
 	Fields() map[string]string
 	// Target evaluates `to`; ok is false when the rule has none.
 	Target() (v value.Value, ok bool)
-	// TargetText is the rule's `to` as written (responsible.supervisor),
-	// for a timeline saying why it named no one.
+	// TargetText is the rule's `to` as the checker resolved it
+	// (deal.responsible.supervisor), for a timeline saying why it named
+	// no one.
 	TargetText() string
 	// Address picks a recipient (R-EMAIL, R-SMS, R-CALL): the target's
 	// values of the chosen type, or, without a target, the client's field
@@ -71,7 +72,8 @@ type Call interface {
 	// Channel is the open channel the client last wrote from, or "".
 	Channel() string
 	// Client is the item's client: its first contact, or its company when
-	// it has none. ok is false when it has neither.
+	// it has none, or a lead with neither itself. ok is false when there
+	// is none.
 	Client() (entity, id string, ok bool)
 	// ClientField is a field of the client, or null.
 	ClientField(name string) value.Value

@@ -62,8 +62,9 @@ func (c *Call) Target() (v value.Value, ok bool) {
 	return c.r.target(c.env), true
 }
 
-// TargetText is the rule's `to` as written: a field's path, a variable,
-// an employee's name; "to" for anything longer.
+// TargetText is the rule's `to` as the checker resolved it: a field's
+// path from its root (deal.responsible.supervisor), a variable, an
+// employee's name; "to" for anything longer.
 func (c *Call) TargetText() string {
 	x := c.r.Action.Target
 	switch {
@@ -112,7 +113,7 @@ func (c *Call) Pipeline() string { return c.it.Pipeline }
 func (c *Call) Channel() string { return c.it.Channel }
 
 // Client is the item's client: its first contact, or its company when it
-// has none. ok is false when it has neither.
+// has none, or a lead with neither itself. ok is false when there is none.
 func (c *Call) Client() (entity, id string, ok bool) {
 	cl := c.t.e.pl.Client(c.env)
 	if cl == nil {

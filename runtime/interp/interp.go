@@ -470,7 +470,8 @@ func (pl *Planner) ClientSlot(entity, name string) int {
 	return s
 }
 
-// Client returns the client of the Env's item: its first contact, or its company.
+// Client returns the client of the Env's item: its first contact, or its
+// company, or, for a lead with neither, the lead itself.
 func (pl *Planner) Client(env *Env) *Item {
 	if env.Item == nil || pl.clients[env.Item.Entity] == nil {
 		return nil

@@ -5,6 +5,7 @@ package testrun
 
 import (
 	"fmt"
+
 	"github.com/stagecraft/stagecraft/compiler/ir"
 	"github.com/stagecraft/stagecraft/runtime/engine"
 	"github.com/stagecraft/stagecraft/runtime/interp"

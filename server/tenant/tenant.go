@@ -355,15 +355,27 @@ func (t *Tenant) Apply(in engine.Input) (*engine.Result, error) {
 // first would hold a workspace west of UTC still for hours (every timer
 // with it) until its wall clock caught up.
 func (t *Tenant) Deploy(p *ir.Program) (*engine.Result, error) {
-	t.gate.RLock()
-	defer t.gate.RUnlock()
+	// A first deploy takes the gate whole: an input beside it would read
+	// the clock before its zone is known, and be logged ahead of it.
+	loc, calendar := CalendarZone(p)
+	first := calendar && t.Engine.Seq() == 0
+	if first {
+		t.gate.Lock()
+		defer t.gate.Unlock()
+		first = t.Engine.Seq() == 0
+	} else {
+		t.gate.RLock()
+		defer t.gate.RUnlock()
+	}
 	if t.closed.Load() {
 		return nil, ErrClosed
 	}
 	start := time.Now()
-	at, first := t.now(), false
-	if loc, ok := CalendarZone(p); ok && t.Engine.Seq() == 0 {
-		at, first = Workspace(t.wall(), loc), true
+	var at int64
+	if first {
+		at = Workspace(t.wall(), loc)
+	} else {
+		at = t.now()
 	}
 	res, err := t.Engine.Deploy(p, at)
 	if first && err == nil {
