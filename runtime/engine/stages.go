@@ -98,7 +98,16 @@ func (t *tx) move(it *item, stage, how, rule string) {
 	} else {
 		t.timeline(it, rule, fmt.Sprintf("moved from %s to %s %s", from, stage, how))
 	}
-	for _, r := range t.e.byStage[it.Pipeline+"/"+stage] {
+	// A rule that moves the item on (an update whose trigger moves it)
+	// ends the entry: the stage's rules not started yet are not started,
+	// as leaving cancels those pending, so none runs, or waits, in the
+	// stage the item went on to.
+	entry, rules := it.Entered, t.e.byStage[it.Pipeline+"/"+stage]
+	for i, r := range rules {
+		if it.Entered != entry {
+			t.timeline(it, r.Pos.String(), fmt.Sprintf("rules of %s not started (%d, this one first): the item left the stage as it entered", stage, len(rules)-i))
+			break
+		}
 		t.start(it, r, t.now)
 	}
 }
