@@ -51,7 +51,7 @@ var triggers = []*types.TriggerDecl{
 		},
 		EventSettings: chatEvent()},
 	{ID: "T-CHAT-TEXT", Event: [2]string{"chat", "message"}, DefaultName: "Chat message with text",
-		Doc: "A client's message contains the given text: exact, case-sensitive, word order kept.",
+		Doc: "A client's message contains the given text: exact, case-sensitive, word order kept, as whole words (jutro is not in zajutro).",
 		Settings: []*types.Setting{
 			{Name: "text", Type: types.TextType, Required: true, Doc: "the text to find"},
 			{Name: "channel", Type: types.ResourceOf("channel"), Default: "any channel", Doc: "only this channel"},

@@ -3,6 +3,8 @@ package engine
 import (
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/stagecraft/stagecraft/compiler/ir"
 	"github.com/stagecraft/stagecraft/runtime/interp"
@@ -44,6 +46,10 @@ func (t *tx) event(it *item, name string, settings map[string]value.Value) error
 		t.touch(it)
 	}
 	t.timeline(it, "", "event: "+name)
+	if why := t.formKind(name, settings["form"].S); why != "" {
+		t.timeline(it, "", "no trigger takes it: "+why)
+		return nil
+	}
 	switch name {
 	case "chat accepted":
 		for _, tr := range t.e.triggers {
@@ -58,6 +64,28 @@ func (t *tx) event(it *item, name string, settings map[string]value.Value) error
 	}
 	t.fire(it, name, settings)
 	return nil
+}
+
+// formKind says why a form event is one the form named does not raise: a
+// callback form raises callback requested (T-CALLBACK-FORM), a web form
+// form submitted (T-FORM), and nothing else. Such an event is taken and
+// logged, but no trigger takes it: a trigger of either kind without a form
+// of its own would otherwise take the other kind's forms.
+func (t *tx) formKind(event, form string) string {
+	want := map[string]string{"callback requested": "callback", "form submitted": "web"}[event]
+	r := t.e.res[form]
+	if want == "" || r == nil || r.Kind != "form" {
+		return ""
+	}
+	kind := r.Settings["kind"]
+	if kind == "" {
+		kind = "web"
+	}
+	if kind == want {
+		return ""
+	}
+	raises := map[string]string{"callback": "callback requested", "web": "form submitted"}[kind]
+	return fmt.Sprintf("form %s is a %s form, which raises %s, not %s", form, kind, raises, event)
 }
 
 // timeout is a chat unanswered trigger's time to answer, in seconds. The
@@ -117,7 +145,7 @@ func (t *tx) matches(it *item, tr *plannedTrigger, got map[string]value.Value) b
 		case "timeout":
 			continue
 		case "text":
-			if !strings.Contains(got["text"].S, want.S) {
+			if !containsWords(got["text"].S, want.S) {
 				return false
 			}
 		case "field":
@@ -134,6 +162,35 @@ func (t *tx) matches(it *item, tr *plannedTrigger, got map[string]value.Value) b
 }
 
 func last(p []string) string { return p[len(p)-1] }
+
+// containsWords reports whether text holds words as they are written (case
+// and order kept) and as whole words: "jutro" is in "dostawa jutro?", not
+// in "zajutro" (T-CHAT-TEXT: the words match exactly).
+func containsWords(text, words string) bool {
+	if words == "" {
+		return true
+	}
+	for from := 0; ; {
+		i := strings.Index(text[from:], words)
+		if i < 0 {
+			return false
+		}
+		i += from
+		before, _ := utf8.DecodeLastRuneInString(text[:i])
+		after, _ := utf8.DecodeRuneInString(text[i+len(words):])
+		if !isWordRune(before) && !isWordRune(after) {
+			return true
+		}
+		_, size := utf8.DecodeRuneInString(text[i:])
+		from = i + size
+	}
+}
+
+// isWordRune reports whether r is part of a word (a letter or a digit);
+// utf8.RuneError, at either end of the text, is not.
+func isWordRune(r rune) bool {
+	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r))
+}
 
 // apply moves the item to the trigger's stage if it may: not to the stage
 // it is in, not backwards unless allowed, and only if the condition holds.
