@@ -101,6 +101,19 @@ func TestMessage(t *testing.T) {
 		t.Errorf("untracked:\n%s", raw)
 	}
 
+	// An e-mail whose links are not tracked still has the open pixel
+	// (T-EMAIL-OPENED), its links as written.
+	plain := &engine.Effect{Key: "8-1", Seq: 8, Kind: "email", To: "jan@example.com", Fields: map[string]string{
+		"from": "sklep@meble.example", "subject": "Oferta", "body": "Zobacz https://a.example/oferta"}}
+	raw, err = message(plain, time.Unix(0, 0), fakeTracker{}, "acme", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := strings.ReplaceAll(string(raw), "=\r\n", ""); !strings.Contains(s, "multipart/alternative") || !strings.Contains(s, `https://t.example/o/acme/8-1`) ||
+		strings.Contains(s, "t.example/c/") || !strings.Contains(s, "Zobacz https://a.example/oferta") {
+		t.Errorf("an untracked e-mail with a tracker:\n%s", s)
+	}
+
 	ef.To = "jan@example.com\r\nBcc: all@example.com"
 	if _, err := message(ef, time.Unix(0, 0), nil, "acme", nil); err == nil {
 		t.Errorf("a recipient with a line break was taken")

@@ -106,10 +106,12 @@ type Tracker interface {
 
 // message is the MIME text of an e-mail record: UTF-8 text, quoted-
 // printable, its subject encoded as RFC 2047 wants, its outbox key and
-// tenant in the Message-ID and X-Stagecraft-Key (attemptKey). A tracked e-mail (track_clicks) has
-// its links pointing at signed click redirects, and an HTML part beside
-// the text with the open pixel; without a tracker its links are the
-// originals again. Attachments make it multipart/mixed, the text first.
+// tenant in the Message-ID and X-Stagecraft-Key (attemptKey). Every
+// e-mail has an HTML part beside the text with the open pixel, so that its
+// opening is T-EMAIL-OPENED whether or not its links are tracked; a
+// tracked e-mail (track_clicks) also has its links pointing at signed
+// click redirects. Without a tracker, the text alone, its links the
+// originals. Attachments make it multipart/mixed, the text first.
 func message(ef *engine.Effect, now time.Time, tr Tracker, tenantName string, atts []attachment) ([]byte, error) {
 	for _, h := range []string{ef.To, ef.Fields["from"]} {
 		if strings.ContainsAny(h, "\r\n") {
@@ -146,7 +148,7 @@ func message(ef *engine.Effect, now time.Time, tr Tracker, tenantName string, at
 		mixed := "stagecraft-mixed-" + ef.Key
 		hdr("Content-Type", `multipart/mixed; boundary="`+mixed+`"`)
 		b.WriteString("\r\n--" + mixed + "\r\n")
-		if err := content(&b, ef, text, html, tracked && tr != nil, tr, tenantName); err != nil {
+		if err := content(&b, ef, text, html, tr != nil, tr, tenantName); err != nil {
 			return nil, err
 		}
 		for _, a := range atts {
@@ -156,17 +158,17 @@ func message(ef *engine.Effect, now time.Time, tr Tracker, tenantName string, at
 		b.WriteString("--" + mixed + "--\r\n")
 		return b.Bytes(), nil
 	}
-	if err := content(&b, ef, text, html, tracked && tr != nil, tr, tenantName); err != nil {
+	if err := content(&b, ef, text, html, tr != nil, tr, tenantName); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
 }
 
 // content writes the text of a message as a MIME entity (its Content-Type
-// header, a blank line, the content): plain text, or with tracking a
+// header, a blank line, the content): plain text, or with a tracker a
 // multipart/alternative of the text and an HTML part with the open pixel.
-func content(b *bytes.Buffer, ef *engine.Effect, text, html string, tracked bool, tr Tracker, tenantName string) error {
-	if !tracked {
+func content(b *bytes.Buffer, ef *engine.Effect, text, html string, pixel bool, tr Tracker, tenantName string) error {
+	if !pixel {
 		return part(b, "text/plain", text)
 	}
 	html += `<img src="` + htmlpkg.EscapeString(tr.OpenURL(tenantName, ef.Key)) + `" width="1" height="1" alt="">`
