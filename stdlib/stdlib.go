@@ -76,7 +76,7 @@ func Load() *types.Library {
 // functions, and the events an input may bring, for the engine.
 func Runtime() action.Library {
 	lib := action.Library{Actions: map[string]action.Func{}, Funcs: map[string]interp.Func{},
-		Events: map[string][]string{}, EventIDs: map[string]string{}}
+		Events: map[string][]string{}, EventIDs: map[string]string{}, Raised: map[string]string{}}
 	for _, family := range actions {
 		for _, a := range family {
 			lib.Actions[a.Decl.Name()] = withDefaults(a.Run, valueDefaults(a.Decl))
@@ -89,6 +89,8 @@ func Runtime() action.Library {
 		if t.Raised == "" {
 			lib.Events[t.Name()] = types.Names(t.EventSettings)
 			lib.EventIDs[t.ID] = t.Name()
+		} else {
+			lib.Raised[t.Name()], lib.Raised[t.ID] = t.Raised, t.Raised
 		}
 	}
 	lib.Events[ManagerReply[0]+" "+ManagerReply[1]] = types.Names(chatEvent())

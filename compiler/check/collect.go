@@ -155,6 +155,12 @@ func (c *checker) fieldType(x *ast.TypeExpr) *types.Type {
 		return &types.Type{Kind: types.Stage}
 	}
 	t := simpleTypes[name]
+	if t == nil && (name == "time" || name == "duration") {
+		// Values of expressions, not of a CRM's fields.
+		c.diags.Errorf(x.Name.Pos(), x.Name.End(), diag.EUnknownType, "unknown field type %q: a %s is a value of expressions, not a field's type", name, name).Hint =
+			"field types are text, number, money, date, datetime, bool, file, url, enum, email, phone, user; a time of day can be kept as a datetime or a text"
+		return nil
+	}
 	if t == nil {
 		hintName(c.diags.Errorf(x.Name.Pos(), x.Name.End(), diag.EUnknownType, "unknown field type %q", name),
 			name, typeNames, x.Name.Pos(), x.Name.End(), "field types are text, number, money, date, datetime, bool, file, url, enum, email, phone, user")

@@ -1,6 +1,8 @@
 package check
 
 import (
+	"strings"
+
 	"github.com/stagecraft/stagecraft/compiler/types"
 	"github.com/stagecraft/stagecraft/lang/ast"
 	"github.com/stagecraft/stagecraft/lang/diag"
@@ -39,6 +41,12 @@ func (c *checker) trigger(d *ast.TriggerDecl) {
 	}
 	if f := given.get("field"); f != nil {
 		c.changedField(f, given.get("value"), en)
+	}
+	if tx := given.get("text"); tx != nil {
+		if l, ok := tx.Value.(*ast.BasicLit); ok && l.Kind == ast.String && !l.IsTemplate() && strings.TrimSpace(l.Value) == "" {
+			c.diags.Errorf(tx.Value.Pos(), tx.Value.End(), diag.EBadValue, "text is empty: it would match every message").Hint =
+				"leave text out to take every message, or give the words to look for"
+		}
 	}
 	c.formKind(d, ev, given.get("form"))
 	if d.Cond != nil {
@@ -109,6 +117,11 @@ func (c *checker) changedField(f, value *ast.Setting, en *env) {
 	}
 	if !ok || c.info.Types[sel.X] == nil || c.info.Types[sel.X].Entity != en.entity {
 		c.diags.Errorf(f.Value.Pos(), f.Value.End(), diag.ESettingType, "field needs a field of the %s, like %s.amount", en.entity, en.entity)
+		return
+	}
+	if ft.Kind == types.Stage {
+		c.diags.Warnf(f.Value.Pos(), f.Value.End(), diag.WNeverFires, "this trigger can never fire: a stage changes by a move, not as a field").Hint =
+			"a rule on the stage (on stage NAME: ...) acts when the item enters it"
 		return
 	}
 	if value == nil {

@@ -34,6 +34,10 @@ type Library struct {
 	// with the event's name ("invoice paid"): a client may name an event
 	// either way (Engine.EventName).
 	EventIDs map[string]string
+	// Raised are the events the engine raises itself (T-CHAT-SLA, T-FIELD-
+	// CHANGED), by name and by catalogue ID, each with what raises it: an
+	// input naming one is told so.
+	Raised map[string]string
 	// Custom runs custom actions (R-WASM); nil: a `run` rule records that
 	// this engine has no WebAssembly host.
 	Custom Custom

@@ -164,6 +164,8 @@ func TestBadInput(t *testing.T) {
 		{engine.Input{Kind: "update", Item: id, Fields: map[string]value.Value{"amount": value.MoneyOf(math.Inf(1))}}, `field "amount": amount is +Inf`},
 		{engine.Input{Kind: "update", Item: id, Fields: map[string]value.Value{"comments": value.TextOf(strings.Repeat("x", engine.MaxTextBytes+1))}}, `over the limit of 65536`},
 		{engine.Input{Kind: "event", Item: id, Event: "chat message", Fields: map[string]value.Value{"text": value.NumberOf(1)}}, `setting "text" takes a text, not 1`},
+		{engine.Input{Kind: "event", Item: id, Event: "T-CHAT-SLA"}, `T-CHAT-SLA is not an input: the engine raises it when the timeout passes`},
+		{engine.Input{Kind: "event", Item: id, Event: "field changed"}, `field changed is not an input: the engine raises it when a field changes`},
 		{engine.Input{Kind: "create", Entity: "contact", Fields: map[string]value.Value{"email": value.ListOf(value.NumberOf(1))}}, `element 1 is 1, not an address`},
 		{engine.Input{Kind: "update", Item: id, Fields: bigFields(20, 60<<10)}, `the input is 1229`},
 		{engine.Input{Kind: "event", Item: id, Event: "invoice paid", Time: -5}, `before 1970-01-01`},

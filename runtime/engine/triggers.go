@@ -30,6 +30,11 @@ func (e *Engine) EventName(name string) string {
 // stops the chat deadline (T-CHAT-SLA), and fires the event's triggers.
 func (t *tx) event(it *item, name string, settings map[string]value.Value) error {
 	allowed, ok := t.e.lib.Events[name]
+	if why, raised := t.e.lib.Raised[strings.ToUpper(name)]; !ok && raised {
+		return fmt.Errorf("%s is not an input: %s", name, why)
+	} else if why, raised := t.e.lib.Raised[name]; !ok && raised {
+		return fmt.Errorf("%s is not an input: %s", name, why)
+	}
 	if !ok {
 		return fmt.Errorf("unknown event %q: events are %s", name, strings.Join(sortedKeys(t.e.lib.Events), ", "))
 	}
