@@ -216,8 +216,23 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.Listening != nil {
 		cfg.Listening(ln.Addr().String())
 	}
+	// closeWithin closes the tenants (their dispatchers waiting for the
+	// deliveries in flight) within what is left of the shutdown's time;
+	// a delivery still going then is abandoned, and made again with the
+	// same key after a restart.
+	closeWithin := func(sctx context.Context) {
+		stop := context.AfterFunc(sctx, func() {
+			log.Warn("deliveries still in flight at the shutdown timeout: abandoning them; they are made again after a restart")
+			dlv.Abandon()
+		})
+		defer stop()
+		closeTenants()
+	}
 	select {
 	case err := <-served:
+		sctx, cancel := context.WithTimeout(context.Background(), cfg.Shutdown)
+		defer cancel()
+		closeWithin(sctx)
 		return err
 	case <-ctx.Done():
 	}
@@ -225,25 +240,15 @@ func Run(ctx context.Context, cfg Config) error {
 	log.Info("shutting down: waiting for requests and deliveries in flight", "timeout", cfg.Shutdown.String())
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.Shutdown)
 	defer cancel()
-	// The tenants close (their dispatchers waiting for the deliveries in
-	// flight) within what is left of the timeout, whichever way this
-	// returns; a delivery still going then is abandoned, and made again
-	// with the same key after a restart.
-	stop := context.AfterFunc(sctx, func() {
-		log.Warn("deliveries still in flight at the shutdown timeout: abandoning them; they are made again after a restart")
-		dlv.Abandon()
-	})
-	defer stop()
 	err = srv.Shutdown(sctx)
 	if errors.Is(err, context.DeadlineExceeded) {
 		log.Warn("requests still in flight at the shutdown timeout: closing them")
 		srv.Close()
 	}
+	closeWithin(sctx)
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		closeTenants() // here, while the timeout still bounds it
 		return err
 	}
-	closeTenants()
 	log.Info("stopped")
 	return nil
 }
@@ -365,7 +370,7 @@ func limitBody(max int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > max {
 			err := connect.NewError(connect.CodeResourceExhausted,
-				fmt.Errorf("the request is %d bytes; at most %d are taken (serve --max-request-bytes, or --max-rules-request-bytes for RulesService)", r.ContentLength, max))
+				fmt.Errorf("the request is %d bytes, over %d; %s", r.ContentLength, max, raiseLimit))
 			if ew.IsSupported(r) {
 				_ = ew.Write(w, r, err)
 			} else {
@@ -392,10 +397,16 @@ func (b limitedBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		err = fmt.Errorf("the request passed %d bytes, the most taken (serve --max-request-bytes, or --max-rules-request-bytes for RulesService)", b.max)
+		// A connect error, which connect passes on as it is on every
+		// protocol's read (it makes ResourceExhausted of a MaxBytesError
+		// only on some).
+		err = connect.NewError(connect.CodeResourceExhausted, fmt.Errorf("the request is over %d bytes; %s", b.max, raiseLimit))
 	}
 	return n, err
 }
+
+// raiseLimit says how the request limits are raised.
+const raiseLimit = "at most that many are taken (serve --max-request-bytes, or --max-rules-request-bytes for RulesService)"
 
 // callCode is the code the client gets for err. connect-go hands its
 // interceptors the context's own error when a call's deadline passed or

@@ -7,7 +7,7 @@ import "github.com/stagecraft/stagecraft/compiler/types"
 // recorded under (default: the item's responsible).
 var triggers = []*types.TriggerDecl{
 	{ID: "T-EMAIL-OPENED", Event: [2]string{"email", "opened"}, DefaultName: "E-mail opened",
-		Doc: "The client opened an e-mail sent from the item."},
+		Doc: "The client opened an e-mail sent from the item (every e-mail carries an open pixel; track_clicks tracks its links too)."},
 	{ID: "T-LINK-CLICKED", Event: [2]string{"link", "clicked"}, DefaultName: "Link clicked",
 		Doc:           "The client clicked the given link in an e-mail sent from the item with track_clicks true.",
 		Settings:      []*types.Setting{{Name: "link", Type: types.URLType, Required: true, Doc: "the one link this trigger watches"}},

@@ -461,7 +461,7 @@ func (c *checker) testName(id *ast.Ident, en *env, named map[string]*types.Item)
 // bare or as a string.
 func (c *checker) expectTarget(x ast.Expr, decl *types.ActionDecl, en *env) {
 	if id, ok := x.(*ast.Ident); ok {
-		if r := c.schema.Resources[id.Name]; r != nil && (r.Kind == "employee" && decl.Target == types.UserTarget || r.Kind == "channel") {
+		if r := c.schema.Resources[id.Name]; r != nil && (r.Kind == "employee" && decl.Target == types.UserTarget || r.Kind == "channel" && decl.Name() == "send chat") {
 			c.resourceValue(id, r.Kind, en)
 			return
 		}

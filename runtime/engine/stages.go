@@ -101,14 +101,20 @@ func (t *tx) move(it *item, stage, how, rule string) {
 	// A rule that moves the item on (an update whose trigger moves it)
 	// ends the entry: the stage's rules not started yet are not started,
 	// as leaving cancels those pending, so none runs, or waits, in the
-	// stage the item went on to.
-	entry, rules := it.Entered, t.e.byStage[it.Pipeline+"/"+stage]
-	for i, r := range rules {
-		if it.Entered != entry {
-			t.timeline(it, r.Pos.String(), fmt.Sprintf("rules of %s not started (%d, this one first): the item left the stage as it entered", stage, len(rules)-i))
-			break
+	// stage the item went on to; a kept rule (keep) is started all the
+	// same, as leaving would not have cancelled it.
+	entry, first, skipped := it.Entered, "", 0
+	for _, r := range t.e.byStage[it.Pipeline+"/"+stage] {
+		if it.Entered != entry && !r.Keep {
+			if skipped++; first == "" {
+				first = r.Pos.String()
+			}
+			continue
 		}
 		t.start(it, r, t.now)
+	}
+	if skipped > 0 {
+		t.timeline(it, first, fmt.Sprintf("rules of %s not started (%d, this one first): the item left the stage as it entered", stage, skipped))
 	}
 }
 

@@ -290,8 +290,9 @@ func (t *tx) fireTimer(key string, body []byte, tm timer) error {
 // followDates reschedules the item's pending rules whose time is computed
 // from its fields (at deal.delivery_date - 1d) after a field changed: a
 // reminder follows the date it reminds of. A time now past runs the rule
-// at once, as entering the stage after its time would; a time now empty
-// cancels the rule. The timeline says which.
+// once the input's changes are made (runPast), as entering the stage after
+// its time would; a time now empty cancels the rule. The timeline says
+// which.
 func (t *tx) followDates(it *item) {
 	if !t.e.hasAt {
 		return

@@ -30,10 +30,14 @@ func (e *Engine) EventName(name string) string {
 // stops the chat deadline (T-CHAT-SLA), and fires the event's triggers.
 func (t *tx) event(it *item, name string, settings map[string]value.Value) error {
 	allowed, ok := t.e.lib.Events[name]
-	if why, raised := t.e.lib.Raised[strings.ToUpper(name)]; !ok && raised {
-		return fmt.Errorf("%s is not an input: %s", name, why)
-	} else if why, raised := t.e.lib.Raised[name]; !ok && raised {
-		return fmt.Errorf("%s is not an input: %s", name, why)
+	if !ok {
+		why, raised := t.e.lib.Raised[name]
+		if !raised { // a catalogue ID, in any case
+			why, raised = t.e.lib.Raised[strings.ToUpper(name)]
+		}
+		if raised {
+			return fmt.Errorf("%s is not an input: %s", name, why)
+		}
 	}
 	if !ok {
 		return fmt.Errorf("unknown event %q: events are %s", name, strings.Join(sortedKeys(t.e.lib.Events), ", "))
@@ -191,10 +195,11 @@ func containsWords(text, words string) bool {
 	}
 }
 
-// isWordRune reports whether r is part of a word (a letter or a digit);
-// utf8.RuneError, at either end of the text, is not.
+// isWordRune reports whether r is part of a word (a letter, a digit, or a
+// mark such as the accent of an e written apart); utf8.RuneError, at
+// either end of the text, is not.
 func isWordRune(r rune) bool {
-	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r))
+	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r))
 }
 
 // apply moves the item to the trigger's stage if it may: not to the stage

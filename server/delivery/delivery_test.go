@@ -110,7 +110,8 @@ func TestMessage(t *testing.T) {
 		t.Fatal(err)
 	}
 	if s := strings.ReplaceAll(string(raw), "=\r\n", ""); !strings.Contains(s, "multipart/alternative") || !strings.Contains(s, `https://t.example/o/acme/8-1`) ||
-		strings.Contains(s, "t.example/c/") || !strings.Contains(s, "Zobacz https://a.example/oferta") {
+		strings.Contains(s, "t.example/c/") || !strings.Contains(s, "Zobacz https://a.example/oferta") ||
+		!strings.Contains(s, `<a href=3D"https://a.example/oferta">https://a.example/oferta</a>`) {
 		t.Errorf("an untracked e-mail with a tracker:\n%s", s)
 	}
 

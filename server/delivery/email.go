@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/smtp"
 	"net/textproto"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -126,6 +127,9 @@ func message(ef *engine.Effect, now time.Time, tr Tracker, tenantName string, at
 	}
 	placeholder := func(n int) string { return stdlib.TrackURL + ef.Key + "/" + strconv.Itoa(n) }
 	text, html := body, htmlText(body)
+	if len(originals) == 0 {
+		html = linked(body) // its links clickable in the HTML part too, as mail clients make them in text
+	}
 	for n := len(originals); n >= 1; n-- { // /1 is a prefix of /10
 		target := originals[n-1]
 		if tr != nil {
@@ -218,4 +222,22 @@ func part(b *bytes.Buffer, ctype, content string) error {
 // htmlText is a text as HTML: escaped, its lines broken.
 func htmlText(s string) string {
 	return strings.ReplaceAll(htmlpkg.EscapeString(s), "\n", "<br>\n")
+}
+
+// linkURL is a link in a text: http or https, up to a space, a quote or
+// an angle bracket, without the punctuation that ends a sentence.
+var linkURL = regexp.MustCompile(`https?://[^\s<>"']*[^\s<>"'.,;:!?)]`)
+
+// linked is htmlText with the text's links made links.
+func linked(s string) string {
+	var b strings.Builder
+	last := 0
+	for _, m := range linkURL.FindAllStringIndex(s, -1) {
+		b.WriteString(htmlText(s[last:m[0]]))
+		u := htmlpkg.EscapeString(s[m[0]:m[1]])
+		b.WriteString(`<a href="` + u + `">` + u + `</a>`)
+		last = m[1]
+	}
+	b.WriteString(htmlText(s[last:]))
+	return b.String()
 }

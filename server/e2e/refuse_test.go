@@ -121,7 +121,7 @@ func TestRefusals(t *testing.T) {
 	} else {
 		msg := readAll(res.Body)
 		res.Body.Close()
-		if req.ContentLength != 0 || !strings.Contains(msg, "--max-rules-request-bytes") {
+		if req.ContentLength != 0 || res.StatusCode != http.StatusTooManyRequests || !strings.Contains(msg, "resource_exhausted") || !strings.Contains(msg, "--max-rules-request-bytes") {
 			t.Errorf("a chunked request over the limit: HTTP %d %s (length %d)", res.StatusCode, msg, req.ContentLength)
 		}
 	}

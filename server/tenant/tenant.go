@@ -379,6 +379,7 @@ func (t *Tenant) Deploy(p *ir.Program) (*engine.Result, error) {
 	}
 	res, err := t.Engine.Deploy(p, at)
 	if first && err == nil {
+		t.setZone()      // before the clock: Now, which takes no gate, reads it in the new zone
 		t.last.Store(at) // nothing was handed out before: the clock starts here
 	}
 	if t.observe != nil {
