@@ -72,6 +72,10 @@ func (t *tx) event(it *item, name string, settings map[string]value.Value) error
 		t.cancelDeadlines(it)
 	}
 	t.fire(it, name, settings)
+	if name == "chat started" && settings["text"].S != "" {
+		// The first message is a message: its text is for T-CHAT-TEXT too.
+		t.fire(it, "chat message", settings)
+	}
 	return nil
 }
 

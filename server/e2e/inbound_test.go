@@ -259,6 +259,15 @@ move to stage Przegrany when call missed allow_back true
 	if code, _ := postChat(t, s, "acme", chatSecret, now, msg); code != http.StatusBadRequest {
 		t.Errorf("an unknown chat event: HTTP %d, want 400", code)
 	}
+	// A chat's first message may carry its text; an acceptance may not.
+	first := map[string]any{"id": "m-5", "event": "started", "item": d1, "channel": "whatsapp", "text": "Dzień dobry"}
+	if code, body := postChat(t, s, "acme", chatSecret, now, first); code != http.StatusOK {
+		t.Errorf("a first message with its text: HTTP %d %s, want 200", code, body)
+	}
+	first["id"], first["event"] = "m-6", "accepted"
+	if code, _ := postChat(t, s, "acme", chatSecret, now, first); code != http.StatusBadRequest {
+		t.Errorf("an acceptance with a text: HTTP %d, want 400", code)
+	}
 	big := map[string]any{"id": "m-4", "event": "message", "item": d1, "text": strings.Repeat("x", inbound.MaxBody)}
 	if code, _ := postChat(t, s, "acme", chatSecret, now, big); code != http.StatusRequestEntityTooLarge {
 		t.Errorf("a chat body over the limit: HTTP %d, want 413", code)

@@ -141,8 +141,8 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
 	case ev.Event == "message" && ev.Text == "":
 		chatError(w, http.StatusBadRequest, "text: a message has a text")
 		return
-	case ev.Event != "message" && ev.Text != "":
-		chatError(w, http.StatusBadRequest, fmt.Sprintf("text: only a message has one, not %q", ev.Event))
+	case ev.Event != "message" && ev.Event != "started" && ev.Text != "":
+		chatError(w, http.StatusBadRequest, fmt.Sprintf("text: only a message, or a chat's first (started), has one, not %q", ev.Event))
 		return
 	}
 	fields := map[string]value.Value{}
