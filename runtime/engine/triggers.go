@@ -85,19 +85,20 @@ func (t *tx) event(it *item, name string, settings map[string]value.Value) error
 // logged, but no trigger takes it: a trigger of either kind without a form
 // of its own would otherwise take the other kind's forms.
 func (t *tx) formKind(event, form string) string {
-	want := map[string]string{"callback requested": "callback", "form submitted": "web"}[event]
+	if event != "callback requested" && event != "form submitted" {
+		return ""
+	}
 	r := t.e.res[form]
-	if want == "" || r == nil || r.Kind != "form" {
+	if r == nil || r.Kind != "form" {
 		return ""
 	}
-	kind := r.Settings["kind"]
-	if kind == "" {
-		kind = "web"
+	kind, raises := "web", "form submitted"
+	if r.Settings["kind"] == "callback" {
+		kind, raises = "callback", "callback requested"
 	}
-	if kind == want {
+	if raises == event {
 		return ""
 	}
-	raises := map[string]string{"callback": "callback requested", "web": "form submitted"}[kind]
 	return fmt.Sprintf("form %s is a %s form, which raises %s, not %s", form, kind, raises, event)
 }
 
