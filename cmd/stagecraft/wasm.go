@@ -28,33 +28,16 @@ func runtimeFor(p *ir.Program, fsys fs.FS) (action.Library, func(), error) {
 	if err != nil {
 		return lib, nil, err
 	}
-	if err := loadModules(host, p, fsys); err != nil {
+	runner := wasm.NewRunner(host, fsys)
+	// A module the host refuses (an export missing, an import not
+	// granted) is said once, before any test, as a deploy says it,
+	// rather than as every call's failure on the timelines.
+	if path, err := runner.Preload(context.Background(), p); err != nil {
 		host.Close(context.Background())
-		return lib, nil, err
+		return lib, nil, &refusedModule{path: path, err: err}
 	}
-	lib.Custom = wasm.NewRunner(host, fsys)
+	lib.Custom = runner
 	return lib, func() { host.Close(context.Background()) }, nil
-}
-
-// loadModules loads each module of p as the runner will, so that a module
-// the host refuses (an export missing, an import not granted) is said once,
-// before any test, as a deploy says it, rather than as every call's failure
-// on the timelines. A module that cannot be read, or whose bytes changed
-// since the check, is left to the runner, which tells each call so.
-func loadModules(host *wasm.Host, p *ir.Program, fsys fs.FS) error {
-	if fsys == nil {
-		fsys = osDirFS{}
-	}
-	for _, m := range p.Modules {
-		b, err := fs.ReadFile(fsys, m.Path)
-		if err != nil {
-			continue
-		}
-		if _, err := host.Load(context.Background(), b); err != nil {
-			return &refusedModule{path: m.Path, err: err}
-		}
-	}
-	return nil
 }
 
 // refusedModule is a module of the rules that the host refuses: the
@@ -77,12 +60,6 @@ func exitCodeOf(err error) int {
 	}
 	return 2
 }
-
-// osDirFS opens slash-separated paths, absolute ones too, as the runner
-// does without a file system of its own.
-type osDirFS struct{}
-
-func (osDirFS) Open(name string) (fs.File, error) { return os.Open(filepath.FromSlash(name)) }
 
 // newHost is a WebAssembly host whose compiled modules are cached on disk
 // in the user's cache folder, so a Go module compiles once, not at every

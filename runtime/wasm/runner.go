@@ -91,6 +91,22 @@ func short(h string) string {
 	return h
 }
 
+// Preload loads each module of p as its calls will (and keeps it for
+// them), so that a module the host refuses is known before the first call:
+// `stagecraft test` says so once instead of on every call's timeline. It
+// returns the path and the host's error of the first module refused; a
+// module that cannot be read, or whose bytes changed since the check, is
+// left to the calls, which say so each time (*ChangedError).
+func (r *Runner) Preload(ctx context.Context, p *ir.Program) (path string, err error) {
+	for _, mod := range p.Modules {
+		var changed *ChangedError
+		if _, err := r.module(ctx, mod); err != nil && !errors.As(err, &changed) {
+			return mod.Path, err
+		}
+	}
+	return "", nil
+}
+
 // RunCustom runs call's action of mod with the inputs. Errors are
 // *ChangedError, the load errors of Host.Load, and those of Module.Invoke;
 // a signature that is not the manifest's (which the hash rules out) is an
