@@ -42,21 +42,7 @@ func TestDeliveryResumes(t *testing.T) {
 	s := start(t, data, "--delivery", cfgFile)
 	c := s.client(key)
 	smsOnNewDeal(t, c)
-	state := func(c clients) *v1.Message {
-		ms := messages(t, c)
-		if len(ms) != 1 {
-			t.Fatalf("%d messages, want 1", len(ms))
-		}
-		return ms[0]
-	}
-	deadline := time.Now().Add(20 * time.Second)
-	for state(c).Attempts < 3 {
-		if time.Now().After(deadline) {
-			t.Fatalf("the SMS was not retried: %v", state(c))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	before := state(c)
+	before := waitMessage(t, c, "the SMS was not retried", func(m *v1.Message) bool { return m.Attempts >= 3 })
 	if before.State != v1.DeliveryState_DELIVERY_STATE_RETRYING {
 		t.Fatalf("state %v, want RETRYING", before.State)
 	}
@@ -68,14 +54,7 @@ func TestDeliveryResumes(t *testing.T) {
 
 	s = start(t, data, "--delivery", cfgFile)
 	c = s.client(key)
-	deadline = time.Now().Add(20 * time.Second)
-	var after *v1.Message
-	for after = state(c); after.State != v1.DeliveryState_DELIVERY_STATE_DELIVERED; after = state(c) {
-		if time.Now().After(deadline) {
-			t.Fatalf("after the restart the SMS was not delivered: %v", after)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	after := waitMessage(t, c, "after the restart the SMS was not delivered", delivered)
 	if after.Attempts <= before.Attempts {
 		t.Errorf("attempts %d after the restart, %d before: not counted on", after.Attempts, before.Attempts)
 	}
@@ -134,19 +113,11 @@ func TestRetryBackoff(t *testing.T) {
 	s := start(t, data, "--delivery", twilioConfig(t, tws.URL, "1s", "2s", 3))
 	c := s.client(key)
 	smsOnNewDeal(t, c)
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		ms := messages(t, c)
-		if len(ms) == 1 && ms[0].State == v1.DeliveryState_DELIVERY_STATE_FAILED {
-			if ms[0].Attempts != 3 {
-				t.Fatalf("failed after %d attempts, want 3", ms[0].Attempts)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the SMS did not fail after its 3 attempts: %v", ms)
-		}
-		time.Sleep(50 * time.Millisecond)
+	failed := waitMessage(t, c, "the SMS did not fail after its 3 attempts", func(m *v1.Message) bool {
+		return m.State == v1.DeliveryState_DELIVERY_STATE_FAILED
+	})
+	if failed.Attempts != 3 {
+		t.Fatalf("failed after %d attempts, want 3", failed.Attempts)
 	}
 	mu.Lock()
 	defer mu.Unlock()
@@ -229,21 +200,29 @@ func TestShutdownAbandonsDeliveries(t *testing.T) {
 		t.Errorf("the abandoned delivery is not logged:\n%s", s.logs.String())
 	}
 	s = start(t, data, "--delivery", cfgFile)
-	c := s.client(key)
-	deadline = time.Now().Add(20 * time.Second)
-	for {
-		ms := messages(t, c)
-		if len(ms) == 1 && ms[0].State == v1.DeliveryState_DELIVERY_STATE_DELIVERED {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after the restart the SMS was not delivered: %v", ms)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitMessage(t, s.client(key), "after the restart the SMS was not delivered", delivered)
 	mu.Lock()
 	defer mu.Unlock()
 	if len(keys) < 2 || keys[0] != keys[len(keys)-1] {
 		t.Errorf("attempts' keys %q: want the same key again after the restart", keys)
 	}
 }
+
+// waitMessage waits, up to 20 s, for the outbox's one message to be as ok
+// says, and returns it; else the test fails with what, and the messages.
+func waitMessage(t *testing.T, c clients, what string, ok func(*v1.Message) bool) *v1.Message {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ms := messages(t, c)
+		if len(ms) == 1 && ok(ms[0]) {
+			return ms[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %v", what, ms)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func delivered(m *v1.Message) bool { return m.State == v1.DeliveryState_DELIVERY_STATE_DELIVERED }
