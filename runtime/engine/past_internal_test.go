@@ -22,13 +22,7 @@ field deal.street: text "Street"
 employee anna "Anna" { email "anna@example.com" }
 on stage A at deal.delivery - 1d: send notification to anna text "Jutro dostawa na {deal.street}"
 `)
-	day := func(s string) value.Value {
-		v, err := value.ParseDate(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
+	day := func(s string) value.Value { return must(t)(value.ParseDate(s)) }
 	now := int64(1772442000) // 2026-03-02T09:00
 	res, err := e.Apply(Input{Time: now, Kind: "create", Entity: "deal", Fields: map[string]value.Value{
 		"title": value.TextOf("Szafa"), "responsible": value.TextOf("anna"), "delivery": day("2026-03-10"), "street": value.TextOf("Stara 1")}})
@@ -88,13 +82,7 @@ field deal.hours: number "Hours"
 employee anna "Anna" { email "anna@example.com" }
 on stage A at deal.begins + deal.hours * 1h: send notification to anna text "teraz"
 `)
-	at := func(s string) value.Value {
-		v, err := value.ParseDateTime(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
+	at := func(s string) value.Value { return must(t)(value.ParseDateTime(s)) }
 	now := int64(1772442000) // 2026-03-02T09:00
 	res, err := e.Apply(Input{Time: now, Kind: "create", Entity: "deal", Fields: map[string]value.Value{
 		"title": value.TextOf("Szafa"), "responsible": value.TextOf("anna"), "begins": at("2026-03-10T00:00"), "hours": value.NumberOf(8)}})
@@ -116,5 +104,16 @@ on stage A at deal.begins + deal.hours * 1h: send notification to anna text "ter
 	}
 	if fired != 1 {
 		t.Errorf("by 19:00 the rule sent %d notifications, want 1", fired)
+	}
+}
+
+// must is a literal's value, the test failing on its error.
+func must(t *testing.T) func(value.Value, error) value.Value {
+	return func(v value.Value, err error) value.Value {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
 	}
 }
