@@ -76,14 +76,15 @@ func copyDeal(c action.Call) {
 	fields := c.Copyable()
 	title := orDefault(c.Text("name"), c.Field("title").S+" Copy")
 	fields["title"] = value.TextOf(title)
-	if v := c.Set("responsible"); !v.IsNull() {
-		fields["responsible"] = value.RefOf("user", v.S)
+	responsible := orDefault(c.Set("responsible").S, c.Responsible())
+	if responsible != "" {
+		fields["responsible"] = value.RefOf("user", responsible)
 	}
 	id, pipeline, stage, err := c.Create("deal", orDefault(c.Text("pipeline"), c.Pipeline()), fields, c.Text("stage"))
 	if err != nil {
 		c.NotRun(err.Error())
 		return
 	}
-	c.Effect("created", "deal", "", map[string]string{"name": title, "pipeline": pipeline, "stage": stage, "id": id})
+	c.Effect("created", "deal", "", map[string]string{"name": title, "pipeline": pipeline, "stage": stage, "responsible": responsible, "id": id})
 	c.Bind(value.RecordOf([]string{"id", "title"}, []value.Value{value.TextOf(id), value.TextOf(title)}))
 }

@@ -23,7 +23,7 @@ func (c *checker) resolveResources() {
 			r.Action = c.customAction(d)
 			continue
 		}
-		c.settings(d.Settings, kind.Settings, en, kind.Name+" "+d.Name.Name, func(s *ast.Setting, decl *types.Setting) {
+		given := c.settings(d.Settings, kind.Settings, en, kind.Name+" "+d.Name.Name, func(s *ast.Setting, decl *types.Setting) {
 			if l, ok := s.Value.(*ast.BasicLit); ok {
 				r.Settings[decl.Name] = l.Value
 			} else if id, ok := s.Value.(*ast.Ident); ok {
@@ -33,12 +33,19 @@ func (c *checker) resolveResources() {
 				c.calendarSetting(s)
 			}
 		})
+		for _, s := range kind.Settings {
+			if s.Required && given.get(s.Name) == nil {
+				c.diags.Errorf(d.Name.Pos(), d.Name.End(), diag.EMissingSetting, "%s %s needs the setting %s (%s)", kind.Name, d.Name.Name, s.Name, s.Doc)
+			}
+		}
 	}
 }
 
 // calendarSetting checks what a calendar's settings mean beyond their
-// types: a time zone the time zone database knows, and hours that are an
-// opening before a closing (the engine refuses any other calendar).
+// types: a time zone the time zone database knows, at least one working
+// day (an empty list would read as none given, the default), and hours
+// that are an opening before a closing (the engine refuses any other
+// calendar).
 func (c *checker) calendarSetting(s *ast.Setting) {
 	switch s.Key.Name {
 	case "timezone":
@@ -49,6 +56,11 @@ func (c *checker) calendarSetting(s *ast.Setting) {
 		if _, err := time.LoadLocation(l.Value); err != nil || l.Value == "" || l.Value == "Local" {
 			c.diags.Errorf(s.Value.Pos(), s.Value.End(), diag.EBadValue, "unknown time zone %q", l.Value).Hint =
 				`write an IANA time zone, e.g. "Europe/Warsaw"`
+		}
+	case "days":
+		if list, ok := s.Value.(*ast.ListExpr); ok && len(list.Elems) == 0 {
+			c.diags.Errorf(s.Value.Pos(), s.Value.End(), diag.EBadValue, "a calendar with no working days has no working moment: a worktime rule would never run").Hint =
+				"name the working days, e.g. days [mon, tue, wed, thu, fri]"
 		}
 	case "hours":
 		list, ok := s.Value.(*ast.ListExpr)

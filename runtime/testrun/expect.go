@@ -36,6 +36,10 @@ type matcher struct {
 	list     []string // the expected value's elements, when it is a list
 	kind     ir.Kind  // the expected value's type, to print it as written
 	contains bool
+	// address is the address of the mailbox want names: an e-mail's
+	// record keeps the address it was sent from, and a test names the
+	// mailbox as the rule does (from biuro).
+	address string
 }
 
 func (m matcher) match(got string, phone bool) bool {
@@ -53,7 +57,17 @@ func (m matcher) match(got string, phone bool) bool {
 	case phone:
 		return samePhone(got, m.want)
 	}
-	return got == m.want
+	return got == m.want || m.address != "" && got == m.address
+}
+
+// mailbox returns the address of the mailbox named name, or "".
+func (r *runner) mailbox(name string) string {
+	for _, res := range r.p.Resources {
+		if res.Kind == "mailbox" && res.Name == name {
+			return res.Value
+		}
+	}
+	return ""
 }
 
 // String writes the setting as the expectation writes it.
@@ -165,6 +179,7 @@ func (r *runner) expectEffect(s *ir.Step) error {
 			continue
 		}
 		m.want = v.String()
+		m.address = r.mailbox(m.want)
 		if v.K == value.List {
 			m.list = []string{}
 			for _, e := range v.L {

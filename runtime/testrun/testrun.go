@@ -90,7 +90,10 @@ type runner struct {
 	eng *engine.Engine
 	pl  *interp.Planner
 	now int64
-	ids map[string]string // test item name -> ID
+	// begun is set by the first input: from then on the clock only moves
+	// forward (an item created, then moved days before it was).
+	begun bool
+	ids   map[string]string // test item name -> ID
 	// answered are the webhook calls (their outbox keys) the test has
 	// answered (event webhook answer).
 	answered map[string]bool
@@ -113,6 +116,7 @@ func (r *runner) apply(in engine.Input) error {
 // do is apply, returning what the input did.
 func (r *runner) do(in engine.Input) (*engine.Result, error) {
 	in.Time = r.now
+	r.begun = true
 	res, err := r.eng.Apply(in)
 	if err == nil {
 		r.out.Timeline = append(r.out.Timeline, res.Timeline...)
@@ -123,7 +127,12 @@ func (r *runner) do(in engine.Input) (*engine.Result, error) {
 func (r *runner) step(s *ir.Step) error {
 	switch s.Op {
 	case "at":
-		return r.advance(r.eval(s.Value, "").Unix())
+		to := r.eval(s.Value, "").Unix()
+		if to < r.now && r.begun {
+			return fmt.Errorf("at %s is before the test's clock, %s: the clock moves forward only (an `at` before the first input sets where the test starts)",
+				value.Value{K: value.DateTime, N: float64(to)}, value.Value{K: value.DateTime, N: float64(r.now)})
+		}
+		return r.advance(to)
 	case "wait":
 		return r.advance(r.now + s.Seconds)
 	case "given":
