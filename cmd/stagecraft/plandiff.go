@@ -162,6 +162,13 @@ func countPending(p *plan.Plan, dir string) error {
 		return fmt.Errorf("--data %s: %v", dir, err)
 	}
 	p.SetPending(counts)
+	if p.Strands() {
+		items, err := engine.ItemsByStage(st)
+		if err != nil {
+			return fmt.Errorf("--data %s: %v", dir, err)
+		}
+		p.SetItems(items)
+	}
 	return nil
 }
 

@@ -32,7 +32,7 @@ func Compare(old, new *ir.Program) *Plan {
 	newT := c.triggers(new)
 	rs := append(c.diff(olds, news), c.diff(oldT, newT)...)
 	sortChanges(rs, old, new)
-	pl := &Plan{Changes: make([]Change, len(rs))}
+	pl := &Plan{Changes: make([]Change, len(rs)), Declared: compareDeclared(old, new)}
 	for i, r := range rs {
 		pl.Changes[i] = r.Change
 	}

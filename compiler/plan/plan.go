@@ -66,6 +66,9 @@ type Setting struct {
 // every rule and trigger of either program, unchanged ones included.
 type Plan struct {
 	Changes []Change `json:"changes"`
+	// Declared are the differences of what the rules are written
+	// against: pipelines, stages, fields, resources, modules.
+	Declared []Declared `json:"declared,omitempty"`
 
 	// index finds a change by what and old identity; built by Compare and
 	// by UnmarshalJSON. Of scans without it (a Plan built by hand).
@@ -141,8 +144,9 @@ func (p *Plan) Count(k Kind) int {
 	return n
 }
 
-// Empty reports whether nothing changed: every change is Unchanged.
-func (p *Plan) Empty() bool { return len(p.Changes) == p.Count(Unchanged) }
+// Empty reports whether nothing changed: every change is Unchanged, and
+// nothing declared differs.
+func (p *Plan) Empty() bool { return len(p.Changes) == p.Count(Unchanged) && len(p.Declared) == 0 }
 
 // SetPending sets each change's Pending from counts of a store's pending
 // runs by identity (engine.Pending): a renamed rule's runs are counted

@@ -204,3 +204,54 @@ on stage Kontakt: send sms text "b"
 		t.Errorf("the moved rule: %+v", c)
 	}
 }
+
+// TestItemsInRemoved: with a store's counts, a removed stage and pipeline
+// say how many items stay in them; others are not counted.
+func TestItemsInRemoved(t *testing.T) {
+	a := &txtar.Archive{Files: []txtar.File{
+		{Name: "old.rules", Data: []byte("pipeline deal Serwis {\n    stage A\n    stage B\n}\npipeline lead Stare {\n    stage X\n}\n")},
+		{Name: "new.rules", Data: []byte("pipeline deal Serwis {\n    stage A\n}\n")},
+	}}
+	old, new := programs(t, a)
+	p := plan.Compare(old, new)
+	if !p.Strands() {
+		t.Fatal("a plan removing a stage should ask for its items")
+	}
+	p.SetItems(map[string]int{"deal/Serwis/A": 5, "deal/Serwis/B": 2, "lead/Stare/X": 1, "deal/Sprzedaż/Nowe": 3})
+	var b strings.Builder
+	if err := p.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"- stage Serwis.B (deal) (removed; 2 items stay in it, under no rules, until moved)",
+		"- pipeline Stare (lead) (removed; 1 item stays in it, under no rules, until moved)",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("plan:\n%s\nwants the line %q", b.String(), want)
+		}
+	}
+	if plan.Compare(new, new).Strands() {
+		t.Error("a plan removing nothing asks for items")
+	}
+}
+
+// TestModules: a module whose bytes changed is a difference a reviewer
+// sees; the same bytes at another path (the rules moved) are none.
+func TestModules(t *testing.T) {
+	m := func(path, hash string) *ir.Module {
+		return &ir.Module{Path: path, Hash: hash, Name: "vat", Version: "1.0.0"}
+	}
+	old := &ir.Program{Modules: []*ir.Module{m("a/vat.wasm", "sha256:1111111111111111"), m("a/x.wasm", "sha256:22")}}
+	new := &ir.Program{Modules: []*ir.Module{m("a/vat.wasm", "sha256:3333333333333333"), m("b/x.wasm", "sha256:22")}}
+	var b strings.Builder
+	if err := plan.Compare(old, new).WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := `declarations:
+  ~ module a/vat.wasm: vat 1.0.0 sha256:111111111111 → vat 1.0.0 sha256:333333333333 (the rules that run its actions run the new code, pending ones too)
+0 changed, 0 added, 0 removed, 0 moved; 1 declaration differs
+`
+	if b.String() != want {
+		t.Errorf("plan:\n%s\nwant:\n%s", b.String(), want)
+	}
+}

@@ -10,7 +10,8 @@ import (
 // (spec/plan.md, "Text"): a block per pipeline, a heading per stage with
 // its rules, then the pipeline's triggers; one line per difference, each
 // line whole on its own (it names the rule), so that a line can be quoted
-// or searched for; then a count of each kind. Unchanged ones are left out;
+// or searched for; then what the rules are written against that differs
+// (Declared); then a count of each kind. Unchanged ones are left out;
 // with nothing changed it writes "no changes".
 //
 //	pipeline Sprzedaż (deal)
@@ -22,7 +23,11 @@ import (
 //	    > send sms: moved from stage Nowe (pending runs are cancelled)
 //	  triggers:
 //	    ~ move to stage Paid when invoice paid: if deal.amount > 0 → deal.amount > 100
-//	1 changed, 1 added, 1 removed, 1 moved
+//
+//	declarations:
+//	  - stage Sprzedaż.Faktura (deal) (removed; 3 items stay in it, under no rules, until moved)
+//	  ~ field deal.tracking: text(40) → number (the values items hold are not converted)
+//	1 changed, 1 added, 1 removed, 1 moved; 2 declarations differ
 func (p *Plan) WriteText(w io.Writer) error {
 	var b strings.Builder
 	if p.Empty() {
@@ -53,8 +58,21 @@ func (p *Plan) WriteText(w io.Writer) error {
 		}
 		writeChange(&b, c)
 	}
-	fmt.Fprintf(&b, "%d changed, %d added, %d removed, %d moved\n",
+	if len(p.Declared) > 0 {
+		if pipe != "" {
+			b.WriteString("\n")
+		}
+		b.WriteString("declarations:\n")
+		for i := range p.Declared {
+			writeDeclared(&b, &p.Declared[i])
+		}
+	}
+	fmt.Fprintf(&b, "%d changed, %d added, %d removed, %d moved",
 		p.Count(Changed), p.Count(Added), p.Count(Removed), p.Count(Moved))
+	if n := len(p.Declared); n > 0 {
+		fmt.Fprintf(&b, "; %d %s", n, map[bool]string{true: "declaration differs", false: "declarations differ"}[n == 1])
+	}
+	b.WriteString("\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -159,6 +177,61 @@ func pendingNote(c *Change) string {
 		return fmt.Sprintf("%s %s", count, map[bool]string{true: "gets a new due time", false: "get a new due time"}[n == 1])
 	case c.Kind == Changed:
 		return fmt.Sprintf("%s %s", count, map[bool]string{true: "takes the new definition", false: "take the new definition"}[n == 1])
+	}
+	return ""
+}
+
+func writeDeclared(b *strings.Builder, d *Declared) {
+	const ind = "  "
+	name := d.What + " " + d.Name
+	if d.What == d.Name[:min(len(d.Name), len(d.What))] { // a resource: "mailbox biuro"
+		name = d.Name
+	}
+	switch d.Kind {
+	case Added:
+		if d.New != "" {
+			name += ": " + d.New
+		}
+		fmt.Fprintf(b, "%s+ %s (added)\n", ind, name)
+	case Removed:
+		fmt.Fprintf(b, "%s- %s (removed%s)\n", ind, name, semi(declaredNote(d)))
+	default:
+		if d.Setting != "" {
+			name += " " + d.Setting
+		}
+		fmt.Fprintf(b, "%s~ %s: %s → %s%s\n", ind, name, shown(d.Old), shown(d.New), paren(declaredNote(d)))
+	}
+}
+
+func semi(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "; " + s
+}
+
+// declaredNote says what a declaration's change does to the items and the
+// pending work the running version has.
+func declaredNote(d *Declared) string {
+	switch {
+	case d.Kind == Removed && (d.What == "stage" || d.What == "pipeline"):
+		switch {
+		case d.Items == nil:
+			return "its items stay in it, under no rules, until moved"
+		case *d.Items == 0:
+			return "no items in it"
+		case *d.Items == 1:
+			return "1 item stays in it, under no rules, until moved"
+		}
+		return fmt.Sprintf("%d items stay in it, under no rules, until moved", *d.Items)
+	case d.Kind == Removed && d.What == "field":
+		return "the values items hold stay, and no rule reads them"
+	case d.Kind == Changed && d.What == "field":
+		return "the values items hold are not converted"
+	case d.Kind == Changed && d.What == "calendar":
+		return "pending worktime runs keep the due times they have"
+	case d.Kind == Changed && d.What == "module":
+		return "the rules that run its actions run the new code, pending ones too"
 	}
 	return ""
 }

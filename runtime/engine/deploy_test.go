@@ -365,3 +365,21 @@ func TestDeployRename(t *testing.T) {
 		}
 	}
 }
+
+// TestItemsByStage counts the items a plan removing their stage leaves
+// there: what `diff --data` and the server's Plan say of it.
+func TestItemsByStage(t *testing.T) {
+	e, contact := newDeployEngine(t, program(t, sms("nudge", "A", "1d", "x")), engine.Options{})
+	dealIn(t, e, contact, t0)
+	d := dealIn(t, e, contact, t0)
+	if _, err := e.Apply(engine.Input{Time: t0, Kind: "move", Item: d, Stage: "B"}); err != nil {
+		t.Fatal(err)
+	}
+	counts, err := engine.ItemsByStage(e.Store())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fmt.Sprint(counts), "map[contact//:1 deal/P/A:1 deal/P/B:1]"; got != want {
+		t.Errorf("counts %s, want %s", got, want)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/stagecraft/stagecraft/compiler/plan"
+	"github.com/stagecraft/stagecraft/runtime/store"
 	"github.com/stagecraft/stagecraft/runtime/value"
 )
 
@@ -125,13 +126,28 @@ type ItemInfo struct {
 // after (every item when it is empty), in the order of their keys, until
 // fn returns false. IDs sort as text ("10" before "9").
 func (e *Engine) ItemsAfter(after string, fn func(ItemInfo) bool) error {
+	return itemsAfter(e.st, after, fn)
+}
+
+// ItemsByStage counts a store's items by "entity/pipeline/stage": how
+// many a plan that removes a stage or pipeline leaves there (plan.SetItems).
+func ItemsByStage(st *store.Store) (map[string]int, error) {
+	counts := map[string]int{}
+	err := itemsAfter(st, "", func(it ItemInfo) bool {
+		counts[it.Entity+"/"+it.Pipeline+"/"+it.Fields["stage"].S]++
+		return true
+	})
+	return counts, err
+}
+
+func itemsAfter(st *store.Store, after string, fn func(ItemInfo) bool) error {
 	prefix := layout + "item/"
 	from := []byte(prefix)
 	if after != "" {
 		from = append(keyItem(after), 0)
 	}
 	var bad error
-	err := e.st.ScanRange(from, []byte(layout+"item0"), func(k, v []byte) bool {
+	err := st.ScanRange(from, []byte(layout+"item0"), func(k, v []byte) bool {
 		var s stored
 		if err := json.Unmarshal(v, &s); err != nil {
 			bad = fmt.Errorf("item %q is stored damaged: %v", k, err)

@@ -231,6 +231,14 @@ func planOut(p *plan.Plan) *v1.Plan {
 		}
 		out.Changes = append(out.Changes, pc)
 	}
+	for _, d := range p.Declared {
+		pd := &v1.Declared{Kind: string(d.Kind), What: d.What, Name: d.Name, Setting: d.Setting, Old: d.Old, New: d.New}
+		if d.Items != nil {
+			n := int64(*d.Items)
+			pd.Items = &n
+		}
+		out.Declared = append(out.Declared, pd)
+	}
 	return out
 }
 
@@ -271,6 +279,13 @@ func countPending(t *tenant.Tenant, p *plan.Plan) error {
 		return readErr(err)
 	}
 	p.SetPending(counts)
+	if p.Strands() {
+		items, err := engine.ItemsByStage(t.Engine.Store())
+		if err != nil {
+			return readErr(err)
+		}
+		p.SetItems(items)
+	}
 	return nil
 }
 
@@ -314,6 +329,11 @@ func (s Rules) deploy(ctx context.Context, prog *ir.Program, expected *int64, mo
 	if res.Plan != nil && len(counts.Changes) == len(res.Plan.Changes) {
 		for i := range res.Plan.Changes {
 			res.Plan.Changes[i].Pending = counts.Changes[i].Pending
+		}
+	}
+	if res.Plan != nil && len(counts.Declared) == len(res.Plan.Declared) {
+		for i := range res.Plan.Declared {
+			res.Plan.Declared[i].Items = counts.Declared[i].Items
 		}
 	}
 	return res, nil

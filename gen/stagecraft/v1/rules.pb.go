@@ -416,8 +416,11 @@ func (x *PlanResponse) GetDiagnostics() []*Diagnostic {
 // Plan is what a new version changes (spec/plan.md): one change for every
 // rule and trigger of either version, unchanged ones included.
 type Plan struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Changes       []*Change              `protobuf:"bytes,1,rep,name=changes,proto3" json:"changes,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Changes []*Change              `protobuf:"bytes,1,rep,name=changes,proto3" json:"changes,omitempty"`
+	// What the rules are written against that differs: pipelines, stages,
+	// fields, resources, modules (compiler/plan.Declared).
+	Declared      []*Declared `protobuf:"bytes,2,rep,name=declared,proto3" json:"declared,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -459,6 +462,114 @@ func (x *Plan) GetChanges() []*Change {
 	return nil
 }
 
+func (x *Plan) GetDeclared() []*Declared {
+	if x != nil {
+		return x.Declared
+	}
+	return nil
+}
+
+// Declared is one difference of a declaration (spec/plan.md, "Declarations").
+type Declared struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "added", "removed" or "changed".
+	Kind string `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	// "pipeline", "stage", "stages" (their order), "field", a resource kind
+	// ("mailbox", "calendar", ...) or "module".
+	What string `protobuf:"bytes,2,opt,name=what,proto3" json:"what,omitempty"`
+	// Which, as the source writes it: "Sprzedaż.Faktura (deal)", "deal.tracking",
+	// "mailbox biuro", "actions/vat.wasm".
+	Name string `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	// The resource setting that changed; empty for its value.
+	Setting string `protobuf:"bytes,4,opt,name=setting,proto3" json:"setting,omitempty"`
+	Old     string `protobuf:"bytes,5,opt,name=old,proto3" json:"old,omitempty"`
+	New     string `protobuf:"bytes,6,opt,name=new,proto3" json:"new,omitempty"`
+	// How many items are in a removed stage or pipeline: they stay there,
+	// under no rules, until moved.
+	Items         *int64 `protobuf:"varint,7,opt,name=items,proto3,oneof" json:"items,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Declared) Reset() {
+	*x = Declared{}
+	mi := &file_stagecraft_v1_rules_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Declared) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Declared) ProtoMessage() {}
+
+func (x *Declared) ProtoReflect() protoreflect.Message {
+	mi := &file_stagecraft_v1_rules_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Declared.ProtoReflect.Descriptor instead.
+func (*Declared) Descriptor() ([]byte, []int) {
+	return file_stagecraft_v1_rules_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *Declared) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *Declared) GetWhat() string {
+	if x != nil {
+		return x.What
+	}
+	return ""
+}
+
+func (x *Declared) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Declared) GetSetting() string {
+	if x != nil {
+		return x.Setting
+	}
+	return ""
+}
+
+func (x *Declared) GetOld() string {
+	if x != nil {
+		return x.Old
+	}
+	return ""
+}
+
+func (x *Declared) GetNew() string {
+	if x != nil {
+		return x.New
+	}
+	return ""
+}
+
+func (x *Declared) GetItems() int64 {
+	if x != nil && x.Items != nil {
+		return *x.Items
+	}
+	return 0
+}
+
 // Change is what becomes of one rule or trigger (compiler/plan.Change).
 type Change struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -488,7 +599,7 @@ type Change struct {
 
 func (x *Change) Reset() {
 	*x = Change{}
-	mi := &file_stagecraft_v1_rules_proto_msgTypes[8]
+	mi := &file_stagecraft_v1_rules_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -500,7 +611,7 @@ func (x *Change) String() string {
 func (*Change) ProtoMessage() {}
 
 func (x *Change) ProtoReflect() protoreflect.Message {
-	mi := &file_stagecraft_v1_rules_proto_msgTypes[8]
+	mi := &file_stagecraft_v1_rules_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -513,7 +624,7 @@ func (x *Change) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Change.ProtoReflect.Descriptor instead.
 func (*Change) Descriptor() ([]byte, []int) {
-	return file_stagecraft_v1_rules_proto_rawDescGZIP(), []int{8}
+	return file_stagecraft_v1_rules_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Change) GetKind() string {
@@ -614,7 +725,7 @@ type SettingChange struct {
 
 func (x *SettingChange) Reset() {
 	*x = SettingChange{}
-	mi := &file_stagecraft_v1_rules_proto_msgTypes[9]
+	mi := &file_stagecraft_v1_rules_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -626,7 +737,7 @@ func (x *SettingChange) String() string {
 func (*SettingChange) ProtoMessage() {}
 
 func (x *SettingChange) ProtoReflect() protoreflect.Message {
-	mi := &file_stagecraft_v1_rules_proto_msgTypes[9]
+	mi := &file_stagecraft_v1_rules_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -639,7 +750,7 @@ func (x *SettingChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SettingChange.ProtoReflect.Descriptor instead.
 func (*SettingChange) Descriptor() ([]byte, []int) {
-	return file_stagecraft_v1_rules_proto_rawDescGZIP(), []int{9}
+	return file_stagecraft_v1_rules_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *SettingChange) GetName() string {
@@ -678,7 +789,7 @@ type DeployRequest struct {
 
 func (x *DeployRequest) Reset() {
 	*x = DeployRequest{}
-	mi := &file_stagecraft_v1_rules_proto_msgTypes[10]
+	mi := &file_stagecraft_v1_rules_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -690,7 +801,7 @@ func (x *DeployRequest) String() string {
 func (*DeployRequest) ProtoMessage() {}
 
 func (x *DeployRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stagecraft_v1_rules_proto_msgTypes[10]
+	mi := &file_stagecraft_v1_rules_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -703,7 +814,7 @@ func (x *DeployRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeployRequest.ProtoReflect.Descriptor instead.
 func (*DeployRequest) Descriptor() ([]byte, []int) {
-	return file_stagecraft_v1_rules_proto_rawDescGZIP(), []int{10}
+	return file_stagecraft_v1_rules_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *DeployRequest) GetFiles() []*SourceFile {
@@ -743,7 +854,7 @@ type DeployResponse struct {
 
 func (x *DeployResponse) Reset() {
 	*x = DeployResponse{}
-	mi := &file_stagecraft_v1_rules_proto_msgTypes[11]
+	mi := &file_stagecraft_v1_rules_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -755,7 +866,7 @@ func (x *DeployResponse) String() string {
 func (*DeployResponse) ProtoMessage() {}
 
 func (x *DeployResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stagecraft_v1_rules_proto_msgTypes[11]
+	mi := &file_stagecraft_v1_rules_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -768,7 +879,7 @@ func (x *DeployResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeployResponse.ProtoReflect.Descriptor instead.
 func (*DeployResponse) Descriptor() ([]byte, []int) {
-	return file_stagecraft_v1_rules_proto_rawDescGZIP(), []int{11}
+	return file_stagecraft_v1_rules_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *DeployResponse) GetVersion() int64 {
@@ -807,7 +918,7 @@ type ListVersionsRequest struct {
 
 func (x *ListVersionsRequest) Reset() {
 	*x = ListVersionsRequest{}
-	mi := &file_stagecraft_v1_rules_proto_msgTypes[12]
+	mi := &file_stagecraft_v1_rules_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -819,7 +930,7 @@ func (x *ListVersionsRequest) String() string {
 func (*ListVersionsRequest) ProtoMessage() {}
 
 func (x *ListVersionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stagecraft_v1_rules_proto_msgTypes[12]
+	mi := &file_stagecraft_v1_rules_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -832,7 +943,7 @@ func (x *ListVersionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListVersionsRequest.ProtoReflect.Descriptor instead.
 func (*ListVersionsRequest) Descriptor() ([]byte, []int) {
-	return file_stagecraft_v1_rules_proto_rawDescGZIP(), []int{12}
+	return file_stagecraft_v1_rules_proto_rawDescGZIP(), []int{13}
 }
 
 type ListVersionsResponse struct {
@@ -846,7 +957,7 @@ type ListVersionsResponse struct {
 
 func (x *ListVersionsResponse) Reset() {
 	*x = ListVersionsResponse{}
-	mi := &file_stagecraft_v1_rules_proto_msgTypes[13]
+	mi := &file_stagecraft_v1_rules_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -858,7 +969,7 @@ func (x *ListVersionsResponse) String() string {
 func (*ListVersionsResponse) ProtoMessage() {}
 
 func (x *ListVersionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stagecraft_v1_rules_proto_msgTypes[13]
+	mi := &file_stagecraft_v1_rules_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -871,7 +982,7 @@ func (x *ListVersionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListVersionsResponse.ProtoReflect.Descriptor instead.
 func (*ListVersionsResponse) Descriptor() ([]byte, []int) {
-	return file_stagecraft_v1_rules_proto_rawDescGZIP(), []int{13}
+	return file_stagecraft_v1_rules_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListVersionsResponse) GetVersions() []*Version {
@@ -908,7 +1019,7 @@ type Version struct {
 
 func (x *Version) Reset() {
 	*x = Version{}
-	mi := &file_stagecraft_v1_rules_proto_msgTypes[14]
+	mi := &file_stagecraft_v1_rules_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -920,7 +1031,7 @@ func (x *Version) String() string {
 func (*Version) ProtoMessage() {}
 
 func (x *Version) ProtoReflect() protoreflect.Message {
-	mi := &file_stagecraft_v1_rules_proto_msgTypes[14]
+	mi := &file_stagecraft_v1_rules_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -933,7 +1044,7 @@ func (x *Version) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Version.ProtoReflect.Descriptor instead.
 func (*Version) Descriptor() ([]byte, []int) {
-	return file_stagecraft_v1_rules_proto_rawDescGZIP(), []int{14}
+	return file_stagecraft_v1_rules_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Version) GetVersion() int64 {
@@ -1004,7 +1115,7 @@ type RollbackRequest struct {
 
 func (x *RollbackRequest) Reset() {
 	*x = RollbackRequest{}
-	mi := &file_stagecraft_v1_rules_proto_msgTypes[15]
+	mi := &file_stagecraft_v1_rules_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1016,7 +1127,7 @@ func (x *RollbackRequest) String() string {
 func (*RollbackRequest) ProtoMessage() {}
 
 func (x *RollbackRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stagecraft_v1_rules_proto_msgTypes[15]
+	mi := &file_stagecraft_v1_rules_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1029,7 +1140,7 @@ func (x *RollbackRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RollbackRequest.ProtoReflect.Descriptor instead.
 func (*RollbackRequest) Descriptor() ([]byte, []int) {
-	return file_stagecraft_v1_rules_proto_rawDescGZIP(), []int{15}
+	return file_stagecraft_v1_rules_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *RollbackRequest) GetVersion() int64 {
@@ -1058,7 +1169,7 @@ type RollbackResponse struct {
 
 func (x *RollbackResponse) Reset() {
 	*x = RollbackResponse{}
-	mi := &file_stagecraft_v1_rules_proto_msgTypes[16]
+	mi := &file_stagecraft_v1_rules_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1070,7 +1181,7 @@ func (x *RollbackResponse) String() string {
 func (*RollbackResponse) ProtoMessage() {}
 
 func (x *RollbackResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stagecraft_v1_rules_proto_msgTypes[16]
+	mi := &file_stagecraft_v1_rules_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1083,7 +1194,7 @@ func (x *RollbackResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RollbackResponse.ProtoReflect.Descriptor instead.
 func (*RollbackResponse) Descriptor() ([]byte, []int) {
-	return file_stagecraft_v1_rules_proto_rawDescGZIP(), []int{16}
+	return file_stagecraft_v1_rules_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *RollbackResponse) GetVersion() int64 {
@@ -1134,9 +1245,19 @@ const file_stagecraft_v1_rules_proto_rawDesc = "" +
 	"\x04plan\x18\x01 \x01(\v2\x13.stagecraft.v1.PlanR\x04plan\x12\x12\n" +
 	"\x04text\x18\x02 \x01(\tR\x04text\x12!\n" +
 	"\fbase_version\x18\x03 \x01(\x03R\vbaseVersion\x12;\n" +
-	"\vdiagnostics\x18\x04 \x03(\v2\x19.stagecraft.v1.DiagnosticR\vdiagnostics\"7\n" +
+	"\vdiagnostics\x18\x04 \x03(\v2\x19.stagecraft.v1.DiagnosticR\vdiagnostics\"l\n" +
 	"\x04Plan\x12/\n" +
-	"\achanges\x18\x01 \x03(\v2\x15.stagecraft.v1.ChangeR\achanges\"\xdf\x02\n" +
+	"\achanges\x18\x01 \x03(\v2\x15.stagecraft.v1.ChangeR\achanges\x123\n" +
+	"\bdeclared\x18\x02 \x03(\v2\x17.stagecraft.v1.DeclaredR\bdeclared\"\xa9\x01\n" +
+	"\bDeclared\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x12\n" +
+	"\x04what\x18\x02 \x01(\tR\x04what\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\x12\x18\n" +
+	"\asetting\x18\x04 \x01(\tR\asetting\x12\x10\n" +
+	"\x03old\x18\x05 \x01(\tR\x03old\x12\x10\n" +
+	"\x03new\x18\x06 \x01(\tR\x03new\x12\x19\n" +
+	"\x05items\x18\a \x01(\x03H\x00R\x05items\x88\x01\x01B\b\n" +
+	"\x06_items\"\xdf\x02\n" +
 	"\x06Change\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x12\n" +
 	"\x04what\x18\x02 \x01(\tR\x04what\x12\x14\n" +
@@ -1209,7 +1330,7 @@ func file_stagecraft_v1_rules_proto_rawDescGZIP() []byte {
 	return file_stagecraft_v1_rules_proto_rawDescData
 }
 
-var file_stagecraft_v1_rules_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_stagecraft_v1_rules_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_stagecraft_v1_rules_proto_goTypes = []any{
 	(*CheckRequest)(nil),         // 0: stagecraft.v1.CheckRequest
 	(*CheckResponse)(nil),        // 1: stagecraft.v1.CheckResponse
@@ -1219,55 +1340,57 @@ var file_stagecraft_v1_rules_proto_goTypes = []any{
 	(*PlanRequest)(nil),          // 5: stagecraft.v1.PlanRequest
 	(*PlanResponse)(nil),         // 6: stagecraft.v1.PlanResponse
 	(*Plan)(nil),                 // 7: stagecraft.v1.Plan
-	(*Change)(nil),               // 8: stagecraft.v1.Change
-	(*SettingChange)(nil),        // 9: stagecraft.v1.SettingChange
-	(*DeployRequest)(nil),        // 10: stagecraft.v1.DeployRequest
-	(*DeployResponse)(nil),       // 11: stagecraft.v1.DeployResponse
-	(*ListVersionsRequest)(nil),  // 12: stagecraft.v1.ListVersionsRequest
-	(*ListVersionsResponse)(nil), // 13: stagecraft.v1.ListVersionsResponse
-	(*Version)(nil),              // 14: stagecraft.v1.Version
-	(*RollbackRequest)(nil),      // 15: stagecraft.v1.RollbackRequest
-	(*RollbackResponse)(nil),     // 16: stagecraft.v1.RollbackResponse
-	(*SourceFile)(nil),           // 17: stagecraft.v1.SourceFile
-	(*ModuleFile)(nil),           // 18: stagecraft.v1.ModuleFile
-	(*Diagnostic)(nil),           // 19: stagecraft.v1.Diagnostic
+	(*Declared)(nil),             // 8: stagecraft.v1.Declared
+	(*Change)(nil),               // 9: stagecraft.v1.Change
+	(*SettingChange)(nil),        // 10: stagecraft.v1.SettingChange
+	(*DeployRequest)(nil),        // 11: stagecraft.v1.DeployRequest
+	(*DeployResponse)(nil),       // 12: stagecraft.v1.DeployResponse
+	(*ListVersionsRequest)(nil),  // 13: stagecraft.v1.ListVersionsRequest
+	(*ListVersionsResponse)(nil), // 14: stagecraft.v1.ListVersionsResponse
+	(*Version)(nil),              // 15: stagecraft.v1.Version
+	(*RollbackRequest)(nil),      // 16: stagecraft.v1.RollbackRequest
+	(*RollbackResponse)(nil),     // 17: stagecraft.v1.RollbackResponse
+	(*SourceFile)(nil),           // 18: stagecraft.v1.SourceFile
+	(*ModuleFile)(nil),           // 19: stagecraft.v1.ModuleFile
+	(*Diagnostic)(nil),           // 20: stagecraft.v1.Diagnostic
 }
 var file_stagecraft_v1_rules_proto_depIdxs = []int32{
-	17, // 0: stagecraft.v1.CheckRequest.files:type_name -> stagecraft.v1.SourceFile
-	18, // 1: stagecraft.v1.CheckRequest.modules:type_name -> stagecraft.v1.ModuleFile
-	19, // 2: stagecraft.v1.CheckResponse.diagnostics:type_name -> stagecraft.v1.Diagnostic
-	17, // 3: stagecraft.v1.FormatRequest.files:type_name -> stagecraft.v1.SourceFile
+	18, // 0: stagecraft.v1.CheckRequest.files:type_name -> stagecraft.v1.SourceFile
+	19, // 1: stagecraft.v1.CheckRequest.modules:type_name -> stagecraft.v1.ModuleFile
+	20, // 2: stagecraft.v1.CheckResponse.diagnostics:type_name -> stagecraft.v1.Diagnostic
+	18, // 3: stagecraft.v1.FormatRequest.files:type_name -> stagecraft.v1.SourceFile
 	4,  // 4: stagecraft.v1.FormatResponse.files:type_name -> stagecraft.v1.FormattedFile
-	19, // 5: stagecraft.v1.FormatResponse.diagnostics:type_name -> stagecraft.v1.Diagnostic
-	17, // 6: stagecraft.v1.PlanRequest.files:type_name -> stagecraft.v1.SourceFile
-	18, // 7: stagecraft.v1.PlanRequest.modules:type_name -> stagecraft.v1.ModuleFile
+	20, // 5: stagecraft.v1.FormatResponse.diagnostics:type_name -> stagecraft.v1.Diagnostic
+	18, // 6: stagecraft.v1.PlanRequest.files:type_name -> stagecraft.v1.SourceFile
+	19, // 7: stagecraft.v1.PlanRequest.modules:type_name -> stagecraft.v1.ModuleFile
 	7,  // 8: stagecraft.v1.PlanResponse.plan:type_name -> stagecraft.v1.Plan
-	19, // 9: stagecraft.v1.PlanResponse.diagnostics:type_name -> stagecraft.v1.Diagnostic
-	8,  // 10: stagecraft.v1.Plan.changes:type_name -> stagecraft.v1.Change
-	9,  // 11: stagecraft.v1.Change.settings:type_name -> stagecraft.v1.SettingChange
-	17, // 12: stagecraft.v1.DeployRequest.files:type_name -> stagecraft.v1.SourceFile
-	18, // 13: stagecraft.v1.DeployRequest.modules:type_name -> stagecraft.v1.ModuleFile
-	7,  // 14: stagecraft.v1.DeployResponse.plan:type_name -> stagecraft.v1.Plan
-	19, // 15: stagecraft.v1.DeployResponse.diagnostics:type_name -> stagecraft.v1.Diagnostic
-	14, // 16: stagecraft.v1.ListVersionsResponse.versions:type_name -> stagecraft.v1.Version
-	7,  // 17: stagecraft.v1.RollbackResponse.plan:type_name -> stagecraft.v1.Plan
-	0,  // 18: stagecraft.v1.RulesService.Check:input_type -> stagecraft.v1.CheckRequest
-	2,  // 19: stagecraft.v1.RulesService.Format:input_type -> stagecraft.v1.FormatRequest
-	5,  // 20: stagecraft.v1.RulesService.Plan:input_type -> stagecraft.v1.PlanRequest
-	10, // 21: stagecraft.v1.RulesService.Deploy:input_type -> stagecraft.v1.DeployRequest
-	12, // 22: stagecraft.v1.RulesService.ListVersions:input_type -> stagecraft.v1.ListVersionsRequest
-	15, // 23: stagecraft.v1.RulesService.Rollback:input_type -> stagecraft.v1.RollbackRequest
-	1,  // 24: stagecraft.v1.RulesService.Check:output_type -> stagecraft.v1.CheckResponse
-	3,  // 25: stagecraft.v1.RulesService.Format:output_type -> stagecraft.v1.FormatResponse
-	6,  // 26: stagecraft.v1.RulesService.Plan:output_type -> stagecraft.v1.PlanResponse
-	11, // 27: stagecraft.v1.RulesService.Deploy:output_type -> stagecraft.v1.DeployResponse
-	13, // 28: stagecraft.v1.RulesService.ListVersions:output_type -> stagecraft.v1.ListVersionsResponse
-	16, // 29: stagecraft.v1.RulesService.Rollback:output_type -> stagecraft.v1.RollbackResponse
-	24, // [24:30] is the sub-list for method output_type
-	18, // [18:24] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	20, // 9: stagecraft.v1.PlanResponse.diagnostics:type_name -> stagecraft.v1.Diagnostic
+	9,  // 10: stagecraft.v1.Plan.changes:type_name -> stagecraft.v1.Change
+	8,  // 11: stagecraft.v1.Plan.declared:type_name -> stagecraft.v1.Declared
+	10, // 12: stagecraft.v1.Change.settings:type_name -> stagecraft.v1.SettingChange
+	18, // 13: stagecraft.v1.DeployRequest.files:type_name -> stagecraft.v1.SourceFile
+	19, // 14: stagecraft.v1.DeployRequest.modules:type_name -> stagecraft.v1.ModuleFile
+	7,  // 15: stagecraft.v1.DeployResponse.plan:type_name -> stagecraft.v1.Plan
+	20, // 16: stagecraft.v1.DeployResponse.diagnostics:type_name -> stagecraft.v1.Diagnostic
+	15, // 17: stagecraft.v1.ListVersionsResponse.versions:type_name -> stagecraft.v1.Version
+	7,  // 18: stagecraft.v1.RollbackResponse.plan:type_name -> stagecraft.v1.Plan
+	0,  // 19: stagecraft.v1.RulesService.Check:input_type -> stagecraft.v1.CheckRequest
+	2,  // 20: stagecraft.v1.RulesService.Format:input_type -> stagecraft.v1.FormatRequest
+	5,  // 21: stagecraft.v1.RulesService.Plan:input_type -> stagecraft.v1.PlanRequest
+	11, // 22: stagecraft.v1.RulesService.Deploy:input_type -> stagecraft.v1.DeployRequest
+	13, // 23: stagecraft.v1.RulesService.ListVersions:input_type -> stagecraft.v1.ListVersionsRequest
+	16, // 24: stagecraft.v1.RulesService.Rollback:input_type -> stagecraft.v1.RollbackRequest
+	1,  // 25: stagecraft.v1.RulesService.Check:output_type -> stagecraft.v1.CheckResponse
+	3,  // 26: stagecraft.v1.RulesService.Format:output_type -> stagecraft.v1.FormatResponse
+	6,  // 27: stagecraft.v1.RulesService.Plan:output_type -> stagecraft.v1.PlanResponse
+	12, // 28: stagecraft.v1.RulesService.Deploy:output_type -> stagecraft.v1.DeployResponse
+	14, // 29: stagecraft.v1.RulesService.ListVersions:output_type -> stagecraft.v1.ListVersionsResponse
+	17, // 30: stagecraft.v1.RulesService.Rollback:output_type -> stagecraft.v1.RollbackResponse
+	25, // [25:31] is the sub-list for method output_type
+	19, // [19:25] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_stagecraft_v1_rules_proto_init() }
@@ -1277,15 +1400,16 @@ func file_stagecraft_v1_rules_proto_init() {
 	}
 	file_stagecraft_v1_common_proto_init()
 	file_stagecraft_v1_rules_proto_msgTypes[8].OneofWrappers = []any{}
-	file_stagecraft_v1_rules_proto_msgTypes[10].OneofWrappers = []any{}
-	file_stagecraft_v1_rules_proto_msgTypes[15].OneofWrappers = []any{}
+	file_stagecraft_v1_rules_proto_msgTypes[9].OneofWrappers = []any{}
+	file_stagecraft_v1_rules_proto_msgTypes[11].OneofWrappers = []any{}
+	file_stagecraft_v1_rules_proto_msgTypes[16].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stagecraft_v1_rules_proto_rawDesc), len(file_stagecraft_v1_rules_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   17,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
