@@ -383,3 +383,33 @@ func TestItemsByStage(t *testing.T) {
 		t.Errorf("counts %s, want %s", got, want)
 	}
 }
+
+// TestMoveInRemovedPipeline: an item whose pipeline a deploy removed
+// stays where it is, and a move of it says why it cannot go anywhere.
+func TestMoveInRemovedPipeline(t *testing.T) {
+	compileSrc := func(src string) *ir.Program {
+		p, err := compile.Program([]compile.Source{{Name: "a.rules", Src: []byte(src)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	e, err := engine.Open(openMem(t), stdlib.Runtime(), engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Deploy(compileSrc("pipeline deal P {\n    stage A\n    stage B\n}\n"), t0); err != nil {
+		t.Fatal(err)
+	}
+	d, err := e.Apply(engine.Input{Time: t0, Kind: "create", Entity: "deal", Fields: map[string]value.Value{"title": value.TextOf("x")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Deploy(compileSrc("pipeline deal Q {\n    stage A\n    stage B\n}\n"), t0+1); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.Apply(engine.Input{Time: t0 + 2, Kind: "move", Item: d.Created[0], Stage: "B"})
+	if err == nil || !strings.Contains(err.Error(), `is in pipeline "P" (deal), which the running rules no longer have`) {
+		t.Errorf("move: %v", err)
+	}
+}

@@ -44,7 +44,10 @@ func (e *Engine) pipelineOf(entity, name string) *ir.Pipeline {
 func (e *Engine) stageIndex(it *item, stage string) (int, error) {
 	p := e.pipes[it.Entity+"/"+it.Pipeline]
 	if p == nil {
-		return 0, fmt.Errorf("item %s (%s) has no stages", it.ID, it.Entity)
+		if it.Pipeline == "" {
+			return 0, fmt.Errorf("item %s (%s) has no stages", it.ID, it.Entity)
+		}
+		return 0, fmt.Errorf("item %s is in pipeline %q (%s), which the running rules no longer have (a deploy removed it): it has no stage to move to", it.ID, it.Pipeline, it.Entity)
 	}
 	var names []string
 	for i, s := range p.Stages {
