@@ -24,7 +24,7 @@ type loaded struct {
 	res       map[string]*ir.Resource
 	users     map[string]*interp.Item // the employees, as items of entity user
 	cal       *calendar               // the workspace calendar, if any
-	hasAt     bool                    // some rule's time is computed (at ...): field changes may move timers
+	hasAt     bool                    // some rule's time reads the item's fields (at deal.x ...): their changes may move timers
 }
 
 // load plans a program, encoded as body, for the library. A program the
@@ -65,7 +65,9 @@ func (l *loaded) plan() {
 	for _, r := range l.prog.Rules {
 		pr := &plannedRule{Rule: r, cond: l.pl.Truth(r.Cond, r.Entity), settings: map[string]interp.Eval{}, auto: map[string]bool{}}
 		if r.At != nil {
-			pr.at, l.hasAt = l.pl.Plan(r.At, r.Entity), true
+			pr.at = l.pl.Plan(r.At, r.Entity)
+			pr.followsFields = readsOwnField(r.At)
+			l.hasAt = l.hasAt || pr.followsFields
 		}
 		a := r.Action
 		if a.Target != nil {
@@ -103,4 +105,27 @@ func (l *loaded) plan() {
 		l.triggers = append(l.triggers, pt)
 		l.trigIdent[tr.Ident] = pt
 	}
+}
+
+// readsOwnField reports whether an expression reads a field of the item
+// it is evaluated on: an `at` rule's time follows changes of those only
+// (`at deal.delivery_date - 1d`), never the clock's (`at tomorrow + 14:00`
+// read again at each change would move on a day at a time) nor a
+// contact's (spec/semantics.md, Timers).
+func readsOwnField(x *ir.Expr) bool {
+	if x == nil {
+		return false
+	}
+	if x.Op == ir.OpField && x.X == nil && (x.Root == ir.RootSelf || x.Root == ir.RootEntity) {
+		return true
+	}
+	if readsOwnField(x.X) || readsOwnField(x.Y) {
+		return true
+	}
+	for _, a := range x.Args {
+		if readsOwnField(a) {
+			return true
+		}
+	}
+	return false
 }

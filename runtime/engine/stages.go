@@ -14,13 +14,16 @@ import (
 // plannedRule is a rule with its expressions planned.
 type plannedRule struct {
 	*ir.Rule
-	cond     func(*interp.Env) bool
-	at       interp.Eval
-	target   interp.Eval
-	value    interp.Eval
-	owner    func(*interp.Env) *interp.Item // update: the item whose field it sets
-	settings map[string]interp.Eval
-	auto     map[string]bool
+	cond func(*interp.Env) bool
+	at   interp.Eval
+	// followsFields is set when at reads the item's own fields: a change
+	// of them computes its pending runs' time again (followDates).
+	followsFields bool
+	target        interp.Eval
+	value         interp.Eval
+	owner         func(*interp.Env) *interp.Item // update: the item whose field it sets
+	settings      map[string]interp.Eval
+	auto          map[string]bool
 }
 
 // plannedTrigger is a trigger with its expressions planned.

@@ -307,7 +307,7 @@ func (t *tx) followDates(it *item) {
 			return
 		}
 		r := t.e.byIdent[tm.Rule]
-		if r == nil || r.at == nil {
+		if r == nil || !r.followsFields {
 			continue
 		}
 		old := dueOfTimerKey([]byte(k))
