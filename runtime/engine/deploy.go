@@ -155,6 +155,11 @@ func (t *tx) replanTimers(p *plan.Plan, version int64) error {
 			due = pt.tm.Base + t.timeout(it, tr)
 		} else {
 			r := t.e.byIdent[pt.c.Ident]
+			if why := dropped(pt, r, it); why != "" {
+				t.unschedule(it, pt.key)
+				t.timeline(it, "", fmt.Sprintf("pending %s cancelled by the deploy of version %d: %s", describe(pt.tm), version, why))
+				continue
+			}
 			due, ok = t.due(it, r, pt.tm.Base)
 			kind = timerRule
 			if r.Keep {
@@ -181,9 +186,25 @@ func (t *tx) replanTimers(p *plan.Plan, version int64) error {
 		pt.tm.Version = version
 		t.schedule(due, kind, pt.tm)
 		t.timeline(it, "", fmt.Sprintf("pending %s rescheduled by the deploy of version %d: due %s, was %s", describe(pt.tm), version,
-			timeText(max(due, t.floor())), timeText(old)))
+			dueText(max(due, t.floor())), dueText(old)))
 	}
 	return nil
+}
+
+// dropped says why a changed rule's pending run does not go on under its
+// new definition, or "": a rule that now runs after another (then) is
+// started by that one, and a run kept after the item left the stage ends
+// when the rule no longer keeps.
+func dropped(pt pendingTimer, r *plannedRule, it *item) string {
+	for _, s := range pt.c.Settings {
+		if s.Name == "then" && r.Previous >= 0 {
+			return fmt.Sprintf("the rule now runs then, after %s, which starts it", s.New)
+		}
+	}
+	if pt.tm.Keep && !r.Keep && it.Entered != pt.tm.Entered {
+		return "the rule no longer keeps its runs (keep), and the item has left the stage it started in"
+	}
+	return ""
 }
 
 // replanAwaits cancels the webhook calls whose rule the plan removes or

@@ -413,3 +413,40 @@ func TestMoveInRemovedPipeline(t *testing.T) {
 		t.Errorf("move: %v", err)
 	}
 }
+
+// TestDeployThenAndKeep: a pending rule that a deploy makes run after
+// another (then) is cancelled, since that one starts it (it ran twice:
+// from its own timer and again after the other); a kept run of a rule
+// that no longer keeps ends when its item has left the stage. Each says so.
+func TestDeployThenAndKeep(t *testing.T) {
+	v1 := program(t, sms("a", "A", "30s", "A")+sms("b", "A", "20s", "B")+
+		"k: on stage A after 40s keep: send sms to contact.phone[auto] text \"K\"\n")
+	v2 := program(t, sms("a", "A", "30s", "A")+"b: on stage A then after 20s: send sms to contact.phone[auto] text \"B\"\n"+
+		sms("k", "A", "40s", "K"))
+	e, contact := newDeployEngine(t, v1, engine.Options{})
+	deal := dealIn(t, e, contact, t0)
+	if _, err := e.Apply(engine.Input{Time: t0 + 1, Kind: "move", Item: deal, Stage: "B"}); err != nil {
+		t.Fatal(err)
+	}
+	other := dealIn(t, e, contact, t0+2)
+	if _, err := e.Deploy(v2, t0+5); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Advance(t0+day, nil); err != nil {
+		t.Fatal(err)
+	}
+	// deal left A at t0+1: a and b were cancelled then, k kept; other
+	// stays in A: a at +30s, then b 20s after it, once.
+	want := []sent{{other, "A", t0 + 2 + 30}, {other, "K", t0 + 2 + 40}, {other, "B", t0 + 2 + 50}}
+	if got := sentSMS(t, e); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("sent %v, want %v", got, want)
+	}
+	for item, line := range map[string]string{
+		other: `pending run of rule "b" cancelled by the deploy of version 2: the rule now runs then, after a (send sms), which starts it`,
+		deal:  `pending run of rule "k" cancelled by the deploy of version 2: the rule no longer keeps its runs (keep), and the item has left the stage it started in`,
+	} {
+		if tl := timelineText(t, e, item); !strings.Contains(tl, line) {
+			t.Errorf("timeline of %s:\n%s\nwants %q", item, tl, line)
+		}
+	}
+}

@@ -275,7 +275,8 @@ func (t *tx) fireTimer(key string, body []byte, tm timer) error {
 		t.deadline(it, tr)
 		return nil
 	}
-	if it.Entered != tm.Entered && !tm.Keep { // leave deletes these; this is only a guard
+	if it.Entered != tm.Entered && !tm.Keep { // leave and a deploy delete these; this is only a guard
+		t.timeline(it, "", fmt.Sprintf("pending rule %q not run: the item has left the stage it started in", tm.Rule))
 		return nil
 	}
 	r := t.e.byIdent[tm.Rule]
