@@ -450,3 +450,30 @@ func TestDeployThenAndKeep(t *testing.T) {
 		}
 	}
 }
+
+// TestCreateConformsContact: a contact given as its ID in a text is stored
+// as the reference update stores (an update with the same contact changed
+// it, and raised field changed for nothing); user and client are no
+// entities of items.
+func TestCreateConformsContact(t *testing.T) {
+	e, contact := newDeployEngine(t, program(t), engine.Options{})
+	d, err := e.Apply(engine.Input{Time: t0, Kind: "create", Entity: "deal", Fields: map[string]value.Value{
+		"title": value.TextOf("x"), "contact": value.TextOf(contact)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Apply(engine.Input{Time: t0 + 1, Kind: "update", Item: d.Created[0], Fields: map[string]value.Value{
+		"contact": value.RefOf("contact", contact)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Timeline) != 0 {
+		t.Errorf("the same contact again changed the deal: %v", res.Timeline)
+	}
+	for _, entity := range []string{"user", "client"} {
+		_, err := e.Apply(engine.Input{Time: t0 + 2, Kind: "create", Entity: entity})
+		if err == nil || !strings.Contains(err.Error(), "unknown entity") {
+			t.Errorf("create %s: %v", entity, err)
+		}
+	}
+}

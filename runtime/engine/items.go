@@ -234,10 +234,17 @@ func (t *tx) flush() error {
 // (M-SCENARIO: every request enters stage 1), or the given stage.
 func (t *tx) create(entity, pipeline string, fields map[string]value.Value, stage string, enter bool) (*item, error) {
 	en := t.e.entities[entity]
+	switch entity {
+	case "user":
+		return nil, fmt.Errorf("unknown entity %q: the CRM's users are its employees, declared with employee, not items", entity)
+	case "client":
+		return nil, fmt.Errorf("unknown entity %q: client stands for an item's contact or company; create a contact or a company", entity)
+	}
 	if en == nil {
 		return nil, fmt.Errorf("unknown entity %q", entity)
 	}
 	it := &item{Item: interp.Item{ID: t.nextID(), Entity: entity, Fields: make([]value.Value, len(en.Fields))}}
+	conformed := make(map[string]value.Value, len(fields))
 	for _, k := range sortedKeys(fields) {
 		f := t.e.fieldDef(entity, k)
 		if f == nil || f.ReadOnly {
@@ -248,8 +255,11 @@ func (t *tx) create(entity, pipeline string, fields map[string]value.Value, stag
 			return nil, err
 		}
 		it.Fields[t.e.pl.Slot(entity, k)] = v
+		conformed[k] = v
 	}
-	for k, v := range t.firstContact(it, fields) {
+	// The contact and contacts as conformed, as update passes them: a
+	// reference given as its ID in a text is stored as a reference.
+	for k, v := range t.firstContact(it, conformed) {
 		it.Fields[t.e.pl.Slot(entity, k)] = v
 	}
 	t.items[it.ID] = it

@@ -15,9 +15,18 @@ import (
 func keyNumber(n string) []byte { return []byte("dlv/to/" + n) }
 
 // Number is a phone number reduced to a leading + and its digits, as
-// providers write them (E.164): "+48 600-100 (200)" is "+48600100200". A
-// text with no digit is "".
+// providers write them (E.164): "+48 600-100 (200)" is "+48600100200", as
+// are "0048 600 100 200" and "+48 (0) 600 100 200". A text with no digit
+// is "".
 func Number(s string) string {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "+") {
+		// "+48 (0) 600 100 200": the trunk zero in brackets is not dialled
+		// after a country code.
+		s = strings.Replace(s, "(0)", "", 1)
+	} else if strings.HasPrefix(s, "00") {
+		s = "+" + s[2:] // the international prefix written as dialled in Europe
+	}
 	var b strings.Builder
 	for i, r := range s {
 		switch {
