@@ -76,7 +76,7 @@ func Load() *types.Library {
 // functions, and the events an input may bring, for the engine.
 func Runtime() action.Library {
 	lib := action.Library{Actions: map[string]action.Func{}, Funcs: map[string]interp.Func{},
-		Events: map[string][]string{}, EventIDs: map[string]string{}, Raised: map[string]string{}}
+		Events: map[string][]string{}, Needs: map[string][]string{}, EventIDs: map[string]string{}, Raised: map[string]string{}}
 	for _, family := range actions {
 		for _, a := range family {
 			lib.Actions[a.Decl.Name()] = withDefaults(a.Run, valueDefaults(a.Decl))
@@ -88,6 +88,11 @@ func Runtime() action.Library {
 	for _, t := range triggers {
 		if t.Raised == "" {
 			lib.Events[t.Name()] = types.Names(t.EventSettings)
+			for _, set := range t.EventSettings {
+				if set.Required {
+					lib.Needs[t.Name()] = append(lib.Needs[t.Name()], set.Name)
+				}
+			}
 			lib.EventIDs[t.ID] = t.Name()
 		} else {
 			lib.Raised[t.Name()], lib.Raised[t.ID] = t.Raised, t.Raised

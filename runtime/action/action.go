@@ -30,6 +30,11 @@ type Library struct {
 	// Events are the events an input may bring, each with the settings
 	// it may carry.
 	Events map[string][]string
+	// Needs are, of each event, the settings it must carry (a form
+	// submitted names its form), which the API asks for before taking
+	// the event; the engine itself takes the event without them, as
+	// logged inputs were taken.
+	Needs map[string][]string
 	// EventIDs are the events' catalogue IDs ("T-INVOICE-PAID"), each
 	// with the event's name ("invoice paid"): a client may name an event
 	// either way (Engine.EventName).

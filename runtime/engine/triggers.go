@@ -11,6 +11,10 @@ import (
 	"github.com/stagecraft/stagecraft/runtime/value"
 )
 
+// EventNeeds are the settings an event of that name must carry
+// (action.Library.Needs).
+func (e *Engine) EventNeeds(name string) []string { return e.lib.Needs[name] }
+
 // EventName is the name of the event a client calls name: name itself,
 // or the event's for a catalogue ID ("T-INVOICE-PAID", any case). The API
 // resolves it before the input is made, so that the log holds the name.

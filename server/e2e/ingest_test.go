@@ -48,6 +48,16 @@ func TestIngestOnce(t *testing.T) {
 	if byID.Msg.Duplicate || len(byID.Msg.Timeline) == 0 || byID.Msg.Timeline[0].Text != first.Timeline[0].Text {
 		t.Fatalf("by catalogue ID: %v, by name: %v", byID.Msg, first)
 	}
+	// An event without a setting it needs is refused, not taken: its ID
+	// stays free for the event sent again whole.
+	_, err = c.events.Ingest(ctx(t), connect.NewRequest(&v1.IngestRequest{EventId: "form-1", Item: id, Event: "form submitted"}))
+	if code(err) != connect.CodeInvalidArgument || !strings.Contains(err.Error(), `needs the setting "form"`) {
+		t.Fatalf("a form submitted without its form: %v", err)
+	}
+	if _, err := c.events.Ingest(ctx(t), connect.NewRequest(&v1.IngestRequest{EventId: "form-1", Item: id, Event: "form submitted",
+		Settings: map[string]string{"form": "zapytanie"}})); err != nil {
+		t.Fatalf("the same event ID, whole: %v", err)
+	}
 	// Many at once, of a new ID: one applies it, the rest answer its result.
 	var wg sync.WaitGroup
 	var applied atomic.Int32
