@@ -132,6 +132,9 @@ func (t *Type) String() string {
 	case Entity:
 		return t.Entity
 	case Stage:
+		if t.Entity == "" { // the built-in field's declared type, of whichever entity has it
+			return "stage"
+		}
 		return "stage of " + t.Entity
 	case List:
 		return "list(" + t.Elem.String() + ")"
