@@ -89,7 +89,9 @@ func Runtime() action.Library {
 		if t.Raised == "" {
 			lib.Events[t.Name()] = types.Names(t.EventSettings)
 			for _, set := range t.EventSettings {
-				if set.Required {
+				// A chat message of attachments only has no text: the
+				// language asks a test's event for one, an input need not.
+				if set.Required && set.Name != "text" {
 					lib.Needs[t.Name()] = append(lib.Needs[t.Name()], set.Name)
 				}
 			}

@@ -217,7 +217,8 @@ func TestItemsInRemoved(t *testing.T) {
 	if !p.Strands() {
 		t.Fatal("a plan removing a stage should ask for its items")
 	}
-	p.SetItems(map[string]int{"deal/Serwis/A": 5, "deal/Serwis/B": 2, "lead/Stare/X": 1, "deal/Sprzedaż/Nowe": 3})
+	p.SetItems(map[string]int{plan.ItemsKey("deal", "Serwis", "A"): 5, plan.ItemsKey("deal", "Serwis", "B"): 2,
+		plan.ItemsKey("lead", "Stare", "X"): 1, plan.ItemsKey("deal", "Sprzedaż", "Nowe"): 3, plan.ItemsKey("lead", "Stare/VIP", "X"): 4})
 	var b strings.Builder
 	if err := p.WriteText(&b); err != nil {
 		t.Fatal(err)

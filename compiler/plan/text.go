@@ -184,7 +184,7 @@ func pendingNote(c *Change) string {
 func writeDeclared(b *strings.Builder, d *Declared) {
 	const ind = "  "
 	name := d.What + " " + d.Name
-	if d.What == d.Name[:min(len(d.Name), len(d.What))] { // a resource: "mailbox biuro"
+	if strings.HasPrefix(d.Name, d.What+" ") { // a resource: "mailbox biuro"
 		name = d.Name
 	}
 	switch d.Kind {

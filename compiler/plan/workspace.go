@@ -301,7 +301,7 @@ func (p *Plan) Strands() bool {
 }
 
 // SetItems sets the count of items in each removed stage and pipeline,
-// from counts keyed "entity/pipeline/stage".
+// from counts keyed by ItemsKey.
 func (p *Plan) SetItems(counts map[string]int) {
 	for i := range p.Declared {
 		d := &p.Declared[i]
@@ -310,11 +310,17 @@ func (p *Plan) SetItems(counts map[string]int) {
 		}
 		n := 0
 		for k, c := range counts {
-			if d.What == "stage" && k == d.Entity+"/"+d.Pipeline+"/"+d.Stage ||
-				d.What == "pipeline" && strings.HasPrefix(k, d.Entity+"/"+d.Pipeline+"/") {
+			if d.What == "stage" && k == ItemsKey(d.Entity, d.Pipeline, d.Stage) ||
+				d.What == "pipeline" && strings.HasPrefix(k, ItemsKey(d.Entity, d.Pipeline, "")) {
 				n += c
 			}
 		}
 		d.Items = &n
 	}
+}
+
+// ItemsKey is the key of SetItems' counts: names may hold any character
+// but NUL ("Serwis/VIP" is a pipeline of its own).
+func ItemsKey(entity, pipeline, stage string) string {
+	return entity + "\x00" + pipeline + "\x00" + stage
 }

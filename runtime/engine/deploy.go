@@ -155,7 +155,7 @@ func (t *tx) replanTimers(p *plan.Plan, version int64) error {
 			due = pt.tm.Base + t.timeout(it, tr)
 		} else {
 			r := t.e.byIdent[pt.c.Ident]
-			if why := dropped(pt, r, it); why != "" {
+			if why := t.dropped(pt, r, it); why != "" {
 				t.unschedule(it, pt.key)
 				t.timeline(it, "", fmt.Sprintf("pending %s cancelled by the deploy of version %d: %s", describe(pt.tm), version, why))
 				continue
@@ -195,16 +195,31 @@ func (t *tx) replanTimers(p *plan.Plan, version int64) error {
 // new definition, or "": a rule that now runs after another (then) is
 // started by that one, and a run kept after the item left the stage ends
 // when the rule no longer keeps.
-func dropped(pt pendingTimer, r *plannedRule, it *item) string {
+func (t *tx) dropped(pt pendingTimer, r *plannedRule, it *item) string {
 	for _, s := range pt.c.Settings {
-		if s.Name == "then" && r.Previous >= 0 {
-			return fmt.Sprintf("the rule now runs then, after %s, which starts it", s.New)
+		// Only while the rule it now follows is still to run for the item:
+		// one that has run will not start it again, and the run goes on.
+		if s.Name == "then" && r.Previous >= 0 && t.pendingRule(it, t.e.prog.Rules[r.Previous].Ident) {
+			return fmt.Sprintf("the rule now runs then, after %s, which is still to run and starts it", s.New)
 		}
 	}
 	if pt.tm.Keep && !r.Keep && it.Entered != pt.tm.Entered {
 		return "the rule no longer keeps its runs (keep), and the item has left the stage it started in"
 	}
 	return ""
+}
+
+// pendingRule reports whether the item has a pending run of the rule.
+func (t *tx) pendingRule(it *item, ident string) bool {
+	for _, k := range it.Timers {
+		if timerKind(k) == timerDeadline {
+			continue
+		}
+		if tm, err := t.readTimer(k); err == nil && tm.Rule == ident {
+			return true
+		}
+	}
+	return false
 }
 
 // replanAwaits cancels the webhook calls whose rule the plan removes or

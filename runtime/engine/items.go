@@ -234,12 +234,6 @@ func (t *tx) flush() error {
 // (M-SCENARIO: every request enters stage 1), or the given stage.
 func (t *tx) create(entity, pipeline string, fields map[string]value.Value, stage string, enter bool) (*item, error) {
 	en := t.e.entities[entity]
-	switch entity {
-	case "user":
-		return nil, fmt.Errorf("unknown entity %q: the CRM's users are its employees, declared with employee, not items", entity)
-	case "client":
-		return nil, fmt.Errorf("unknown entity %q: client stands for an item's contact or company; create a contact or a company", entity)
-	}
 	if en == nil {
 		return nil, fmt.Errorf("unknown entity %q", entity)
 	}

@@ -129,12 +129,12 @@ func (e *Engine) ItemsAfter(after string, fn func(ItemInfo) bool) error {
 	return itemsAfter(e.st, after, fn)
 }
 
-// ItemsByStage counts a store's items by "entity/pipeline/stage": how
+// ItemsByStage counts a store's items by plan.ItemsKey: how
 // many a plan that removes a stage or pipeline leaves there (plan.SetItems).
 func ItemsByStage(st *store.Store) (map[string]int, error) {
 	counts := map[string]int{}
 	err := itemsAfter(st, "", func(it ItemInfo) bool {
-		counts[it.Entity+"/"+it.Pipeline+"/"+it.Fields["stage"].S]++
+		counts[plan.ItemsKey(it.Entity, it.Pipeline, it.Fields["stage"].S)]++
 		return true
 	})
 	return counts, err

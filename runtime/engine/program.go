@@ -116,8 +116,8 @@ func readsOwnField(x *ir.Expr) bool {
 	if x == nil {
 		return false
 	}
-	if x.Op == ir.OpField && x.X == nil && (x.Root == ir.RootSelf || x.Root == ir.RootEntity) {
-		return true
+	if x.Op == ir.OpField && x.X == nil && (x.Root == ir.RootSelf || x.Root == ir.RootEntity) && len(x.Path) == 1 {
+		return true // deal.delivery_date; deal.contact.meeting is the contact's
 	}
 	if readsOwnField(x.X) || readsOwnField(x.Y) {
 		return true

@@ -179,7 +179,9 @@ func (r *runner) expectEffect(s *ir.Step) error {
 			continue
 		}
 		m.want = v.String()
-		m.address = r.mailbox(m.want)
+		if set.Name == "from" {
+			m.address = r.mailbox(m.want)
+		}
 		if v.K == value.List {
 			m.list = []string{}
 			for _, e := range v.L {

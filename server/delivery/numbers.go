@@ -1,6 +1,7 @@
 package delivery
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/stagecraft/stagecraft/runtime/store"
@@ -12,6 +13,8 @@ import (
 // name a number, not an item: a client answering an SMS, or calling back,
 // is matched to the item that last wrote to them.
 
+var trunkZero = regexp.MustCompile(`^(\+\d{1,3})\s*\(0\)`)
+
 func keyNumber(n string) []byte { return []byte("dlv/to/" + n) }
 
 // Number is a phone number reduced to a leading + and its digits, as
@@ -20,13 +23,12 @@ func keyNumber(n string) []byte { return []byte("dlv/to/" + n) }
 // is "".
 func Number(s string) string {
 	s = strings.TrimSpace(s)
-	if strings.HasPrefix(s, "+") {
-		// "+48 (0) 600 100 200": the trunk zero in brackets is not dialled
-		// after a country code.
-		s = strings.Replace(s, "(0)", "", 1)
-	} else if strings.HasPrefix(s, "00") {
+	if strings.HasPrefix(s, "00") {
 		s = "+" + s[2:] // the international prefix written as dialled in Europe
 	}
+	// "+48 (0) 600 100 200": the trunk zero in brackets right after the
+	// country code is not dialled.
+	s = trunkZero.ReplaceAllString(s, "$1")
 	var b strings.Builder
 	for i, r := range s {
 		switch {

@@ -46,8 +46,15 @@ func (s Crm) CreateItem(ctx context.Context, req *connect.Request[v1.CreateItemR
 		return nil, err
 	}
 	m := req.Msg
-	if m.GetEntity() == "" {
+	switch m.GetEntity() {
+	case "":
 		return nil, invalid("no entity given: deal, lead, contact, company, ...")
+	case "user":
+		// Refused here, not in the engine: a log may hold such an input
+		// from before, which a replay must apply as it did.
+		return nil, invalid("unknown entity %q: the CRM's users are its employees, declared with employee, not items", "user")
+	case "client":
+		return nil, invalid("unknown entity %q: client stands for an item's contact or company; create a contact or a company", "client")
 	}
 	fields, err := fieldsIn(t.Engine.Program(), m.GetEntity(), m.GetFields())
 	if err != nil {
