@@ -527,17 +527,28 @@ func SelectType(v value.Value, kind string) value.Value {
 
 func (pl *Planner) template(x *ir.Expr, entity string) Eval {
 	parts := make([]Eval, len(x.Args))
+	addresses := make([]bool, len(x.Args))
 	for i, a := range x.Args {
 		parts[i] = pl.Plan(a, entity)
+		addresses[i] = a.Kind == ir.KindEmails || a.Kind == ir.KindPhones
 	}
 	return func(env *Env) value.Value {
 		var b strings.Builder
-		for _, p := range parts {
+		for i, p := range parts {
 			v := p(env)
-			if v.K == value.List && len(v.L) > 0 { // {contact.phone}: the first
-				v = v.L[0]
+			switch {
+			case v.K != value.List:
+				b.WriteString(v.String())
+			case addresses[i]: // {contact.phone}: the first, the one a message would go to
+				b.WriteString(first(v).String())
+			default: // a list of values, {r.rates}: all of them, as the language writes a list's elements
+				for j, e := range v.L {
+					if j > 0 {
+						b.WriteString(", ")
+					}
+					b.WriteString(e.String())
+				}
 			}
-			b.WriteString(v.String())
 			if b.Len() > MaxTextBytes {
 				env.err = fmt.Errorf("text longer than %d bytes after inserting fields", MaxTextBytes)
 				return value.TextOf(truncate(b.String(), MaxTextBytes))
