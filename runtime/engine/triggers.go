@@ -136,19 +136,30 @@ func (t *tx) cancelDeadlines(it *item) {
 
 // deadline fires a chat deadline's trigger.
 func (t *tx) deadline(it *item, tr *plannedTrigger) {
-	t.apply(it, tr)
+	if why := t.apply(it, tr); why != "" {
+		t.timeline(it, tr.Pos.String(), fmt.Sprintf("trigger %q (%s) not taken: %s", tr.Name, tr.ID, why))
+	}
 }
 
 // fire runs the triggers of an event on the item's pipeline, in declaration
 // order; the first that moves the item wins.
 func (t *tx) fire(it *item, name string, settings map[string]value.Value) {
+	var skipped []*plannedTrigger
+	var whys []string
 	for _, tr := range t.e.triggers {
 		if tr.Event != name || tr.Entity != it.Entity || tr.Pipeline != it.Pipeline || !t.matches(it, tr, settings) {
 			continue
 		}
-		if t.apply(it, tr) {
+		why := t.apply(it, tr)
+		if why == "" {
 			return
 		}
+		skipped, whys = append(skipped, tr), append(whys, why)
+	}
+	// No trigger took the event: each that matched it says why, as a rule
+	// that does not run does (a trigger's condition, a move back).
+	for i, tr := range skipped {
+		t.timeline(it, tr.Pos.String(), fmt.Sprintf("trigger %q (%s) not taken: %s", tr.Name, tr.ID, whys[i]))
 	}
 }
 
@@ -213,27 +224,28 @@ func isWordRune(r rune) bool {
 
 // apply moves the item to the trigger's stage if it may: not to the stage
 // it is in, not backwards unless allowed, and only if the condition holds.
-func (t *tx) apply(it *item, tr *plannedTrigger) bool {
+// It returns why it did not, or "".
+func (t *tx) apply(it *item, tr *plannedTrigger) (notTaken string) {
 	if !tr.cond(t.env(it)) {
-		return false
+		return "its condition (if) is false"
 	}
 	cur := t.field(it, "stage").S
 	if cur == tr.Stage {
-		return false
+		return "the item is already in " + tr.Stage
 	}
 	to, err := t.e.stageIndex(it, tr.Stage)
 	if err != nil {
-		return false
+		return err.Error()
 	}
 	if from, err := t.e.stageIndex(it, cur); err == nil && to < from && !tr.AllowBack {
-		return false
+		return fmt.Sprintf("the item is in %s, further on than %s, and the trigger does not move back (allow_back false)", cur, tr.Stage)
 	}
 	as := tr.As
 	if as == "" {
 		as = orDefault(t.field(it, "responsible").S, "the responsible")
 	}
 	t.move(it, tr.Stage, fmt.Sprintf("by trigger %q (%s) as %s", tr.Name, tr.ID, as), tr.Pos.String())
-	return true
+	return ""
 }
 
 // world is what expressions read during an input: items through the
