@@ -1,6 +1,7 @@
 package check
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/stagecraft/stagecraft/compiler/types"
@@ -240,6 +241,12 @@ var scopeWords = []string{"deal", "lead", "contact", "company", "client", "respo
 
 func (c *checker) resource(d *ast.ResourceDecl) {
 	kind := c.u.resources[d.Kind.Name]
+	if kind == nil && (d.Kind.Name == "test" || d.Kind.Name == "pipeline") {
+		// `test t {` reads as a resource of kind test named t.
+		c.diags.Errorf(d.Name.Pos(), d.Name.End(), diag.ESyntax, "a %s's name is a string", d.Kind.Name).Hint =
+			fmt.Sprintf("write %s %q {", d.Kind.Name, d.Name.Name)
+		return
+	}
 	if kind == nil {
 		hintName(c.diags.Errorf(d.Kind.Pos(), d.Kind.End(), diag.EUnknownResource, "unknown declaration %q", d.Kind.Name),
 			d.Kind.Name, append(keys(c.u.resources), "field", "pipeline", "test"), d.Kind.Pos(), d.Kind.End(),

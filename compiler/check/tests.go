@@ -306,8 +306,14 @@ func (c *checker) effectExpect(e *ast.EffectExpect, en *env, named map[string]*t
 	kinds := effectKinds[e.Verb.Name]
 	action := kinds[e.Kind.Name]
 	if action == "" {
-		c.diags.Errorf(e.Kind.Pos(), e.Kind.End(), diag.EBadTest, "expect %s %s: unknown kind", e.Verb.Name, e.Kind.Name).Hint =
-			hintOr(didYouMean(e.Kind.Name, keys(kinds)), "kinds are "+joinNames(keys(kinds)))
+		hint := hintOr(didYouMean(e.Kind.Name, keys(kinds)), "kinds are "+joinNames(keys(kinds)))
+		for verb, other := range effectKinds {
+			if _, ok := other[e.Kind.Name]; ok && verb != e.Verb.Name {
+				// expect sent task: a task is created, an sms sent.
+				hint = fmt.Sprintf("a %s is %s, not %s: write expect %s %s", e.Kind.Name, verb, e.Verb.Name, verb, e.Kind.Name)
+			}
+		}
+		c.diags.Errorf(e.Kind.Pos(), e.Kind.End(), diag.EBadTest, "expect %s %s: unknown kind", e.Verb.Name, e.Kind.Name).Hint = hint
 		return
 	}
 	decl := c.u.actions[action]

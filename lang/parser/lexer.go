@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -204,6 +205,10 @@ func (s *scanner) next() {
 			s.scanIdent(rest)
 			return
 		}
+		if strings.ContainsRune(openingQuotes, r) {
+			s.scanTypographic(rest, size)
+			return
+		}
 		s.fail(size, diag.EBadChar, "unexpected character %q", r)
 	default:
 		if len(rest) >= 2 {
@@ -309,6 +314,38 @@ func (s *scanner) scanSingleQuoted(rest []byte) {
 	s.off += n
 	s.col += utf8.RuneCount(rest[:n])
 	s.first = false
+}
+
+// openingQuotes and closingQuotes are the typographic quotes a text
+// copied from a document or a help article comes with: „Polish”, “English”,
+// «Italian», ‘single’.
+const (
+	openingQuotes = "„“”«»‘’‚"
+	closingQuotes = "”“«»’‘"
+)
+
+// scanTypographic reports a string in typographic quotes once, with the
+// string in straight double quotes as its fix; the token is an error
+// covering it (its fix is shorter than its source in bytes).
+func (s *scanner) scanTypographic(rest []byte, open int) {
+	line := rest
+	if i := bytes.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i]
+	}
+	end := bytes.IndexAny(line[open:], closingQuotes)
+	if end < 0 {
+		r, _ := utf8.DecodeRune(rest)
+		s.errs = append(s.errs, lexError{offset: s.off, end: s.off + open, code: diag.EBadChar,
+			msg: fmt.Sprintf("unexpected character %q", r), hint: `strings are written in straight double quotes: "text"`})
+		s.emit(tError, open)
+		return
+	}
+	_, closeSize := utf8.DecodeRune(line[open+end:])
+	n := open + end + closeSize
+	fixed := strconv.Quote(string(line[open : open+end]))
+	s.errs = append(s.errs, lexError{offset: s.off, end: s.off + n, code: diag.EBadChar,
+		msg: "strings are written in straight double quotes, not typographic ones", hint: "write " + fixed, fix: fixed})
+	s.emit(tError, n)
 }
 
 // wordOperators are the words for other languages' logical operators.

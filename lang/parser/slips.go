@@ -2,6 +2,7 @@ package parser
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/alecthomas/participle/v2/lexer"
@@ -17,7 +18,54 @@ import (
 // slips are tried in order on a declaration's error; the first that
 // recognises a slip at the error's token says it instead.
 var slips = []func(toks []lexer.Token, at lexer.Token) *chunkError{
-	durationSlip, commaSlip, spacedDurationSlip, relativeSlip, clockSlip, asSlip,
+	testNameSlip, stageNameSlip, waitBackSlip, durationSlip, commaSlip, spacedDurationSlip, relativeSlip, clockSlip, asSlip,
+}
+
+// stageNameSlip recognises a stage name of several words written bare, on
+// stage Zamknięty wygrany: or move to stage Zamknięty wygrany when, where
+// the error is at the second word: such a name is written in quotes.
+func stageNameSlip(toks []lexer.Token, at lexer.Token) *chunkError {
+	for k := 0; k+2 < len(toks); k++ {
+		if toks[k].Value != "stage" || toks[k+1].Type != tIdent || toks[k+2].Pos.Offset != at.Pos.Offset || toks[k+2].Type != tIdent {
+			continue
+		}
+		end := k + 2
+		for end+1 < len(toks) && toks[end+1].Type == tIdent && toks[end+1].Pos.Line == toks[k].Pos.Line {
+			end++
+		}
+		words := make([]string, 0, end-k)
+		for _, t := range toks[k+1 : end+1] {
+			words = append(words, t.Value)
+		}
+		fixed := strconv.Quote(strings.Join(words, " "))
+		return &chunkError{tok: toks[k+1], end: &toks[end], code: diag.ESyntax,
+			msg: "a stage name with spaces is written in quotes", hint: "write stage " + fixed, fix: fixed}
+	}
+	return nil
+}
+
+// waitBackSlip recognises a negative wait in a test, wait -1d, where the
+// error is at the wait: the test's clock only moves forward.
+func waitBackSlip(toks []lexer.Token, at lexer.Token) *chunkError {
+	for k := 0; k+1 < len(toks); k++ {
+		if toks[k].Value == "wait" && toks[k].Pos.Offset == at.Pos.Offset && isWord(&toks[k+1], tPunct, "-") {
+			return &chunkError{tok: toks[k+1], end: &toks[min(k+2, len(toks)-1)], code: diag.ESyntax,
+				msg: "a wait is a duration forward: the test's clock does not go back", hint: "write wait 1d"}
+		}
+	}
+	return nil
+}
+
+// testNameSlip recognises a test named by a bare word, test t {, where
+// the error is anywhere in it (the block reads as a resource's settings):
+// a test's name is a string.
+func testNameSlip(toks []lexer.Token, _ lexer.Token) *chunkError {
+	if len(toks) < 3 || toks[0].Value != "test" || toks[1].Type != tIdent || !isWord(&toks[2], tPunct, "{") {
+		return nil
+	}
+	fixed := strconv.Quote(toks[1].Value)
+	return &chunkError{tok: toks[1], code: diag.ESyntax,
+		msg: "a test's name is a string", hint: "write test " + fixed + " {", fix: fixed}
 }
 
 // unitWords maps words for units of time, in the languages of the CRM's
