@@ -39,6 +39,13 @@ type completer struct {
 	declOff  int   // where the declaration holding the cursor starts
 	declToks []tok // its tokens before the word being completed
 	scope    []*types.Var
+
+	// In a test block: its items declared before the cursor, by name,
+	// and in the order they were.
+	testItems     map[string]*types.Type
+	testItemOrder []string
+
+	writable bool // only fields an update may change (not read-only ones)
 }
 
 // add offers one item that replaces the word being completed with insert.
@@ -252,6 +259,33 @@ func (c *completer) stages(entity, pipeline string) {
 	}
 }
 
+// ruleHead offers what may come next before a rule's colon, in the
+// order of the grammar: on stage S [then] [after D | at X] [worktime]
+// [keep] [if C]. A word out of that order is a syntax error (E001), and
+// worktime and keep follow a delay only.
+func (c *completer) ruleHead(ts []tok) {
+	delay := indexOf(ts, "after") >= 0 || indexOf(ts, "at") >= 0
+	var next []string
+	if !delay && indexOf(ts, "then") < 0 {
+		next = append(next, "then")
+	}
+	if !delay {
+		next = append(next, "after", "at")
+	} else {
+		for _, k := range timingOptions {
+			if indexOf(ts, k) < 0 {
+				next = append(next, k)
+			}
+		}
+	}
+	for _, k := range append(next, "if") {
+		c.add(k, protocol.CompletionItemKindKeyword, "", "", k)
+	}
+}
+
+// timingOptions may follow a rule's delay (the checker's list).
+var timingOptions = []string{"worktime", "keep"}
+
 // rule completes in a rule: on stage S [then] [after D] [if C]: ACTION.
 func (c *completer) rule(ts []tok, entity string) {
 	colon := indexOf(ts, ":")
@@ -265,9 +299,7 @@ func (c *completer) rule(ts []tok, entity string) {
 			c.expr(ts[indexOf(ts, "if")+1:], entity, ts)
 		case lastIs(ts, "after"), lastIs(ts, "at"):
 		default:
-			for _, k := range []string{"then", "after", "at", "worktime", "keep", "if"} {
-				c.add(k, protocol.CompletionItemKindKeyword, "", "", k)
-			}
+			c.ruleHead(ts)
 		}
 		return
 	}
@@ -302,6 +334,8 @@ func (c *completer) action(ts []tok, entity string, all []tok) {
 		if eq := indexOf(ts, "="); eq >= 0 {
 			c.expr(ts[eq+1:], entity, all)
 		} else if verb == "update" {
+			// the field to change: the system sets id, stage and created (E208)
+			c.writable = true
 			c.expr(ts[1:], entity, all)
 		}
 		return
@@ -349,7 +383,8 @@ func (c *completer) action(ts []tok, entity string, all []tok) {
 	if lastIs(rest, "as") {
 		return // a new name
 	}
-	if decl.Target != types.NoTarget && indexOf(rest, "to") < 0 && c.settingKeyBefore(rest, decl.Settings) == nil {
+	if decl.Target != types.NoTarget && len(rest) == 0 {
+		// to comes right after the action, before any setting (E001 after one)
 		c.add("to", protocol.CompletionItemKindKeyword, "to "+decl.TargetDefault, "", "to ")
 	}
 	c.settings(rest, decl.Settings, entity, all)
@@ -423,76 +458,11 @@ func (c *completer) field(ts []tok) {
 			c.add(e, protocol.CompletionItemKindClass, "entity", "", e)
 		}
 	case lastIs(ts, ":"):
-		for _, t := range []string{"text", "number", "money", "date", "datetime", "time", "duration", "bool", "file", "url", "email", "phone", "user", "contact", "company", "enum", "list"} {
+		// time and duration are types of expressions, not of fields (E109)
+		for _, t := range []string{"text", "number", "money", "date", "datetime", "bool", "file", "url", "email", "phone", "user", "contact", "company", "enum", "list"} {
 			c.add(t, protocol.CompletionItemKindTypeParameter, "type", "", t)
 		}
 	}
-}
-
-// test completes a statement of a test block: statements are one per
-// line, so the line before the cursor is what counts, within the block of
-// a given item when one is open.
-func (c *completer) test(text []byte, declStart int) {
-	lineStart := c.start
-	for lineStart > declStart && text[lineStart-1] != '\n' {
-		lineStart--
-	}
-	line := scan(text[lineStart:c.start]).toks
-	// an open given block: its settings are the item's fields
-	block := scan(text[declStart:lineStart]).toks
-	if item := openGiven(block); item != "" && c.w.info != nil {
-		if e := c.w.info.Schema.Entities[item]; e != nil && len(line) == 0 {
-			for _, f := range e.Order {
-				c.add(f.Name, protocol.CompletionItemKindField, f.Type.String(), f.Label, f.Name+" ")
-			}
-			return
-		}
-	}
-	if len(line) == 0 {
-		for _, k := range []string{"given", "at", "wait", "move", "set", "event", "expect"} {
-			c.add(k, protocol.CompletionItemKindKeyword, "", "", k+" ")
-		}
-		return
-	}
-	switch {
-	case line[0].text == "given" && len(line) == 1:
-		for _, e := range c.s.u.Lib.Entities {
-			c.add(e, protocol.CompletionItemKindClass, "entity", "", e+" ")
-		}
-	case line[0].text == "move" && stageContext(append(line, tok{text: "stage"})[:len(line)]) || line[0].text == "move" && lastIs(line, "to"):
-		c.stages(c.s.u.Lib.PipelineEntities[0], "")
-		for _, e := range c.s.u.Lib.PipelineEntities[1:] {
-			c.stages(e, "")
-		}
-	case line[0].text == "move" && lastIs(line, "by"):
-		c.employees()
-	case line[0].text == "event" && len(line) == 1:
-		for _, t := range c.s.u.Lib.Triggers {
-			c.add(t.Name(), protocol.CompletionItemKindEvent, t.ID, t.Doc, t.Name()+" ")
-		}
-	case line[0].text == "set" || line[0].text == "expect":
-		c.expr(line[1:], "", nil)
-	}
-}
-
-// openGiven returns the entity of a given block still open at the end.
-func openGiven(ts []tok) string {
-	entity, depth := "", 0
-	for i, t := range ts {
-		switch t.text {
-		case "{":
-			depth++
-			if depth == 2 && i >= 3 && ts[i-3].text == "given" {
-				entity = ts[i-2].text
-			}
-		case "}":
-			depth--
-			if depth < 2 {
-				entity = ""
-			}
-		}
-	}
-	return entity
 }
 
 func contains(list []string, s string) bool {

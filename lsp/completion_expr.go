@@ -31,6 +31,9 @@ func (c *completer) expr(ts []tok, entity string, decl []tok) {
 	for _, v := range c.vars() {
 		c.add(v.Name, protocol.CompletionItemKindVariable, v.Type.String(), "", v.Name)
 	}
+	for _, name := range c.testItemOrder {
+		c.add(name, protocol.CompletionItemKindVariable, c.testItems[name].String(), "", name)
+	}
 	if entity != "" {
 		for _, r := range check.RootNames(entity) {
 			c.add(r, protocol.CompletionItemKindVariable, "", "", r)
@@ -125,11 +128,10 @@ func (c *completer) members(ts []tok, entity string, decl []tok) {
 	switch t.Kind {
 	case types.Entity:
 		if e := c.w.info.Schema.Entities[t.Entity]; e != nil {
-			for _, f := range e.Order {
-				c.add(f.Name, protocol.CompletionItemKindField, f.Type.String(), f.Label, f.Name)
-			}
-			for _, f := range sortedFields(e) {
-				c.add(f.Name, protocol.CompletionItemKindField, f.Type.String(), f.Label, f.Name)
+			for _, f := range append(append([]*types.Field(nil), e.Order...), sortedFields(e)...) {
+				if !(c.writable && f.ReadOnly) {
+					c.add(f.Name, protocol.CompletionItemKindField, f.Type.String(), f.Label, f.Name)
+				}
 			}
 		}
 	case types.Record:
@@ -166,6 +168,9 @@ func (c *completer) pathType(ts []tok, entity string, decl []tok) *types.Type {
 		if v.Name == first {
 			t = v.Type
 		}
+	}
+	if t == nil {
+		t = c.testItems[first] // expect sofa.amount
 	}
 	if t == nil && entity != "" {
 		for _, r := range check.RootNames(entity) {

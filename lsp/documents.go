@@ -17,11 +17,15 @@ func (s *Server) didOpen(p *protocol.DidOpenTextDocumentParams) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.isStdlib(path) {
+		return nil, nil // the built-in schema, opened from a definition: not checked (stdlib.go)
+	}
 	// A second open of the same document replaces the first: the client's
 	// latest text is what counts.
 	s.docs[path] = &document{path: path, version: p.TextDocument.Version, text: []byte(p.TextDocument.Text)}
 	w := s.workspaceOf(path)
 	w.set(path, loaded{text: s.docs[path].text})
+	s.dropGone(w)
 	return nil, s.publish(w)
 }
 
@@ -47,6 +51,9 @@ func (s *Server) didChange(p *didChangeParams) (any, error) {
 	path, err := pathOf(p.TextDocument.URI)
 	if err != nil {
 		return nil, err
+	}
+	if s.isStdlib(path) {
+		return nil, nil
 	}
 	d := s.docs[path]
 	if d == nil {
@@ -88,6 +95,9 @@ func (s *Server) didSave(p *protocol.DidSaveTextDocumentParams) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.isStdlib(path) {
+		return nil, nil
+	}
 	if d := s.docs[path]; d != nil && p.Text != "" {
 		d.text = []byte(p.Text)
 	}
@@ -98,6 +108,7 @@ func (s *Server) didSave(p *protocol.DidSaveTextDocumentParams) (any, error) {
 	}
 	w := s.workspaceOf(path)
 	w.set(path, s.textOf(path))
+	s.dropGone(w)
 	return nil, s.publish(w)
 }
 
@@ -140,7 +151,7 @@ func (s *Server) didChangeWatchedFiles(p *protocol.DidChangeWatchedFilesParams) 
 			s.rehome()
 			return nil, nil // every workspace was reloaded from disk
 		}
-		if s.docs[path] != nil {
+		if s.docs[path] != nil || s.isStdlib(path) {
 			continue
 		}
 		if filepath.Ext(path) == ".wasm" {
@@ -219,8 +230,8 @@ func (s *Server) rehome() {
 // workspace.
 func (s *Server) source(u protocol.DocumentURI) (*workspace, *source, error) {
 	path, err := pathOf(u)
-	if err != nil {
-		return nil, nil, err
+	if err != nil || s.isStdlib(path) {
+		return nil, nil, err // the built-in schema: nothing to answer from (stdlib.go)
 	}
 	w := s.workspaceOf(path)
 	w.check(s.u)

@@ -85,6 +85,9 @@ func (s *Server) renamable(u protocol.DocumentURI, pos protocol.Position) (*work
 		return nil, nameRef{}, err
 	}
 	if src == nil {
+		if path, _ := pathOf(u); s.isStdlib(path) {
+			return nil, nameRef{}, jsonrpc2.Errorf(jsonrpc2.InvalidRequest, "this is the built-in schema: its names cannot be renamed")
+		}
 		return nil, nameRef{}, jsonrpc2.Errorf(jsonrpc2.InvalidParams, "not a file of a workspace")
 	}
 	ref, ok := w.nameAt(src, offsetAt(src.text, pos))
@@ -122,8 +125,8 @@ func (s *Server) rename(p *protocol.RenameParams) (*protocol.WorkspaceEdit, erro
 	if err != nil {
 		return nil, err
 	}
-	if why := w.taken(ref.obj, p.NewName); why != "" {
-		return nil, jsonrpc2.Errorf(jsonrpc2.InvalidParams, "cannot rename %s to %s: %s", ref.obj.ObjName(), p.NewName, why)
+	if why := s.taken(w, ref.obj, p.NewName); why != "" {
+		return nil, jsonrpc2.Errorf(jsonrpc2.InvalidParams, "cannot rename %s to %s: %s; choose another name", ref.obj.ObjName(), p.NewName, why)
 	}
 	edit := &protocol.WorkspaceEdit{Changes: map[protocol.DocumentURI][]protocol.TextEdit{}}
 	for _, r := range w.refsTo(ref.obj) {
@@ -140,7 +143,7 @@ func (s *Server) rename(p *protocol.RenameParams) (*protocol.WorkspaceEdit, erro
 // makes two declarations of one name would turn a working workspace into
 // one that does not check, so it is refused, as gopls refuses a rename
 // into a conflict.
-func (w *workspace) taken(obj types.Object, name string) string {
+func (s *Server) taken(w *workspace, obj types.Object, name string) string {
 	if obj.ObjName() == name {
 		return ""
 	}
@@ -149,6 +152,13 @@ func (w *workspace) taken(obj types.Object, name string) string {
 	case *types.StageDef:
 		if o.Pipeline.Lookup(name) != nil {
 			return fmt.Sprintf("stage %s already exists in pipeline %s", quoteName(name), quoteName(o.Pipeline.Name))
+		}
+		// Rules name a stage by its name alone, which must be one stage
+		// of the entity's pipelines: every bare use would become E110.
+		for _, p := range sch.Pipelines {
+			if p.Entity == o.Pipeline.Entity && p.Lookup(name) != nil {
+				return fmt.Sprintf("pipeline %s of %s has a stage %s too, and a stage name must name one stage of the entity", quoteName(p.Name), p.Entity, quoteName(name))
+			}
 		}
 	case *types.Pipeline:
 		for _, p := range sch.Pipelines {
@@ -161,10 +171,26 @@ func (w *workspace) taken(obj types.Object, name string) string {
 			return fmt.Sprintf("field %s.%s already exists", ent, name)
 		}
 	case *types.ResourceDef:
+		if why := s.predeclared(name); why != "" {
+			return why
+		}
 		if r := sch.Resources[name]; r != nil {
 			return fmt.Sprintf("%s %s already exists", r.Kind, name)
 		}
+		// A rule's variable may not hide a resource: the checker refuses
+		// the variable once the resource takes its name.
+		for _, r := range w.info.Rules {
+			if r.Binds != nil && r.Binds.Name == name && r.Stage != nil {
+				return fmt.Sprintf("%s is a variable set by a rule on stage %s", name, quoteName(r.Stage.Name))
+			}
+		}
 	case *types.Var:
+		if why := s.predeclared(name); why != "" {
+			return why
+		}
+		if r := sch.Resources[name]; r != nil {
+			return fmt.Sprintf("%s is already a resource (%s)", name, r.Kind)
+		}
 		// Variables are per stage: another one of the name on the stage
 		// of the rule that sets this one would clash.
 		var stage *types.StageDef
@@ -174,7 +200,7 @@ func (w *workspace) taken(obj types.Object, name string) string {
 			}
 		}
 		for _, r := range w.info.Rules {
-			if r.Binds != nil && r.Binds.Name == name && r.Stage == stage {
+			if r.Binds != nil && r.Binds.Name == name && r.Stage == stage && stage != nil {
 				return fmt.Sprintf("%s is already set by a rule on stage %s", name, quoteName(stage.Name))
 			}
 		}
@@ -187,6 +213,9 @@ func (w *workspace) taken(obj types.Object, name string) string {
 			}
 		}
 	case *types.Item:
+		if why := s.predeclared(name); why != "" {
+			return why
+		}
 		// Items are per test: another of the name in the same test.
 		for _, t := range w.info.Tests {
 			if t.Pos() > o.Pos || o.Pos >= t.End() {

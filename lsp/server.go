@@ -72,7 +72,10 @@ type Server struct {
 	docs    map[string]*document  // open documents, by absolute path
 	spaces  map[string]*workspace // by root (or by path, for a file in no workspace)
 	notify  func(method string, params any) error
-	stdPath string // the path crm.rules was written to, once it was
+	request func(method string, params any) // a request to the client, answered later (watch.go)
+	stdPath string                          // the path crm.rules was written to, once it was
+
+	canWatch bool // the client takes a registration of watched files (watch.go)
 
 	// published is, by path, a fingerprint of the diagnostics last sent,
 	// for the whole session: a file may move between workspaces.
@@ -124,6 +127,16 @@ func Serve(ctx context.Context, rwc io.ReadWriteCloser, opts Options) error {
 	}
 	conn := jsonrpc2.NewConn(newStream(rwc, opts.MaxMessage))
 	s.notify = func(method string, params any) error { return conn.Notify(ctx, method, params) }
+	s.request = func(method string, params any) {
+		// Not waited for here: the answer is read by the loop that is
+		// running this very handler, which would wait for itself.
+		go func() {
+			var ignored json.RawMessage
+			if _, err := conn.Call(ctx, method, params, &ignored); err != nil {
+				s.logf(protocol.MessageTypeWarning, "%s: %v", method, err)
+			}
+		}()
+	}
 	conn.Go(ctx, s.handle)
 	select {
 	case <-conn.Done():
@@ -158,7 +171,7 @@ func NewServer(opts Options) (*Server, error) {
 		return nil, err
 	}
 	return &Server{opts: opts, u: u, docs: map[string]*document{}, spaces: map[string]*workspace{}, published: map[string]string{},
-		notify: func(string, any) error { return nil }, exitSeen: make(chan struct{})}, nil
+		notify: func(string, any) error { return nil }, request: func(string, any) {}, exitSeen: make(chan struct{})}, nil
 }
 
 // OnNotify sets where the server's notifications to the client go (for
@@ -197,6 +210,7 @@ func (s *Server) Handle(ctx context.Context, method string, params json.RawMessa
 			return nil, jsonrpc2.Errorf(jsonrpc2.InvalidRequest, "initialize was already called")
 		}
 		s.state = running
+		s.readClientCapabilities(params)
 		return s.initialize(), nil
 	case method == "exit":
 		if s.state == shutDown {
@@ -248,7 +262,10 @@ var handlers map[string]handler
 
 func init() {
 	handlers = map[string]handler{
-		"initialized": func(*Server, context.Context, json.RawMessage) (any, error) { return nil, nil },
+		"initialized": func(s *Server, _ context.Context, _ json.RawMessage) (any, error) {
+			s.registerWatchers()
+			return nil, nil
+		},
 		"shutdown": func(s *Server, _ context.Context, _ json.RawMessage) (any, error) {
 			s.state = shutDown
 			return nil, nil
@@ -333,34 +350,3 @@ func pathOf(u protocol.DocumentURI) (string, error) {
 
 // uriOf is the URI of a path.
 func uriOf(path string) protocol.DocumentURI { return protocol.DocumentURI(uri.File(path)) }
-
-// stdlibPath writes the built-in schema where go-to-definition can open
-// it, once per session, and returns its path; "" if it cannot be written.
-func (s *Server) stdlibPath() string {
-	if s.stdPath != "" {
-		return s.stdPath
-	}
-	dir := s.opts.StdlibDir
-	if dir == "" {
-		cache, err := os.UserCacheDir()
-		if err != nil {
-			return ""
-		}
-		dir = filepath.Join(cache, "stagecraft", "stdlib")
-	}
-	p := filepath.Join(dir, filepath.Base(s.u.Lib.SchemaName))
-	if old, err := os.ReadFile(p); err != nil || string(old) != string(s.u.Lib.SchemaSource) {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return ""
-		}
-		if err := os.WriteFile(p, s.u.Lib.SchemaSource, 0o444); err != nil {
-			// a read-only copy from an older version: replace it
-			os.Remove(p)
-			if os.WriteFile(p, s.u.Lib.SchemaSource, 0o444) != nil {
-				return ""
-			}
-		}
-	}
-	s.stdPath = p
-	return p
-}

@@ -99,7 +99,9 @@ func (s *Server) workspaceOf(path string) *workspace {
 				w.setErr(absPath(p.Path), p.Err)
 			}
 			for _, f := range files {
-				f = absPath(f)
+				if f = absPath(f); s.isStdlib(f) {
+					continue // the built-in schema written into the workspace (--stdlib-dir): not the user's
+				}
 				w.set(f, s.textOf(f))
 			}
 		}

@@ -11,12 +11,27 @@ import (
 	"github.com/stagecraft/stagecraft/lang/format"
 )
 
-// Effects a test can expect, by verb, with the actions whose settings they
-// may match on. count is accepted by all.
-var effectKinds = map[string]map[string]string{
-	"sent":    {"email": "send email", "sms": "send sms", "chat": "send chat", "robocall": "send robocall", "notification": "send notification", "webhook": "call webhook"},
-	"created": {"lead": "create lead", "deal": "copy deal", "activity": "schedule activity", "task": "assign task", "document": "create document"},
+// EffectKinds are the effects a test can expect, by verb (sent, created),
+// each kind with the action whose settings it may match on, in the order
+// an editor lists them. count is accepted by all.
+var EffectKinds = map[string][][2]string{
+	"sent": {{"email", "send email"}, {"sms", "send sms"}, {"chat", "send chat"}, {"robocall", "send robocall"},
+		{"notification", "send notification"}, {"webhook", "call webhook"}},
+	"created": {{"lead", "create lead"}, {"deal", "copy deal"}, {"activity", "schedule activity"}, {"task", "assign task"},
+		{"document", "create document"}},
 }
+
+// effectKinds is EffectKinds as maps from kind to action.
+var effectKinds = func() map[string]map[string]string {
+	m := map[string]map[string]string{}
+	for verb, kinds := range EffectKinds {
+		m[verb] = map[string]string{}
+		for _, k := range kinds {
+			m[verb][k[0]] = k[1]
+		}
+	}
+	return m
+}()
 
 // Names of tests that no declaration of the library gives: the count of
 // an expectation, the pipeline a test item starts in, the manager's reply
