@@ -212,7 +212,9 @@ func (c *checker) textLimit(v ast.Expr, decl *types.Setting, en *env) {
 		if t.Kind == types.Invalid {
 			return // its error is reported; a warning about its length would follow from it
 		}
-		if n := types.PrintedMax(t); n > 0 {
+		if t.Kind == types.Stage { // {deal.stage}: its longest name, which len cannot bound
+			most += c.longestStage(t.Entity)
+		} else if n := types.PrintedMax(t); n > 0 {
 			most += n
 		} else if n := lenBound(cond, exprString(p.Expr)); n >= 0 {
 			most += n
@@ -238,6 +240,20 @@ func (c *checker) textLimit(v ast.Expr, decl *types.Setting, en *env) {
 			r.Hint = "bound it in the rule's condition: " + guard
 		}
 	}
+}
+
+// longestStage is the length in characters of the longest stage name of
+// the entity's pipelines (of every pipeline when entity is "").
+func (c *checker) longestStage(entity string) int {
+	n := 0
+	for _, p := range c.schema.Pipelines {
+		if entity == "" || p.Entity == entity {
+			for _, s := range p.Stages {
+				n = max(n, utf8.RuneCountInString(s.Name))
+			}
+		}
+	}
+	return n
 }
 
 // fieldOf is the field that a path like deal.title selects, or nil.
