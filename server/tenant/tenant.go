@@ -355,6 +355,11 @@ func (t *Tenant) Apply(in engine.Input) (*engine.Result, error) {
 // first would hold a workspace west of UTC still for hours (every timer
 // with it) until its wall clock caught up.
 func (t *Tenant) Deploy(p *ir.Program) (*engine.Result, error) {
+	// The timers already due fire first, under the version they were
+	// started by: after a downtime the clock drains them in chunks, and a
+	// deploy taken between two chunks gave the rest the new definition
+	// (or cancelled them) depending on how fast the backlog drained.
+	t.tick()
 	// A first deploy takes the gate whole: an input beside it would read
 	// the clock before its zone is known, and be logged ahead of it.
 	loc, calendar := CalendarZone(p)

@@ -19,6 +19,15 @@ func calendarProgram(tz string) *ir.Program {
 	return &ir.Program{Resources: []*ir.Resource{{Kind: "calendar", Name: "c", Settings: map[string]string{"timezone": tz}}}}
 }
 
+func compileRules(t *testing.T, src string) *ir.Program {
+	t.Helper()
+	p, err := compile.Program([]compile.Source{{Name: "ws.rules", Src: []byte(src)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func instant(t *testing.T, s string) time.Time {
 	t.Helper()
 	v, err := time.Parse(time.RFC3339, s)
@@ -60,13 +69,7 @@ func TestWorkspace(t *testing.T) {
 // later (the clock held still while UTC caught up with Warsaw). The zone
 // is found again from the deployed programs when the tenant opens.
 func TestZoneKeptAcrossDeploys(t *testing.T) {
-	compileSrc := func(src string) *ir.Program {
-		p, err := compile.Program([]compile.Source{{Name: "ws.rules", Src: []byte(src)}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	compileSrc := func(src string) *ir.Program { return compileRules(t, src) }
 	withCalendar := compileSrc(`pipeline deal P {
     stage A
 }
@@ -221,5 +224,41 @@ on stage A after 30s: update deal.title = "later"
 	}
 	if got := other.Now(); got < held {
 		t.Errorf("reopened, the workspace's time went back from %s to %s", time.Unix(held, 0).UTC(), time.Unix(got, 0).UTC())
+	}
+}
+
+// TestDeployAfterBacklog: timers already due when a deploy comes (a
+// backlog after a downtime) fire under the version that started them,
+// before the deploy, however far the clock's drain has got.
+func TestDeployAfterBacklog(t *testing.T) {
+	rules := func(text string) *ir.Program {
+		return compileRules(t, `pipeline deal P {
+    stage A
+}
+on stage A after 30s: update deal.title = "` + text + `"
+`)
+	}
+	var wall atomic.Int64
+	wall.Store(instant(t, "2026-12-06T07:48:00Z").Unix())
+	opts := Options{Wall: func() time.Time { return time.Unix(wall.Load(), 0) }}
+	reg := NewRegistry(t.TempDir(), stdlib.Runtime(), opts, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer reg.Close()
+	ten, err := reg.Get("acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ten.Deploy(rules("v1")); err != nil {
+		t.Fatal(err)
+	}
+	res, err := ten.Apply(engine.Input{Kind: "create", Entity: "deal", Fields: map[string]value.Value{"title": value.TextOf("Sofa")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wall.Add(3600) // overdue by most of an hour, not yet ticked
+	if _, err := ten.Deploy(rules("v2")); err != nil {
+		t.Fatal(err)
+	}
+	if fields, _, err := ten.Engine.Item(res.Created[0]); err != nil || fields["title"].S != "v1" {
+		t.Errorf("the overdue run took the deploy's definition: title %v, %v", fields["title"], err)
 	}
 }
