@@ -18,7 +18,8 @@ const moduleUsage = `usage: stagecraft module check MODULE.wasm
 // puts a manifest into the custom section "stagecraft.manifest" of a
 // module their toolchain built (replacing one that is there; nothing else
 // changes), and check loads a module as the host does (imports, exports,
-// memory, manifest) and prints its identity and actions. Both exit 1 when
+// memory, manifest), runs its initialisation once, as a deploy does, and
+// prints its identity and actions. Both exit 1 when
 // the host would refuse the module, saying why, and 2 on a usage or I/O
 // failure. pack writes nothing the host refuses.
 func cmdModule(args []string, stdout, stderr io.Writer) int {
@@ -70,6 +71,12 @@ func cmdModule(args []string, stdout, stderr io.Writer) int {
 	}
 	defer host.Close(context.Background())
 	m, err := host.Load(context.Background(), data)
+	if err == nil {
+		// As a deploy does: Load runs none of the module's code, and a
+		// module whose _initialize traps or never returns would fail
+		// every call.
+		err = m.CheckInit(context.Background())
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "stagecraft module %s: %s: %v\n", sub, in, err)
 		return 1

@@ -27,6 +27,14 @@ var (
 		append([]byte{0x07, 0x28, 0x03, 0x06}, "memory\x02\x00\x10stagecraft_alloc\x00\x00\x08action_a\x00\x01"...),
 		{0x0a, 0x0c, 0x02, 0x05, 0x00, 0x41, 0x80, 0x08, 0x0b, 0x04, 0x00, 0x42, 0x00, 0x0b},
 	}
+	// abiModule with an _initialize, () -> (), that traps (unreachable).
+	initTraps = [][]byte{
+		{0x01, 0x0f, 0x03, 0x60, 0x01, 0x7f, 0x01, 0x7f, 0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7e, 0x60, 0x00, 0x00},
+		{0x03, 0x04, 0x03, 0x00, 0x01, 0x02},
+		{0x05, 0x03, 0x01, 0x00, 0x01},
+		append([]byte{0x07, 0x36, 0x04, 0x06}, "memory\x02\x00\x10stagecraft_alloc\x00\x00\x08action_a\x00\x01\x0b_initialize\x00\x02"...),
+		{0x0a, 0x10, 0x03, 0x05, 0x00, 0x41, 0x80, 0x08, 0x0b, 0x04, 0x00, 0x42, 0x00, 0x0b, 0x03, 0x00, 0x00, 0x0b},
+	}
 )
 
 const testManifest = `{"abi": 1, "name": "m", "version": "1.0.0", "actions": [{"name": "a", "inputs": [], "outputs": [{"name": "n", "type": "number"}]}]}`
@@ -79,6 +87,17 @@ func TestModuleCommand(t *testing.T) {
 	}
 	if _, err := os.Stat(badOut); err == nil {
 		t.Errorf("pack wrote %s, a module the host refuses", badOut)
+	}
+	// A module whose _initialize traps fails every call: check and pack
+	// run it once, as a deploy does, and refuse it, saying why.
+	trapping, trapOut := filepath.Join(dir, "init.wasm"), filepath.Join(dir, "init-packed.wasm")
+	writeFile(t, trapping, module(initTraps))
+	if code := cli("module", "pack", "--manifest", man, "-o", trapOut, trapping); code != 1 ||
+		!strings.Contains(stderr.String(), "its initialisation (_initialize) trapped: wasm error: unreachable") {
+		t.Errorf("pack of a module whose _initialize traps: exit %d, %s", code, stderr.String())
+	}
+	if _, err := os.Stat(trapOut); err == nil {
+		t.Errorf("pack wrote %s, whose _initialize traps", trapOut)
 	}
 	if code := cli("module", "pack", plain); code != 2 {
 		t.Errorf("pack without --manifest: exit %d, want 2", code)

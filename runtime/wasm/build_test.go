@@ -60,6 +60,47 @@ func wat(t testing.TB, name string) []byte {
 	return mod
 }
 
+// cc builds testdata/NAME.c with clang for wasm32-wasi against
+// wasi-libc, as a reactor, and embeds the manifest written on its first
+// line, after "// manifest: ". A missing C toolchain skips the test even
+// under STAGECRAFT_WASM_REQUIRED=1: .ci/run installs wabt, not clang,
+// lld and wasi-libc, so requiring them would fail CI on a machine without
+// them; what the C modules test that matters is held by WAT modules too.
+func cc(t testing.TB, name string) []byte {
+	t.Helper()
+	for _, tool := range []string{"clang", "wasm-ld"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skip(tool + " is not installed (apt-get install clang lld wasi-libc); skipping")
+		}
+	}
+	if _, err := os.Stat("/usr/lib/wasm32-wasi/libc.a"); err != nil {
+		t.Skip("wasi-libc is not installed (apt-get install wasi-libc); skipping")
+	}
+	src := filepath.Join("testdata", name+".c")
+	text, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _, _ := strings.Cut(string(text), "\n")
+	man, ok := strings.CutPrefix(first, "// manifest: ")
+	if !ok {
+		t.Fatalf("%s: the first line must be // manifest: {...}", src)
+	}
+	out := filepath.Join(t.TempDir(), name+".wasm")
+	if b, err := exec.Command("clang", "--target=wasm32-wasi", "-mexec-model=reactor", "-O2", "-Wl,--stack-first", src, "-o", out).CombinedOutput(); err != nil {
+		t.Fatalf("clang %s: %v\n%s", src, err, b)
+	}
+	plain, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod, err := Embed(plain, []byte(man))
+	if err != nil {
+		t.Fatalf("%s: %v", src, err)
+	}
+	return mod
+}
+
 var (
 	examplesMu sync.Mutex
 	examples   = map[string][]byte{}

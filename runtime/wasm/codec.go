@@ -85,7 +85,7 @@ func encodeValue(b []byte, t manifest.Type, v value.Value) ([]byte, string) {
 			}
 			var err string
 			if b, err = encodeValue(b, manifest.Type{Kind: t.Elem}, e); err != "" {
-				return b, "element " + strconv.Itoa(i+1) + ": " + err
+				return b, "element [" + strconv.Itoa(i) + "]: " + err // from 0, as the manifest's paths
 			}
 		}
 		return append(b, ']'), ""
@@ -113,9 +113,9 @@ func encodeValue(b []byte, t manifest.Type, v value.Value) ([]byte, string) {
 	case manifest.Text:
 		return appendString(b, v.S), ""
 	case manifest.Number:
-		return appendNumber(b, v.N), ""
+		return appendNumber(b, positiveZero(v.N)), ""
 	case manifest.Money:
-		return appendDecimal(b, math.Round(v.N*100)/100), ""
+		return appendDecimal(b, positiveZero(math.Round(v.N*100)/100)), ""
 	case manifest.Bool:
 		return strconv.AppendBool(b, v.N != 0), ""
 	case manifest.Date:
@@ -151,6 +151,18 @@ func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	b = append(b, s...)
 	return append(b, '"')
+}
+
+// positiveZero is f, but 0 for -0. The language has no negative zero
+// (-0 == 0, and it has nothing to tell them apart), but a float64 does,
+// and a module would print it: "-0", or "-0.00" from C's printf, for a
+// rate of 0 computed as -1 * 0. So it never crosses the ABI, either way
+// (decodeJSONValue).
+func positiveZero(f float64) float64 {
+	if f == 0 {
+		return 0
+	}
+	return f
 }
 
 // appendNumber writes a number as encoding/json does.

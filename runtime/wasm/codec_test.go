@@ -114,11 +114,14 @@ func TestReplyOutsideTheDomain(t *testing.T) {
 		{"d", `"0000-12-31"`, "out of range"},
 		{"dt", `"0000-01-01T00:00:00"`, "out of range"},
 		{"dt", `"0000-06-01T12:00"`, "out of range"},
-		{"l", `["2026-12-24","0000-01-01"]`, "element 2: "},
-		{"du", `315537897600`, "out of range"},
-		{"du", `-315537897600`, "out of range"},
-		{"du", `1e300`, "out of range"},
-		{"du", `1.5`, "not a whole number"},
+		// Elements from 0, as a manifest's paths (actions[0].inputs[1]).
+		{"l", `["2026-12-24","0000-01-01"]`, "element [1]: "},
+		// The number as the module wrote it, not the float64's %v
+		// (3.155378976e+11s).
+		{"du", `315537897600`, "315537897600 is out of range: a duration is at most 315537897599 seconds either way"},
+		{"du", `-315537897600`, "-315537897600 is out of range"},
+		{"du", `1e300`, "1e300 is out of range"},
+		{"du", `1.5`, "1.5 is not a whole number of seconds"},
 	} {
 		_, err := decoded(t, `{"outputs":{"req":1,"`+c.out+`":`+c.json+`}}`, c.out)
 		var oe *OutputError
@@ -286,4 +289,37 @@ func FuzzAppendString(f *testing.F) {
 			t.Fatalf("%q: %s, want %s", s, got, want)
 		}
 	})
+}
+
+// TestNoNegativeZero: -0 never crosses the ABI. The language cannot tell
+// it from 0, but a module prints it ("-0", C's "-0.00"), and so would the
+// rules a reply's -0 reached: a number or money input of -0 is sent as 0,
+// and a number, money or duration output written -0 is read as 0.
+func TestNoNegativeZero(t *testing.T) {
+	negZero := math.Copysign(0, -1)
+	b, err := encodeInputs(nil, &manifest.Action{Name: "a", Inputs: []manifest.Param{
+		{Name: "n", Type: manifest.Type{Kind: manifest.Number}}, {Name: "m", Type: manifest.Type{Kind: manifest.Money}},
+		{Name: "l", Type: manifest.Type{Kind: manifest.List, Elem: manifest.Number}}}},
+		map[string]value.Value{"n": value.NumberOf(negZero), "m": {K: value.Money, N: negZero}, "l": value.ListOf(value.NumberOf(negZero))})
+	if err != nil || string(b) != `{"n":0,"m":0,"l":[0]}` {
+		t.Errorf("inputs of -0: %s, %v; want 0 each", b, err)
+	}
+	for _, c := range []struct{ out, json string }{
+		{"n", "-0"}, {"n", "-0.0"}, {"n", "-0e5"}, {"m", "-0"}, {"m", "-0.001"}, {"du", "-0"},
+	} {
+		v, err := decoded(t, `{"outputs":{"req":1,"`+c.out+`":`+c.json+`}}`, c.out)
+		if err != nil || v.N != 0 || math.Signbit(v.N) {
+			t.Errorf("%s %s: %v (sign bit %v), %v; want 0", c.out, c.json, v, math.Signbit(v.N), err)
+		}
+	}
+}
+
+// TestInputElementIndex: an input list's element is named by its index
+// from 0, as replies' errors and the manifest's paths name them.
+func TestInputElementIndex(t *testing.T) {
+	a := &manifest.Action{Name: "a", Inputs: []manifest.Param{{Name: "l", Type: manifest.Type{Kind: manifest.List, Elem: manifest.Number}}}}
+	_, err := encodeInputs(nil, a, map[string]value.Value{"l": value.ListOf(value.NumberOf(1), value.TextOf("x"))})
+	if err == nil || !strings.Contains(err.Error(), "input l: element [1]: want number, have text") {
+		t.Errorf("err = %v, want element [1] named", err)
+	}
 }

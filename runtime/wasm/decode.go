@@ -3,6 +3,8 @@ package wasm
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -20,7 +22,15 @@ func decodeValue(t manifest.Type, m json.RawMessage) (value.Value, string) {
 		return v, err // a list's elements were checked; a text is valid UTF-8
 	}
 	if err := value.Valid(v); err != nil {
-		if t.Kind == manifest.Duration || t.Kind == manifest.Number || t.Kind == manifest.Money {
+		if t.Kind == manifest.Duration {
+			// value.Valid writes the float64 (3.155378976e+11s); the
+			// module wrote digits, and those are what its author looks for.
+			if math.Abs(v.N) > float64(value.MaxDuration) {
+				return value.Value{}, fmt.Sprintf("%s is out of range: a duration is at most %d seconds either way (about 10,000 years)", m, value.MaxDuration)
+			}
+			return value.Value{}, string(m) + " is not a whole number of seconds"
+		}
+		if t.Kind == manifest.Number || t.Kind == manifest.Money {
 			return value.Value{}, err.Error() // it names the number
 		}
 		// value.Valid names the seconds since year 1; the module wrote a
@@ -47,7 +57,7 @@ func decodeJSONValue(t manifest.Type, m json.RawMessage) (value.Value, string) {
 		for i, e := range elems {
 			v, err := decodeValue(manifest.Type{Kind: t.Elem}, e)
 			if err != "" {
-				return value.Value{}, "element " + strconv.Itoa(i+1) + ": " + err
+				return value.Value{}, "element [" + strconv.Itoa(i) + "]: " + err // from 0, as the manifest's paths
 			}
 			l[i] = v
 		}
@@ -62,6 +72,7 @@ func decodeJSONValue(t manifest.Type, m json.RawMessage) (value.Value, string) {
 				return value.Value{}, "not a finite number: " + string(m)
 			}
 		}
+		f = positiveZero(f) // "-0" and "-0.0" are 0
 		switch t.Kind {
 		case manifest.Money:
 			return value.Value{K: value.Money, N: f}, ""

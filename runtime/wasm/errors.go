@@ -78,9 +78,16 @@ func (e *ManifestError) Error() string { return "bad manifest: " + e.Reason }
 
 // ModuleError is a binary that is not a module the host can run: not
 // WebAssembly, invalid, or not following the ABI (exports, start).
-type ModuleError struct{ Reason string }
+type ModuleError struct {
+	Reason string
+	cause  error // what a refused initialisation met (CheckInit)
+}
 
 func (e *ModuleError) Error() string { return "bad module: " + e.Reason }
+
+// Unwrap is the error a refused initialisation met, a *TrapError or a
+// *LimitError, or nil.
+func (e *ModuleError) Unwrap() error { return e.cause }
 
 // InputError is a call whose inputs do not fit the action's manifest: the
 // caller's mistake (the checker prevents it).

@@ -38,7 +38,11 @@ func (logLimitPanic) Error() string { return "log limit exceeded" }
 // instantiateHost builds the two host modules a module may import from.
 // The WASI functions are wazero's, with two overridden so that nothing a
 // call does to them outlives the call: fd_close and fd_fdstat_set_flags
-// succeed without closing or changing anything.
+// succeed without closing or changing anything. fd_seek is the host's
+// own too: wasi-libc's stdio links it into every C module that formats
+// text (snprintf included), and a stub that never moves anything and
+// writes no memory keeps the module deterministic and its calls' marks
+// cheap (track.go); wazero's would answer from its file table.
 func instantiateHost(ctx context.Context, rt wazero.Runtime) (map[string]map[string]api.FunctionDefinition, error) {
 	logFn := api.GoModuleFunc(func(ctx context.Context, m api.Module, stack []uint64) {
 		s, _ := ctx.Value(stateKey{}).(*callState)
@@ -67,6 +71,9 @@ func instantiateHost(ctx context.Context, rt wazero.Runtime) (map[string]map[str
 	succeed := api.GoModuleFunc(func(ctx context.Context, m api.Module, stack []uint64) { stack[0] = 0 })
 	b.NewFunctionBuilder().WithGoModuleFunction(succeed, []api.ValueType{api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}).Export("fd_close")
 	b.NewFunctionBuilder().WithGoModuleFunction(succeed, []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}).Export("fd_fdstat_set_flags")
+	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(fdSeek),
+		[]api.ValueType{api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}).
+		WithParameterNames("fd", "offset", "whence", "result.newoffset").Export("fd_seek")
 	wasi, err := b.Instantiate(ctx)
 	if err != nil {
 		return nil, err
@@ -76,6 +83,24 @@ func instantiateHost(ctx context.Context, rt wazero.Runtime) (map[string]map[str
 		defs[m.Name()] = m.ExportedFunctionDefinitions()
 	}
 	return defs, nil
+}
+
+// WASI's error numbers the host's own functions return.
+const (
+	wasiEBADF  = 8
+	wasiESPIPE = 70
+)
+
+// fdSeek is WASI's fd_seek, which never seeks: stdin, stdout and stderr
+// are streams (stdout and stderr are the call's log), so ESPIPE, as
+// lseek on a pipe says; no other descriptor exists (no files), so
+// EBADF. It writes no result, whatever the descriptor.
+func fdSeek(_ context.Context, _ api.Module, stack []uint64) {
+	if fd := api.DecodeU32(stack[0]); fd <= 2 {
+		stack[0] = wasiESPIPE
+	} else {
+		stack[0] = wasiEBADF
+	}
 }
 
 // sandbox is the deterministic world of one instance: a fake clock and a

@@ -149,7 +149,7 @@ func TestWriteWaysReset(t *testing.T) {
 		ats = append(ats, b-17, b-16, b-15, b-9, b-8, b-4, b-3, b-1, b, b+1)
 	}
 	call := func(how, at uint32) (float64, error) {
-		out, err := m.Call(context.Background(), "probe", map[string]value.Value{"how": value.NumberOf(float64(how)), "at": value.NumberOf(float64(at))})
+		out, err := m.Call(context.Background(), "probe", map[string]value.Value{"how": value.NumberOf(float64(how)), "ad": value.NumberOf(float64(at))})
 		return out["clean"].N, err
 	}
 	for how := uint32(0); how <= 20; how++ {
@@ -186,7 +186,7 @@ func writesOutside(t *testing.T, m *Module, how, at uint32) bool {
 		t.Fatal(err)
 	}
 	a := m.man.Action("probe")
-	in, err := encodeInputs(nil, a, map[string]value.Value{"how": value.NumberOf(float64(how)), "at": value.NumberOf(float64(at))})
+	in, err := encodeInputs(nil, a, map[string]value.Value{"how": value.NumberOf(float64(how)), "ad": value.NumberOf(float64(at))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -353,7 +353,7 @@ func TestTypedElementTypeRefused(t *testing.T) {
 // sizesWAT is a module whose memory starts at min pages and grows by grow
 // more in _initialize, filled with the pattern i*31+7; its action checks
 // all of memory but its inputs (clean: -1 or the first address that
-// differs), then writes 16 bytes at "at" one of three ways (how: 0
+// differs), then writes 16 bytes at "ad" one of three ways (how: 0
 // i64.store x2, 1 v128.store, 2 memory.fill).
 func sizesWAT(min, grow int) string {
 	return fmt.Sprintf(`(module
@@ -437,7 +437,7 @@ func sizesWAT(min, grow int) string {
 // bytes, are all undone, on instances old and new (two goroutines).
 func TestResetMemorySizes(t *testing.T) {
 	bin := need(t, "wat2wasm", "apt-get install wabt")
-	man := `{"abi":1,"name":"sizes","version":"1","actions":[{"name":"probe","inputs":[{"name":"how","type":"number"},{"name":"at","type":"number"}],"outputs":[{"name":"clean","type":"number"}]}]}`
+	man := `{"abi":1,"name":"sizes","version":"1","actions":[{"name":"probe","inputs":[{"name":"how","type":"number"},{"name":"ad","type":"number"}],"outputs":[{"name":"clean","type":"number"}]}]}`
 	h := newHost(t, Options{CallTimeout: time.Minute})
 	for _, c := range []struct{ min, grow int }{{1, 0}, {0, 1}, {0, 3}, {3, 5}, {256, 0}} {
 		dir := t.TempDir()
@@ -472,7 +472,7 @@ func TestResetMemorySizes(t *testing.T) {
 				defer wg.Done()
 				for i, at := range ats {
 					for how := 0; how < 3; how++ {
-						out, err := m.Call(context.Background(), "probe", map[string]value.Value{"how": value.NumberOf(float64(how)), "at": value.NumberOf(float64(at))})
+						out, err := m.Call(context.Background(), "probe", map[string]value.Value{"how": value.NumberOf(float64(how)), "ad": value.NumberOf(float64(at))})
 						if err != nil {
 							t.Errorf("min %d grow %d, how %d at %d: %v", c.min, c.grow, how, at, err)
 							return
@@ -504,7 +504,7 @@ func TestWriteWaysConcurrent(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < 80; i++ {
 				how, at := uint32((g*3+i)%21), ats[(g+i)%len(ats)]
-				out, err := m.Call(context.Background(), "probe", map[string]value.Value{"how": value.NumberOf(float64(how)), "at": value.NumberOf(float64(at))})
+				out, err := m.Call(context.Background(), "probe", map[string]value.Value{"how": value.NumberOf(float64(how)), "ad": value.NumberOf(float64(at))})
 				fails := how == 13 || how == 14 || how == 15
 				if fails != (err != nil) {
 					t.Errorf("how %d at %d: %v", how, at, err)
@@ -574,6 +574,54 @@ func TestElementFormsTracked(t *testing.T) {
 			track, err := newTracking(secs)
 			if writes != (track == nil) {
 				t.Errorf("flags %d, function %d: tracked %v (%v)", flags, fn, track != nil, err)
+			}
+		}
+	}
+}
+
+// TestPost2Refused: an instruction of a proposal past WebAssembly 2.0 is
+// refused with the spec's words and the proposal's name, so that the
+// author knows what to drop: clang emits atomics (0xFE) for C11's
+// <stdatomic.h> with -matomics, which was refused as "opcode 0xfe".
+func TestPost2Refused(t *testing.T) {
+	bin := watText(t, `{"abi":1,"name":"atomics","version":"1","actions":[{"name":"run","outputs":[{"name":"n","type":"number"}]}]}`, `(module
+  (memory (export "memory") 1)
+  (func (export "stagecraft_alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "action_run") (param i32 i32) (result i64)
+    (drop (i32.atomic.rmw.add (i32.const 0) (i32.const 1)))
+    (i64.const 0)))`)
+	refused(t, bin, "opcode 0xfe (atomics, of the threads proposal: build without -matomics and -pthread; a call runs on one thread): only WebAssembly 2.0 is taken")
+}
+
+// TestEnvImportHints: an import from "env" is what a toolchain makes of
+// a function declared and not defined; the refusal says what to do for
+// any toolchain, and for env.log, the host's log imported from the wrong
+// module, how to import it from "stagecraft" in C too (the hint spoke of
+// AssemblyScript only).
+func TestEnvImportHints(t *testing.T) {
+	h := newHost(t, Options{})
+	envLog := watText(t, `{"abi":1,"name":"envlog","version":"1","actions":[{"name":"run","outputs":[{"name":"n","type":"number"}]}]}`, `(module
+  (import "env" "log" (func (param i32 i32)))
+  (memory (export "memory") 1)
+  (func (export "stagecraft_alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "action_run") (param i32 i32) (result i64) (i64.const 0)))`)
+	for _, c := range []struct {
+		name string
+		bin  []byte
+		want []string
+	}{
+		{"env.log", envLog, []string{`the host's log is "stagecraft"."log"`, `C: __attribute__((import_module("stagecraft"), import_name("log")))`, `AssemblyScript: @external("stagecraft", "log")`}},
+		{"env.clock", wat(t, "clock"), []string{"define the function in the module", "AssemblyScript's abort build with --use abort=NAME"}},
+	} {
+		_, err := h.Load(context.Background(), c.bin)
+		var ie *ImportError
+		if !errors.As(err, &ie) {
+			t.Errorf("%s: %v, want an ImportError", c.name, err)
+			continue
+		}
+		for _, w := range c.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: %v\ndoes not say %q", c.name, err, w)
 			}
 		}
 	}

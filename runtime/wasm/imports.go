@@ -15,7 +15,9 @@ import (
 // are empty, the clocks are fake (they start at a fixed instant on every
 // call and advance 1 ms a reading), random_get is a fixed-seed stream,
 // stdout and stderr go to the call's log, there are no files (no
-// preopened directory, so fd_prestat_get says EBADF) and no sockets.
+// preopened directory, so fd_prestat_get says EBADF) and no sockets; and
+// fd_seek, which wasi-libc's stdio links into a C module as soon as it
+// formats text (snprintf), and which seeks nothing (host.go).
 // Anything else is refused when the module is loaded, naming the import.
 var granted = map[string]map[string]bool{
 	hostModule: {"log": true},
@@ -23,7 +25,7 @@ var granted = map[string]map[string]bool{
 		"args_get": true, "args_sizes_get": true, "environ_get": true, "environ_sizes_get": true,
 		"clock_res_get": true, "clock_time_get": true, "random_get": true,
 		"proc_exit": true, "sched_yield": true, "poll_oneoff": true,
-		"fd_write": true, "fd_close": true, "fd_fdstat_get": true, "fd_fdstat_set_flags": true,
+		"fd_write": true, "fd_seek": true, "fd_close": true, "fd_fdstat_get": true, "fd_fdstat_set_flags": true,
 		"fd_prestat_get": true, "fd_prestat_dir_name": true,
 	},
 }
@@ -79,7 +81,16 @@ func checkImports(wasm []byte, funcs []api.FunctionDefinition, hostDefs map[stri
 			case "wasi_snapshot_preview1":
 				reason = "not granted: no files, sockets or other WASI calls in a deterministic sandbox (spec/wasm.md, Imports)"
 			case "env":
-				reason = "not granted: nothing is provided in \"env\" (no clock, no randomness, no I/O); for AssemblyScript build with --use abort= (spec/wasm.md, Imports)"
+				// "env" is where toolchains put what a module declares and
+				// does not define: C's undefined functions, AssemblyScript's
+				// abort. Most often the author meant the host's log.
+				reason = "not granted: nothing is provided in \"env\" (no clock, no randomness, no I/O): define the function in the module; " +
+					"for AssemblyScript's abort build with --use abort=NAME (spec/wasm.md, Imports)"
+				if name == "log" {
+					reason = "not granted: the host's log is \"stagecraft\".\"log\", not \"env\".\"log\": import it from the module \"stagecraft\" " +
+						"(C: __attribute__((import_module(\"stagecraft\"), import_name(\"log\"))); AssemblyScript: @external(\"stagecraft\", \"log\"); " +
+						"Rust: #[link(wasm_import_module = \"stagecraft\")]) (spec/wasm.md, Imports)"
+				}
 			}
 			return &ImportError{Module: mod, Name: name, Kind: "func", Reason: reason}
 		}

@@ -268,6 +268,61 @@ func (m *Module) Prepare(ctx context.Context) error {
 	return nil
 }
 
+// CheckInit runs the module's initialisation once (its start section and
+// _initialize), as a deploy and `stagecraft module check` do before they
+// take a module: Load compiles and checks it without running any of its
+// code, and a module whose initialisation traps, or does not return
+// within Options.InitTimeout, would fail every call, the looping one
+// after holding a core for the whole limit each time (spec/wasm.md, A
+// module). Its error is a *ModuleError naming why (the cause is its
+// Unwrap), or ctx's when ctx ended first. A resettable module's instance
+// is kept, ready, as Prepare keeps it, so the check costs the first call
+// nothing; for any other module it is closed. Load does not do this
+// itself: a run loads a module at its first call, and an initialisation
+// that ran out of time on a busy machine there is the call's failure,
+// kept only by the rule of initRefusal, not the module's for ever.
+func (m *Module) CheckInit(ctx context.Context) error {
+	var err error
+	if m.scan.resettable {
+		err = m.Prepare(ctx)
+	} else {
+		var inst *instance
+		if inst, err = m.instantiate(ctx, m.start); err == nil {
+			m.release(inst, false)
+		}
+	}
+	if err == nil || ctx.Err() != nil {
+		return err
+	}
+	what := "its initialisation (_initialize)"
+	if !slices.Contains(m.start, "_initialize") {
+		what = "its start function"
+	}
+	var (
+		le *LimitError
+		te *TrapError
+	)
+	switch {
+	case errors.As(err, &le) && le.Limit == LimitTime:
+		return &ModuleError{Reason: fmt.Sprintf("%s did not return within %d ms (InitTimeout): every call would wait that long and fail; "+
+			"make it return (a loop waiting for something that never comes?), or, on a busy machine, try again", what, le.Max), cause: err}
+	case errors.As(err, &le):
+		return &ModuleError{Reason: fmt.Sprintf("%s went past the %s limit (%d bytes)%s: every call would fail", what, le.Limit, le.Max, detail(le.Detail)), cause: err}
+	case errors.As(err, &te):
+		return &ModuleError{Reason: fmt.Sprintf("%s trapped: %s: every call would fail the same way", what, te.Reason), cause: err}
+	case errors.As(err, new(*ModuleError)):
+		return err
+	}
+	return &ModuleError{Reason: fmt.Sprintf("%s failed: %v", what, err), cause: err}
+}
+
+func detail(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " (" + s + ")"
+}
+
 // loading is a load in progress: callers of the same hash wait for done
 // and take its outcome instead of compiling the module again (the Go
 // example takes ~0.1 s from the cache, ~1 s without; a server's tenants

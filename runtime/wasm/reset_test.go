@@ -72,7 +72,7 @@ func TestResetRestoresEveryWrite(t *testing.T) {
 				at = 16380 // its address is a constant
 			}
 			what := fmt.Sprintf("how %d at %d", how, at)
-			out, err := m.Call(context.Background(), "write", map[string]value.Value{"how": value.NumberOf(float64(how)), "at": value.NumberOf(float64(at))})
+			out, err := m.Call(context.Background(), "write", map[string]value.Value{"how": value.NumberOf(float64(how)), "ad": value.NumberOf(float64(at))})
 			if err != nil {
 				t.Fatalf("%s: %v", what, err)
 			}
@@ -113,7 +113,7 @@ func TestMarksAreTight(t *testing.T) {
 			t.Fatal(err)
 		}
 		a := m.man.Action("write")
-		in, err := encodeInputs(nil, a, map[string]value.Value{"how": value.NumberOf(1), "at": value.NumberOf(float64(k << shift))})
+		in, err := encodeInputs(nil, a, map[string]value.Value{"how": value.NumberOf(1), "ad": value.NumberOf(float64(k << shift))})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -146,7 +146,7 @@ func TestResetUnderConcurrency(t *testing.T) {
 			if how == 10 && at < 1<<16 {
 				how = 4
 			}
-			out, err := m.Call(context.Background(), "write", map[string]value.Value{"how": value.NumberOf(float64(how)), "at": value.NumberOf(float64(at))})
+			out, err := m.Call(context.Background(), "write", map[string]value.Value{"how": value.NumberOf(float64(how)), "ad": value.NumberOf(float64(at))})
 			if err != nil {
 				return err
 			}

@@ -100,8 +100,16 @@ func short(h string) string {
 func (r *Runner) Preload(ctx context.Context, p *ir.Program) (path string, err error) {
 	for _, mod := range p.Modules {
 		var changed *ChangedError
-		if _, err := r.module(ctx, mod); err != nil && !errors.As(err, &changed) {
+		m, err := r.module(ctx, mod)
+		if err != nil && !errors.As(err, &changed) {
 			return mod.Path, err
+		}
+		if err == nil {
+			// An initialisation that traps or never returns fails every
+			// call: said once, before the first test, as a refused load.
+			if err := m.CheckInit(ctx); err != nil {
+				return mod.Path, err
+			}
 		}
 	}
 	return "", nil

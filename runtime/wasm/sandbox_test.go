@@ -253,7 +253,7 @@ func TestLyingManifest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !out["price"].IsNull() || out["when"].String() != "2026-12-24T09:30" || out["when"].K != value.DateTime {
+	if !out["price"].IsNull() || out["slot"].String() != "2026-12-24T09:30" || out["slot"].K != value.DateTime {
 		t.Errorf("optional_null: %v", out)
 	}
 }

@@ -222,7 +222,7 @@ func (r *reader) instr() (end bool) {
 			r.leb()
 			r.mutate(fmt.Sprintf("0xfc %d (a table or segment changing instruction)", sub))
 		default:
-			r.fail(fmt.Sprintf("0xfc %d", sub))
+			r.fail(fmt.Sprintf("0xfc %d: only WebAssembly 2.0 is taken", sub))
 		}
 	case op == 0xFD:
 		switch sub := r.leb(); {
@@ -237,12 +237,30 @@ func (r *reader) instr() (end bool) {
 			r.skip(1)
 		case sub <= 0x113:
 		default:
-			r.fail(fmt.Sprintf("0xfd %d", sub))
+			r.fail(fmt.Sprintf("0xfd %d: only WebAssembly 2.0 is taken", sub))
 		}
 	default:
-		r.fail(fmt.Sprintf("opcode 0x%02x", op))
+		r.fail(fmt.Sprintf("opcode 0x%02x%s: only WebAssembly 2.0 is taken", op, proposal(op)))
 	}
 	return false
+}
+
+// proposal names the proposal past WebAssembly 2.0 an opcode belongs to,
+// for the opcodes a toolchain emits when asked for one, so that an author
+// knows which flag to drop: clang emits 0xFE for C11 atomics and
+// -pthread with -matomics, wasm-opt and Emscripten the others.
+func proposal(op byte) string {
+	switch {
+	case op == 0xFE:
+		return " (atomics, of the threads proposal: build without -matomics and -pthread; a call runs on one thread)"
+	case op >= 0x06 && op <= 0x0A, op == 0x18, op == 0x19, op == 0x1F:
+		return " (exception handling: build without -fwasm-exceptions)"
+	case op == 0x14, op == 0x15, op >= 0xD3 && op <= 0xD6:
+		return " (typed function references)"
+	case op == 0xFB:
+		return " (garbage collection)"
+	}
+	return ""
 }
 
 // scan reads the global section (see above); the code section is read by

@@ -107,7 +107,7 @@ var writeEffects = map[string]map[string]writeEffect{
 	hostModule: {"log": writesNothing},
 	wasiModule: {
 		"sched_yield": writesNothing, "proc_exit": writesNothing,
-		"fd_close": writesNothing, "fd_fdstat_set_flags": writesNothing, // the host's own, which change nothing
+		"fd_close": writesNothing, "fd_fdstat_set_flags": writesNothing, "fd_seek": writesNothing, // the host's own, which change nothing
 		"clock_time_get": writesAtTop, "clock_res_get": writesAtTop, // 8 bytes
 		"fd_write":   writesAtTop, // the 4 bytes of nwritten
 		"random_get": writesRange,

@@ -263,3 +263,22 @@ func TestWarmAtOpen(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadModuleRunsInit: a module whose initialisation traps loads (it is
+// WebAssembly, its manifest fits), but every call would fail: the
+// tenant's LoadModule, which Check, Plan and Deploy use, refuses it.
+func TestLoadModuleRunsInit(t *testing.T) {
+	reg := NewRegistry(t.TempDir(), stdlib.Runtime(), Options{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer reg.Close()
+	ten, err := reg.Get("acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = ten.LoadModule(context.Background(), watModule(t, "inittrap"))
+	if err == nil || !strings.Contains(err.Error(), "_initialize") || !strings.Contains(err.Error(), "trapped") {
+		t.Fatalf("a module whose _initialize traps: %v", err)
+	}
+	if err := ten.LoadModule(context.Background(), watModule(t, "slow")); err != nil {
+		t.Fatalf("a module that initialises: %v", err)
+	}
+}

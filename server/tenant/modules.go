@@ -171,8 +171,14 @@ func (t *Tenant) LoadModule(ctx context.Context, b []byte) error {
 	if err != nil {
 		return err
 	}
-	_, err = host.Load(ctx, b)
-	return err
+	m, err := host.Load(ctx, b)
+	if err != nil {
+		return err
+	}
+	// A module whose initialisation traps or never returns would fail
+	// every call: a deploy of it is refused, as a module that does not
+	// load is.
+	return m.CheckInit(ctx)
 }
 
 // lazyHost is a WebAssembly host made on first use: a tenant that runs

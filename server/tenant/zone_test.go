@@ -235,7 +235,7 @@ func TestDeployAfterBacklog(t *testing.T) {
 		return compileRules(t, `pipeline deal P {
     stage A
 }
-on stage A after 30s: update deal.title = "` + text + `"
+on stage A after 30s: update deal.title = "`+text+`"
 `)
 	}
 	var wall atomic.Int64

@@ -157,6 +157,21 @@ var (
 	versionRE = regexp.MustCompile(`^[0-9A-Za-z.+-]{1,64}$`)
 )
 
+// reserved are the rules language's reserved words (spec/language.md),
+// lang/parser's Keywords, which this package may not import (it links
+// nothing of ours: the checker and the host both read manifests; a test
+// holds the two lists equal). An action, an input or an output named by
+// one can never be used: `run if ...` and `run vat and 5` do not parse,
+// nor does `output if: text` in an action's block.
+var reserved = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`on stage move to when as after at if then and or not in true false
+		null let calc update given expect event wait set`) {
+		reserved[w] = true
+	}
+}
+
 // Parse decodes and validates a manifest's JSON. Unknown members are
 // errors, so a misspelt "optional" is not silently ignored.
 func Parse(data []byte) (*Manifest, error) {
@@ -166,7 +181,8 @@ func Parse(data []byte) (*Manifest, error) {
 	if !utf8.Valid(data) {
 		return nil, fmt.Errorf("manifest: not valid UTF-8")
 	}
-	if err := readStrict(data); err != nil {
+	pos, err := readStrict(data)
+	if err != nil {
 		return nil, err
 	}
 	// Of the shape readStrict holds it to: decoding cannot fail on a
@@ -180,64 +196,108 @@ func Parse(data []byte) (*Manifest, error) {
 	if dec.More() {
 		return nil, fmt.Errorf("manifest: data after the JSON object")
 	}
-	if err := m.Validate(); err != nil {
+	if err := m.validate(data, pos); err != nil {
 		return nil, err
 	}
 	return &m, nil
 }
 
-// Validate checks names, types and uniqueness.
-func (m *Manifest) Validate() error {
-	if m.ABI != ABI {
-		return fmt.Errorf("manifest: abi %d, this host speaks abi %d", m.ABI, ABI)
+// Validate checks names, types and uniqueness. Its errors name the
+// member's path (actions[0].inputs[1].name); Parse's say its line and
+// column in the JSON too.
+func (m *Manifest) Validate() error { return m.validate(nil, nil) }
+
+// validate is Validate of a manifest read from data, pos saying where
+// each member's value starts in it (readStrict): an error points at the
+// member at fault, as readStrict's own do (spec/wasm.md, The manifest).
+func (m *Manifest) validate(data []byte, pos map[string]int) error {
+	fail := func(path, format string, args ...any) error {
+		where := "manifest"
+		if off, ok := pos[path]; ok {
+			where += ":" + lineCol(data, off)
+		}
+		return fmt.Errorf("%s: %s: %s", where, path, fmt.Sprintf(format, args...))
 	}
-	if !moduleRE.MatchString(m.Name) {
-		return fmt.Errorf("manifest: module name %q: lower-case letters, digits, '_', '-' and '.', starting with a letter", m.Name)
+	if m.ABI != ABI {
+		return fail("abi", "abi %d, this host speaks abi %d: write \"abi\": %d", m.ABI, ABI, ABI)
+	}
+	if why := badName(m.Name, moduleRE, "lower-case letters, digits, '_', '-' and '.', starting with a letter"); why != "" {
+		return fail("name", "module name %q: %s", m.Name, why)
+	}
+	if len(m.Version) > 64 {
+		return fail("version", "version %q: %d characters, at most 64", m.Version, len(m.Version))
 	}
 	if !versionRE.MatchString(m.Version) {
-		return fmt.Errorf("manifest: version %q: letters, digits, '.', '+' and '-' (such as 1.2.0)", m.Version)
+		return fail("version", "version %q: letters, digits, '.', '+' and '-' (such as 1.2.0)", m.Version)
 	}
 	if len(m.Actions) == 0 {
-		return fmt.Errorf("manifest: no actions")
+		return fail("actions", "no actions: a module declares at least one")
 	}
-	seen := map[string]bool{}
+	first := map[string]int{}
 	for i := range m.Actions {
 		a := &m.Actions[i]
-		if !identRE.MatchString(a.Name) {
-			return fmt.Errorf("manifest: action name %q: lower-case letters, digits and '_', starting with a letter or '_'", a.Name)
+		at := fmt.Sprintf("actions[%d]", i)
+		if why := identName(a.Name); why != "" {
+			return fail(at+".name", "action name %q: %s", a.Name, why)
 		}
-		if seen[a.Name] {
-			return fmt.Errorf("manifest: action %q declared twice", a.Name)
+		if j, ok := first[a.Name]; ok {
+			return fail(at+".name", "action %q declared twice (also actions[%d]): give each action its own name", a.Name, j)
 		}
-		seen[a.Name] = true
-		if err := checkParams(a.Name, "input", a.Inputs); err != nil {
+		first[a.Name] = i
+		if err := checkParams(fail, at, a.Name, "input", a.Inputs); err != nil {
 			return err
 		}
-		if err := checkParams(a.Name, "output", a.Outputs); err != nil {
+		if err := checkParams(fail, at, a.Name, "output", a.Outputs); err != nil {
 			return err
 		}
 		if len(a.Outputs) == 0 {
-			return fmt.Errorf("manifest: action %q has no outputs", a.Name)
+			return fail(at+".outputs", "action %q has no outputs: an action gives at least one", a.Name)
 		}
 	}
 	return nil
 }
 
-func checkParams(action, what string, ps []Param) error {
-	seen := map[string]bool{}
-	for _, p := range ps {
-		if !identRE.MatchString(p.Name) {
-			return fmt.Errorf("manifest: action %q: %s name %q: lower-case letters, digits and '_'", action, what, p.Name)
+func checkParams(fail func(path, format string, args ...any) error, action, name, what string, ps []Param) error {
+	first := map[string]int{}
+	for i, p := range ps {
+		at := fmt.Sprintf("%s.%ss[%d]", action, what, i)
+		if why := identName(p.Name); why != "" {
+			return fail(at+".name", "action %q: %s name %q: %s", name, what, p.Name, why)
 		}
-		if seen[p.Name] {
-			return fmt.Errorf("manifest: action %q: %s %q declared twice", action, what, p.Name)
+		if j, ok := first[p.Name]; ok {
+			return fail(at+".name", "action %q: %s %q declared twice (also %s.%ss[%d]): give each its own name", name, what, p.Name, action, what, j)
 		}
-		seen[p.Name] = true
+		first[p.Name] = i
 		if p.Type.Kind == Invalid {
-			return fmt.Errorf("manifest: action %q: %s %q has no type", action, what, p.Name)
+			return fail(at, "action %q: %s %q has no type", name, what, p.Name)
 		}
 	}
 	return nil
+}
+
+// identName says what is wrong with the name of an action, an input or
+// an output, or "".
+func identName(name string) string {
+	if why := badName(name, identRE, "lower-case letters, digits and '_', starting with a letter or '_'"); why != "" {
+		return why
+	}
+	if reserved[name] {
+		return fmt.Sprintf("%q is a reserved word of the rules language, which no rule can use as a name: choose another (such as %q)", name, name+"_")
+	}
+	return ""
+}
+
+// badName says what is wrong with a name that must match re and be at
+// most 63 bytes long, or "": the length first, since re bounds it too
+// and would blame the characters.
+func badName(name string, re *regexp.Regexp, chars string) string {
+	if len(name) > 63 {
+		return fmt.Sprintf("%d characters, at most 63", utf8.RuneCountInString(name))
+	}
+	if !re.MatchString(name) {
+		return chars
+	}
+	return ""
 }
 
 // Hash is a module's identity: "sha256:" and the hex digest of its bytes,

@@ -141,3 +141,52 @@ func TestParseErrorsSay(t *testing.T) {
 		t.Errorf("a BOM: %v", err)
 	}
 }
+
+// TestValidateSays: what Validate finds wrong with a value is told as
+// readStrict's errors are, with line:col and the member's path
+// (spec/wasm.md, The manifest). Before, these errors said neither.
+func TestValidateSays(t *testing.T) {
+	long := strings.Repeat("a", 64)
+	for _, c := range []struct{ change, to, want string }{
+		{`"abi":1`, `"abi":2`, `manifest:1:8: abi: abi 2, this host speaks abi 1`},
+		{`"name":"crm-go"`, `"name":"Bad"`, `manifest:1:17: name: module name "Bad": lower-case letters`},
+		{`"name":"crm-go"`, `"name":"` + long + `"`, `manifest:1:17: name: module name "` + long + `": 64 characters, at most 63`},
+		{`"version":"1.0.0"`, `"version":"` + long + `x"`, `manifest:1:36: version: version "` + long + `x": 65 characters, at most 64`},
+		{`"actions":[{"name":"delivery_date",` + "\n" + ` "inputs":[{"name":"from","type":"date"},{"name":"holidays","type":"list(date)","optional":true}],` + "\n" + ` "outputs":[{"name":"date","type":"date"}]}]`,
+			`"actions":[]`, `manifest:1:54: actions: no actions`},
+		{`"name":"delivery_date"`, `"name":"Vat"`, `manifest:1:63: actions[0].name: action name "Vat": lower-case letters`},
+		{`"name":"delivery_date"`, `"name":"` + long + `"`, `manifest:1:63: actions[0].name: action name "` + long + `": 64 characters, at most 63`},
+		{`"outputs":[{"name":"date","type":"date"}]}]`, `"outputs":[{"name":"date","type":"date"}]},{"name":"delivery_date","outputs":[{"name":"d","type":"date"}]}]`,
+			`manifest:3:53: actions[1].name: action "delivery_date" declared twice (also actions[0])`},
+		{`"name":"holidays"`, `"name":"from"`, `manifest:2:50: actions[0].inputs[1].name: action "delivery_date": input "from" declared twice (also actions[0].inputs[0])`},
+		{`"name":"holidays"`, `"name":"Holidays"`, `manifest:2:50: actions[0].inputs[1].name: action "delivery_date": input name "Holidays": lower-case letters`},
+		{`"outputs":[{"name":"date","type":"date"}]`, `"outputs":[]`, `manifest:3:12: actions[0].outputs: action "delivery_date" has no outputs`},
+		// Reserved words: `run vat and 5` and `output if: text` do not parse.
+		{`"name":"holidays"`, `"name":"and"`, `manifest:2:50: actions[0].inputs[1].name: action "delivery_date": input name "and": "and" is a reserved word of the rules language`},
+		{`{"name":"date","type":"date"}`, `{"name":"if","type":"date"}`, `manifest:3:21: actions[0].outputs[0].name: action "delivery_date": output name "if": "if" is a reserved word`},
+		{`"name":"delivery_date"`, `"name":"at"`, `manifest:1:63: actions[0].name: action name "at": "at" is a reserved word`},
+	} {
+		src := strings.Replace(good, c.change, c.to, 1)
+		if src == good {
+			t.Fatalf("%q not in the manifest", c.change)
+		}
+		if _, err := Parse([]byte(src)); err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%s:\n got %v\nwant %s...", c.to, err, c.want)
+		}
+	}
+	// Validate of a manifest built in Go has no JSON to point into: the path.
+	m, _ := Parse([]byte(good))
+	m.Actions[0].Inputs[0].Name = "as"
+	if err := m.Validate(); err == nil || !strings.HasPrefix(err.Error(), `manifest: actions[0].inputs[0].name: action "delivery_date": input name "as": "as" is a reserved word`) {
+		t.Errorf("Validate: %v", err)
+	}
+	// The longest names are taken.
+	for _, to := range []string{`"name":"` + long[1:] + `"`} {
+		if _, err := Parse([]byte(strings.Replace(good, `"name":"crm-go"`, to, 1))); err != nil {
+			t.Errorf("a module name of 63 characters: %v", err)
+		}
+		if _, err := Parse([]byte(strings.Replace(good, `"name":"delivery_date"`, to, 1))); err != nil {
+			t.Errorf("an action name of 63 characters: %v", err)
+		}
+	}
+}

@@ -55,31 +55,38 @@ var (
 type strictReader struct {
 	data []byte
 	dec  *json.Decoder
-	tok  int // the offset of the token read last: where an error points
+	tok  int            // the offset of the token read last: where an error points
+	pos  map[string]int // where each member's value starts, by path: for Validate's errors
 }
 
 // readStrict checks that data is one JSON object of the manifest's shape
-// and nothing after it.
-func readStrict(data []byte) error {
+// and nothing after it, and returns where each member's value starts, by
+// its path ("actions[0].inputs[1].name"), so that what Validate finds
+// wrong with a value is told where it is too.
+func readStrict(data []byte) (map[string]int, error) {
 	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
-		return errors.New("manifest: it starts with a byte order mark (EF BB BF): save it as UTF-8 without one")
+		return nil, errors.New("manifest: it starts with a byte order mark (EF BB BF): save it as UTF-8 without one")
 	}
-	r := &strictReader{data: data, dec: json.NewDecoder(bytes.NewReader(data))}
+	r := &strictReader{data: data, dec: json.NewDecoder(bytes.NewReader(data)), pos: map[string]int{}}
 	r.dec.UseNumber()
 	if err := r.value(manifestShape, "", false); err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := r.next(); err != io.EOF {
-		return r.errorf("", "data after the manifest's JSON object (one object, nothing after it)")
+		return nil, r.errorf("", "data after the manifest's JSON object (one object, nothing after it)")
 	}
-	return nil
+	return r.pos, nil
 }
 
 // at is line:col of the token read last, 1-based.
-func (r *strictReader) at() string {
-	before := r.data[:r.tok]
+func (r *strictReader) at() string { return lineCol(r.data, r.tok) }
+
+// lineCol is line:col of a byte offset of data, 1-based, the column in
+// characters.
+func lineCol(data []byte, off int) string {
+	before := data[:off]
 	line := bytes.Count(before, []byte("\n")) + 1
-	col := utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:]) + 1 // in characters
+	col := utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:]) + 1
 	return fmt.Sprintf("%d:%d", line, col)
 }
 
@@ -127,6 +134,7 @@ func (r *strictReader) value(s shape, path string, optional bool) error {
 	if err != nil {
 		return err
 	}
+	r.pos[path] = r.tok
 	if tok == nil && optional {
 		return nil
 	}

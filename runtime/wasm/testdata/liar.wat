@@ -1,4 +1,4 @@
-;; manifest: {"abi":1,"name":"liar","version":"1","actions":[{"name":"wrong_type","inputs":[],"outputs":[{"name":"price","type":"money"}]},{"name":"missing","inputs":[],"outputs":[{"name":"price","type":"money"}]},{"name":"extra","inputs":[],"outputs":[{"name":"price","type":"money"}]},{"name":"bad_date","inputs":[],"outputs":[{"name":"day","type":"date"}]},{"name":"bad_list","inputs":[],"outputs":[{"name":"days","type":"list(date)"}]},{"name":"fraction_duration","inputs":[],"outputs":[{"name":"wait","type":"duration"}]},{"name":"not_json","inputs":[],"outputs":[{"name":"price","type":"money"}]},{"name":"bad_utf8","inputs":[],"outputs":[{"name":"name","type":"text"}]},{"name":"huge","inputs":[],"outputs":[{"name":"n","type":"number"}]},{"name":"refuses","inputs":[],"outputs":[{"name":"price","type":"money"}]},{"name":"optional_null","inputs":[],"outputs":[{"name":"price","type":"money","optional":true},{"name":"when","type":"datetime"}]}]}
+;; manifest: {"abi":1,"name":"liar","version":"1","actions":[{"name":"wrong_type","inputs":[],"outputs":[{"name":"price","type":"money"}]},{"name":"missing","inputs":[],"outputs":[{"name":"price","type":"money"}]},{"name":"extra","inputs":[],"outputs":[{"name":"price","type":"money"}]},{"name":"bad_date","inputs":[],"outputs":[{"name":"day","type":"date"}]},{"name":"bad_list","inputs":[],"outputs":[{"name":"days","type":"list(date)"}]},{"name":"fraction_duration","inputs":[],"outputs":[{"name":"span","type":"duration"}]},{"name":"not_json","inputs":[],"outputs":[{"name":"price","type":"money"}]},{"name":"bad_utf8","inputs":[],"outputs":[{"name":"name","type":"text"}]},{"name":"huge","inputs":[],"outputs":[{"name":"n","type":"number"}]},{"name":"refuses","inputs":[],"outputs":[{"name":"price","type":"money"}]},{"name":"optional_null","inputs":[],"outputs":[{"name":"price","type":"money","optional":true},{"name":"slot","type":"datetime"}]}]}
 ;; Replies that do not fit the manifest: each must be an error, never a value.
 (module
   (memory (export "memory") 1)
@@ -13,7 +13,7 @@
   (func (export "action_bad_date") (param i32 i32) (result i64) (i64.const 3298534883360))
   (data (i32.const 1024) "{\"outputs\":{\"days\":[\"2026-12-24\",5]}}")
   (func (export "action_bad_list") (param i32 i32) (result i64) (i64.const 4398046511141))
-  (data (i32.const 1280) "{\"outputs\":{\"wait\":1.5}}")
+  (data (i32.const 1280) "{\"outputs\":{\"span\":1.5}}")
   (func (export "action_fraction_duration") (param i32 i32) (result i64) (i64.const 5497558138904))
   (data (i32.const 1536) "hello")
   (func (export "action_not_json") (param i32 i32) (result i64) (i64.const 6597069766661))
@@ -23,6 +23,6 @@
   (func (export "action_huge") (param i32 i32) (result i64) (i64.const 8796093022231))
   (data (i32.const 2304) "{\"error\":\"no discount today\"}")
   (func (export "action_refuses") (param i32 i32) (result i64) (i64.const 9895604650013))
-  (data (i32.const 2560) "{\"outputs\":{\"price\":null,\"when\":\"2026-12-24T09:30\"}}")
+  (data (i32.const 2560) "{\"outputs\":{\"price\":null,\"slot\":\"2026-12-24T09:30\"}}")
   (func (export "action_optional_null") (param i32 i32) (result i64) (i64.const 10995116277812))
 )

@@ -1,4 +1,4 @@
-;; manifest: {"abi":1,"name":"write-ways","version":"1","actions":[{"name":"probe","inputs":[{"name":"how","type":"number"},{"name":"at","type":"number"}],"outputs":[{"name":"clean","type":"number"}]}]}
+;; manifest: {"abi":1,"name":"write-ways","version":"1","actions":[{"name":"probe","inputs":[{"name":"how","type":"number"},{"name":"ad","type":"number"}],"outputs":[{"name":"clean","type":"number"}]}]}
 ;; Attacks that should hold: the action first checks that all of memory
 ;; is as _initialize left it (byte i = i*31+7), but for its inputs, and
 ;; replies clean: -1, or the first address that is not; then it writes in

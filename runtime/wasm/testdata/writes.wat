@@ -1,4 +1,4 @@
-;; manifest: {"abi":1,"name":"writes","version":"1","actions":[{"name":"write","inputs":[{"name":"how","type":"number"},{"name":"at","type":"number"}],"outputs":[{"name":"clean","type":"number"},{"name":"changed","type":"bool"}]}]}
+;; manifest: {"abi":1,"name":"writes","version":"1","actions":[{"name":"write","inputs":[{"name":"how","type":"number"},{"name":"ad","type":"number"}],"outputs":[{"name":"clean","type":"number"},{"name":"changed","type":"bool"}]}]}
 ;; Writes memory in one of the ways a module can, at an address it is
 ;; given, after checking that the whole memory is as _initialize left it
 ;; (each byte i holds i*31+7), but for this call's inputs. Replies with
@@ -154,7 +154,7 @@
   (func (export "action_write") (param $ptr i32) (param $len i32) (result i64)
     (local $how i32) (local $at i32) (local $p i32) (local $clean i32) (local $changed i32) (local $out i32)
     (local.set $clean (call $check (local.get $ptr) (local.get $len)))
-    ;; {"how":N,"at":M}
+    ;; {"how":N,"ad":M}
     (call $number (i32.add (local.get $ptr) (i32.const 7)))
     (local.set $p)
     (local.set $how)
