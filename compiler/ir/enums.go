@@ -91,3 +91,12 @@ var opsKnown = map[Op]bool{OpLit: true, OpBuiltin: true, OpField: true, OpVar: t
 
 // Valid reports whether o is one of the constants.
 func (o Op) Valid() bool { return opsKnown[o] }
+
+// EmailTypes and PhoneTypes are the types a client's e-mail address or
+// phone number can have: what an item's address is checked against when
+// it is stored (compiler/types.EmailKinds and PhoneKinds, which the
+// checker reads; a test holds them equal).
+var (
+	EmailTypes = []string{"work", "home", "mailing", "other"}
+	PhoneTypes = []string{"work", "mobile", "home", "other"}
+)

@@ -1,10 +1,12 @@
 package lower_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/stagecraft/stagecraft/compiler/ir"
 	"github.com/stagecraft/stagecraft/compiler/lower"
 	"github.com/stagecraft/stagecraft/compiler/types"
 	"github.com/stagecraft/stagecraft/internal/compile"
@@ -79,5 +81,13 @@ on stage A if contact.city == "Warsaw": send sms text "a"
 	_, err = lower.Program(c.Fset, c.Files, c.Info)
 	if want := `w.rules:6:15: internal error: lowering: the checker recorded nothing for the name "contact"`; err == nil || err.Error() != want {
 		t.Errorf("got %v, want %s", err, want)
+	}
+}
+
+// TestAddressTypes: the types an address may have are the same for the
+// checker (compiler/types) and for the engine that stores them (ir).
+func TestAddressTypes(t *testing.T) {
+	if !slices.Equal(types.EmailKinds, ir.EmailTypes) || !slices.Equal(types.PhoneKinds, ir.PhoneTypes) {
+		t.Errorf("types %v %v, ir %v %v", types.EmailKinds, types.PhoneKinds, ir.EmailTypes, ir.PhoneTypes)
 	}
 }

@@ -494,3 +494,14 @@ func TestDeployThenAfterRan(t *testing.T) {
 		t.Errorf("sent %v, want %v", got, want)
 	}
 }
+
+// TestAddressTypesChecked: an address of a type a client's address cannot
+// have is refused, naming the types.
+func TestAddressTypesChecked(t *testing.T) {
+	e, _ := newDeployEngine(t, program(t), engine.Options{})
+	_, err := e.Apply(engine.Input{Time: t0, Kind: "create", Entity: "contact", Fields: map[string]value.Value{
+		"email": value.ListOf(value.TypedText("bogus", "x@y.example"))}})
+	if err == nil || !strings.Contains(err.Error(), `has the type "bogus"; the types are work, home, mailing, other`) {
+		t.Errorf("an e-mail of type bogus: %v", err)
+	}
+}

@@ -11,7 +11,8 @@ import (
 
 // conform checks a value given by an input for a field, and converts what
 // converts without loss (a number for money, a text for a one-address
-// list, an ID for a reference). Null is allowed everywhere: it empties the
+// list, an address without its type for a work one, an ID for a
+// reference). Null is allowed everywhere: it empties the
 // field.
 func (t *tx) conform(entity string, f *ir.Field, v value.Value) (value.Value, error) {
 	bad := func(want string) (value.Value, error) {
@@ -56,9 +57,21 @@ func (t *tx) conform(entity string, f *ir.Field, v value.Value) (value.Value, er
 		if v.K != value.List {
 			return bad("a list of typed values, like work(\"...\")")
 		}
+		types := ir.EmailTypes
+		if f.Kind == "phones" || f.Kind == "phone" {
+			types = ir.PhoneTypes
+		}
 		for i, e := range v.L {
 			if e.K != value.Text || e.S == "" {
 				return value.Value{}, fmt.Errorf("%s.%s: element %d is %s, not an address like work(\"...\")", entity, f.Name, i+1, e)
+			}
+			switch {
+			case e.Tag == "":
+				// An address given without its type is a work one, as an
+				// employee's is: client.email[work] finds it.
+				v.L[i] = value.TypedText("work", e.S)
+			case !contains(types, e.Tag):
+				return value.Value{}, fmt.Errorf("%s.%s: element %d has the type %q; the types are %s", entity, f.Name, i+1, e.Tag, strings.Join(types, ", "))
 			}
 		}
 		if f.Kind == "email" || f.Kind == "phone" {
