@@ -18,7 +18,7 @@ import (
 // slips are tried in order on a declaration's error; the first that
 // recognises a slip at the error's token says it instead.
 var slips = []func(toks []lexer.Token, at lexer.Token) *chunkError{
-	testNameSlip, stageNameSlip, waitBackSlip, durationSlip, commaSlip, spacedDurationSlip, relativeSlip, clockSlip, asSlip,
+	testNameSlip, stageNameSlip, waitBackSlip, toAfterSettingsSlip, durationSlip, commaSlip, spacedDurationSlip, relativeSlip, clockSlip, asSlip,
 }
 
 // stageNameSlip recognises a stage name of several words written bare, on
@@ -51,6 +51,26 @@ func waitBackSlip(toks []lexer.Token, at lexer.Token) *chunkError {
 		if toks[k].Value == "wait" && toks[k].Pos.Offset == at.Pos.Offset && isWord(&toks[k+1], tPunct, "-") {
 			return &chunkError{tok: toks[k+1], end: &toks[min(k+2, len(toks)-1)], code: diag.ESyntax,
 				msg: "a wait is a duration forward: the test's clock does not go back", hint: "write wait 1d"}
+		}
+	}
+	return nil
+}
+
+// toAfterSettingsSlip recognises a rule's target written after a setting,
+// send email from biuro to client.email[work], where the error is at the
+// to: the target comes right after the action.
+func toAfterSettingsSlip(toks []lexer.Token, at lexer.Token) *chunkError {
+	if at.Value != "to" || at.Type != tKeyword {
+		return nil
+	}
+	for _, t := range toks {
+		if t.Pos.Offset >= at.Pos.Offset {
+			return nil
+		}
+		if isWord(&t, tPunct, ":") { // in a rule's action
+			return &chunkError{tok: at, code: diag.ESyntax,
+				msg:  "to comes right after the action, before its settings",
+				hint: "write the action, then to and the target, then the settings: send email to client.email[work] from biuro subject ..."}
 		}
 	}
 	return nil
