@@ -152,6 +152,10 @@ func pendingNote(c *Change) string {
 			return "" // most events leave nothing pending; say so only when counted
 		case c.Kind == Removed, c.Kind == Moved:
 			return "pending runs are cancelled"
+		case c.Kind == Changed && c.followsNow():
+			return "pending runs are cancelled where the rule it now follows is still to run, which starts it; the others get a new due time"
+		case c.Kind == Changed && c.keepGone():
+			return "pending runs get a new due time; those kept after their item left the stage are cancelled"
 		case c.Kind == Changed && c.Timing:
 			return "pending runs get a new due time"
 		}
@@ -173,6 +177,10 @@ func pendingNote(c *Change) string {
 	switch {
 	case c.Kind == Removed, c.Kind == Moved:
 		return count + " " + verb + " cancelled"
+	case c.Kind == Changed && c.followsNow():
+		return count + ": cancelled where the rule it now follows is still to run, which starts it; else a new due time"
+	case c.Kind == Changed && c.keepGone():
+		return count + ": a new due time; cancelled if kept after its item left the stage"
 	case c.Kind == Changed && c.Timing:
 		return fmt.Sprintf("%s %s", count, map[bool]string{true: "gets a new due time", false: "get a new due time"}[n == 1])
 	case c.Kind == Changed:
@@ -234,4 +242,27 @@ func declaredNote(d *Declared) string {
 		return "the rules that run its actions run the new code, pending ones too"
 	}
 	return ""
+}
+
+// followsNow reports whether a rule now runs then, after another (its
+// then setting changed to name one): a deploy cancels its pending runs
+// where that one is still to run (runtime/engine, dropped).
+func (c *Change) followsNow() bool {
+	for _, s := range c.Settings {
+		if s.Name == "then" && s.New != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// keepGone reports whether a rule no longer keeps its runs after its item
+// leaves the stage: a deploy ends those kept so.
+func (c *Change) keepGone() bool {
+	for _, s := range c.Settings {
+		if s.Name == "keep" && s.Old == "true" && s.New != "true" {
+			return true
+		}
+	}
+	return false
 }
