@@ -229,10 +229,63 @@ func (c *comparer) diff(olds, news []*entry) []ranked {
 	for i, n := range news {
 		byIdent[n.ident] = i
 	}
+	// 0. The same identity and the same definition.
+	for o, e := range olds {
+		if n, ok := byIdent[e.ident]; ok && !taken[n] && news[n].sig == e.sig && news[n].stage == e.stage {
+			pair(o, n)
+		}
+	}
+	// 0b. The same definition on the same stage under another identity:
+	// the same rule, renamed, before its identity goes to another. Naming
+	// the first of two alike rules (as W005 advises) gives the second the
+	// first's unlabelled identity; paired by identity, the first's
+	// pending runs took the second's definition and the second's were
+	// cancelled. Alike rules reordered keep their runs with their
+	// definitions the same way.
+	// Only rules that follow none: a follower's identity is made of the
+	// rule it follows, and starting or stopping to follow one makes it
+	// another rule.
+	same := map[string][]int{}
+	for n, e := range news {
+		if !taken[n] && e.prev < 0 {
+			same[e.stage+"\x00"+e.sig] = append(same[e.stage+"\x00"+e.sig], n)
+		}
+	}
+	for o, e := range olds {
+		if match[o] >= 0 || e.prev >= 0 {
+			continue
+		}
+		k := e.stage + "\x00" + e.sig
+		for i, n := range same[k] {
+			if !taken[n] {
+				pair(o, n)
+				same[k] = append(same[k][:i:i], same[k][i+1:]...)
+				break
+			}
+		}
+	}
 	// 1. The same identity.
 	for o, e := range olds {
+		if match[o] >= 0 {
+			continue
+		}
 		if n, ok := byIdent[e.ident]; ok && !taken[n] {
 			pair(o, n)
+		}
+	}
+	// 1b. Alike unlabelled rules of one stage left over (one's definition
+	// changed as they were reordered): paired in their order, each
+	// changed, its runs carried to its new identity.
+	for o, e := range olds {
+		if match[o] >= 0 || e.label != "" || e.prev >= 0 {
+			continue
+		}
+		base := strings.TrimSuffix(e.ident, ordinal(e.ident))
+		for n, ne := range news {
+			if !taken[n] && ne.label == "" && ne.prev < 0 && ne.stage == e.stage && strings.TrimSuffix(ne.ident, ordinal(ne.ident)) == base {
+				pair(o, n)
+				break
+			}
 		}
 	}
 	// 2. Unlabelled, the same definition on another stage of the pipeline:

@@ -505,3 +505,24 @@ func TestAddressTypesChecked(t *testing.T) {
 		t.Errorf("an e-mail of type bogus: %v", err)
 	}
 }
+
+// TestLabelOneOfAlike: naming the first of two alike rules, as W005
+// advises, keeps each one's pending run with its own definition (the
+// second took the first's identity, and was paired with its runs).
+func TestLabelOneOfAlike(t *testing.T) {
+	alike := func(first string) string {
+		return first + "on stage A after 20s: send sms to contact.phone[auto] text \"reminder\"\n" +
+			"on stage A after 40s: send sms to contact.phone[auto] text \"thanks\"\n"
+	}
+	e, contact := newDeployEngine(t, program(t, alike("")), engine.Options{})
+	deal := dealIn(t, e, contact, t0)
+	if _, err := e.Deploy(program(t, alike("reminder: ")), t0+5); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Advance(t0+day, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fmt.Sprint(sentSMS(t, e)), fmt.Sprint([]sent{{deal, "reminder", t0 + 20}, {deal, "thanks", t0 + 40}}); got != want {
+		t.Errorf("sent %v, want %v", got, want)
+	}
+}
