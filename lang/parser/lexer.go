@@ -271,6 +271,9 @@ func (s *scanner) scanString(rest []byte) {
 			s.emit(tString, i+1)
 			return
 		case '\n':
+			if rest[i-1] == '\r' { // a CRLF line ends where a LF one does: the range leaves out the \r
+				i--
+			}
 			s.fail(i, diag.EUnterminated, "string not terminated before the end of the line")
 			return
 		}

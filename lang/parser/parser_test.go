@@ -240,3 +240,24 @@ func TestLabelPositions(t *testing.T) {
 		t.Errorf("unlabelled rule: label %v", r.Label)
 	}
 }
+
+// TestCRLFRanges: a file with CRLF line ends gives the diagnostics a LF
+// one gives, at the same places (an unterminated string's range took the
+// \r in).
+func TestCRLFRanges(t *testing.T) {
+	src := "on stage Nowe: send sms text \"abc\non stage Nowe: send sms text 'x'\npipeline deal P {\n    stage A\n"
+	ranges := func(src string) string {
+		fset := token.NewFileSet()
+		_, ds := parser.ParseFile(fset.AddFile("in.rules", []byte(src)))
+		var b strings.Builder
+		for _, d := range ds.Sorted() {
+			p, e := fset.Position(d.Pos), fset.Position(d.End)
+			fmt.Fprintf(&b, "%s %d:%d-%d:%d\n", d.Code, p.Line, p.Column, e.Line, e.Column)
+		}
+		return b.String()
+	}
+	lf, crlf := ranges(src), ranges(strings.ReplaceAll(src, "\n", "\r\n"))
+	if lf != crlf {
+		t.Errorf("LF:\n%s\nCRLF:\n%s", lf, crlf)
+	}
+}
