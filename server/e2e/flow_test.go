@@ -323,8 +323,10 @@ func TestFlow(t *testing.T) {
 		}
 	}
 
-	// Format answers the canonical form.
-	f, err := c.rules.Format(ctx(t), connect.NewRequest(&v1.FormatRequest{Files: []*v1.SourceFile{{Path: "a.rules", Content: "on stage Nowe:   send sms text \"x\""}}}))
+	// Format answers the canonical form; the modules of a Check's request
+	// are taken and ignored.
+	f, err := c.rules.Format(ctx(t), connect.NewRequest(&v1.FormatRequest{Files: []*v1.SourceFile{{Path: "a.rules", Content: "on stage Nowe:   send sms text \"x\""}},
+		Modules: []*v1.ModuleFile{{Path: "x.wasm", Data: []byte("not even WebAssembly")}}}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -129,8 +129,11 @@ func (x *CheckResponse) GetOk() bool {
 }
 
 type FormatRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Files         []*SourceFile          `protobuf:"bytes,1,rep,name=files,proto3" json:"files,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Files []*SourceFile          `protobuf:"bytes,1,rep,name=files,proto3" json:"files,omitempty"`
+	// Ignored: formatting reads no module. Taken so that a client may send
+	// Format the request it sends Check.
+	Modules       []*ModuleFile `protobuf:"bytes,2,rep,name=modules,proto3" json:"modules,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -168,6 +171,13 @@ func (*FormatRequest) Descriptor() ([]byte, []int) {
 func (x *FormatRequest) GetFiles() []*SourceFile {
 	if x != nil {
 		return x.Files
+	}
+	return nil
+}
+
+func (x *FormatRequest) GetModules() []*ModuleFile {
+	if x != nil {
+		return x.Modules
 	}
 	return nil
 }
@@ -1228,9 +1238,10 @@ const file_stagecraft_v1_rules_proto_rawDesc = "" +
 	"\amodules\x18\x02 \x03(\v2\x19.stagecraft.v1.ModuleFileR\amodules\"\\\n" +
 	"\rCheckResponse\x12;\n" +
 	"\vdiagnostics\x18\x01 \x03(\v2\x19.stagecraft.v1.DiagnosticR\vdiagnostics\x12\x0e\n" +
-	"\x02ok\x18\x02 \x01(\bR\x02ok\"@\n" +
+	"\x02ok\x18\x02 \x01(\bR\x02ok\"u\n" +
 	"\rFormatRequest\x12/\n" +
-	"\x05files\x18\x01 \x03(\v2\x19.stagecraft.v1.SourceFileR\x05files\"\x81\x01\n" +
+	"\x05files\x18\x01 \x03(\v2\x19.stagecraft.v1.SourceFileR\x05files\x123\n" +
+	"\amodules\x18\x02 \x03(\v2\x19.stagecraft.v1.ModuleFileR\amodules\"\x81\x01\n" +
 	"\x0eFormatResponse\x122\n" +
 	"\x05files\x18\x01 \x03(\v2\x1c.stagecraft.v1.FormattedFileR\x05files\x12;\n" +
 	"\vdiagnostics\x18\x02 \x03(\v2\x19.stagecraft.v1.DiagnosticR\vdiagnostics\"W\n" +
@@ -1359,38 +1370,39 @@ var file_stagecraft_v1_rules_proto_depIdxs = []int32{
 	19, // 1: stagecraft.v1.CheckRequest.modules:type_name -> stagecraft.v1.ModuleFile
 	20, // 2: stagecraft.v1.CheckResponse.diagnostics:type_name -> stagecraft.v1.Diagnostic
 	18, // 3: stagecraft.v1.FormatRequest.files:type_name -> stagecraft.v1.SourceFile
-	4,  // 4: stagecraft.v1.FormatResponse.files:type_name -> stagecraft.v1.FormattedFile
-	20, // 5: stagecraft.v1.FormatResponse.diagnostics:type_name -> stagecraft.v1.Diagnostic
-	18, // 6: stagecraft.v1.PlanRequest.files:type_name -> stagecraft.v1.SourceFile
-	19, // 7: stagecraft.v1.PlanRequest.modules:type_name -> stagecraft.v1.ModuleFile
-	7,  // 8: stagecraft.v1.PlanResponse.plan:type_name -> stagecraft.v1.Plan
-	20, // 9: stagecraft.v1.PlanResponse.diagnostics:type_name -> stagecraft.v1.Diagnostic
-	9,  // 10: stagecraft.v1.Plan.changes:type_name -> stagecraft.v1.Change
-	8,  // 11: stagecraft.v1.Plan.declared:type_name -> stagecraft.v1.Declared
-	10, // 12: stagecraft.v1.Change.settings:type_name -> stagecraft.v1.SettingChange
-	18, // 13: stagecraft.v1.DeployRequest.files:type_name -> stagecraft.v1.SourceFile
-	19, // 14: stagecraft.v1.DeployRequest.modules:type_name -> stagecraft.v1.ModuleFile
-	7,  // 15: stagecraft.v1.DeployResponse.plan:type_name -> stagecraft.v1.Plan
-	20, // 16: stagecraft.v1.DeployResponse.diagnostics:type_name -> stagecraft.v1.Diagnostic
-	15, // 17: stagecraft.v1.ListVersionsResponse.versions:type_name -> stagecraft.v1.Version
-	7,  // 18: stagecraft.v1.RollbackResponse.plan:type_name -> stagecraft.v1.Plan
-	0,  // 19: stagecraft.v1.RulesService.Check:input_type -> stagecraft.v1.CheckRequest
-	2,  // 20: stagecraft.v1.RulesService.Format:input_type -> stagecraft.v1.FormatRequest
-	5,  // 21: stagecraft.v1.RulesService.Plan:input_type -> stagecraft.v1.PlanRequest
-	11, // 22: stagecraft.v1.RulesService.Deploy:input_type -> stagecraft.v1.DeployRequest
-	13, // 23: stagecraft.v1.RulesService.ListVersions:input_type -> stagecraft.v1.ListVersionsRequest
-	16, // 24: stagecraft.v1.RulesService.Rollback:input_type -> stagecraft.v1.RollbackRequest
-	1,  // 25: stagecraft.v1.RulesService.Check:output_type -> stagecraft.v1.CheckResponse
-	3,  // 26: stagecraft.v1.RulesService.Format:output_type -> stagecraft.v1.FormatResponse
-	6,  // 27: stagecraft.v1.RulesService.Plan:output_type -> stagecraft.v1.PlanResponse
-	12, // 28: stagecraft.v1.RulesService.Deploy:output_type -> stagecraft.v1.DeployResponse
-	14, // 29: stagecraft.v1.RulesService.ListVersions:output_type -> stagecraft.v1.ListVersionsResponse
-	17, // 30: stagecraft.v1.RulesService.Rollback:output_type -> stagecraft.v1.RollbackResponse
-	25, // [25:31] is the sub-list for method output_type
-	19, // [19:25] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	19, // 4: stagecraft.v1.FormatRequest.modules:type_name -> stagecraft.v1.ModuleFile
+	4,  // 5: stagecraft.v1.FormatResponse.files:type_name -> stagecraft.v1.FormattedFile
+	20, // 6: stagecraft.v1.FormatResponse.diagnostics:type_name -> stagecraft.v1.Diagnostic
+	18, // 7: stagecraft.v1.PlanRequest.files:type_name -> stagecraft.v1.SourceFile
+	19, // 8: stagecraft.v1.PlanRequest.modules:type_name -> stagecraft.v1.ModuleFile
+	7,  // 9: stagecraft.v1.PlanResponse.plan:type_name -> stagecraft.v1.Plan
+	20, // 10: stagecraft.v1.PlanResponse.diagnostics:type_name -> stagecraft.v1.Diagnostic
+	9,  // 11: stagecraft.v1.Plan.changes:type_name -> stagecraft.v1.Change
+	8,  // 12: stagecraft.v1.Plan.declared:type_name -> stagecraft.v1.Declared
+	10, // 13: stagecraft.v1.Change.settings:type_name -> stagecraft.v1.SettingChange
+	18, // 14: stagecraft.v1.DeployRequest.files:type_name -> stagecraft.v1.SourceFile
+	19, // 15: stagecraft.v1.DeployRequest.modules:type_name -> stagecraft.v1.ModuleFile
+	7,  // 16: stagecraft.v1.DeployResponse.plan:type_name -> stagecraft.v1.Plan
+	20, // 17: stagecraft.v1.DeployResponse.diagnostics:type_name -> stagecraft.v1.Diagnostic
+	15, // 18: stagecraft.v1.ListVersionsResponse.versions:type_name -> stagecraft.v1.Version
+	7,  // 19: stagecraft.v1.RollbackResponse.plan:type_name -> stagecraft.v1.Plan
+	0,  // 20: stagecraft.v1.RulesService.Check:input_type -> stagecraft.v1.CheckRequest
+	2,  // 21: stagecraft.v1.RulesService.Format:input_type -> stagecraft.v1.FormatRequest
+	5,  // 22: stagecraft.v1.RulesService.Plan:input_type -> stagecraft.v1.PlanRequest
+	11, // 23: stagecraft.v1.RulesService.Deploy:input_type -> stagecraft.v1.DeployRequest
+	13, // 24: stagecraft.v1.RulesService.ListVersions:input_type -> stagecraft.v1.ListVersionsRequest
+	16, // 25: stagecraft.v1.RulesService.Rollback:input_type -> stagecraft.v1.RollbackRequest
+	1,  // 26: stagecraft.v1.RulesService.Check:output_type -> stagecraft.v1.CheckResponse
+	3,  // 27: stagecraft.v1.RulesService.Format:output_type -> stagecraft.v1.FormatResponse
+	6,  // 28: stagecraft.v1.RulesService.Plan:output_type -> stagecraft.v1.PlanResponse
+	12, // 29: stagecraft.v1.RulesService.Deploy:output_type -> stagecraft.v1.DeployResponse
+	14, // 30: stagecraft.v1.RulesService.ListVersions:output_type -> stagecraft.v1.ListVersionsResponse
+	17, // 31: stagecraft.v1.RulesService.Rollback:output_type -> stagecraft.v1.RollbackResponse
+	26, // [26:32] is the sub-list for method output_type
+	20, // [20:26] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_stagecraft_v1_rules_proto_init() }
