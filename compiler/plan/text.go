@@ -237,7 +237,7 @@ func declaredNote(d *Declared) string {
 	case d.Kind == Changed && d.What == "field":
 		return "the values items hold are not converted"
 	case d.Kind == Changed && d.What == "calendar":
-		return "pending worktime runs keep the due times they have"
+		return "pending worktime runs get the due time it gives them"
 	case d.Kind == Changed && d.What == "module":
 		return "the rules that run its actions run the new code, pending ones too"
 	}

@@ -60,7 +60,7 @@ func (t *tx) deploy() error {
 	t.restore, t.deployed = t.e.loaded, nl
 	t.e.loaded = t.deployed
 	clear(t.e.cache)
-	if !touchesPending(p) {
+	if !touchesPending(p) && !calendarChanged(p) {
 		return nil
 	}
 	if err := t.replanTimers(p, version); err != nil {
@@ -74,6 +74,18 @@ func (t *tx) deploy() error {
 func touchesPending(p *plan.Plan) bool {
 	for i := range p.Changes {
 		if touches(&p.Changes[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// calendarChanged reports whether the plan changes the workspace's
+// calendar: the pending runs of worktime rules then get the due time the
+// new calendar gives them (M-WORKTIME: a run is at a working moment).
+func calendarChanged(p *plan.Plan) bool {
+	for _, d := range p.Declared {
+		if d.What == "calendar" {
 			return true
 		}
 	}
@@ -103,6 +115,7 @@ type pendingTimer struct {
 // from when their wait started. The rest run the new definition when due.
 func (t *tx) replanTimers(p *plan.Plan, version int64) error {
 	var touched []pendingTimer
+	calendar := calendarChanged(p)
 	// The committed timers, from the first a tick reads (before it there
 	// are only deletions): this batch has written none yet. Damaged ones
 	// are parked, as a tick parks them: a deploy must not wait for a repair.
@@ -116,7 +129,8 @@ func (t *tx) replanTimers(p *plan.Plan, version int64) error {
 		if tm.Trigger != "" {
 			what, ident = "trigger", tm.Trigger
 		}
-		if c := p.Of(what, ident); touches(c) {
+		c := p.Of(what, ident)
+		if touches(c) || calendar && tm.Trigger == "" && t.worktime(c) {
 			touched = append(touched, pendingTimer{string(k), bytes.Clone(v), tm, c})
 		}
 		return true
@@ -207,6 +221,13 @@ func (t *tx) dropped(pt pendingTimer, r *plannedRule, it *item) string {
 		return "the rule no longer keeps its runs (keep), and the item has left the stage it started in"
 	}
 	return ""
+}
+
+// worktime reports whether the rule a change leaves running keeps to the
+// calendar (worktime).
+func (t *tx) worktime(c *plan.Change) bool {
+	r := t.e.byIdent[c.Ident]
+	return r != nil && r.Worktime
 }
 
 // pendingRule reports whether the item has a pending run of the rule.

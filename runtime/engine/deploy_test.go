@@ -526,3 +526,29 @@ func TestLabelOneOfAlike(t *testing.T) {
 		t.Errorf("sent %v, want %v", got, want)
 	}
 }
+
+// TestCalendarChangeRetimes: a deploy that changes the calendar gives the
+// pending runs of worktime rules the due time the new calendar gives
+// (a holiday added on their day moves them to the next working moment),
+// and the timeline says so.
+func TestCalendarChangeRetimes(t *testing.T) {
+	cal := func(holidays string) string {
+		return "calendar praca {\n    timezone \"UTC\"\n    days [mon, tue, wed, thu, fri]\n    hours [08:00, 18:00]\n    holidays [" + holidays + "]\n}\n" +
+			"w: on stage A after 2h worktime: send sms to contact.phone[auto] text \"W\"\n"
+	}
+	e, contact := newDeployEngine(t, program(t, cal("")), engine.Options{})
+	deal := dealIn(t, e, contact, t0) // Monday 09:00: due 11:00
+	if _, err := e.Deploy(program(t, cal("2026-01-05")), t0+60); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Advance(t0+3*day, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Monday a holiday now: the first working moment after 11:00 is Tuesday 08:00.
+	if got, want := fmt.Sprint(sentSMS(t, e)), fmt.Sprint([]sent{{deal, "W", t0 + day - 3600}}); got != want {
+		t.Errorf("sent %v, want %v", got, want)
+	}
+	if tl := timelineText(t, e, deal); !strings.Contains(tl, "rescheduled by the deploy of version 2") {
+		t.Errorf("timeline:\n%s", tl)
+	}
+}
