@@ -271,6 +271,9 @@ func Handler(cfg Config, p Parts) http.Handler {
 	log := cfg.Log
 	keys, ready := p.Keys, p.Ready
 	s := &rpc.Server{Tenants: p.Tenants}
+	if p.Tracking != nil { // the data folder's secret: page tokens outlive a restart
+		s.PageKey = p.Tracking.Key("page tokens")
+	}
 	if p.Delivery != nil {
 		s.Delivery = p.Delivery
 	}

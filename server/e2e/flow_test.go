@@ -218,6 +218,14 @@ func TestFlow(t *testing.T) {
 	if _, err := c.crm.ListItems(ctx(t), connect.NewRequest(&v1.ListItemsRequest{PageToken: first.Msg.NextPageToken})); err != nil {
 		t.Errorf("the next page: %v", err)
 	}
+	// A token is the list's it came from: with another filter, or made by
+	// hand from an item's ID (base64 of "1"), it is refused.
+	for _, tok := range []string{first.Msg.NextPageToken, "MQ"} {
+		_, err := c.crm.ListItems(ctx(t), connect.NewRequest(&v1.ListItemsRequest{Entity: "deal", PageToken: tok}))
+		if code(err) != connect.CodeInvalidArgument || !strings.Contains(err.Error(), "is not one this server gave for this list") {
+			t.Errorf("ListItems of deals with token %q: %v, want InvalidArgument", tok, err)
+		}
+	}
 
 	// A rule set that does not check is refused with its diagnostics; the
 	// running version stays.

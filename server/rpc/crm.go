@@ -2,7 +2,6 @@ package rpc
 
 import (
 	"context"
-	"encoding/base64"
 	"slices"
 	"strconv"
 
@@ -118,21 +117,6 @@ func (s Crm) GetItem(ctx context.Context, req *connect.Request[v1.GetItemRequest
 	return connect.NewResponse(&v1.GetItemResponse{Item: itemOut(it)}), nil
 }
 
-// pageToken makes an opaque page token of a position; untoken reads it back.
-func pageToken(pos string) string { return base64.RawURLEncoding.EncodeToString([]byte(pos)) }
-
-func untoken(tok string) (string, error) {
-	b, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil {
-		return "", badToken(tok)
-	}
-	return string(b), nil
-}
-
-func badToken(tok string) error {
-	return invalid("page_token %q is not one this server gave: pass next_page_token back as it came", tok)
-}
-
 // ListItems lists items a page at a time.
 func (s Crm) ListItems(ctx context.Context, req *connect.Request[v1.ListItemsRequest]) (*connect.Response[v1.ListItemsResponse], error) {
 	t, err := s.tenantOf(ctx)
@@ -144,7 +128,8 @@ func (s Crm) ListItems(ctx context.Context, req *connect.Request[v1.ListItemsReq
 	if err != nil {
 		return nil, err
 	}
-	after, err := untoken(m.GetPageToken())
+	scope := []string{t.Name, "items", m.GetEntity(), m.GetPipeline(), m.GetStage()}
+	after, err := s.untoken(scope, m.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +178,7 @@ func (s Crm) ListItems(ctx context.Context, req *connect.Request[v1.ListItemsReq
 		}
 	}
 	if more {
-		out.NextPageToken = pageToken(last)
+		out.NextPageToken = s.pageToken(scope, last)
 	}
 	return connect.NewResponse(out), nil
 }
@@ -248,8 +233,9 @@ func (s Crm) GetTimeline(ctx context.Context, req *connect.Request[v1.GetTimelin
 		return nil, err
 	}
 	after := int64(0)
+	scope := []string{t.Name, "timeline", it.ID}
 	if tok := req.Msg.GetPageToken(); tok != "" {
-		pos, err := untoken(tok)
+		pos, err := s.untoken(scope, tok)
 		if err != nil {
 			return nil, err
 		}
@@ -274,7 +260,7 @@ func (s Crm) GetTimeline(ctx context.Context, req *connect.Request[v1.GetTimelin
 		return nil, readErr(err)
 	}
 	if more {
-		out.NextPageToken = pageToken(strconv.FormatInt(last, 10))
+		out.NextPageToken = s.pageToken(scope, strconv.FormatInt(last, 10))
 	}
 	return connect.NewResponse(out), nil
 }

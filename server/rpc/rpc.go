@@ -30,6 +30,12 @@ type Delivery interface {
 type Server struct {
 	Tenants  *tenant.Registry
 	Delivery Delivery // nil: every message is pending
+	// PageKey signs page tokens (pagetoken.go); nil: a key of this
+	// process's, so that tokens do not outlive it.
+	PageKey []byte
+
+	pageOnce sync.Once
+	pageK    []byte
 
 	checkOnce sync.Once
 	checkC    *checkCache

@@ -56,6 +56,15 @@ func Open(data, base string, reg *tenant.Registry, log *slog.Logger) (*Tracker, 
 	return &Tracker{secret: secret, base: strings.TrimRight(base, "/"), reg: reg, log: log}, nil
 }
 
+// Key derives a key for another purpose from the data folder's secret
+// (page tokens), so that what it signs stays valid across restarts and
+// no two purposes share a key.
+func (t *Tracker) Key(purpose string) []byte {
+	m := hmac.New(sha256.New, t.secret)
+	m.Write([]byte("stagecraft key: " + purpose))
+	return m.Sum(nil)
+}
+
 func (t *Tracker) sign(payload string) string {
 	m := hmac.New(sha256.New, t.secret)
 	m.Write([]byte(payload))
