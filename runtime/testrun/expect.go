@@ -248,7 +248,7 @@ func (r *runner) expectEffect(s *ir.Step) error {
 	case count >= 0 && len(matched) != count:
 		r.fail(s, fmt.Sprintf("expected %d %s, got %d; %s", count, want, len(matched), list))
 	case count < 0 && len(matched) == 0:
-		r.fail(s, fmt.Sprintf("expected %s; none matched; %s%s", want, list, countryCodeHint(s, ms, all)))
+		r.fail(s, fmt.Sprintf("expected %s; none matched; %s%s%s", want, list, countryCodeHint(s, ms, all), r.notRun(s.Kind)))
 	case s.Bind != "" && len(matched) > 1:
 		r.fail(s, fmt.Sprintf("as %s names one effect, and %d match %s; tell them apart with a setting; %s", s.Bind, len(matched), want, list))
 	case s.Bind != "":
@@ -357,6 +357,22 @@ func plural(kind string) string {
 		return "sms"
 	}
 	return kind + "s"
+}
+
+// notRun lists the test's timeline entries that say a rule of the kind
+// did not run ("send sms not run: no phone number"), which say why an
+// expected effect is missing, or "".
+func (r *runner) notRun(kind string) string {
+	var b strings.Builder
+	for _, e := range r.out.Timeline {
+		if strings.Contains(e.Text, kind+" not run") {
+			fmt.Fprintf(&b, "\n  %s %s", value.Value{K: value.DateTime, N: float64(e.Time)}, e.Text)
+		}
+	}
+	if b.Len() == 0 {
+		return ""
+	}
+	return "\n  the timeline says:" + b.String()
 }
 
 func orNone(s string) string {
