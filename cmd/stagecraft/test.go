@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -68,10 +69,13 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 	}
 	defer done()
 	rep := newReporter(p, *format, *verbose, stdout)
+	ran := 0
+	defer func() { noneMatched(stderr, "test", p, match, ran) }()
 	for _, t := range p.Tests {
 		if match != nil && !match.MatchString(t.Name) {
 			continue
 		}
+		ran++
 		rep.start(t)
 		out, err := testrun.Run(p, lib, t)
 		if err != nil {
@@ -116,10 +120,13 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return exitCodeOf(err)
 	}
 	defer done()
+	ran := 0
+	defer func() { noneMatched(stderr, "run", p, match, ran) }()
 	for _, t := range p.Tests {
 		if match != nil && !match.MatchString(t.Name) {
 			continue
 		}
+		ran++
 		out, err := testrun.Run(p, lib, t)
 		if err != nil {
 			fmt.Fprintln(stderr, "stagecraft run:", err)
@@ -304,4 +311,21 @@ func describeEffect(e engine.Effect) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// noneMatched warns, as go test does, when -run matched no test of the
+// workspace (a typo ran nothing and passed), naming a few it has.
+func noneMatched(stderr io.Writer, cmd string, p *ir.Program, match *regexp.Regexp, ran int) {
+	if ran > 0 || len(p.Tests) == 0 {
+		return
+	}
+	names := make([]string, 0, 5)
+	for _, t := range p.Tests[:min(5, len(p.Tests))] {
+		names = append(names, strconv.Quote(t.Name))
+	}
+	more := ""
+	if len(p.Tests) > len(names) {
+		more = fmt.Sprintf(", ... (%d in all)", len(p.Tests))
+	}
+	fmt.Fprintf(stderr, "stagecraft %s: warning: -run %q matches no test; the tests are %s%s\n", cmd, match, strings.Join(names, ", "), more)
 }
