@@ -127,7 +127,7 @@ func (t *tx) effect(verb, kind string, it *item, rule, to string, fields map[str
 		it.Activities = append(it.Activities, string(recKey))
 		t.touch(it)
 	}
-	t.timeline(it, rule, fmt.Sprintf("created %s %s", kind, orDefault(fields["name"], orDefault(fields["title"], fields["subject"]))))
+	t.timeline(it, rule, strings.TrimSpace(fmt.Sprintf("created %s %s", kind, recordLabel(fields))))
 	return key
 }
 
@@ -154,8 +154,8 @@ func (t *tx) completeActivities(it *item) {
 			return
 		}
 		t.b.Set([]byte(k), body)
-		if subject := e.Fields["subject"]; subject != "" {
-			t.timeline(it, "", "activity completed: "+subject)
+		if label := recordLabel(e.Fields); label != "" {
+			t.timeline(it, "", "activity completed: "+label)
 		} else {
 			t.timeline(it, "", "activity completed (it has no subject)")
 		}
@@ -164,6 +164,18 @@ func (t *tx) completeActivities(it *item) {
 		it.Activities = nil
 		t.touch(it)
 	}
+}
+
+// recordLabel is what a timeline names a created record by: its name,
+// title, subject or description, else its kind (an activity of kind call
+// with nothing else: "call").
+func recordLabel(fields map[string]string) string {
+	for _, k := range []string{"name", "title", "subject", "description", "kind"} {
+		if v := fields[k]; v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // Effects returns every outbox record and record, in order of their inputs.
