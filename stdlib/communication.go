@@ -77,7 +77,7 @@ const TrackURL = "https://t.stagecraft.invalid/c/"
 func sendEmail(c action.Call) {
 	to := c.Address("email", c.Text("use") == "last")
 	if to == "" {
-		c.NotRun("no e-mail address of the chosen type")
+		c.NotRun(noAddress(c, "e-mail address"))
 		return
 	}
 	from := sender(c)
@@ -92,6 +92,17 @@ func sendEmail(c action.Call) {
 		fields["body"], fields["links"] = track(fields["body"], c.NextKey())
 	}
 	c.Bind(value.RecordOf([]string{"id"}, []value.Value{value.TextOf(c.Effect("sent", "email", to, fields))}))
+}
+
+// noAddress says why a message has no address: the item has no client at
+// all (and no to of its own), or the client has none of the type chosen.
+func noAddress(c action.Call, what string) string {
+	if _, explicit := c.Target(); !explicit {
+		if _, _, ok := c.Client(); !ok {
+			return "no " + what + ": the item has no client (no contact or company)"
+		}
+	}
+	return "no " + what + " of the chosen type"
 }
 
 // sender is an e-mail's From: the mailbox's address, or with auto (the
@@ -125,7 +136,7 @@ func track(body, key string) (string, string) {
 func sendRobocall(c action.Call) {
 	to := c.Address("phone", false)
 	if to == "" {
-		c.NotRun("no phone number of the chosen type")
+		c.NotRun(noAddress(c, "phone number"))
 		return
 	}
 	fields := c.Fields()
@@ -155,7 +166,7 @@ func sendChat(c action.Call) {
 func sendSMS(c action.Call) {
 	to := c.Address("phone", false)
 	if to == "" {
-		c.NotRun("no phone number of the chosen type")
+		c.NotRun(noAddress(c, "phone number"))
 		return
 	}
 	fields := c.Fields()
