@@ -124,8 +124,11 @@ func (t *tx) move(it *item, stage, how, rule string) {
 	}
 }
 
-// runRule runs a rule whose time has come, then starts the rules after it.
-func (t *tx) runRule(it *item, r *plannedRule) {
+// runRule runs a rule whose time has come, then starts the rules after it
+// if the item is still in the stay of its stage the run was started in
+// (stay: its Entered then): a kept run after the item left starts none,
+// even when the item is back in the stage (a stay of its own).
+func (t *tx) runRule(it *item, r *plannedRule, stay int64) {
 	t.runs++
 	if t.runs > t.e.opts.MaxActions {
 		t.timeline(it, r.Pos.String(), fmt.Sprintf("rule not run: this chain already ran %d rules (the limit of one input or one timer's chain)", t.e.opts.MaxActions))
@@ -138,6 +141,12 @@ func (t *tx) runRule(it *item, r *plannedRule) {
 		return // the rules after it start when its answer comes
 	}
 	if t.field(it, "stage").S != r.Stage { // the action moved the item on
+		return
+	}
+	if it.Entered != stay {
+		if len(t.e.follow[r.Index]) > 0 {
+			t.timeline(it, r.Pos.String(), "the rules after it do not start: the item left the stage this run was started in")
+		}
 		return
 	}
 	for _, next := range t.e.follow[r.Index] {

@@ -82,7 +82,7 @@ func (t *tx) start(it *item, r *plannedRule, base int64) {
 		return
 	}
 	if due <= t.now {
-		t.runRule(it, r)
+		t.runRule(it, r, it.Entered)
 		return
 	}
 	kind := timerRule
@@ -284,7 +284,7 @@ func (t *tx) fireTimer(key string, body []byte, tm timer) error {
 		t.timeline(it, "", fmt.Sprintf("pending rule %q not run: no such rule is deployed", tm.Rule))
 		return nil
 	}
-	t.runRule(it, r)
+	t.runRule(it, r, tm.Entered)
 	return nil
 }
 
@@ -375,7 +375,7 @@ func (t *tx) runPast() {
 			t.schedule(due, p.kind, p.tm)
 			t.timeline(p.it, at, fmt.Sprintf("pending rule rescheduled to %s: its time follows the item's fields", dueText(due)))
 		default:
-			t.runRule(p.it, p.r)
+			t.runRule(p.it, p.r, p.entered)
 		}
 	}
 }
