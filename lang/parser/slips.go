@@ -18,7 +18,7 @@ import (
 // slips are tried in order on a declaration's error; the first that
 // recognises a slip at the error's token says it instead.
 var slips = []func(toks []lexer.Token, at lexer.Token) *chunkError{
-	testNameSlip, stageNameSlip, waitBackSlip, toAfterSettingsSlip, durationSlip, commaSlip, spacedDurationSlip, relativeSlip, clockSlip, asSlip,
+	testNameSlip, stageNameSlip, waitBackSlip, toAfterSettingsSlip, settingAfterIfSlip, durationSlip, commaSlip, spacedDurationSlip, relativeSlip, clockSlip, asSlip,
 }
 
 // stageNameSlip recognises a stage name of several words written bare, on
@@ -71,6 +71,32 @@ func toAfterSettingsSlip(toks []lexer.Token, at lexer.Token) *chunkError {
 			return &chunkError{tok: at, code: diag.ESyntax,
 				msg:  "to comes right after the action, before its settings",
 				hint: "write the action, then to and the target, then the settings: send email to client.email[work] from biuro subject ..."}
+		}
+	}
+	return nil
+}
+
+// settingAfterIfSlip recognises a setting written after a trigger's or a
+// rule's condition, move to stage B when field changed if deal.x > 1
+// allow_back true, where the error is at the setting's value: the
+// condition comes last (the setting's name read as part of it).
+func settingAfterIfSlip(toks []lexer.Token, at lexer.Token) *chunkError {
+	cond := -1
+	for k, t := range toks {
+		if t.Pos.Offset >= at.Pos.Offset {
+			if cond < 0 || k < cond+3 || t.Pos.Line != toks[cond].Pos.Line {
+				return nil
+			}
+			name := toks[k-1]
+			if name.Type != tIdent || isWord(&toks[k-2], tPunct, ".") || isWord(&toks[k-2], tPunct, "(") || at.Type == tPunct || at.Type == tEOF {
+				return nil // deal.x, (a: a part of the condition; a setting's value is a word or a literal
+			}
+			return &chunkError{tok: name, end: &toks[k], code: diag.ESyntax,
+				msg:  fmt.Sprintf("the setting %s comes before if: the condition is last", name.Value),
+				hint: fmt.Sprintf("write %s %s before if", name.Value, at.Value)}
+		}
+		if t.Value == "if" && t.Type == tKeyword {
+			cond = k
 		}
 	}
 	return nil
