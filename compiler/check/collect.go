@@ -241,10 +241,16 @@ var scopeWords = []string{"deal", "lead", "contact", "company", "client", "respo
 
 func (c *checker) resource(d *ast.ResourceDecl) {
 	kind := c.u.resources[d.Kind.Name]
-	if kind == nil && (d.Kind.Name == "test" || d.Kind.Name == "pipeline") {
+	switch {
+	case kind == nil && d.Kind.Name == "test":
 		// `test t {` reads as a resource of kind test named t.
-		c.diags.Errorf(d.Name.Pos(), d.Name.End(), diag.ESyntax, "a %s's name is a string", d.Kind.Name).Hint =
-			fmt.Sprintf("write %s %q {", d.Kind.Name, d.Name.Name)
+		c.diags.Errorf(d.Name.Pos(), d.Name.End(), diag.ESyntax, "a test's name is a string").Hint =
+			fmt.Sprintf("write test %q {", d.Name.Name)
+		return
+	case kind == nil && d.Kind.Name == "pipeline":
+		// `pipeline Sprzedaż {`: the entity left out.
+		c.diags.Errorf(d.Name.Pos(), d.Name.End(), diag.ESyntax, "a pipeline is declared with the entity it holds").Hint =
+			fmt.Sprintf("write pipeline deal %s { (or lead)", d.Name.Name)
 		return
 	}
 	if kind == nil {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -294,26 +293,17 @@ func (s *scanner) scanSingleQuoted(rest []byte) {
 		return
 	}
 	n := end + 2
-	body := rest[1 : n-1]
-	var q strings.Builder
-	q.WriteByte('"')
-	for _, b := range body {
-		if b == '"' || b == '\\' {
-			q.WriteByte('\\')
-		}
-		q.WriteByte(b)
-	}
-	q.WriteByte('"')
+	fixed := quoteText(rest[1 : n-1])
 	s.errs = append(s.errs, lexError{offset: s.off, end: s.off + n, code: diag.EBadChar,
-		msg: "strings are written in double quotes, not single", hint: "write " + q.String(), fix: q.String()})
-	if q.Len() != n {
+		msg: "strings are written in double quotes, not single", hint: "write " + fixed, fix: fixed})
+	if len(fixed) != n {
 		s.emit(tError, n)
 		return
 	}
 	// The same length as the source: the token's value is the fixed string,
 	// and positions computed from it stay right.
 	p := s.pos()
-	s.toks = append(s.toks, lexer.Token{Type: tString, Value: q.String(), Pos: p})
+	s.toks = append(s.toks, lexer.Token{Type: tString, Value: fixed, Pos: p})
 	s.off += n
 	s.col += utf8.RuneCount(rest[:n])
 	s.first = false
@@ -322,10 +312,27 @@ func (s *scanner) scanSingleQuoted(rest []byte) {
 // openingQuotes and closingQuotes are the typographic quotes a text
 // copied from a document or a help article comes with: „Polish”, “English”,
 // «Italian», ‘single’.
-const (
-	openingQuotes = "„“”«»‘’‚"
-	closingQuotes = "”“«»’‘"
-)
+const openingQuotes = "„“”«»‘’‚"
+
+// closingOf are the quotes that close each opening one, as languages pair
+// them („Polish”, “English”, «Italian», »German«, ‚single‘).
+var closingOf = map[rune]string{'„': "”“", '“': "”", '”': "”", '«': "»", '»': "«", '‘': "’", '’': "’", '‚': "‘’"}
+
+// quoteText writes a text as a string of the language: in double quotes,
+// with " and \ escaped and every other character as it is (the language
+// has no \u escapes).
+func quoteText(text []byte) string {
+	var q strings.Builder
+	q.WriteByte('"')
+	for _, b := range text {
+		if b == '"' || b == '\\' {
+			q.WriteByte('\\')
+		}
+		q.WriteByte(b)
+	}
+	q.WriteByte('"')
+	return q.String()
+}
 
 // scanTypographic reports a string in typographic quotes once, with the
 // string in straight double quotes as its fix; the token is an error
@@ -335,7 +342,8 @@ func (s *scanner) scanTypographic(rest []byte, open int) {
 	if i := bytes.IndexByte(line, '\n'); i >= 0 {
 		line = line[:i]
 	}
-	end := bytes.IndexAny(line[open:], closingQuotes)
+	opening, _ := utf8.DecodeRune(rest)
+	end := bytes.IndexAny(line[open:], closingOf[opening])
 	if end < 0 {
 		r, _ := utf8.DecodeRune(rest)
 		s.errs = append(s.errs, lexError{offset: s.off, end: s.off + open, code: diag.EBadChar,
@@ -345,7 +353,7 @@ func (s *scanner) scanTypographic(rest []byte, open int) {
 	}
 	_, closeSize := utf8.DecodeRune(line[open+end:])
 	n := open + end + closeSize
-	fixed := strconv.Quote(string(line[open : open+end]))
+	fixed := quoteText(line[open : open+end])
 	s.errs = append(s.errs, lexError{offset: s.off, end: s.off + n, code: diag.EBadChar,
 		msg: "strings are written in straight double quotes, not typographic ones", hint: "write " + fixed, fix: fixed})
 	s.emit(tError, n)

@@ -18,7 +18,7 @@ import (
 // slips are tried in order on a declaration's error; the first that
 // recognises a slip at the error's token says it instead.
 var slips = []func(toks []lexer.Token, at lexer.Token) *chunkError{
-	testNameSlip, stageNameSlip, waitBackSlip, toAfterSettingsSlip, settingAfterIfSlip, durationSlip, commaSlip, spacedDurationSlip, relativeSlip, clockSlip, asSlip,
+	testNameSlip, delayWordSlip, afterDateSlip, stageNameSlip, waitBackSlip, toAfterSettingsSlip, settingAfterIfSlip, durationSlip, commaSlip, spacedDurationSlip, relativeSlip, clockSlip, asSlip,
 }
 
 // stageNameSlip recognises a stage name of several words written bare, on
@@ -26,12 +26,18 @@ var slips = []func(toks []lexer.Token, at lexer.Token) *chunkError{
 // the error is at the second word: such a name is written in quotes.
 func stageNameSlip(toks []lexer.Token, at lexer.Token) *chunkError {
 	for k := 0; k+2 < len(toks); k++ {
-		if toks[k].Value != "stage" || toks[k+1].Type != tIdent || toks[k+2].Pos.Offset != at.Pos.Offset || toks[k+2].Type != tIdent {
+		if toks[k].Value != "stage" || toks[k+1].Type != tIdent || toks[k+2].Pos.Offset != at.Pos.Offset || toks[k+2].Type != tIdent ||
+			ruleWords[toks[k+2].Value] {
 			continue
 		}
 		end := k + 2
-		for end+1 < len(toks) && toks[end+1].Type == tIdent && toks[end+1].Pos.Line == toks[k].Pos.Line {
+		for end+1 < len(toks) && toks[end+1].Type == tIdent && !ruleWords[toks[end+1].Value] && toks[end+1].Pos.Line == toks[k].Pos.Line {
 			end++
+		}
+		// Only a name that the rule's colon or the trigger's when ends:
+		// on stage Nowe send sms (the colon left out) is not one.
+		if end+1 >= len(toks) || !isWord(&toks[end+1], tPunct, ":") && toks[end+1].Value != "when" {
+			return nil
 		}
 		words := make([]string, 0, end-k)
 		for _, t := range toks[k+1 : end+1] {
@@ -101,6 +107,49 @@ func settingAfterIfSlip(toks []lexer.Token, at lexer.Token) *chunkError {
 	}
 	return nil
 }
+
+// delayWordSlip recognises keep or worktime written before a rule's delay,
+// or with none (on stage Nowe worktime after 1d:), where the error is at
+// the word: each says what to do with the delay, and comes after it.
+func delayWordSlip(toks []lexer.Token, at lexer.Token) *chunkError {
+	if !ruleWords[at.Value] || at.Type != tIdent {
+		return nil
+	}
+	for k, t := range toks {
+		if t.Pos.Offset != at.Pos.Offset {
+			continue
+		}
+		if k+2 < len(toks) && (toks[k+1].Value == "after" || toks[k+1].Value == "at") && toks[k+1].Type == tKeyword {
+			return &chunkError{tok: at, code: diag.ESyntax,
+				msg:  fmt.Sprintf("%s comes after the delay", at.Value),
+				hint: fmt.Sprintf("write %s %s %s", toks[k+1].Value, toks[k+2].Value, at.Value)}
+		}
+		return &chunkError{tok: at, code: diag.ESyntax,
+			msg:  fmt.Sprintf("%s goes with a delay, after it: this rule runs as the item enters", at.Value),
+			hint: fmt.Sprintf("write after 1d %s, or leave %s out", at.Value, at.Value)}
+	}
+	return nil
+}
+
+// afterDateSlip recognises a delay written as a date field, after
+// deal.close_date, where the error is at the field: a time from a date is
+// written with at.
+func afterDateSlip(toks []lexer.Token, at lexer.Token) *chunkError {
+	for k := 1; k < len(toks); k++ {
+		if toks[k].Pos.Offset != at.Pos.Offset || toks[k-1].Value != "after" || toks[k-1].Type != tKeyword || at.Type != tIdent {
+			continue
+		}
+		return &chunkError{tok: toks[k-1], code: diag.ESyntax,
+			msg:  "after takes a duration (after 2d); a time read from a date field is written with at",
+			hint: "write at " + at.Value + "... (at deal.close_date, at deal.close_date - 1d)", fix: "at"}
+	}
+	return nil
+}
+
+// ruleWords are the words of a rule's head that are not keywords (a
+// stage may be named so): after a stage name they are the rule's, not
+// the name's.
+var ruleWords = map[string]bool{"keep": true, "worktime": true}
 
 // testNameSlip recognises a test named by a bare word, test t {, where
 // the error is anywhere in it (the block reads as a resource's settings):
