@@ -139,9 +139,13 @@ func afterDateSlip(toks []lexer.Token, at lexer.Token) *chunkError {
 		if toks[k].Pos.Offset != at.Pos.Offset || toks[k-1].Value != "after" || toks[k-1].Type != tKeyword || at.Type != tIdent {
 			continue
 		}
+		var path strings.Builder
+		for j := k; j < len(toks) && (toks[j].Type == tIdent || isWord(&toks[j], tPunct, ".")); j++ {
+			path.WriteString(toks[j].Value)
+		}
 		return &chunkError{tok: toks[k-1], code: diag.ESyntax,
 			msg:  "after takes a duration (after 2d); a time read from a date field is written with at",
-			hint: "write at " + at.Value + "... (at deal.close_date, at deal.close_date - 1d)", fix: "at"}
+			hint: fmt.Sprintf("write at %s (or at %s - 1d)", path.String(), path.String()), fix: "at"}
 	}
 	return nil
 }
