@@ -224,10 +224,13 @@ func (t *tx) dropped(pt pendingTimer, r *plannedRule, it *item) string {
 }
 
 // worktime reports whether the rule a change leaves running keeps to the
-// calendar (worktime).
+// calendar (worktime) with a time computed again from when its wait
+// started: a delay, or a time read from the item's fields. A time read
+// from the clock (at tomorrow + 14:00) is not: read at the deploy it
+// would be another day's.
 func (t *tx) worktime(c *plan.Change) bool {
 	r := t.e.byIdent[c.Ident]
-	return r != nil && r.Worktime
+	return r != nil && r.Worktime && (r.At == nil || r.followsFields)
 }
 
 // pendingRule reports whether the item has a pending run of the rule.

@@ -552,3 +552,24 @@ func TestCalendarChangeRetimes(t *testing.T) {
 		t.Errorf("timeline:\n%s", tl)
 	}
 }
+
+// TestCalendarChangeKeepsClockTimes: a worktime rule timed from the clock
+// (at tomorrow + 14:00) keeps its due time when the calendar changes: read
+// again at the deploy, tomorrow was a day later.
+func TestCalendarChangeKeepsClockTimes(t *testing.T) {
+	cal := func(holidays string) string {
+		return "calendar praca {\n    timezone \"UTC\"\n    days [mon, tue, wed, thu, fri]\n    hours [08:00, 18:00]\n    holidays [" + holidays + "]\n}\n" +
+			"w: on stage A at tomorrow + 14:00 worktime: send sms to contact.phone[auto] text \"W\"\n"
+	}
+	e, contact := newDeployEngine(t, program(t, cal("")), engine.Options{})
+	deal := dealIn(t, e, contact, t0) // Monday 09:00: due Tuesday 14:00
+	if _, err := e.Deploy(program(t, cal("2026-12-24")), t0+day+3600); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Advance(t0+3*day, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fmt.Sprint(sentSMS(t, e)), fmt.Sprint([]sent{{deal, "W", t0 + day + 5*3600}}); got != want {
+		t.Errorf("sent %v, want %v", got, want)
+	}
+}
