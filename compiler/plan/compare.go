@@ -264,6 +264,23 @@ func (c *comparer) diff(olds, news []*entry) []ranked {
 			}
 		}
 	}
+	// 0c. The rules after a rule paired so (then), by definition, then by
+	// action: a follower's identity is made of its leader's, so a leader
+	// renamed or reordered renames it too, and its runs go with it
+	// (paired by identity, the followers of two reordered leaders crossed
+	// over: one's runs lost, the other's run twice).
+	for again := true; again; {
+		again = false
+		for o, e := range olds {
+			if match[o] >= 0 || e.prev < 0 || match[e.prev] < 0 {
+				continue
+			}
+			if n := follower(news, taken, match[e.prev], e); n >= 0 {
+				pair(o, n)
+				again = true
+			}
+		}
+	}
 	// 1. The same identity.
 	for o, e := range olds {
 		if match[o] >= 0 {
@@ -348,6 +365,28 @@ func (c *comparer) diff(olds, news []*entry) []ranked {
 		}
 	}
 	return out
+}
+
+// follower finds, among the rules after news[lead] not yet taken, the one
+// with e's definition, or else the only one with e's action; -1 if none.
+func follower(news []*entry, taken []bool, lead int, e *entry) int {
+	byAction := -1
+	for n, ne := range news {
+		if taken[n] || ne.prev != lead {
+			continue
+		}
+		if ne.sig == e.sig {
+			return n
+		}
+		if ne.title == e.title {
+			if byAction >= 0 {
+				byAction = -2 // two alike: not told apart by action
+			} else if byAction == -1 {
+				byAction = n
+			}
+		}
+	}
+	return max(byAction, -1)
 }
 
 // change describes a matched pair.

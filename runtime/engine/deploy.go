@@ -169,7 +169,7 @@ func (t *tx) replanTimers(p *plan.Plan, version int64) error {
 			due = pt.tm.Base + t.timeout(it, tr)
 		} else {
 			r := t.e.byIdent[pt.c.Ident]
-			if why := t.dropped(pt, r, it); why != "" {
+			if why := t.dropped(p, pt, r, it); why != "" {
 				t.unschedule(it, pt.key)
 				t.timeline(it, "", fmt.Sprintf("pending %s cancelled by the deploy of version %d: %s", describe(pt.tm), version, why))
 				continue
@@ -209,11 +209,12 @@ func (t *tx) replanTimers(p *plan.Plan, version int64) error {
 // new definition, or "": a rule that now runs after another (then) is
 // started by that one, and a run kept after the item left the stage ends
 // when the rule no longer keeps.
-func (t *tx) dropped(pt pendingTimer, r *plannedRule, it *item) string {
+func (t *tx) dropped(p *plan.Plan, pt pendingTimer, r *plannedRule, it *item) string {
 	for _, s := range pt.c.Settings {
-		// Only while the rule it now follows is still to run for the item:
-		// one that has run will not start it again, and the run goes on.
-		if s.Name == "then" && r.Previous >= 0 && t.pendingRule(it, t.e.prog.Rules[r.Previous].Ident) {
+		// Only while the rules it now follows are still to run for the
+		// item: when they have run nothing will start it again, and the
+		// run goes on.
+		if s.Name == "then" && r.Previous >= 0 && t.chainPending(p, it, r) {
 			return fmt.Sprintf("the rule now runs then, after %s, which is still to run and starts it", s.New)
 		}
 	}
@@ -233,13 +234,31 @@ func (t *tx) worktime(c *plan.Change) bool {
 	return r != nil && r.Worktime && (r.At == nil || r.followsFields)
 }
 
-// pendingRule reports whether the item has a pending run of the rule.
-func (t *tx) pendingRule(it *item, ident string) bool {
+// chainPending reports whether a rule r now follows (then), or one
+// before it in its chain, is still to run for the item: a pending run of
+// it (under its new identity, or the one it had, a deploy renaming it at
+// the same time), or a webhook call whose answer it waits for.
+func (t *tx) chainPending(p *plan.Plan, it *item, r *plannedRule) bool {
+	idents := map[string]bool{}
+	for prev := r.Previous; prev >= 0; prev = t.e.prog.Rules[prev].Previous {
+		id := t.e.prog.Rules[prev].Ident
+		idents[id] = true
+		for _, c := range p.Changes {
+			if c.What == "rule" && c.Ident == id && c.OldIdent != "" {
+				idents[c.OldIdent] = true
+			}
+		}
+	}
+	for _, aw := range it.Awaiting {
+		if idents[aw.Rule] {
+			return true
+		}
+	}
 	for _, k := range it.Timers {
 		if timerKind(k) == timerDeadline {
 			continue
 		}
-		if tm, err := t.readTimer(k); err == nil && tm.Rule == ident {
+		if tm, err := t.readTimer(k); err == nil && idents[tm.Rule] {
 			return true
 		}
 	}

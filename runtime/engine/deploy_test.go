@@ -573,3 +573,53 @@ func TestCalendarChangeKeepsClockTimes(t *testing.T) {
 		t.Errorf("sent %v, want %v", got, want)
 	}
 }
+
+// TestSwapAlikeWithFollowers: two alike unlabelled rules, each with a
+// follower, swapped: each pair keeps its runs (the followers crossed
+// over: one's run lost, the other's run twice).
+func TestSwapAlikeWithFollowers(t *testing.T) {
+	line := func(head, after, text string) string {
+		return fmt.Sprintf("on stage A %safter %s: send sms to contact.phone[auto] text %q\n", head, after, text)
+	}
+	p1 := line("", "10s", "L1") + line("then ", "100s", "F1")
+	p2 := line("", "1000s", "L2") + line("then ", "200s", "F2")
+	e, contact := newDeployEngine(t, program(t, p1+p2), engine.Options{})
+	deal := dealIn(t, e, contact, t0)
+	if err := e.Advance(t0+40, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Deploy(program(t, p2+p1), t0+40); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Advance(t0+day, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := []sent{{deal, "L1", t0 + 10}, {deal, "F1", t0 + 110}, {deal, "L2", t0 + 1000}, {deal, "F2", t0 + 1200}}
+	if got := sentSMS(t, e); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("sent %v, want %v", got, want)
+	}
+}
+
+// TestDeployThenDeepChain: a rule made to run then after one whose own
+// leader is still pending is started by that chain, once (its own timer
+// ran it first, and the chain again).
+func TestDeployThenDeepChain(t *testing.T) {
+	v1 := program(t, sms("a", "A", "30s", "A")+
+		"b: on stage A then after 10s: send sms to contact.phone[auto] text \"B\"\n"+
+		sms("c", "A", "20s", "C"))
+	v2 := program(t, sms("a", "A", "30s", "A")+
+		"b: on stage A then after 10s: send sms to contact.phone[auto] text \"B\"\n"+
+		"c: on stage A then after 20s: send sms to contact.phone[auto] text \"C\"\n")
+	e, contact := newDeployEngine(t, v1, engine.Options{})
+	deal := dealIn(t, e, contact, t0)
+	if _, err := e.Deploy(v2, t0+5); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Advance(t0+day, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := []sent{{deal, "A", t0 + 30}, {deal, "B", t0 + 40}, {deal, "C", t0 + 60}}
+	if got := sentSMS(t, e); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("sent %v, want %v", got, want)
+	}
+}
