@@ -245,14 +245,23 @@ func (c *comparer) diff(olds, news []*entry) []ranked {
 	// Only rules that follow none: a follower's identity is made of the
 	// rule it follows, and starting or stopping to follow one makes it
 	// another rule.
+	// A label that both programs have pins its rule: it is not renamed
+	// away from it, whatever its definition became.
+	oldLabels, newLabels := map[string]bool{}, map[string]bool{}
+	for _, e := range olds {
+		oldLabels[e.label] = e.label != ""
+	}
+	for _, e := range news {
+		newLabels[e.label] = e.label != ""
+	}
 	same := map[string][]int{}
 	for n, e := range news {
-		if !taken[n] && e.prev < 0 {
+		if !taken[n] && e.prev < 0 && !oldLabels[e.label] {
 			same[e.stage+"\x00"+e.sig] = append(same[e.stage+"\x00"+e.sig], n)
 		}
 	}
 	for o, e := range olds {
-		if match[o] >= 0 || e.prev >= 0 {
+		if match[o] >= 0 || e.prev >= 0 || newLabels[e.label] {
 			continue
 		}
 		k := e.stage + "\x00" + e.sig

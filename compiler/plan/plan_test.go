@@ -256,3 +256,17 @@ func TestModules(t *testing.T) {
 		t.Errorf("plan:\n%s\nwant:\n%s", b.String(), want)
 	}
 }
+
+// TestLabelPins: a label both programs have pins its rule, even when
+// another rule now has its old definition: the runs stay with the label.
+func TestLabelPins(t *testing.T) {
+	a := &txtar.Archive{Files: []txtar.File{
+		{Name: "old.rules", Data: []byte("a: on stage Nowe after 1d: send sms text \"X\"\n")},
+		{Name: "new.rules", Data: []byte("a: on stage Nowe after 1d: send sms text \"Y\"\nc: on stage Nowe after 1d: send sms text \"X\"\n")},
+	}}
+	old, new := programs(t, a)
+	p := plan.Compare(old, new)
+	if c := p.Of("rule", "a"); c == nil || c.Kind != plan.Changed || c.Ident != "a" {
+		t.Errorf("a: %+v, want changed, still a", c)
+	}
+}
