@@ -147,6 +147,10 @@ func countPending(p *plan.Plan, dir string) error {
 	}
 	// Refuse a folder that holds no store, rather than creating one in it.
 	if m, _ := filepath.Glob(filepath.Join(dir, "MANIFEST-*")); len(m) == 0 {
+		if isDir(filepath.Join(dir, "tenants")) {
+			return fmt.Errorf("--data %s: a server's data folder, not a store: name a tenant's, --data %s (with the server stopped)",
+				dir, filepath.Join(dir, "tenants", "NAME", "engine"))
+		}
 		return fmt.Errorf("--data %s: no store there (no MANIFEST file)", dir)
 	}
 	st, err := store.Open(dir, nil)

@@ -235,9 +235,11 @@ func declaredNote(d *Declared) string {
 	case d.Kind == Removed && d.What == "field":
 		return "the values items hold stay, and no rule reads them"
 	case d.Kind == Changed && d.What == "field":
-		return "the values items hold are not converted"
-	case d.Kind == Changed && d.What == "calendar":
-		return "pending worktime runs get the due time it gives them"
+		return "the values items hold are not converted: a rule reading one of the old type finds it empty"
+	case d.Kind == Changed && d.What == "calendar" && d.Setting == "timezone":
+		return "the workspace's clock is read in the new zone; pending runs keep their times on it"
+	case d.What == "calendar":
+		return "pending worktime runs timed by a delay or a field get the due time it gives them"
 	case d.Kind == Changed && d.What == "module":
 		return "the rules that run its actions run the new code, pending ones too"
 	}
