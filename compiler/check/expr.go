@@ -161,6 +161,11 @@ func (c *checker) unknownName(id *ast.Ident, en *env) *types.Type {
 	if b := boolWords[strings.ToLower(id.Name)]; b != "" {
 		r.Hint = "a bool is written true or false: did you mean " + b + "?"
 		r.Replace(id.Pos(), id.End(), b)
+	} else if ent := c.schema.Entities[en.entity]; ent != nil && ent.Lookup(id.Name) != nil {
+		// if amount > 10: a field is read through its item.
+		path := en.entity + "." + id.Name
+		r.Hint = "a field is read through its item: did you mean " + path + "?"
+		r.Replace(id.Pos(), id.End(), path)
 	} else {
 		hintName(r, id.Name, c.names(en), id.Pos(), id.End(), "")
 	}

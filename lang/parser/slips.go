@@ -18,7 +18,7 @@ import (
 // slips are tried in order on a declaration's error; the first that
 // recognises a slip at the error's token says it instead.
 var slips = []func(toks []lexer.Token, at lexer.Token) *chunkError{
-	testNameSlip, delayWordSlip, afterDateSlip, stageNameSlip, waitBackSlip, toAfterSettingsSlip, settingAfterIfSlip, durationSlip, commaSlip, spacedDurationSlip, relativeSlip, clockSlip, asSlip,
+	testNameSlip, moveStageSlip, delayWordSlip, afterDateSlip, stageNameSlip, waitBackSlip, toAfterSettingsSlip, settingAfterIfSlip, durationSlip, commaSlip, spacedDurationSlip, relativeSlip, clockSlip, asSlip,
 }
 
 // stageNameSlip recognises a stage name of several words written bare, on
@@ -106,6 +106,18 @@ func settingAfterIfSlip(toks []lexer.Token, at lexer.Token) *chunkError {
 		}
 	}
 	return nil
+}
+
+// moveStageSlip recognises a trigger's stage written without the word
+// stage, move to Oferta when ..., where the error is at the name.
+func moveStageSlip(toks []lexer.Token, at lexer.Token) *chunkError {
+	if len(toks) < 3 || toks[0].Value != "move" || toks[1].Value != "to" || toks[2].Pos.Offset != at.Pos.Offset ||
+		toks[2].Type != tIdent && toks[2].Type != tString {
+		return nil
+	}
+	return &chunkError{tok: toks[2], code: diag.ESyntax,
+		msg: "a trigger moves the item to a stage: the word stage comes first", hint: "write move to stage " + toks[2].Value,
+		fix: "stage " + toks[2].Value}
 }
 
 // delayWordSlip recognises keep or worktime written before a rule's delay,
