@@ -528,7 +528,11 @@ func (c *checker) target(decl *types.ActionDecl, a *ast.CallAction, en *env) {
 	if t.Kind != types.Invalid && !types.AssignableTo(t, want) {
 		hint := map[types.TargetKind]string{types.EmailTarget: "for example: to client.email[work]", types.PhoneTarget: "for example: to contact.phone[mobile]",
 			types.UserTarget: "for example: to responsible.supervisor, or an employee's name"}[decl.Target]
-		c.diags.Errorf(a.Target.Pos(), a.Target.End(), diag.EBadTarget, "%s sends to %s, and %s is %s", name, want, exprString(a.Target), an(t)).Hint = hint
+		r := c.diags.Errorf(a.Target.Pos(), a.Target.End(), diag.EBadTarget, "%s sends to %s, and %s is %s", name, want, exprString(a.Target), an(t))
+		r.Hint = hint
+		if decl.Target == types.UserTarget {
+			c.hintNamed(r, a.Target, "employee")
+		}
 	}
 }
 

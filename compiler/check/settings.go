@@ -2,6 +2,8 @@ package check
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -149,6 +151,9 @@ func (c *checker) value(v ast.Expr, decl *types.Setting, en *env, given givenSet
 	}
 	if !types.AssignableTo(t, want) || t.Kind == types.Null {
 		d := c.diags.Errorf(v.Pos(), v.End(), diag.ESettingType, "%s needs %s, not %s", decl.Name, an(want), an(t))
+		if want.Kind == types.Entity && want.Entity == "user" {
+			c.hintNamed(d, v, "employee") // responsible "Anna Nowak": anna
+		}
 		if l, ok := v.(*ast.BasicLit); ok && want.Kind == types.Bool && l.Kind == ast.String && !l.IsTemplate() {
 			d.Hint = "a bool is written true or false, without quotes"
 			if b := boolWords[strings.ToLower(l.Value)]; b != "" {
@@ -317,10 +322,28 @@ func constDuration(e ast.Expr) (int64, bool) {
 	return secs, true
 }
 
+// hintNamed hints the name of the resource of the kind whose value a
+// string gives (from "sklep@meble.example": sklep; to "Piotr Magazynier":
+// piotr), with the name as the fix: rules name resources by their names.
+func (c *checker) hintNamed(r *diag.Diagnostic, v ast.Expr, kind string) {
+	l, ok := v.(*ast.BasicLit)
+	if !ok || l.Kind != ast.String {
+		return
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.schema.Resources)) {
+		if res := c.schema.Resources[name]; res.Kind == kind && res.Value == l.Value {
+			r.Hint = fmt.Sprintf("rules name %s by its name: write %s (the %s %q)", an(kind), name, kind, l.Value)
+			r.Replace(v.Pos(), v.End(), name)
+			return
+		}
+	}
+}
+
 func (c *checker) resourceValue(v ast.Expr, kind string, en *env) bool {
 	id, ok := v.(*ast.Ident)
 	if !ok {
-		c.diags.Errorf(v.Pos(), v.End(), diag.ESettingType, "expected the name of %s, not %s", an(kind), exprString(v))
+		r := c.diags.Errorf(v.Pos(), v.End(), diag.ESettingType, "expected the name of %s, not %s", an(kind), exprString(v))
+		c.hintNamed(r, v, kind)
 		return false
 	}
 	r := c.schema.Resources[id.Name]
