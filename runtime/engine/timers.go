@@ -36,7 +36,14 @@ func timerKind(key string) byte { return key[len(key)-1] }
 
 // due is when a rule started from base runs; false if its time is empty.
 func (t *tx) due(it *item, r *plannedRule, base int64) (int64, bool) {
-	due, ok := base+r.After, true
+	due, _, ok := t.dueFrom(it, r, base)
+	return due, ok
+}
+
+// dueFrom is due, with the time before the calendar moved it to a working
+// moment (worktime), for the timeline to say so.
+func (t *tx) dueFrom(it *item, r *plannedRule, base int64) (due, unmoved int64, ok bool) {
+	due, ok = base+r.After, true
 	if r.at != nil {
 		switch v := r.at(t.env(it)); v.K {
 		case value.DateTime, value.Date:
@@ -50,12 +57,13 @@ func (t *tx) due(it *item, r *plannedRule, base int64) (int64, bool) {
 			ok = false
 		}
 	}
+	unmoved = due
 	if r.Worktime && t.e.cal != nil && ok {
 		if due, ok = t.e.cal.next(due); !ok {
 			t.timeline(it, r.Pos.String(), "the calendar has no working moment within a year")
 		}
 	}
-	return due, ok
+	return due, unmoved, ok
 }
 
 // emptyTime says why a rule's time is empty (its at has no date, datetime
@@ -74,7 +82,7 @@ func (t *tx) emptyTime(it *item, r *plannedRule) string {
 // start starts a rule from base: at once, or by a timer. An item that
 // reaches the stage after the rule's time runs it at once.
 func (t *tx) start(it *item, r *plannedRule, base int64) {
-	due, ok := t.due(it, r, base)
+	due, unmoved, ok := t.dueFrom(it, r, base)
 	if !ok {
 		if why := t.emptyTime(it, r); why != "" { // else the calendar said why
 			t.timeline(it, r.Pos.String(), "rule not run: "+why)
@@ -90,7 +98,11 @@ func (t *tx) start(it *item, r *plannedRule, base int64) {
 		kind = timerKept
 	}
 	t.schedule(due, kind, timer{Item: it.ID, Rule: r.Ident, Version: t.in.Version, Base: base, Entered: it.Entered, Keep: r.Keep})
-	t.timeline(it, r.Pos.String(), fmt.Sprintf("%s waits until %s", r.Action.Name, dueText(due)))
+	why := ""
+	if due != unmoved { // worktime: say from what
+		why = fmt.Sprintf(" (%s is outside the working hours of the calendar: its next working moment)", dueText(unmoved))
+	}
+	t.timeline(it, r.Pos.String(), fmt.Sprintf("%s waits until %s%s", r.Action.Name, dueText(due), why))
 }
 
 // dueText is a due time as the timeline says it: a datetime, to the
