@@ -226,8 +226,8 @@ func isWordRune(r rune) bool {
 // it is in, not backwards unless allowed, and only if the condition holds.
 // It returns why it did not, or "".
 func (t *tx) apply(it *item, tr *plannedTrigger) (notTaken string) {
-	if !tr.cond(t.env(it)) {
-		return "its condition (if) is false"
+	if env := t.env(it); !tr.cond(env) {
+		return t.explainer(env).Condition(tr.Cond)
 	}
 	cur := t.field(it, "stage").S
 	if cur == tr.Stage {
