@@ -120,7 +120,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return exitCodeOf(err)
 	}
 	defer done()
-	ran := 0
+	ran, failed := 0, 0
 	defer func() { noneMatched(stderr, "run", p, match, ran) }()
 	for _, t := range p.Tests {
 		if match != nil && !match.MatchString(t.Name) {
@@ -133,6 +133,19 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		printTimeline(stdout, p, out, true)
+		if len(out.Failures) > 0 {
+			failed++
+		}
+	}
+	// A dry run shows what happens; an expectation that failed is still
+	// a failure, as in test (exit 1), so that a script sees it.
+	noun := "scenarios"
+	if ran == 1 {
+		noun = "scenario"
+	}
+	fmt.Fprintf(stdout, "%d %s, %d with a failed expectation\n", ran, noun, failed)
+	if failed > 0 {
+		return 1
 	}
 	return 0
 }
