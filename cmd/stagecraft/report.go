@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -113,4 +114,22 @@ func (r *reporter) finish() int {
 		r.emit(event{Action: action, Elapsed: &el})
 	}
 	return code
+}
+
+// abort says, in JSON, why no test ran (the workspace does not check, a
+// module is refused): a reader of go test -json's events sees the run
+// fail with the reason, not an empty stream. Text says it on stderr only.
+func abort(format string, w io.Writer, path, why string) {
+	if format != "json" {
+		return
+	}
+	enc := json.NewEncoder(w)
+	pkg := filepath.Dir(path)
+	if info, err := os.Stat(path); err == nil && info.IsDir() {
+		pkg = filepath.Clean(path)
+	}
+	now := time.Now()
+	enc.Encode(event{Time: now, Action: "output", Package: pkg, Output: "stagecraft test: " + why + "\n"})
+	zero := 0.0
+	enc.Encode(event{Time: now, Action: "fail", Package: pkg, Elapsed: &zero})
 }

@@ -60,11 +60,13 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 	}
 	p := program(srcs, stderr)
 	if p == nil {
+		abort(*format, stdout, paths[0], "the workspace does not check: its diagnostics are on stderr (stagecraft check)")
 		return 1
 	}
 	lib, done, err := runtimeFor(p, nil)
 	if err != nil {
 		fmt.Fprintln(stderr, "stagecraft test:", err)
+		abort(*format, stdout, paths[0], err.Error())
 		return exitCodeOf(err)
 	}
 	defer done()
