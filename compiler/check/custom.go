@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 
 	"github.com/stagecraft/stagecraft/compiler/types"
 	"github.com/stagecraft/stagecraft/lang/ast"
@@ -161,7 +162,12 @@ func (c *checker) customAction(d *ast.ResourceDecl) *types.ActionDecl {
 				"write or mend manifest.json, then pack it into the module: stagecraft module pack --manifest manifest.json MODULE.wasm (spec/wasm.md, The manifest)"
 		} else {
 			hint := "the path is relative to this file's folder; build the module first if it is built from source"
-			if c.conf.MissingModule != "" {
+			switch {
+			case c.conf.MissingModule != "" && (name == ".." || strings.HasPrefix(name, "../")):
+				// A request's modules are under the rule set: a path above
+				// its root is not one a request can send.
+				hint = fmt.Sprintf("the module is above the rule set's folder (%s): send the rules files with their folder in their paths (rules/shop.rules), so that the module's path is under the set's root", name)
+			case c.conf.MissingModule != "":
 				hint = fmt.Sprintf(c.conf.MissingModule, name)
 			}
 			c.diags.Errorf(d.Value.Pos(), d.Value.End(), diag.EUnreadable, "cannot read module %s: %v", name, unwrapPath(err)).Hint = hint

@@ -128,6 +128,12 @@ func TestCheckReadsTheRequest(t *testing.T) {
 	if len(r.Diagnostics) == 0 || !strings.Contains(r.Diagnostics[0].Message, "send the module in the request's modules, with the path shop/m/rabat.wasm") {
 		t.Errorf("a module not sent: %v", r.Diagnostics)
 	}
+	// A module above the rule set's root cannot be sent at its path: the
+	// hint says how to send it, not to send what the API refuses.
+	r = check(rabatRules("../../actions/rabat.wasm"), nil)
+	if len(r.Diagnostics) == 0 || !strings.Contains(r.Diagnostics[0].Message, "the module is above the rule set's folder (../actions/rabat.wasm)") {
+		t.Errorf("a module above the root: %v", r.Diagnostics)
+	}
 }
 
 // TestDeployKeepsModules: a deploy stores the modules its version runs,
