@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -76,6 +77,20 @@ func TestEmbedAndRead(t *testing.T) {
 	}
 	if Hash(once) == Hash(twice) || !strings.HasPrefix(Hash(once), "sha256:") {
 		t.Error("hash")
+	}
+	// Packed again with the manifest it has, a module is the same bytes;
+	// with another, its manifest stays where it was (a section after it,
+	// as a name section a linker adds, stays after it).
+	if again, err := Embed(once, []byte(good)); err != nil || !bytes.Equal(again, once) {
+		t.Errorf("the same manifest again changed the module: %v", err)
+	}
+	named := append(append([]byte(nil), once...), 0, 5, 4, 'n', 'a', 'm', 'e')
+	renamed, err := Embed(named, []byte(other))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasSuffix(renamed, []byte{0, 5, 4, 'n', 'a', 'm', 'e'}) {
+		t.Error("a new manifest moved after the section that followed it")
 	}
 	// Two manifest sections are refused.
 	double := append(append([]byte(nil), once...), once[len(module):]...)

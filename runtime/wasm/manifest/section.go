@@ -120,18 +120,31 @@ func Embed(wasm, data []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := append([]byte(nil), wasm[:8]...)
-	for _, s := range secs {
-		if s.ID == 0 && s.Name == SectionName {
-			continue
-		}
-		out = append(out, wasm[s.Offset:s.End]...)
-	}
 	var body []byte
 	body = appendUvarint(body, uint64(len(SectionName)))
 	body = append(body, SectionName...)
 	body = append(body, data...)
-	out = append(out, 0)
-	out = appendUvarint(out, uint64(len(body)))
-	return append(out, body...), nil
+	section := appendUvarint([]byte{0}, uint64(len(body)))
+	section = append(section, body...)
+	// The manifest goes where the module had one (else last), and a
+	// module packed again with the manifest it has is returned as it is:
+	// a rebuild and repack keeps the module's bytes, so its hash.
+	out := append([]byte(nil), wasm[:8]...)
+	placed := false
+	for _, s := range secs {
+		if s.ID == 0 && s.Name == SectionName {
+			if bytes.Equal(s.Body, data) && !placed {
+				return wasm, nil
+			}
+			if !placed {
+				out, placed = append(out, section...), true
+			}
+			continue
+		}
+		out = append(out, wasm[s.Offset:s.End]...)
+	}
+	if !placed {
+		out = append(out, section...)
+	}
+	return out, nil
 }
