@@ -138,6 +138,13 @@ func (t *tx) replanTimers(p *plan.Plan, version int64) error {
 	if err != nil {
 		return fmt.Errorf("deploy: reading pending timers: %v", err)
 	}
+	// What each item has pending in its stay, by the new identities, read
+	// before any of it is rewritten: a rename later in the loop (alike
+	// rules swapping identities) must not be read as another rule's work.
+	pending, err := t.pendingByNewIdent(p, touched)
+	if err != nil {
+		return err
+	}
 	for _, pt := range touched {
 		it, err := t.read(pt.tm.Item)
 		var damaged *damagedError
@@ -169,12 +176,17 @@ func (t *tx) replanTimers(p *plan.Plan, version int64) error {
 			due = pt.tm.Base + t.timeout(it, tr)
 		} else {
 			r := t.e.byIdent[pt.c.Ident]
-			if why := t.dropped(p, pt, r, it); why != "" {
+			if why := t.dropped(pending[it.ID], pt, r, it); why != "" {
 				t.unschedule(it, pt.key)
 				t.timeline(it, "", fmt.Sprintf("pending %s cancelled by the deploy of version %d: %s", describe(pt.tm), version, why))
 				continue
 			}
-			due, ok = t.due(it, r, pt.tm.Base)
+			// Only a change of its timing (or of the calendar a worktime
+			// run keeps to) computes its time again; a rule renamed, or
+			// changed otherwise, keeps the due time it has.
+			if pt.c.Timing || calendar && t.worktime(pt.c) {
+				due, ok = t.due(it, r, pt.tm.Base)
+			}
 			kind = timerRule
 			if r.Keep {
 				kind = timerKept
@@ -209,12 +221,13 @@ func (t *tx) replanTimers(p *plan.Plan, version int64) error {
 // new definition, or "": a rule that now runs after another (then) is
 // started by that one, and a run kept after the item left the stage ends
 // when the rule no longer keeps.
-func (t *tx) dropped(p *plan.Plan, pt pendingTimer, r *plannedRule, it *item) string {
+func (t *tx) dropped(pending map[string]bool, pt pendingTimer, r *plannedRule, it *item) string {
 	for _, s := range pt.c.Settings {
 		// Only while the rules it now follows are still to run for the
-		// item: when they have run nothing will start it again, and the
-		// run goes on.
-		if s.Name == "then" && r.Previous >= 0 && t.chainPending(p, it, r) {
+		// item, in its stay, in the rule's stage: when they have run, or
+		// their run will start nothing (a kept one of a stay the item
+		// left), nothing will start it again, and the run goes on.
+		if s.Name == "then" && r.Previous >= 0 && t.field(it, "stage").S == r.Stage && t.chainPending(pending, r) {
 			return fmt.Sprintf("the rule now runs then, after %s, which is still to run and starts it", s.New)
 		}
 	}
@@ -235,34 +248,58 @@ func (t *tx) worktime(c *plan.Change) bool {
 }
 
 // chainPending reports whether a rule r now follows (then), or one
-// before it in its chain, is still to run for the item: a pending run of
-// it (under its new identity, or the one it had, a deploy renaming it at
-// the same time), or a webhook call whose answer it waits for.
-func (t *tx) chainPending(p *plan.Plan, it *item, r *plannedRule) bool {
-	idents := map[string]bool{}
+// before it in its chain, is among the item's pending work (pending:
+// pendingByNewIdent's, of the item).
+func (t *tx) chainPending(pending map[string]bool, r *plannedRule) bool {
 	for prev := r.Previous; prev >= 0; prev = t.e.prog.Rules[prev].Previous {
-		id := t.e.prog.Rules[prev].Ident
-		idents[id] = true
-		for _, c := range p.Changes {
-			if c.What == "rule" && c.Ident == id && c.OldIdent != "" {
-				idents[c.OldIdent] = true
-			}
-		}
-	}
-	for _, aw := range it.Awaiting {
-		if idents[aw.Rule] {
-			return true
-		}
-	}
-	for _, k := range it.Timers {
-		if timerKind(k) == timerDeadline {
-			continue
-		}
-		if tm, err := t.readTimer(k); err == nil && idents[tm.Rule] {
+		if pending[t.e.prog.Rules[prev].Ident] {
 			return true
 		}
 	}
 	return false
+}
+
+// pendingByNewIdent reads, for each item of the touched timers, the rules
+// that have work pending in the item's stay (a timer, a webhook answer
+// awaited), by the identity the plan gives them in the new program.
+func (t *tx) pendingByNewIdent(p *plan.Plan, touched []pendingTimer) (map[string]map[string]bool, error) {
+	newIdent := func(old string) string {
+		if c := p.Of("rule", old); c != nil && c.Kind != plan.Removed && c.Kind != plan.Moved {
+			return c.Ident
+		}
+		return ""
+	}
+	out := map[string]map[string]bool{}
+	for _, pt := range touched {
+		if _, done := out[pt.tm.Item]; done {
+			continue
+		}
+		it, err := t.read(pt.tm.Item)
+		if err != nil || it == nil {
+			continue // the loop parks it, saying why
+		}
+		m := map[string]bool{}
+		for _, aw := range it.Awaiting {
+			if aw.Entered == it.Entered {
+				m[newIdent(aw.Rule)] = true
+			}
+		}
+		for _, k := range it.Timers {
+			if timerKind(k) == timerDeadline {
+				continue
+			}
+			tm, err := t.readTimer(k)
+			if err != nil {
+				continue // damaged: the loop parks it, saying why
+			}
+			if tm.Entered == it.Entered {
+				m[newIdent(tm.Rule)] = true
+			}
+		}
+		delete(m, "")
+		out[pt.tm.Item] = m
+	}
+	return out, nil
 }
 
 // replanAwaits cancels the webhook calls whose rule the plan removes or

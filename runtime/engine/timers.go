@@ -45,7 +45,12 @@ func (t *tx) due(it *item, r *plannedRule, base int64) (int64, bool) {
 func (t *tx) dueFrom(it *item, r *plannedRule, base int64) (due, unmoved int64, ok bool) {
 	due, ok = base+r.After, true
 	if r.at != nil {
-		switch v := r.at(t.env(it)); v.K {
+		// The clock as it was when the wait started: a time computed
+		// again (a deploy, a field changed) is that run's, not a later
+		// day's (at tomorrow + 14:00).
+		env := t.env(it)
+		env.Now = base
+		switch v := r.at(env); v.K {
 		case value.DateTime, value.Date:
 			due = v.Unix()
 		case value.Time: // the next such time of day
@@ -338,7 +343,7 @@ func (t *tx) followDates(it *item) {
 			continue
 		}
 		if due <= t.now {
-			t.past = append(t.past, pastRule{it: it, r: r, entered: it.Entered, tm: tm, kind: timerKind(k)})
+			t.past = append(t.past, pastRule{it: it, r: r, entered: tm.Entered, tm: tm, kind: timerKind(k)})
 			t.timeline(it, r.Pos.String(), fmt.Sprintf("pending rule runs once this input's changes are made: its time follows the item's fields, and %s has passed", dueText(due)))
 			continue
 		}
