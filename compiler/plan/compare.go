@@ -281,10 +281,10 @@ func (c *comparer) diff(olds, news []*entry) []ranked {
 	for again := true; again; {
 		again = false
 		for o, e := range olds {
-			if match[o] >= 0 || e.prev < 0 || match[e.prev] < 0 {
+			if match[o] >= 0 || e.prev < 0 || match[e.prev] < 0 || newLabels[e.label] {
 				continue
 			}
-			if n := follower(news, taken, match[e.prev], e); n >= 0 {
+			if n := follower(news, taken, oldLabels, match[e.prev], e); n >= 0 {
 				pair(o, n)
 				again = true
 			}
@@ -376,26 +376,16 @@ func (c *comparer) diff(olds, news []*entry) []ranked {
 	return out
 }
 
-// follower finds, among the rules after news[lead] not yet taken, the one
-// with e's definition, or else the only one with e's action; -1 if none.
-func follower(news []*entry, taken []bool, lead int, e *entry) int {
-	byAction := -1
+// follower is the rule after news[lead] (then), not yet taken, when it
+// has e's definition or action and no label the old program has; -1 if
+// none. (A rule has at most one follower: the next rule of its stage.)
+func follower(news []*entry, taken []bool, oldLabels map[string]bool, lead int, e *entry) int {
 	for n, ne := range news {
-		if taken[n] || ne.prev != lead {
-			continue
-		}
-		if ne.sig == e.sig {
+		if !taken[n] && ne.prev == lead && !oldLabels[ne.label] && (ne.sig == e.sig || ne.title == e.title) {
 			return n
 		}
-		if ne.title == e.title {
-			if byAction >= 0 {
-				byAction = -2 // two alike: not told apart by action
-			} else if byAction == -1 {
-				byAction = n
-			}
-		}
 	}
-	return max(byAction, -1)
+	return -1
 }
 
 // change describes a matched pair.

@@ -270,3 +270,23 @@ func TestLabelPins(t *testing.T) {
 		t.Errorf("a: %+v, want changed, still a", c)
 	}
 }
+
+// TestLabelPinsFollower: a follower's label that both programs have pins
+// it too: f relabelled g, and f reused for another rule, is not paired
+// with g (g added, f changed and moved).
+func TestLabelPinsFollower(t *testing.T) {
+	a := &txtar.Archive{Files: []txtar.File{
+		{Name: "old.rules", Data: []byte("lead: on stage Nowe after 1d: send sms text \"L\"\nf: on stage Nowe then after 1d: send sms text \"F\"\n")},
+		{Name: "new.rules", Data: []byte("lead: on stage Nowe after 1d: send sms text \"L\"\ng: on stage Nowe then after 1d: send sms text \"F\"\nf: on stage Kontakt after 2d: send sms text \"other\"\n")},
+	}}
+	old, new := programs(t, a)
+	p := plan.Compare(old, new)
+	if c := p.Of("rule", "f"); c == nil || c.Ident != "f" {
+		t.Errorf("f: %+v, want still f", c)
+	}
+	for _, c := range p.Changes {
+		if c.Ident == "g" && c.Kind != plan.Added {
+			t.Errorf("g: %+v, want added", c)
+		}
+	}
+}
