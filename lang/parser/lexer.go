@@ -309,7 +309,7 @@ func (s *scanner) scanSingleQuoted(rest []byte) {
 	s.first = false
 }
 
-// openingQuotes and closingQuotes are the typographic quotes a text
+// openingQuotes and closingOf are the typographic quotes a text
 // copied from a document or a help article comes with: „Polish”, “English”,
 // «Italian», ‘single’.
 const openingQuotes = "„“”«»‘’‚"

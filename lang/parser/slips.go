@@ -69,11 +69,13 @@ func toAfterSettingsSlip(toks []lexer.Token, at lexer.Token) *chunkError {
 	if at.Value != "to" || at.Type != tKeyword {
 		return nil
 	}
-	for _, t := range toks {
+	for k, t := range toks {
 		if t.Pos.Offset >= at.Pos.Offset {
 			return nil
 		}
-		if isWord(&t, tPunct, ":") { // in a rule's action
+		// In a rule's action, with a setting before the to: the colon,
+		// the action's two words, then a key and its value at least.
+		if isWord(&t, tPunct, ":") && k+4 < len(toks) && toks[k+4].Pos.Offset < at.Pos.Offset {
 			return &chunkError{tok: at, code: diag.ESyntax,
 				msg:  "to comes right after the action, before its settings",
 				hint: "write the action, then to and the target, then the settings: send email to client.email[work] from biuro subject ..."}
@@ -94,7 +96,8 @@ func settingAfterIfSlip(toks []lexer.Token, at lexer.Token) *chunkError {
 				return nil
 			}
 			name := toks[k-1]
-			if name.Type != tIdent || isWord(&toks[k-2], tPunct, ".") || isWord(&toks[k-2], tPunct, "(") || at.Type == tPunct || at.Type == tEOF {
+			if name.Type != tIdent || isWord(&toks[k-2], tPunct, ".") || isWord(&toks[k-2], tPunct, "(") || at.Type == tPunct || at.Type == tEOF ||
+				!settingShaped(name.Value, at) {
 				return nil // deal.x, (a: a part of the condition; a setting's value is a word or a literal
 			}
 			return &chunkError{tok: name, end: &toks[k], code: diag.ESyntax,
@@ -115,9 +118,21 @@ func moveStageSlip(toks []lexer.Token, at lexer.Token) *chunkError {
 		toks[2].Type != tIdent && toks[2].Type != tString {
 		return nil
 	}
-	return &chunkError{tok: toks[2], code: diag.ESyntax,
-		msg: "a trigger moves the item to a stage: the word stage comes first", hint: "write move to stage " + toks[2].Value,
-		fix: "stage " + toks[2].Value}
+	end := 2 // a name of several words until when: quoted
+	for end+1 < len(toks) && toks[end+1].Type == tIdent && toks[end+1].Pos.Line == toks[2].Pos.Line {
+		end++
+	}
+	name := toks[2].Value
+	if end > 2 {
+		words := make([]string, 0, end-1)
+		for _, t := range toks[2 : end+1] {
+			words = append(words, t.Value)
+		}
+		name = quoteText([]byte(strings.Join(words, " ")))
+	}
+	return &chunkError{tok: toks[2], end: &toks[end], code: diag.ESyntax,
+		msg: "a trigger moves the item to a stage: the word stage comes first", hint: "write move to stage " + name,
+		fix: "stage " + name}
 }
 
 // delayWordSlip recognises keep or worktime written before a rule's delay,
@@ -128,6 +143,9 @@ func delayWordSlip(toks []lexer.Token, at lexer.Token) *chunkError {
 		return nil
 	}
 	for k, t := range toks {
+		if isWord(&toks[k], tPunct, ":") {
+			return nil // in the action: not the rule's head
+		}
 		if t.Pos.Offset != at.Pos.Offset {
 			continue
 		}
@@ -152,14 +170,34 @@ func afterDateSlip(toks []lexer.Token, at lexer.Token) *chunkError {
 			continue
 		}
 		var path strings.Builder
-		for j := k; j < len(toks) && (toks[j].Type == tIdent || isWord(&toks[j], tPunct, ".")); j++ {
+		for j := k; j < len(toks) && toks[j].Type == tIdent; j += 2 { // NAME(.NAME)*
 			path.WriteString(toks[j].Value)
+			if j+1 >= len(toks) || !isWord(&toks[j+1], tPunct, ".") {
+				break
+			}
+			path.WriteByte('.')
 		}
 		return &chunkError{tok: toks[k-1], code: diag.ESyntax,
 			msg:  "after takes a duration (after 2d); a time read from a date field is written with at",
 			hint: fmt.Sprintf("write at %s (or at %s - 1d)", path.String(), path.String()), fix: "at"}
 	}
 	return nil
+}
+
+// settingShaped reports whether name value reads as a setting: a name of
+// settings' shape (allow_back, track_clicks) before a value, or any name
+// before a literal of a setting (true, 10m, "text"); a misspelt operator
+// (adn 5) is neither.
+func settingShaped(name string, value lexer.Token) bool {
+	switch {
+	case strings.Contains(name, "_"):
+		return true
+	case value.Type == tString || value.Type == tDuration:
+		return true
+	case value.Type == tKeyword && (value.Value == "true" || value.Value == "false"):
+		return true
+	}
+	return false
 }
 
 // ruleWords are the words of a rule's head that are not keywords (a

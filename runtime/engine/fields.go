@@ -72,7 +72,7 @@ func (t *tx) conform(entity string, f *ir.Field, v value.Value) (value.Value, er
 				// An address given without its type is a work one, as an
 				// employee's is: client.email[work] finds it.
 				v.L[i] = value.TypedText("work", e.S)
-			case !contains(types, e.Tag) && !t.replay.on: // a log from before the types were checked replays as it ran
+			case !contains(types, e.Tag) && !t.replay.on: // a log from before the types were checked still replays
 				return value.Value{}, fmt.Errorf("%s.%s: element %d has the type %q; the types are %s", entity, f.Name, i+1, e.Tag, strings.Join(types, ", "))
 			}
 		}

@@ -105,7 +105,7 @@ func (t *tx) start(it *item, r *plannedRule, base int64) {
 	t.schedule(due, kind, timer{Item: it.ID, Rule: r.Ident, Version: t.in.Version, Base: base, Entered: it.Entered, Keep: r.Keep})
 	why := ""
 	if due != unmoved { // worktime: say from what
-		why = fmt.Sprintf(" (%s is outside the working hours of the calendar: its next working moment)", dueText(unmoved))
+		why = fmt.Sprintf(" (%s is not a working moment of the calendar: the next one)", dueText(unmoved))
 	}
 	t.timeline(it, r.Pos.String(), fmt.Sprintf("%s waits until %s%s", r.Action.Name, dueText(due), why))
 }

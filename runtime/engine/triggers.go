@@ -136,7 +136,7 @@ func (t *tx) cancelDeadlines(it *item) {
 
 // deadline fires a chat deadline's trigger.
 func (t *tx) deadline(it *item, tr *plannedTrigger) {
-	if why := t.apply(it, tr); why != "" {
+	if why := t.apply(it, tr); why != "" && why != alreadyThere {
 		t.timeline(it, tr.Pos.String(), fmt.Sprintf("trigger %q (%s) not taken: %s", tr.Name, tr.ID, why))
 	}
 }
@@ -154,7 +154,9 @@ func (t *tx) fire(it *item, name string, settings map[string]value.Value) {
 		if why == "" {
 			return
 		}
-		skipped, whys = append(skipped, tr), append(whys, why)
+		if why != alreadyThere { // the usual case of a repeated event: said, it would fill the timeline
+			skipped, whys = append(skipped, tr), append(whys, why)
+		}
 	}
 	// No trigger took the event: each that matched it says why, as a rule
 	// that does not run does (a trigger's condition, a move back).
@@ -222,6 +224,10 @@ func isWordRune(r rune) bool {
 	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r))
 }
 
+// alreadyThere is apply's reason for an item already in the trigger's
+// stage, which fire does not write.
+const alreadyThere = "the item is already in the trigger's stage"
+
 // apply moves the item to the trigger's stage if it may: not to the stage
 // it is in, not backwards unless allowed, and only if the condition holds.
 // It returns why it did not, or "".
@@ -231,7 +237,7 @@ func (t *tx) apply(it *item, tr *plannedTrigger) (notTaken string) {
 	}
 	cur := t.field(it, "stage").S
 	if cur == tr.Stage {
-		return "the item is already in " + tr.Stage
+		return alreadyThere
 	}
 	to, err := t.e.stageIndex(it, tr.Stage)
 	if err != nil {
