@@ -216,176 +216,27 @@ func (e *entry) seal() {
 	e.sig = e.entity + "\x01" + e.pipeline + "\x01" + strings.Join(keys, "\x01")
 }
 
-// diff matches old entries with new ones and says what became of each.
+// diff matches old entries with new ones (pairing.go) and says what
+// became of each.
 func (c *comparer) diff(olds, news []*entry) []ranked {
-	match := make([]int, len(olds)) // old index -> new index, or -1
-	taken := make([]bool, len(news))
-	for i := range match {
-		match[i] = -1
-	}
-	pair := func(o, n int) { match[o], taken[n] = n, true }
-
-	byIdent := map[string]int{}
-	for i, n := range news {
-		byIdent[n.ident] = i
-	}
-	// 0. The same identity and the same definition.
-	for o, e := range olds {
-		if n, ok := byIdent[e.ident]; ok && !taken[n] && news[n].sig == e.sig && news[n].stage == e.stage {
-			pair(o, n)
-		}
-	}
-	// 0b. The same definition on the same stage under another identity:
-	// the same rule, renamed, before its identity goes to another. Naming
-	// the first of two alike rules (as W005 advises) gives the second the
-	// first's unlabelled identity; paired by identity, the first's
-	// pending runs took the second's definition and the second's were
-	// cancelled. Alike rules reordered keep their runs with their
-	// definitions the same way.
-	// Only rules that follow none: a follower's identity is made of the
-	// rule it follows, and starting or stopping to follow one makes it
-	// another rule.
-	// A label that both programs have pins its rule: it is not renamed
-	// away from it, whatever its definition became.
-	oldLabels, newLabels := map[string]bool{}, map[string]bool{}
-	for _, e := range olds {
-		oldLabels[e.label] = e.label != ""
-	}
-	for _, e := range news {
-		newLabels[e.label] = e.label != ""
-	}
-	same := map[string][]int{}
-	for n, e := range news {
-		if !taken[n] && e.prev < 0 && !oldLabels[e.label] {
-			same[e.stage+"\x00"+e.sig] = append(same[e.stage+"\x00"+e.sig], n)
-		}
-	}
-	for o, e := range olds {
-		if match[o] >= 0 || e.prev >= 0 || newLabels[e.label] {
-			continue
-		}
-		k := e.stage + "\x00" + e.sig
-		for i, n := range same[k] {
-			if !taken[n] {
-				pair(o, n)
-				same[k] = append(same[k][:i:i], same[k][i+1:]...)
-				break
-			}
-		}
-	}
-	// 0c. The rules after a rule paired so (then), by definition, then by
-	// action: a follower's identity is made of its leader's, so a leader
-	// renamed or reordered renames it too, and its runs go with it
-	// (paired by identity, the followers of two reordered leaders crossed
-	// over: one's runs lost, the other's run twice).
-	for again := true; again; {
-		again = false
-		for o, e := range olds {
-			if match[o] >= 0 || e.prev < 0 || match[e.prev] < 0 || newLabels[e.label] {
-				continue
-			}
-			if n := follower(news, taken, oldLabels, match[e.prev], e); n >= 0 {
-				pair(o, n)
-				again = true
-			}
-		}
-	}
-	// 1. The same identity.
-	for o, e := range olds {
-		if match[o] >= 0 {
-			continue
-		}
-		if n, ok := byIdent[e.ident]; ok && !taken[n] {
-			pair(o, n)
-		}
-	}
-	// 1b. Alike unlabelled rules of one stage left over (one's definition
-	// changed as they were reordered): paired in their order, each
-	// changed, its runs carried to its new identity.
-	for o, e := range olds {
-		if match[o] >= 0 || e.label != "" || e.prev >= 0 {
-			continue
-		}
-		base := strings.TrimSuffix(e.ident, ordinal(e.ident))
-		for n, ne := range news {
-			if !taken[n] && ne.label == "" && ne.prev < 0 && ne.stage == e.stage && strings.TrimSuffix(ne.ident, ordinal(ne.ident)) == base {
-				pair(o, n)
-				break
-			}
-		}
-	}
-	// 2. Unlabelled, the same definition on another stage of the pipeline:
-	// moved.
-	cands := map[string][]int{}
-	for n, e := range news {
-		if !taken[n] && e.label == "" {
-			cands[e.sig] = append(cands[e.sig], n)
-		}
-	}
-	for o, e := range olds {
-		if match[o] >= 0 || e.label != "" {
-			continue
-		}
-		for i, n := range cands[e.sig] {
-			if news[n].stage != e.stage {
-				pair(o, n)
-				cands[e.sig] = append(cands[e.sig][:i:i], cands[e.sig][i+1:]...)
-				break
-			}
-		}
-	}
-	// 3. A label added, removed or changed: the same definition on the
-	// same stage under another identity is the same rule, renamed, so
-	// that its pending work follows it rather than being cancelled.
-	renamed := map[string][]int{}
-	for n, e := range news {
-		if !taken[n] {
-			renamed[e.stage+"\x00"+e.sig] = append(renamed[e.stage+"\x00"+e.sig], n)
-		}
-	}
-	for o, e := range olds {
-		if match[o] >= 0 {
-			continue
-		}
-		k := e.stage + "\x00" + e.sig
-		for i, n := range renamed[k] {
-			if news[n].label != e.label {
-				pair(o, n)
-				renamed[k] = append(renamed[k][:i:i], renamed[k][i+1:]...)
-				break
-			}
-		}
-	}
-
+	m := pair(olds, news)
 	var out []ranked
 	for o, e := range olds {
-		if match[o] < 0 {
+		if m.match[o] < 0 {
 			out = append(out, ranked{Change{Kind: Removed, What: e.what, Ident: e.ident, Entity: e.entity,
 				Pipeline: e.pipeline, Stage: e.stage, Title: e.title}, e.index, true})
 			continue
 		}
-		n := news[match[o]]
-		out = append(out, ranked{c.change(e, n, olds, news, match), n.index, false})
+		n := news[m.match[o]]
+		out = append(out, ranked{c.change(e, n, olds, news, m.match), n.index, false})
 	}
 	for n, e := range news {
-		if !taken[n] {
+		if !m.taken[n] {
 			out = append(out, ranked{Change{Kind: Added, What: e.what, Ident: e.ident, Entity: e.entity,
 				Pipeline: e.pipeline, Stage: e.stage, Title: e.title}, e.index, false})
 		}
 	}
 	return out
-}
-
-// follower is the rule after news[lead] (then), not yet taken, when it
-// has e's definition or action and no label the old program has; -1 if
-// none. (A rule has at most one follower: the next rule of its stage.)
-func follower(news []*entry, taken []bool, oldLabels map[string]bool, lead int, e *entry) int {
-	for n, ne := range news {
-		if !taken[n] && ne.prev == lead && !oldLabels[ne.label] && (ne.sig == e.sig || ne.title == e.title) {
-			return n
-		}
-	}
-	return -1
 }
 
 // change describes a matched pair.
