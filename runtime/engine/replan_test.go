@@ -81,10 +81,10 @@ func TestRenameKeepsClockTime(t *testing.T) {
 	}
 }
 
-// TestPastKeptRunFollowers: a kept run of an earlier stay that a field
-// change moves into the past runs, and starts no followers: only the
-// current stay's run does (F once, K twice), as when the timers fire.
-func TestPastKeptRunFollowers(t *testing.T) {
+// keptTwoStays makes a deal in A whose kept rule k (at its termin, in ten
+// days) has a run from its first stay and one from its second (it went to
+// B and back); k's follower sends F.
+func keptTwoStays(t *testing.T) (*engine.Engine, string) {
 	v := program(t, "field deal.termin: datetime \"T\"\n"+
 		"k: on stage A at deal.termin keep: send sms to contact.phone[auto] text \"K\"\n"+
 		"on stage A then: send sms to contact.phone[auto] text \"F\"\n")
@@ -100,6 +100,14 @@ func TestPastKeptRunFollowers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	return e, deal
+}
+
+// TestPastKeptRunFollowers: a kept run of an earlier stay that a field
+// change moves into the past runs, and starts no followers: only the
+// current stay's run does (F once, K twice), as when the timers fire.
+func TestPastKeptRunFollowers(t *testing.T) {
+	e, deal := keptTwoStays(t)
 	if _, err := e.Apply(engine.Input{Time: t0 + 5, Kind: "update", Item: deal, Fields: map[string]value.Value{
 		"termin": {K: value.DateTime, N: float64(t0 + 3)}}}); err != nil {
 		t.Fatal(err)
@@ -111,21 +119,7 @@ func TestPastKeptRunFollowers(t *testing.T) {
 
 // TestFiredKeptRunFollowers: the same runs fired by their timers.
 func TestFiredKeptRunFollowers(t *testing.T) {
-	v := program(t, "field deal.termin: datetime \"T\"\n"+
-		"k: on stage A at deal.termin keep: send sms to contact.phone[auto] text \"K\"\n"+
-		"on stage A then: send sms to contact.phone[auto] text \"F\"\n")
-	e, contact := newDeployEngine(t, v, engine.Options{})
-	d, err := e.Apply(engine.Input{Time: t0, Kind: "create", Entity: "deal", Fields: map[string]value.Value{
-		"title": value.TextOf("Sofa"), "contact": value.RefOf("contact", contact), "termin": {K: value.DateTime, N: float64(t0 + 10*day)}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	deal := d.Created[0]
-	for i, st := range []string{"B", "A"} {
-		if _, err := e.Apply(engine.Input{Time: t0 + 1 + int64(i), Kind: "move", Item: deal, Stage: st}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	e, deal := keptTwoStays(t)
 	if err := e.Advance(t0+11*day, nil); err != nil {
 		t.Fatal(err)
 	}

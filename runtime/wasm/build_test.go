@@ -35,19 +35,28 @@ func need(t testing.TB, tool, install string) string {
 func wat(t testing.TB, name string) []byte {
 	t.Helper()
 	bin := need(t, "wat2wasm", "apt-get install wabt")
-	src := filepath.Join("testdata", name+".wat")
+	return built(t, filepath.Join("testdata", name+".wat"), ";; manifest: ", func(src, out string) *exec.Cmd {
+		return exec.Command(bin, "--enable-all", src, "-o", out)
+	})
+}
+
+// built builds src with the command cmd makes (writing out), and embeds the
+// manifest written on src's first line after prefix.
+func built(t testing.TB, src, prefix string, cmd func(src, out string) *exec.Cmd) []byte {
+	t.Helper()
 	text, err := os.ReadFile(src)
 	if err != nil {
 		t.Fatal(err)
 	}
 	first, _, _ := strings.Cut(string(text), "\n")
-	man, ok := strings.CutPrefix(first, ";; manifest: ")
+	man, ok := strings.CutPrefix(first, prefix)
 	if !ok {
-		t.Fatalf("%s: the first line must be ;; manifest: {...}", src)
+		t.Fatalf("%s: the first line must be %s{...}", src, prefix)
 	}
-	out := filepath.Join(t.TempDir(), name+".wasm")
-	if b, err := exec.Command(bin, "--enable-all", src, "-o", out).CombinedOutput(); err != nil {
-		t.Fatalf("wat2wasm %s: %v\n%s", src, err, b)
+	out := filepath.Join(t.TempDir(), filepath.Base(src)+".wasm")
+	c := cmd(src, out)
+	if b, err := c.CombinedOutput(); err != nil {
+		t.Fatalf("%s %s: %v\n%s", filepath.Base(c.Path), src, err, b)
 	}
 	plain, err := os.ReadFile(out)
 	if err != nil {
@@ -76,29 +85,9 @@ func cc(t testing.TB, name string) []byte {
 	if _, err := os.Stat("/usr/lib/wasm32-wasi/libc.a"); err != nil {
 		t.Skip("wasi-libc is not installed (apt-get install wasi-libc); skipping")
 	}
-	src := filepath.Join("testdata", name+".c")
-	text, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	first, _, _ := strings.Cut(string(text), "\n")
-	man, ok := strings.CutPrefix(first, "// manifest: ")
-	if !ok {
-		t.Fatalf("%s: the first line must be // manifest: {...}", src)
-	}
-	out := filepath.Join(t.TempDir(), name+".wasm")
-	if b, err := exec.Command("clang", "--target=wasm32-wasi", "-mexec-model=reactor", "-O2", "-Wl,--stack-first", src, "-o", out).CombinedOutput(); err != nil {
-		t.Fatalf("clang %s: %v\n%s", src, err, b)
-	}
-	plain, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mod, err := Embed(plain, []byte(man))
-	if err != nil {
-		t.Fatalf("%s: %v", src, err)
-	}
-	return mod
+	return built(t, filepath.Join("testdata", name+".c"), "// manifest: ", func(src, out string) *exec.Cmd {
+		return exec.Command("clang", "--target=wasm32-wasi", "-mexec-model=reactor", "-O2", "-Wl,--stack-first", src, "-o", out)
+	})
 }
 
 var (
