@@ -290,3 +290,16 @@ func TestLabelPinsFollower(t *testing.T) {
 		}
 	}
 }
+
+// TestNumbersAsNumbers: a number written otherwise (1.2 and 1.20, 1000
+// and 1e3) is no change.
+func TestNumbersAsNumbers(t *testing.T) {
+	a := &txtar.Archive{Files: []txtar.File{
+		{Name: "old.rules", Data: []byte("on stage Nowe if deal.amount > 1000: send sms text \"x\"\n")},
+		{Name: "new.rules", Data: []byte("on stage Nowe if deal.amount > 1000.00: send sms text \"x\"\n")},
+	}}
+	old, new := programs(t, a)
+	if p := plan.Compare(old, new); !p.Empty() {
+		t.Errorf("1000 and 1000.00: %+v", p.Changes)
+	}
+}

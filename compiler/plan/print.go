@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"math/big"
 	"strconv"
 	"strings"
 	"unicode"
@@ -223,6 +224,12 @@ func writeKey(b *strings.Builder, e *ir.Expr) {
 	if e.Op == ir.OpLit && e.Kind == "duration" {
 		if secs, err := literal.Duration(lit); err == nil {
 			lit = strconv.FormatInt(secs, 10) + "s"
+		}
+	}
+	if e.Op == ir.OpLit && (e.Kind == ir.KindNumber || e.Kind == ir.KindMoney) {
+		// 1.2 and 1.20, 1000 and 1e3: the same number, no change.
+		if r, ok := new(big.Rat).SetString(lit); ok {
+			lit = r.RatString()
 		}
 	}
 	for _, s := range []string{lit, e.Name, strings.Join(e.Path, "."), e.Sel} {
