@@ -167,7 +167,11 @@ func printTimeline(w io.Writer, p *ir.Program, out *testrun.Outcome, steps bool)
 		if item == "" {
 			item = "item " + e.Item
 		}
-		fmt.Fprintf(w, "%s  %-10s %-20s %s%s\n", time.Unix(e.Time, 0).UTC().Format("2006-01-02 15:04"), item, e.Stage, e.Text, rule)
+		layout := "2006-01-02 15:04"
+		if e.Time%60 != 0 { // a wait of seconds: its entries read apart
+			layout = "2006-01-02 15:04:05"
+		}
+		fmt.Fprintf(w, "%s  %-10s %-20s %s%s\n", time.Unix(e.Time, 0).UTC().Format(layout), item, e.Stage, e.Text, rule)
 	}
 	if !steps {
 		for _, e := range out.Timeline {
