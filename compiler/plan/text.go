@@ -192,9 +192,6 @@ func pendingNote(c *Change) string {
 func writeDeclared(b *strings.Builder, d *Declared) {
 	const ind = "  "
 	name := d.What + " " + d.Name
-	if strings.HasPrefix(d.Name, d.What+" ") { // a resource: "mailbox biuro"
-		name = d.Name
-	}
 	switch d.Kind {
 	case Added:
 		if d.New != "" {

@@ -20,8 +20,8 @@ import (
 type Declared struct {
 	Kind Kind   `json:"kind"` // Added, Removed or Changed
 	What string `json:"what"` // "pipeline", "stage", "stages" (their order), "field", a resource kind, "module"
-	// Name says which, as the source writes it: `Sprzedaż (deal)`,
-	// `Sprzedaż.Faktura (deal)`, `deal.tracking`, `mailbox biuro`,
+	// Name says which of its What, as the source writes it: `Sprzedaż
+	// (deal)`, `Sprzedaż.Faktura (deal)`, `deal.tracking`, `biuro`,
 	// `actions/vat.wasm`.
 	Name string `json:"name"`
 	// Setting is the resource setting that changed ("" for its value).
@@ -181,7 +181,7 @@ func fieldType(f *ir.Field) string {
 
 func resources(old, new *ir.Program) []Declared {
 	var out []Declared
-	key := func(r *ir.Resource) string { return r.Kind + " " + QuoteName(r.Name) }
+	key := func(r *ir.Resource) string { return r.Kind + "\x00" + r.Name }
 	olds := map[string]*ir.Resource{}
 	for _, r := range old.Resources {
 		olds[key(r)] = r
@@ -192,19 +192,19 @@ func resources(old, new *ir.Program) []Declared {
 		news[k] = true
 		o := olds[k]
 		if o == nil {
-			out = append(out, Declared{Kind: Added, What: r.Kind, Name: k, New: quoted(r.Value)})
+			out = append(out, Declared{Kind: Added, What: r.Kind, Name: QuoteName(r.Name), New: quoted(r.Value)})
 			continue
 		}
 		old, new := resourceSettings(o), resourceSettings(r)
 		for _, s := range slices.Sorted(maps.Keys(joinKeys(old, new))) {
 			if old[s] != new[s] {
-				out = append(out, Declared{Kind: Changed, What: r.Kind, Name: k, Setting: s, Old: old[s], New: new[s]})
+				out = append(out, Declared{Kind: Changed, What: r.Kind, Name: QuoteName(r.Name), Setting: s, Old: old[s], New: new[s]})
 			}
 		}
 	}
 	for _, r := range old.Resources {
 		if k := key(r); !news[k] {
-			out = append(out, Declared{Kind: Removed, What: r.Kind, Name: k, Old: quoted(r.Value)})
+			out = append(out, Declared{Kind: Removed, What: r.Kind, Name: QuoteName(r.Name), Old: quoted(r.Value)})
 		}
 	}
 	return out

@@ -487,8 +487,8 @@ type Declared struct {
 	// "pipeline", "stage", "stages" (their order), "field", a resource kind
 	// ("mailbox", "calendar", ...) or "module".
 	What string `protobuf:"bytes,2,opt,name=what,proto3" json:"what,omitempty"`
-	// Which, as the source writes it: "Sprzedaż.Faktura (deal)", "deal.tracking",
-	// "mailbox biuro", "actions/vat.wasm".
+	// Which of its kind, as the source writes it: "Sprzedaż.Faktura (deal)",
+	// "deal.tracking", "biuro" (a mailbox), "actions/vat.wasm".
 	Name string `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
 	// The resource setting that changed; empty for its value.
 	Setting string `protobuf:"bytes,4,opt,name=setting,proto3" json:"setting,omitempty"`
