@@ -34,16 +34,9 @@ func (s Events) Ingest(ctx context.Context, req *connect.Request[v1.IngestReques
 	for k, v := range m.GetSettings() {
 		fields[k] = value.TextOf(v)
 	}
-	name := t.Engine.EventName(m.GetEvent())
-	for _, need := range t.Engine.EventNeeds(name) {
-		if m.GetSettings()[need] == "" {
-			// Refused before it is taken, so that the event ID stays free
-			// for the event sent again with it.
-			return nil, invalid("event %q needs the setting %q: give it in settings (the event is not taken, and its ID stays free)", name, need)
-		}
-	}
-	out, dup, err := t.Ingest(m.GetEventId(), engine.Input{Item: m.GetItem(), Event: name, Fields: fields})
-	if errors.Is(err, tenant.ErrEventID) {
+	out, dup, err := t.Ingest(m.GetEventId(), engine.Input{Item: m.GetItem(), Event: t.Engine.EventName(m.GetEvent()), Fields: fields})
+	var missing *tenant.MissingSettingError
+	if errors.Is(err, tenant.ErrEventID) || errors.As(err, &missing) {
 		return nil, connect.NewError(connect.CodeInvalidArgument, err)
 	}
 	var reused *tenant.ReusedError

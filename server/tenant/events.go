@@ -265,6 +265,11 @@ func (t *Tenant) Ingest(id string, in engine.Input) (out *Outcome, dup bool, err
 		}
 		return repeat(id, &in, c.out)
 	}
+	if err := t.needs(&in); err != nil { // a new event only: a repeat answers as the first did
+		c.err = err
+		finish(nil)
+		return nil, false, err
+	}
 	sum := eventSum(&in) // before Apply, which may keep the fields
 	res, err := t.Apply(in)
 	var body []byte
@@ -278,6 +283,27 @@ func (t *Tenant) Ingest(id string, in engine.Input) (out *Outcome, dup bool, err
 	}
 	finish(body)
 	return c.out, false, c.err
+}
+
+// MissingSettingError is an event without a setting it needs (a form
+// submitted names its form): refused before it is taken, so its ID stays
+// free for the event sent again whole.
+type MissingSettingError struct{ Event, Setting string }
+
+func (e *MissingSettingError) Error() string {
+	return fmt.Sprintf("event %q needs the setting %q: give it in settings (the event is not taken, and its ID stays free)", e.Event, e.Setting)
+}
+
+// needs checks that a new event carries the settings its kind needs
+// (action.Library.Needs). The engine takes events without them, as logged
+// inputs were taken; the API refuses new ones.
+func (t *Tenant) needs(in *engine.Input) error {
+	for _, need := range t.Engine.EventNeeds(in.Event) {
+		if v := in.Fields[need]; v.IsNull() || v.S == "" {
+			return &MissingSettingError{Event: in.Event, Setting: need}
+		}
+	}
+	return nil
 }
 
 func decodeOutcome(id string, body []byte) (*Outcome, error) {
