@@ -18,7 +18,7 @@ import (
 // slips are tried in order on a declaration's error; the first that
 // recognises a slip at the error's token says it instead.
 var slips = []func(toks []lexer.Token, at lexer.Token) *chunkError{
-	testNameSlip, moveStageSlip, delayWordSlip, afterDateSlip, stageNameSlip, waitBackSlip, toAfterSettingsSlip, settingAfterIfSlip, durationSlip, commaSlip, spacedDurationSlip, relativeSlip, clockSlip, asSlip,
+	testNameSlip, ruleInPipelineSlip, moveStageSlip, delayWordSlip, afterDateSlip, stageNameSlip, waitBackSlip, toAfterSettingsSlip, settingAfterIfSlip, durationSlip, commaSlip, spacedDurationSlip, relativeSlip, clockSlip, asSlip,
 }
 
 // stageNameSlip recognises a stage name of several words written bare, on
@@ -111,8 +111,36 @@ func settingAfterIfSlip(toks []lexer.Token, at lexer.Token) *chunkError {
 	return nil
 }
 
-// moveStageSlip recognises a trigger's stage written without the word
-// stage, move to Oferta when ..., where the error is at the name.
+// ruleInPipelineSlip recognises a rule or a trigger written inside a
+// pipeline's block, pipeline deal Sprzedaż { on stage Nowe: ... }, as other
+// tools nest them, where the error is at its first word: rules and
+// triggers are declarations of their own, after the block, and a stage
+// of this pipeline that another has too is named Pipeline.Stage.
+func ruleInPipelineSlip(toks []lexer.Token, at lexer.Token) *chunkError {
+	if len(toks) < 3 || toks[0].Value != "pipeline" || at.Type != tKeyword || at.Value != "on" && at.Value != "move" {
+		return nil
+	}
+	pipeline := toks[1] // pipeline NAME { when the entity is left out
+	if toks[2].Type == tIdent || toks[2].Type == tString {
+		pipeline = toks[2]
+	}
+	hint := `move the line after the block's closing "}"`
+	for k := range toks {
+		if toks[k].Pos.Offset != at.Pos.Offset {
+			continue
+		}
+		for j := k + 1; j+1 < len(toks) && j <= k+2; j++ { // on stage S, move to stage S
+			if toks[j].Value == "stage" && toks[j].Type == tKeyword && toks[j+1].Type != tPunct {
+				stage := toks[j+1].Value
+				hint += fmt.Sprintf("; where another pipeline has a stage %s too, write stage %s.%s", stage, pipeline.Value, stage)
+				break
+			}
+		}
+	}
+	return &chunkError{tok: at, code: diag.ESyntax,
+		msg: "a pipeline's block declares its stages only: rules and triggers are written after it", hint: hint}
+}
+
 func moveStageSlip(toks []lexer.Token, at lexer.Token) *chunkError {
 	if len(toks) < 3 || toks[0].Value != "move" || toks[1].Value != "to" || toks[2].Pos.Offset != at.Pos.Offset ||
 		toks[2].Type != tIdent && toks[2].Type != tString {
