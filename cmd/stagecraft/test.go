@@ -196,7 +196,7 @@ func printTimeline(w io.Writer, p *ir.Program, out *testrun.Outcome, steps bool)
 
 // describeStep writes a test step as the language writes it.
 func describeStep(p *ir.Program, s *ir.Step) string {
-	src := func(e *ir.Expr) string { return plan.Source(p, e) }
+	src := func(e *ir.Expr) string { return plan.Source(e) }
 	settings := func(ss []*ir.Setting) string {
 		var b strings.Builder
 		for _, set := range ss {

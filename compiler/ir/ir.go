@@ -19,10 +19,14 @@ import (
 // Version 4: fields carry their root (Expr.Root) and the clock's values
 // their builtin (Expr.Builtin), as the checker resolved them; kinds are
 // typed (Kind); a typed address is an OpAddress, not a call named by its
-// type. Decode still reads versions 2 and 3, upgrading them (upgrade.go).
+// type.
+// Version 5: a literal that the source wrote as a name (a stage, a
+// pipeline, a resource) carries it in Expr.Name, so that it is printed as
+// written and a text equal to a name stays a text. Decode still reads
+// versions 2 to 4, upgrading them (upgrade.go).
 const (
 	Magic   = "SCIR"
-	Version = 4
+	Version = 5
 )
 
 // Program is a checked workspace.
@@ -205,8 +209,9 @@ type Expr struct {
 	Pos  Pos
 	Kind Kind // the static type's kind
 	// Lit: the literal as written (Text: its value); Name: a builtin
-	// (now, today, tomorrow), an operator, a function, a variable, or a
-	// field's first name, as written. The runtime reads it only where it is
+	// (now, today, tomorrow), an operator, a function, a variable, a
+	// field's first name, or the name a Lit was written as (a stage, a
+	// pipeline, a resource; empty for a string), as written. The runtime reads it only where it is
 	// a reference: a function, a test item, an entity (Root).
 	Lit  string
 	Name string
@@ -284,7 +289,8 @@ func Encode(p *Program) ([]byte, error) {
 }
 
 // Decode reads an encoded program, refusing another format: versions 2
-// and 3, still kept in stores and input logs, are upgraded (upgrade3); a
+// to 4, still kept in stores and input logs, are upgraded (upgrade3,
+// upgrade4); a
 // newer version, or a body whose enums hold a word this build does not
 // know, is refused.
 func Decode(b []byte) (*Program, error) {
@@ -293,7 +299,7 @@ func Decode(b []byte) (*Program, error) {
 		return nil, fmt.Errorf("not a stagecraft program (no %s header)", Magic)
 	}
 	v := string(head[len(Magic):])
-	if v != fmt.Sprint(Version) && v != "3" && v != "2" {
+	if v != fmt.Sprint(Version) && v != "4" && v != "3" && v != "2" {
 		return nil, fmt.Errorf("program format version %s; this build reads versions 2 to %d", v, Version)
 	}
 	var p Program
@@ -302,6 +308,9 @@ func Decode(b []byte) (*Program, error) {
 	}
 	if v == "2" || v == "3" { // version 3 only added what version 2 could not carry (custom actions' modules)
 		upgrade3(&p)
+	}
+	if v != fmt.Sprint(Version) {
+		upgrade4(&p)
 	}
 	if err := p.validate(); err != nil {
 		return nil, fmt.Errorf("corrupt program: %v", err)

@@ -28,7 +28,7 @@ move to stage B when invoice paid
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.HasPrefix(b, []byte("SCIR4\n")) {
+	if !bytes.HasPrefix(b, []byte("SCIR5\n")) {
 		t.Fatalf("no magic and version: %q", b[:10])
 	}
 	back, err := ir.Decode(b)
@@ -44,8 +44,8 @@ move to stage B when invoice paid
 	}
 	for _, bad := range []struct{ in, want string }{
 		{"{}", "not a stagecraft program"},
-		{"SCIR1\n{}", "format version 1; this build reads versions 2 to 4"},
-		{"SCIR5\n{}", "format version 5; this build reads versions 2 to 4"},
+		{"SCIR1\n{}", "format version 1; this build reads versions 2 to 5"},
+		{"SCIR6\n{}", "format version 6; this build reads versions 2 to 5"},
 		{"SCIR3\n{", "corrupt program"},
 		{"SCIR4\n{\"Rules\":[{\"Entity\":\"deal\",\"Cond\":{\"Op\":\"field\",\"Name\":\"deal\",\"Path\":[\"amount\"]}}]}", "field deal has no root"},
 		{"SCIR4\n{\"Rules\":[{\"Cond\":{\"Op\":\"lit\",\"Kind\":\"texts\"}}]}", "unknown kind \"texts\""},

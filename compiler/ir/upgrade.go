@@ -66,3 +66,29 @@ func rootOf3(name, entity string, entities map[string]bool) Root {
 	}
 	return RootTestItem
 }
+
+// upgrade4 gives a version 4 (or older) program's literals the names they
+// were written as, which version 4 did not carry: a text equal to a
+// pipeline, stage or resource name of the program, and any employee, as
+// the printer of that version took them (it printed such a text bare), so
+// that an old program reads in a plan and on a timeline as it did. A
+// string that happened to equal a name is taken for the name, as it was
+// then.
+func upgrade4(p *Program) {
+	names := map[string]bool{}
+	for _, pl := range p.Pipelines {
+		names[pl.Name] = true
+		for _, s := range pl.Stages {
+			names[s.Name] = true
+		}
+	}
+	for _, r := range p.Resources {
+		names[r.Name] = true
+	}
+	_ = p.eachExpr(func(x *Expr, _ string) error {
+		if x.Op == OpLit && x.Name == "" && (x.Kind == KindRef || x.Kind == KindText && names[x.Lit]) {
+			x.Name = x.Lit
+		}
+		return nil
+	})
+}

@@ -477,14 +477,14 @@ func (l *lowerer) ident(id *ast.Ident, x *ir.Expr) *ir.Expr {
 	case *types.Builtin:
 		x.Op, x.Name, x.Builtin = ir.OpBuiltin, id.Name, l.builtin(id, obj)
 		return x
-	case *types.StageDef:
-		x.Op, x.Lit, x.Kind = ir.OpLit, obj.Name, ir.KindText
+	case *types.StageDef: // its name, printed as a name (Expr.Name)
+		x.Op, x.Lit, x.Name, x.Kind = ir.OpLit, obj.Name, obj.Name, ir.KindText
 		return x
 	case *types.Pipeline: // copy deal's pipeline: its name
-		x.Op, x.Lit, x.Kind = ir.OpLit, obj.Name, ir.KindText
+		x.Op, x.Lit, x.Name, x.Kind = ir.OpLit, obj.Name, obj.Name, ir.KindText
 		return x
 	case *types.ResourceDef:
-		x.Op, x.Lit, x.Kind = ir.OpLit, obj.Name, ir.KindText
+		x.Op, x.Lit, x.Name, x.Kind = ir.OpLit, obj.Name, obj.Name, ir.KindText
 		if obj.Kind == "employee" {
 			x.Kind = ir.KindRef
 		}

@@ -25,7 +25,7 @@ func Compare(old, new *ir.Program) *Plan {
 	if new == nil {
 		new = &ir.Program{}
 	}
-	c := &comparer{pr: newPrinter(old, new)}
+	c := &comparer{pr: &printer{}}
 	olds := c.rules(old)
 	news := c.rules(new)
 	oldT := c.triggers(old)

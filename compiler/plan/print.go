@@ -14,30 +14,9 @@ import (
 // reviewer would read them in the source: `deal.amount > 1000`,
 // `contact.phone[auto]`, `"Dzień dobry {contact.name}"`, `tomorrow + 12:00`.
 // Parentheses that the IR no longer holds are put back where precedence
-// needs them. Names that the source writes bare (a stage, a resource) are
-// printed bare: the IR keeps them as text, so the printer knows the
-// program's stage and resource names.
-type printer struct {
-	names map[string]bool // stage and resource names, written bare
-}
-
-func newPrinter(ps ...*ir.Program) *printer {
-	p := &printer{names: map[string]bool{}}
-	for _, prog := range ps {
-		if prog == nil {
-			continue
-		}
-		for _, pl := range prog.Pipelines {
-			for _, s := range pl.Stages {
-				p.names[s.Name] = true
-			}
-		}
-		for _, r := range prog.Resources {
-			p.names[r.Name] = true
-		}
-	}
-	return p
-}
+// needs them. A literal the source wrote as a name (a stage, a resource:
+// Expr.Name) is printed bare, a text always quoted.
+type printer struct{}
 
 // Precedence levels, loosest first, as lang/ast.Precedence has them (this
 // package imports only the IR). atom is an operand that never needs
@@ -164,8 +143,8 @@ func (p *printer) list(es []*ir.Expr) string {
 func (p *printer) lit(e *ir.Expr) string {
 	switch e.Kind {
 	case "text", "ref":
-		if p.names[e.Lit] && bare(e.Lit) || e.Kind == "ref" && bare(e.Lit) {
-			return e.Lit
+		if e.Name != "" && bare(e.Name) {
+			return e.Name
 		}
 		return `"` + literal.Escape(e.Lit) + `"`
 	}
@@ -232,7 +211,11 @@ func writeKey(b *strings.Builder, e *ir.Expr) {
 			lit = r.RatString()
 		}
 	}
-	for _, s := range []string{lit, e.Name, strings.Join(e.Path, "."), e.Sel} {
+	name := e.Name
+	if e.Op == ir.OpLit {
+		name = "" // Oferta and "Oferta": the same text, no change
+	}
+	for _, s := range []string{lit, name, strings.Join(e.Path, "."), e.Sel} {
 		b.WriteByte(' ')
 		b.WriteString(strconv.Quote(s))
 	}
@@ -251,7 +234,6 @@ func writeKey(b *strings.Builder, e *ir.Expr) {
 	b.WriteString(")")
 }
 
-// Source writes an expression of a program as the language writes it
-// (stages and resources of p bare): what a timeline quotes when it
-// explains a condition.
-func Source(p *ir.Program, e *ir.Expr) string { return newPrinter(p).expr(e) }
+// Source writes an expression as the language writes it (a name bare, a
+// text quoted): what a timeline quotes when it explains a condition.
+func Source(e *ir.Expr) string { return (&printer{}).expr(e) }

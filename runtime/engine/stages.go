@@ -169,7 +169,7 @@ func sortedKeys[V any](m map[string]V) []string {
 func (t *tx) explainer(env *interp.Env) Explainer {
 	ent := env.Item.Entity
 	return Explainer{
-		Source:  func(x *ir.Expr) string { return plan.Source(t.e.prog, x) },
+		Source:  func(x *ir.Expr) string { return plan.Source(x) },
 		Eval:    func(x *ir.Expr) value.Value { return t.e.pl.Plan(x, ent)(env) },
 		Literal: timelineLiteral,
 	}

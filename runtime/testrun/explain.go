@@ -20,7 +20,7 @@ import (
 // false, and the values a comparison compared.
 func (r *runner) explain(x *ir.Expr) string {
 	return engine.Explainer{
-		Source:  func(x *ir.Expr) string { return plan.Source(r.p, x) },
+		Source:  func(x *ir.Expr) string { return plan.Source(x) },
 		Eval:    func(x *ir.Expr) value.Value { return r.eval(x, "") },
 		Literal: r.literal,
 	}.Explain(x)
