@@ -73,7 +73,9 @@ func employeeTo(c action.Call) (string, bool) {
 func assignTask(c action.Call) { assign(c, "task") }
 
 // assign creates a task or an activity; its responsible is the `to`, or
-// the item's responsible.
+// the item's responsible. Without one (an item with no responsible, and
+// none named) it is not created: a task for nobody would be done by
+// nobody.
 func assign(c action.Call, kind string) {
 	fields := c.Fields()
 	fields["responsible"] = orDefault(fields["responsible"], c.Responsible())
@@ -83,6 +85,10 @@ func assign(c action.Call, kind string) {
 			return
 		}
 		fields["responsible"] = to
+	}
+	if fields["responsible"] == "" {
+		c.NotRun("the item has no responsible, and the rule names no employee")
+		return
 	}
 	id := c.Effect("created", kind, fields["responsible"], fields)
 	c.Bind(value.RecordOf([]string{"id"}, []value.Value{value.TextOf(id)}))
@@ -101,6 +107,7 @@ func createDocument(c action.Call) {
 		name = c.Resource(tmpl).Value
 	}
 	id := c.Effect("created", "document", "", map[string]string{"template": tmpl, "name": name})
-	c.Bind(value.RecordOf([]string{"id", "name", "url"},
-		[]value.Value{value.TextOf(id), value.TextOf(name), value.TextOf(DocumentURL + id)}))
+	url := value.TextOf(DocumentURL + id)
+	c.Bind(value.RecordOf([]string{"id", "name", "url", "file"}, // the file is the document at its link
+		[]value.Value{value.TextOf(id), value.TextOf(name), url, url}))
 }

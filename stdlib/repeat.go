@@ -1,6 +1,7 @@
 package stdlib
 
 import (
+	"fmt"
 	"github.com/stagecraft/stagecraft/compiler/types"
 	"github.com/stagecraft/stagecraft/runtime/action"
 	"github.com/stagecraft/stagecraft/runtime/value"
@@ -46,7 +47,16 @@ var repeatSales = []Action{
 	}, Run: scheduleActivity},
 }
 
-func scheduleActivity(c action.Call) { assign(c, "activity") }
+// scheduleActivity schedules an activity (R-ACTIVITY). Its date is
+// required: a date read from an empty field schedules nothing, and the
+// timeline says so, where an activity at no time would never come up.
+func scheduleActivity(c action.Call) {
+	if c.Set("date").IsNull() {
+		c.NotRun(fmt.Sprintf("its date %s is empty", c.SettingText("date")))
+		return
+	}
+	assign(c, "activity")
+}
 
 // createLead needs a client; the lead gets the name, the responsible (the
 // deal's by default) and the client, and enters its first stage.

@@ -66,6 +66,9 @@ type Call interface {
 	// (deal.responsible.supervisor), for a timeline saying why it named
 	// no one.
 	TargetText() string
+	// SettingText is a setting as written (deal.delivery_date), for a
+	// timeline saying why its value was empty; "" if it is not given.
+	SettingText(name string) string
 	// Address picks a recipient (R-EMAIL, R-SMS, R-CALL): the target's
 	// values of the chosen type, or, without a target, the client's field
 	// of any type; the first added, or the last with useLast. "" if there

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/stagecraft/stagecraft/compiler/plan"
 	"github.com/stagecraft/stagecraft/runtime/interp"
 	"github.com/stagecraft/stagecraft/runtime/value"
 )
@@ -76,7 +77,22 @@ func (t *tx) updateField(it *item, r *plannedRule, env *interp.Env) {
 			return
 		}
 	}
+	// The value is checked as an update input's is (a text within its
+	// field's length, an enum's member, an employee that exists): the
+	// checker's type does not bound what a field or template holds.
 	v := r.value(env)
+	if fd := t.e.fieldDef(target.Entity, name); fd != nil {
+		cv, err := t.conform(target.Entity, fd, v)
+		if err != nil {
+			t.timeline(it, rule, "update not run: "+err.Error())
+			return
+		}
+		v = cv
+	}
+	if name == "responsible" && v.IsNull() {
+		t.timeline(it, rule, fmt.Sprintf("update not run: %s is empty, and an item is never left without a responsible", plan.Source(r.Action.Value)))
+		return
+	}
 	if target == it || value.Equal(t.field(target, name), v) {
 		t.changeField(target, name, v, rule)
 		return

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/stagecraft/stagecraft/compiler/ir"
+	"github.com/stagecraft/stagecraft/compiler/plan"
 	"github.com/stagecraft/stagecraft/runtime/action"
 	"github.com/stagecraft/stagecraft/runtime/interp"
 	"github.com/stagecraft/stagecraft/runtime/value"
@@ -76,6 +77,14 @@ func (c *Call) TargetText() string {
 		return x.Lit
 	}
 	return "to"
+}
+
+// SettingText is a setting as written, for a timeline.
+func (c *Call) SettingText(name string) string {
+	if s := c.r.Action.Setting(name); s != nil {
+		return plan.Source(s.Value)
+	}
+	return ""
 }
 
 // Bind sets the rule's variable or result, if it names one (M-AUX).
