@@ -233,10 +233,8 @@ func PrintedMax(t *Type) int {
 	switch t.Kind {
 	case Text:
 		return t.MaxLen
-	case Number:
-		return 20
-	case Money:
-		return 24
+	case Number, Money: // runtime/value.NumberMaxLen: in full, or 1.2345678901234567e+300
+		return 25
 	case Date:
 		return 10
 	case DateTime:

@@ -7,6 +7,7 @@ package value
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -132,6 +133,21 @@ func CompareRef(a, b *Value) (c int, ok bool) {
 	return 0, true
 }
 
+// FormatNumber writes a number in full (1500.5, 0.000125), or, where that
+// would write digits float64 does not hold (|n| ≥ 1e21) or a run of zeros
+// (|n| < 1e-6), in exponent form (1e+21, 1.5e-07): at most NumberMaxLen
+// characters, which the checker's count of a template's length relies on.
+func FormatNumber(n float64) string {
+	if a := math.Abs(n); a != 0 && (a >= 1e21 || a < 1e-6) {
+		return strconv.FormatFloat(n, 'g', -1, 64)
+	}
+	return strconv.FormatFloat(n, 'f', -1, 64)
+}
+
+// NumberMaxLen is the most characters FormatNumber writes: a sign, "0.",
+// five zeros and seventeen digits.
+const NumberMaxLen = 25
+
 // Truth is a condition's truth: null is false.
 func Truth(v Value) bool { return v.K == Bool && v.N != 0 }
 
@@ -144,7 +160,7 @@ func (v Value) String() string {
 	case Text, Ref:
 		return v.S
 	case Number, Money:
-		return strconv.FormatFloat(v.N, 'f', -1, 64)
+		return FormatNumber(v.N)
 	case Bool:
 		return strconv.FormatBool(v.N != 0)
 	case Date:

@@ -2,6 +2,8 @@ package value
 
 import (
 	"encoding/json"
+	"math"
+	"strconv"
 	"testing"
 )
 
@@ -81,4 +83,27 @@ func TestAppendJSON(t *testing.T) {
 			t.Errorf("AppendJSON(%#v) = %s, want %s", v, got, want)
 		}
 	}
+}
+
+// FuzzFormatNumber: a number prints in at most NumberMaxLen characters
+// (the checker counts a template's length with it) and reads back as the
+// same number.
+func FuzzFormatNumber(f *testing.F) {
+	for _, n := range []float64{0, -0.30000000000000004, 1e21, 9.999999999999999e20, -1.2345678901234567e-7,
+		-1.2345678901234567e-300, 1e-6, 0.0000012345678901234567, math.MaxFloat64, math.SmallestNonzeroFloat64, 1500.5} {
+		f.Add(math.Float64bits(n))
+	}
+	f.Fuzz(func(t *testing.T, bits uint64) {
+		n := math.Float64frombits(bits)
+		if math.IsNaN(n) || math.IsInf(n, 0) {
+			return // not a value of the language
+		}
+		s := FormatNumber(n)
+		if len(s) > NumberMaxLen {
+			t.Errorf("%v prints as %q, %d characters", n, s, len(s))
+		}
+		if back, err := strconv.ParseFloat(s, 64); err != nil || back != n {
+			t.Errorf("%q reads back as %v (%v)", s, back, err)
+		}
+	})
 }

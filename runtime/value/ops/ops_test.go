@@ -73,7 +73,7 @@ func TestImplementations(t *testing.T) {
 		{"add_text_text", value.TextOf(strings.Repeat("x", ops.MaxTextBytes)), value.TextOf("y"), "", value.Null},
 
 		// At the edges, still values.
-		{"mul_number_number", value.NumberOf(1e154), value.NumberOf(1e154), "1" + strings.Repeat("0", 308), value.Number},
+		{"mul_number_number", value.NumberOf(1e154), value.NumberOf(1e154), "1e+308", value.Number},
 		{"sub_datetime_datetime", value.Value{K: value.DateTime, N: float64(value.MaxTime)}, value.Value{K: value.DateTime, N: float64(value.MinTime)},
 			"315537897599s", value.Duration},
 	} {
