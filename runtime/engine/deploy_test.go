@@ -623,3 +623,32 @@ func TestDeployThenDeepChain(t *testing.T) {
 		t.Errorf("sent %v, want %v", got, want)
 	}
 }
+
+// TestUpdateSetsAllFieldsFirst: an update of several fields sets them all
+// before a trigger fires, so the rules a change starts see the whole
+// update, whatever the fields' names (amount, sorted before the category
+// it is sent with, started a rule that read the category still empty).
+func TestUpdateSetsAllFieldsFirst(t *testing.T) {
+	p := program(t, `field deal.zone: text
+move to stage B when field changed field deal.amount
+on stage B: send sms to contact.phone[auto] text "zone {deal.zone}"
+`)
+	e, contact := newDeployEngine(t, p, engine.Options{})
+	deal := dealIn(t, e, contact, t0)
+	res, err := e.Apply(engine.Input{Time: t0 + 1, Kind: "update", Item: deal, Fields: map[string]value.Value{
+		"amount": value.MoneyOf(100), "zone": value.TextOf("north")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, en := range res.Timeline {
+		texts = append(texts, en.Text)
+	}
+	got := strings.Join(texts, "\n")
+	if !strings.Contains(got, `"zone north"`) {
+		t.Errorf("the rule did not see the whole update:\n%s", got)
+	}
+	if i, j := strings.Index(got, "zone set to"), strings.Index(got, "moved from A to B"); i < 0 || j < 0 || i > j {
+		t.Errorf("not every field was set before the trigger moved the deal:\n%s", got)
+	}
+}

@@ -297,8 +297,20 @@ func (t *tx) update(it *item, fields map[string]value.Value) error {
 	for k, v := range t.firstContact(it, conformed) {
 		conformed[k] = v
 	}
+	// Every field of the input is set before any trigger fires, so that
+	// the rules a change starts see the whole update (a category and an
+	// amount sent together), whatever the fields' names.
+	var changed []string
 	for _, k := range sortedKeys(conformed) {
-		t.changeField(it, k, conformed[k], "")
+		if t.setChanged(it, k, conformed[k], "") {
+			changed = append(changed, k)
+		}
+	}
+	if len(changed) > 0 {
+		t.followDates(it)
+	}
+	for _, k := range changed {
+		t.fireChanged(it, k, conformed[k])
 	}
 	return nil
 }
@@ -306,12 +318,25 @@ func (t *tx) update(it *item, fields map[string]value.Value) error {
 // changeField sets a field and runs the field-changed triggers (T-FIELD-CHANGED).
 // rule is the position of the rule that changes it, or "" for an input.
 func (t *tx) changeField(it *item, name string, v value.Value, rule string) {
+	if t.setChanged(it, name, v, rule) {
+		t.followDates(it)
+		t.fireChanged(it, name, v)
+	}
+}
+
+// setChanged sets a field that differs, saying so on the timeline, and
+// reports whether it did.
+func (t *tx) setChanged(it *item, name string, v value.Value, rule string) bool {
 	if value.Equal(t.field(it, name), v) {
-		return
+		return false
 	}
 	t.setField(it, name, v)
 	t.timeline(it, rule, fmt.Sprintf("%s set to %s", name, quote(v)))
-	t.followDates(it)
+	return true
+}
+
+// fireChanged runs the field-changed triggers of a field set to v.
+func (t *tx) fireChanged(it *item, name string, v value.Value) {
 	t.fire(it, "field changed", map[string]value.Value{"field": value.TextOf(name), "value": v})
 }
 
