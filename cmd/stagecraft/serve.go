@@ -55,7 +55,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	}
 	if dcfg.Twilio != nil && *public == "" {
 		// Twilio signs the URL it calls; the default (http://ADDR) is not it.
-		slog.New(h).Warn("Twilio is configured without --public-url: its inbound SMS and call webhooks (/in/TENANT/twilio/...) will be refused, their signature being over the URL Twilio calls; set --public-url to it")
+		slog.New(h).Error("Twilio is configured without --public-url: its inbound SMS and call webhooks (/in/TENANT/twilio/...) will be refused, their signature being over the URL Twilio calls; set --public-url to it")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -61,15 +61,27 @@ func TestMiddlewareSays(t *testing.T) {
 	h := k.Middleware(slog.New(slog.NewTextHandler(io.Discard, nil)), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, Tenant(r.Context()))
 	}))
-	for _, c := range []struct{ header, want string }{
-		{"", "no API key: send the header"},
-		{"Basic YWNtZTpzZWNyZXQ=", "the Authorization header is not Bearer: send the header"},
-		{"Bearer sck_nope", "the API key is not valid"},
-		{"Bearer " + key, "acme"},
+	other, err := k.Create("beta")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		header []string
+		want   string
+	}{
+		{nil, "no API key: send the header"},
+		{[]string{"Basic YWNtZTpzZWNyZXQ="}, "the Authorization header is not Bearer: send the header"},
+		{[]string{"Bearer"}, "no API key: send the header"},
+		{[]string{"Bearer   "}, "no API key: send the header"},
+		{[]string{"Bearer sck_nope"}, "the API key is not valid"},
+		{[]string{"Bearer " + key}, "acme"},
+		// Two keys: neither tenant, whichever comes first.
+		{[]string{"Bearer " + key, "Bearer " + other}, "more than one Authorization header"},
+		{[]string{"Bearer " + other, "Bearer " + key}, "more than one Authorization header"},
 	} {
 		r := httptest.NewRequest("POST", "/stagecraft.v1.RulesService/ListVersions", nil)
-		if c.header != "" {
-			r.Header.Set("Authorization", c.header)
+		for _, v := range c.header {
+			r.Header.Add("Authorization", v)
 		}
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, r)

@@ -25,11 +25,17 @@ func (k *Keys) Middleware(log *slog.Logger, next http.Handler) http.Handler {
 		http.Error(w, why, http.StatusUnauthorized)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(r.Header.Values("Authorization")) > 1 {
+			// Which one counts would be the first's by chance here, and a
+			// proxy in front may have checked another: none does.
+			refuse(w, r, "more than one Authorization header: send one, \"Authorization: Bearer KEY\"")
+			return
+		}
 		h := r.Header.Get("Authorization")
 		scheme, key, ok := strings.Cut(h, " ")
-		if h == "" || !ok || !strings.EqualFold(scheme, "Bearer") {
+		if h == "" || !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(key) == "" {
 			why := "no API key"
-			if h != "" {
+			if h != "" && !strings.EqualFold(strings.TrimSpace(h), "Bearer") {
 				why = "the Authorization header is not Bearer"
 			}
 			refuse(w, r, why+`: send the header "Authorization: Bearer KEY" (stagecraft keys create makes one)`)
