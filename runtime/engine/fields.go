@@ -2,7 +2,9 @@ package engine
 
 import (
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -17,7 +19,7 @@ import (
 // field.
 func (t *tx) conform(entity string, f *ir.Field, v value.Value) (value.Value, error) {
 	bad := func(want string) (value.Value, error) {
-		return value.Value{}, fmt.Errorf("%s.%s takes %s, not %q", entity, f.Name, want, v.String())
+		return value.Value{}, fmt.Errorf("%s.%s takes %s, not %s", entity, f.Name, want, given(v))
 	}
 	if v.IsNull() {
 		return v, nil
@@ -42,7 +44,10 @@ func (t *tx) conform(entity string, f *ir.Field, v value.Value) (value.Value, er
 		if v.K != value.Number && v.K != value.Money {
 			return bad("an amount")
 		}
-		v = value.MoneyOf(v.N)
+		n := v.N
+		if v = value.MoneyOf(n); math.IsInf(v.N, 0) { // kept in cents: ×100 overflows
+			return value.Value{}, fmt.Errorf("%s.%s: %s is beyond the largest amount (about ±1.8e306)", entity, f.Name, value.FormatNumber(n))
+		}
 	case ir.KindBool, ir.KindDate, ir.KindDateTime, ir.KindTime, ir.KindDuration:
 		want := map[ir.Kind]value.Kind{ir.KindBool: value.Bool, ir.KindDate: value.Date, ir.KindDateTime: value.DateTime, ir.KindTime: value.Time, ir.KindDuration: value.Duration}[f.Kind]
 		if v.K == value.Date && want == value.DateTime {
@@ -94,6 +99,28 @@ func (t *tx) conform(entity string, f *ir.Field, v value.Value) (value.Value, er
 		}
 	}
 	return v, nil
+}
+
+// given says what a refused value is, its kind with it: a number 5 sent
+// for a text is not the text "5".
+func given(v value.Value) string {
+	switch v.K {
+	case value.Text:
+		if v.Tag != "" {
+			return fmt.Sprintf("the %s address %q", v.Tag, v.S)
+		}
+		return strconv.Quote(quote(v))
+	case value.List:
+		if len(v.L) == 0 {
+			return "an empty list"
+		}
+		return fmt.Sprintf("a list of %d", len(v.L))
+	case value.Ref:
+		return fmt.Sprintf("a reference to %s %q", orDefault(v.Tag, "an item"), v.S)
+	case value.Record:
+		return "a record"
+	}
+	return fmt.Sprintf("the %s %s", value.KindName(v.K), quote(v))
 }
 
 // reference checks that a reference names an item of the field's entity,

@@ -219,7 +219,7 @@ func (t *tx) flush() error {
 		for i, f := range t.e.entities[it.Entity].Fields {
 			if v := it.Fields[i]; !v.IsNull() {
 				if err := value.Valid(v); err != nil { // never stored: the input fails whole
-					return fmt.Errorf("item %s: %s would be %v", it.ID, f.Name, err)
+					return fmt.Errorf("%s.%s cannot hold the value: %v", it.Entity, f.Name, err)
 				}
 				s.Fields[f.Name] = v
 			}

@@ -130,6 +130,14 @@ func validText(s string) error {
 var kindNames = [...]string{Null: "null", Text: "text", Number: "number", Money: "amount", Bool: "bool", Date: "date",
 	DateTime: "datetime", Time: "time of day", Duration: "duration", List: "list", Ref: "reference", Record: "record"}
 
+// KindName is how a message names a kind: "number", "amount", "time of day".
+func KindName(k Kind) string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("kind %d", k)
+}
+
 // tagName says what a kind's Tag holds.
 func tagName(k Kind) string {
 	switch k {

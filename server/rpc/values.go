@@ -36,7 +36,14 @@ func toValue(v *v1.Value, f *ir.Field) (value.Value, error) {
 	case *v1.Value_Number:
 		return finite(value.NumberOf(k.Number))
 	case *v1.Value_Money:
-		return finite(value.MoneyOf(k.Money))
+		if _, err := finite(value.NumberOf(k.Money)); err != nil {
+			return value.Value{}, err
+		}
+		m := value.MoneyOf(k.Money)
+		if math.IsInf(m.N, 0) { // kept in cents: ×100 overflows
+			return value.Value{}, fmt.Errorf("%s is beyond the largest amount (about ±1.8e306)", value.FormatNumber(k.Money))
+		}
+		return m, nil
 	case *v1.Value_Boolean:
 		return value.BoolOf(k.Boolean), nil
 	case *v1.Value_Date:
