@@ -228,6 +228,9 @@ type checker struct {
 	brokenLast map[*types.StageDef]bool
 	// brokenFields are the fields whose declaration is an error (declSummary).
 	brokenFields map[string]map[string]bool
+	// textValue is the bare name given where a setting takes a text
+	// (text Buongiorno): when it names nothing, the hint quotes it.
+	textValue *ast.Ident
 }
 
 // brokenField reports whether entity's field name is declared by a

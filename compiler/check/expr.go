@@ -166,16 +166,18 @@ func (c *checker) unknownName(id *ast.Ident, en *env) *types.Type {
 		path := en.entity + "." + id.Name
 		r.Hint = "a field is read through its item: did you mean " + path + "?"
 		r.Replace(id.Pos(), id.End(), path)
-	} else {
-		hintName(r, id.Name, c.names(en), id.Pos(), id.End(), "")
+	} else if !hintName(r, id.Name, c.names(en), id.Pos(), id.End(), "") && c.textValue == id {
+		q := literal.Quote(id.Name)
+		r.Hint = "a text is written in quotes: " + q
+		r.Replace(id.Pos(), id.End(), q)
 	}
 	return c.record(id, types.InvalidType)
 }
 
 // boolWords are what other languages and people write for true and false.
 var boolWords = map[string]string{
-	"yes": "true", "y": "true", "true": "true", "tak": "true",
-	"no": "false", "n": "false", "off": "false", "false": "false", "nie": "false",
+	"yes": "true", "true": "true", "tak": "true",
+	"no": "false", "off": "false", "false": "false", "nie": "false",
 }
 
 // expr returns the type of e, reporting what is wrong. An operand that is
@@ -531,6 +533,13 @@ func (c *checker) binary(e *ast.BinaryExpr, en *env) *types.Type {
 		if (e.Op == "==" || e.Op == "!=") && isMemberType(x) && c.member(e.Y, x, en) {
 			return c.operator(e, e.Op, x, x)
 		}
+		if (e.Op == "<" || e.Op == ">" || e.Op == "<=" || e.Op == ">=") && x.Kind == types.Stage && c.member(e.Y, x, en) {
+			// deal.stage > Offer: the stage is found, and stages do not order.
+			if c.info.Types[e.Y].Kind == types.Invalid {
+				return types.InvalidType
+			}
+			return c.operator(e, e.Op, x, x)
+		}
 		y = c.expr(e.Y, en)
 	}
 	if x.Kind == types.Invalid || y.Kind == types.Invalid {
@@ -559,8 +568,13 @@ func (c *checker) operator(e ast.Expr, sym string, args ...*types.Type) *types.T
 		}
 	case *ast.BinaryExpr:
 		if ov == nil {
-			c.diags.Errorf(e.OpPos, e.OpPos+tokenPos(len(e.Op)), diag.EMismatch, "mismatched types: %s %s %s", args[0], e.Op, args[1]).Hint =
-				mismatchHint(args[0], args[1])
+			d := c.diags.Errorf(e.OpPos, e.OpPos+tokenPos(len(e.Op)), diag.EMismatch, "mismatched types: %s %s %s", args[0], e.Op, args[1])
+			d.Hint = mismatchHint(args[0], args[1])
+			if clock := dottedClock(e.Y); clock != "" && (e.Op == "+" || e.Op == "-") && (args[0].Kind == types.Date || args[0].Kind == types.DateTime) {
+				// tomorrow + 14.00: a time of day written with a dot.
+				d.Hint = "a time of day is written with a colon: " + clock
+				d.Replace(e.Y.Pos(), e.Y.End(), clock)
+			}
 			return types.InvalidType
 		}
 		if ov.ID == ops.AddDateDuration || ov.ID == ops.SubDateDuration {
@@ -586,6 +600,25 @@ func (c *checker) wholeDays(e *ast.BinaryExpr) {
 		c.diags.Errorf(y.Pos(), y.End(), diag.EBadValue, "a date moves by whole days, and %s is not whole days", lit.Raw).Hint =
 			fmt.Sprintf("for a datetime, give the date a time of day first: %s + 00:00 %s %s", exprString(e.X), e.Op, lit.Raw)
 	}
+}
+
+// dottedClock is the time of day a number literal like 14.00 or 9.30
+// stands for, written as the language writes it (14:00), or "".
+func dottedClock(e ast.Expr) string {
+	l, ok := ast.Unparen(e).(*ast.BasicLit)
+	if !ok || l.Kind != ast.Number {
+		return ""
+	}
+	h, m, ok := strings.Cut(l.Raw, ".")
+	if !ok || len(h) < 1 || len(h) > 2 || len(m) != 2 {
+		return ""
+	}
+	hh, err1 := strconv.Atoi(h)
+	mm, err2 := strconv.Atoi(m)
+	if err1 != nil || err2 != nil || hh > 23 || mm > 59 {
+		return ""
+	}
+	return fmt.Sprintf("%02d:%s", hh, m)
 }
 
 func mismatchHint(x, y *types.Type) string {
@@ -616,7 +649,7 @@ func (c *checker) membership(e *ast.BinaryExpr, en *env) *types.Type {
 		}
 		ov, t := ops.Resolve(op, x, lo, hi)
 		if ov == nil {
-			c.diags.Errorf(e.OpPos, e.End(), diag.EMismatch, "mismatched types: %s %s %s..%s", x, e.Op, lo, hi)
+			c.diags.Errorf(e.OpPos, e.End(), diag.EMismatch, "mismatched types: %s %s %s..%s", x, e.Op, lo, hi).Hint = mismatchHint(x, lo)
 			return types.InvalidType
 		}
 		c.info.Overloads[e] = ov

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"fmt"
 	"sort"
 	"time"
 	_ "time/tzdata" // time zones known without the system's database
@@ -155,8 +156,28 @@ func (c *checker) stage(ref *ast.StageRef, entity string) *types.StageDef {
 			// is reported, and this one would follow from it.
 			return nil
 		}
-		hintStage(c.diags.Errorf(ref.Stage.Pos(), ref.Stage.End(), diag.EUnknownStage, "unknown stage %q", ref.Stage.Value),
-			ref.Stage.Value, names, ref.Stage.Pos(), ref.Stage.End(), "declare it in a pipeline: stage "+ref.Stage.Raw)
+		d := c.diags.Errorf(ref.Stage.Pos(), ref.Stage.End(), diag.EUnknownStage, "unknown stage %q", ref.Stage.Value)
+		if hintStage(d, ref.Stage.Value, names, ref.Stage.Pos(), ref.Stage.End(), "declare it in a pipeline: stage "+ref.Stage.Raw) || ref.Pipeline == nil {
+			return nil
+		}
+		// Leads.Contact, where Contact is a stage of another pipeline.
+		var others []*types.Pipeline
+		for _, p := range c.schema.Pipelines {
+			if p.Lookup(ref.Stage.Value) != nil && (entity == "" || p.Entity == entity) {
+				others = append(others, p)
+			}
+		}
+		if len(others) > 0 {
+			where := make([]string, len(others))
+			for i, p := range others {
+				where[i] = quote(p.Name)
+			}
+			fixed := spellName(others[0].Name) + "." + spellName(ref.Stage.Value)
+			d.Hint = fmt.Sprintf("pipeline %q has no stage %q; it is a stage of %s: write stage %s", ref.Pipeline.Value, ref.Stage.Value, joinNames(where), fixed)
+			if len(others) == 1 {
+				d.Replace(ref.Pipeline.Pos(), ref.Stage.End(), fixed)
+			}
+		}
 		return nil
 	}
 	where := ""
@@ -312,11 +333,13 @@ func (c *checker) let(r *Rule, a *ast.LetAction, en *env) {
 	t := c.expr(a.Value, en)
 	switch {
 	case t.Kind == types.Invalid:
+		c.misused = append(c.misused, a.Name.Pos()) // its error is reported: whether it is used follows from it
 	case t.Kind == types.Null:
 		c.diags.Errorf(a.Value.Pos(), a.Value.End(), diag.EBadOperand, "a variable cannot be set to null alone; its type would be unknown")
 	case a.Calc && !calcKind(t.Kind):
 		c.diags.Errorf(a.Value.Pos(), a.Value.End(), diag.EBadOperand, "calc computes a number, money, date, datetime or duration, not %s", an(t)).Hint =
 			"use let to set a variable of any type"
+		c.misused = append(c.misused, a.Name.Pos()) // whether it is used follows from the error
 	}
 	if t.Untyped {
 		t = types.NumberType
@@ -369,6 +392,9 @@ func (c *checker) update(a *ast.UpdateAction, en *env) {
 	}
 	if ft.Kind == types.Enum {
 		c.member(a.Value, ft, en)
+	}
+	if ft.Kind == types.Text && ft.MaxLen > 0 && vt.Kind != types.Invalid {
+		c.limit(a.Value, exprString(a.Field), ft.MaxLen, "stored", true, en)
 	}
 }
 
@@ -430,6 +456,15 @@ func (c *checker) callAction(r *Rule, a *ast.CallAction, en *env) {
 			c.diags.Errorf(a.Verb.Pos(), a.Object.End(), diag.EConflict, "%s needs exactly one of %s; %d given", name, joinNames(group), len(set))
 		}
 	}
+	if n := given.get("name"); n != nil && (decl.Verb == "create" || decl.Verb == "copy") && c.schema.Entities[decl.Object] != nil {
+		// create lead name "...": the name is the new item's title, a text(N).
+		if title := c.schema.Entities[decl.Object].Lookup("title"); title != nil && title.Type.Kind == types.Text && title.Type.MaxLen > 0 &&
+			decl.Setting("name").MaxLen == 0 {
+			if t := c.info.Types[n.Value]; t != nil && t.Kind != types.Invalid {
+				c.limit(n.Value, "name", title.Type.MaxLen, "stored as the "+decl.Object+"'s title", false, en)
+			}
+		}
+	}
 	if decl.Setting("provider") != nil && given.get("provider") == nil {
 		c.defaultProvider(a)
 	}
@@ -439,6 +474,9 @@ func (c *checker) callAction(r *Rule, a *ast.CallAction, en *env) {
 	if a.Result != nil {
 		if decl.Result == nil {
 			c.diags.Errorf(a.Result.Pos(), a.Result.End(), diag.EBadTarget, "%s has no result to name", name)
+			// The name is still set, to nothing: its uses are not errors of their own.
+			c.bind(r, a.Result, types.InvalidType, en)
+			c.misused = append(c.misused, a.Result.Pos())
 		} else {
 			c.bind(r, a.Result, decl.Result, en)
 		}

@@ -27,6 +27,15 @@ func (c *checker) settings(given []*ast.Setting, decls []*types.Setting, en *env
 				decl = d
 			}
 		}
+		if decl == nil && c.u.actions[owner] != nil {
+			if obj, ok := s.Value.(*ast.Ident); ok && c.u.actions[s.Key.Name+" "+obj.Name] != nil {
+				// send notification ... text "x" send sms text "y": a second action,
+				// whose settings are not this one's.
+				r := c.diags.Errorf(s.Key.Pos(), obj.End(), diag.ESyntax, "a rule does one action: %s %s starts another", s.Key.Name, obj.Name)
+				r.Hint = fmt.Sprintf("write it as a rule of its own, after this one: on stage %s then: %s %s ...", c.stageName(en), s.Key.Name, obj.Name)
+				break
+			}
+		}
 		if decl == nil {
 			r := c.diags.Errorf(s.Key.Pos(), s.Key.End(), diag.EUnknownSetting, "unknown setting %q of %s", s.Key.Name, owner)
 			if hintName(r, s.Key.Name, types.Names(decls), s.Key.Pos(), s.Key.End(), settingList(decls)) {
@@ -142,7 +151,11 @@ func (c *checker) value(v ast.Expr, decl *types.Setting, en *env, given givenSet
 			return okAll
 		}
 	}
+	if id, ok := v.(*ast.Ident); ok && want.Kind == types.Text {
+		c.textValue = id
+	}
 	t := c.expr(v, en)
+	c.textValue = nil
 	if t.Kind == types.Invalid {
 		return false
 	}
@@ -172,6 +185,9 @@ func (c *checker) value(v ast.Expr, decl *types.Setting, en *env, given givenSet
 	if decl.MaxLen > 0 {
 		c.textLimit(v, decl, en)
 	}
+	if want.Kind == types.URL && !c.urlValue(v, decl) {
+		return false
+	}
 	if want.Kind == types.Duration {
 		if secs, ok := constDuration(v); ok && secs <= 0 {
 			c.diags.Errorf(v.Pos(), v.End(), diag.EBadValue, "%s is %s; it must be longer than zero", decl.Name, exprText(v)).Hint =
@@ -190,13 +206,63 @@ func (c *checker) value(v ast.Expr, decl *types.Setting, en *env, given givenSet
 	return true
 }
 
+// stageName is the stage of the rule en is in, as a rule's head writes it.
+func (c *checker) stageName(en *env) string {
+	if en.rule == nil || en.rule.Stage == nil {
+		return "STAGE"
+	}
+	return spellName(en.rule.Stage.Name)
+}
+
+// urlValue reports a url written as a text that does not start with
+// http:// or https:// (magazyn.example/api, "not a url"): it could never
+// be fetched or clicked. A text that starts with a value ({doc.url}) is
+// left to run time.
+func (c *checker) urlValue(v ast.Expr, decl *types.Setting) bool {
+	l, ok := v.(*ast.BasicLit)
+	if !ok || l.Kind != ast.String || len(l.Parts) == 0 || l.Parts[0].Expr != nil {
+		return true
+	}
+	text := l.Parts[0].Text
+	lower := strings.ToLower(text)
+	if strings.HasPrefix(lower, "https://") || strings.HasPrefix(lower, "http://") || (len(l.Parts) > 1 && strings.HasPrefix("https://", lower)) {
+		return true
+	}
+	d := c.diags.Errorf(v.Pos(), v.End(), diag.EBadValue, "%s needs a url that starts with https:// or http://, not %s", decl.Name, l.Raw)
+	host, _, _ := strings.Cut(text, "/")
+	if !strings.ContainsAny(text, " \t") && strings.Contains(host, ".") && !strings.Contains(text, "://") {
+		fixed := "https://" + l.Raw[1:]
+		d.Hint = "write " + `"` + fixed
+		d.Replace(v.Pos(), v.End(), `"`+fixed)
+	} else if decl.Doc != "" {
+		d.Hint = fmt.Sprintf("%s is %s, such as \"https://example.com/...\"", decl.Name, decl.Doc)
+	} else {
+		d.Hint = `for example: "https://example.com/..."`
+	}
+	return false
+}
+
 // textLimit reports a text that is longer than its limit (an error: it
 // could never be sent), and warns about one that can become longer with
 // the values inserted into it. A rule's condition may bound an inserted
 // value (if len(deal.title) <= 150), as a text(N) field is bounded.
 func (c *checker) textLimit(v ast.Expr, decl *types.Setting, en *env) {
+	c.limit(v, decl.Name, decl.MaxLen, "sent", true, en)
+}
+
+// limit is textLimit for a value v stored as name, at most max characters
+// long; outcome says what a text over the limit could never be. v is a
+// text literal, with its inserted values, or one value. reach warns about
+// a text whose bounded values can make it too long; without it, only a
+// value without a bound is warned about (a new item's name inserts the
+// title, text(120) itself, in almost every workspace: "Serwis: {deal.title}").
+func (c *checker) limit(v ast.Expr, name string, max int, outcome string, reach bool, en *env) {
+	parts := []ast.TemplatePart{{Expr: v}}
 	l, ok := v.(*ast.BasicLit)
-	if !ok || l.Kind != ast.String {
+	switch {
+	case ok && l.Kind == ast.String:
+		parts = l.Parts
+	case ok:
 		return
 	}
 	var cond ast.Expr
@@ -205,7 +271,7 @@ func (c *checker) textLimit(v ast.Expr, decl *types.Setting, en *env) {
 	}
 	fixed, most, bounded := 0, 0, true
 	var unbounded ast.Expr
-	for _, p := range l.Parts {
+	for _, p := range parts {
 		if p.Expr == nil {
 			fixed += utf8.RuneCountInString(p.Text)
 			continue
@@ -221,27 +287,40 @@ func (c *checker) textLimit(v ast.Expr, decl *types.Setting, en *env) {
 			most += c.longestStage(t.Entity)
 		} else if n := types.PrintedMax(t); n > 0 {
 			most += n
-		} else if n := lenBound(cond, exprString(p.Expr)); n >= 0 {
+		} else if n := lenBound(cond, exprString(p.Expr)); n >= 0 && t.Kind == types.Text {
+			// len counts a text's characters; of a phone or e-mail field,
+			// its numbers or addresses, which bounds nothing here.
 			most += n
 		} else if bounded {
 			bounded, unbounded = false, p.Expr
 		}
 	}
 	switch {
-	case fixed > decl.MaxLen:
-		c.diags.Errorf(l.Pos(), l.End(), diag.EBadValue, "%s is %d characters; the limit is %d, so it could never be sent", decl.Name, fixed, decl.MaxLen).Hint =
-			fmt.Sprintf("shorten it by %s", plural(fixed-decl.MaxLen, "character"))
-	case bounded && fixed+most > decl.MaxLen:
-		c.diags.Warnf(l.Pos(), l.End(), diag.WTextTooLong, "%s can reach %d characters with the longest field values; the limit is %d",
-			decl.Name, fixed+most, decl.MaxLen).Hint = "a longer text fails at run time and the timeline says so"
+	case fixed > max:
+		c.diags.Errorf(v.Pos(), v.End(), diag.EBadValue, "%s is %d characters; the limit is %d, so it could never be %s", name, fixed, max, outcome).Hint =
+			fmt.Sprintf("shorten it by %s", plural(fixed-max, "character"))
+	case bounded && fixed+most > max && reach:
+		c.diags.Warnf(v.Pos(), v.End(), diag.WTextTooLong, "%s can reach %d characters with the longest field values; the limit is %d",
+			name, fixed+most, max).Hint = "a longer text fails at run time and the timeline says so"
 	case !bounded:
 		r := c.diags.Warnf(unbounded.Pos(), unbounded.End(), diag.WTextTooLong, "%s has no length limit, so %s can exceed %d characters",
-			exprString(unbounded), decl.Name, decl.MaxLen)
-		room := decl.MaxLen - fixed - most
-		guard := fmt.Sprintf("if len(%s) <= %d", exprString(unbounded), max(room, 0))
-		if f := c.fieldOf(unbounded); f != nil && !f.Builtin {
-			r.Hint = fmt.Sprintf("declare the field as text(%d), or bound it in the rule's condition: %s", max(room, 1), guard)
-		} else {
+			exprString(unbounded), name, max)
+		room := max - fixed - most
+		guard := fmt.Sprintf("if len(%s) <= %d", exprString(unbounded), room)
+		t := c.info.Types[unbounded]
+		switch f := c.fieldOf(unbounded); {
+		case t.Multi && (t.Kind == types.Phone || t.Kind == types.Email):
+			// {company.phone}: all its numbers; one of them has a bound.
+			what := "number"
+			if t.Kind == types.Email {
+				what = "address"
+			}
+			r.Hint = fmt.Sprintf("insert one %s, by its type: {%s[work]} or {%s[mobile]}", what, exprString(unbounded), exprString(unbounded))
+		case room <= 0:
+			r.Hint = fmt.Sprintf("the rest of the text already takes %d of the %d characters: shorten it, and bound %s in the rule's condition", fixed+most, max, exprString(unbounded))
+		case f != nil && !f.Builtin:
+			r.Hint = fmt.Sprintf("declare the field as text(%d), or bound it in the rule's condition: %s", room, guard)
+		case t.Kind == types.Text:
 			r.Hint = "bound it in the rule's condition: " + guard
 		}
 	}
@@ -405,6 +484,31 @@ func (c *checker) stageValue(v ast.Expr, decl *types.Setting, en *env, given giv
 		}
 		hintStage(c.diags.Errorf(v.Pos(), v.End(), diag.EUnknownStage, "pipeline %q has no stage %q", pl.Name, ref.Stage.Value),
 			ref.Stage.Value, names, ref.Stage.Pos(), ref.Stage.End(), "")
+		return false
+	}
+	if decl.StageOf != "" && ref.Pipeline == nil && en.rule != nil && en.rule.Stage != nil && en.rule.Stage.Pipeline.Entity == en.entity {
+		// copy deal stage S without pipeline: the copy goes to the
+		// item's own pipeline, and S must be one of its stages.
+		pl := en.rule.Stage.Pipeline
+		if s := pl.Lookup(ref.Stage.Value); s != nil {
+			c.useName(v, s)
+			return true
+		}
+		d := c.diags.Errorf(v.Pos(), v.End(), diag.EUnknownStage, "without %s, the copy goes to the %s's own pipeline %q, which has no stage %q", decl.StageOf, en.entity, pl.Name, ref.Stage.Value)
+		var names, others []string
+		for _, s := range pl.Stages {
+			names = append(names, s.Name)
+		}
+		for _, p := range c.schema.PipelinesOf(en.entity) {
+			if p.Lookup(ref.Stage.Value) != nil {
+				others = append(others, p.Name)
+			}
+		}
+		if len(others) > 0 {
+			d.Hint = fmt.Sprintf("%q is a stage of %q: add %s %s", ref.Stage.Value, others[0], decl.StageOf, spellName(others[0]))
+		} else {
+			hintStage(d, ref.Stage.Value, names, ref.Stage.Pos(), ref.Stage.End(), "choose one of "+joinNames(quoteAll(names)))
+		}
 		return false
 	}
 	s := c.stage(ref, en.entity)

@@ -12,7 +12,14 @@ import (
 )
 
 // suggest returns the candidate closest to name, if it is a likely typo.
-func suggest(name string, candidates []string) string { return diag.Suggest(name, candidates) }
+// A name of one letter (x, y) is no typo of another: any other letter
+// is as close.
+func suggest(name string, candidates []string) string {
+	if len([]rune(name)) <= 1 {
+		return ""
+	}
+	return diag.Suggest(name, candidates)
+}
 
 // didYouMean is the hint for a suggestion, or "".
 func didYouMean(name string, candidates []string) string {

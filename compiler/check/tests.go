@@ -368,6 +368,16 @@ func (c *checker) effectExpect(e *ast.EffectExpect, en *env, named map[string]*t
 				continue
 			}
 		}
+		if d := settingNamed(settings, st.Key.Name); d != nil && (d.Type.Kind == types.Stage || d.Type.Kind == types.Resource && d.Type.Name == "pipeline") {
+			if id, ok := st.Value.(*ast.Ident); ok {
+				if obj, _ := c.resolve(id.Name, en); obj == nil {
+					// pipeline Service stage Repair: named bare, as the rules name them.
+					c.expectStage(id, d, e, en)
+					given[i] = &ast.Setting{Key: st.Key, Value: &ast.BadExpr{From: id.Pos(), To: id.End()}}
+					continue
+				}
+			}
+		}
 		call, ok := st.Value.(*ast.CallExpr)
 		if !ok || call.Fun.Name != containsMatcher.Name {
 			continue
@@ -422,6 +432,45 @@ func (c *checker) effectExpect(e *ast.EffectExpect, en *env, named map[string]*t
 
 // resourceKind is the kind of resource that a setting names (employee for
 // a user), or "".
+// expectStage resolves a pipeline or a stage an expectation names bare
+// (expect created deal pipeline Service stage Repair): a pipeline of the
+// created item's entity, a stage of the pipeline given with it, or of any.
+func (c *checker) expectStage(id *ast.Ident, d *types.Setting, e *ast.EffectExpect, en *env) {
+	entity := e.Kind.Name
+	if d.Type.Kind == types.Stage && d.Type.Entity != "" {
+		entity = d.Type.Entity
+	}
+	if d.Type.Kind == types.Resource {
+		c.pipelineValue(id, &env{entity: entity})
+		return
+	}
+	pipelines := c.schema.PipelinesOf(entity)
+	for _, st := range e.Settings {
+		if st.Key.Name == d.StageOf && d.StageOf != "" {
+			if p := c.schema.Pipeline(entity, nameOf(st.Value)); p != nil {
+				pipelines = []*types.Pipeline{p}
+			} else {
+				return // reported with the pipeline
+			}
+		}
+	}
+	var names []string
+	for _, p := range pipelines {
+		if s := p.Lookup(id.Name); s != nil {
+			c.useName(id, s)
+			return
+		}
+		for _, s := range p.Stages {
+			names = append(names, s.Name)
+		}
+	}
+	msg := fmt.Sprintf("unknown %s stage %q", entity, id.Name)
+	if len(pipelines) == 1 {
+		msg = fmt.Sprintf("pipeline %q has no stage %q", pipelines[0].Name, id.Name)
+	}
+	hintStage(c.diags.Errorf(id.Pos(), id.End(), diag.EUnknownStage, "%s", msg), id.Name, names, id.Pos(), id.End(), "")
+}
+
 func resourceKind(s *types.Setting) string {
 	switch {
 	case s == nil:

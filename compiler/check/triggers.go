@@ -1,6 +1,7 @@
 package check
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/stagecraft/stagecraft/compiler/types"
@@ -45,7 +46,13 @@ func (c *checker) trigger(d *ast.TriggerDecl) {
 	if tx := given.get("text"); tx != nil {
 		if l, ok := tx.Value.(*ast.BasicLit); ok && l.Kind == ast.String && !l.IsTemplate() && strings.TrimSpace(l.Value) == "" {
 			c.diags.Errorf(tx.Value.Pos(), tx.Value.End(), diag.EBadValue, "text is empty: it would match every message").Hint =
-				"leave text out to take every message, or give the words to look for"
+				"give the words to look for; for the client's first message, whatever it says, use when chat started"
+		}
+	}
+	if n := given.get("name"); n != nil {
+		if l, ok := n.Value.(*ast.BasicLit); ok && l.Kind == ast.String && !l.IsTemplate() && strings.TrimSpace(l.Value) == "" {
+			c.diags.Errorf(n.Value.Pos(), n.Value.End(), diag.EBadValue, "name is empty: a trigger's name is what the timeline shows").Hint =
+				fmt.Sprintf("give it a name, or leave name out for the default (%q)", ev.DefaultName)
 		}
 	}
 	c.formKind(d, ev, given.get("form"))
@@ -122,6 +129,11 @@ func (c *checker) changedField(f, value *ast.Setting, en *env) {
 	if ft.Kind == types.Stage {
 		c.diags.Warnf(f.Value.Pos(), f.Value.End(), diag.WNeverFires, "this trigger can never fire: a stage changes by a move, not as a field").Hint =
 			"a rule on the stage (on stage NAME: ...) acts when the item enters it"
+		return
+	}
+	if fd := c.fieldOf(f.Value); fd != nil && fd.ReadOnly {
+		c.diags.Warnf(f.Value.Pos(), f.Value.End(), diag.WNeverFires, "this trigger can never fire: %s is set by the system when the item is made, and never changes", exprString(f.Value)).Hint =
+			"watch a field that a rule's update or a user changes"
 		return
 	}
 	if value == nil {

@@ -270,14 +270,21 @@ func (r *opReader) binary(min int) ast.Expr {
 		}
 		r.rest, r.cur, r.k = r.rest[1:], b.Right, 0
 		at := r.c.pos(b.Pos)
+		chained := false
 		if prec == ast.PrecCompare {
 			if lastCompare.IsValid() {
 				r.c.p.diags.Errorf(at, at+token.Pos(len(opName(b.Op))), diag.ESyntax,
 					"comparisons do not chain: write a < b and b < c")
+				chained = true
 			}
 			lastCompare = at
 		}
 		y := r.binary(prec + 1)
+		if chained {
+			// Reported: the checker says nothing more about it (bool < number).
+			x = &ast.BadExpr{From: x.Pos(), To: y.End()}
+			continue
+		}
 		if b.Op == ".." {
 			x = &ast.RangeExpr{Lo: x, Hi: y}
 			continue

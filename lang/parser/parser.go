@@ -59,6 +59,13 @@ var (
 	settingsGrammar = sync.OnceValue(func() *participle.Parser[gSettingList] {
 		return participle.MustBuild[gSettingList](append(options, participle.ParseTypeWith(readExpr))...)
 	})
+	// stmtGrammar parses one statement of a test on its own, for its
+	// error: inside the test's block participle blames the statement's
+	// first word (expected "}") for a mistake further on.
+	stmtGrammar = sync.OnceValue(func() *participle.Parser[gStmt] {
+		return participle.MustBuild[gStmt](append(options,
+			participle.ParseTypeWith(readExpr), participle.ParseTypeWith(readSettings))...)
+	})
 	ruleGrammar = sync.OnceValue(func() *participle.Parser[gRule] {
 		return participle.MustBuild[gRule](append(options,
 			participle.ParseTypeWith(readExpr), participle.ParseTypeWith(readSettings))...)
@@ -260,8 +267,29 @@ func startsDecl(pc piece) bool {
 	if DeclWords[pc[0].Value] && (pc[0].Type == tIdent || pc[0].Type == tKeyword) {
 		return true
 	}
-	return startsLabel(pc) || isWord(&pc[0], tPunct, ":") && startsRuleOrTrigger(pc[1:])
+	return startsLabel(pc) || isWord(&pc[0], tPunct, ":") && startsRuleOrTrigger(pc[1:]) || dashedLabel(pc) > 0
 }
+
+// dashedLabel is the number of tokens of a label written with dashes
+// (promemoria-1:, as other tools name rules) before the rule or trigger it
+// starts, its colon included, or 0.
+func dashedLabel(toks []lexer.Token) int {
+	if len(toks) < 4 || toks[0].Type != tIdent {
+		return 0
+	}
+	k := 1
+	for k+1 < len(toks) && isWord(&toks[k], tPunct, "-") && adjacent(toks[k-1], toks[k]) && adjacent(toks[k], toks[k+1]) &&
+		(toks[k+1].Type == tIdent || toks[k+1].Type == tNumber || toks[k+1].Type == tKeyword || toks[k+1].Type == tDuration) {
+		k += 2
+	}
+	if k == 1 || k >= len(toks) || !isWord(&toks[k], tPunct, ":") || !startsRuleOrTrigger(toks[k+1:]) {
+		return 0
+	}
+	return k + 1
+}
+
+// adjacent reports whether b follows a with no space between them.
+func adjacent(a, b lexer.Token) bool { return a.Pos.Offset+len(a.Value) == b.Pos.Offset }
 
 // startsLabel reports whether toks start NAME:, a reserved word included so
 // that using one is reported as such.
@@ -284,6 +312,19 @@ func labelError(toks []lexer.Token) *chunkError {
 	const shape = "a label names the rule or trigger it starts: NAME: on stage ... or NAME: move to stage ..."
 	if isWord(&toks[0], tPunct, ":") && startsRuleOrTrigger(toks[1:]) {
 		return &chunkError{tok: toks[0], code: diag.ESyntax, msg: `expected a name before ":"`, hint: shape}
+	}
+	if n := dashedLabel(toks); n > 0 {
+		var b strings.Builder
+		for _, t := range toks[:n-1] {
+			if t.Value == "-" {
+				b.WriteByte('_')
+			} else {
+				b.WriteString(t.Value)
+			}
+		}
+		return &chunkError{tok: toks[0], end: &toks[n-2], code: diag.ESyntax,
+			msg:  "a label is letters, digits and _: not -",
+			hint: "write " + b.String() + ":", fix: b.String()}
 	}
 	if !startsLabel(toks) {
 		return nil
@@ -311,7 +352,9 @@ func (p *parser) parseChunk(pieces []piece) {
 	if decls, err := p.parseTokens(toks); err == nil {
 		p.decls = append(p.decls, decls...)
 		return
-	} else if !err.lexical && p.recoverBlock(toks) {
+	} else if (!err.lexical || resourceBlock(toks)) && p.recoverBlock(toks) {
+		// A lexical error inside a block (holidays [2026-02-30]) is the
+		// scanner's, reported; the block's other lines are still checked.
 		return
 	} else if len(pieces) > 1 {
 		decls, err1 := p.parseTokens(pieces[0])
@@ -365,7 +408,8 @@ func (p *parser) badDecl(toks []lexer.Token) *ast.BadDecl {
 		}
 		action := rest[i+1:]
 		switch n := len(action); {
-		case n >= 3 && (isWord(&action[0], tKeyword, "let") || isWord(&action[0], tKeyword, "calc")) && action[1].Type == tIdent && isWord(&action[2], tPunct, "="):
+		case n >= 2 && (isWord(&action[0], tKeyword, "let") || isWord(&action[0], tKeyword, "calc")) && action[1].Type == tIdent:
+			// let x := 1, calc y 2: the head is broken after the name, which is still set.
 			bad.Binds = c.ident(&gIdent{Pos: action[1].Pos, Name: action[1].Value})
 		case n >= 2 && isWord(&action[n-2], tKeyword, "as") && action[n-1].Type == tIdent:
 			bad.Binds = c.ident(&gIdent{Pos: action[n-1].Pos, Name: action[n-1].Value})
@@ -380,7 +424,9 @@ func (p *parser) reportStray(toks []lexer.Token) {
 	if _, err := p.parseTokens(toks); err != nil {
 		if !startsDecl(toks) {
 			t := toks[0]
-			if !hasLexError(toks) {
+			if e := strayError(toks); e != nil && !hasLexError(toks) {
+				p.report(e, toks)
+			} else if !hasLexError(toks) {
 				p.diags.Errorf(p.pos(t.Pos), p.end(t), diag.EExpectedDecl,
 					"unexpected %s at the start of a line: a declaration starts with on, move, field, pipeline, test or a resource kind", describe(t)).Hint =
 					"indent a line that continues the declaration above"
@@ -449,6 +495,9 @@ func (p *parser) parseTokens(toks []lexer.Token) ([]ast.Decl, *chunkError) {
 		}
 	}
 	if err := labelError(toks); err != nil {
+		return nil, err
+	}
+	if err := slashDate(toks); err != nil {
 		return nil, err
 	}
 	last := toks[len(toks)-1]

@@ -164,6 +164,9 @@ func (p *parser) recoverBlock(toks []lexer.Token) bool {
 			} else if err.tok.Pos.Offset == line[0].Pos.Offset && len(line) > 1 {
 				err = p.reblame(b.head, line, err)
 			}
+			if b.head[0].Value == "test" && strings.HasSuffix(err.msg, `expected "}"`) && !slipped(line, err.tok) {
+				err = p.stmtError(line, err)
+			}
 			if err.tok.Pos.Offset == close.Pos.Offset && err.tok.Value == "}" {
 				err.tok = lexer.Token{Type: tEOF, Pos: close.Pos}
 				err.msg = strings.Replace(err.msg, `unexpected "}"`, "unexpected end of line", 1)
@@ -285,6 +288,57 @@ func (p *parser) reblame(head, line []lexer.Token, err *chunkError) *chunkError 
 	return err
 }
 
+// slipped reports whether a slip recognises the error at tok.
+func slipped(toks []lexer.Token, tok lexer.Token) bool {
+	for _, slip := range slips {
+		if slip(toks, tok) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// testStmtWords are the words that start a test's statement, as a hint says them.
+const testStmtWords = "at, given, move, set, event, wait or expect"
+
+// stmtError is the error of a test's statement parsed on its own, where
+// the test's grammar blamed it as a whole (expected "}"): move d a Pagato
+// is wrong at a (expected "to"), event ... text at the setting without a
+// value; a line that starts no statement (aspetta 2d) is told which
+// words do.
+func (p *parser) stmtError(line []lexer.Token, err *chunkError) *chunkError {
+	first := line[0]
+	if first.Type != tKeyword || !statementWords[first.Value] {
+		return &chunkError{tok: first, code: diag.ESyntax,
+			msg:  fmt.Sprintf("unexpected %s: a test's statement starts with %s", describe(first), testStmtWords),
+			hint: "for example: wait 2d, move d to STAGE, expect sent sms"}
+	}
+	last := line[len(line)-1]
+	eof := lexer.Token{Type: tEOF, Pos: last.Pos}
+	eof.Pos.Offset += len(last.Value)
+	eof.Pos.Column += token.RuneCount(last.Value)
+	pl, e := lexer.Upgrade(&sliceLexer{toks: line, eof: eof})
+	if e != nil {
+		return err
+	}
+	if _, e := stmtGrammar().ParseFromLexer(pl); e != nil {
+		se := p.syntaxError(e, first)
+		if first.Value == "move" && len(line) > 3 && line[1].Type == tIdent && se.tok.Pos.Offset == line[2].Pos.Offset {
+			// move d a Pagato: to in another language.
+			se.msg = fmt.Sprintf("unexpected %s, expected to: move ITEM to STAGE", describe(line[2]))
+			se.hint = fmt.Sprintf("write move %s to %s", line[1].Value, sourceText(line[3:]))
+			if line[2].Type == tIdent && len(line) == 4 {
+				se.fix = "to"
+			}
+		}
+		// A statement cut short (move, expect alone) keeps the block's error.
+		if se.tok.Pos.Offset > first.Pos.Offset && se.tok.Type != tEOF {
+			return se
+		}
+	}
+	return err
+}
+
 // lineOf is the line of the block that tok is in, for reporting an error
 // at the end of a line.
 func lineOf(lines [][]lexer.Token, tok lexer.Token) []lexer.Token {
@@ -357,4 +411,13 @@ func (p *parser) relateUnclosed(d *diag.Diagnostic, msg string, toks []lexer.Tok
 		return
 	}
 	d.Relate(p.pos(open.Pos), p.end(*open), fmt.Sprintf("the %q that is not closed", open.Value))
+}
+
+// resourceBlock reports whether toks declare a resource with a block
+// (calendar work { ... }): a bad value's token on one line of it
+// (holidays [2026-02-30]), which the scanner reports, hides none of the
+// block's other lines.
+func resourceBlock(toks []lexer.Token) bool {
+	return len(toks) > 3 && toks[0].Type == tIdent && DeclWords[toks[0].Value] && toks[0].Value != "test" && toks[0].Value != "field" &&
+		toks[1].Type == tIdent && !hasLexError(toks[:2])
 }

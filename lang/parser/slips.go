@@ -18,7 +18,259 @@ import (
 // slips are tried in order on a declaration's error; the first that
 // recognises a slip at the error's token says it instead.
 var slips = []func(toks []lexer.Token, at lexer.Token) *chunkError{
-	testNameSlip, ruleInPipelineSlip, moveStageSlip, delayWordSlip, afterDateSlip, stageNameSlip, waitBackSlip, toAfterSettingsSlip, settingAfterIfSlip, durationSlip, commaSlip, spacedDurationSlip, relativeSlip, clockSlip, asSlip,
+	testNameSlip, declStartSlip, ruleInPipelineSlip, moveStageSlip, triggerOnSlip, delayWordSlip, afterDateSlip, stageNameSlip, waitBackSlip,
+	headOrderSlip, toAfterSettingsSlip, settingAfterIfSlip, durationSlip, decimalDurationSlip, commaSlip, spacedDurationSlip, relativeSlip,
+	clockSlip, atClockSlip, secondsSlip, asSlip, walrusSlip,
+}
+
+// walrusSlip recognises := (as Go and Pascal set a variable), let x := 1,
+// where the error is at its colon: a variable is set with =.
+func walrusSlip(toks []lexer.Token, at lexer.Token) *chunkError {
+	for i := 1; i+1 < len(toks); i++ {
+		if toks[i].Pos.Offset == at.Pos.Offset && isWord(&toks[i], tPunct, ":") && isWord(&toks[i+1], tPunct, "=") && adjacent(toks[i], toks[i+1]) &&
+			toks[i-1].Type == tIdent {
+			return &chunkError{tok: toks[i], code: diag.ESyntax,
+				msg: `unexpected ":=": a variable is set with =`, hint: "write " + toks[i-1].Value + " =", remove: true}
+		}
+	}
+	return nil
+}
+
+// unlabelled is toks without a leading label (NAME:), which the slips
+// read past: a labelled rule's head starts after it.
+func unlabelled(toks []lexer.Token) []lexer.Token {
+	if startsLabel(toks) {
+		return toks[2:]
+	}
+	return toks
+}
+
+// declStartSlip recognises a rule whose first word is not on, where the
+// error is at its start: then written before on (then on stage Nowe:),
+// then comes after the stage; a word of another language before stage
+// (quando stage Nuovo:) stands for on.
+func declStartSlip(toks []lexer.Token, at lexer.Token) *chunkError {
+	if e := strayError(toks); e != nil && (at.Pos.Offset == toks[0].Pos.Offset || at.Pos.Offset == toks[1].Pos.Offset) {
+		return e
+	}
+	return nil
+}
+
+// strayError is the error of a line that starts no declaration but reads
+// as a rule whose start is wrong (see declStartSlip), or nil.
+func strayError(toks []lexer.Token) *chunkError {
+	if len(toks) < 3 || DeclWords[toks[0].Value] {
+		return nil
+	}
+	msg := fmt.Sprintf("unexpected %s at the start of a line: a declaration starts with on, move, field, pipeline, test or a resource kind", describe(toks[0]))
+	switch {
+	case isWord(&toks[0], tKeyword, "then") && isWord(&toks[1], tKeyword, "on") && len(toks) > 3 && isWord(&toks[2], tKeyword, "stage"):
+		return &chunkError{tok: toks[0], code: diag.EExpectedDecl, msg: msg,
+			hint: fmt.Sprintf("then comes right after the stage: write on stage %s then:", toks[3].Value)}
+	case toks[0].Type == tIdent && isWord(&toks[1], tKeyword, "stage") && toks[0].Pos.Line == toks[1].Pos.Line:
+		return &chunkError{tok: toks[0], code: diag.EExpectedDecl, msg: msg,
+			hint: fmt.Sprintf("a rule starts with on: write on stage %s", toks[2].Value), fix: "on"}
+	}
+	return nil
+}
+
+// triggerOnSlip recognises a trigger's event after on, move to stage
+// Pagato on invoice paid, where the error is at the on: a trigger's event
+// comes after when.
+func triggerOnSlip(toks []lexer.Token, at lexer.Token) *chunkError {
+	toks = unlabelled(toks)
+	if len(toks) < 5 || toks[0].Value != "move" || !isWord(&at, tKeyword, "on") {
+		return nil
+	}
+	for k := 4; k < len(toks) && k <= 6; k += 2 { // after the stage: NAME or NAME.NAME
+		if toks[k].Pos.Offset == at.Pos.Offset && k+1 < len(toks) && toks[k+1].Type == tIdent {
+			event := toks[k+1].Value
+			if k+2 < len(toks) && toks[k+2].Type == tIdent {
+				event += " " + toks[k+2].Value
+			}
+			return &chunkError{tok: at, code: diag.ESyntax,
+				msg: "a trigger's event comes after when, not on", hint: "write when " + event, fix: "when"}
+		}
+	}
+	return nil
+}
+
+// headOrderSlip recognises the parts of a rule's head in the wrong order,
+// where the error is at the part out of place: the head is on stage S
+// [then] [after D | at T] [if C]: — a delay written after the condition
+// (if ... after 1d:), then after the delay (after 1d then:) or after the
+// colon (on stage S: then send ...).
+func headOrderSlip(toks []lexer.Token, at lexer.Token) *chunkError {
+	toks = unlabelled(toks)
+	if len(toks) < 4 || !isWord(&toks[0], tKeyword, "on") {
+		return nil
+	}
+	cond := -1
+	for k, t := range toks {
+		if t.Pos.Offset != at.Pos.Offset {
+			if isWord(&toks[k], tKeyword, "if") {
+				cond = k
+			}
+			if isWord(&toks[k], tPunct, ":") {
+				// Past the head: only then right after its colon is the head's.
+				if k+1 < len(toks) && toks[k+1].Pos.Offset == at.Pos.Offset && isWord(&at, tKeyword, "then") && cond < 0 {
+					return &chunkError{tok: at, code: diag.ESyntax,
+						msg:  "then comes before the colon, right after the stage",
+						hint: fmt.Sprintf("write on stage %s then: and the action", stageText(toks))}
+				}
+				return nil
+			}
+			continue
+		}
+		switch {
+		case isWord(&at, tKeyword, "then"):
+			var rest []lexer.Token
+			for _, t := range toks {
+				if isWord(&t, tPunct, ":") {
+					break
+				}
+				if t.Pos.Offset != at.Pos.Offset {
+					rest = append(rest, t)
+				}
+			}
+			n := 3 // on stage NAME[.NAME]
+			if n+1 < len(rest) && isWord(&rest[n], tPunct, ".") {
+				n += 2
+			}
+			head := "on stage " + stageText(toks) + " then"
+			if n < len(rest) {
+				head += " " + sourceText(rest[n:])
+			}
+			return &chunkError{tok: at, code: diag.ESyntax,
+				msg: "then comes right after the stage", hint: "write " + head + ":"}
+		case (isWord(&at, tKeyword, "after") || isWord(&at, tKeyword, "at")) && cond >= 0 && k+1 < len(toks) && !isWord(&toks[k+1], tPunct, ":"):
+			var delay []string
+			for _, d := range toks[k:] {
+				if isWord(&d, tPunct, ":") {
+					break
+				}
+				delay = append(delay, d.Value)
+			}
+			return &chunkError{tok: at, code: diag.ESyntax,
+				msg:  fmt.Sprintf("the delay comes before if: %s ... if CONDITION", at.Value),
+				hint: fmt.Sprintf("write %s before if", strings.Join(delay, " "))}
+		}
+		return nil
+	}
+	return nil
+}
+
+// sourceText is toks as written, with a space where the source has one.
+func sourceText(toks []lexer.Token) string {
+	var b strings.Builder
+	for i, t := range toks {
+		if i > 0 && !adjacent(toks[i-1], t) {
+			b.WriteByte(' ')
+		}
+		b.WriteString(t.Value)
+	}
+	return b.String()
+}
+
+// stageText is the stage of a rule's head, on stage NAME[.NAME], as written.
+func stageText(toks []lexer.Token) string {
+	var b strings.Builder
+	for k := 2; k < len(toks) && k <= 4; k++ {
+		if k == 3 && !isWord(&toks[k], tPunct, ".") {
+			break
+		}
+		b.WriteString(toks[k].Value)
+	}
+	return b.String()
+}
+
+// decimalDurationSlip recognises a duration with a decimal comma, after
+// 1,5d, where the error is at its whole part: a duration is whole numbers
+// of its units, and the same time in a smaller unit is the fix.
+func decimalDurationSlip(toks []lexer.Token, at lexer.Token) *chunkError {
+	for i := 0; i+2 < len(toks); i++ {
+		num, comma, dur := toks[i], toks[i+1], toks[i+2]
+		if num.Pos.Offset != at.Pos.Offset || num.Type != tNumber || !isWord(&comma, tPunct, ",") || dur.Type != tDuration ||
+			num.Pos.Offset+len(num.Value) != comma.Pos.Offset || comma.Pos.Offset+1 != dur.Pos.Offset {
+			continue
+		}
+		e := &chunkError{tok: num, end: &toks[i+2], code: diag.ESyntax,
+			msg:  fmt.Sprintf("a duration is whole numbers of its units, not %s,%s", num.Value, dur.Value),
+			hint: "write the fraction in a smaller unit: 1d12h or 36h for a day and a half"}
+		if fixed := wholeDuration(num.Value, dur.Value); fixed != "" {
+			e.hint = "write " + fixed
+			e.fix = strings.SplitN(fixed, " ", 2)[0]
+		}
+		return e
+	}
+	return nil
+}
+
+// wholeDuration is N,Fu (1,5d) in whole units, "1d12h or 36h", or "".
+func wholeDuration(whole, frac string) string {
+	i := 0
+	for i < len(frac) && frac[i] >= '0' && frac[i] <= '9' {
+		i++
+	}
+	unit := frac[i:]
+	smaller, per := map[string]string{"d": "h", "h": "m", "m": "s", "w": "d", "mo": "d"}[unit],
+		map[string]int{"d": 24, "h": 60, "m": 60, "w": 7, "mo": 30}[unit]
+	n, err1 := strconv.Atoi(whole)
+	f, err2 := strconv.Atoi(frac[:i])
+	if smaller == "" || err1 != nil || err2 != nil || i == 0 || i > 3 || n > 1000 {
+		return ""
+	}
+	scale := 1
+	for range i {
+		scale *= 10
+	}
+	if f*per%scale != 0 {
+		return ""
+	}
+	part := f * per / scale
+	total := n*per + part
+	if n == 0 {
+		return fmt.Sprintf("%d%s", part, smaller)
+	}
+	return fmt.Sprintf("%d%s%d%s or %d%s", n, unit, part, smaller, total, smaller)
+}
+
+// atClockSlip recognises a time of day joined to a date with at, deadline
+// tomorrow at 14:00, where the error is at the second at: the language
+// adds a time of day to a date with +.
+func atClockSlip(toks []lexer.Token, at lexer.Token) *chunkError {
+	for i := 1; i+1 < len(toks); i++ {
+		t, prev, next := toks[i], toks[i-1], toks[i+1]
+		if t.Pos.Offset != at.Pos.Offset || !isWord(&t, tKeyword, "at") || next.Type != tClock ||
+			prev.Value != "today" && prev.Value != "tomorrow" && prev.Type != tDate {
+			continue
+		}
+		return &chunkError{tok: t, code: diag.ESyntax,
+			msg:  fmt.Sprintf("a time of day is added to a date with +, not %s at %s", prev.Value, next.Value),
+			hint: fmt.Sprintf("write %s + %s", prev.Value, next.Value), fix: "+"}
+	}
+	return nil
+}
+
+// secondsSlip recognises a time of day with seconds, 09:00:30, where the
+// error is at the seconds: times of day are to the minute.
+func secondsSlip(toks []lexer.Token, at lexer.Token) *chunkError {
+	for i := 0; i+2 < len(toks); i++ {
+		clock, colon, sec := toks[i], toks[i+1], toks[i+2]
+		if clock.Type != tClock || !isWord(&colon, tPunct, ":") || sec.Type != tNumber || len(sec.Value) != 2 ||
+			clock.Pos.Offset+len(clock.Value) != colon.Pos.Offset || colon.Pos.Offset+1 != sec.Pos.Offset ||
+			at.Pos.Offset != colon.Pos.Offset && at.Pos.Offset != sec.Pos.Offset {
+			continue
+		}
+		e := &chunkError{tok: clock, end: &toks[i+2], code: diag.ESyntax,
+			msg:  fmt.Sprintf("a time of day is written HH:MM, without seconds: not %s:%s", clock.Value, sec.Value),
+			hint: "write " + clock.Value}
+		if sec.Value == "00" {
+			e.fix = clock.Value
+		}
+		return e
+	}
+	return nil
 }
 
 // stageNameSlip recognises a stage name of several words written bare, on
@@ -69,6 +321,7 @@ func toAfterSettingsSlip(toks []lexer.Token, at lexer.Token) *chunkError {
 	if at.Value != "to" || at.Type != tKeyword {
 		return nil
 	}
+	toks = unlabelled(toks)
 	for k, t := range toks {
 		if t.Pos.Offset >= at.Pos.Offset {
 			return nil
@@ -142,6 +395,7 @@ func ruleInPipelineSlip(toks []lexer.Token, at lexer.Token) *chunkError {
 }
 
 func moveStageSlip(toks []lexer.Token, at lexer.Token) *chunkError {
+	toks = unlabelled(toks)
 	if len(toks) < 3 || toks[0].Value != "move" || toks[1].Value != "to" || toks[2].Pos.Offset != at.Pos.Offset ||
 		toks[2].Type != tIdent && toks[2].Type != tString {
 		return nil
@@ -170,6 +424,7 @@ func delayWordSlip(toks []lexer.Token, at lexer.Token) *chunkError {
 	if !ruleWords[at.Value] || at.Type != tIdent {
 		return nil
 	}
+	toks = unlabelled(toks)
 	for k, t := range toks {
 		if isWord(&toks[k], tPunct, ":") {
 			return nil // in the action: not the rule's head
@@ -205,9 +460,17 @@ func afterDateSlip(toks []lexer.Token, at lexer.Token) *chunkError {
 			}
 			path.WriteByte('.')
 		}
-		return &chunkError{tok: toks[k-1], code: diag.ESyntax,
-			msg:  "after takes a duration (after 2d); a time read from a date field is written with at",
-			hint: fmt.Sprintf("write at %s (or at %s - 1d)", path.String(), path.String()), fix: "at"}
+		// The parser does not know the field's type: only a name that
+		// says date is surely one; for another the hint says when at fits.
+		e := &chunkError{tok: toks[k-1], code: diag.ESyntax,
+			msg:  "after takes a duration (after 2d), not a field",
+			hint: fmt.Sprintf("if %s is a date or datetime field, write at %s (or at %s - 1d): at takes a time", path.String(), path.String(), path.String())}
+		if last := path.String()[strings.LastIndexByte(path.String(), '.')+1:]; strings.Contains(strings.ToLower(last), "date") {
+			e.msg = "after takes a duration (after 2d); a time read from a date field is written with at"
+			e.hint = fmt.Sprintf("write at %s (or at %s - 1d)", path.String(), path.String())
+			e.fix = "at"
+		}
+		return e
 	}
 	return nil
 }
@@ -360,6 +623,12 @@ func clockSlip(toks []lexer.Token, at lexer.Token) *chunkError {
 		if t.Pos.Offset != at.Pos.Offset || t.Type != tClock || !sure && prev.Type != tIdent {
 			continue
 		}
+		if prev.Type == tDate { // 2026-12-24 09:00: one literal
+			joined := prev.Value + "T" + t.Value
+			return &chunkError{tok: prev, end: &toks[i], code: diag.ESyntax,
+				msg:  fmt.Sprintf("a date and a time are one value, joined by T: not %s %s", prev.Value, t.Value),
+				hint: "write " + joined, fix: joined}
+		}
 		e := &chunkError{tok: t, code: diag.ESyntax,
 			msg:  fmt.Sprintf("unexpected %s after %s: a time of day is added to a date with +", t.Value, prev.Value),
 			hint: "write at tomorrow + 14:00, or for a date field at date(deal.delivery_date) + 09:00"}
@@ -414,9 +683,66 @@ func asSlip(toks []lexer.Token, at lexer.Token) *chunkError {
 			at.Pos.Offset < toks[k+2].Pos.Offset || toks[k+2].Pos.Line != toks[k].Pos.Line || at.Pos.Line != toks[k].Pos.Line {
 			continue
 		}
+		if isWord(&toks[k+2], tPunct, ".") && adjacent(toks[k+1], toks[k+2]) {
+			// as deal.responsible: a path where a name goes.
+			end := k + 2
+			for end+1 < len(toks) && adjacent(toks[end], toks[end+1]) && (toks[end+1].Type == tIdent || toks[end+1].Type == tKeyword || isWord(&toks[end+1], tPunct, ".")) {
+				end++
+			}
+			hint := "write as and a name: as doc, then {doc.url} in a rule that starts with then"
+			if unlabelled(toks)[0].Value == "move" {
+				hint = "write as and an employee's name (as anna), or leave as out: the change is then recorded under the item's responsible"
+			}
+			return &chunkError{tok: toks[k+1], end: &toks[end], code: diag.ESyntax,
+				msg: "as takes a name, not a field", hint: hint}
+		}
 		return &chunkError{tok: toks[k+2], code: diag.ESyntax,
 			msg:  fmt.Sprintf("unexpected %s after as %s: as NAME comes last", describe(toks[k+2]), toks[k+1].Value),
 			hint: "write the settings before as " + toks[k+1].Value}
+	}
+	return nil
+}
+
+// slashDate recognises a date written with slashes, 24/12/2026 (as most
+// of Europe writes it; 12/24/2026 in the United States), which parses as
+// a division: a date is written year-month-day. The fix is sure when one
+// of the first two numbers cannot be a month; a time of day after it, at
+// 23/11/2026 09:00, makes it a datetime.
+func slashDate(toks []lexer.Token) *chunkError {
+	for i := 0; i+4 < len(toks); i++ {
+		a, s1, b, s2, y := toks[i], toks[i+1], toks[i+2], toks[i+3], toks[i+4]
+		if a.Type != tNumber || b.Type != tNumber || y.Type != tNumber || !isWord(&s1, tPunct, "/") || !isWord(&s2, tPunct, "/") ||
+			!adjacent(a, s1) || !adjacent(s1, b) || !adjacent(b, s2) || !adjacent(s2, y) || len(y.Value) != 4 {
+			continue
+		}
+		d, err1 := strconv.Atoi(a.Value)
+		m, err2 := strconv.Atoi(b.Value)
+		if err1 != nil || err2 != nil || d < 1 || m < 1 || d > 31 || m > 31 || d > 12 && m > 12 {
+			continue
+		}
+		end := i + 4
+		clock := ""
+		if i+5 < len(toks) && toks[i+5].Type == tClock && toks[i+5].Pos.Line == y.Pos.Line {
+			end, clock = i+5, "T"+toks[i+5].Value
+		}
+		dm := fmt.Sprintf("%s-%02d-%02d%s", y.Value, m, d, clock) // day/month
+		md := fmt.Sprintf("%s-%02d-%02d%s", y.Value, d, m, clock) // month/day
+		e := &chunkError{tok: a, end: &toks[end], code: diag.ESyntax,
+			msg: fmt.Sprintf("a date is written year-month-day, not %s", sourceText(toks[i:end+1]))}
+		switch {
+		case d > 12:
+			e.hint, e.fix = "write "+dm, dm
+		case m > 12:
+			e.hint, e.fix = "write "+md, md
+		case d == m:
+			e.hint, e.fix = "write "+dm, dm
+		default:
+			e.hint = fmt.Sprintf("write %s (day/month), or %s (month/day)", dm, md)
+		}
+		if clock != "" {
+			e.hint += ": a date and a time are one value, joined by T"
+		}
+		return e
 	}
 	return nil
 }
