@@ -403,6 +403,23 @@ func (c *checker) unary(e *ast.UnaryExpr, en *env) *types.Type {
 	return c.operator(e, e.Op, t)
 }
 
+// isDocument reports whether t is a result that is also a file (a created
+// document: R-DOCUMENT's record with its file).
+func isDocument(t *types.Type) bool { return t.Kind == types.Record && t.Field("file") != nil }
+
+// testFile reports whether a text is given where a test takes a file (a
+// file field's value, an e-mail's attach): a test names files by their
+// names or links, as the API gives a file field a text.
+func testFile(t, want *types.Type, en *env) bool {
+	if en.rule != nil || en.entity != "" {
+		return false
+	}
+	for t.Kind == types.List && want.Kind == types.List {
+		t, want = t.Elem, want.Elem
+	}
+	return t.Kind == types.Text && want.Kind == types.File
+}
+
 func (c *checker) list(e *ast.ListExpr, en *env) *types.Type {
 	var elem *types.Type
 	for _, x := range e.Elems {
@@ -412,6 +429,8 @@ func (c *checker) list(e *ast.ListExpr, en *env) *types.Type {
 			return types.InvalidType
 		case elem == nil || elem.Kind == types.Null || elem.Untyped && t.Kind == types.Money:
 			elem = t
+		case isDocument(elem) && t.Kind == types.File || elem.Kind == types.File && isDocument(t):
+			elem = types.FileType // attach [doc, deal.contract]: a document is its file
 		case !types.AssignableTo(t, elem):
 			c.diags.Errorf(x.Pos(), x.End(), diag.EMismatch, "list elements mix %s and %s", elem, t)
 			return types.InvalidType

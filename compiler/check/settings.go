@@ -159,7 +159,7 @@ func (c *checker) value(v ast.Expr, decl *types.Setting, en *env, given givenSet
 	if t.Kind == types.Invalid {
 		return false
 	}
-	if want.Kind == types.List && want.Elem.Kind == types.File && t.Kind == types.List && t.Elem.Kind == types.Record && t.Elem.Field("file") != nil {
+	if want.Kind == types.List && want.Elem.Kind == types.File && t.Kind == types.List && isDocument(t.Elem) || testFile(t, want, en) {
 		return true // documents attach as files
 	}
 	if !types.AssignableTo(t, want) || t.Kind == types.Null {

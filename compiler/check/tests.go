@@ -237,7 +237,7 @@ func (c *checker) itemValue(item string, set *ast.Setting, f *types.Field, ent *
 	if isMemberType(t) && c.member(set.Value, t, en) {
 		return
 	}
-	if vt.Kind != types.Invalid && !types.AssignableTo(vt, t) {
+	if vt.Kind != types.Invalid && !types.AssignableTo(vt, t) && !testFile(vt, t, en) {
 		c.diags.Errorf(set.Value.Pos(), set.Value.End(), diag.ESettingType, "%s needs a %s, not a %s", f.Name, t, vt)
 	}
 }
@@ -354,7 +354,8 @@ func (c *checker) effectExpect(e *ast.EffectExpect, en *env, named map[string]*t
 		c.expectTarget(e.Target, decl, en)
 	}
 	// contains("...") matches part of a text: its argument is checked as
-	// the setting's value, and the setting must be a text.
+	// the setting's value, and the setting must be a text, or a list of
+	// them (an element's part).
 	given := make([]*ast.Setting, len(e.Settings))
 	partial := map[*ast.Setting]*ast.CallExpr{}
 	for i, st := range e.Settings {
@@ -383,7 +384,11 @@ func (c *checker) effectExpect(e *ast.EffectExpect, en *env, named map[string]*t
 			continue
 		}
 		c.info.Uses[call.Fun] = containsMatcher
-		if d := settingNamed(loose, st.Key.Name); d != nil && d.Type.Kind != types.Text {
+		d := settingNamed(loose, st.Key.Name)
+		if d != nil && d.Type.Kind == types.List && types.Printable(d.Type.Elem) {
+			d.Type = d.Type.Elem // attach contains("umowa"): part of one of its elements
+		}
+		if d != nil && d.Type.Kind != types.Text && d.Type.Kind != types.File && d.Type.Kind != types.URL {
 			c.diags.Errorf(call.Pos(), call.End(), diag.EBadTest, "contains matches part of a text, and %s is %s", st.Key.Name, an(declared[d].Type))
 			given[i] = &ast.Setting{Key: st.Key, Value: &ast.BadExpr{From: call.Pos(), To: call.End()}}
 			continue

@@ -53,6 +53,9 @@ func (m matcher) match(got string, phone bool) bool {
 		}
 		return got == strings.Join(m.list, ", ")
 	case m.contains:
+		if l, ok := jsonList(got); ok { // attach contains("umowa"): one of the files
+			return slices.ContainsFunc(l, func(e string) bool { return strings.Contains(e, m.want) })
+		}
 		return strings.Contains(got, m.want)
 	case phone:
 		return samePhone(got, m.want)
