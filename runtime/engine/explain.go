@@ -70,12 +70,35 @@ func (e Explainer) why(x *ir.Expr) (*ir.Expr, string) {
 	}
 	if x.Op == ir.OpBinary {
 		msg := ": left is " + e.lit(e.Eval(x.X), x.X.Kind)
-		if x.Y.Op != ir.OpLit {
-			msg += ", right is " + e.lit(e.Eval(x.Y), x.Y.Kind)
+		switch y := x.Y; {
+		case written(y): // the source says it
+		case y.Op == ir.OpRange: // a range is not the list of its ends
+			msg += ", right is " + e.lit(e.Eval(y.X), y.X.Kind) + ".." + e.lit(e.Eval(y.Y), y.Y.Kind)
+		default:
+			msg += ", right is " + e.lit(e.Eval(y), y.Kind)
 		}
 		return x, msg
 	}
 	return x, " is " + e.lit(e.Eval(x), x.Kind)
+}
+
+// written reports whether x is a literal, or a list or range of them:
+// its value is what its source says.
+func written(x *ir.Expr) bool {
+	switch x.Op {
+	case ir.OpLit:
+		return true
+	case ir.OpRange:
+		return written(x.X) && written(x.Y)
+	case ir.OpList:
+		for _, a := range x.Args {
+			if !written(a) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 func (e Explainer) lit(v value.Value, kind ir.Kind) string {
