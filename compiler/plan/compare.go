@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -61,6 +63,7 @@ type entry struct {
 	defs     []field // its settings in source order, stage and then left out
 	sig      string  // defs as one comparable string
 	prev     int     // rules: the index of the rule it follows (then), or -1
+	pos      string  // FILE:LINE, to tell it from a rule alike
 	index    int     // its index in its program
 }
 
@@ -100,7 +103,7 @@ func (c *comparer) rules(p *ir.Program) []*entry {
 			a = &ir.Action{}
 		}
 		e := &entry{what: "rule", ident: r.Ident, label: r.Label, entity: r.Entity, pipeline: r.Pipeline,
-			stage: r.Stage, prev: -1, index: i}
+			stage: r.Stage, prev: -1, index: i, pos: fmt.Sprintf("%s:%d", r.Pos.File, r.Pos.Line)}
 		if r.Previous >= 0 && r.Previous < len(p.Rules) {
 			e.prev = r.Previous
 		}
@@ -224,7 +227,7 @@ func (c *comparer) diff(olds, news []*entry) []ranked {
 	for o, e := range olds {
 		if m.match[o] < 0 {
 			out = append(out, ranked{Change{Kind: Removed, What: e.what, Ident: e.ident, Entity: e.entity,
-				Pipeline: e.pipeline, Stage: e.stage, Title: e.title}, e.index, true})
+				Pipeline: e.pipeline, Stage: e.stage, Title: e.where(olds)}, e.index, true})
 			continue
 		}
 		n := news[m.match[o]]
@@ -233,10 +236,22 @@ func (c *comparer) diff(olds, news []*entry) []ranked {
 	for n, e := range news {
 		if !m.taken[n] {
 			out = append(out, ranked{Change{Kind: Added, What: e.what, Ident: e.ident, Entity: e.entity,
-				Pipeline: e.pipeline, Stage: e.stage, Title: e.title}, e.index, false})
+				Pipeline: e.pipeline, Stage: e.stage, Title: e.where(news)}, e.index, false})
 		}
 	}
 	return out
+}
+
+// where is the title of a rule added or removed, with its place when a
+// rule alike is in its stage (two send sms: which one went).
+func (e *entry) where(all []*entry) string {
+	head := func(x *entry) string { return strings.TrimSuffix(x.title, ordinal(x.ident)) }
+	for _, o := range all {
+		if o != e && o.what == e.what && o.stage == e.stage && o.pipeline == e.pipeline && o.entity == e.entity && head(o) == head(e) && e.pos != "" {
+			return e.title + " at " + e.pos
+		}
+	}
+	return e.title
 }
 
 // change describes a matched pair.
@@ -262,6 +277,11 @@ func (c *comparer) change(o, n *entry, olds, news []*entry, match []int) Change 
 			if n.prev >= 0 {
 				s.New = news[n.prev].title
 			}
+			if s.Old != "" && s.Old == s.New {
+				// Two rules alike (send email → send email): say which.
+				s.Old += " (" + fate(match[o.prev] < 0, "removed", olds[o.prev].pos) + ")"
+				s.New += " (" + fate(!slices.Contains(match, n.prev), "added", news[n.prev].pos) + ")"
+			}
 			ch.Settings = append(ch.Settings, s)
 			ch.Timing = true
 		}
@@ -274,6 +294,15 @@ func (c *comparer) change(o, n *entry, olds, news []*entry, match []int) Change 
 		ch.Kind = Changed
 	}
 	return ch
+}
+
+// fate is what tells a rule from one alike: what the plan does to it when
+// it does something, else where it is.
+func fate(done bool, what, pos string) string {
+	if done {
+		return what
+	}
+	return pos
 }
 
 // diffFields lists the settings whose values differ: in the new order,
