@@ -214,9 +214,7 @@ func (c *counter) body() {
 	if fn.err == nil && locals > maxLocals {
 		fn.fail(fmt.Sprintf("a function with %d locals (at most %d)", locals, maxLocals))
 	}
-	for fn.err == nil && len(fn.b) > 0 {
-		fn.instr()
-	}
+	fn.shape()
 	if fn.err != nil {
 		c.fail(fmt.Sprintf("function %d: %s", i, fn.why))
 		return
@@ -264,5 +262,43 @@ func (c *counter) names() {
 			return
 		}
 		c.skip(size)
+	}
+}
+
+// shape reads a function's instructions, holding it to the limits of its
+// nesting and of its br_tables (shape.go): wazero would take a time
+// quadratic in them to compile it.
+func (c *counter) shape() {
+	var depth, loops int
+	var open []bool // the blocks open: loops or not
+	for c.err == nil && len(c.b) > 0 {
+		switch c.b[0] {
+		case 0x02, 0x03, 0x04: // block, loop, if
+			loop := c.b[0] == 0x03
+			open = append(open, loop)
+			if depth++; depth > maxNesting {
+				c.fail(fmt.Sprintf("blocks, loops and ifs nested %d deep, at most %d (spec/wasm.md, Limits)", depth, maxNesting))
+				return
+			}
+			if loop {
+				if loops++; loops > maxLoopNesting {
+					c.fail(fmt.Sprintf("loops nested %d deep, at most %d (spec/wasm.md, Limits)", loops, maxLoopNesting))
+					return
+				}
+			}
+		case 0x0B:
+			if n := len(open); n > 0 {
+				if open[n-1] {
+					loops--
+				}
+				open, depth = open[:n-1], depth-1
+			}
+		case 0x0E:
+			if n := (&reader{b: c.b[1:]}).leb(); uint64(n)+1 > maxBrTable {
+				c.fail(fmt.Sprintf("a br_table of %d labels, at most %d (spec/wasm.md, Limits)", uint64(n)+1, maxBrTable))
+				return
+			}
+		}
+		c.instr()
 	}
 }

@@ -106,6 +106,9 @@ func decodeJSONValue(t manifest.Type, m json.RawMessage) (value.Value, string) {
 	}
 	switch t.Kind {
 	case manifest.Text:
+		if r, ok := textControl(s); ok {
+			return value.Value{}, controlRefused(r)
+		}
 		return value.TextOf(s), ""
 	case manifest.Date:
 		d, err := time.Parse(layoutDate, s)

@@ -35,8 +35,20 @@ var importKinds = [...]string{"func", "table", "memory", "global", "tag"}
 // checkImports refuses every import that is not a granted function with
 // the granted signature. Tables, memories, globals and tags are never
 // granted; wazero's own list has functions only, so the import section is
-// read here first.
+// read here first (checkImportKinds).
 func checkImports(wasm []byte, funcs []api.FunctionDefinition, hostDefs map[string]map[string]api.FunctionDefinition) error {
+	if err := checkImportKinds(wasm); err != nil {
+		return err
+	}
+	return checkImportedFuncs(funcs, hostDefs)
+}
+
+// checkImportKinds refuses an import that is not a function. The host
+// reads it before wazero compiles the module (Host.loadNew): a module
+// that imports a memory and defines one too was otherwise refused by
+// wazero, with its "at most one table allowed in module" (sic), instead
+// of named for its import.
+func checkImportKinds(wasm []byte) error {
 	secs, err := manifest.Sections(wasm)
 	if err != nil {
 		return &ModuleError{Reason: err.Error()}
@@ -73,6 +85,12 @@ func checkImports(wasm []byte, funcs []api.FunctionDefinition, hostDefs map[stri
 			b = b[1+k:]
 		}
 	}
+	return nil
+}
+
+// checkImportedFuncs refuses an imported function that is not granted,
+// or is imported with another signature than the host's.
+func checkImportedFuncs(funcs []api.FunctionDefinition, hostDefs map[string]map[string]api.FunctionDefinition) error {
 	for _, f := range funcs {
 		mod, name, _ := f.Import()
 		if !granted[mod][name] {

@@ -487,6 +487,7 @@ func instrumentCode(out, code []byte, check checkCode, track *tracking, globals 
 	}
 	out = binary.AppendUvarint(out, uint64(n)+uint64(add[0]))
 	var fn []byte
+	var total uint64 // branchWork, over the functions so far
 	w := weigher{track: track, globals: globals, locals: math.MaxUint32 + 1}
 	for i := uint32(0); i < n && r.err == nil; i++ {
 		size := r.leb()
@@ -521,6 +522,13 @@ func instrumentCode(out, code []byte, check checkCode, track *tracking, globals 
 			return nil, "", fmt.Errorf("function %d: %s", i, why)
 		}
 		w.weigh()
+		work := w.branchWork()
+		if work > maxBranchWork {
+			return nil, "", &shapeError{fn: i, why: fmt.Sprintf("its branches would cost the compiler %d steps (its branchWork), at most %d: split it, or nest fewer blocks and loops", work, maxBranchWork)}
+		}
+		if total += work; total > maxModuleBranchWork {
+			return nil, "", &shapeError{fn: i, why: fmt.Sprintf("the module's branches, up to this function, would cost the compiler %d steps (branchWork), at most %d a module", total, maxModuleBranchWork)}
+		}
 		fn = fn[:0]
 		from := prefix // code not yet copied
 		for j := range w.ops {
@@ -545,6 +553,12 @@ func instrumentCode(out, code []byte, check checkCode, track *tracking, globals 
 		}
 		fn = append(fn, raw[from:]...)
 		decl := k.locals(raw[:prefix]) // known once the marks are written
+		if shapeHook != nil {
+			shapeHook(i, work, len(decl)+len(fn))
+		}
+		if size := len(decl) + len(fn); size > maxFuncCode {
+			return nil, "", &shapeError{fn: i, why: fmt.Sprintf("%d bytes of code once rewritten (%d as written), at most %d", size, len(raw), maxFuncCode)}
+		}
 		if mutates == "" {
 			mutates = body.mutates
 		}
@@ -602,6 +616,9 @@ type weigher struct {
 	labels []int32 // br_table's blocks
 	long   []uint32
 	track  *tracking // nil: no marks
+	follow []uint32  // branchWork's
+	arm    []uint32
+	preds  []uint32
 
 	// The module's globals, and the function's locals (its parameters
 	// included): the globals and locals the rewrite adds come after

@@ -393,6 +393,9 @@ func (h *Host) loadNew(ctx context.Context, wasm []byte, hash string) (*Module, 
 		}
 		return nil, &ManifestError{Reason: err.Error()}
 	}
+	if err := checkImportKinds(wasm); err != nil {
+		return nil, err
+	}
 	m := &Module{host: h, hash: hash, man: man}
 	if err := m.compile(ctx, wasm); err != nil {
 		return nil, err
@@ -474,7 +477,7 @@ func (h *Host) compileAsIs(ctx context.Context, rw rewrite) (wazero.CompiledModu
 // granted, no memory export: check), that reason is the module's, and
 // the one said.
 func (m *Module) uninstrumentable(ctx context.Context, wasm []byte, rw rewrite) error {
-	if rw.reserved != "" {
+	if rw.reserved != "" || rw.refused {
 		return &ModuleError{Reason: rw.scan.why} // said at once, nothing compiled
 	}
 	c, _, err := m.host.compileAsIs(ctx, rw)
@@ -661,7 +664,7 @@ func (m *Module) Invoke(ctx context.Context, action string, inputs map[string]va
 	// reset or closed: decodeReply keeps no byte of it (every value is
 	// copied out), and a copy of the reply would be one more allocation.
 	out, err := inst.run(ctx, a, in, opts)
-	res := Result{Log: string(inst.st.log)}
+	res := Result{Log: cleanLog(inst.st.log)}
 	if err == nil {
 		res.Outputs, err = decodeReply(a, out)
 		if ae, ok := err.(*ActionError); ok && inst.mem.refused {

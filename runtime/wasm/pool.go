@@ -244,7 +244,7 @@ func restoreChunks(mem, snap []byte, dirty, shift uint64) {
 // reserveInput asks a new instance for the input buffer, under
 // Options.InitTimeout: it is part of making the instance ready.
 func (inst *instance) reserveInput(ctx context.Context, opts *Options) error {
-	st := &callState{maxLog: opts.MaxLog}
+	st := &callState{discard: true} // what it logs is discarded, unlimited: InitTimeout bounds it
 	cctx := newCallContext()
 	cctx.arm(ctx, opts.InitTimeout, st, inst.stop)
 	defer cctx.close()
@@ -277,7 +277,7 @@ func (m *Module) instantiate(ctx context.Context, start []string) (*instance, er
 		}
 	}
 	inst := &instance{mem: &linearMemory{limit: uint64(opts.MemoryPages) << 16}, box: &sandbox{}}
-	st := &callState{maxLog: opts.MaxLog}
+	st := &callState{discard: true} // what it logs is discarded, unlimited: InitTimeout bounds it
 	cctx := newCallContext()
 	cctx.arm(ctx, opts.InitTimeout, st, nil)
 	defer cctx.close()

@@ -19,7 +19,7 @@ var null = []byte("null")
 func decodeReply(a *manifest.Action, raw []byte) (map[string]value.Value, error) {
 	bad := func(output, reason string) error { return &OutputError{Action: a.Name, Output: output, Reason: reason} }
 	if !utf8.Valid(raw) {
-		return nil, bad("", "not valid UTF-8")
+		return nil, invalidUTF8(raw, bad)
 	}
 	var buf [8]rawMember
 	members, ok := scanOutputs(raw, buf[:0])
@@ -46,6 +46,50 @@ func decodeReply(a *manifest.Action, raw []byte) (map[string]value.Value, error)
 		}
 		return nil, false
 	})
+}
+
+// invalidUTF8 is the error of a reply that is not valid UTF-8, naming
+// the output whose name or value has the bytes that are not, when it
+// can find it (encoding/json would read them as U+FFFD: the value is
+// read from the bytes as they are).
+func invalidUTF8(raw []byte, bad func(output, reason string) error) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	var outs json.RawMessage
+	if t, err := dec.Token(); err == nil && t == json.Delim('{') {
+		for dec.More() {
+			t, err := dec.Token()
+			var v json.RawMessage
+			if err != nil || dec.Decode(&v) != nil {
+				break
+			}
+			if t == "outputs" {
+				outs = v
+				break
+			}
+		}
+	}
+	dec = json.NewDecoder(bytes.NewReader(outs))
+	if t, err := dec.Token(); err == nil && t == json.Delim('{') {
+		for dec.More() {
+			from := dec.InputOffset()
+			t, err := dec.Token()
+			name, _ := t.(string)
+			if err != nil {
+				break
+			}
+			if !utf8.Valid(outs[from:dec.InputOffset()]) {
+				return bad(name, "its name is not valid UTF-8 (shown with U+FFFD for the bytes that are not)")
+			}
+			var v json.RawMessage
+			if dec.Decode(&v) != nil {
+				break
+			}
+			if !utf8.Valid(v) {
+				return bad(name, "not valid UTF-8")
+			}
+		}
+	}
+	return bad("", "not valid UTF-8")
 }
 
 // decodeReplySlow is decodeReply with encoding/json, for the replies

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io/fs"
 	"runtime"
@@ -31,6 +32,7 @@ type rewrite struct {
 	tracks   bool       // instrument's: the module marks what its calls write (track.go)
 	scan     scanResult // scan's, not resettable when instrument declined the module or mutates is set
 	reserved string     // the module's own export of a host's name (reservedPrefix): declined for it
+	refused  bool       // a function over a limit of its shape (shape.go, scan.why): declined, and never given to wazero
 }
 
 // reservedPrefix begins the names of every export the rewrite adds
@@ -56,7 +58,10 @@ func newRewrite(wasm []byte) rewrite {
 		}
 	}
 	ins, err := instrument(rw.exported)
-	if err != nil {
+	if se := (*shapeError)(nil); errors.As(err, &se) {
+		rw.refused = true
+		sc = scanResult{why: se.Error()}
+	} else if err != nil {
 		sc = scanResult{why: err.Error()}
 	} else {
 		rw.bin, rw.start, rw.mutates, rw.tracks = ins.bin, ins.start, ins.mutates, ins.tracks
@@ -87,7 +92,7 @@ func (sc scanResult) after(mutates string) scanResult {
 // TestRewriteSources holds the list to the code: the files type-check on
 // their own, so nothing the rewrite calls lives elsewhere.
 //
-//go:embed rewrite.go instrument.go track.go scan.go counts.go manifest/manifest.go manifest/section.go manifest/strict.go
+//go:embed rewrite.go instrument.go track.go scan.go counts.go shape.go manifest/manifest.go manifest/section.go manifest/strict.go
 var rewriteSources embed.FS
 
 var rewriteVersion = sync.OnceValue(func() [sha256.Size]byte {
