@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stagecraft/stagecraft/compiler/ir"
 	"github.com/stagecraft/stagecraft/compiler/plan"
@@ -171,7 +172,11 @@ func printTimeline(w io.Writer, p *ir.Program, out *testrun.Outcome, steps bool)
 		if e.Time%60 != 0 { // a wait of seconds: its entries read apart
 			layout = "2006-01-02 15:04:05"
 		}
-		fmt.Fprintf(w, "%s  %-10s %-20s %s%s\n", time.Unix(e.Time, 0).UTC().Format(layout), item, e.Stage, e.Text, rule)
+		head := fmt.Sprintf("%s  %-10s %-20s ", time.Unix(e.Time, 0).UTC().Format(layout), item, e.Stage)
+		// A text of several lines (a module's log) goes on under its
+		// first, marked, so that no line of it reads as an entry.
+		text := strings.ReplaceAll(strings.TrimRight(e.Text, "\n"), "\n", "\n"+strings.Repeat(" ", utf8.RuneCountInString(head)-2)+"| ")
+		fmt.Fprintf(w, "%s%s%s\n", head, text, rule)
 	}
 	if !steps {
 		for _, e := range out.Timeline {
