@@ -90,7 +90,7 @@ var funcs = append([]Func{
 			return nil, "days takes a duration, not " + a[0].String()
 		}},
 		Run: nullOr(func(v value.Value) value.Value { return value.NumberOf(math.Floor(v.N / 86400)) })},
-}, formatFuncs...) // format.go: formatting for messages
+}, append(formatFuncs, encodeFuncs...)...) // format.go: formatting for messages; encode.go: for webhooks
 
 func textToText(a []*types.Type) (*types.Type, string) {
 	if a[0].Kind == types.Text || a[0].Kind == types.Enum || a[0].Kind == types.URL {
