@@ -68,14 +68,16 @@ func createLead(c action.Call) {
 	}
 	name := c.Set("name")
 	responsible := orDefault(c.Set("responsible").S, c.Responsible())
-	lead, _, _, err := c.Create("lead", "", map[string]value.Value{
+	fields := map[string]value.Value{
 		"title": name, "name": c.ClientField("name"), "responsible": value.RefOf("user", responsible),
 		entity: value.RefOf(entity, id),
-	}, "")
+	}
+	lead, _, _, err := c.Create("lead", "", fields, "")
 	if err != nil {
 		c.NotRun(err.Error())
 		return
 	}
+	name = fields["title"] // as made: a name too long is cut
 	c.Effect("created", "lead", "", map[string]string{"name": name.String(), "responsible": responsible, "id": lead})
 	c.Bind(value.RecordOf([]string{"id", "title"}, []value.Value{value.TextOf(lead), name}))
 }
@@ -95,6 +97,7 @@ func copyDeal(c action.Call) {
 		c.NotRun(err.Error())
 		return
 	}
+	title = fields["title"].S // as made: a name too long is cut
 	c.Effect("created", "deal", "", map[string]string{"name": title, "pipeline": pipeline, "stage": stage, "responsible": responsible, "id": id})
 	c.Bind(value.RecordOf([]string{"id", "title"}, []value.Value{value.TextOf(id), value.TextOf(title)}))
 }

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"time"
 	_ "time/tzdata" // time zones known without the system's database
+	"unicode/utf8"
 
 	"github.com/stagecraft/stagecraft/compiler/types"
 	"github.com/stagecraft/stagecraft/lang/ast"
@@ -457,11 +458,14 @@ func (c *checker) callAction(r *Rule, a *ast.CallAction, en *env) {
 		}
 	}
 	if n := given.get("name"); n != nil && (decl.Verb == "create" || decl.Verb == "copy") && c.schema.Entities[decl.Object] != nil {
-		// create lead name "...": the name is the new item's title, a text(N).
-		if title := c.schema.Entities[decl.Object].Lookup("title"); title != nil && title.Type.Kind == types.Text && title.Type.MaxLen > 0 &&
-			decl.Setting("name").MaxLen == 0 {
-			if t := c.info.Types[n.Value]; t != nil && t.Kind != types.Invalid {
-				c.limit(n.Value, "name", title.Type.MaxLen, "stored as the "+decl.Object+"'s title", false, en)
+		// create lead name "...": the name is the new item's title, a
+		// text(N); a longer one is cut to it at run time (the lead is made,
+		// and its timeline says so), which a constant name always would be.
+		title := c.schema.Entities[decl.Object].Lookup("title")
+		if l, ok := n.Value.(*ast.BasicLit); ok && l.Kind == ast.String && !l.IsTemplate() && title != nil && title.Type.MaxLen > 0 {
+			if k := utf8.RuneCountInString(l.Value); k > title.Type.MaxLen {
+				c.diags.Warnf(l.Pos(), l.End(), diag.WTextTooLong, "name is %d characters; the %s's title holds %d, so it is always cut", k, decl.Object, title.Type.MaxLen).Hint =
+					fmt.Sprintf("shorten it by %s", plural(k-title.Type.MaxLen, "character"))
 			}
 		}
 	}

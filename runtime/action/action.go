@@ -110,6 +110,8 @@ type Call interface {
 	ChangeField(name string, v value.Value)
 	// Create makes an item, which enters its stage (the first of its
 	// pipeline when stage is ""), and returns its ID, pipeline and stage.
+	// A title longer than its field is cut to it, in fields too, and the
+	// timeline says so.
 	Create(entity, pipeline string, fields map[string]value.Value, stage string) (id, pipe, st string, err error)
 	// Effect writes an outbox record (verb "sent") or a record
 	// ("created") and returns its key, which is also the idempotency key

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/stagecraft/stagecraft/compiler/ir"
 	"github.com/stagecraft/stagecraft/compiler/plan"
@@ -184,7 +185,17 @@ func (c *Call) Copyable() map[string]value.Value {
 
 // Create makes an item, which enters its stage (the first of its pipeline
 // when stage is ""), and returns its ID, pipeline and stage.
+//
+// A name made from a template (R-REPEAT-LEAD's "Przegląd: {deal.title}",
+// R-COPY-DEAL's title and " Copy") longer than the title field holds is
+// cut to it, with an ellipsis, and the timeline says so: a lead or a copy
+// not made at all would lose more than the end of its name.
 func (c *Call) Create(entity, pipeline string, fields map[string]value.Value, stage string) (id, pipe, st string, err error) {
+	if f, v := c.t.e.fieldDef(entity, "title"), fields["title"]; f != nil && f.MaxLen > 0 && v.K == value.Text && utf8.RuneCountInString(v.S) > f.MaxLen {
+		n := utf8.RuneCountInString(v.S)
+		fields["title"] = value.TextOf(string([]rune(v.S)[:f.MaxLen-1]) + "…")
+		c.Note(fmt.Sprintf("the new %s's name is cut to %d characters (it had %d)", entity, f.MaxLen, n))
+	}
 	it, err := c.t.create(entity, pipeline, fields, stage, true)
 	if err != nil {
 		return "", "", "", err
