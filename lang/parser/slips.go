@@ -703,6 +703,20 @@ func asSlip(toks []lexer.Token, at lexer.Token) *chunkError {
 	return nil
 }
 
+// datePlace reports whether toks[i] is where a date is written: after at
+// (a rule's time, a test's clock) or in a calendar's holidays.
+func datePlace(toks []lexer.Token, i int) bool {
+	if i > 0 && isWord(&toks[i-1], tKeyword, "at") {
+		return true
+	}
+	for k := i - 1; k >= 0 && toks[k].Pos.Line == toks[i].Pos.Line; k-- {
+		if toks[k].Value == "holidays" {
+			return true
+		}
+	}
+	return false
+}
+
 // slashDate recognises a date written with slashes, 24/12/2026 (as most
 // of Europe writes it; 12/24/2026 in the United States), which parses as
 // a division: a date is written year-month-day. The fix is sure when one
@@ -714,6 +728,9 @@ func slashDate(toks []lexer.Token) *chunkError {
 		if a.Type != tNumber || b.Type != tNumber || y.Type != tNumber || !isWord(&s1, tPunct, "/") || !isWord(&s2, tPunct, "/") ||
 			!adjacent(a, s1) || !adjacent(s1, b) || !adjacent(b, s2) || !adjacent(s2, y) || len(y.Value) != 4 {
 			continue
+		}
+		if !datePlace(toks, i) {
+			continue // 1/12/1000 in an expression is a division
 		}
 		d, err1 := strconv.Atoi(a.Value)
 		m, err2 := strconv.Atoi(b.Value)
