@@ -652,3 +652,28 @@ on stage B: send sms to contact.phone[auto] text "zone {deal.zone}"
 		t.Errorf("not every field was set before the trigger moved the deal:\n%s", got)
 	}
 }
+
+// TestUpdateFieldChangedAgain: a field of an update that a rule, started
+// by an earlier field's trigger, has changed again does not fire its
+// triggers with the input's value, which it no longer holds.
+func TestUpdateFieldChangedAgain(t *testing.T) {
+	p := program(t, `field deal.zone: text
+move to stage B when field changed field deal.amount
+on stage B: update deal.zone = "south"
+move to stage A when field changed field deal.zone value "north" allow_back true
+`)
+	e, contact := newDeployEngine(t, p, engine.Options{})
+	deal := dealIn(t, e, contact, t0)
+	res, err := e.Apply(engine.Input{Time: t0 + 1, Kind: "update", Item: deal, Fields: map[string]value.Value{
+		"amount": value.MoneyOf(100), "zone": value.TextOf("north")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, en := range res.Timeline {
+		texts = append(texts, en.Text)
+	}
+	if got := strings.Join(texts, "\n"); strings.Contains(got, "moved from B to A") {
+		t.Errorf("the zone's trigger fired with north, which the rule had changed to south:\n%s", got)
+	}
+}

@@ -310,7 +310,12 @@ func (t *tx) update(it *item, fields map[string]value.Value) error {
 		t.followDates(it)
 	}
 	for _, k := range changed {
-		t.fireChanged(it, k, conformed[k])
+		// A rule started by an earlier field's trigger may have changed
+		// this one again: that change fired its own triggers, with its
+		// value; this input's value is no longer the field's.
+		if value.Equal(t.field(it, k), conformed[k]) {
+			t.fireChanged(it, k, conformed[k])
+		}
 	}
 	return nil
 }
