@@ -44,8 +44,8 @@ const (
 	// maxBranchWork bounds a function's branchWork (the Go example's
 	// largest: see TestShapeOfExamples); maxModuleBranchWork, the sum
 	// over the module's functions.
-	maxBranchWork       = 16_000_000
-	maxModuleBranchWork = 3 * maxBranchWork
+	maxBranchWork       = 64_000_000
+	maxModuleBranchWork = 2 * maxBranchWork
 )
 
 // branchWork bounds the walks of wazero's passes over the dominator tree

@@ -92,7 +92,7 @@ func TestShapeLimits(t *testing.T) {
 		b := append([]byte{0x02, 0x40, 0x41, 0, 0x0E}, uleb(n-1)...)
 		return append(append(append(b, repeat([]byte{0}, n)...), 0x0B), i64Zero...)
 	}
-	const under = 2400 // blocks in a row, each with a br_if to its end: a branchWork of 14.4M, under the limit
+	const under = 2400 // blocks in a row, each with a br_if to its end: a branchWork of 14.4M, under a function's limit
 	flat := append(repeat([]byte{0x02, 0x40, 0x41, 0, 0x0D, 0, 0x0B}, under), i64Zero...)
 	for _, c := range []struct {
 		name  string
@@ -108,7 +108,7 @@ func TestShapeLimits(t *testing.T) {
 		{"sequential loops x4000", shapeModule(t, append(repeat([]byte{0x03, 0x40, 0x0B}, 4000), i64Zero...)), "function 1: its branches would cost the compiler", "3.2 s"},
 		{"br_table of 300000 labels", shapeModule(t, brTable(300000)), "function 1: a br_table of 300000 labels, at most 32768", "31.7 s, 743 MB"},
 		{"br_table of 30000 labels to one block", shapeModule(t, brTable(30000)), "function 1: its branches would cost the compiler", "0.4 s"},
-		{"four functions, each under the limit", shapeModule(t, i64Zero, flat, flat, flat, flat), "function 5: the module's branches, up to this function, would cost", "~1 s"},
+		{"nine functions, each under the limit", shapeModule(t, i64Zero, flat, flat, flat, flat, flat, flat, flat, flat, flat), "function 10: the module's branches, up to this function, would cost", "~2 s"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			compiled = false
@@ -139,7 +139,8 @@ func TestShapeWithinLimits(t *testing.T) {
 	}{
 		{"nested loops x500", shapeModule(t, nested(0x03, 500))},
 		{"nested blocks x2000", shapeModule(t, nested(0x02, 2000))},
-		{"sequential blocks x2400 (a branchWork of 14.4M, near the limit)", shapeModule(t, append(repeat([]byte{0x02, 0x40, 0x41, 0, 0x0D, 0, 0x0B}, 2400), i64Zero...))},
+		{"sequential blocks x2400 (a branchWork of 14.4M)", shapeModule(t, append(repeat([]byte{0x02, 0x40, 0x41, 0, 0x0D, 0, 0x0B}, 2400), i64Zero...))},
+		{"sequential blocks x4800 (a branchWork of 57.6M, near the limit)", shapeModule(t, append(repeat([]byte{0x02, 0x40, 0x41, 0, 0x0D, 0, 0x0B}, 4800), i64Zero...))},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			start := time.Now()
