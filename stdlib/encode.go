@@ -41,7 +41,9 @@ func appendJSON(b []byte, v value.Value) []byte {
 	case value.Null:
 		return append(b, "null"...)
 	case value.Number, value.Money:
-		return strconv.AppendFloat(b, v.N, 'g', -1, 64) // finite: the value domain
+		// As a template writes it, 1000000 not 1e+06, which a reader
+		// decoding into an integer refuses (finite: the value domain).
+		return append(b, value.FormatNumber(v.N)...)
 	case value.Bool:
 		return strconv.AppendBool(b, value.Truth(v))
 	case value.List:

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/stagecraft/stagecraft/compiler/ir"
@@ -175,7 +176,7 @@ func printTimeline(w io.Writer, p *ir.Program, out *testrun.Outcome, steps bool)
 		head := fmt.Sprintf("%s  %-10s %-20s ", time.Unix(e.Time, 0).UTC().Format(layout), item, e.Stage)
 		// A text of several lines (a module's log) goes on under its
 		// first, marked, so that no line of it reads as an entry.
-		text := strings.ReplaceAll(strings.TrimRight(e.Text, "\n"), "\n", "\n"+strings.Repeat(" ", utf8.RuneCountInString(head)-2)+"| ")
+		text := strings.ReplaceAll(printable(strings.TrimRight(e.Text, "\n")), "\n", "\n"+strings.Repeat(" ", utf8.RuneCountInString(head)-2)+"| ")
 		fmt.Fprintf(w, "%s%s%s\n", head, text, rule)
 	}
 	if !steps {
@@ -352,4 +353,25 @@ func noneMatched(stderr io.Writer, cmd string, p *ir.Program, match *regexp.Rege
 		more = fmt.Sprintf(", ... (%d in all)", len(p.Tests))
 	}
 	fmt.Fprintf(stderr, "stagecraft %s: warning: -run %q matches no test; the tests are %s%s\n", cmd, match, strings.Join(names, ", "), more)
+}
+
+// printable escapes the control characters of a timeline text other than
+// tab and newline (a carriage return would let a terminal overwrite the
+// entry with another): \r, \x1b.
+func printable(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\t' && r != '\n' }) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\r':
+			b.WriteString(`\r`)
+		case unicode.IsControl(r) && r != '\t' && r != '\n':
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }

@@ -435,8 +435,6 @@ func (c *checker) effectExpect(e *ast.EffectExpect, en *env, named map[string]*t
 	}
 }
 
-// resourceKind is the kind of resource that a setting names (employee for
-// a user), or "".
 // expectStage resolves a pipeline or a stage an expectation names bare
 // (expect created deal pipeline Service stage Repair): a pipeline of the
 // created item's entity, a stage of the pipeline given with it, or of any.
@@ -476,6 +474,8 @@ func (c *checker) expectStage(id *ast.Ident, d *types.Setting, e *ast.EffectExpe
 	hintStage(c.diags.Errorf(id.Pos(), id.End(), diag.EUnknownStage, "%s", msg), id.Name, names, id.Pos(), id.End(), "")
 }
 
+// resourceKind is the kind of resource that a setting names (employee for
+// a user), or "".
 func resourceKind(s *types.Setting) string {
 	switch {
 	case s == nil:

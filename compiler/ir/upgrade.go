@@ -68,12 +68,13 @@ func rootOf3(name, entity string, entities map[string]bool) Root {
 }
 
 // upgrade4 gives a version 4 (or older) program's literals the names they
-// were written as, which version 4 did not carry: a text equal to a
-// pipeline, stage or resource name of the program, and any employee, as
-// the printer of that version took them (it printed such a text bare), so
-// that an old program reads in a plan and on a timeline as it did. A
-// string that happened to equal a name is taken for the name, as it was
-// then.
+// were written as, which version 4 did not carry: a text equal to a stage
+// or resource name of the program, and any employee, as the printer of
+// that version took them (it printed such a text bare), so that an old
+// program reads in a plan and on a timeline as it did; and a text equal
+// to a pipeline's name, which that printer quoted, as a pipeline is most
+// often written (copy deal pipeline Serwis) and today's lowering names it.
+// A string that happened to equal a name is taken for the name.
 func upgrade4(p *Program) {
 	names := map[string]bool{}
 	for _, pl := range p.Pipelines {

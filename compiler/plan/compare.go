@@ -247,7 +247,7 @@ func (c *comparer) diff(olds, news []*entry) []ranked {
 func (e *entry) where(all []*entry) string {
 	head := func(x *entry) string { return strings.TrimSuffix(x.title, ordinal(x.ident)) }
 	for _, o := range all {
-		if o != e && o.what == e.what && o.stage == e.stage && o.pipeline == e.pipeline && o.entity == e.entity && head(o) == head(e) && e.pos != "" {
+		if o != e && o.what == e.what && o.stage == e.stage && o.pipeline == e.pipeline && o.entity == e.entity && head(o) == head(e) {
 			return e.title + " at " + e.pos
 		}
 	}

@@ -42,6 +42,10 @@ type matcher struct {
 	address string
 }
 
+// fileLists are the settings an effect keeps as a JSON array of texts
+// (stdlib's fileLists): a text setting that holds "[...]" is a text.
+var fileLists = map[string]bool{"attach": true, "drive": true}
+
 func (m matcher) match(got string, phone bool) bool {
 	switch {
 	case m.list != nil && !m.contains:
@@ -53,7 +57,7 @@ func (m matcher) match(got string, phone bool) bool {
 		}
 		return got == strings.Join(m.list, ", ")
 	case m.contains:
-		if l, ok := jsonList(got); ok { // attach contains("umowa"): one of the files
+		if l, ok := jsonList(got); ok && fileLists[m.key] { // attach contains("umowa"): one of the files
 			return slices.ContainsFunc(l, func(e string) bool { return strings.Contains(e, m.want) })
 		}
 		return strings.Contains(got, m.want)
