@@ -70,7 +70,10 @@ func scan(src []byte) scanned {
 			i = j + 1
 		case c >= '0' && c <= '9':
 			j := i
-			for j < len(src) && (isWordByte(src[j]) || src[j] == ':' || src[j] == '-' || src[j] == '.' && j+1 < len(src) && src[j+1] >= '0' && src[j+1] <= '9') {
+			// A time (09:00), a date (2026-12-24) or a decimal (1.5) goes on
+			// past : - . only to a digit: after 2h: the rule's colon.
+			digitNext := func(j int) bool { return j+1 < len(src) && src[j+1] >= '0' && src[j+1] <= '9' }
+			for j < len(src) && (isWordByte(src[j]) || (src[j] == ':' || src[j] == '-' || src[j] == '.') && digitNext(j)) {
 				j++
 			}
 			s.toks = append(s.toks, tok{tLit, string(src[i:j]), i})
