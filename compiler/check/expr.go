@@ -166,10 +166,14 @@ func (c *checker) unknownName(id *ast.Ident, en *env) *types.Type {
 		path := en.entity + "." + id.Name
 		r.Hint = "a field is read through its item: did you mean " + path + "?"
 		r.Replace(id.Pos(), id.End(), path)
-	} else if !hintName(r, id.Name, c.names(en), id.Pos(), id.End(), "") && c.textValue == id {
+	} else if c.textValue == id {
+		// send sms text Oferta: a word where a text goes is the text, not
+		// a misspelt name (the template oferta is no text either).
 		q := literal.Quote(id.Name)
 		r.Hint = "a text is written in quotes: " + q
 		r.Replace(id.Pos(), id.End(), q)
+	} else {
+		hintName(r, id.Name, c.names(en), id.Pos(), id.End(), "")
 	}
 	return c.record(id, types.InvalidType)
 }

@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/alecthomas/participle/v2/lexer"
 
 	"github.com/stagecraft/stagecraft/lang/diag"
+	"github.com/stagecraft/stagecraft/lang/literal"
 )
 
 // Slips are mistakes with one likely intent, which an error can name (with
@@ -196,43 +198,36 @@ func decimalDurationSlip(toks []lexer.Token, at lexer.Token) *chunkError {
 		}
 		e := &chunkError{tok: num, end: &toks[i+2], code: diag.ESyntax,
 			msg:  fmt.Sprintf("a duration is whole numbers of its units, not %s,%s", num.Value, dur.Value),
-			hint: "write the fraction in a smaller unit: 1d12h or 36h for a day and a half"}
+			hint: "a duration is whole seconds: round it"}
 		if fixed := wholeDuration(num.Value, dur.Value); fixed != "" {
-			e.hint = "write " + fixed
-			e.fix = strings.SplitN(fixed, " ", 2)[0]
+			e.hint, e.fix = "write "+fixed, fixed
 		}
 		return e
 	}
 	return nil
 }
 
-// wholeDuration is N,Fu (1,5d) in whole units, "1d12h or 36h", or "".
+// wholeDuration is N,Fu (1,5d) as a duration the language writes (1d12h),
+// or "" when it is not whole seconds (1,5s) or not a duration at all.
 func wholeDuration(whole, frac string) string {
 	i := 0
 	for i < len(frac) && frac[i] >= '0' && frac[i] <= '9' {
 		i++
 	}
-	unit := frac[i:]
-	smaller, per := map[string]string{"d": "h", "h": "m", "m": "s", "w": "d", "mo": "d"}[unit],
-		map[string]int{"d": 24, "h": 60, "m": 60, "w": 7, "mo": 30}[unit]
-	n, err1 := strconv.Atoi(whole)
-	f, err2 := strconv.Atoi(frac[:i])
-	if smaller == "" || err1 != nil || err2 != nil || i == 0 || i > 3 || n > 1000 {
+	unit := map[string]int64{"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "mo": 30 * 86400}[frac[i:]]
+	n, err1 := strconv.ParseInt(whole, 10, 64)
+	f, err2 := strconv.ParseInt(frac[:i], 10, 64)
+	if unit == 0 || err1 != nil || err2 != nil || i == 0 || i > 6 || n > 100000 {
 		return ""
 	}
-	scale := 1
+	scale := int64(1)
 	for range i {
 		scale *= 10
 	}
-	if f*per%scale != 0 {
-		return ""
+	if total := (n*scale + f) * unit; total%scale == 0 && total > 0 {
+		return literal.FormatDuration(total / scale)
 	}
-	part := f * per / scale
-	total := n*per + part
-	if n == 0 {
-		return fmt.Sprintf("%d%s", part, smaller)
-	}
-	return fmt.Sprintf("%d%s%d%s or %d%s", n, unit, part, smaller, total, smaller)
+	return ""
 }
 
 // atClockSlip recognises a time of day joined to a date with at, deadline
@@ -717,6 +712,12 @@ func datePlace(toks []lexer.Token, i int) bool {
 	return false
 }
 
+// realDate reports whether year-month-day is a day of the calendar.
+func realDate(year, month, day int) bool {
+	t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
+	return month >= 1 && month <= 12 && t.Day() == day && int(t.Month()) == month
+}
+
 // slashDate recognises a date written with slashes, 24/12/2026 (as most
 // of Europe writes it; 12/24/2026 in the United States), which parses as
 // a division: a date is written year-month-day. The fix is sure when one
@@ -744,12 +745,21 @@ func slashDate(toks []lexer.Token) *chunkError {
 		}
 		dm := fmt.Sprintf("%s-%02d-%02d%s", y.Value, m, d, clock) // day/month
 		md := fmt.Sprintf("%s-%02d-%02d%s", y.Value, d, m, clock) // month/day
+		year, _ := strconv.Atoi(y.Value)
+		if !realDate(year, m, d) { // 31/02/2026: no fix is a date
+			dm = ""
+		}
+		if !realDate(year, d, m) {
+			md = ""
+		}
 		e := &chunkError{tok: a, end: &toks[end], code: diag.ESyntax,
 			msg: fmt.Sprintf("a date is written year-month-day, not %s", sourceText(toks[i:end+1]))}
 		switch {
-		case d > 12:
+		case dm == "" && md == "":
+			e.hint = fmt.Sprintf("%s is no day of %s, read either way: write the date as %s-MM-DD", sourceText(toks[i:i+5]), y.Value, y.Value)
+		case d > 12 || md == "":
 			e.hint, e.fix = "write "+dm, dm
-		case m > 12:
+		case m > 12 || dm == "":
 			e.hint, e.fix = "write "+md, md
 		case d == m:
 			e.hint, e.fix = "write "+dm, dm
