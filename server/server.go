@@ -175,6 +175,7 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	dlv.Tracker = tr // before any dispatcher starts
+	tr.Public = cfg.Delivery.Files.Public
 	if err := reg.OpenAll(); err != nil {
 		// One tenant's damaged store does not keep the others down: its
 		// calls fail (Internal) until it opens, and the log says why.

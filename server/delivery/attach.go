@@ -275,7 +275,23 @@ func fetch(ctx context.Context, hc *http.Client, u string, limit int64) (attachm
 	if a.name == "/" || a.name == "." || a.name == "" {
 		a.name = "attachment"
 	}
+	if exts, _ := mime.ExtensionsByType(a.ctype); path.Ext(a.name) == "" && len(exts) > 0 {
+		// A document served at its ID (4-1) as a PDF: 4-1.pdf, which a
+		// mail client opens as one.
+		a.name += exts[0]
+	}
 	return a, nil
+}
+
+// Public writes a text to go out with the links to documents the rules
+// made (stdlib.DocumentURL, their IDs in the engine's records) at
+// DocumentsURL, where the operator serves them: a client's link to its
+// invoice must open. Without DocumentsURL the text is as recorded.
+func (cfg Files) Public(s string) string {
+	if cfg.DocumentsURL == "" || !strings.Contains(s, stdlib.DocumentURL) {
+		return s
+	}
+	return strings.ReplaceAll(s, stdlib.DocumentURL, strings.TrimRight(cfg.DocumentsURL, "/")+"/")
 }
 
 // unwrapURL is a client's error without the url.Error around it, which

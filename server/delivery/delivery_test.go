@@ -31,6 +31,12 @@ func TestTwiml(t *testing.T) {
 			`<Response><Say voice="woman" language="pl-PL">Dzień dobry &lt;Jan&gt; &amp; co</Say></Response>`},
 		{map[string]string{"say": "Hi", "voice": "en-GB male", "speed": "1.5"},
 			`<Response><Say voice="man" language="en-GB"><prosody rate="150%">Hi</prosody></Say></Response>`},
+		{map[string]string{"say": "Hi", "voice": "pl-PL female", "speed": "1.5", "volume": "50"},
+			`<Response><Say voice="woman" language="pl-PL"><prosody rate="150%" volume="-6.0dB">Hi</prosody></Say></Response>`},
+		{map[string]string{"say": "Hi", "voice": "pl-PL female", "speed": "1", "volume": "0"},
+			`<Response><Say voice="woman" language="pl-PL"><prosody volume="silent">Hi</prosody></Say></Response>`},
+		{map[string]string{"say": "Hi", "voice": "pl-PL female", "volume": "100"},
+			`<Response><Say voice="woman" language="pl-PL">Hi</Say></Response>`},
 		{map[string]string{"audio": "https://x.example/a.mp3?a=1&b=2"},
 			`<Response><Play>https://x.example/a.mp3?a=1&amp;b=2</Play></Response>`},
 	} {
@@ -364,5 +370,40 @@ func TestE164(t *testing.T) {
 		if got := e164(in); got != want {
 			t.Errorf("e164(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestDocumentsPublic: a document the rules made goes out at the
+// operator's documents URL, in a message's text and in its tracked links,
+// and is attached as a file with its type's extension when its server
+// names none (4-1 served as a PDF is 4-1.pdf).
+func TestDocumentsPublic(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/pdf")
+		w.Write([]byte("%PDF-1.4"))
+	}))
+	defer srv.Close()
+	cfg := Files{DocumentsURL: srv.URL + "/docs"}
+	ef := &engine.Effect{Key: "4-2", Kind: "email", Fields: map[string]string{
+		"body":   "Oferta: " + stdlib.DocumentURL + "4-1",
+		"links":  stdlib.DocumentURL + "4-1",
+		"attach": `["` + stdlib.DocumentURL + `4-1"]`,
+	}}
+	out := publicLinks(ef, cfg)
+	if want := "Oferta: " + srv.URL + "/docs/4-1"; out.Fields["body"] != want || out.Fields["links"] != srv.URL+"/docs/4-1" {
+		t.Errorf("body %q, links %q; want %q", out.Fields["body"], out.Fields["links"], want)
+	}
+	if out.Fields["attach"] != ef.Fields["attach"] || ef.Fields["body"] == out.Fields["body"] {
+		t.Errorf("attach rewritten (%q), or the record changed (%q)", out.Fields["attach"], ef.Fields["body"])
+	}
+	if publicLinks(ef, Files{}) != ef {
+		t.Error("without documents_url the effect is not the record")
+	}
+	atts, err := attachments(context.Background(), srv.Client(), cfg, ef.Fields)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(atts) != 1 || atts[0].name != "4-1.pdf" || atts[0].ctype != "application/pdf" {
+		t.Errorf("attachments %+v", atts)
 	}
 }

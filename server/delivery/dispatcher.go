@@ -428,6 +428,24 @@ func (e errPermanent) Unwrap() error { return e.error }
 
 func permanent(err error) error { return errPermanent{err} }
 
+// publicLinks is an effect as it goes out: its texts' links to documents
+// at files.documents_url (Files.Public), the record left as the engine
+// wrote it. attach and drive are read as they are (attachments).
+func publicLinks(ef *engine.Effect, files Files) *engine.Effect {
+	if files.DocumentsURL == "" {
+		return ef
+	}
+	out := *ef
+	out.Fields = make(map[string]string, len(ef.Fields))
+	for k, v := range ef.Fields {
+		if k != "attach" && k != "drive" {
+			v = files.Public(v)
+		}
+		out.Fields[k] = v
+	}
+	return &out
+}
+
 // deliver makes one attempt and records its result.
 func (d *dispatcher) deliver(j *job) {
 	defer d.wg.Done()
@@ -515,6 +533,7 @@ func attemptKey(tenant string, ef *engine.Effect) string { return tenant + "/" +
 
 // send delivers one record by its kind.
 func (d *dispatcher) send(ctx context.Context, ef *engine.Effect) error {
+	ef = publicLinks(ef, d.cfg.Files)
 	switch ef.Kind {
 	case "email":
 		return sendEmail(ctx, d.cfg.SMTP, d.cfg.Files, d.s.hc, d.s.Tracker, d.t.Name, ef)

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
@@ -75,13 +76,34 @@ func twiml(f map[string]string) string {
 		}
 		b.WriteString(">")
 		text := esc(f["say"])
+		var prosody string
 		if r := f["speed"]; r != "" && r != "1" {
-			text = `<prosody rate="` + esc(pct(r)) + `">` + text + `</prosody>`
+			prosody += ` rate="` + esc(pct(r)) + `"`
+		}
+		if v := volume(f["volume"]); v != "" {
+			prosody += ` volume="` + esc(v) + `"`
+		}
+		if prosody != "" {
+			text = `<prosody` + prosody + `>` + text + `</prosody>`
 		}
 		b.WriteString(text + "</Say>")
 	}
 	b.WriteString("</Response>")
 	return b.String()
+}
+
+// volume is SSML's prosody volume of the rule's 0 to 100, 100 the voice's
+// own (none written): the amplitude's fraction in decibels, 50 as -6.0dB;
+// 0 is silent.
+func volume(v string) string {
+	var f float64
+	if _, err := fmt.Sscan(v, &f); err != nil || f >= 100 {
+		return ""
+	}
+	if f <= 0 {
+		return "silent"
+	}
+	return fmt.Sprintf("%+.1fdB", 20*math.Log10(f/100))
 }
 
 func pct(rate string) string {

@@ -32,6 +32,10 @@ type Tracker struct {
 	base   string // the public URL the endpoints are reached at
 	reg    *tenant.Registry
 	log    *slog.Logger
+	// Public, when set, is where a click goes for a link as the engine
+	// recorded it: a document's link at the operator's documents URL
+	// (delivery.Files.Public), as the e-mail showed it.
+	Public func(link string) string
 }
 
 // Open returns the tracker of a data folder, making its secret on first
@@ -166,6 +170,9 @@ func (t *Tracker) clicked(w http.ResponseWriter, r *http.Request) {
 		Fields: map[string]value.Value{"link": value.TextOf(link)}})
 	if err != nil {
 		t.log.Info("a click not taken", "tenant", tn.Name, "key", ef.Key, "err", err)
+	}
+	if t.Public != nil {
+		link = t.Public(link)
 	}
 	http.Redirect(w, r, link, http.StatusFound) // the client gets to the link whatever the rules did
 }
