@@ -212,7 +212,7 @@ func (c *completer) entity(ts []tok) string {
 				continue
 			}
 			name := unquote(ts[i+1])
-			if i+3 < len(ts) && ts[i+2].text == "." {
+			if i+2 < len(ts) && ts[i+2].text == "." { // Leady. with the stage still to type
 				for _, p := range c.w.info.Schema.Pipelines {
 					if p.Name == name {
 						return p.Entity
