@@ -604,3 +604,22 @@ func TestModuleRebuilt(t *testing.T) {
 		t.Fatalf("the module built: %v %s", ok, codes(ds))
 	}
 }
+
+// TestRenameWithUnparsedUse: a rename is refused while a line that does
+// not parse writes the name, which the checker resolved nothing in and a
+// rename would leave as it is; fixed, the rename goes on.
+func TestRenameWithUnparsedUse(t *testing.T) {
+	s := newSession(t, Options{})
+	s.write("workspace.rules", hostileSchema)
+	p := s.write("a.rules", "")
+	s.open(p, "on stage New: send sms text \"a\"\nr1: on stage New after 1,5d: send sms text \"b\"\n")
+	_, err := s.request("textDocument/rename", protocol.RenameParams{TextDocumentPositionParams: at(p, 0, 10), NewName: "Fresh"})
+	if err == nil || errCode(err) != jsonrpc2.InvalidRequest || !strings.Contains(err.Error(), "a.rules:2, which does not parse, writes it") {
+		t.Fatalf("rename with New in a line that does not parse: %v", err)
+	}
+	s.change(p, 2, "on stage New: send sms text \"a\"\nr1: on stage New after 1d12h: send sms text \"b\"\n")
+	res, err := s.request("textDocument/rename", protocol.RenameParams{TextDocumentPositionParams: at(p, 0, 10), NewName: "Fresh"})
+	if err != nil || !strings.Contains(string(res), "Fresh") {
+		t.Fatalf("rename once the line parses: %s %v", res, err)
+	}
+}

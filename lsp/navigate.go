@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
@@ -128,6 +129,9 @@ func (s *Server) rename(p *protocol.RenameParams) (*protocol.WorkspaceEdit, erro
 	if why := s.taken(w, ref.obj, p.NewName); why != "" {
 		return nil, jsonrpc2.Errorf(jsonrpc2.InvalidParams, "cannot rename %s to %s: %s; choose another name", ref.obj.ObjName(), p.NewName, why)
 	}
+	if at := unparsedUse(w, ref.obj.ObjName()); at != "" {
+		return nil, jsonrpc2.Errorf(jsonrpc2.InvalidRequest, "cannot rename %s yet: %s, which does not parse, writes it, and a rename would leave it there; fix the line first", ref.obj.ObjName(), at)
+	}
 	edit := &protocol.WorkspaceEdit{Changes: map[protocol.DocumentURI][]protocol.TextEdit{}}
 	for _, r := range w.refsTo(ref.obj) {
 		loc, ok := s.location(w.fset, r.node.Pos(), r.node.End())
@@ -137,6 +141,47 @@ func (s *Server) rename(p *protocol.RenameParams) (*protocol.WorkspaceEdit, erro
 		edit.Changes[loc.URI] = append(edit.Changes[loc.URI], protocol.TextEdit{Range: loc.Range, NewText: newText})
 	}
 	return edit, nil
+}
+
+// unparsedUse is the place ("a.rules:12") of a line with a syntax error
+// (E0xx) that writes name as a word, or "": the checker resolved nothing
+// there, so a rename, which edits what it resolved, would miss it.
+func unparsedUse(w *workspace, name string) string {
+	for _, path := range w.paths {
+		for _, d := range w.diags[path] {
+			if !strings.HasPrefix(string(d.Code), "E0") {
+				continue
+			}
+			f := w.fset.File(d.Pos)
+			if f == nil {
+				continue
+			}
+			pos := w.fset.Position(d.Pos)
+			if hasWord(f.Line(pos.Line), name) {
+				return fmt.Sprintf("%s:%d", path, pos.Line)
+			}
+		}
+	}
+	return ""
+}
+
+// hasWord reports whether line has name with no letter, digit or _ on
+// either side.
+func hasWord(line, name string) bool {
+	word := func(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }
+	for i := 0; ; {
+		j := strings.Index(line[i:], name)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(name)
+		before, _ := utf8.DecodeLastRuneInString(line[:start])
+		after, _ := utf8.DecodeRuneInString(line[end:])
+		if (start == 0 || !word(before)) && (end == len(line) || !word(after)) {
+			return true
+		}
+		i = end
+	}
 }
 
 // taken says why name cannot be obj's new name, or "": a rename that
