@@ -76,6 +76,18 @@ func rootOf3(name, entity string, entities map[string]bool) Root {
 // often written (copy deal pipeline Serwis) and today's lowering names it.
 // A string that happened to equal a name is taken for the name.
 func upgrade4(p *Program) {
+	names := p.DeclaredNames()
+	_ = p.eachExpr(func(x *Expr, _ string) error {
+		if x.Op == OpLit && x.Name == "" && (x.Kind == KindRef || x.Kind == KindText && names[x.Lit]) {
+			x.Name = x.Lit
+		}
+		return nil
+	})
+}
+
+// DeclaredNames are the names a program's source may write bare for a
+// value: its pipelines', stages' and resources'.
+func (p *Program) DeclaredNames() map[string]bool {
 	names := map[string]bool{}
 	for _, pl := range p.Pipelines {
 		names[pl.Name] = true
@@ -86,10 +98,5 @@ func upgrade4(p *Program) {
 	for _, r := range p.Resources {
 		names[r.Name] = true
 	}
-	_ = p.eachExpr(func(x *Expr, _ string) error {
-		if x.Op == OpLit && x.Name == "" && (x.Kind == KindRef || x.Kind == KindText && names[x.Lit]) {
-			x.Name = x.Lit
-		}
-		return nil
-	})
+	return names
 }

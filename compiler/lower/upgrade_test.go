@@ -77,16 +77,7 @@ func TestUpgradeExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	names := map[string]bool{}
-	for _, pl := range p.Pipelines {
-		names[pl.Name] = true
-		for _, s := range pl.Stages {
-			names[s.Name] = true
-		}
-	}
-	for _, r := range p.Resources {
-		names[r.Name] = true
-	}
+	names := p.DeclaredNames()
 	textTakenForName := cmp.FilterPath(func(path cmp.Path) bool {
 		sf, ok := path.Last().(cmp.StructField)
 		if !ok || sf.Name() != "Name" {
