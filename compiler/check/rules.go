@@ -90,10 +90,20 @@ func (c *checker) calendarSetting(s *ast.Setting) {
 // stageRef resolves a stage reference written as one and records its names.
 func (c *checker) stageRef(ref *ast.StageRef, entity string) *types.StageDef {
 	s := c.stage(ref, entity)
-	if s != nil {
+	switch {
+	case s != nil:
 		c.info.Uses[ref.Stage] = s
 		if ref.Pipeline != nil {
 			c.info.Uses[ref.Pipeline] = s.Pipeline
+		}
+	case ref.Pipeline != nil:
+		// Leady.Kontakt, no stage of Leady: the pipeline is still the one
+		// named, for an editor's hover, definition and rename.
+		for _, p := range c.schema.Pipelines {
+			if p.Name == ref.Pipeline.Value && (entity == "" || p.Entity == entity) {
+				c.info.Uses[ref.Pipeline] = p
+				break
+			}
 		}
 	}
 	return s
