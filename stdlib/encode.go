@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/stagecraft/stagecraft/compiler/types"
 	"github.com/stagecraft/stagecraft/runtime/value"
@@ -19,11 +20,23 @@ import (
 // "\{\"title\": {json_encode(deal.title)}\}".
 var encodeFuncs = []Func{
 	{Decl: &types.FuncDecl{Name: "url_encode", Arity: 1, Check: printableToText("url_encode"),
-		Doc: `a value escaped for a URL's query or path: "Sofa & stół" is Sofa+%26+st%C3%B3%C5%82 (null: an empty text)`},
-		Run: func(a []value.Value) value.Value { return value.TextOf(url.QueryEscape(a[0].String())) }},
+		Doc: `a value escaped for a URL's query or path: "Sofa & stół 2+1" is Sofa%20%26%20st%C3%B3%C5%82%202%2B1; an e-mail or phone field, its first address, as a template inserts it (null: an empty text)`},
+		Run: func(a []value.Value) value.Value {
+			// A space as %20, not +: a path reads + as a plus sign.
+			return value.TextOf(strings.ReplaceAll(url.QueryEscape(inserted(a[0]).String()), "+", "%20"))
+		}},
 	{Decl: &types.FuncDecl{Name: "json_encode", Arity: 1, Check: printableToText("json_encode"),
 		Doc: `a value as JSON, for a payload: a text as a quoted string with its escapes, a number or amount as a number, a bool as true or false, a date or time as a string, a list as an array, null as null`},
 		Run: func(a []value.Value) value.Value { return value.TextOf(string(appendJSON(nil, a[0]))) }},
+}
+
+// inserted is what a template inserts for v: of an e-mail or phone
+// field (a list of typed addresses), the first address.
+func inserted(v value.Value) value.Value {
+	if v.K == value.List && len(v.L) > 0 && v.L[0].Tag != "" {
+		return v.L[0]
+	}
+	return v
 }
 
 func printableToText(name string) func([]*types.Type) (*types.Type, string) {

@@ -72,6 +72,9 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 		return exitCodeOf(err)
 	}
 	defer done()
+	if *format != "json" { // JSON escapes control characters itself
+		stdout = terminalSafe{stdout}
+	}
 	rep := newReporter(p, *format, *verbose, stdout)
 	ran := 0
 	defer func() { noneMatched(stderr, "test", p, match, ran) }()
@@ -93,6 +96,7 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 
 // cmdRun is a dry run: each test block as a scenario, printing its timeline.
 func cmdRun(args []string, stdout, stderr io.Writer) int {
+	stdout = terminalSafe{stdout}
 	c := newCommand("run", "[-run REGEXP] PATH...", stdout, stderr)
 	runPat := c.fl.String("run", "", "run only the scenarios whose name matches the `regexp`")
 	paths, code, ok := c.parse(args)
@@ -353,6 +357,18 @@ func noneMatched(stderr io.Writer, cmd string, p *ir.Program, match *regexp.Rege
 		more = fmt.Sprintf(", ... (%d in all)", len(p.Tests))
 	}
 	fmt.Fprintf(stderr, "stagecraft %s: warning: -run %q matches no test; the tests are %s%s\n", cmd, match, strings.Join(names, ", "), more)
+}
+
+// terminalSafe writes what test and run print with the control characters
+// of the texts they quote escaped (printable): a step echoed as written, a
+// failure's values, a timeline.
+type terminalSafe struct{ w io.Writer }
+
+func (t terminalSafe) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(t.w, printable(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // printable escapes the control characters of a timeline text other than

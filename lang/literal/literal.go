@@ -134,17 +134,24 @@ func Quote(s string) string { return `"` + Escape(s) + `"` }
 
 // Escape writes a text as the inside of a string literal: quotes,
 // backslashes, braces (a literal brace is \{), newlines and tabs escaped.
+// Another control character, which a string may hold raw but no escape of
+// the language writes, is shown as \r or \x1b: a plan or a failure that
+// quotes a text never moves a terminal's cursor.
 func Escape(s string) string {
 	var b strings.Builder
 	for _, r := range s {
-		switch r {
-		case '"', '\\', '{', '}':
+		switch {
+		case r == '"' || r == '\\' || r == '{' || r == '}':
 			b.WriteByte('\\')
 			b.WriteRune(r)
-		case '\n':
+		case r == '\n':
 			b.WriteString(`\n`)
-		case '\t':
+		case r == '\t':
 			b.WriteString(`\t`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r < 0x20 || r >= 0x7f && r < 0xa0:
+			fmt.Fprintf(&b, `\x%02x`, r)
 		default:
 			b.WriteRune(r)
 		}

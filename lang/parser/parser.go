@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
@@ -322,9 +323,12 @@ func labelError(toks []lexer.Token) *chunkError {
 				b.WriteString(t.Value)
 			}
 		}
-		return &chunkError{tok: toks[0], end: &toks[n-2], code: diag.ESyntax,
-			msg:  "a label is letters, digits and _: not -",
-			hint: "write " + b.String() + ":", fix: b.String()}
+		e := &chunkError{tok: toks[0], end: &toks[n-2], code: diag.ESyntax,
+			msg: "a label is letters, digits and _: not -", hint: "write it with _ for -, in letters, digits and _"}
+		if validLabel(b.String()) {
+			e.hint, e.fix = "write "+b.String()+":", b.String()
+		}
+		return e
 	}
 	if !startsLabel(toks) {
 		return nil
@@ -659,4 +663,15 @@ func (p *parser) pos(lp lexer.Position) token.Pos { return token.Pos(p.base + lp
 
 func (p *parser) end(t lexer.Token) token.Pos {
 	return token.Pos(p.base + t.Pos.Offset + len(t.Value))
+}
+
+// validLabel reports whether s is a label: a letter or _, then letters,
+// digits and _ (x-1.5 with _ for - is not one).
+func validLabel(s string) bool {
+	for i, r := range s {
+		if !(r == '_' || unicode.IsLetter(r) || i > 0 && unicode.IsDigit(r)) {
+			return false
+		}
+	}
+	return s != ""
 }

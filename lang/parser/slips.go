@@ -704,9 +704,12 @@ func datePlace(toks []lexer.Token, i int) bool {
 	if i > 0 && isWord(&toks[i-1], tKeyword, "at") {
 		return true
 	}
+	if len(toks) == 0 || toks[0].Value != "calendar" {
+		return false
+	}
 	for k := i - 1; k >= 0 && toks[k].Pos.Line == toks[i].Pos.Line; k-- {
-		if toks[k].Value == "holidays" {
-			return true
+		if toks[k].Value == "holidays" && (k == 0 || toks[k-1].Pos.Line != toks[k].Pos.Line || isWord(&toks[k-1], tPunct, "{")) {
+			return true // the calendar's setting, first on its line or after {
 		}
 	}
 	return false

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"unicode"
@@ -183,10 +184,12 @@ func Literal(v value.Value, kind ir.Kind, name func(id string) string) string {
 		}
 		return literal.Quote(v.S)
 	case value.Money:
-		if v.N != float64(int64(v.N)) {
+		if v.N != math.Trunc(v.N) {
 			return strconv.FormatFloat(v.N, 'f', 2, 64)
 		}
-		return v.String()
+		return literalNumber(v.N)
+	case value.Number:
+		return literalNumber(v.N)
 	case value.Duration:
 		// value.String writes one unit that divides it (27270m), which a
 		// template inserts; a reader wants the largest units first.
@@ -211,6 +214,15 @@ func Literal(v value.Value, kind ir.Kind, name func(id string) string) string {
 		return literal.Quote(v.String())
 	}
 	return v.String()
+}
+
+// literalNumber writes a number as a literal of the language, in full:
+// the language has no exponent (1e21 is E005), nor a negative zero.
+func literalNumber(n float64) string {
+	if n == 0 {
+		return "0"
+	}
+	return strconv.FormatFloat(n, 'f', -1, 64)
 }
 
 // WriteName writes a stage or employee name bare when it is a plain name,

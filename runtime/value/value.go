@@ -138,7 +138,10 @@ func CompareRef(a, b *Value) (c int, ok bool) {
 // (|n| < 1e-6), in exponent form (1e+21, 1.5e-07): at most NumberMaxLen
 // characters, which the checker's count of a template's length relies on.
 func FormatNumber(n float64) string {
-	if a := math.Abs(n); a != 0 && (a >= 1e21 || a < 1e-6) {
+	if n == 0 {
+		return "0" // -0 too: the language has no negative zero
+	}
+	if a := math.Abs(n); a >= 1e21 || a < 1e-6 {
 		return strconv.FormatFloat(n, 'g', -1, 64)
 	}
 	return strconv.FormatFloat(n, 'f', -1, 64)
