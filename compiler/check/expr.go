@@ -147,8 +147,14 @@ func (c *checker) record(e ast.Expr, t *types.Type) *types.Type {
 
 func (c *checker) unknownName(id *ast.Ident, en *env) *types.Type {
 	if r := c.pendingBy(en, id.Name); r != nil {
-		c.diags.Errorf(id.Pos(), id.End(), diag.ENotYetSet, "%s is set by the rule at line %d, which does not run before this one",
-			id.Name, c.fset.Position(r.Decl.Pos()).Line).Hint = "write `then` after the stage to run this rule after the previous one"
+		d := c.diags.Errorf(id.Pos(), id.End(), diag.ENotYetSet, "%s is set by the rule at line %d, which does not run before this one",
+			id.Name, c.fset.Position(r.Decl.Pos()).Line)
+		d.Hint = "write `then` after the stage to run this rule after the previous one"
+		if h := en.rule.head; en.rule.Previous != nil && h != nil && h != en.rule && h.Decl.Pos() > r.Decl.Pos() {
+			// This rule is then already: its chain starts at a rule
+			// between, which is not.
+			d.Hint = fmt.Sprintf("the rule at line %d, which this one follows, starts a chain of its own: write `then` after its stage too", c.fset.Position(h.Decl.Pos()).Line)
+		}
 		if r.Binds != nil {
 			c.misused = append(c.misused, r.Binds.Pos)
 		}

@@ -211,6 +211,9 @@ func (c *checker) stageName(en *env) string {
 	if en.rule == nil || en.rule.Stage == nil {
 		return "STAGE"
 	}
+	if ref := en.rule.Decl.Stage; ref != nil && ref.Pipeline != nil { // Hurt.Kontakt: as written, or it is E110
+		return spellName(ref.Pipeline.Value) + "." + spellName(en.rule.Stage.Name)
+	}
 	return spellName(en.rule.Stage.Name)
 }
 

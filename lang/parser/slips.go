@@ -68,10 +68,10 @@ func strayError(toks []lexer.Token) *chunkError {
 	switch {
 	case isWord(&toks[0], tKeyword, "then") && isWord(&toks[1], tKeyword, "on") && len(toks) > 3 && isWord(&toks[2], tKeyword, "stage"):
 		return &chunkError{tok: toks[0], code: diag.EExpectedDecl, msg: msg,
-			hint: fmt.Sprintf("then comes right after the stage: write on stage %s then:", toks[3].Value)}
+			hint: fmt.Sprintf("then comes right after the stage: write on stage %s then:", stageText(toks[1:]))}
 	case toks[0].Type == tIdent && isWord(&toks[1], tKeyword, "stage") && toks[0].Pos.Line == toks[1].Pos.Line:
 		return &chunkError{tok: toks[0], code: diag.EExpectedDecl, msg: msg,
-			hint: fmt.Sprintf("a rule starts with on: write on stage %s", toks[2].Value), fix: "on"}
+			hint: fmt.Sprintf("a rule starts with on: write on stage %s", stageText(toks)), fix: "on"}
 	}
 	return nil
 }
