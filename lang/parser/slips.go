@@ -326,7 +326,7 @@ func toAfterSettingsSlip(toks []lexer.Token, at lexer.Token) *chunkError {
 		if isWord(&t, tPunct, ":") && k+4 < len(toks) && toks[k+4].Pos.Offset < at.Pos.Offset {
 			return &chunkError{tok: at, code: diag.ESyntax,
 				msg:  "to comes right after the action, before its settings",
-				hint: "write the action, then to and the target, then the settings: send email to client.email[work] from biuro subject ..."}
+				hint: fmt.Sprintf("write %s %s to and the target, then the settings", toks[k+1].Value, toks[k+2].Value)}
 		}
 	}
 	return nil
