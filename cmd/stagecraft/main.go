@@ -19,6 +19,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/stagecraft/stagecraft/server/tenant"
 	"io"
 	"os"
 )
@@ -48,7 +49,10 @@ commands:
 "stagecraft <command> -h" describes a command.
 `
 
-func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+func main() {
+	tenant.Build = versionString() // an export names the build that wrote it
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {

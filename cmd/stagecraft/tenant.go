@@ -88,12 +88,18 @@ func cmdTenant(args []string, stdout, stderr io.Writer) int {
 		defer f.Close()
 		r = f
 	}
-	n, err := tenant.Import(*data, *name, r, stdlib.Runtime(), engine.Options{})
+	im, err := tenant.ImportFrom(*data, *name, r, stdlib.Runtime(), engine.Options{})
 	if err != nil {
 		fmt.Fprintln(stderr, "stagecraft tenant import:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "imported tenant %s: %d inputs replayed\n", *name, n)
+	fmt.Fprintf(stdout, "imported tenant %s: %d inputs replayed\n", *name, im.Inputs)
+	if im.OtherBuild() {
+		// Not refused: moving a tenant to a newer server is what an
+		// upgrade is. But what the replay made by this build's rules is
+		// the tenant now, messages to send included.
+		fmt.Fprintf(stderr, "stagecraft tenant import: warning: exported by %s, replayed by %s: the replay follows this build's rules, so the tenant may differ from the one exported, and a message the replay made anew would be sent when a server opens it (check ListMessages before serving; spec/api.md, \"Export and import\")\n", im.Build, tenant.Build)
+	}
 	return 0
 }
 

@@ -21,7 +21,7 @@ import (
 // the log (the dispatcher's: which messages went out), and a checksum, as
 // JSON lines:
 //
-//	{"stagecraft":"tenant","format":2,"tenant":"acme"}
+//	{"stagecraft":"tenant","format":2,"tenant":"acme","build":"stagecraft ..."}
 //	{"module":{"hash":"sha256:...","data":"BASE64"}}  each stored module
 //	{"input":{...}}          each acknowledged input, in order
 //	{"side":{"k":...,"v":...}} each delivery record of the side store
@@ -34,6 +34,12 @@ import (
 // module and inputs gives the same outputs); the event-ID table is
 // rebuilt from the log as at any opening. The modules come before the
 // inputs because replaying an item's input runs them.
+
+// Build names the build of stagecraft that writes an export (the command
+// sets it to its version): an import by another build replays the inputs
+// by its own rules, which may make what the exporting one did not (a
+// message, a record), and ImportFrom says so.
+var Build string
 
 // ExportFormat is the format of an export. Format 1, from before modules
 // were kept, has no module lines and is still imported.
@@ -49,6 +55,7 @@ type exportLine struct {
 	Stagecraft string        `json:"stagecraft,omitempty"`
 	Format     int           `json:"format,omitempty"`
 	Tenant     string        `json:"tenant,omitempty"`
+	Build      string        `json:"build,omitempty"`
 	Module     *exportModule `json:"module,omitempty"`
 	Input      *engine.Input `json:"input,omitempty"`
 	Side       *sideKV       `json:"side,omitempty"`
@@ -100,7 +107,7 @@ func Export(data, name string, w io.Writer, lib engine.Library) (inputs int, err
 		_, err = bw.Write(b)
 		return err
 	}
-	if err := write(exportLine{Stagecraft: "tenant", Format: ExportFormat, Tenant: name}); err != nil {
+	if err := write(exportLine{Stagecraft: "tenant", Format: ExportFormat, Tenant: name, Build: Build}); err != nil {
 		return 0, err
 	}
 	mods := NewModules(ModulesDir(dir))
@@ -148,12 +155,31 @@ func Export(data, name string, w io.Writer, lib engine.Library) (inputs int, err
 // removed). Custom actions run on a WebAssembly host of the import's own,
 // caching compiled code where the server does, unless lib has its Custom.
 func Import(data, name string, r io.Reader, lib engine.Library, opts engine.Options) (inputs int, err error) {
+	im, err := ImportFrom(data, name, r, lib, opts)
+	return im.Inputs, err
+}
+
+// Imported is what an import did: the inputs it replayed, and the build
+// that wrote the export ("" when it did not say).
+type Imported struct {
+	Inputs int
+	Build  string
+}
+
+// OtherBuild reports whether the export was written by a build other than
+// this one: its replay may differ from the tenant that was exported.
+func (im Imported) OtherBuild() bool { return im.Build != "" && Build != "" && im.Build != Build }
+
+// ImportFrom is Import, saying which build wrote the export.
+func ImportFrom(data, name string, r io.Reader, lib engine.Library, opts engine.Options) (im Imported, err error) {
+	inputs := 0
+	defer func() { im.Inputs = inputs }()
 	dir := Dir(data, name)
 	if _, err := os.Stat(dir); err == nil {
-		return 0, fmt.Errorf("tenant %s already has a folder (%s): import into a new tenant or data folder", name, dir)
+		return im, fmt.Errorf("tenant %s already has a folder (%s): import into a new tenant or data folder", name, dir)
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return 0, err
+		return im, err
 	}
 	defer func() {
 		if err != nil {
@@ -162,12 +188,12 @@ func Import(data, name string, r io.Reader, lib engine.Library, opts engine.Opti
 	}()
 	st, err := store.Open(EngineDir(dir), nil)
 	if err != nil {
-		return 0, err
+		return im, err
 	}
 	defer func() { err = errors.Join(err, st.Close()) }()
 	side, err := store.Open(SideDir(dir), nil)
 	if err != nil {
-		return 0, err
+		return im, err
 	}
 	defer func() { err = errors.Join(err, side.Close()) }()
 	mods := NewModules(ModulesDir(dir))
@@ -178,7 +204,7 @@ func Import(data, name string, r io.Reader, lib engine.Library, opts engine.Opti
 	}
 	e, err := engine.Open(st, lib, opts)
 	if err != nil {
-		return 0, err
+		return im, err
 	}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
@@ -190,40 +216,40 @@ func Import(data, name string, r io.Reader, lib engine.Library, opts engine.Opti
 	for sc.Scan() {
 		line++
 		if ended {
-			return 0, fmt.Errorf("line %d: more after the end", line)
+			return im, fmt.Errorf("line %d: more after the end", line)
 		}
 		var l exportLine
 		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			return 0, fmt.Errorf("line %d: %v", line, err)
+			return im, fmt.Errorf("line %d: %v", line, err)
 		}
 		switch {
 		case line == 1:
 			if l.Stagecraft != "tenant" || l.Format < 1 || l.Format > ExportFormat {
-				return 0, fmt.Errorf("not a tenant export of format 1 to %d", ExportFormat)
+				return im, fmt.Errorf("not a tenant export of format 1 to %d", ExportFormat)
 			}
-			format = l.Format
+			format, im.Build = l.Format, l.Build
 		case l.Module != nil:
 			switch {
 			case format < 2:
-				return 0, fmt.Errorf("line %d: a module in an export of format %d", line, format)
+				return im, fmt.Errorf("line %d: a module in an export of format %d", line, format)
 			case inputs > 0:
-				return 0, fmt.Errorf("line %d: a module after the inputs: the inputs that run it would have replayed without it", line)
+				return im, fmt.Errorf("line %d: a module after the inputs: the inputs that run it would have replayed without it", line)
 			}
 			h, err := mods.Put(l.Module.Data)
 			if err != nil {
-				return 0, fmt.Errorf("line %d: %v", line, err)
+				return im, fmt.Errorf("line %d: %v", line, err)
 			}
 			if h != l.Module.Hash {
-				return 0, fmt.Errorf("line %d: the module named %s has the bytes of %s: the export is damaged", line, l.Module.Hash, h)
+				return im, fmt.Errorf("line %d: the module named %s has the bytes of %s: the export is damaged", line, l.Module.Hash, h)
 			}
 			modules++
 		case l.Input != nil:
 			want := int64(inputs + 1)
 			if l.Input.Seq != want {
-				return 0, fmt.Errorf("line %d: input %d where %d comes next", line, l.Input.Seq, want)
+				return im, fmt.Errorf("line %d: input %d where %d comes next", line, l.Input.Seq, want)
 			}
 			if _, err := e.Apply(*l.Input); err != nil {
-				return 0, fmt.Errorf("line %d: input %d: %v", line, l.Input.Seq, err)
+				return im, fmt.Errorf("line %d: input %d: %v", line, l.Input.Seq, err)
 			}
 			inputs++
 		case l.Side != nil:
@@ -231,24 +257,24 @@ func Import(data, name string, r io.Reader, lib engine.Library, opts engine.Opti
 			sides++
 		case l.End != nil:
 			if l.End.Inputs != inputs || l.End.Sides != sides || l.End.Modules != modules || l.End.SHA256 != hex.EncodeToString(h.Sum(nil)) {
-				return 0, fmt.Errorf("line %d: the export is damaged: its checksum or counts do not match", line)
+				return im, fmt.Errorf("line %d: the export is damaged: its checksum or counts do not match", line)
 			}
 			ended = true
 			continue
 		default:
-			return 0, fmt.Errorf("line %d: not an export line", line)
+			return im, fmt.Errorf("line %d: not an export line", line)
 		}
 		h.Write(sc.Bytes())
 		h.Write([]byte{'\n'})
 	}
 	if err := sc.Err(); err != nil {
-		return 0, err
+		return im, err
 	}
 	if !ended {
-		return 0, errors.New("the export is cut short: no end line")
+		return im, errors.New("the export is cut short: no end line")
 	}
 	if err := b.Apply(); err != nil {
-		return 0, err
+		return im, err
 	}
-	return inputs, b.Wait()
+	return im, b.Wait()
 }
