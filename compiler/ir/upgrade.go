@@ -68,15 +68,15 @@ func rootOf3(name, entity string, entities map[string]bool) Root {
 }
 
 // upgrade4 gives a version 4 (or older) program's literals the names they
-// were written as, which version 4 did not carry: a text equal to a stage
-// or resource name of the program, and any employee, as the printer of
-// that version took them (it printed such a text bare), so that an old
-// program reads in a plan and on a timeline as it did; and a text equal
-// to a pipeline's name, which that printer quoted, as a pipeline is most
-// often written (copy deal pipeline Serwis) and today's lowering names it.
-// A string that happened to equal a name is taken for the name.
+// were written as, which version 4 did not carry, as the printer of that
+// version took them: a text equal to a stage or resource name of the
+// program (it printed such a text bare), and any employee; a pipeline's
+// name it quoted, and so it stays a text. So an old program's plans and
+// timelines read as they did, and its log replays to the timelines its
+// build wrote. A string that happened to equal a name is taken for the
+// name, as that printer took it.
 func upgrade4(p *Program) {
-	names := p.DeclaredNames()
+	names := p.BareNames()
 	_ = p.eachExpr(func(x *Expr, _ string) error {
 		if x.Op == OpLit && x.Name == "" && (x.Kind == KindRef || x.Kind == KindText && names[x.Lit]) {
 			x.Name = x.Lit
@@ -85,12 +85,11 @@ func upgrade4(p *Program) {
 	})
 }
 
-// DeclaredNames are the names a program's source may write bare for a
-// value: its pipelines', stages' and resources'.
-func (p *Program) DeclaredNames() map[string]bool {
+// BareNames are the names version 4's printer wrote bare when a text
+// equalled one: the program's stages' and resources'.
+func (p *Program) BareNames() map[string]bool {
 	names := map[string]bool{}
 	for _, pl := range p.Pipelines {
-		names[pl.Name] = true
 		for _, s := range pl.Stages {
 			names[s.Name] = true
 		}
