@@ -2,6 +2,7 @@ package stdlib
 
 import (
 	"fmt"
+
 	"github.com/stagecraft/stagecraft/compiler/types"
 	"github.com/stagecraft/stagecraft/runtime/action"
 	"github.com/stagecraft/stagecraft/runtime/value"

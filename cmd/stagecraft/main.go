@@ -19,9 +19,10 @@ package main
 
 import (
 	"fmt"
-	"github.com/stagecraft/stagecraft/server/tenant"
 	"io"
 	"os"
+
+	"github.com/stagecraft/stagecraft/server/tenant"
 )
 
 const usage = `usage: stagecraft <command> [arguments]
