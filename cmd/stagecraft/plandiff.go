@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 
+	"github.com/stagecraft/stagecraft/compiler/check"
 	"github.com/stagecraft/stagecraft/compiler/ir"
 	"github.com/stagecraft/stagecraft/compiler/lower"
 	"github.com/stagecraft/stagecraft/compiler/plan"
@@ -96,12 +99,45 @@ func loadSide(path string) (*side, error) {
 		return nil, err
 	}
 	s := &side{path: path, ch: ch}
-	if !ch.Diags.HasErrors() {
-		if s.prog, err = lower.Program(ch.Fset, ch.Files, ch.Info); err != nil {
-			return nil, err
+	if ch.Diags.HasErrors() {
+		return s, nil // reported with the paths as given
+	}
+	// The program is made again with the files named from the side's
+	// folder, as a server names them from the rule set's: OLD and NEW
+	// are two folders, and a rule's place (a.rules:10) or a module's path
+	// (actions/wat/rabat.wasm) is the same in both when unchanged.
+	root := path
+	if st, err := os.Stat(path); err == nil && !st.IsDir() {
+		root = filepath.Dir(path)
+	}
+	rel := make([]compile.Source, len(srcs))
+	for i, src := range srcs {
+		rel[i] = src
+		if r, err := filepath.Rel(root, src.Name); err == nil {
+			rel[i].Name = filepath.ToSlash(r)
 		}
 	}
+	if ch, err = compile.CheckWith(rel, check.Config{Modules: underRoot(root)}); err != nil {
+		return nil, err
+	}
+	if ch.Diags.HasErrors() { // cannot be, but never compare what does not check
+		return s, nil
+	}
+	if s.prog, err = lower.Program(ch.Fset, ch.Files, ch.Info); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// underRoot is the files of a folder as check.Config.Modules reads them:
+// slash-separated paths from the folder (a module above it with ../).
+type underRoot string
+
+func (r underRoot) Open(name string) (fs.File, error) {
+	if path.IsAbs(name) {
+		return os.Open(filepath.FromSlash(name))
+	}
+	return os.Open(filepath.Join(string(r), filepath.FromSlash(name)))
 }
 
 // reportFailures prints the diagnostics of each side that does not check,

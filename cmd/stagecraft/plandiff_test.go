@@ -11,6 +11,7 @@ import (
 	"github.com/stagecraft/stagecraft/runtime/engine"
 	"github.com/stagecraft/stagecraft/runtime/store"
 	"github.com/stagecraft/stagecraft/runtime/value"
+	"github.com/stagecraft/stagecraft/runtime/wasm/manifest"
 	"github.com/stagecraft/stagecraft/stdlib"
 )
 
@@ -102,6 +103,46 @@ on stage Kontakt after 1d: send sms text "k"
 	for _, s := range []string{`"pending": 2`, `"pending": 0`} {
 		if !strings.Contains(stdout.String(), s) {
 			t.Errorf("json has no %s:\n%s", s, stdout.String())
+		}
+	}
+}
+
+// TestDiffFolders: OLD and NEW are two folders, and a plan names files and
+// modules from each one's root, as a server names them from the rule set's:
+// a module rebuilt at the same path is one module changed (its new code
+// runs pending runs too), the same module moved is no change, and an added
+// rule beside one alike is at a.rules:N, not at OLD/a.rules:N.
+func TestDiffFolders(t *testing.T) {
+	dir := t.TempDir()
+	mod, err := manifest.Embed(module(abiModule), []byte(testManifest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rebuilt := append(append([]byte(nil), mod...), 0x00, 0x02, 0x01, 'x') // a custom section more: other bytes
+	write := func(name, modPath string, m []byte, rules string) string {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Join(p, filepath.Dir(modPath)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(p, modPath), m)
+		writeFile(t, filepath.Join(p, "workspace.rules"), []byte(diffSchema+"action a \""+modPath+"\"\n"))
+		writeFile(t, filepath.Join(p, "a.rules"), []byte(rules))
+		return p
+	}
+	rules := "on stage Nowe: run a as r\non stage Nowe: send sms text \"x\"\n"
+	old := write("old", "actions/m.wasm", mod, rules)
+	for _, c := range []struct {
+		name, want string
+		new        string
+		code       int
+	}{
+		{"rebuilt", "~ module actions/m.wasm: m 1.0.0 sha256:", write("rebuilt", "actions/m.wasm", rebuilt, rules), 1},
+		{"moved", "no changes", write("moved", "lib/m.wasm", mod, rules), 0},
+		{"added", "+ send sms #2 at a.rules:3 (added)", write("added", "actions/m.wasm", mod, rules+"on stage Nowe: send sms text \"y\"\n"), 1},
+	} {
+		var out, errOut bytes.Buffer
+		if code := cmdDiff([]string{old, c.new}, &out, &errOut); code != c.code || !strings.Contains(out.String(), c.want) {
+			t.Errorf("%s: exit %d, want %d, and\n%s%s\nwant %q", c.name, code, c.code, out.String(), errOut.String(), c.want)
 		}
 	}
 }

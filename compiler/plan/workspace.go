@@ -214,7 +214,9 @@ func resources(old, new *ir.Program) []Declared {
 // does, its value under "".
 func resourceSettings(r *ir.Resource) map[string]string {
 	m := map[string]string{}
-	if r.Value != "" {
+	// A custom action's value is its module's path, which modules()
+	// compares by the bytes there: the same module moved is no change.
+	if r.Value != "" && r.Kind != "action" {
 		m[""] = quoted(r.Value)
 	}
 	for k, v := range r.Settings {
