@@ -234,7 +234,7 @@ func declaredNote(d *Declared) string {
 	case d.Kind == Changed && d.What == "field":
 		return "the values items hold are not converted: a rule reading one of the old type finds it empty"
 	case d.Kind == Changed && d.What == "calendar" && d.Setting == "timezone":
-		return "the workspace's clock is read in the new zone; pending runs keep their times on it"
+		return "the workspace's clock is read in the new zone; pending runs keep their times on it, but worktime runs timed by a delay or a field, which get the due time the calendar now gives them"
 	case d.What == "calendar":
 		return "pending worktime runs timed by a delay or a field get the due time it gives them"
 	case d.Kind == Changed && d.What == "module":
