@@ -60,6 +60,7 @@ type entry struct {
 	pipeline string
 	stage    string
 	title    string  // Change.Title
+	name     string  // the title without its leader's: what a then names
 	defs     []field // its settings in source order, stage and then left out
 	sig      string  // defs as one comparable string
 	prev     int     // rules: the index of the rule it follows (then), or -1
@@ -124,6 +125,13 @@ func (c *comparer) rules(p *ir.Program) []*entry {
 			e.title = r.Label + " (" + e.title + ")"
 		} else {
 			e.title += ordinal(r.Ident)
+		}
+		e.name = e.title
+		if e.prev >= 0 && e.prev < i && r.Label == "" {
+			// A follower is named with its leader (create document as
+			// doc then send email): alike rules of a chain, or one that
+			// joined a chain, read apart.
+			e.title = out[e.prev].name + " then " + e.title
 		}
 		if r.At == nil && r.After != 0 {
 			d := literal.FormatDuration(r.After)
@@ -272,10 +280,10 @@ func (c *comparer) change(o, n *entry, olds, news []*entry, match []int) Change 
 			var s Setting
 			s.Name = "then"
 			if o.prev >= 0 {
-				s.Old = olds[o.prev].title
+				s.Old = olds[o.prev].name
 			}
 			if n.prev >= 0 {
-				s.New = news[n.prev].title
+				s.New = news[n.prev].name
 			}
 			if s.Old != "" && s.Old == s.New {
 				// Two rules alike (send email → send email): say which.
