@@ -88,6 +88,9 @@ func createLead(c action.Call) {
 func copyDeal(c action.Call) {
 	fields := c.Copyable()
 	title := orDefault(c.Text("name"), c.Field("title").S+" Copy")
+	if c.Text("name") == "" && c.SettingText("name") != "" {
+		c.Note(fmt.Sprintf("its name %s is empty: the copy is named %q", c.SettingText("name"), title))
+	}
 	fields["title"] = value.TextOf(title)
 	responsible := orDefault(c.Set("responsible").S, c.Responsible())
 	if responsible != "" {

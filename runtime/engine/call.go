@@ -186,15 +186,24 @@ func (c *Call) Copyable() map[string]value.Value {
 // Create makes an item, which enters its stage (the first of its pipeline
 // when stage is ""), and returns its ID, pipeline and stage.
 //
-// A name made from a template (R-REPEAT-LEAD's "Przegląd: {deal.title}",
-// R-COPY-DEAL's title and " Copy") longer than the title field holds is
-// cut to it, with an ellipsis, and the timeline says so: a lead or a copy
-// not made at all would lose more than the end of its name.
+// A text longer than its field holds (R-REPEAT-LEAD's name "Przegląd:
+// {deal.title}", its client's name from a company's longer one,
+// R-COPY-DEAL's title and " Copy") is cut to it, with an ellipsis, and the
+// timeline says so: a lead or a copy not made at all would lose more than
+// the end of its name.
 func (c *Call) Create(entity, pipeline string, fields map[string]value.Value, stage string) (id, pipe, st string, err error) {
-	if f, v := c.t.e.fieldDef(entity, "title"), fields["title"]; f != nil && f.MaxLen > 0 && v.K == value.Text && utf8.RuneCountInString(v.S) > f.MaxLen {
+	for _, k := range sortedKeys(fields) { // a lead's name from its client's, text(50) from a company's text(120)
+		f, v := c.t.e.fieldDef(entity, k), fields[k]
+		if f == nil || f.MaxLen <= 0 || v.K != value.Text || v.Tag != "" || utf8.RuneCountInString(v.S) <= f.MaxLen {
+			continue
+		}
 		n := utf8.RuneCountInString(v.S)
-		fields["title"] = value.TextOf(string([]rune(v.S)[:f.MaxLen-1]) + "…")
-		c.Note(fmt.Sprintf("the new %s's name is cut to %d characters (it had %d)", entity, f.MaxLen, n))
+		fields[k] = value.TextOf(string([]rune(v.S)[:f.MaxLen-1]) + "…")
+		what := k
+		if k == "title" {
+			what = "name" // as the rule writes it
+		}
+		c.Note(fmt.Sprintf("the new %s's %s is cut to %d characters (it had %d)", entity, what, f.MaxLen, n))
 	}
 	it, err := c.t.create(entity, pipeline, fields, stage, true)
 	if err != nil {
