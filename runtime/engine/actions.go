@@ -143,7 +143,18 @@ func (t *tx) effect(verb, kind string, it *item, rule, to string, fields map[str
 		it.Activities = append(it.Activities, string(recKey))
 		t.touch(it)
 	}
-	t.timeline(it, rule, strings.TrimSpace(fmt.Sprintf("created %s %s", kind, recordLabel(fields))))
+	line := strings.TrimSpace(fmt.Sprintf("created %s %s", kind, recordLabel(fields)))
+	// What an employee will do, and when: on the timeline, where the CRM
+	// shows it (seed 004).
+	if kind == "activity" && fields["subject"] != "" && fields["description"] != "" {
+		line += ": " + fields["description"]
+	}
+	for _, k := range []string{"date", "deadline"} {
+		if when := fields[k]; when != "" && (kind == "activity" || kind == "task") {
+			line += fmt.Sprintf(" (%s %s)", map[string]string{"date": "on", "deadline": "due"}[k], when)
+		}
+	}
+	t.timeline(it, rule, line)
 	return key
 }
 
