@@ -95,7 +95,7 @@ var allowed = map[string][]string{
 	// and go.lsp.dev's transport and protocol types.
 	"lsp": {"compiler/check", "compiler/types", "internal/compile", "internal/workspace", "lang/ast", "lang/diag", "lang/format",
 		"lang/parser", "lang/token"},
-	"cmd/stagecraft": {"compiler/ir", "compiler/lower", "compiler/plan", "examples", "internal/atomicfile", "internal/compile", "internal/workspace",
+	"cmd/stagecraft": {"compiler/check", "compiler/ir", "compiler/lower", "compiler/plan", "examples", "internal/atomicfile", "internal/compile", "internal/workspace",
 		"lang/diag", "lang/format", "lang/literal", "lang/parser", "lang/token", "lsp", "runtime/action", "runtime/engine", "runtime/store", "runtime/testrun", "runtime/wasm", "server", "server/auth",
 		"server/delivery", "server/tenant", "stdlib"},
 	"": {},
