@@ -78,6 +78,12 @@ func assignTask(c action.Call) { assign(c, "task") }
 // nobody.
 func assign(c action.Call, kind string) {
 	fields := c.Fields()
+	if named := c.SettingText("responsible"); named != "" && fields["responsible"] == "" {
+		// responsible deal.contact.responsible, who is nobody: as a to
+		// that names no one, not the item's responsible instead.
+		c.NotRun(fmt.Sprintf("responsible %s names no employee", named))
+		return
+	}
 	fields["responsible"] = orDefault(fields["responsible"], c.Responsible())
 	if _, given := c.Target(); given {
 		to, ok := employeeTo(c)
