@@ -168,7 +168,6 @@ func unparsedUse(w *workspace, name string) string {
 // hasWord reports whether line has name with no letter, digit or _ on
 // either side.
 func hasWord(line, name string) bool {
-	word := func(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }
 	for i := 0; ; {
 		j := strings.Index(line[i:], name)
 		if j < 0 {
@@ -177,7 +176,7 @@ func hasWord(line, name string) bool {
 		start, end := i+j, i+j+len(name)
 		before, _ := utf8.DecodeLastRuneInString(line[:start])
 		after, _ := utf8.DecodeRuneInString(line[end:])
-		if (start == 0 || !word(before)) && (end == len(line) || !word(after)) {
+		if (start == 0 || !isWordRune(before)) && (end == len(line) || !isWordRune(after)) {
 			return true
 		}
 		i = end

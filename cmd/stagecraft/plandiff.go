@@ -94,18 +94,10 @@ func loadSide(path string) (*side, error) {
 	if err != nil {
 		return nil, err
 	}
-	ch, err := compile.Check(srcs)
-	if err != nil {
-		return nil, err
-	}
-	s := &side{path: path, ch: ch}
-	if ch.Diags.HasErrors() {
-		return s, nil // reported with the paths as given
-	}
-	// The program is made again with the files named from the side's
-	// folder, as a server names them from the rule set's: OLD and NEW
-	// are two folders, and a rule's place (a.rules:10) or a module's path
-	// (actions/wat/rabat.wasm) is the same in both when unchanged.
+	// Checked with the files named from the side's folder, as a server
+	// names them from the rule set's: OLD and NEW are two folders, and a
+	// rule's place (a.rules:10) or a module's path (actions/wat/rabat.wasm)
+	// is the same in both when unchanged.
 	root := path
 	if st, err := os.Stat(path); err == nil && !st.IsDir() {
 		root = filepath.Dir(path)
@@ -117,16 +109,18 @@ func loadSide(path string) (*side, error) {
 			rel[i].Name = filepath.ToSlash(r)
 		}
 	}
-	if ch, err = compile.CheckWith(rel, check.Config{Modules: underRoot(root)}); err != nil {
+	ch, err := compile.CheckWith(rel, check.Config{Modules: underRoot(root)})
+	if err != nil {
 		return nil, err
 	}
-	if ch.Diags.HasErrors() { // cannot be, but never compare what does not check
-		return s, nil
+	s := &side{path: path, ch: ch}
+	if ch.Diags.HasErrors() {
+		// Reported as check reports them, with the paths as given.
+		s.ch, err = compile.Check(srcs)
+		return s, err
 	}
-	if s.prog, err = lower.Program(ch.Fset, ch.Files, ch.Info); err != nil {
-		return nil, err
-	}
-	return s, nil
+	s.prog, err = lower.Program(ch.Fset, ch.Files, ch.Info)
+	return s, err
 }
 
 // underRoot is the files of a folder as check.Config.Modules reads them:

@@ -180,7 +180,7 @@ func printTimeline(w io.Writer, p *ir.Program, out *testrun.Outcome, steps bool)
 		head := fmt.Sprintf("%s  %-10s %-20s ", time.Unix(e.Time, 0).UTC().Format(layout), item, e.Stage)
 		// A text of several lines (a module's log) goes on under its
 		// first, marked, so that no line of it reads as an entry.
-		text := strings.ReplaceAll(printable(strings.TrimRight(e.Text, "\n")), "\n", "\n"+strings.Repeat(" ", utf8.RuneCountInString(head)-2)+"| ")
+		text := strings.ReplaceAll(strings.TrimRight(e.Text, "\n"), "\n", "\n"+strings.Repeat(" ", utf8.RuneCountInString(head)-2)+"| ")
 		fmt.Fprintf(w, "%s%s%s\n", head, text, rule)
 	}
 	if !steps {
@@ -269,6 +269,7 @@ var demoFiles = []string{"workspace.rules", "furniture.rules"}
 // cmdDemo runs M-SCENARIO, the furniture shop, on a temporary on-disk
 // store, and prints its timeline and what it left in the outbox.
 func cmdDemo(args []string, stdout, stderr io.Writer) int {
+	stdout = terminalSafe{stdout}
 	c := newCommand("demo", "", stdout, stderr)
 	paths, code, ok := c.parse(args)
 	if !ok {
@@ -359,9 +360,10 @@ func noneMatched(stderr io.Writer, cmd string, p *ir.Program, match *regexp.Rege
 	fmt.Fprintf(stderr, "stagecraft %s: warning: -run %q matches no test; the tests are %s%s\n", cmd, match, strings.Join(names, ", "), more)
 }
 
-// terminalSafe writes what test and run print with the control characters
-// of the texts they quote escaped (printable): a step echoed as written, a
-// failure's values, a timeline.
+// terminalSafe writes what test, run and demo print with the control
+// characters of the texts they quote escaped (printable): a step echoed as
+// written, a failure's values, a timeline. The one place that escapes them:
+// printTimeline's writers are all wrapped.
 type terminalSafe struct{ w io.Writer }
 
 func (t terminalSafe) Write(p []byte) (int, error) {

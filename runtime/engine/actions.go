@@ -149,10 +149,11 @@ func (t *tx) effect(verb, kind string, it *item, rule, to string, fields map[str
 	if kind == "activity" && fields["subject"] != "" && fields["description"] != "" {
 		line += ": " + fields["description"]
 	}
-	for _, k := range []string{"date", "deadline"} {
-		if when := fields[k]; when != "" && (kind == "activity" || kind == "task") {
-			line += fmt.Sprintf(" (%s %s)", map[string]string{"date": "on", "deadline": "due"}[k], when)
-		}
+	if when := fields["date"]; when != "" && kind == "activity" {
+		line += " (on " + when + ")"
+	}
+	if due := fields["deadline"]; due != "" && kind == "task" {
+		line += " (due " + due + ")"
 	}
 	t.timeline(it, rule, line)
 	return key
