@@ -21,8 +21,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-
-	"github.com/stagecraft/stagecraft/server/tenant"
 )
 
 const usage = `usage: stagecraft <command> [arguments]
@@ -50,10 +48,7 @@ commands:
 "stagecraft <command> -h" describes a command.
 `
 
-func main() {
-	tenant.Build = versionString() // an export names the build that wrote it
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
-}
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {

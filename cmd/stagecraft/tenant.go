@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/stagecraft/stagecraft/internal/atomicfile"
+	"github.com/stagecraft/stagecraft/internal/version"
 	"github.com/stagecraft/stagecraft/runtime/engine"
 	"github.com/stagecraft/stagecraft/server/auth"
 	"github.com/stagecraft/stagecraft/server/tenant"
@@ -98,7 +99,7 @@ func cmdTenant(args []string, stdout, stderr io.Writer) int {
 		// Not refused: moving a tenant to a newer server is what an
 		// upgrade is. But what the replay made by this build's rules is
 		// the tenant now, messages to send included.
-		fmt.Fprintf(stderr, "stagecraft tenant import: warning: exported by %s, replayed by %s: the replay follows this build's rules, so the tenant may differ from the one exported, and a message the replay made anew would be sent when a server opens it (check ListMessages before serving; spec/api.md, \"Export and import\")\n", im.Build, tenant.Build)
+		fmt.Fprintf(stderr, "stagecraft tenant import: warning: exported by %s, replayed by %s: the replay follows this build's rules, so the tenant may differ from the one exported, and a message the replay made anew would be sent when a server opens it (check ListMessages before serving; spec/api.md, \"Export and import\")\n", im.Build, version.String())
 	}
 	return 0
 }

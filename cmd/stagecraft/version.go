@@ -3,10 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
-	"regexp"
-	"runtime/debug"
-	"strings"
 
+	"github.com/stagecraft/stagecraft/internal/version"
 	"github.com/stagecraft/stagecraft/lang/diag"
 )
 
@@ -21,44 +19,8 @@ func cmdVersion(args []string, stdout, stderr io.Writer) int {
 	if len(paths) > 0 {
 		return c.fail("takes no arguments")
 	}
-	fmt.Fprintln(stdout, versionString())
+	fmt.Fprintln(stdout, version.String())
 	return 0
-}
-
-func versionString() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "stagecraft (unknown version)"
-	}
-	v := bi.Main.Version
-	if v == "" {
-		v = "(devel)"
-	}
-	var rev, modified string
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			if s.Value == "true" {
-				modified = "+dirty"
-			}
-		}
-	}
-	out := "stagecraft " + v
-	if rev != "" && !strings.Contains(v, shortRev(rev)) {
-		out += " " + shortRev(rev) + modified
-	}
-	return out + " " + bi.GoVersion
-}
-
-var hexRev = regexp.MustCompile(`^[0-9a-f]{12}`)
-
-func shortRev(rev string) string {
-	if m := hexRev.FindString(rev); m != "" {
-		return m
-	}
-	return rev
 }
 
 // commands lists the command names, for a did-you-mean on a misspelling.

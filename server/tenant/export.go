@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/stagecraft/stagecraft/internal/version"
 	"github.com/stagecraft/stagecraft/runtime/engine"
 	"github.com/stagecraft/stagecraft/runtime/store"
 	"github.com/stagecraft/stagecraft/runtime/wasm"
@@ -34,12 +35,6 @@ import (
 // module and inputs gives the same outputs); the event-ID table is
 // rebuilt from the log as at any opening. The modules come before the
 // inputs because replaying an item's input runs them.
-
-// Build names the build of stagecraft that writes an export (the command
-// sets it to its version): an import by another build replays the inputs
-// by its own rules, which may make what the exporting one did not (a
-// message, a record), and ImportFrom says so.
-var Build string
 
 // ExportFormat is the format of an export. Format 1, from before modules
 // were kept, has no module lines and is still imported.
@@ -107,7 +102,7 @@ func Export(data, name string, w io.Writer, lib engine.Library) (inputs int, err
 		_, err = bw.Write(b)
 		return err
 	}
-	if err := write(exportLine{Stagecraft: "tenant", Format: ExportFormat, Tenant: name, Build: Build}); err != nil {
+	if err := write(exportLine{Stagecraft: "tenant", Format: ExportFormat, Tenant: name, Build: version.String()}); err != nil {
 		return 0, err
 	}
 	mods := NewModules(ModulesDir(dir))
@@ -167,8 +162,9 @@ type Imported struct {
 }
 
 // OtherBuild reports whether the export was written by a build other than
-// this one: its replay may differ from the tenant that was exported.
-func (im Imported) OtherBuild() bool { return im.Build != "" && Build != "" && im.Build != Build }
+// this one (version.String): its replay follows this build's rules, which
+// may make what the exporting one did not (a message, a record).
+func (im Imported) OtherBuild() bool { return im.Build != "" && im.Build != version.String() }
 
 // ImportFrom is Import, saying which build wrote the export.
 func ImportFrom(data, name string, r io.Reader, lib engine.Library, opts engine.Options) (im Imported, err error) {

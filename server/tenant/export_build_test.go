@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stagecraft/stagecraft/internal/version"
 	"github.com/stagecraft/stagecraft/runtime/engine"
 	"github.com/stagecraft/stagecraft/stdlib"
 )
@@ -23,12 +24,10 @@ func TestImportOtherBuild(t *testing.T) {
 		sum := sha256.Sum256([]byte(head + "\n"))
 		return head + "\n" + fmt.Sprintf(`{"end":{"inputs":0,"sides":0,"sha256":%q}}`, hex.EncodeToString(sum[:])) + "\n"
 	}
-	defer func(b string) { Build = b }(Build)
-	Build = "stagecraft v2"
 	for _, c := range []struct {
 		from  string
 		other bool
-	}{{"stagecraft v1", true}, {"stagecraft v2", false}, {"", false}} {
+	}{{"stagecraft v1", true}, {version.String(), false}, {"", false}} {
 		im, err := ImportFrom(t.TempDir(), "acme", strings.NewReader(export(c.from)), stdlib.Runtime(), engine.Options{})
 		if err != nil {
 			t.Fatal(err)
